@@ -1,0 +1,1 @@
+"""Built-in: the core's autogenerate renderers."""

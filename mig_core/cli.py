@@ -1,0 +1,275 @@
+"""The ``mig`` command line.
+
+Start-up order: pre-scan argv for the global options that choose config and plugins, build the
+config and a fresh plugin manager, let plugins add commands, then parse and dispatch to
+:mod:`mig_core.command`. Must not import SQLAlchemy (``mig --help`` and ``mig plugins`` stay fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mig_core import __version__
+from mig_core.errors import MigError, MigPluginWarning, MigWarning, UsageError
+
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  a migration or command failed (database error, check found differences, not at head)
+  2  usage or configuration error
+  3  plugin error
+  4  revision graph or revision file error
+  5  run lock not obtained within --lock-timeout
+"""
+
+
+def _arg(*flags: str, **kw: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return flags, kw
+
+
+SQL = _arg("--sql", action="store_true", help="write the SQL script to stdout instead of running it")
+TAG = _arg("--tag", help="an arbitrary string passed to env.py (context.get_tag_argument())")
+LOCK = _arg(
+    "--lock-timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="wait at most this long for the run lock (default: wait)",
+)
+JSON = _arg("--json", dest="as_json", action="store_true", help="print JSON")
+VERBOSE = _arg("-v", "--verbose", action="store_true", help="show more detail")
+
+#: name -> (help, arguments); the handler is mig_core.command.<name>
+CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]]] = {
+    "init": (
+        "create a new migration environment (scripts folder and config)",
+        [
+            _arg("directory", help="folder to create"),
+            _arg("-t", "--template", default="generic", help="template (see list_templates)"),
+            _arg("--package", action="store_true", help="write __init__.py files"),
+        ],
+    ),
+    "list_templates": ("list the templates mig init can use", []),
+    "revision": (
+        "create a new revision file",
+        [
+            _arg("-m", "--message", help="message (becomes the file name's slug)"),
+            _arg("--autogenerate", action="store_true", help="compare the model with the database"),
+            SQL,
+            _arg("--head", default="head", help="revision to base the new one on (default head)"),
+            _arg("--splice", action="store_true", help="allow --head to be a non-head revision"),
+            _arg("--branch-label", help="branch label for the new revision"),
+            _arg("--version-path", help="version folder to write the new file into"),
+            _arg("--rev-id", help="revision id to use instead of a generated one"),
+            _arg("--depends-on", action="append", help="revision(s) the new one depends on"),
+        ],
+    ),
+    "merge": (
+        "create a revision that merges several heads",
+        [
+            _arg("revisions", nargs="+", help="revisions to merge (e.g. heads)"),
+            _arg("-m", "--message", help="message"),
+            _arg("--branch-label", help="branch label for the merge revision"),
+            _arg("--rev-id", help="revision id to use"),
+        ],
+    ),
+    "heads": (
+        "show the current heads of the revision graph",
+        [VERBOSE, _arg("--resolve-dependencies", action="store_true",
+                       help="treat depends_on as parents"), JSON],
+    ),
+    "branches": ("show branch points", [VERBOSE, JSON]),
+    "history": (
+        "list revisions in order",
+        [
+            _arg("-r", "--rev-range", help="range [start]:[end]"),
+            VERBOSE,
+            _arg("-i", "--indicate-current", action="store_true", help="mark the database's revision"),
+            JSON,
+        ],
+    ),
+    "show": ("show one revision", [_arg("rev", help="revision"), JSON]),
+    "edit": ("open a revision file in $EDITOR", [_arg("rev", help="revision")]),
+    "graph": (
+        "print the revision graph as Graphviz dot or Mermaid",
+        [_arg("--format", dest="fmt", choices=["dot", "mermaid"], default="dot",
+              help="output format (default dot)")],
+    ),
+    "upgrade": (
+        "upgrade the database to a later revision",
+        [_arg("revision", help="target (head, heads, +1, id, label@head, start:end with --sql)"),
+         SQL, TAG, LOCK],
+    ),
+    "downgrade": (
+        "revert the database to an earlier revision",
+        [_arg("revision", help="target (base, -1, id, label@-1, start:end with --sql)"),
+         SQL, TAG, LOCK],
+    ),
+    "stamp": (
+        "set the version table without running migrations",
+        [_arg("revisions", nargs="+", help="revision(s) to stamp"), SQL, TAG,
+         _arg("--purge", action="store_true", help="empty the version table first"), LOCK],
+    ),
+    "current": (
+        "show the database's current revision(s)",
+        [VERBOSE, _arg("--check-heads", action="store_true",
+                       help="fail (exit 1) unless the database is at all heads"), JSON],
+    ),
+    "ensure_version": ("create the version table if it is missing", [SQL]),
+    "log": (
+        "show the applied-history table (what ran, when, by whom)",
+        [JSON, _arg("-n", "--limit", type=int, default=None, help="show the last N entries")],
+    ),
+    "check": ("exit 0 if the model matches the database, 1 with the differences otherwise", [JSON]),
+    "plugins": ("list plugins, their hooks, dialects, operations and status", [JSON]),
+}
+
+
+def _prescan(argv: Sequence[str]) -> dict[str, Any]:
+    """Read the global options before the command name (plugins must load before parsing)."""
+    found: dict[str, Any] = {"plugins": [], "config": None, "name": "mig", "traceback": False}
+    takes_value = {"-c": "config", "--config": "config", "-n": "name", "--name": "name",
+                   "-p": "plugins", "--plugin": "plugins", "-x": None}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-"):
+            break
+        key, eq, value = arg.partition("=")
+        if key in takes_value:
+            if not eq:
+                i += 1
+                value = argv[i] if i < len(argv) else ""
+            dest = takes_value[key]
+            if dest == "plugins":
+                found["plugins"].append(value)
+            elif dest:
+                found[dest] = value
+        elif key == "--traceback":
+            found["traceback"] = True
+        i += 1
+    return found
+
+
+def build_parser(plugin_commands: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mig",
+        description="mig: database schema migrations for SQLAlchemy.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mig {__version__}")
+    parser.add_argument("-c", "--config", help="config file (default mig.ini, or $MIG_CONFIG)")
+    parser.add_argument("-n", "--name", default="mig", help="ini section to read (default mig)")
+    parser.add_argument("-x", action="append", default=[], metavar="KEY=VALUE",
+                        help="argument for env.py (context.get_x_argument())")
+    parser.add_argument("-p", "--plugin", action="append", default=[], metavar="NAME",
+                        help="load plugin NAME, or block it with no:NAME (repeatable)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the Python traceback of an error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, arguments) in CORE_COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        for flags, kw in arguments:
+            cmd.add_argument(*flags, **kw)
+    for name, entry in (plugin_commands or {}).items():
+        cmd = sub.add_parser(name, help=entry.help, description=entry.help)
+        if entry.setup is not None:
+            entry.setup(cmd)
+    return parser
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    if issubclass(category, (MigPluginWarning, MigWarning)):
+        sys.stderr.write(f"mig: warning: {message}\n")
+    else:
+        _default_showwarning(message, category, *args, **kw)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "mig") -> int:
+    """Run the CLI; returns (and, as a console script, exits with) the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pre = _prescan(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return _run(argv, pre)
+    except MigError as exc:
+        if pre["traceback"]:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+    except Exception as exc:  # anything unplanned: one line unless --traceback
+        if pre["traceback"]:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(
+            f"{prog}: error: {type(exc).__name__}: {exc} (run with --traceback for details)\n"
+        )
+        return 1
+    finally:
+        warnings.showwarning = _default_showwarning
+
+
+def _run(argv: list[str], pre: dict[str, Any]) -> int:
+    from mig_core.config import Config, find_config
+    from mig_core.plugins import CommandRegistry, build_plugin_manager
+
+    ini, toml = find_config(pre["config"])
+    config = Config(ini, ini_section=pre["name"], toml_file=toml)
+    pm = build_plugin_manager(config, pre["plugins"])
+    config.plugin_manager = pm
+    registry = CommandRegistry(reserved=CORE_COMMANDS)
+    pm._collect("mig_register_commands", registry)
+
+    parser = build_parser(registry.entries)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    config.cmd_opts = args
+    config.quiet = args.quiet
+    pm.hook.mig_configure.call_historic(kwargs={"config": config})
+
+    if args.command in registry.entries:
+        result = registry.entries[args.command].handler(config, args)
+        return int(result or 0)
+    return _dispatch(config, args)
+
+
+def _command_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    skip = {"command", "config", "name", "x", "plugin", "quiet", "traceback"}
+    return {k: v for k, v in vars(args).items() if k not in skip}
+
+
+def _dispatch(config: Any, args: argparse.Namespace) -> int:
+    from mig_core import command
+
+    fn: Callable[..., Any] = getattr(command, args.command)
+    try:
+        result = fn(config, **_command_kwargs(args))
+    except TypeError as exc:
+        if "argument" in str(exc) and fn.__name__ in str(exc):
+            raise UsageError(f"{args.command}: {exc}") from exc
+        raise
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def console_main() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console_main()

@@ -1,0 +1,219 @@
+"""One function per command, callable from Python: ``command.upgrade(config, "head")``.
+
+The CLI calls these with the parsed options. Each function imports its implementation lazily
+(``mig_core/commands/<area>.py``) so that ``mig --help`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mig_core.config import Config
+
+
+# --- environment and revision files (mig_core/commands/scripts.py) ---------------------------
+
+
+def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
+    """Create a migration environment in ``directory`` from ``template``."""
+    from mig_core.commands import scripts
+
+    scripts.init(config, directory, template=template, package=package)
+
+
+def list_templates(config: Config) -> None:
+    """Print the available ``init`` templates with their description."""
+    from mig_core.commands import scripts
+
+    scripts.list_templates(config)
+
+
+def revision(
+    config: Config,
+    message: str | None = None,
+    autogenerate: bool = False,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+    depends_on: str | list[str] | None = None,
+    process_revision_directives: Any = None,
+) -> Any:
+    """Create a revision file (with ``autogenerate``, from comparing model and database)."""
+    from mig_core.commands import scripts
+
+    return scripts.revision(
+        config,
+        message=message,
+        autogenerate=autogenerate,
+        sql=sql,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+        depends_on=depends_on,
+        process_revision_directives=process_revision_directives,
+    )
+
+
+def merge(
+    config: Config,
+    revisions: str | list[str],
+    message: str | None = None,
+    branch_label: str | None = None,
+    rev_id: str | None = None,
+) -> Any:
+    """Create a revision whose parents are ``revisions`` (e.g. ``"heads"``)."""
+    from mig_core.commands import scripts
+
+    return scripts.merge(
+        config, revisions, message=message, branch_label=branch_label, rev_id=rev_id
+    )
+
+
+def heads(
+    config: Config, verbose: bool = False, resolve_dependencies: bool = False, as_json: bool = False
+) -> None:
+    """Print the heads of the revision graph."""
+    from mig_core.commands import scripts
+
+    scripts.heads(
+        config, verbose=verbose, resolve_dependencies=resolve_dependencies, as_json=as_json
+    )
+
+
+def branches(config: Config, verbose: bool = False, as_json: bool = False) -> None:
+    """Print the branch points of the revision graph."""
+    from mig_core.commands import scripts
+
+    scripts.branches(config, verbose=verbose, as_json=as_json)
+
+
+def history(
+    config: Config,
+    rev_range: str | None = None,
+    verbose: bool = False,
+    indicate_current: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Print revisions newest first, optionally within ``start:end``."""
+    from mig_core.commands import scripts
+
+    scripts.history(
+        config,
+        rev_range=rev_range,
+        verbose=verbose,
+        indicate_current=indicate_current,
+        as_json=as_json,
+    )
+
+
+def show(config: Config, rev: str, as_json: bool = False) -> None:
+    """Print one revision in full."""
+    from mig_core.commands import scripts
+
+    scripts.show(config, rev, as_json=as_json)
+
+
+def edit(config: Config, rev: str) -> None:
+    """Open a revision file in ``$EDITOR``."""
+    from mig_core.commands import scripts
+
+    scripts.edit(config, rev)
+
+
+def graph(config: Config, fmt: str = "dot") -> None:
+    """Print the revision graph as Graphviz ``dot`` or ``mermaid``."""
+    from mig_core.commands import scripts
+
+    scripts.graph(config, fmt=fmt)
+
+
+# --- running migrations (mig_core/commands/runtime.py) ---------------------------------------
+
+
+def upgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Upgrade the database to ``revision`` (or write the SQL with ``sql=True``)."""
+    from mig_core.commands import runtime
+
+    runtime.upgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout)
+
+
+def downgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Revert the database to ``revision``."""
+    from mig_core.commands import runtime
+
+    runtime.downgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout)
+
+
+def stamp(
+    config: Config,
+    revisions: str | list[str],
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    lock_timeout: float | None = None,
+) -> None:
+    """Write ``revisions`` into the version table without running migrations."""
+    from mig_core.commands import runtime
+
+    runtime.stamp(config, revisions, sql=sql, tag=tag, purge=purge, lock_timeout=lock_timeout)
+
+
+def current(
+    config: Config, verbose: bool = False, check_heads: bool = False, as_json: bool = False
+) -> None:
+    """Print the database's current revision(s)."""
+    from mig_core.commands import runtime
+
+    runtime.current(config, verbose=verbose, check_heads=check_heads, as_json=as_json)
+
+
+def ensure_version(config: Config, sql: bool = False) -> None:
+    """Create the version table if it is missing."""
+    from mig_core.commands import runtime
+
+    runtime.ensure_version(config, sql=sql)
+
+
+def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
+    """Print the applied-history table."""
+    from mig_core.commands import runtime
+
+    runtime.log(config, as_json=as_json, limit=limit)
+
+
+# --- autogenerate (mig_core/commands/autogen.py) ---------------------------------------------
+
+
+def check(config: Config, as_json: bool = False) -> None:
+    """Raise (exit 1) with the differences when the model does not match the database."""
+    from mig_core.commands import autogen
+
+    autogen.check(config, as_json=as_json)
+
+
+# --- plugins (mig_core/commands/plugins.py) --------------------------------------------------
+
+
+def plugins(config: Config, as_json: bool = False) -> None:
+    """Print every plugin with its distribution, version, hooks, dialects, operations, status."""
+    from mig_core.commands import plugins as plugin_commands
+
+    plugin_commands.plugins(config, as_json=as_json)

@@ -1,0 +1,1 @@
+"""Implementations behind :mod:`mig_core.command`, one module per area."""

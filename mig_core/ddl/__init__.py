@@ -1,0 +1,1 @@
+"""DDL: ALTER constructs and the default implementation."""

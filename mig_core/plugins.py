@@ -1,0 +1,586 @@
+"""The plugin manager: built-ins, entry points, run-time choice, registries and listing.
+
+A fresh :class:`MigPluginManager` is made per CLI run or API entry (:func:`build_plugin_manager`);
+nothing here is module-global. Importing this module must stay cheap: no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from mig_core import hookspecs
+from mig_core.errors import (
+    NoDialectImplError,
+    PluginError,
+    PluginLoadError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from mig_core.config import Config
+
+ENTRY_POINT_GROUP = "mig"
+
+#: built-in plugins, registered first under these names; essential ones cannot be blocked
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "mig_core.builtin.ddl",
+    "mig_core.builtin.operations",
+    "mig_core.builtin.compare",
+    "mig_core.builtin.render",
+)
+ESSENTIAL_PLUGINS = frozenset({"mig_core.builtin.ddl", "mig_core.builtin.operations"})
+
+#: first-party dialect plugins, for the install hint when a dialect has no implementation
+KNOWN_DIALECT_DISTRIBUTIONS = {
+    "postgresql": "mig-postgres",
+    "sqlite": "mig-sqlite-batch",
+    "mssql": "mig-mssql",
+    "oracle": "mig-oracle",
+}
+
+
+def load_object(ref: str) -> Any:
+    """Import ``"package.module:attr.sub"`` and return the attribute."""
+    module_name, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in filter(None, attr.split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+# --- registries ------------------------------------------------------------------------------
+
+
+@dataclass
+class DialectEntry:
+    """One dialect's implementation as a plugin registered it."""
+
+    dialect: str
+    impl: Any  # a class or a "module:Class" string
+    transactional_ddl: bool
+    plugin: str
+
+    def load(self) -> type:
+        """The implementation class, imported on first use."""
+        if isinstance(self.impl, str):
+            self.impl = load_object(self.impl)
+        return self.impl  # type: ignore[no-any-return]
+
+
+class DialectRegistry:
+    """Dialect name -> implementation, filled through ``mig_register_dialects``."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, DialectEntry] = {}
+        self._plugin: str = "?"
+
+    def add(self, dialect: str, impl: Any, *, transactional_ddl: bool = False) -> None:
+        """Register ``impl`` (a class or ``"module:Class"``) for SQLAlchemy dialect ``dialect``."""
+        if dialect in self.entries:
+            other = self.entries[dialect].plugin
+            raise PluginError(
+                f"dialect {dialect!r} is registered by two plugins: {other!r} and "
+                f"{self._plugin!r}; block one with -p no:{self._plugin}"
+            )
+        self.entries[dialect] = DialectEntry(dialect, impl, transactional_ddl, self._plugin)
+
+    def dialects_of(self, plugin: str) -> list[str]:
+        return sorted(d for d, e in self.entries.items() if e.plugin == plugin)
+
+
+@dataclass
+class OperationEntry:
+    name: str
+    target: Any  # callable or "module:attr"
+    batch: bool
+    plugin: str
+
+    def load(self) -> Callable[..., Any]:
+        if isinstance(self.target, str):
+            self.target = load_object(self.target)
+        return self.target  # type: ignore[no-any-return]
+
+
+class OperationRegistry:
+    """``op.<name>`` directives, filled through ``mig_register_operations``."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, OperationEntry] = {}
+        self._plugin: str = "?"
+
+    def add(self, name: str, target: Any, *, batch: bool = False) -> None:
+        """Expose ``op.<name>`` (and ``batch_op.<name>`` when ``batch``) calling ``target``."""
+        if name in self.entries:
+            other = self.entries[name].plugin
+            raise PluginError(
+                f"operation {name!r} is registered by two plugins: {other!r} and {self._plugin!r}"
+            )
+        self.entries[name] = OperationEntry(name, target, batch, self._plugin)
+
+    def operations_of(self, plugin: str) -> list[str]:
+        return sorted(n for n, e in self.entries.items() if e.plugin == plugin)
+
+
+@dataclass
+class CommandEntry:
+    name: str
+    handler: Callable[..., Any]
+    help: str
+    setup: Callable[[Any], None] | None
+    plugin: str
+
+
+class CommandRegistry:
+    """Plugin sub-commands of the ``mig`` CLI, filled through ``mig_register_commands``."""
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self.entries: dict[str, CommandEntry] = {}
+        self.reserved = set(reserved)
+        self._plugin = "?"
+
+    def add(
+        self,
+        name: str,
+        handler: Callable[..., Any],
+        *,
+        help: str,
+        setup: Callable[[Any], None] | None = None,
+    ) -> None:
+        if name in self.reserved:
+            raise PluginError(f"plugin {self._plugin!r} registers command {name!r}, a core command")
+        if name in self.entries:
+            raise PluginError(
+                f"command {name!r} is registered by two plugins: "
+                f"{self.entries[name].plugin!r} and {self._plugin!r}"
+            )
+        self.entries[name] = CommandEntry(name, handler, help, setup, self._plugin)
+
+
+# --- plugin records --------------------------------------------------------------------------
+
+
+@dataclass
+class PluginRecord:
+    """What ``mig plugins`` shows for one plugin."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    module: str | None = None
+    status: str = "loaded"  # loaded | blocked | failed
+    error: str | None = None
+    builtin: bool = False
+    hooks: list[str] = field(default_factory=list)
+    dialects: list[str] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "module": self.module,
+            "status": self.status,
+            "error": self.error,
+            "builtin": self.builtin,
+            "hooks": self.hooks,
+            "dialects": self.dialects,
+            "operations": self.operations,
+        }
+
+
+@dataclass
+class PluginChoice:
+    """Parsed ``-p`` / ``MIG_PLUGINS`` / config ``plugins`` values."""
+
+    wanted: list[str] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+    def add(self, spec: str) -> None:
+        spec = spec.strip()
+        if not spec:
+            return
+        if spec.startswith("no:"):
+            self.blocked.add(spec[3:].strip())
+        elif spec not in self.wanted:
+            self.wanted.append(spec)
+
+
+def _split_list(value: str | Iterable[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [p.strip() for p in value.replace("\n", ",").split(",") if p.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+class MigPluginManager(pluggy.PluginManager):
+    """pluggy's manager plus mig's records, registries and dialect binding."""
+
+    def __init__(self) -> None:
+        super().__init__("mig")
+        self.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self._dialects: DialectRegistry | None = None
+        self._operations: OperationRegistry | None = None
+        self._dialect_hooks: dict[str, DialectHooks] = {}
+
+    # registration ------------------------------------------------------------------------
+    def register_plugin(
+        self,
+        plugin: Any,
+        name: str,
+        *,
+        distribution: str | None = None,
+        version: str | None = None,
+        builtin: bool = False,
+    ) -> None:
+        """Register ``plugin`` (usually a module) under ``name`` and record where it came from."""
+        self.register(plugin, name=name)
+        self.records[name] = PluginRecord(
+            name=name,
+            distribution=distribution,
+            version=version,
+            module=getattr(plugin, "__name__", None),
+            builtin=builtin,
+        )
+        self._dialects = self._operations = None
+        self._dialect_hooks.clear()
+
+    def unregister(self, plugin: Any = None, name: str | None = None) -> Any:
+        result = super().unregister(plugin, name)
+        self._dialects = self._operations = None
+        self._dialect_hooks.clear()
+        return result
+
+    # registries --------------------------------------------------------------------------
+    def _collect(self, hook_name: str, registry: Any) -> Any:
+        hook = getattr(self.hook, hook_name)
+        for hookimpl in reversed(hook.get_hookimpls()):  # registration order
+            registry._plugin = hookimpl.plugin_name
+            try:
+                hookimpl.function(registry=registry)
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {hookimpl.plugin_name!r} failed in {hook_name}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        registry._plugin = "?"
+        return registry
+
+    @property
+    def dialects(self) -> DialectRegistry:
+        if self._dialects is None:
+            self._dialects = self._collect("mig_register_dialects", DialectRegistry())
+        return self._dialects
+
+    @property
+    def operations(self) -> OperationRegistry:
+        if self._operations is None:
+            self._operations = self._collect("mig_register_operations", OperationRegistry())
+        return self._operations
+
+    def dialect_entry(self, dialect: str) -> DialectEntry:
+        """The registered implementation for ``dialect``, or an error with the install hint."""
+        entry = self.dialects.entries.get(dialect)
+        if entry is not None:
+            return entry
+        dist = KNOWN_DIALECT_DISTRIBUTIONS.get(dialect)
+        for record in self.records.values():
+            if record.status == "failed" and dist and record.distribution == dist:
+                raise PluginLoadError(
+                    f"plugin {record.name!r} ({dist}) provides dialect {dialect!r} but failed to "
+                    f"import: {record.error}"
+                )
+            if record.status == "blocked" and dist and record.distribution == dist:
+                raise NoDialectImplError(
+                    f"dialect {dialect!r} is provided by plugin {record.name!r}, which is "
+                    f"blocked (-p no:{record.name})"
+                )
+        known = ", ".join(
+            f"{d} ({self.records[e.plugin].distribution or e.plugin})"
+            if e.plugin in self.records
+            else d
+            for d, e in sorted(self.dialects.entries.items())
+        )
+        hint = f"; install it with: pip install {dist}" if dist else ""
+        raise NoDialectImplError(
+            f"no mig implementation for dialect {dialect!r} (registered: {known or 'none'}){hint}"
+        )
+
+    def bound_plugins(self) -> dict[str, str]:
+        """Plugin name -> dialect for every plugin that registered a dialect."""
+        return {e.plugin: d for d, e in self.dialects.entries.items()}
+
+    def hooks_for(self, dialect: str | None) -> DialectHooks:
+        """Hook callers for a run on ``dialect``: plugins bound to other dialects are left out."""
+        key = dialect or ""
+        if key not in self._dialect_hooks:
+            self._dialect_hooks[key] = DialectHooks(self, dialect)
+        return self._dialect_hooks[key]
+
+    # listing -----------------------------------------------------------------------------
+    def plugin_listing(self) -> list[PluginRecord]:
+        """Every plugin with its hooks, dialects, operations and status."""
+        try:
+            dialects: DialectRegistry | None = self.dialects
+        except PluginError:
+            dialects = None
+        try:
+            operations: OperationRegistry | None = self.operations
+        except PluginError:
+            operations = None
+        out = []
+        for name, record in self.records.items():
+            plugin = self.get_plugin(name)
+            if plugin is not None:
+                record.hooks = sorted(
+                    h.name
+                    for h in self.get_hookcallers(plugin) or []
+                    if not h.name.startswith("_")
+                )
+                record.dialects = dialects.dialects_of(name) if dialects else []
+                record.operations = operations.operations_of(name) if operations else []
+            out.append(record)
+        return out
+
+
+class DialectHooks:
+    """``pm.hook`` seen from a run on one dialect (pluggy subset callers, cached)."""
+
+    def __init__(self, pm: MigPluginManager, dialect: str | None) -> None:
+        self._pm = pm
+        self.dialect = dialect
+        bound = pm.bound_plugins()
+        self._others = [
+            pm.get_plugin(p) for p, d in bound.items() if d != dialect and pm.get_plugin(p)
+        ]
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._cache:
+            if name in hookspecs.DIALECT_BOUND_HOOKS and self._others:
+                self._cache[name] = self._pm.subset_hook_caller(name, self._others)
+            else:
+                self._cache[name] = getattr(self._pm.hook, name)
+        return self._cache[name]
+
+
+# --- building a manager ----------------------------------------------------------------------
+
+
+def _entry_points() -> list[Any]:
+    import importlib_metadata
+
+    return sorted(importlib_metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _dist_of(ep: Any) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def build_plugin_manager(
+    config: Config | None = None,
+    cli_plugins: Iterable[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    autoload: bool | None = None,
+    entry_points: Callable[[], list[Any]] | None = None,
+) -> MigPluginManager:
+    """Make a fresh manager: built-ins, then entry points, then the plugins asked for by name.
+
+    ``cli_plugins`` are ``-p`` values; ``env`` defaults to ``os.environ`` (``MIG_PLUGINS``,
+    ``MIG_DISABLE_PLUGIN_AUTOLOAD``); ``config`` supplies ``plugins`` and ``required_plugins``.
+    ``entry_points`` replaces the entry-point scan (tests pass fakes).
+    """
+    env = os.environ if env is None else env
+    choice = PluginChoice()
+    config_plugins = config.get_main_option("plugins") if config is not None else None
+    for spec in _split_list(config_plugins):
+        choice.add(spec)
+    for spec in _split_list(env.get("MIG_PLUGINS")):
+        choice.add(spec)
+    for spec in cli_plugins:
+        for part in _split_list(spec):
+            choice.add(part)
+    if autoload is None:
+        autoload = env.get("MIG_DISABLE_PLUGIN_AUTOLOAD", "").strip().lower() not in (
+            "1",
+            "true",
+            "yes",
+        )
+
+    for name in choice.blocked & ESSENTIAL_PLUGINS:
+        raise UsageError(f"plugin {name!r} is essential to mig and cannot be blocked")
+
+    pm = MigPluginManager()
+    for name in BUILTIN_PLUGINS:
+        if name in choice.blocked:
+            pm.records[name] = PluginRecord(name=name, module=name, status="blocked", builtin=True)
+            continue
+        pm.register_plugin(importlib.import_module(name), name, builtin=True,
+                           distribution="mig-core", version=_core_version())
+
+    eps = (entry_points or _entry_points)()
+    by_name = {ep.name: ep for ep in eps}
+    wanted = list(choice.wanted)
+    to_load = list(eps) if autoload else [ep for ep in eps if ep.name in wanted]
+    # a plugin asked for by distribution name loads its entry point(s)
+    for spec in wanted:
+        for ep in eps:
+            dist, _ = _dist_of(ep)
+            if dist and _normalise(dist) == _normalise(spec) and ep not in to_load:
+                to_load.append(ep)
+
+    required = _split_list(config.get_main_option("required_plugins") if config else None)
+    required_names = {_requirement_name(r) for r in required}
+
+    for ep in to_load:
+        dist, version = _dist_of(ep)
+        if ep.name in choice.blocked or (dist and _normalise(dist) in
+                                          {_normalise(b) for b in choice.blocked}):
+            pm.records[ep.name] = PluginRecord(
+                name=ep.name, distribution=dist, version=version, module=ep.value,
+                status="blocked",
+            )
+            continue
+        if pm.has_plugin(ep.name):
+            continue
+        try:
+            module = ep.load()
+        except Exception as exc:  # a broken plugin must not take the CLI down with it
+            error = f"{type(exc).__name__}: {exc}"
+            pm.records[ep.name] = PluginRecord(
+                name=ep.name, distribution=dist, version=version, module=ep.value,
+                status="failed", error=error,
+            )
+            asked = ep.name in wanted or (dist and _normalise(dist) in
+                                          {_normalise(w) for w in wanted})
+            if asked or ep.name in required_names or (dist and _normalise(dist) in required_names):
+                raise PluginLoadError(
+                    f"plugin {ep.name!r} ({dist or ep.value}) failed to import: {error}"
+                ) from exc
+            continue
+        try:
+            pm.register_plugin(module, ep.name, distribution=dist, version=version)
+        except ValueError as exc:  # pluggy: already registered under another name
+            raise PluginError(f"plugin {ep.name!r} ({dist}) cannot be registered: {exc}") from exc
+
+    # names that are not entry points: import them as modules
+    for spec in wanted:
+        if spec in by_name or any(
+            _normalise(_dist_of(ep)[0] or "") == _normalise(spec) for ep in eps
+        ):
+            continue
+        if pm.has_plugin(spec):
+            continue
+        try:
+            module = importlib.import_module(spec)
+        except Exception as exc:
+            raise PluginLoadError(
+                f"plugin {spec!r} (asked for with -p, MIG_PLUGINS or config 'plugins') is neither "
+                f"an installed mig plugin nor an importable module: {type(exc).__name__}: {exc}"
+            ) from exc
+        pm.register_plugin(module, spec)
+
+    _check_required(pm, required)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} is incompatible with mig-core: {exc}") from exc
+    for record in pm.records.values():
+        if record.status == "failed":
+            warnings.warn(
+                f"plugin {record.name!r} ({record.distribution}) failed to import and was "
+                f"skipped: {record.error}",
+                _plugin_warning(),
+                stacklevel=2,
+            )
+    return pm
+
+
+def _plugin_warning() -> type[Warning]:
+    from mig_core.errors import MigPluginWarning
+
+    return MigPluginWarning
+
+
+def _requirement_name(requirement: str) -> str:
+    import re
+
+    match = re.match(r"\s*([A-Za-z0-9._-]+)", requirement)
+    return _normalise(match.group(1)) if match else requirement
+
+
+def _check_required(pm: MigPluginManager, required: list[str]) -> None:
+    """Enforce config ``required_plugins`` (``mig-postgres>=0.1``)."""
+    if not required:
+        return
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for text in required:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise PluginError(f"config 'required_plugins': bad requirement {text!r}: {exc}") from exc
+        wanted = _normalise(req.name)
+        found = [
+            r
+            for r in pm.records.values()
+            if r.status == "loaded"
+            and (_normalise(r.name) == wanted or _normalise(r.distribution or "") == wanted)
+        ]
+        if not found:
+            raise PluginError(
+                f"required plugin {text!r} is not installed or not loaded "
+                f"(config 'required_plugins'); install it with: pip install '{text}'"
+            )
+        version = found[0].version
+        if req.specifier and (version is None or not req.specifier.contains(version,
+                                                                            prereleases=True)):
+            raise PluginError(
+                f"required plugin {text!r} is not met: {found[0].distribution} {version} is "
+                f"installed (config 'required_plugins')"
+            )
+
+
+def _core_version() -> str:
+    from mig_core import __version__
+
+    return __version__
+
+
+def module_plugin(name: str, **functions: Callable[..., Any]) -> ModuleType:
+    """Build a plugin module from hook functions (for tests and embedding)."""
+    module = ModuleType(name)
+    for fn_name, fn in functions.items():
+        setattr(module, fn_name, fn)
+    return module
+
+
+def get_plugin_manager(config: Config | None) -> MigPluginManager:
+    """The config's plugin manager, built on first use for API callers."""
+    if config is None:
+        return build_plugin_manager(None)
+    if getattr(config, "plugin_manager", None) is None:
+        config.plugin_manager = build_plugin_manager(config)
+    return config.plugin_manager  # type: ignore[no-any-return]

@@ -1,0 +1,3 @@
+"""mig plugin for SQL Server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""mig plugin for Oracle."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,15 @@
+"""Hook implementations of the PostgreSQL plugin (only hookimpls; the logic lives in impl.py).
+
+Importing this module must not import SQLAlchemy or a database driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mig_core import hookimpl
+
+
+@hookimpl
+def mig_register_dialects(registry: Any) -> None:
+    registry.add("postgresql", "mig_postgres.impl:PostgresqlImpl", transactional_ddl=True)

@@ -1,0 +1,105 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL, MariaDB), isolated plugin managers.
+
+PostgreSQL and MariaDB URLs come from ``MIG_TEST_POSTGRES_URL`` / ``MIG_TEST_MYSQL_URL``. Each test
+module gets a fresh database, dropped afterwards. When a server is unreachable its tests skip with
+the reason, except with ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "MIG_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+MYSQL_URL = os.environ.get("MIG_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_unreachable: dict[str, str] = {}
+
+
+def _server_or_skip(kind: str, url: str) -> None:
+    """Skip (or, in CI, fail) when the server behind ``url`` cannot be reached."""
+    if kind not in _unreachable:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            _unreachable[kind] = ""
+        except Exception as exc:  # any driver error means "not reachable"
+            _unreachable[kind] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        finally:
+            engine.dispose()
+    reason = _unreachable[kind]
+    if reason:
+        message = f"{kind} server at {url} unreachable: {reason}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: a missing server is a failure)")
+        pytest.skip(message)
+
+
+def _with_database(url: str, name: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite database in a temporary file."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def _fresh_database(kind: str, admin_url: str, create: str, drop: str) -> Iterator[str]:
+    import sqlalchemy as sa
+
+    _server_or_skip(kind, admin_url)
+    name = f"mig_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(create.format(name=name)))
+    try:
+        yield _with_database(admin_url, name)
+    finally:
+        with admin.connect() as conn:
+            if kind == "postgresql":
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                )
+            conn.execute(sa.text(drop.format(name=name)))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for the test module, dropped afterwards."""
+    yield from _fresh_database(
+        "postgresql", POSTGRES_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}"'
+    )
+
+
+@pytest.fixture(scope="module")
+def mysql_url() -> Iterator[str]:
+    """A fresh MariaDB/MySQL database for the test module, dropped afterwards."""
+    yield from _fresh_database(
+        "mysql", MYSQL_URL, "CREATE DATABASE `{name}`", "DROP DATABASE IF EXISTS `{name}`"
+    )
+
+
+@pytest.fixture
+def mig_pm():
+    """A plugin manager with only the built-ins (no entry points)."""
+    from mig_core.plugins import build_plugin_manager
+
+    return build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
