@@ -137,9 +137,9 @@ def mig_register_dialects(registry: DialectRegistry) -> None:
 def mig_ddl_execute(impl: Any, op: Any) -> bool | None:
     """Carry out one operation object on the implementation (online or as SQL text).
 
-    Called for every operation a migration runs. Dialect-bound. The core's implementation
-    (``trylast``) calls the impl's method for the operation; a plugin returns True to take the
-    operation over. Stops at the first non-None result.
+    Called for every operation a migration runs. Dialect-bound. Implemented by the core
+    (``trylast``: calls the impl's method for the operation) and by dialect or operation plugins,
+    which return True to take an operation over. Stops at the first non-None result.
 
     :param impl: the run's DDL implementation (a :class:`mig_core.ddl.impl.DefaultImpl` subclass).
     :param op: the operation object (:mod:`mig_core.operations.ops`).
@@ -309,7 +309,8 @@ def mig_render_type(ctx: Any, type_: Any) -> str | None:
 def mig_render_imports(ctx: Any) -> Iterable[str] | None:
     """Return extra import lines the rendered revision file needs.
 
-    Called once per rendered revision. Dialect-bound. Collects from every plugin.
+    Called once per rendered revision. Dialect-bound. Implemented by plugins whose rendered code
+    needs imports. Collects from every plugin.
 
     :param ctx: the render context (its ``imports`` set holds what rendering has needed so far).
     :returns: import lines such as ``"from sqlalchemy.dialects import postgresql"``, or None.

@@ -264,7 +264,7 @@ class MigPluginManager(pluggy.PluginManager):
     # registries --------------------------------------------------------------------------
     def _collect(self, hook_name: str, registry: Any) -> Any:
         hook = getattr(self.hook, hook_name)
-        for hookimpl in reversed(hook.get_hookimpls()):  # registration order
+        for hookimpl in hook.get_hookimpls():  # registration order
             registry._plugin = hookimpl.plugin_name
             try:
                 hookimpl.function(registry=registry)
@@ -506,7 +506,12 @@ def build_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin!r} is incompatible with mig-core: {exc}") from exc
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        raise PluginError(
+            f"plugin {name!r} is incompatible with mig-core {_core_version()}: {exc}; "
+            f"disable it with -p no:{name}"
+        ) from exc
+    pm.dialects  # noqa: B018 - a duplicate dialect is reported up front, not mid-run
     for record in pm.records.values():
         if record.status == "failed":
             warnings.warn(
