@@ -1,0 +1,55 @@
+"""All five distributions build as wheels and work installed in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRIBUTIONS = [ROOT] + [ROOT / "plugins" / p for p in
+                          ("mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle")]
+
+
+@pytest.mark.slow
+def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
+    wheels = tmp_path / "wheels"
+    for dist in DISTRIBUTIONS:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+             "--disable-pip-version-check", "-w", str(wheels), str(dist)],
+            check=True, capture_output=True, text=True,
+        )
+    built = sorted(p.name.split("-")[0] for p in wheels.glob("*.whl"))
+    assert built == ["mig_core", "mig_mssql", "mig_oracle", "mig_postgres", "mig_sqlite_batch"]
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         *map(str, wheels.glob("*.whl"))],
+        check=True, capture_output=True, text=True,
+    )
+    mig = env_dir / "bin" / "mig"
+    result = subprocess.run([str(mig), "plugins", "--json"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listing = {r["name"]: r for r in json.loads(result.stdout)}
+    for name, dist, dialect in [("postgres", "mig-postgres", "postgresql"),
+                                ("sqlite_batch", "mig-sqlite-batch", "sqlite"),
+                                ("mssql", "mig-mssql", "mssql"), ("oracle", "mig-oracle", "oracle")]:
+        assert listing[name]["distribution"] == dist
+        assert listing[name]["status"] == "loaded"
+        assert dialect in listing[name]["dialects"]
+    # the installed package is the wheel's, not this checkout's
+    where = subprocess.run([str(python), "-c", "import mig_core; print(mig_core.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert str(env_dir) in where
+    blocked = subprocess.run([str(mig), "-p", "no:oracle", "plugins", "--json"],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert {r["name"]: r["status"] for r in json.loads(blocked.stdout)}["oracle"] == "blocked"
