@@ -10,7 +10,6 @@ import importlib
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -59,14 +58,16 @@ def load_object(ref: str) -> Any:
 # --- registries ------------------------------------------------------------------------------
 
 
-@dataclass
 class DialectEntry:
     """One dialect's implementation as a plugin registered it."""
 
-    dialect: str
-    impl: Any  # a class or a "module:Class" string
-    transactional_ddl: bool
-    plugin: str
+    __slots__ = ("dialect", "impl", "transactional_ddl", "plugin")
+
+    def __init__(self, dialect: str, impl: Any, transactional_ddl: bool, plugin: str) -> None:
+        self.dialect = dialect
+        self.impl = impl  # a class, or a "module:Class" string until loaded
+        self.transactional_ddl = transactional_ddl
+        self.plugin = plugin
 
     def load(self) -> type:
         """The implementation class, imported on first use."""
@@ -96,12 +97,16 @@ class DialectRegistry:
         return sorted(d for d, e in self.entries.items() if e.plugin == plugin)
 
 
-@dataclass
 class OperationEntry:
-    name: str
-    target: Any  # callable or "module:attr"
-    batch: bool
-    plugin: str
+    """One ``op.<name>`` directive as a plugin registered it."""
+
+    __slots__ = ("name", "target", "batch", "plugin")
+
+    def __init__(self, name: str, target: Any, batch: bool, plugin: str) -> None:
+        self.name = name
+        self.target = target  # a callable, or a "module:attr" string until loaded
+        self.batch = batch
+        self.plugin = plugin
 
     def load(self) -> Callable[..., Any]:
         if isinstance(self.target, str):
@@ -129,13 +134,18 @@ class OperationRegistry:
         return sorted(n for n, e in self.entries.items() if e.plugin == plugin)
 
 
-@dataclass
 class CommandEntry:
-    name: str
-    handler: Callable[..., Any]
-    help: str
-    setup: Callable[[Any], None] | None
-    plugin: str
+    """One plugin sub-command."""
+
+    __slots__ = ("name", "handler", "help", "setup", "plugin")
+
+    def __init__(self, name: str, handler: Callable[..., Any], help: str,
+                 setup: Callable[[Any], None] | None, plugin: str) -> None:
+        self.name = name
+        self.handler = handler
+        self.help = help
+        self.setup = setup
+        self.plugin = plugin
 
 
 class CommandRegistry:
@@ -167,20 +177,47 @@ class CommandRegistry:
 # --- plugin records --------------------------------------------------------------------------
 
 
-@dataclass
 class PluginRecord:
     """What ``mig plugins`` shows for one plugin."""
 
-    name: str
-    distribution: str | None = None
-    version: str | None = None
-    module: str | None = None
-    status: str = "loaded"  # loaded | blocked | failed
-    error: str | None = None
-    builtin: bool = False
-    hooks: list[str] = field(default_factory=list)
-    dialects: list[str] = field(default_factory=list)
-    operations: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        name: str,
+        distribution_name: str | None = None,
+        distribution_version: str | None = None,
+        module: str | None = None,
+        status: str = "loaded",  # loaded | blocked | failed
+        error: str | None = None,
+        builtin: bool = False,
+        entry_point: Any = None,
+    ) -> None:
+        self.name = name
+        self.distribution_name = distribution_name
+        self.distribution_version = distribution_version
+        self.module = module
+        self.status = status
+        self.error = error
+        self.builtin = builtin
+        self.entry_point = entry_point  # read for distribution metadata on first use
+        self.hooks: list[str] = []
+        self.dialects: list[str] = []
+        self.operations: list[str] = []
+
+    def _resolve(self) -> None:
+        if self.entry_point is not None:
+            self.distribution_name, self.distribution_version = _dist_of(self.entry_point)
+            self.entry_point = None
+
+    @property
+    def distribution(self) -> str | None:
+        """The distribution the plugin came from (read from metadata on first use)."""
+        self._resolve()
+        return self.distribution_name
+
+    @property
+    def version(self) -> str | None:
+        self._resolve()
+        return self.distribution_version
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -197,12 +234,12 @@ class PluginRecord:
         }
 
 
-@dataclass
 class PluginChoice:
     """Parsed ``-p`` / ``MIG_PLUGINS`` / config ``plugins`` values."""
 
-    wanted: list[str] = field(default_factory=list)
-    blocked: set[str] = field(default_factory=set)
+    def __init__(self) -> None:
+        self.wanted: list[str] = []
+        self.blocked: set[str] = set()
 
     def add(self, spec: str) -> None:
         spec = spec.strip()
@@ -247,8 +284,8 @@ class MigPluginManager(pluggy.PluginManager):
         self.register(plugin, name=name)
         self.records[name] = PluginRecord(
             name=name,
-            distribution=distribution,
-            version=version,
+            distribution_name=distribution,
+            distribution_version=version,
             module=getattr(plugin, "__name__", None),
             builtin=builtin,
         )
@@ -443,53 +480,49 @@ def build_plugin_manager(
     eps = (entry_points or _entry_points)()
     by_name = {ep.name: ep for ep in eps}
     wanted = list(choice.wanted)
-    to_load = list(eps) if autoload else [ep for ep in eps if ep.name in wanted]
-    # a plugin asked for by distribution name loads its entry point(s)
-    for spec in wanted:
-        for ep in eps:
-            dist, _ = _dist_of(ep)
-            if dist and _normalise(dist) == _normalise(spec) and ep not in to_load:
-                to_load.append(ep)
-
     required = _split_list(config.get_main_option("required_plugins") if config else None)
     required_names = {_requirement_name(r) for r in required}
+    # distribution names are read from package metadata (slow) only when a name needs them
+    by_dist: dict[str, list[Any]] = {}
+    if any(_normalise(n) not in {_normalise(e) for e in by_name}
+           for n in (*choice.blocked, *wanted, *required_names)):
+        for ep in eps:
+            by_dist.setdefault(_normalise(_dist_of(ep)[0] or ""), []).append(ep)
 
+    def named(ep: Any, names: Iterable[str]) -> bool:
+        normal = {_normalise(n) for n in names}
+        return _normalise(ep.name) in normal or any(ep in by_dist.get(n, ()) for n in normal)
+
+    to_load = [ep for ep in eps if autoload or named(ep, wanted)]
     for ep in to_load:
-        dist, version = _dist_of(ep)
-        if ep.name in choice.blocked or (dist and _normalise(dist) in
-                                          {_normalise(b) for b in choice.blocked}):
-            pm.records[ep.name] = PluginRecord(
-                name=ep.name, distribution=dist, version=version, module=ep.value,
-                status="blocked",
-            )
+        record = PluginRecord(name=ep.name, module=ep.value, entry_point=ep)
+        if named(ep, choice.blocked):
+            record.status = "blocked"
+            pm.records[ep.name] = record
             continue
         if pm.has_plugin(ep.name):
             continue
         try:
             module = ep.load()
         except Exception as exc:  # a broken plugin must not take the CLI down with it
-            error = f"{type(exc).__name__}: {exc}"
-            pm.records[ep.name] = PluginRecord(
-                name=ep.name, distribution=dist, version=version, module=ep.value,
-                status="failed", error=error,
-            )
-            asked = ep.name in wanted or (dist and _normalise(dist) in
-                                          {_normalise(w) for w in wanted})
-            if asked or ep.name in required_names or (dist and _normalise(dist) in required_names):
+            record.status, record.error = "failed", f"{type(exc).__name__}: {exc}"
+            pm.records[ep.name] = record
+            if named(ep, wanted) or named(ep, required_names):
                 raise PluginLoadError(
-                    f"plugin {ep.name!r} ({dist or ep.value}) failed to import: {error}"
+                    f"plugin {ep.name!r} ({record.distribution or ep.value}) failed to import: "
+                    f"{record.error}"
                 ) from exc
             continue
         try:
-            pm.register_plugin(module, ep.name, distribution=dist, version=version)
+            pm.register(module, name=ep.name)
         except ValueError as exc:  # pluggy: already registered under another name
-            raise PluginError(f"plugin {ep.name!r} ({dist}) cannot be registered: {exc}") from exc
+            raise PluginError(f"plugin {ep.name!r} ({record.distribution}) cannot be "
+                              f"registered: {exc}") from exc
+        pm.records[ep.name] = record
 
     # names that are not entry points: import them as modules
     for spec in wanted:
-        if spec in by_name or any(
-            _normalise(_dist_of(ep)[0] or "") == _normalise(spec) for ep in eps
-        ):
+        if spec in by_name or by_dist.get(_normalise(spec)):
             continue
         if pm.has_plugin(spec):
             continue
