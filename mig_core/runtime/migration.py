@@ -1,0 +1,349 @@
+"""MigrationContext: one database (or one SQL script), its DDL implementation, version table,
+transactions and the loop that runs migration steps.
+
+Usable without env.py: ``MigrationContext.configure(connection=conn)`` gives
+``get_current_heads()``, ``stamp()``, ``execute()``, ``autocommit_block()`` and friends.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import IO, TYPE_CHECKING, Any
+
+from mig_core.errors import CommandError
+from mig_core.runtime.versions import VersionStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+
+    from mig_core.plugins import MigPluginManager
+    from mig_core.runtime.environment import EnvironmentContext
+
+
+def _dialect_from(url: Any, dialect_name: str | None, dialect_opts: dict[str, Any] | None) -> Any:
+    """A SQLAlchemy dialect instance for offline use, from a URL or a dialect name."""
+    from sqlalchemy.engine import make_url
+
+    if url is not None:
+        parsed = make_url(url)
+    elif dialect_name:
+        parsed = make_url(f"{dialect_name}://")
+    else:
+        raise CommandError("MigrationContext.configure needs connection, url or dialect_name")
+    try:
+        dialect_cls = parsed.get_dialect()
+    except Exception as exc:  # NoSuchModuleError and friends
+        raise CommandError(
+            f"unknown SQLAlchemy dialect {parsed.drivername!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    return dialect_cls(**(dialect_opts or {}))
+
+
+def _output_buffer(opts: dict[str, Any]) -> IO[str]:
+    """The offline SQL sink: ``output_buffer`` (stdout by default), re-encoded if asked."""
+    buffer = opts.get("output_buffer") or sys.stdout
+    encoding = opts.get("output_encoding")
+    if encoding and hasattr(buffer, "buffer"):
+        import io
+
+        if (getattr(buffer, "encoding", None) or "").lower() != encoding.lower():
+            buffer = io.TextIOWrapper(buffer.buffer, encoding=encoding, line_buffering=True)
+    elif encoding and not hasattr(buffer, "encoding"):  # a binary stream
+        import io
+
+        buffer = io.TextIOWrapper(buffer, encoding=encoding, line_buffering=True)
+    return buffer  # type: ignore[no-any-return]
+
+
+class MigrationContext:
+    """The state of one run against one database: impl, version table, transactions."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        connection: Connection | None,
+        opts: dict[str, Any],
+        environment_context: EnvironmentContext | None = None,
+        plugin_manager: MigPluginManager | None = None,
+    ) -> None:
+        from mig_core.plugins import build_plugin_manager
+
+        self.opts = opts
+        self.dialect = dialect
+        self.connection = connection
+        self.environment_context = environment_context
+        self.as_sql = bool(opts.get("as_sql", False))
+        self.script = opts.get("script") or (
+            environment_context.script if environment_context is not None else None
+        )
+        if self.as_sql:
+            opts["output_buffer"] = _output_buffer(opts)
+            opts.setdefault("literal_binds", True)
+        self.output_buffer: IO[str] | None = opts.get("output_buffer") if self.as_sql else None
+        self.plugin_manager = plugin_manager or build_plugin_manager(None)
+        dialect_key = self._dialect_key(dialect)
+        self.hooks = self.plugin_manager.hooks_for(dialect_key)
+        impl_cls = self.plugin_manager.dialect_entry(dialect_key).load()
+        self.impl = impl_cls(
+            dialect,
+            connection,
+            self.as_sql,
+            self.output_buffer,
+            opts,
+            transactional_ddl=opts.get("transactional_ddl"),
+            hooks=self.hooks,
+        )
+        self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
+        self._in_external_transaction = bool(connection is not None and connection.in_transaction())
+        self._transaction: Any = None  # the SQLAlchemy transaction mig opened and controls
+        self._offline_transaction_open = False
+        self._after_transaction: list[Callable[[bool], None]] = []
+        self.version_store = VersionStore(self)
+        self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
+            opts.get("on_version_apply")
+        )
+
+    def _dialect_key(self, dialect: Dialect) -> str:
+        """The registry name for ``dialect`` (``mariadb`` falls back to ``mysql``)."""
+        name = str(dialect.name)
+        if name == "mariadb" and name not in self.plugin_manager.dialects.entries:
+            return "mysql"
+        return name
+
+    # --- construction ---------------------------------------------------------------------
+    @classmethod
+    def configure(
+        cls,
+        connection: Connection | None = None,
+        url: Any = None,
+        dialect_name: str | None = None,
+        dialect: Dialect | None = None,
+        environment_context: EnvironmentContext | None = None,
+        dialect_opts: dict[str, Any] | None = None,
+        opts: dict[str, Any] | None = None,
+        plugin_manager: MigPluginManager | None = None,
+    ) -> MigrationContext:
+        """Make a context for a connection (online), or for a URL / dialect name (offline SQL).
+
+        ``opts`` holds the ``configure()`` options (``as_sql``, ``output_buffer``,
+        ``transactional_ddl``, ``version_table`` ...); unknown keys reach the DDL implementation.
+        """
+        opts = dict(opts or {})
+        if connection is not None:
+            from sqlalchemy.engine import Connection as SAConnection
+
+            if not isinstance(connection, SAConnection):
+                raise CommandError(
+                    f"MigrationContext.configure(connection=...) needs a SQLAlchemy Connection, "
+                    f"got {type(connection).__name__} (use engine.connect())"
+                )
+            if url is not None or dialect_name is not None:
+                raise CommandError("give connection, or url / dialect_name, not both")
+            dialect = connection.dialect
+        elif dialect is None:
+            dialect = _dialect_from(url, dialect_name, dialect_opts)
+            opts.setdefault("as_sql", True)
+        if plugin_manager is None and environment_context is not None:
+            plugin_manager = environment_context.plugin_manager
+        return cls(dialect, connection, opts, environment_context, plugin_manager)
+
+    # --- properties -------------------------------------------------------------------------
+    @property
+    def bind(self) -> Connection | None:
+        """The connection (None offline)."""
+        return self.connection
+
+    @property
+    def config(self) -> Any:
+        """The run's :class:`~mig_core.config.Config` when run from env.py, else None."""
+        env = self.environment_context
+        return env.config if env is not None else None
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether mig (or the caller) has a transaction open on the connection."""
+        return self._transaction is not None or self._in_external_transaction
+
+    # --- SQL ----------------------------------------------------------------------------------
+    def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
+        """Run a SQL string or construct (offline: write it to the script)."""
+        self.impl.execute(sql, execution_options)
+
+    # --- transactions -----------------------------------------------------------------------
+    def begin_transaction(self, _per_migration: bool = False) -> AbstractContextManager[Any]:
+        """The transaction for a run (or, with ``_per_migration``, for one step).
+
+        On transactional backends one of the two is real depending on
+        ``transaction_per_migration``; on non-transactional ones each step gets its own
+        transaction so the version row moves right after the step's DDL. A connection already
+        in a transaction when configured belongs to the caller: nothing is begun here then.
+        """
+        if self._in_external_transaction:
+            return nullcontext()
+        transactional = bool(self.impl.transactional_ddl)
+        if transactional:
+            now = _per_migration == self._transaction_per_migration
+        else:
+            now = _per_migration
+        if not now:
+            return nullcontext()
+        if self.as_sql:
+            return self._offline_transaction() if transactional else nullcontext()
+        if self._transaction is not None and self._transaction.is_active:
+            return nullcontext()  # already inside one of ours
+        return _RunTransaction(self)
+
+    @contextmanager
+    def _offline_transaction(self) -> Iterator[None]:
+        self.impl.emit_begin()
+        self._offline_transaction_open = True
+        try:
+            yield
+        finally:
+            self._offline_transaction_open = False
+        self.impl.emit_commit()
+
+    def _begin_own(self) -> Any:
+        """Begin (or adopt an auto-begun) transaction on the connection; it is then ours."""
+        conn = self.connection
+        assert conn is not None
+        self._transaction = conn.get_transaction() if conn.in_transaction() else conn.begin()
+        return self._transaction
+
+    def _transaction_ended(self, committed: bool) -> None:
+        """Run the callbacks waiting for the end of mig's transaction (lock release, history)."""
+        callbacks, self._after_transaction = self._after_transaction, []
+        for callback in callbacks:
+            callback(committed)
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Run the block outside any transaction (``CREATE INDEX CONCURRENTLY``, ``VACUUM``).
+
+        Commits what the run has done so far, switches the connection to AUTOCOMMIT, then
+        restores the isolation level and begins a new transaction for the rest of the run.
+        Offline it writes ``COMMIT`` ... ``BEGIN`` around the block.
+        """
+        if self.as_sql:
+            was_open = self._offline_transaction_open
+            if was_open:
+                self.impl.emit_commit()
+            try:
+                yield
+            finally:
+                if was_open:
+                    self.impl.emit_begin()
+            return
+        if self._in_external_transaction:
+            raise CommandError(
+                "autocommit_block() cannot commit a transaction the caller began; "
+                "pass a connection that is not in a transaction"
+            )
+        conn = self.connection
+        assert conn is not None
+        had_own = self._transaction is not None and self._transaction.is_active
+        if had_own:
+            self._transaction.commit()
+        elif conn.in_transaction():
+            conn.commit()
+        previous = conn.get_execution_options().get("isolation_level")
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield
+        finally:
+            if conn.in_transaction():
+                conn.commit()
+            conn.execution_options(isolation_level=previous or conn.default_isolation_level)
+            if had_own:
+                self._transaction = conn.begin()
+
+    # --- version table --------------------------------------------------------------------
+    def get_current_heads(self) -> tuple[str, ...]:
+        """The revisions in the version table (offline: the starting revision(s), if any)."""
+        if self.as_sql:
+            start = self.opts.get("starting_rev")
+            if not start:
+                return ()
+            if isinstance(start, str):
+                return tuple(s for s in start.replace(",", " ").split() if s)
+            return tuple(start)
+        return self.version_store.read_heads()
+
+    def get_current_revision(self) -> str | None:
+        """The single current revision, or None at base; several heads is an error."""
+        heads = self.get_current_heads()
+        if len(heads) > 1:
+            raise CommandError(
+                f"the version table holds several heads ({', '.join(heads)}); "
+                "use get_current_heads()"
+            )
+        return heads[0] if heads else None
+
+    def _ensure_version_table(self) -> None:
+        self.version_store.ensure()
+
+    def stamp(self, script_directory: Any, revision: str | Sequence[str]) -> None:
+        """Set the version table to ``revision`` without running any migration."""
+        from mig_core.runtime.steps import plan_stamp
+
+        revisions = [revision] if isinstance(revision, str) else list(revision)
+
+        def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+            return plan_stamp(script_directory, revisions, heads)
+
+        previous_script = self.script
+        self.script = script_directory
+        self.opts["fn"] = plan
+        try:
+            with self.begin_transaction():
+                self.run_migrations()
+        finally:
+            self.opts.pop("fn", None)
+            self.script = previous_script
+
+    # --- running ------------------------------------------------------------------------------
+    def run_migrations(self, **kw: Any) -> None:
+        """Run the steps planned for the current heads (``kw`` goes to upgrade()/downgrade())."""
+        from mig_core.runtime.runner import StepRunner
+
+        StepRunner(self, kw).run()
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if callable(value):
+        return [value]
+    return list(value)
+
+
+class _RunTransaction:
+    """A transaction mig controls; it survives ``autocommit_block`` swapping the real one."""
+
+    def __init__(self, ctx: MigrationContext) -> None:
+        self.ctx = ctx
+
+    def __enter__(self) -> _RunTransaction:
+        self.ctx._begin_own()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        txn = self.ctx._transaction
+        self.ctx._transaction = None
+        committed = False
+        try:
+            if txn is not None and txn.is_active:
+                if exc_type is None:
+                    txn.commit()
+                    committed = True
+                else:
+                    try:
+                        txn.rollback()
+                    except Exception:  # a dead connection: the server rolls back for us
+                        pass
+            elif exc_type is None:
+                committed = True
+        finally:
+            self.ctx._transaction_ended(committed)

@@ -1,0 +1,236 @@
+"""The version table (one row per current head) and how a step moves its set of heads.
+
+The heads transitions are pure functions over revision ids and a ``parents_of`` callable
+(down revisions plus dependencies), so they are unit-tested without a database.
+:class:`VersionStore` turns "heads before" / "heads after" into the minimal UPDATE / INSERT /
+DELETE statements, online with statements built once, offline as plain literal SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import CommandError
+
+if TYPE_CHECKING:
+    from mig_core.runtime.migration import MigrationContext
+
+#: a revision id must fit this column (Alembic's size, so its tables are adopted as they are)
+VERSION_NUM_LENGTH = 32
+
+ParentsOf = Callable[[str], Sequence[str]]
+
+
+# --- pure heads transitions ------------------------------------------------------------------
+
+
+def _is_ancestor_of_any(candidate: str, others: Iterable[str], parents_of: ParentsOf) -> bool:
+    """True when ``candidate`` is a proper ancestor of one of ``others`` (walks parents)."""
+    seen: set[str] = set()
+    stack = [p for other in others for p in parents_of(other)]
+    while stack:
+        rev = stack.pop()
+        if rev == candidate:
+            return True
+        if rev in seen:
+            continue
+        seen.add(rev)
+        stack.extend(parents_of(rev))
+    return False
+
+
+def heads_after_upgrade(
+    heads: Iterable[str], revision: str, parents: Sequence[str]
+) -> tuple[str, ...]:
+    """Heads once ``revision`` (whose parents are all applied) is applied.
+
+    Only a direct parent can stop being a head: any other ancestor already has an applied
+    descendant. A parent that is not a head (another head descends from it) is left alone,
+    so heads named by ``depends_on`` on other branches are kept.
+    """
+    dropped = set(parents)
+    out = [h for h in heads if h not in dropped and h != revision]
+    out.append(revision)
+    return tuple(out)
+
+
+def heads_after_downgrade(
+    heads: Iterable[str], revision: str, parents_of: ParentsOf
+) -> tuple[str, ...]:
+    """Heads once ``revision`` (a current head) is reverted.
+
+    Its parents become heads again unless another remaining head (or another of its parents)
+    still descends from them; an empty result means the database is at base.
+    """
+    remaining = [h for h in heads if h != revision]
+    candidates = [p for p in parents_of(revision) if p not in remaining]
+    out = list(remaining)
+    for parent in candidates:
+        others = [r for r in remaining + candidates if r != parent]
+        if not others or not _is_ancestor_of_any(parent, others, parents_of):
+            out.append(parent)
+    return tuple(dict.fromkeys(out))
+
+
+def normalize_heads(heads: Iterable[str], parents_of: ParentsOf) -> tuple[str, ...]:
+    """Drop every revision that is an ancestor of another one in ``heads`` (keeps order)."""
+    unique = list(dict.fromkeys(heads))
+    if len(unique) < 2:
+        return tuple(unique)
+    return tuple(
+        h for h in unique if not _is_ancestor_of_any(h, [o for o in unique if o != h], parents_of)
+    )
+
+
+def row_changes(
+    before: Sequence[str], after: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """The statements that turn the rows ``before`` into ``after``: (updates, inserts, deletes).
+
+    A removed head paired with an added one is an UPDATE (Alembic's normal step); removed heads
+    left over are DELETEs (crossing a merge point upward), added ones INSERTs (a new branch).
+    """
+    after_set = set(after)
+    before_set = set(before)
+    removed = [h for h in before if h not in after_set]
+    added = [h for h in after if h not in before_set]
+    pairs = min(len(removed), len(added))
+    # delete first, so the last removed head is the one updated (parents order, like Alembic)
+    updates = list(zip(removed[len(removed) - pairs :], added[:pairs]))
+    deletes = removed[: len(removed) - pairs]
+    inserts = added[pairs:]
+    return updates, inserts, deletes
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def make_version_table(name: str, schema: str | None, primary_key: bool = True) -> Any:
+    """The version table definition: ``version_num VARCHAR(32) NOT NULL`` + ``<name>_pkc``."""
+    import sqlalchemy as sa
+
+    table = sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(VERSION_NUM_LENGTH), nullable=False),
+        schema=schema,
+    )
+    if primary_key:
+        table.append_constraint(sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"))
+    return table
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class VersionStore:
+    """Reads and writes the version table of one :class:`MigrationContext`."""
+
+    def __init__(self, ctx: MigrationContext) -> None:
+        self.ctx = ctx
+        self.name: str = ctx.opts.get("version_table") or "mig_version"
+        self.schema: str | None = ctx.opts.get("version_table_schema")
+        self.table = make_version_table(self.name, self.schema, ctx.opts.get("version_table_pk", True))
+        self._exists: bool | None = None
+        self._statements: dict[str, Any] | None = None
+
+    @property
+    def quoted_name(self) -> str:
+        return str(self.ctx.dialect.identifier_preparer.format_table(self.table))
+
+    # online ----------------------------------------------------------------------------------
+    def exists(self, refresh: bool = False) -> bool:
+        """Whether the table exists (online; cached until a refresh)."""
+        if self._exists is None or refresh:
+            import sqlalchemy as sa
+
+            conn = self.ctx.connection
+            assert conn is not None
+            self._exists = sa.inspect(conn).has_table(self.name, schema=self.schema)
+        return self._exists
+
+    def ensure(self) -> None:
+        """Create the table when it is missing (offline: always write the CREATE TABLE)."""
+        if self.ctx.as_sql:
+            from sqlalchemy.schema import CreateTable
+
+            self.ctx.impl.emit_statement_text(self.ctx.impl.compile(CreateTable(self.table)))
+            return
+        if not self.exists(refresh=True):
+            assert self.ctx.connection is not None
+            self.table.create(self.ctx.connection)
+            self._exists = True
+
+    def read_heads(self) -> tuple[str, ...]:
+        """The heads stored in the table (online), or () when it does not exist."""
+        if self.ctx.as_sql:
+            raise CommandError("cannot read the version table in offline (--sql) mode")
+        if not self.exists(refresh=True):
+            return ()
+        import sqlalchemy as sa
+
+        conn = self.ctx.connection
+        assert conn is not None
+        rows = conn.execute(sa.select(self.table.c.version_num)).scalars().all()
+        return tuple(rows)
+
+    def _prepared(self) -> dict[str, Any]:
+        if self._statements is None:
+            import sqlalchemy as sa
+
+            col = self.table.c.version_num
+            self._statements = {
+                "update": self.table.update()
+                .where(col == sa.bindparam("old_rev"))
+                .values(version_num=sa.bindparam("new_rev")),
+                "insert": self.table.insert().values(version_num=sa.bindparam("new_rev")),
+                "delete": self.table.delete().where(col == sa.bindparam("old_rev")),
+            }
+        return self._statements
+
+    # both ------------------------------------------------------------------------------------
+    def write(self, before: Sequence[str], after: Sequence[str]) -> None:
+        """Turn the rows ``before`` into ``after`` with the fewest statements."""
+        updates, inserts, deletes = row_changes(before, after)
+        if self.ctx.as_sql:
+            table = self.quoted_name
+            emit = self.ctx.impl.emit_statement_text
+            for old in deletes:
+                emit(f"DELETE FROM {table} WHERE version_num = {_sql_literal(old)}")
+            for old, new in updates:
+                emit(
+                    f"UPDATE {table} SET version_num={_sql_literal(new)} "
+                    f"WHERE version_num = {_sql_literal(old)}"
+                )
+            for new in inserts:
+                emit(f"INSERT INTO {table} (version_num) VALUES ({_sql_literal(new)})")
+            return
+        conn = self.ctx.connection
+        assert conn is not None
+        stmts = self._prepared()
+        for old in deletes:
+            self._expect_one(conn.execute(stmts["delete"], {"old_rev": old}), "delete", old)
+        for old, new in updates:
+            result = conn.execute(stmts["update"], {"old_rev": old, "new_rev": new})
+            self._expect_one(result, "update", old)
+        if inserts:
+            conn.execute(stmts["insert"], [{"new_rev": new} for new in inserts])
+
+    def _expect_one(self, result: Any, verb: str, rev: str) -> None:
+        count = result.rowcount
+        if count is not None and count >= 0 and count != 1:
+            raise CommandError(
+                f"version table {self.name!r}: expected to {verb} one row for revision {rev!r} "
+                f"but matched {count}; another process changed it (run under the run lock)"
+            )
+
+    def clear(self) -> None:
+        """Delete every row (``stamp --purge``)."""
+        if self.ctx.as_sql:
+            self.ctx.impl.emit_statement_text(f"DELETE FROM {self.quoted_name}")
+            return
+        if self.exists():
+            assert self.ctx.connection is not None
+            self.ctx.connection.execute(self.table.delete())
