@@ -33,7 +33,6 @@ hookspec = pluggy.HookspecMarker("mig")
 DIALECT_BOUND_HOOKS = frozenset(
     {
         "mig_ddl_execute",
-        "mig_batch_recreate",
         "mig_run_lock",
         "mig_compare_schema",
         "mig_compare_table",
@@ -156,7 +155,8 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool | None:
 
     Called at the end of a ``batch_alter_table`` block when the batch needs a recreate
     (``recreate="always"``, or ``"auto"`` and an operation the dialect cannot ALTER).
-    Dialect-bound, except that mig-sqlite-batch serves every dialect. Implemented by
+    Not dialect-bound: move-and-copy serves every dialect, so an implementation meant for one
+    dialect checks ``impl.dialect_name`` and returns None otherwise. Implemented by
     mig-sqlite-batch. Stops at the first non-None result; no result is an error.
 
     :param impl: the run's DDL implementation.
