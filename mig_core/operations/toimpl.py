@@ -1,0 +1,159 @@
+"""Carry an operation object out on a DDL implementation: op object -> schema objects -> impl.
+
+This is what the core's ``mig_ddl_execute`` hook (``mig_core.builtin.ddl``) does for the built-in
+operations. Schema objects are built with the run's naming convention (``target_metadata``).
+A plugin replaces one operation on its dialect by returning True from its own
+``mig_ddl_execute``, or adds a handler here with :func:`register_impl` for a new op class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mig_core.errors import CommandError
+from mig_core.operations import ops
+from mig_core.operations.schemaobj import SchemaObjects
+
+Handler = Callable[[Any, Any, SchemaObjects], Any]
+
+_HANDLERS: dict[type, Handler] = {}
+
+
+def register_impl(op_class: type) -> Callable[[Handler], Handler]:
+    """Decorator: ``fn(impl, op, schema_obj)`` carries out ``op_class`` objects."""
+
+    def decorate(fn: Handler) -> Handler:
+        _HANDLERS[op_class] = fn
+        return fn
+
+    return decorate
+
+
+def handler_for(op: Any) -> Handler | None:
+    """The handler for ``op``'s class or its nearest registered base class."""
+    for cls in type(op).__mro__:
+        handler = _HANDLERS.get(cls)
+        if handler is not None:
+            return handler
+    return None
+
+
+def run(impl: Any, op: Any) -> Any:
+    """Carry ``op`` out on ``impl``; returns the handler's result (None when not handled).
+
+    SQLAlchemy argument errors raised while building or compiling the schema objects (a
+    naming convention needing a name, a bad dialect keyword) become a one-line
+    :class:`~mig_core.errors.CommandError` naming the operation.
+    """
+    import sqlalchemy as sa
+
+    handler = handler_for(op)
+    if handler is None:
+        return None
+    schema_obj = SchemaObjects.for_options(getattr(impl, "context_opts", None))
+    try:
+        result = handler(impl, op, schema_obj)
+    except (sa.exc.ArgumentError, sa.exc.InvalidRequestError, sa.exc.CompileError) as exc:
+        describe = op.describe() if hasattr(op, "describe") else type(op).__name__
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CommandError(f"{describe}: {message}") from exc
+    return True if result is None else result
+
+
+@register_impl(ops.CreateTableOp)
+def _create_table(impl: Any, op: ops.CreateTableOp, so: SchemaObjects) -> Any:
+    table = op.to_table(so)
+    impl.create_table(table, if_not_exists=op.if_not_exists)
+    return table
+
+
+@register_impl(ops.DropTableOp)
+def _drop_table(impl: Any, op: ops.DropTableOp, so: SchemaObjects) -> None:
+    impl.drop_table(op.to_table(so), if_exists=op.if_exists)
+
+
+@register_impl(ops.RenameTableOp)
+def _rename_table(impl: Any, op: ops.RenameTableOp, so: SchemaObjects) -> None:
+    impl.rename_table(op.table_name, op.new_table_name, schema=op.schema)
+
+
+@register_impl(ops.CreateTableCommentOp)
+def _create_table_comment(impl: Any, op: ops.CreateTableCommentOp, so: SchemaObjects) -> None:
+    impl.create_table_comment(op.to_table(so))
+
+
+@register_impl(ops.DropTableCommentOp)
+def _drop_table_comment(impl: Any, op: ops.DropTableCommentOp, so: SchemaObjects) -> None:
+    impl.drop_table_comment(op.to_table(so))
+
+
+@register_impl(ops.AddColumnOp)
+def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
+    table = op.to_table(so)
+    column = table.c[op.column.key]
+    impl.add_column(
+        op.table_name,
+        column,
+        schema=op.schema,
+        if_not_exists=op.if_not_exists,
+        inline_references=op.inline_references,
+        inline_primary_key=op.inline_primary_key,
+        **op.kw,
+    )
+
+
+@register_impl(ops.DropColumnOp)
+def _drop_column(impl: Any, op: ops.DropColumnOp, so: SchemaObjects) -> None:
+    impl.drop_column(
+        op.table_name, op.column_name, schema=op.schema, if_exists=op.if_exists, **op.kw
+    )
+
+
+@register_impl(ops.AlterColumnOp)
+def _alter_column(impl: Any, op: ops.AlterColumnOp, so: SchemaObjects) -> None:
+    impl.alter_column(
+        op.table_name,
+        op.column_name,
+        nullable=op.modify_nullable,
+        server_default=op.modify_server_default,
+        name=op.modify_name,
+        type_=op.modify_type,
+        schema=op.schema,
+        comment=op.modify_comment,
+        existing_comment=op.existing_comment,
+        existing_type=op.existing_type,
+        existing_server_default=op.existing_server_default,
+        existing_nullable=op.existing_nullable,
+        **op.kw,
+    )
+
+
+@register_impl(ops.CreateIndexOp)
+def _create_index(impl: Any, op: ops.CreateIndexOp, so: SchemaObjects) -> None:
+    impl.create_index(op.to_index(so), if_not_exists=op.if_not_exists)
+
+
+@register_impl(ops.DropIndexOp)
+def _drop_index(impl: Any, op: ops.DropIndexOp, so: SchemaObjects) -> None:
+    impl.drop_index(op.to_index(so), if_exists=op.if_exists)
+
+
+@register_impl(ops.AddConstraintOp)
+def _add_constraint(impl: Any, op: ops.AddConstraintOp, so: SchemaObjects) -> None:
+    impl.add_constraint(op.to_constraint(so))
+
+
+@register_impl(ops.DropConstraintOp)
+def _drop_constraint(impl: Any, op: ops.DropConstraintOp, so: SchemaObjects) -> None:
+    impl.drop_constraint(op.to_constraint(so), if_exists=op.if_exists)
+
+
+@register_impl(ops.BulkInsertOp)
+def _bulk_insert(impl: Any, op: ops.BulkInsertOp, so: SchemaObjects) -> None:
+    impl.bulk_insert(op.table, op.rows, multiinsert=op.multiinsert)
+
+
+@register_impl(ops.ExecuteSQLOp)
+def _execute(impl: Any, op: ops.ExecuteSQLOp, so: SchemaObjects) -> None:
+    impl.execute(op.sqltext, execution_options=op.execution_options)
