@@ -169,17 +169,25 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool | None:
 
 
 @hookspec(firstresult=True)
-def mig_run_lock(impl: Any, timeout: float | None) -> AbstractContextManager[None] | None:
+def mig_run_lock(
+    impl: Any, timeout: float | None, transaction_scoped: bool
+) -> AbstractContextManager[None] | None:
     """Return a context manager holding the dialect's run lock for a writing command.
 
-    Called once per upgrade, downgrade or stamp run, before the version table is read. Dialect-
-    bound. Implemented by dialect plugins (PostgreSQL advisory lock, SQLite write lock, MSSQL
-    ``sp_getapplock``, Oracle ``DBMS_LOCK``). Stops at the first non-None result; the core's
-    ``trylast`` default holds no lock.
+    Called once per online upgrade, downgrade or stamp run, before the version table is read
+    (never offline: ``--sql`` scripts hold no lock). Dialect-bound. Implemented by dialect
+    plugins (PostgreSQL advisory lock, SQLite write lock, MSSQL ``sp_getapplock``, Oracle
+    ``DBMS_LOCK``). Stops at the first non-None result; the core's ``trylast`` default holds no
+    lock. ``__enter__`` takes the lock (the lock should live on ``impl.connection`` itself, so
+    it dies with that connection and cannot deadlock with ``autocommit_block``); ``__exit__``
+    gives it back and is called after the run's transaction has ended.
 
-    :param impl: the run's DDL implementation (its connection, or its SQL output offline).
+    :param impl: the run's DDL implementation (``impl.connection`` is the migration connection).
     :param timeout: seconds to wait for the lock; None waits for ever. Running out raises
         :class:`mig_core.errors.LockTimeoutError`.
+    :param transaction_scoped: True when the run is inside a transaction the caller began and
+        mig cannot release anything after it ends: take a lock that ends with that transaction
+        (``__exit__`` then does nothing).
     """
 
 

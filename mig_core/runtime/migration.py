@@ -100,6 +100,9 @@ class MigrationContext:
         self._transaction: Any = None  # the SQLAlchemy transaction mig opened and controls
         self._offline_transaction_open = False
         self._after_transaction: list[Callable[[bool], None]] = []
+        self._before_commit: list[Callable[[], None]] = []
+        self._run_heads: tuple[str, ...] = ()  # heads before the step running now
+        self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
         self.version_store = VersionStore(self)
         self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
             opts.get("on_version_apply")
@@ -215,8 +218,12 @@ class MigrationContext:
     def _transaction_ended(self, committed: bool) -> None:
         """Run the callbacks waiting for the end of mig's transaction (lock release, history)."""
         callbacks, self._after_transaction = self._after_transaction, []
-        for callback in callbacks:
+        for callback in reversed(callbacks):  # history rows first, the lock release last
             callback(committed)
+
+    def _flush_before_commit(self) -> None:
+        for callback in list(self._before_commit):
+            callback()
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -244,10 +251,12 @@ class MigrationContext:
         conn = self.connection
         assert conn is not None
         had_own = self._transaction is not None and self._transaction.is_active
+        self._flush_before_commit()
         if had_own:
             self._transaction.commit()
         elif conn.in_transaction():
             conn.commit()
+        self._committed_heads = self._run_heads
         previous = conn.get_execution_options().get("isolation_level")
         conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -330,20 +339,33 @@ class _RunTransaction:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        txn = self.ctx._transaction
-        self.ctx._transaction = None
+        ctx = self.ctx
         committed = False
         try:
-            if txn is not None and txn.is_active:
-                if exc_type is None:
+            if exc_type is None:
+                txn = ctx._transaction
+                if txn is not None and txn.is_active:
+                    ctx._flush_before_commit()
+                txn = ctx._transaction
+                if txn is not None and txn.is_active:
                     txn.commit()
-                    committed = True
-                else:
-                    try:
-                        txn.rollback()
-                    except Exception:  # a dead connection: the server rolls back for us
-                        pass
-            elif exc_type is None:
                 committed = True
+        except BaseException:
+            _rollback_quietly(ctx._transaction)
+            raise
+        else:
+            if exc_type is not None:
+                _rollback_quietly(ctx._transaction)
         finally:
-            self.ctx._transaction_ended(committed)
+            ctx._transaction = None
+            ctx._transaction_ended(committed)
+
+
+def _rollback_quietly(txn: Any) -> None:
+    """Roll back; on a dead connection the server has already done it."""
+    if txn is None or not txn.is_active:
+        return
+    try:
+        txn.rollback()
+    except Exception:
+        pass

@@ -13,3 +13,11 @@ from mig_core import hookimpl
 @hookimpl
 def mig_register_dialects(registry: Any) -> None:
     registry.add("mssql", "mig_mssql.impl:MSSQLImpl", transactional_ddl=True)
+
+
+@hookimpl
+def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> Any:
+    """The run lock (see lock.py); imported only when a writing command runs online."""
+    from mig_mssql.lock import MSSQLRunLock
+
+    return MSSQLRunLock(impl, timeout, transaction_scoped)

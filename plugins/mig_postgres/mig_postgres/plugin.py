@@ -13,3 +13,11 @@ from mig_core import hookimpl
 @hookimpl
 def mig_register_dialects(registry: Any) -> None:
     registry.add("postgresql", "mig_postgres.impl:PostgresqlImpl", transactional_ddl=True)
+
+
+@hookimpl
+def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> Any:
+    """The run lock (see lock.py); imported only when a writing command runs online."""
+    from mig_postgres.lock import PostgresRunLock
+
+    return PostgresRunLock(impl, timeout, transaction_scoped)

@@ -1,0 +1,311 @@
+"""The commands that run env.py: upgrade, downgrade, stamp, current, ensure_version, log.
+
+Each builds an :class:`~mig_core.runtime.environment.EnvironmentContext` with a plan function
+``fn(heads, ctx) -> steps`` and runs env.py; the plan is made after the run lock is held and
+the heads have been read again, so a second concurrent ``upgrade head`` finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import CommandError, RevisionArgumentError, UsageError
+
+if TYPE_CHECKING:
+    from mig_core.config import Config
+    from mig_core.runtime.migration import MigrationContext
+
+
+def _script(config: Config) -> Any:
+    from mig_core.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(config)
+
+
+def _run(
+    config: Config,
+    script: Any,
+    fn: Callable[[tuple[str, ...], MigrationContext], Any],
+    **env_opts: Any,
+) -> None:
+    from mig_core.runtime.environment import EnvironmentContext, run_env
+
+    env = EnvironmentContext(config, script, fn, **env_opts)
+    run_env(env)
+
+
+def _split_range(revision: str, sql: bool, command: str) -> tuple[str | None, str]:
+    """``start:end`` (offline only) -> (start, end)."""
+    if ":" not in revision:
+        return None, revision
+    if not sql:
+        raise RevisionArgumentError(
+            f"{command}: a range ({revision!r}) is only allowed with --sql"
+        )
+    start, _, end = revision.partition(":")
+    if not start or not end:
+        raise RevisionArgumentError(f"{command}: bad range {revision!r}; use start:end")
+    return start, end
+
+
+def _resolve_start(script: Any, start: str | None) -> str | None:
+    """The starting revision of an offline range as full id(s) (``base`` is None)."""
+    if start is None or start == "base":
+        return None
+    ids = []
+    for part in start.replace(",", " ").split():
+        ids.append(str(script.get_revision(part).revision))
+    return " ".join(ids)
+
+
+# --- writing commands --------------------------------------------------------------------------
+
+
+def upgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Upgrade the database to ``revision`` (``sql=True``: write the SQL script)."""
+    from mig_core.runtime.steps import plan_revisions
+
+    script = _script(config)
+    start, destination = _split_range(revision, sql, "upgrade")
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        return plan_revisions(script.upgrade_revisions(destination, heads), is_upgrade=True)
+
+    _run(
+        config,
+        script,
+        plan,
+        as_sql=sql,
+        starting_rev=_resolve_start(script, start),
+        destination_rev=destination,
+        tag=tag,
+        lock_timeout=lock_timeout,
+    )
+
+
+def downgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Revert the database to ``revision`` (``sql=True`` needs a ``start:end`` range)."""
+    from mig_core.runtime.steps import plan_revisions
+
+    script = _script(config)
+    start, destination = _split_range(revision, sql, "downgrade")
+    if sql and start is None:
+        raise UsageError(
+            "downgrade --sql needs a range: give start:end (e.g. 'head:base' or 'ae10:-1' is "
+            "not allowed; use explicit revisions)"
+        )
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        return plan_revisions(script.downgrade_revisions(destination, heads), is_upgrade=False)
+
+    _run(
+        config,
+        script,
+        plan,
+        as_sql=sql,
+        starting_rev=_resolve_start(script, start),
+        destination_rev=destination,
+        tag=tag,
+        lock_timeout=lock_timeout,
+    )
+
+
+def stamp(
+    config: Config,
+    revisions: str | Sequence[str],
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    lock_timeout: float | None = None,
+) -> None:
+    """Set the version table to ``revisions`` without running migrations."""
+    from mig_core.runtime.steps import plan_stamp
+
+    script = _script(config)
+    wanted = [revisions] if isinstance(revisions, str) else list(revisions)
+    start: str | None = None
+    targets: list[str] = []
+    for rev in wanted:
+        if ":" in rev:
+            if start is not None:
+                raise RevisionArgumentError("stamp: only one start:end range may be given")
+            start, end = _split_range(rev, sql, "stamp")
+            targets.append(end)
+        else:
+            targets.append(rev)
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        return plan_stamp(script, targets, heads, purge=purge)
+
+    _run(
+        config,
+        script,
+        plan,
+        as_sql=sql,
+        starting_rev=_resolve_start(script, start),
+        destination_rev=" ".join(targets),
+        tag=tag,
+        lock_timeout=lock_timeout,
+    )
+
+
+def ensure_version(config: Config, sql: bool = False) -> None:
+    """Create the version table (and the history table) if they are missing."""
+    script = _script(config)
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        from mig_core.runtime.history import HistoryWriter
+
+        with ctx.begin_transaction(_per_migration=True):
+            ctx.version_store.ensure()
+            HistoryWriter(ctx).ensure()
+        return []
+
+    _run(config, script, plan, as_sql=sql, run_lock=False)
+
+
+# --- reading commands --------------------------------------------------------------------------
+
+
+def _read(config: Config, script: Any, reader: Callable[[MigrationContext], Any]) -> Any:
+    """Run env.py read-only (no lock, nothing written) and return ``reader(ctx)``."""
+    found: dict[str, Any] = {}
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        found["value"] = reader(ctx)
+        return []
+
+    _run(config, script, plan, run_lock=False)
+    if "value" not in found:
+        raise CommandError(
+            "env.py did not call context.run_migrations(), so the database was not read"
+        )
+    return found["value"]
+
+
+def database_heads(config: Config) -> tuple[str, ...]:
+    """The heads in the database's version table (runs env.py read-only)."""
+    script = _script(config)
+    heads: tuple[str, ...] = _read(config, script, lambda ctx: ctx.get_current_heads())
+    return heads
+
+
+def _describe_head(script: Any, rev: str, graph_heads: set[str]) -> dict[str, Any]:
+    try:
+        sc = script.get_revision(rev)
+    except Exception:
+        return {"revision": rev, "is_head": False, "known": False, "path": None, "doc": None}
+    return {
+        "revision": rev,
+        "is_head": rev in graph_heads,
+        "known": True,
+        "path": getattr(sc, "path", None),
+        "doc": getattr(sc, "doc", None),
+        "branch_labels": sorted(getattr(sc, "branch_labels", None) or ()),
+        "down_revisions": list(getattr(sc, "down_revisions", None) or ()),
+    }
+
+
+def current(
+    config: Config, verbose: bool = False, check_heads: bool = False, as_json: bool = False
+) -> None:
+    """Print the database's current revision(s): ``<rev> (head)`` lines, ``-v``, ``--json``."""
+    script = _script(config)
+    heads = _read(config, script, lambda ctx: ctx.get_current_heads())
+    graph_heads = set(script.get_heads())
+    entries = [_describe_head(script, h, graph_heads) for h in heads]
+    at_heads = set(heads) == graph_heads
+    if as_json:
+        config.print_stdout(
+            json.dumps({"heads": list(heads), "at_head": at_heads, "revisions": entries}, indent=2)
+        )
+    else:
+        for entry in entries:
+            label = entry["revision"]
+            if entry["is_head"]:
+                label += " (head)"
+            if not entry["known"]:
+                label += " (unknown: no revision file has this id)"
+            if entry.get("branch_labels"):
+                label += f" ({', '.join(entry['branch_labels'])})"
+            config.print_stdout(label)
+            if verbose and entry["known"]:
+                parents = ", ".join(entry["down_revisions"]) or "<base>"
+                config.print_stdout(f"  Parent: {parents}")
+                config.print_stdout(f"  Path: {entry['path']}")
+                if entry["doc"]:
+                    config.print_stdout(f"  {entry['doc']}")
+    if check_heads and not at_heads:
+        raise CommandError(
+            f"the database is not at head: it is at {', '.join(heads) or 'base'}, the graph's "
+            f"heads are {', '.join(sorted(graph_heads)) or 'none'}"
+        )
+
+
+def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
+    """Print the applied-history table, newest last (``--json``: a list of objects)."""
+    from mig_core.runtime.history import HistoryWriter, history_table_name
+
+    script = _script(config)
+
+    def reader(ctx: MigrationContext) -> list[dict[str, Any]] | str:
+        import sqlalchemy as sa
+
+        if history_table_name(ctx.opts) is None:
+            return "the history table is turned off (history_table = false)"
+        table = HistoryWriter(ctx).table
+        conn = ctx.connection
+        assert conn is not None
+        if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+            return f"no history yet (table {table.name} does not exist)"
+        query = sa.select(table).order_by(table.c.id.desc())
+        if limit:
+            query = query.limit(limit)
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows.reverse()
+        return rows
+
+    rows = _read(config, script, reader)
+    if isinstance(rows, str):
+        if as_json:
+            config.print_stdout("[]")
+        else:
+            config.print_stdout(rows)
+        return
+    if as_json:
+        config.print_stdout(json.dumps([_json_row(r) for r in rows], indent=2))
+        return
+    for row in rows:
+        who = "@".join(p for p in (row["username"], row["hostname"]) if p)
+        result = "ok" if row["success"] else f"FAILED: {row['error']}"
+        moved = f"{row['from_heads'] or 'base'} -> {row['to_heads'] or 'base'}"
+        config.print_stdout(
+            f"{row['id']:>5}  {_when(row['started_at'])}  {row['direction']:<9} "
+            f"{row['revisions']:<14} {moved}  {row['duration_ms']:.0f} ms  {who}  {result}"
+        )
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else str(value)
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    out["success"] = bool(row["success"])
+    return out

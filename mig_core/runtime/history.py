@@ -1,0 +1,159 @@
+"""The applied-history table (``mig_history``): one append-only row per step mig ran.
+
+Columns: id, revisions, direction (upgrade / downgrade / stamp), from_heads, to_heads,
+started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname.
+Success rows are written in the step's own transaction (they vanish with a rollback, as the
+step does); the row of a failure is written after the rollback, in a short transaction of its
+own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import logging
+import os
+import socket
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mig_core.runtime.migration import MigrationContext
+
+log = logging.getLogger("mig.runtime")
+
+DEFAULT_HISTORY_TABLE = "mig_history"
+_OFF = {"false", "off", "no", "0", "none", ""}
+
+
+def history_table_name(opts: dict[str, Any]) -> str | None:
+    """The table name from the options, or None when the history is turned off."""
+    value = opts.get("history_table", DEFAULT_HISTORY_TABLE)
+    if value is None or value is False or str(value).strip().lower() in _OFF:
+        return None
+    return str(value).strip()
+
+
+def make_history_table(name: str, schema: str | None) -> Any:
+    import sqlalchemy as sa
+
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("revisions", sa.String(1000), nullable=False),
+        sa.Column("direction", sa.String(16), nullable=False),
+        sa.Column("from_heads", sa.String(1000), nullable=False),
+        sa.Column("to_heads", sa.String(1000), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Float, nullable=False),
+        sa.Column("success", sa.Boolean, nullable=False),
+        sa.Column("error", sa.Text),
+        sa.Column("checksum", sa.String(128)),
+        sa.Column("mig_version", sa.String(32), nullable=False),
+        sa.Column("username", sa.String(128)),
+        sa.Column("hostname", sa.String(255)),
+        schema=schema,
+    )
+
+
+def _who() -> tuple[str | None, str | None]:
+    try:
+        user: str | None = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = os.environ.get("USER")
+    try:
+        host: str | None = socket.gethostname()
+    except OSError:
+        host = None
+    return user, host
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class HistoryWriter:
+    """Buffers the rows of a run and inserts them in one statement per flush."""
+
+    def __init__(self, ctx: MigrationContext) -> None:
+        from mig_core import __version__
+
+        self.ctx = ctx
+        name = history_table_name(ctx.opts)
+        self.enabled = name is not None and not ctx.as_sql and ctx.connection is not None
+        self.table = make_history_table(
+            name or DEFAULT_HISTORY_TABLE,
+            ctx.opts.get("history_table_schema", ctx.opts.get("version_table_schema")),
+        )
+        self._rows: list[dict[str, Any]] = []
+        self._user, self._host = _who() if self.enabled else (None, None)
+        self._version = __version__
+
+    def ensure(self) -> None:
+        """Create the table when it is missing (online only)."""
+        if not self.enabled:
+            return
+        import sqlalchemy as sa
+
+        conn = self.ctx.connection
+        assert conn is not None
+        if not sa.inspect(conn).has_table(self.table.name, schema=self.table.schema):
+            self.table.create(conn)
+
+    def row(
+        self,
+        step: Any,
+        before: tuple[str, ...],
+        after: tuple[str, ...],
+        started: dt.datetime,
+        error: str | None = None,
+    ) -> dict[str, Any]:
+        finished = now()
+        return {
+            "revisions": " ".join(step.revisions) or "base",
+            "direction": step.direction,
+            "from_heads": " ".join(before),
+            "to_heads": " ".join(after),
+            "started_at": started,
+            "finished_at": finished,
+            "duration_ms": round((finished - started).total_seconds() * 1000.0, 3),
+            "success": error is None,
+            "error": error,
+            "checksum": step.checksum,
+            "mig_version": self._version,
+            "username": self._user,
+            "hostname": self._host,
+        }
+
+    def add(self, row: dict[str, Any]) -> None:
+        if self.enabled:
+            self._rows.append(row)
+
+    def flush(self) -> None:
+        """Insert the buffered rows in the connection's current transaction."""
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        assert self.ctx.connection is not None
+        self.ctx.connection.execute(self.table.insert(), rows)
+
+    def write_alone(self, row: dict[str, Any]) -> None:
+        """Insert one row in a short transaction of its own (after a rollback)."""
+        if not self.enabled:
+            return
+        conn = self.ctx.connection
+        assert conn is not None
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+            with conn.begin():
+                self.ensure()  # a first run's failure rolled the CREATE TABLE back too
+                conn.execute(self.table.insert(), [row])
+        except Exception as exc:  # never hide the migration's own error behind this one
+            log.warning(
+                "could not record the failure in %s: %s: %s",
+                self.table.name,
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )

@@ -1,0 +1,242 @@
+"""Migration steps (run one revision's upgrade()/downgrade(), or stamp) and MigrationInfo.
+
+A step knows how it moves the set of heads; the runner turns that into version-table rows.
+:class:`MigrationInfo` is what ``on_version_apply`` callbacks receive (Alembic's attributes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mig_core.errors import CommandError
+from mig_core.runtime.versions import (
+    ParentsOf,
+    heads_after_downgrade,
+    heads_after_upgrade,
+    normalize_heads,
+)
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def make_parents_of(script_directory: Any) -> ParentsOf:
+    """``rev -> down revisions + dependencies`` (resolved ids), cached for the run."""
+    cache: dict[str, tuple[str, ...]] = {}
+    revision_map = getattr(script_directory, "revision_map", None)
+
+    def lookup(rev: str) -> Any:
+        if revision_map is not None:
+            try:
+                return revision_map[rev]
+            except (KeyError, TypeError):
+                pass
+        return script_directory.get_revision(rev)
+
+    def parents_of(rev: str) -> tuple[str, ...]:
+        found = cache.get(rev)
+        if found is None:
+            script = lookup(rev)
+            deps = _tuple(getattr(script, "dependencies", None))
+            found = tuple(dict.fromkeys(_tuple(script.down_revisions) + deps))
+            cache[rev] = found
+        return found
+
+    return parents_of
+
+
+class MigrationInfo:
+    """Passed to ``on_version_apply`` callbacks after each step (inside its transaction)."""
+
+    def __init__(
+        self,
+        revision_map: Any,
+        is_upgrade: bool,
+        is_stamp: bool,
+        up_revision_ids: Sequence[str],
+        down_revision_ids: Sequence[str],
+    ) -> None:
+        self.revision_map = revision_map
+        self.is_upgrade = is_upgrade
+        self.is_stamp = is_stamp
+        self.up_revision_ids = tuple(up_revision_ids)
+        self.down_revision_ids = tuple(down_revision_ids)
+
+    @property
+    def is_migration(self) -> bool:
+        """True for a revision's upgrade()/downgrade(), False for a stamp."""
+        return not self.is_stamp
+
+    @property
+    def up_revision_id(self) -> str | None:
+        return self.up_revision_ids[0] if self.up_revision_ids else None
+
+    @property
+    def source_revision_ids(self) -> tuple[str, ...]:
+        return self.down_revision_ids if self.is_upgrade else self.up_revision_ids
+
+    @property
+    def destination_revision_ids(self) -> tuple[str, ...]:
+        return self.up_revision_ids if self.is_upgrade else self.down_revision_ids
+
+    def _scripts(self, ids: Sequence[str]) -> tuple[Any, ...]:
+        if self.revision_map is None:
+            return ()
+        return tuple(self.revision_map.get_revision(r) for r in ids)
+
+    @property
+    def up_revision(self) -> Any:
+        ups = self._scripts(self.up_revision_ids[:1])
+        return ups[0] if ups else None
+
+    @property
+    def up_revisions(self) -> tuple[Any, ...]:
+        return self._scripts(self.up_revision_ids)
+
+    @property
+    def down_revisions(self) -> tuple[Any, ...]:
+        return self._scripts(self.down_revision_ids)
+
+    def __repr__(self) -> str:
+        kind = "stamp" if self.is_stamp else ("upgrade" if self.is_upgrade else "downgrade")
+        return (
+            f"MigrationInfo({kind} {', '.join(self.down_revision_ids) or 'base'} -> "
+            f"{', '.join(self.up_revision_ids) or 'base'})"
+        )
+
+
+class RevisionStep:
+    """Run one revision's ``upgrade()`` or ``downgrade()``."""
+
+    is_stamp = False
+
+    def __init__(self, script: Any, is_upgrade: bool) -> None:
+        self.script = script
+        self.is_upgrade = is_upgrade
+        self.revision: str = script.revision
+
+    @property
+    def direction(self) -> str:
+        return "upgrade" if self.is_upgrade else "downgrade"
+
+    @property
+    def revisions(self) -> tuple[str, ...]:
+        return (self.revision,)
+
+    @property
+    def checksum(self) -> str | None:
+        return getattr(self.script, "checksum", None)
+
+    def description(self) -> str:
+        downs = ", ".join(_tuple(self.script.down_revisions)) or "base"
+        if self.is_upgrade:
+            return f"Running upgrade {downs} -> {self.revision}"
+        return f"Running downgrade {self.revision} -> {downs}"
+
+    def heads_after(self, heads: tuple[str, ...], parents_of: ParentsOf) -> tuple[str, ...]:
+        if self.is_upgrade:
+            return heads_after_upgrade(heads, self.revision, parents_of(self.revision))
+        if self.revision not in heads:
+            raise CommandError(
+                f"cannot downgrade revision {self.revision!r}: it is not a current head "
+                f"(heads: {', '.join(heads) or 'base'})"
+            )
+        return heads_after_downgrade(heads, self.revision, parents_of)
+
+    def info(self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...]) -> Any:
+        downs = tuple(h for h in (before if self.is_upgrade else after) if h != self.revision)
+        parents = _tuple(self.script.down_revisions)
+        return MigrationInfo(
+            revision_map, self.is_upgrade, False, (self.revision,), parents or downs
+        )
+
+    def function(self) -> Callable[..., Any]:
+        """The revision's upgrade or downgrade function (imports the file once)."""
+        module = self.script.module
+        name = "upgrade" if self.is_upgrade else "downgrade"
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            from mig_core.errors import RevisionGraphError
+
+            raise RevisionGraphError(f"{self.script.path}: no {name}() function")
+        return fn  # type: ignore[no-any-return]
+
+
+class StampStep:
+    """Move the version table from one set of heads to another without running anything."""
+
+    is_stamp = True
+    script = None
+    checksum = None
+
+    def __init__(self, to_heads: Sequence[str], is_upgrade: bool = True, purge: bool = False):
+        self.to_heads = tuple(to_heads)
+        self.is_upgrade = is_upgrade
+        self.purge = purge
+
+    direction = "stamp"
+
+    @property
+    def revisions(self) -> tuple[str, ...]:
+        return self.to_heads
+
+    @property
+    def revision(self) -> str:
+        return " ".join(self.to_heads) or "base"
+
+    def description(self) -> str:
+        return f"Stamping {self.revision}"
+
+    def heads_after(self, heads: tuple[str, ...], parents_of: ParentsOf) -> tuple[str, ...]:
+        return self.to_heads
+
+    def info(self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...]) -> Any:
+        return MigrationInfo(revision_map, self.is_upgrade, True, after, before)
+
+
+def plan_stamp(
+    script_directory: Any, revisions: Sequence[str], heads: tuple[str, ...], purge: bool = False
+) -> list[StampStep]:
+    """One step setting the heads to ``revisions`` (resolved by the graph).
+
+    Without ``purge``, a current head on the same line of descent as a stamped revision is
+    replaced by it and heads on other branches stay; ``base`` removes heads on its branches
+    (plain ``base``: every head). With ``purge`` the table holds exactly the stamped revisions.
+    """
+    parents_of = make_parents_of(script_directory)
+    wanted = [r for r in revisions if r]
+    targets = tuple(script_directory.resolve_heads_for_stamp(wanted)) if wanted else ()
+    if purge:
+        return [StampStep(normalize_heads(targets, parents_of), purge=True)]
+    if any(r == "base" for r in wanted) and not targets:
+        return [StampStep((), is_upgrade=False)]
+    kept = [
+        h
+        for h in heads
+        if not any(
+            h == t
+            or _is_related(h, t, parents_of)
+            for t in targets
+        )
+    ]
+    after = normalize_heads(kept + list(targets), parents_of)
+    is_upgrade = not targets or any(t not in heads for t in targets)
+    return [StampStep(after, is_upgrade=is_upgrade)]
+
+
+def _is_related(a: str, b: str, parents_of: ParentsOf) -> bool:
+    """Whether ``a`` and ``b`` are on one line of descent (one is an ancestor of the other)."""
+    from mig_core.runtime.versions import _is_ancestor_of_any
+
+    return _is_ancestor_of_any(a, [b], parents_of) or _is_ancestor_of_any(b, [a], parents_of)
+
+
+def plan_revisions(scripts: Sequence[Any], is_upgrade: bool) -> list[RevisionStep]:
+    """Steps for revisions in run order (oldest first to upgrade, newest first to downgrade)."""
+    return [RevisionStep(s, is_upgrade) for s in scripts]

@@ -1,0 +1,96 @@
+"""The PostgreSQL run lock: a session-level advisory lock on the migration connection.
+
+Session level (not transaction level) so it survives the commits of ``autocommit_block`` and
+``transaction_per_migration`` and cannot deadlock with ``CREATE INDEX CONCURRENTLY``: the lock
+and the DDL share one connection. When the process dies the server ends the session and drops
+the lock, so a killed run never leaves it stuck. The key is derived from the version table's
+schema and name, so projects with different version tables in one database do not block each
+other. Inside a transaction the caller owns, the transaction-level variant is used instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from mig_core.errors import LockTimeoutError
+
+#: longest pause between two ``pg_try_advisory_lock`` attempts while waiting with a timeout
+MAX_POLL_INTERVAL = 0.2
+
+
+def lock_key(version_table: str, schema: str | None) -> int:
+    """A stable signed 64-bit advisory-lock key for one version table."""
+    digest = hashlib.blake2b(f"mig:{schema or ''}.{version_table}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def lock_statements(transaction_scoped: bool) -> dict[str, str]:
+    """The SQL the lock runs: blocking, trying and releasing forms."""
+    xact = "_xact" if transaction_scoped else ""
+    return {
+        "lock": f"SELECT pg_advisory{xact}_lock(:key)",
+        "try": f"SELECT pg_try_advisory{xact}_lock(:key)",
+        "unlock": "SELECT pg_advisory_unlock(:key)",
+        "holder": (
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :hi AND objid = :lo AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
+    }
+
+
+class PostgresRunLock:
+    """Context manager: take the advisory lock on ``impl.connection``, release it on exit."""
+
+    def __init__(self, impl: Any, timeout: float | None, transaction_scoped: bool = False) -> None:
+        opts = impl.context_opts
+        self.table = opts.get("version_table") or "mig_version"
+        self.schema = opts.get("version_table_schema")
+        self.key = lock_key(self.table, self.schema)
+        self.impl = impl
+        self.timeout = timeout
+        self.transaction_scoped = transaction_scoped
+        self.sql = lock_statements(transaction_scoped)
+
+    def _scalar(self, name: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        conn = self.impl.connection
+        return conn.execute(text(self.sql[name]), {"key": self.key, **params}).scalar()
+
+    def __enter__(self) -> PostgresRunLock:
+        if self.timeout is None:
+            self._scalar("lock")
+            return self
+        deadline = time.monotonic() + max(self.timeout, 0.0)
+        pause = 0.01
+        while not self._scalar("try"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeoutError(self._timeout_message())
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, MAX_POLL_INTERVAL)
+        return self
+
+    def _timeout_message(self) -> str:
+        unsigned = self.key & 0xFFFFFFFFFFFFFFFF
+        try:
+            holder = self._scalar("holder", hi=unsigned >> 32, lo=unsigned & 0xFFFFFFFF)
+        except Exception:  # only for the message
+            holder = None
+        who = f" by backend pid {holder}" if holder else ""
+        return (
+            f"the run lock (PostgreSQL advisory lock {self.key} for version table "
+            f"{self.table!r}) is held{who}; gave up after --lock-timeout {self.timeout:g} s"
+        )
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.transaction_scoped:
+            return  # ends with the caller's transaction
+        conn = self.impl.connection
+        was_in_transaction = conn.in_transaction()
+        self._scalar("unlock")
+        if not was_in_transaction and conn.in_transaction():
+            conn.commit()  # do not leave an auto-begun transaction behind
