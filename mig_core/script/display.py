@@ -1,0 +1,165 @@
+"""How revisions are shown: one-line entries, full log entries, JSON records, dot and mermaid."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from mig_core.script.revision_map import Revision, RevisionMap
+
+
+def markers(rev: Revision, current: Iterable[str] = ()) -> str:
+    """`` (head) (branchpoint) (mergepoint) (current)`` as applicable."""
+    out = ""
+    if rev.revision in set(current):
+        out += " (current)"
+    if rev.is_head:
+        out += " (head)"
+    if rev.is_branch_point:
+        out += " (branchpoint)"
+    if rev.is_merge_point:
+        out += " (mergepoint)"
+    return out
+
+
+def _parents(rev: Revision) -> str:
+    if not rev.down_revisions:
+        return "<base>"
+    if len(rev.down_revisions) == 1:
+        return rev.down_revisions[0]
+    return "(" + ", ".join(rev.down_revisions) + ")"
+
+
+def _labels(rev: Revision) -> str:
+    return f" ({', '.join(sorted(rev.branch_labels))})" if rev.branch_labels else ""
+
+
+def line(rev: Revision, current: Iterable[str] = (), parents: bool = True) -> str:
+    """``parent -> rev (labels) (head), message``."""
+    doc = getattr(rev, "doc", "") or ""
+    text = f"{_parents(rev)} -> " if parents else ""
+    text += f"{rev.revision}{_labels(rev)}{markers(rev, current)}"
+    return f"{text}, {doc}" if doc else text
+
+
+def short(rev: Revision, current: Iterable[str] = ()) -> str:
+    """``rev (labels) (head)`` — what ``heads`` prints."""
+    return f"{rev.revision}{_labels(rev)}{markers(rev, current)}"
+
+
+def log_entry(rev: Revision, current: Iterable[str] = ()) -> str:
+    """A multi-line description: id, parents, dependencies, children, labels, path, docstring."""
+    lines = [f"Rev: {rev.revision}{markers(rev, current)}"]
+    if rev.is_merge_point:
+        lines.append(f"Merges: {', '.join(rev.down_revisions)}")
+    else:
+        lines.append(f"Parent: {_parents(rev)}")
+    if rev.dependencies:
+        lines.append(f"Also depends on: {', '.join(rev.dependencies)}")
+    if rev.is_branch_point:
+        lines.append(f"Branches into: {', '.join(sorted(rev.nextrev))}")
+    if rev.branch_labels:
+        lines.append(f"Branch names: {', '.join(sorted(rev.branch_labels))}")
+    lines.append(f"Path: {rev.path}")
+    doc = getattr(rev, "longdoc", None) if rev.path else None
+    doc = doc if doc is not None else getattr(rev, "doc", "")
+    if doc:
+        lines.append("")
+        lines.extend(f"    {ln}".rstrip() for ln in doc.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def record(rev: Revision, current: Iterable[str] = ()) -> dict[str, Any]:
+    """A JSON-able dict of one revision."""
+    return {
+        "revision": rev.revision,
+        "down_revisions": list(rev.down_revisions),
+        "dependencies": list(rev.dependencies),
+        "branch_labels": sorted(rev.branch_labels),
+        "children": sorted(rev.nextrev),
+        "path": rev.path,
+        "doc": getattr(rev, "doc", ""),
+        "create_date": getattr(rev, "create_date", None),
+        "is_head": rev.is_head,
+        "is_base": rev.is_base,
+        "is_branch_point": rev.is_branch_point,
+        "is_merge_point": rev.is_merge_point,
+        "is_current": rev.revision in set(current),
+    }
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2)
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot(rmap: RevisionMap) -> str:
+    """Graphviz: one box per revision, oldest at the top; heads bold, branch points and merge
+    points shaped differently, ``depends_on`` edges dashed."""
+    out = ["digraph revisions {", "  rankdir=TB;", '  node [shape=box, fontname="monospace"];']
+    for rev in rmap.order:
+        parts = [rev.revision + _labels(rev)]
+        doc = getattr(rev, "doc", "")
+        if doc:
+            parts.append(doc if len(doc) <= 40 else doc[:37] + "...")
+        label = "\\n".join(_dot_quote(p)[1:-1] for p in parts)  # dot's line break is \\n
+        attrs = [f'label="{label}"']
+        kinds = []
+        if rev.is_head:
+            attrs.append("penwidth=2")
+            kinds.append("head")
+        if rev.is_branch_point:
+            attrs.append("shape=invhouse")
+            kinds.append("branchpoint")
+        if rev.is_merge_point:
+            attrs.append("shape=house")
+            kinds.append("mergepoint")
+        if kinds:
+            attrs.append(f"tooltip={_dot_quote(' '.join(kinds))}")
+        out.append(f"  {_dot_quote(rev.revision)} [{', '.join(attrs)}];")
+    for rev in rmap.order:
+        for parent in rev.down_revisions:
+            out.append(f"  {_dot_quote(parent)} -> {_dot_quote(rev.revision)};")
+        for dep in rev.dependencies:
+            out.append(
+                f'  {_dot_quote(dep)} -> {_dot_quote(rev.revision)} [style=dashed, label="depends_on"];'
+            )
+    out.append("}")
+    return "\n".join(out)
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def mermaid(rmap: RevisionMap) -> str:
+    """Mermaid flowchart: oldest at the top; heads, branch points and merge points get a class;
+    ``depends_on`` edges dotted."""
+    ids = {rev.revision: f"r{i}" for i, rev in enumerate(rmap.order)}
+    out = ["flowchart TD"]
+    for rev in rmap.order:
+        label = rev.revision + _labels(rev)
+        doc = getattr(rev, "doc", "")
+        if doc:
+            label += "<br/>" + (doc if len(doc) <= 40 else doc[:37] + "...")
+        tags = [t for t, on in (("head", rev.is_head), ("branchpoint", rev.is_branch_point),
+                                ("mergepoint", rev.is_merge_point)) if on]
+        if tags:
+            label += "<br/>(" + ", ".join(tags) + ")"
+        node = f'  {ids[rev.revision]}["{_mermaid_text(label)}"]'
+        if tags:
+            node += f":::{tags[0]}"
+        out.append(node)
+    for rev in rmap.order:
+        for parent in rev.down_revisions:
+            out.append(f"  {ids[parent]} --> {ids[rev.revision]}")
+        for dep in rev.dependencies:
+            out.append(f"  {ids[dep]} -. depends_on .-> {ids[rev.revision]}")
+    out.append("  classDef head stroke-width:3px")
+    out.append("  classDef branchpoint fill:#fff3cd")
+    out.append("  classDef mergepoint fill:#d1e7dd")
+    return "\n".join(out)

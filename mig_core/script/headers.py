@@ -1,0 +1,480 @@
+"""Reading revision files' markers without importing them, and caching what was read.
+
+A revision file declares ``revision``, ``down_revision``, ``branch_labels`` and ``depends_on`` as
+module-level literals. Three readers, cheapest first:
+
+1. a regex scan of the header (between the module docstring and the first ``def``/``class``),
+   accepted only when every marker there is a plain literal (``None``, a quoted string, or a
+   tuple/list of quoted strings) written once;
+2. :mod:`ast`, when the scan is not sure (a marker after a ``def``, written twice, an escaped
+   string, a triple-quoted string in the header ...);
+3. importing the module, only when a marker is not a literal at all (``down_revision = OTHER``).
+
+:class:`HeaderCache` remembers the result per file, keyed by (size, mtime_ns), in one file per
+version folder under ``__pycache__/``, so a warm run only stats the files.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from mig_core.errors import RevisionGraphError
+
+MARKERS = ("revision", "down_revision", "branch_labels", "depends_on")
+
+_STR = r"""'[^'\\\n]*'|"[^"\\\n]*\""""
+_MARKER_RE = re.compile(
+    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)", re.M
+)
+_WS = r"(?:\s|#[^\n]*)*"  # blanks, newlines and comments inside brackets
+_VALUE_RE = re.compile(
+    rf"[ \t]*(?:(?P<none>None)|(?P<str>{_STR})"
+    rf"|(?P<seq>[(\[]{_WS}(?:(?:{_STR}){_WS},{_WS})*(?:(?:{_STR}){_WS})?[)\]]))"
+    r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
+)
+_STR_RE = re.compile(_STR)
+_ITEM_RE = re.compile(rf"{_STR}|#[^\n]*")
+_BODY_RE = re.compile(r"^(?:def|class|async[ \t]+def)\b|^@", re.M)
+_LEADING_RE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+_CREATE_DATE_RE = re.compile(r"^[ \t]*Create Date:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+class RevisionHeader:
+    """The markers of one revision file, as read from its header.
+
+    ``line`` / ``down_line`` / ``depends_line`` are the 1-based lines of the markers (0 when
+    unknown), used to point at the file in error messages. ``cacheable`` is False when the
+    markers came from importing the file (their values may depend on other files).
+    """
+
+    __slots__ = (
+        "path", "revision", "down_revisions", "branch_labels", "depends_on", "doc",
+        "create_date", "line", "down_line", "depends_line", "cacheable",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        revision: str,
+        down_revisions: tuple[str, ...] = (),
+        branch_labels: tuple[str, ...] = (),
+        depends_on: tuple[str, ...] = (),
+        doc: str = "",
+        create_date: str | None = None,
+        line: int = 0,
+        down_line: int = 0,
+        depends_line: int = 0,
+        cacheable: bool = True,
+    ) -> None:
+        self.path = path
+        self.revision = revision
+        self.down_revisions = down_revisions
+        self.branch_labels = branch_labels
+        self.depends_on = depends_on
+        self.doc = doc
+        self.create_date = create_date
+        self.line = line
+        self.down_line = down_line
+        self.depends_line = depends_line
+        self.cacheable = cacheable
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """Everything but the path, for the cache (marshal handles tuples of str/int/None)."""
+        return (
+            self.revision, self.down_revisions, self.branch_labels, self.depends_on, self.doc,
+            self.create_date, self.line, self.down_line, self.depends_line,
+        )
+
+    @classmethod
+    def from_tuple(cls, path: str, data: tuple[Any, ...]) -> RevisionHeader:
+        return cls(path, *data)
+
+    def __repr__(self) -> str:
+        return f"RevisionHeader({self.revision!r}, down={self.down_revisions!r}, path={self.path!r})"
+
+
+class _NeedsAst(Exception):
+    """The regex scan is not sure; let :mod:`ast` decide."""
+
+
+class _NeedsImport(Exception):
+    """A marker is not a literal; only running the module can tell its value."""
+
+
+# --- docstring -------------------------------------------------------------------------------
+
+
+def _module_docstring(text: str) -> tuple[str | None, int]:
+    """(raw docstring or None, offset just after it) for a docstring written without prefix."""
+    pos = _LEADING_RE.match(text).end()  # type: ignore[union-attr]
+    for quote in ('"""', "'''"):
+        if text.startswith(quote, pos):
+            end = text.find(quote, pos + 3)
+            if end < 0:
+                raise _NeedsAst
+            return text[pos + 3 : end], end + 3
+    if text.startswith(('"', "'"), pos):
+        m = _STR_RE.match(text, pos)
+        if m:
+            return m.group(0)[1:-1], m.end()
+    return None, 0
+
+
+def summarize_doc(doc: str | None) -> tuple[str, str | None]:
+    """(first paragraph on one line, ``Create Date:`` value) of a module docstring."""
+    if not doc:
+        return "", None
+    paragraph = doc.strip().split("\n\n", 1)[0]
+    m = _CREATE_DATE_RE.search(doc)
+    return " ".join(paragraph.split()), (m.group(1) if m else None)
+
+
+# --- the three readers -----------------------------------------------------------------------
+
+
+def _literal(text: str, pos: int) -> tuple[Any, int] | None:
+    """Parse a simple literal starting at ``pos``; None when it is anything else."""
+    m = _VALUE_RE.match(text, pos)
+    if m is None:
+        return None
+    if m.group("none") is not None:
+        return None, m.end()
+    if m.group("str") is not None:
+        return m.group("str")[1:-1], m.end()
+    seq = m.group("seq")
+    if seq[0] + seq[-1] not in ("()", "[]"):
+        return None
+    items = (t.group(0) for t in _ITEM_RE.finditer(seq))
+    return tuple(t[1:-1] for t in items if t[0] != "#"), m.end()
+
+
+def scan_header(path: str, text: str) -> RevisionHeader:
+    """The regex reader; raises :class:`_NeedsAst` whenever it is not certain."""
+    raw_doc, start = _module_docstring(text)
+    body = _BODY_RE.search(text, start)
+    stop = body.start() if body else len(text)
+    if '"""' in text[start:stop] or "'''" in text[start:stop]:
+        raise _NeedsAst
+    found: dict[str, tuple[Any, int]] = {}
+    for m in _MARKER_RE.finditer(text, start):
+        name = m.group(1)
+        if m.start() >= stop or name in found:
+            raise _NeedsAst
+        parsed = _literal(text, m.end())
+        if parsed is None:
+            raise _NeedsAst
+        found[name] = (parsed[0], text.count("\n", 0, m.start()) + 1)
+    if "revision" not in found or "down_revision" not in found:
+        raise _NeedsAst
+    doc, create_date = summarize_doc(raw_doc)
+    return _build(path, {k: v[0] for k, v in found.items()}, {k: v[1] for k, v in found.items()},
+                  doc, create_date, cacheable=True)
+
+
+def ast_header(path: str, text: str) -> RevisionHeader:
+    """The :mod:`ast` reader; raises :class:`_NeedsImport` for non-literal markers."""
+    import ast
+
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise RevisionGraphError(
+            f"{path}:{exc.lineno or 0}: revision file cannot be parsed: {exc.msg}"
+        ) from None
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in MARKERS:
+                try:
+                    values[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    raise _NeedsImport from None
+                lines[target.id] = node.lineno
+    if "revision" not in values or "down_revision" not in values:
+        # assigned somewhere else at module level (an ``if``, ``exec``, ``import *``)?
+        for name in ("revision", "down_revision"):
+            if name not in values and re.search(rf"\b{name}\b", text):
+                raise _NeedsImport
+    doc, create_date = summarize_doc(ast.get_docstring(tree, clean=False))
+    return _build(path, values, lines, doc, create_date, cacheable=True)
+
+
+def import_header(path: str) -> RevisionHeader:
+    """The last resort: run the module and read its attributes."""
+    module = load_module(path)
+    values = {name: getattr(module, name) for name in MARKERS if hasattr(module, name)}
+    doc, create_date = summarize_doc(module.__doc__)
+    return _build(path, values, {}, doc, create_date, cacheable=False)
+
+
+def _as_ids(path: str, name: str, value: Any, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+        return tuple(dict.fromkeys(value))
+    raise RevisionGraphError(
+        f"{path}:{line}: {name} must be None, a string or a tuple of strings, got {value!r}"
+    )
+
+
+def _build(
+    path: str, values: dict[str, Any], lines: dict[str, int], doc: str,
+    create_date: str | None, cacheable: bool,
+) -> RevisionHeader:
+    if "revision" not in values:
+        raise RevisionGraphError(
+            f"{path}: no module-level 'revision = \"...\"' marker; is this a revision file?"
+        )
+    rev = values["revision"]
+    if not isinstance(rev, str) or not rev:
+        raise RevisionGraphError(
+            f"{path}:{lines.get('revision', 0)}: revision must be a non-empty string, got {rev!r}"
+        )
+    if "down_revision" not in values:
+        raise RevisionGraphError(
+            f"{path}: no module-level 'down_revision' marker (write down_revision = None for a "
+            "base revision)"
+        )
+    return RevisionHeader(
+        path,
+        rev,
+        _as_ids(path, "down_revision", values["down_revision"], lines.get("down_revision", 0)),
+        _as_ids(path, "branch_labels", values.get("branch_labels"), lines.get("branch_labels", 0)),
+        _as_ids(path, "depends_on", values.get("depends_on"), lines.get("depends_on", 0)),
+        doc,
+        create_date,
+        lines.get("revision", 0),
+        lines.get("down_revision", 0),
+        lines.get("depends_on", 0),
+        cacheable,
+    )
+
+
+def read_header(path: str, data: bytes | None = None) -> RevisionHeader:
+    """The markers of the revision file at ``path`` (a ``.py`` source, or ``.pyc``)."""
+    if path.endswith((".pyc", ".pyo")):
+        return import_header(path)
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise RevisionGraphError(f"{path}: cannot read revision file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RevisionGraphError(f"{path}:{line}: revision file is not valid UTF-8") from None
+    try:
+        return scan_header(path, text)
+    except _NeedsAst:
+        pass
+    try:
+        return ast_header(path, text)
+    except _NeedsImport:
+        return import_header(path)
+
+
+# --- importing -------------------------------------------------------------------------------
+
+_module_counter = 0
+
+
+def load_module(path: str) -> Any:
+    """Import the file at ``path`` under a private name; errors name the file and line."""
+    import importlib.machinery
+    import importlib.util
+
+    global _module_counter
+    _module_counter += 1
+    stem = os.path.basename(path).split(".", 1)[0]
+    name = f"_mig_revision_{_module_counter}_" + re.sub(r"\W", "_", stem)
+    loader: Any
+    if path.endswith((".pyc", ".pyo")):
+        loader = importlib.machinery.SourcelessFileLoader(name, path)
+    else:
+        loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    if spec is None:  # pragma: no cover - only for exotic paths
+        raise RevisionGraphError(f"{path}: cannot import revision file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise RevisionGraphError(
+            f"{exc.filename or path}:{exc.lineno or 0}: revision file cannot be parsed: {exc.msg}"
+        ) from None
+    except Exception as exc:
+        del sys.modules[name]
+        line = _line_in(exc, path)
+        raise RevisionGraphError(
+            f"{path}:{line}: importing the revision file failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    return module
+
+
+def _line_in(exc: BaseException, path: str) -> int:
+    """The last traceback line that ran inside ``path`` (0 when none did)."""
+    line = 0
+    tb = exc.__traceback__
+    target = os.path.abspath(path)
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) == target:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+# --- scanning version folders with a cache ---------------------------------------------------
+
+CACHE_FORMAT = 1
+#: files modified less than this long ago are not cached (their mtime may not change on a quick
+#: second edit of the same size)
+_FRESH_NS = 2_000_000_000
+
+
+def _cache_path(location: str) -> str:
+    tag = sys.implementation.cache_tag or "python"
+    return os.path.join(location, "__pycache__", f"mig-headers.{tag}.marshal")
+
+
+class HeaderCache:
+    """Parsed headers of one version folder, keyed by relative path, valid for (size, mtime_ns)."""
+
+    def __init__(self, location: str, enabled: bool = True) -> None:
+        self.location = location
+        self.path = _cache_path(location)
+        self.enabled = enabled
+        self.entries: dict[str, tuple[int, int, tuple[Any, ...]]] = {}
+        self.dirty = False
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                data = marshal.loads(f.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            return
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_FORMAT:
+            if isinstance(data[1], dict):
+                self.entries = data[1]
+
+    def get(self, rel: str, size: int, mtime_ns: int) -> tuple[Any, ...] | None:
+        entry = self.entries.get(rel)
+        if entry is not None and entry[0] == size and entry[1] == mtime_ns:
+            return entry[2]
+        return None
+
+    def put(self, rel: str, size: int, mtime_ns: int, header: RevisionHeader) -> None:
+        if not header.cacheable or time.time_ns() - mtime_ns < _FRESH_NS:
+            if rel in self.entries:
+                del self.entries[rel]
+                self.dirty = True
+            return
+        self.entries[rel] = (size, mtime_ns, header.as_tuple())
+        self.dirty = True
+
+    def retain(self, seen: set[str]) -> None:
+        """Forget files that no longer exist."""
+        stale = [k for k in self.entries if k not in seen]
+        for key in stale:
+            del self.entries[key]
+        if stale:
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed; an unwritable folder just means no cache."""
+        if not (self.enabled and self.dirty):
+            return
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(marshal.dumps((CACHE_FORMAT, self.entries)))
+            os.replace(tmp, self.path)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.dirty = False
+
+
+def _is_revision_file(name: str, sourceless: bool) -> bool:
+    if name.startswith((".", "__init__.")):
+        return False
+    if name.endswith(".py"):
+        return True
+    return sourceless and name.endswith((".pyc", ".pyo"))
+
+
+def _walk(location: str, recursive: bool, sourceless: bool) -> Iterator[os.DirEntry[str]]:
+    try:
+        entries = sorted(os.scandir(location), key=lambda e: e.name)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise RevisionGraphError(f"{location}: cannot list version folder: {exc.strerror}") from None
+    sources = {e.name[:-3] for e in entries if e.name.endswith(".py")} if sourceless else set()
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name == "__pycache__":
+                if sourceless:
+                    yield from _legacy_pycs(entry.path, sources)
+            elif recursive and not entry.name.startswith("."):
+                yield from _walk(entry.path, recursive, sourceless)
+        elif _is_revision_file(entry.name, sourceless):
+            if entry.name.endswith((".pyc", ".pyo")) and entry.name[:-4] in sources:
+                continue  # the .py next to it is the revision
+            yield entry
+
+
+def _legacy_pycs(folder: str, sources: set[str]) -> Iterator[os.DirEntry[str]]:
+    """``__pycache__/name.cpython-311.pyc`` files whose source was removed (sourceless mode)."""
+    tag = sys.implementation.cache_tag
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        stem, _, rest = entry.name.partition(".")
+        if rest == f"{tag}.pyc" and stem not in sources and not stem.startswith("__init__"):
+            yield entry
+
+
+def scan_location(
+    location: str, recursive: bool = False, sourceless: bool = False, use_cache: bool = True
+) -> list[RevisionHeader]:
+    """Headers of every revision file in the version folder ``location`` (sorted by path)."""
+    cache = HeaderCache(location, enabled=use_cache)
+    headers: list[RevisionHeader] = []
+    seen: set[str] = set()
+    prefix_len = len(location.rstrip(os.sep)) + 1
+    for entry in _walk(location, recursive, sourceless):
+        rel = entry.path[prefix_len:]
+        st = entry.stat()
+        seen.add(rel)
+        data = cache.get(rel, st.st_size, st.st_mtime_ns)
+        if data is not None:
+            headers.append(RevisionHeader.from_tuple(entry.path, data))
+            continue
+        header = read_header(entry.path)
+        cache.put(rel, st.st_size, st.st_mtime_ns, header)
+        headers.append(header)
+    cache.retain(seen)
+    cache.save()
+    return headers
