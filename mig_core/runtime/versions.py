@@ -121,6 +121,18 @@ def make_version_table(name: str, schema: str | None, primary_key: bool = True) 
     return table
 
 
+def one_line(sql: str) -> str:
+    """``CREATE TABLE t (\n    a ..., \n    b ...\n)`` as ``CREATE TABLE t (a ..., b ...)``."""
+    out = ""
+    for part in (line.strip() for line in sql.splitlines()):
+        if not part:
+            continue
+        if out and not out.endswith("(") and not part.startswith(")"):
+            out += " "
+        out += part
+    return out
+
+
 def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -156,7 +168,8 @@ class VersionStore:
         if self.ctx.as_sql:
             from sqlalchemy.schema import CreateTable
 
-            self.ctx.impl.emit_statement_text(self.ctx.impl.compile(CreateTable(self.table)))
+            sql = self.ctx.impl.compile(CreateTable(self.table))
+            self.ctx.impl.emit_statement_text(one_line(sql))
             return
         if not self.exists(refresh=True):
             assert self.ctx.connection is not None

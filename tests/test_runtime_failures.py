@@ -1,0 +1,134 @@
+"""A revision that fails in the middle of a run, on SQLite, PostgreSQL and MariaDB.
+
+Transactional runs roll back to the last commit; non-transactional ones (MariaDB, or
+``transactional_ddl=False``) move the version row after each revision, and the error says the
+failed revision's DDL may be partly applied. The error names the revision, file and line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import config_for, create_table, make_project
+
+from mig_core import command, hookimpl
+from mig_core.ddl.impl import DefaultImpl
+from mig_core.errors import MigrationFailed
+from mig_core.plugins import build_plugin_manager, module_plugin
+
+BROKEN = [
+    {"rev": "r1", **create_table("t_r1")},
+    {"rev": "r2", "down": "r1", **create_table("t_r2")},
+    {
+        "rev": "r3",
+        "down": "r2",
+        "upgrade": (
+            "op.create_table('t_r3', sa.Column('id', sa.Integer, primary_key=True))\n"
+            "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+        ),
+    },
+    {"rev": "r4", "down": "r3", **create_table("t_r4")},
+]
+
+
+class MariaImpl(DefaultImpl):
+    """A minimal non-transactional impl for MariaDB (no mig-mysql plugin exists yet)."""
+
+    dialect_name = "mysql"
+    transactional_ddl = False
+
+
+@hookimpl
+def mig_register_dialects(registry):
+    registry.add("mysql", MariaImpl, transactional_ddl=False)
+
+
+def _config(ini, url_kind, opts):
+    config = config_for(ini, configure=opts)
+    if url_kind == "mysql":
+        pm = build_plugin_manager(config)
+        pm.register_plugin(module_plugin("t_mysql", mig_register_dialects=mig_register_dialects),
+                           "t_mysql")
+        config.plugin_manager = pm
+    return config
+
+
+CASES = {
+    # kind: (fixture, configure options, heads after failure, tables after failure)
+    "sqlite": ("sqlite_url", {}, set(), set()),
+    "sqlite-per-migration": ("sqlite_url", {"transaction_per_migration": True}, {"r2"},
+                             {"r1", "r2"}),
+    "sqlite-nontx": ("sqlite_url", {"transactional_ddl": False}, {"r2"}, {"r1", "r2"}),
+    "postgresql": ("postgres_url", {}, set(), set()),
+    "postgresql-per-migration": ("postgres_url", {"transaction_per_migration": True}, {"r2"},
+                                 {"r1", "r2"}),
+    "postgresql-nontx": ("postgres_url", {"transactional_ddl": False}, {"r2"}, {"r1", "r2"}),
+    # MariaDB commits each DDL statement: r3's CREATE TABLE stays although r3 failed
+    "mysql": ("mysql_url", {}, {"r2"}, {"r1", "r2", "r3"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_failure_in_the_middle(kind, request, tmp_path):
+    fixture, opts, heads_after, tables_after = CASES[kind]
+    url = request.getfixturevalue(fixture)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f"DROP TABLE {name}"))
+    ini = make_project(tmp_path, url, BROKEN)
+    url_kind = fixture.split("_")[0]
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(_config(ini, url_kind, opts), "head")
+    message = str(info.value)
+    assert "\n" not in message
+    source = (tmp_path / "migrations" / "versions" / "r3_r3.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "no_such_table" in text)
+    prefix = rf"revision r3 \(versions/r3_r3\.py line {line}\) upgrade failed: \w+Error: "
+    assert re.match(prefix, message), message
+    assert "no_such_table" in message
+    nontx = url_kind == "mysql" or opts.get("transactional_ddl") is False
+    if nontx:
+        assert "its DDL may be partly applied" in message
+        assert "the version table still names r2" in message
+    else:
+        expected = "r2" if opts.get("transaction_per_migration") else "base"
+        assert f"rolled back, the database is still at {expected}" in message
+    assert info.value.exit_code == 1
+
+    with engine.connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        heads = set(conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars()) if (
+            "mig_version" in names
+        ) else set()
+        history = conn.execute(
+            sa.text("SELECT revisions, success, error FROM mig_history ORDER BY id")
+        ).all()
+    assert heads == heads_after
+    assert {n[2:] for n in names if n.startswith("t_")} == tables_after
+    # the failure row is written even when the migration's transaction rolled back
+    applied = sorted(heads_after and {"r1", "r2"})
+    assert [(r[0], bool(r[1])) for r in history] == [(r, True) for r in applied] + [("r3", False)]
+    assert "no_such_table" in history[-1][2]
+
+    # fixing the revision and rerunning completes from where the database is
+    (tmp_path / "migrations" / "versions" / "r3_r3.py").write_text(
+        (tmp_path / "migrations" / "versions" / "r3_r3.py")
+        .read_text()
+        .replace("op.execute('INSERT INTO no_such_table VALUES (1)')", "pass")
+        .replace("op.create_table('t_r3'", "op.execute('DROP TABLE IF EXISTS t_r3')\n    op.create_table('t_r3'")
+    )
+    command.upgrade(_config(ini, url_kind, opts), "head")
+    with engine.connect() as conn:
+        assert set(conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars()) == {"r4"}
+    engine.dispose()
+
+
+def test_error_in_env_py_names_file_and_line(tmp_path, sqlite_url):
+    ini = make_project(tmp_path, sqlite_url, BROKEN[:1], env_py="x = 1\nraise ValueError('bad env')\n")
+    from mig_core.errors import CommandError
+
+    with pytest.raises(CommandError, match=r"env.py failed \(.*env.py line 2\): ValueError: bad env"):
+        command.upgrade(config_for(ini), "head")

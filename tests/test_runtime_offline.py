@@ -1,0 +1,255 @@
+"""Offline (``--sql``) scripts: exact SQL for PostgreSQL, SQLite, SQL Server and Oracle."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from runtime_support import config_for, make_project
+
+from mig_core import command
+from mig_core.errors import RevisionArgumentError, UsageError
+
+#   a -> b -> m
+#     -> c -/
+GRAPH = [
+    {"rev": "a", "upgrade": "op.execute('CREATE TABLE ta (x INT)')",
+     "downgrade": "op.execute('DROP TABLE ta')"},
+    {"rev": "b", "down": "a", "upgrade": "op.execute('CREATE TABLE tb (x INT)')",
+     "downgrade": "op.execute('DROP TABLE tb')"},
+    {"rev": "c", "down": "a", "upgrade": "op.execute('CREATE TABLE tc (x INT)')",
+     "downgrade": "op.execute('DROP TABLE tc')"},
+    {"rev": "m", "down": ("b", "c"), "upgrade": "op.execute('CREATE TABLE tm (x INT)')",
+     "downgrade": "op.execute('DROP TABLE tm')"},
+]
+
+PG_UPGRADE = """\
+BEGIN;
+
+CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));
+
+-- Running upgrade base -> a
+
+CREATE TABLE ta (x INT);
+
+INSERT INTO mig_version (version_num) VALUES ('a');
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT);
+
+UPDATE mig_version SET version_num='b' WHERE version_num = 'a';
+
+-- Running upgrade a -> c
+
+CREATE TABLE tc (x INT);
+
+INSERT INTO mig_version (version_num) VALUES ('c');
+
+-- Running upgrade b, c -> m
+
+CREATE TABLE tm (x INT);
+
+DELETE FROM mig_version WHERE version_num = 'b';
+
+UPDATE mig_version SET version_num='m' WHERE version_num = 'c';
+
+COMMIT;
+
+"""
+
+MSSQL_UPGRADE = """\
+BEGIN TRANSACTION;
+GO
+
+CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));
+GO
+
+-- Running upgrade base -> a
+
+CREATE TABLE ta (x INT);
+GO
+
+INSERT INTO mig_version (version_num) VALUES ('a');
+GO
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT);
+GO
+
+UPDATE mig_version SET version_num='b' WHERE version_num = 'a';
+GO
+
+-- Running upgrade a -> c
+
+CREATE TABLE tc (x INT);
+GO
+
+INSERT INTO mig_version (version_num) VALUES ('c');
+GO
+
+-- Running upgrade b, c -> m
+
+CREATE TABLE tm (x INT);
+GO
+
+DELETE FROM mig_version WHERE version_num = 'b';
+GO
+
+UPDATE mig_version SET version_num='m' WHERE version_num = 'c';
+GO
+
+COMMIT;
+GO
+
+"""
+
+ORACLE_UPGRADE = """\
+CREATE TABLE mig_version (version_num VARCHAR2(32 CHAR) NOT NULL, CONSTRAINT mig_version_pkc PRIMARY KEY (version_num))
+/
+
+-- Running upgrade base -> a
+
+CREATE TABLE ta (x INT)
+/
+
+INSERT INTO mig_version (version_num) VALUES ('a')
+/
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT)
+/
+
+UPDATE mig_version SET version_num='b' WHERE version_num = 'a'
+/
+
+-- Running upgrade a -> c
+
+CREATE TABLE tc (x INT)
+/
+
+INSERT INTO mig_version (version_num) VALUES ('c')
+/
+
+-- Running upgrade b, c -> m
+
+CREATE TABLE tm (x INT)
+/
+
+DELETE FROM mig_version WHERE version_num = 'b'
+/
+
+UPDATE mig_version SET version_num='m' WHERE version_num = 'c'
+/
+
+"""
+
+EXPECTED_UPGRADE = {
+    "postgresql": PG_UPGRADE,
+    "sqlite": PG_UPGRADE,
+    "mssql": MSSQL_UPGRADE,
+    "oracle": ORACLE_UPGRADE,
+}
+
+
+def _run(tmp_path, dialect, fn, *args, configure=None, ini_extra="", **kw):
+    ini = make_project(tmp_path, f"{dialect}://", GRAPH, ini_extra=ini_extra)
+    buf = io.StringIO()
+    config = config_for(ini, configure={"output_buffer": buf, **(configure or {})})
+    fn(config, *args, sql=True, **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("dialect", list(EXPECTED_UPGRADE))
+def test_upgrade_script_from_base(tmp_path, dialect):
+    assert _run(tmp_path, dialect, command.upgrade, "heads") == EXPECTED_UPGRADE[dialect]
+
+
+def test_downgrade_script_needs_a_range(tmp_path):
+    with pytest.raises(UsageError, match="downgrade --sql needs a range"):
+        _run(tmp_path, "postgresql", command.downgrade, "base")
+    with pytest.raises(RevisionArgumentError, match="only allowed with --sql"):
+        make_project(tmp_path, "sqlite://", GRAPH)
+        command.downgrade(config_for(tmp_path / "mig.ini"), "m:base")
+
+
+def test_downgrade_script_across_merge(tmp_path):
+    assert _run(tmp_path, "postgresql", command.downgrade, "m:a") == """\
+BEGIN;
+
+-- Running downgrade m -> b, c
+
+DROP TABLE tm;
+
+UPDATE mig_version SET version_num='b' WHERE version_num = 'm';
+
+INSERT INTO mig_version (version_num) VALUES ('c');
+
+-- Running downgrade c -> a
+
+DROP TABLE tc;
+
+DELETE FROM mig_version WHERE version_num = 'c';
+
+-- Running downgrade b -> a
+
+DROP TABLE tb;
+
+UPDATE mig_version SET version_num='a' WHERE version_num = 'b';
+
+COMMIT;
+
+"""
+
+
+def test_upgrade_range_starts_from_given_revision(tmp_path):
+    out = _run(tmp_path, "oracle", command.upgrade, "b:m")
+    assert "CREATE TABLE mig_version" not in out
+    assert out.startswith("-- Running upgrade a -> c\n\nCREATE TABLE tc (x INT)\n/\n\n")
+    assert out.endswith("UPDATE mig_version SET version_num='m' WHERE version_num = 'c'\n/\n\n")
+
+
+def test_transaction_per_migration_frames_each_revision(tmp_path):
+    out = _run(tmp_path, "postgresql", command.upgrade, "a",
+               configure={"transaction_per_migration": True})
+    assert out == (
+        "CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));\n\n"
+        "BEGIN;\n\n-- Running upgrade base -> a\n\nCREATE TABLE ta (x INT);\n\n"
+        "INSERT INTO mig_version (version_num) VALUES ('a');\n\nCOMMIT;\n\n"
+    )
+
+
+def test_stamp_script_and_custom_version_table(tmp_path):
+    out = _run(tmp_path, "postgresql", command.stamp, ["b", "c"],
+               ini_extra="version_table = alembic_version\nversion_table_schema = app\n")
+    assert out == (
+        "BEGIN;\n\n"
+        "CREATE TABLE app.alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n\n"
+        "-- Stamping b c\n\n"
+        "INSERT INTO app.alembic_version (version_num) VALUES ('b');\n\n"
+        "INSERT INTO app.alembic_version (version_num) VALUES ('c');\n\n"
+        "COMMIT;\n\n"
+    )
+
+
+def test_tag_and_x_arguments_reach_env_py(tmp_path, sqlite_url):
+    env = (
+        "from mig_core import context\n"
+        "context.configure(url='sqlite://', output_buffer=context.config.attributes['buf'])\n"
+        "context.static_output(f'-- tag={context.get_tag_argument()} "
+        "x={context.get_x_argument(as_dictionary=True)} list={context.get_x_argument()} "
+        "dest={context.get_revision_argument()} start={context.get_starting_revision_argument()}')\n"
+    )
+    ini = make_project(tmp_path, "sqlite://", GRAPH, env_py=env)
+    buf = io.StringIO()
+    config = config_for(ini, buf=buf)
+    config.cmd_opts = type("Opts", (), {"x": ["env=prod", "flag"]})()
+    command.upgrade(config, "a:m", sql=True, tag="release-7")
+    assert buf.getvalue() == (
+        "-- tag=release-7 x={'env': 'prod', 'flag': ''} list=['env=prod', 'flag'] "
+        "dest=m start=a\n\n"
+    )
