@@ -9,13 +9,23 @@ from mig_core import hookimpl
 
 
 @hookimpl(trylast=True)
-def mig_ddl_execute(impl: Any, op: Any) -> bool | None:
-    """Run ``op`` through the implementation method named by the op (``op.impl_method``)."""
+def mig_ddl_execute(impl: Any, op: Any) -> Any:
+    """Carry out a built-in operation through the impl's method for it.
+
+    Operation classes of other plugins are carried out by their own ``run_on_impl(impl)``
+    method when they have one. Returns the operation's result (``create_table``: the Table),
+    True when there is none, and None for an operation nobody knows.
+    """
+    from mig_core.operations import toimpl
+
+    result = toimpl.run(impl, op)
+    if result is not None:
+        return result
     handler = getattr(op, "run_on_impl", None)
     if handler is None:
         return None
-    handler(impl)
-    return True
+    outcome = handler(impl)
+    return True if outcome is None else outcome
 
 
 @hookimpl(trylast=True)

@@ -6,9 +6,14 @@ Dialect plugins subclass it and override only what differs. Operations reach it 
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from mig_core.errors import CommandError, MigError
+
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from sqlalchemy.engine import Connection, Dialect
 
 
@@ -26,6 +31,8 @@ class DefaultImpl:
     #: offline statement opening a transaction
     begin_statement: ClassVar[str] = "BEGIN"
     commit_statement: ClassVar[str] = "COMMIT"
+    #: whether ``drop_constraint`` needs to know the constraint's kind (MySQL: DROP FOREIGN KEY)
+    drop_constraint_requires_type: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -75,14 +82,26 @@ class DefaultImpl:
 
         if self.literal_binds and not isinstance(construct, ExecutableDDLElement):
             kw["compile_kwargs"] = {"literal_binds": True}
-        return str(construct.compile(dialect=self.dialect, **kw)).replace("\t", "    ").strip()
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            compiled = construct.compile(dialect=self.dialect, **kw)
+        except (MigError, SQLAlchemyError):
+            raise
+        except Exception as exc:  # a dialect compiler that cannot render this construct
+            raise CommandError(
+                f"cannot write {type(construct).__name__} as SQL for dialect "
+                f"{self.dialect.name!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return str(compiled).replace("\t", "    ").strip()
 
     # --- execution ---------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run a string or SQLAlchemy construct online, or write it offline."""
         if self.as_sql:
             text = sql if isinstance(sql, str) else self.compile(sql)
-            self.emit_statement_text(text)
+            if text.strip():
+                self.emit_statement_text(text)
             return
         from sqlalchemy import text as sql_text
 
@@ -100,12 +119,359 @@ class DefaultImpl:
         """Offline: close the script's transaction."""
         self.emit_statement_text(self.commit_statement)
 
-    def invoke(self, op: Any) -> None:
-        """Carry out an operation object through the ``mig_ddl_execute`` hook."""
-        handled = self.hooks.mig_ddl_execute(impl=self, op=op) if self.hooks else None
-        if not handled:
+    def invoke(self, op: Any) -> Any:
+        """Carry out an operation object through the ``mig_ddl_execute`` hook.
+
+        Returns what the handling hook returned (``create_table``: the Table; else True).
+        """
+        if self.hooks is not None:
+            handled = self.hooks.mig_ddl_execute(impl=self, op=op)
+        else:  # an impl made outside a MigrationContext: the core's own dispatch
+            from mig_core.builtin.ddl import mig_ddl_execute
+
+            handled = mig_ddl_execute(impl=self, op=op)
+        if handled is None or handled is False:
             from mig_core.errors import PluginError
 
             raise PluginError(
                 f"no plugin can execute {type(op).__name__} on dialect {self.dialect.name!r}"
             )
+        return handled
+
+    # --- quoting helpers -------------------------------------------------------------------------
+    def quote_identifier(self, name: str) -> str:
+        """``name`` quoted for this dialect when it needs quoting."""
+        return self.dialect.identifier_preparer.quote(name)  # type: ignore[no-any-return]
+
+    def format_table_name(self, name: str, schema: str | None = None) -> str:
+        """The quoted, schema-qualified table name."""
+        preparer = self.dialect.identifier_preparer
+        quoted = preparer.quote(name)
+        return f"{preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+    def render_server_default(self, default: Any) -> str:
+        """A server default (string, ``text()``, expression, DefaultClause) as SQL text."""
+        from mig_core.ddl.base import format_server_default
+
+        compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
+        return format_server_default(compiler, default)
+
+    # --- batch ---------------------------------------------------------------------------------
+    def requires_recreate_in_batch(self, batch: Any) -> bool:
+        """Whether ``batch_alter_table(recreate="auto")`` must move-and-copy the table."""
+        return False
+
+    # --- tables --------------------------------------------------------------------------------
+    def _ddl_runner(self) -> tuple[Any, Any]:
+        """The connection and runner SQLAlchemy's table events get (schema types: PG ENUM).
+
+        Offline, a mock connection routes the events' DDL into the SQL script.
+        """
+        if self.as_sql or self.connection is None:
+            from sqlalchemy.engine.mock import MockConnection
+
+            bind: Any = MockConnection(self.dialect, lambda sql, *a, **k: self.execute(sql))
+        else:
+            bind = self.connection
+
+        class _Runner:
+            memo: dict[Any, Any] = {}
+
+        runner = _Runner()
+        runner.memo = {}
+        return bind, runner
+
+    def create_table(self, table: sa.Table, *, if_not_exists: bool | None = None) -> None:
+        """CREATE TABLE, its schema types (events), indexes, and comments not written inline."""
+        from sqlalchemy.schema import CreateIndex, CreateTable
+
+        bind, runner = self._ddl_runner()
+        table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=runner)
+        self.execute(CreateTable(table, if_not_exists=bool(if_not_exists)))
+        table.dispatch.after_create(table, bind, checkfirst=False, _ddl_runner=runner)
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
+            self.execute(CreateIndex(index, if_not_exists=bool(if_not_exists)))
+        if self.dialect.supports_comments and not self.dialect.inline_comments:
+            if table.comment is not None:
+                self.create_table_comment(table)
+            for column in table.columns:
+                if column.comment is not None:
+                    self.create_column_comment(column)
+
+    def drop_table(self, table: sa.Table, *, if_exists: bool | None = None) -> None:
+        """DROP TABLE, with the table's before/after drop events."""
+        from sqlalchemy.schema import DropTable
+
+        bind, runner = self._ddl_runner()
+        table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+        self.execute(DropTable(table, if_exists=bool(if_exists)))
+        table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+
+    def rename_table(self, old_table_name: str, new_table_name: str, schema: str | None = None):
+        from mig_core.ddl.base import RenameTable
+
+        self.execute(RenameTable(old_table_name, new_table_name, schema=schema))
+
+    def create_table_comment(self, table: sa.Table) -> None:
+        from sqlalchemy.schema import SetTableComment
+
+        self._require_comments("create_table_comment", table.name)
+        self.execute(SetTableComment(table))
+
+    def drop_table_comment(self, table: sa.Table) -> None:
+        from sqlalchemy.schema import DropTableComment
+
+        self._require_comments("drop_table_comment", table.name)
+        self.execute(DropTableComment(table))
+
+    def create_column_comment(self, column: sa.Column[Any]) -> None:
+        """Set a column's comment (``column.comment``; None removes it)."""
+        from mig_core.ddl.base import ColumnComment
+
+        table = column.table
+        self._require_comments("comment", f"{table.name}.{column.name}")
+        self.execute(
+            ColumnComment(
+                table.name, column.name, column.comment, schema=table.schema,
+                existing_type=column.type, existing_nullable=column.nullable,
+            )
+        )
+
+    def _require_comments(self, what: str, target: str) -> None:
+        if not self.dialect.supports_comments:
+            raise CommandError(
+                f"{what} on {target!r}: dialect {self.dialect.name!r} does not support comments"
+            )
+
+    # --- columns -------------------------------------------------------------------------------
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        schema: str | None = None,
+        *,
+        if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """ADD COLUMN, then the column's constraints, indexes and comment.
+
+        ``column`` must be attached to a Table (its constraints and indexes are read from it).
+        Foreign keys are added with ALTER ... ADD CONSTRAINT unless ``inline_references``;
+        a primary key only with ``inline_primary_key``.
+        """
+        import sqlalchemy as sa
+
+        from mig_core.ddl.base import AddColumn
+
+        self.execute(
+            AddColumn(
+                table_name, column, schema=schema, if_not_exists=if_not_exists,
+                inline_references=inline_references, inline_primary_key=inline_primary_key,
+            )
+        )
+        table = column.table
+        for constraint in list(table.constraints):
+            if isinstance(constraint, sa.PrimaryKeyConstraint):
+                continue
+            if inline_references and isinstance(constraint, sa.ForeignKeyConstraint):
+                continue
+            self.add_constraint(constraint)
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
+            self.create_index(index)
+        if (
+            column.comment is not None
+            and self.dialect.supports_comments
+            and not self.dialect.inline_comments
+        ):
+            self.create_column_comment(column)
+
+    def drop_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any] | str,
+        schema: str | None = None,
+        *,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        from mig_core.ddl.base import DropColumn
+
+        self.execute(DropColumn(table_name, column, schema=schema, if_exists=if_exists))
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        server_default: Any = False,
+        name: str | None = None,
+        type_: Any = None,
+        schema: str | None = None,
+        autoincrement: bool | None = None,
+        comment: Any = False,
+        existing_comment: str | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        existing_nullable: bool | None = None,
+        existing_autoincrement: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """One statement per changed aspect: nullability, default, type, comment, then rename.
+
+        ``server_default=False`` leaves the default alone, None drops it; an
+        :class:`sqlalchemy.Identity` adds, changes or drops the identity. Dialect keywords come
+        as ``<dialect>_<name>`` (``postgresql_using`` becomes ``TYPE ... USING``).
+        """
+        import sqlalchemy as sa
+
+        from mig_core.ddl import base
+
+        if autoincrement is not None or existing_autoincrement is not None:
+            from mig_core.errors import MigWarning
+
+            warnings.warn(
+                f"alter_column({table_name!r}, {column_name!r}): autoincrement and "
+                f"existing_autoincrement have no effect on dialect {self.dialect.name!r}",
+                MigWarning,
+                stacklevel=2,
+            )
+        if existing_server_default is False:
+            existing_server_default = None
+        existing = {
+            "schema": schema,
+            "existing_type": existing_type,
+            "existing_nullable": existing_nullable,
+            "existing_server_default": existing_server_default,
+            "existing_comment": existing_comment,
+        }
+        if nullable is not None:
+            self.execute(base.ColumnNullable(table_name, column_name, nullable, **existing))
+        if server_default is not False:
+            if isinstance(server_default, sa.Computed) or isinstance(
+                existing_server_default, sa.Computed
+            ):
+                raise CommandError(
+                    f"alter_column({table_name!r}, {column_name!r}): adding, changing or "
+                    f"removing a computed column default is not supported on "
+                    f"{self.dialect.name!r}; drop and re-add the column"
+                )
+            old_identity = (
+                existing_server_default
+                if isinstance(existing_server_default, sa.Identity) else None
+            )
+            if isinstance(server_default, sa.Identity) or (
+                server_default is None and old_identity is not None
+            ):
+                self.execute(
+                    base.IdentityColumnDefault(
+                        table_name, column_name, server_default, old_identity, **existing
+                    )
+                )
+            else:
+                self.execute(base.ColumnDefault(table_name, column_name, server_default,
+                                                **existing))
+        if type_ is not None:
+            using = kw.get(f"{self.dialect.name}_using")
+            self.execute(base.ColumnType(table_name, column_name, type_, using=using, **existing))
+        if comment is not False:
+            self._require_comments("comment", f"{table_name}.{column_name}")
+            self.execute(base.ColumnComment(table_name, column_name, comment, **existing))
+        if name is not None:
+            self.execute(base.ColumnName(table_name, column_name, name, **existing))
+
+    # --- indexes and constraints -----------------------------------------------------------------
+    def create_index(self, index: sa.Index, *, if_not_exists: bool | None = None, **kw: Any):
+        from sqlalchemy.schema import CreateIndex
+
+        if index.name is None:
+            raise CommandError(
+                f"create_index on {index.table.name if index.table is not None else '?'!r}: "
+                "the index needs a name (or a naming convention with an 'ix' entry)"
+            )
+        self.execute(CreateIndex(index, if_not_exists=bool(if_not_exists)))
+
+    def drop_index(self, index: sa.Index, *, if_exists: bool | None = None, **kw: Any) -> None:
+        from sqlalchemy.schema import DropIndex
+
+        self.execute(DropIndex(index, if_exists=bool(if_exists)))
+
+    def add_constraint(self, const: sa.Constraint) -> None:
+        """ALTER TABLE ... ADD CONSTRAINT (unnamed constraints are added unnamed)."""
+        from sqlalchemy.schema import AddConstraint
+
+        with warnings.catch_warnings():  # the real compile below warns, once
+            warnings.simplefilter("ignore")
+            probe = self.dialect.ddl_compiler(self.dialect, None).process(const)  # type: ignore[arg-type]
+        if probe is None:  # the dialect has no ALTER form for it (SQLite foreign keys)
+            table = getattr(const, "table", None)
+            raise CommandError(
+                f"add constraint {str(const.name or '(unnamed)')!r} on "
+                f"{table.name if table is not None else '?'!r}: dialect {self.dialect.name!r} "
+                f"cannot add this {type(const).__name__} with ALTER TABLE"
+            )
+        self.execute(AddConstraint(const))
+
+    def drop_constraint(self, const: sa.Constraint, *, if_exists: bool | None = None) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.schema import DropConstraint
+
+        table = getattr(const, "table", None)
+        where = f"on {table.name!r}" if table is not None else ""
+        if const.name is None:
+            raise CommandError(
+                f"drop_constraint {where}: the constraint needs a name (or a naming "
+                "convention that gives it one)"
+            )
+        if self.drop_constraint_requires_type and type(const) is sa.Constraint:
+            raise CommandError(
+                f"drop_constraint({str(const.name)!r}) {where}: dialect {self.dialect.name!r} "
+                "needs type_ ('foreignkey', 'primary', 'unique' or 'check')"
+            )
+        self.execute(DropConstraint(const, if_exists=bool(if_exists)))
+
+    # --- data ----------------------------------------------------------------------------------
+    def bulk_insert(
+        self, table: Any, rows: Sequence[Mapping[str, Any]], multiinsert: bool = True
+    ) -> None:
+        """INSERT ``rows``: online one executemany (per row with SQL-expression values or
+        ``multiinsert=False``); offline one INSERT with literal values per row."""
+        if not rows:
+            return
+        if self.as_sql:
+            for row in rows:
+                self.execute(table.insert().inline().values(self._literal_row(table, row)))
+            return
+        from sqlalchemy.sql.elements import ClauseElement
+
+        assert self.connection is not None
+        has_sql = any(isinstance(v, ClauseElement) for row in rows for v in row.values())
+        if multiinsert and not has_sql:
+            self.connection.execute(table.insert(), [dict(r) for r in rows])
+        else:
+            for row in rows:
+                self.connection.execute(table.insert().values(dict(row)))
+
+    @staticmethod
+    def _literal_row(table: Any, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Row values as literals typed by the table's columns (Python type when untyped)."""
+        import sqlalchemy as sa
+        from sqlalchemy.sql.elements import ClauseElement
+        from sqlalchemy.types import NullType
+
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, ClauseElement):
+                out[key] = value
+            elif value is None:
+                out[key] = sa.null()
+            else:
+                column = table.c.get(key) if hasattr(table.c, "get") else None
+                type_ = column.type if column is not None else None
+                if type_ is None or isinstance(type_, NullType):
+                    out[key] = sa.literal(value)
+                else:
+                    out[key] = sa.literal(value, type_)
+        return out

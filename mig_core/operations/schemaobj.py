@@ -53,7 +53,21 @@ class SchemaObjects:
         """A Table holding ``items`` (columns, constraints, indexes); attached items are copied."""
         metadata = kw.pop("metadata", None) or self.metadata()
         prepared = [_detached(item) for item in items]
-        return sa.Table(name, metadata, *prepared, schema=schema, **kw)
+        table = sa.Table(name, metadata, *prepared, schema=schema, **kw)
+        self._ensure_fk_targets(table)
+        return table
+
+    def _ensure_fk_targets(self, table: sa.Table) -> None:
+        """Stub the tables that ``ForeignKey("other.id")`` strings point at, so they compile."""
+        for fk in table.foreign_keys:
+            if not isinstance(fk._colspec, str):
+                continue  # already bound to a Column object
+            ref_schema, ref_name, ref_col = fk._column_tokens
+            if ref_schema is None and ref_name == table.name:
+                ref_schema = table.schema
+            if ref_name is None:
+                continue
+            self._stub_table(ref_name, [ref_col] if ref_col else [], ref_schema, table.metadata)
 
     def column(self, name: str, type_: TypeEngine[Any] | None = None, **kw: Any) -> sa.Column[Any]:
         """A Column (untyped by default: only its name matters for most ALTERs)."""

@@ -1,0 +1,86 @@
+"""The batch queue behind ``op.batch_alter_table()``.
+
+Operations on ``batch_op`` are queued in a :class:`TableBatch` and applied when the ``with``
+block ends without an error: as plain ALTER statements in order, or, when the table must be
+recreated (``recreate="always"``, or ``"auto"`` and the impl says so), through the
+``mig_batch_recreate`` hook ("move and copy", implemented by mig-sqlite-batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mig_core.errors import CommandError
+from mig_core.operations.opbase import MigrateOperation, OperationArgumentError
+
+RECREATE_CHOICES = ("auto", "always", "never")
+
+
+@dataclass
+class TableBatch:
+    """One ``batch_alter_table`` block: the table, its options and the queued operations.
+
+    This is the ``batch`` a ``mig_batch_recreate`` implementation receives. ``ops`` are
+    operation objects (:mod:`mig_core.operations.ops`) in call order; ``insert_before`` /
+    ``insert_after`` of a column are in its op's ``kw``.
+    """
+
+    table_name: str
+    schema: str | None
+    migration_context: Any
+    recreate: str = "auto"
+    partial_reordering: Sequence[Sequence[str]] | None = None
+    copy_from: Any = None
+    table_args: Sequence[Any] = ()
+    table_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    reflect_args: Sequence[Any] = ()
+    reflect_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    naming_convention: Mapping[Any, str] | None = None
+    ops: list[MigrateOperation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        where = f"batch_alter_table({self.table_name!r})"
+        if self.recreate not in RECREATE_CHOICES:
+            raise OperationArgumentError(
+                f"{where}: recreate must be one of 'auto', 'always', 'never', got "
+                f"{self.recreate!r}"
+            )
+        if self.partial_reordering and self.recreate != "always":
+            raise OperationArgumentError(
+                f"{where}: partial_reordering needs recreate='always'"
+            )
+
+    @property
+    def impl(self) -> Any:
+        return self.migration_context.impl
+
+    def add(self, op: MigrateOperation) -> None:
+        """Queue ``op``."""
+        self.ops.append(op)
+
+    def needs_recreate(self) -> bool:
+        """Whether the table must be moved and copied instead of ALTERed."""
+        if self.recreate == "always":
+            return True
+        if self.recreate == "never":
+            return False
+        return bool(self.impl.requires_recreate_in_batch(self))
+
+    def apply(self) -> None:
+        """Carry out the queued operations (ALTERs in order, or one recreate)."""
+        if not self.ops and self.recreate != "always":
+            return
+        if self.needs_recreate():
+            hooks = self.migration_context.hooks
+            handled = hooks.mig_batch_recreate(impl=self.impl, batch=self)
+            if not handled:
+                raise CommandError(
+                    f"batch_alter_table({self.table_name!r}) needs the table recreated (move "
+                    f"and copy) on dialect {self.impl.dialect.name!r}, but no plugin implements "
+                    "mig_batch_recreate; install it with: pip install mig-sqlite-batch"
+                )
+            return
+        for op in self.ops:
+            self.impl.invoke(op)
