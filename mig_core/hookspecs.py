@@ -133,16 +133,19 @@ def mig_register_dialects(registry: DialectRegistry) -> None:
 
 
 @hookspec(firstresult=True)
-def mig_ddl_execute(impl: Any, op: Any) -> bool | None:
+def mig_ddl_execute(impl: Any, op: Any) -> Any:
     """Carry out one operation object on the implementation (online or as SQL text).
 
-    Called for every operation a migration runs. Dialect-bound. Implemented by the core
-    (``trylast``: calls the impl's method for the operation) and by dialect or operation plugins,
-    which return True to take an operation over. Stops at the first non-None result.
+    Called for every operation a migration runs (``op.invoke(op_obj)``). Dialect-bound.
+    Implemented by the core (``trylast``: builds schema objects with the run's naming convention
+    and calls the impl's method for the operation, or the op's own ``run_on_impl(impl)``) and by
+    dialect or operation plugins, which return True to take an operation over. Stops at the
+    first non-None result.
 
     :param impl: the run's DDL implementation (a :class:`mig_core.ddl.impl.DefaultImpl` subclass).
     :param op: the operation object (:mod:`mig_core.operations.ops`).
-    :returns: True when handled, None to let the next implementation decide.
+    :returns: True (or the operation's result, such as the Table ``create_table`` made) when
+        handled, None to let the next implementation decide.
     """
 
 
@@ -160,7 +163,11 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool | None:
     mig-sqlite-batch. Stops at the first non-None result; no result is an error.
 
     :param impl: the run's DDL implementation.
-    :param batch: the batch being applied: table name, schema, queued operations and options.
+    :param batch: the :class:`mig_core.operations.batch.TableBatch` being applied:
+        ``table_name``, ``schema``, ``ops`` (queued operation objects, in order), the
+        ``batch_alter_table`` options (``copy_from``, ``table_args``, ``table_kwargs``,
+        ``reflect_args``, ``reflect_kwargs``, ``naming_convention``, ``partial_reordering``) and
+        ``migration_context``.
     :returns: True when the table was recreated.
     """
 
