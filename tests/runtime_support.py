@@ -124,3 +124,20 @@ def create_table(name: str) -> dict[str, str]:
         "upgrade": f"op.create_table({name!r}, sa.Column('id', sa.Integer, primary_key=True))",
         "downgrade": f"op.drop_table({name!r})",
     }
+
+
+def shared_fixtures() -> Any:
+    """``tests/conftest.py`` as a module, for plugin tests that live outside ``tests/``
+    (import its fixtures into the test module: ``postgres_url = shared_fixtures().postgres_url``).
+    """
+    import importlib.util
+    import sys
+
+    name = "mig_tests_shared_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

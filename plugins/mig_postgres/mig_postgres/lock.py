@@ -61,9 +61,17 @@ class PostgresRunLock:
         return conn.execute(text(self.sql[name]), {"key": self.key, **params}).scalar()
 
     def __enter__(self) -> PostgresRunLock:
+        conn = self.impl.connection
+        outside_transaction = not conn.in_transaction()
+        self._acquire()
+        if outside_transaction and not self.transaction_scoped and conn.in_transaction():
+            conn.commit()  # the session lock outlives it; leave the connection as it was
+        return self
+
+    def _acquire(self) -> None:
         if self.timeout is None:
             self._scalar("lock")
-            return self
+            return
         deadline = time.monotonic() + max(self.timeout, 0.0)
         pause = 0.01
         while not self._scalar("try"):
@@ -72,7 +80,6 @@ class PostgresRunLock:
                 raise LockTimeoutError(self._timeout_message())
             time.sleep(min(pause, left))
             pause = min(pause * 2, MAX_POLL_INTERVAL)
-        return self
 
     def _timeout_message(self) -> str:
         unsigned = self.key & 0xFFFFFFFFFFFFFFFF

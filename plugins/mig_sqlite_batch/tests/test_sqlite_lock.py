@@ -1,0 +1,90 @@
+"""The SQLite run lock: BEGIN IMMEDIATE write lock, busy timeout, real transactional DDL."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from mig_sqlite_batch.lock import FOREVER_MS, busy_timeout_ms
+
+from mig_core import command
+from mig_core.errors import LockTimeoutError, MigrationFailed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
+
+from runtime_support import config_for, create_table, make_project, shared_fixtures  # noqa: E402
+
+sqlite_url = shared_fixtures().sqlite_url
+
+
+def test_busy_timeout_conversion():
+    assert busy_timeout_ms(None) == FOREVER_MS
+    assert busy_timeout_ms(0.25) == 250
+    assert busy_timeout_ms(-1) == 0
+
+
+def test_lock_timeout_while_another_connection_writes(tmp_path, sqlite_url):
+    ini = make_project(tmp_path, sqlite_url, [{"rev": "a", **create_table("t_a")}])
+    path = sqlite_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockTimeoutError, match=r"SQLite write lock on .*test.db\) is held by "
+                                                   r"another connection; gave up after "
+                                                   r"--lock-timeout 0.3 s") as info:
+            command.upgrade(config_for(ini), "head", lock_timeout=0.3)
+        assert 0.25 <= time.monotonic() - started < 3
+        assert info.value.exit_code == 5
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    command.upgrade(config_for(ini), "head", lock_timeout=1)
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a"
+
+
+def test_ddl_of_failed_run_is_rolled_back(tmp_path, sqlite_url):
+    """pysqlite alone would run CREATE TABLE outside any transaction; the lock's BEGIN
+    IMMEDIATE makes the whole run one SQLite transaction."""
+    ini = make_project(tmp_path, sqlite_url, [
+        {"rev": "a", **create_table("t_a")},
+        {"rev": "b", "down": "a", "upgrade": "op.execute('CREATE TABLE t_b (x INT)')\n"
+                                             "op.execute('SELECT * FROM missing')"},
+    ])
+    with pytest.raises(MigrationFailed):
+        command.upgrade(config_for(ini), "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) == {"mig_history"}
+
+
+def test_per_migration_transactions_each_take_the_write_lock(tmp_path, sqlite_url):
+    ini = make_project(tmp_path, sqlite_url, [
+        {"rev": "a", **create_table("t_a")},
+        {"rev": "b", "down": "a", "upgrade": "op.execute('CREATE TABLE t_b (x INT)')\n"
+                                             "op.execute('SELECT * FROM missing')"},
+    ])
+    with pytest.raises(MigrationFailed, match="still at a"):
+        command.upgrade(config_for(ini, configure={"transaction_per_migration": True}), "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) == {"mig_version", "mig_history", "t_a"}
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a"
+
+
+def test_autocommit_block_runs_vacuum_outside_transaction(tmp_path, sqlite_url):
+    ini = make_project(tmp_path, sqlite_url, [
+        {"rev": "a", **create_table("t_a")},
+        {"rev": "b", "down": "a", "upgrade": (
+            "with op.get_context().autocommit_block():\n"
+            "    op.execute('VACUUM')\n"
+            "op.execute('CREATE TABLE t_b (x INT)')"
+        )},
+    ])
+    command.upgrade(config_for(ini), "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "b"
+        assert "t_b" in sa.inspect(conn).get_table_names()
