@@ -94,10 +94,13 @@ class DowngradeOps(OpContainer):
 
 
 def _paired_token(token: str) -> str:
-    if token.startswith("upgrade"):
-        return "downgrade" + token[len("upgrade"):]
-    if token.startswith("downgrade"):
-        return "upgrade" + token[len("downgrade"):]
+    """``upgrades`` <-> ``downgrades``, ``engine1_upgrades`` <-> ``engine1_downgrades``."""
+    if "downgrade" in token:
+        head, _, tail = token.rpartition("downgrade")
+        return f"{head}upgrade{tail}"
+    if "upgrade" in token:
+        head, _, tail = token.rpartition("upgrade")
+        return f"{head}downgrade{tail}"
     return token
 
 
