@@ -1,0 +1,371 @@
+"""Column level: added and removed columns, and type / nullability / default / comment /
+computed / identity changes of the columns both sides have.
+
+Type comparison compiles both types for the run's dialect (cached by the type's cache key, as
+a model repeats the same few types many times), splits the text into a name and arguments, maps
+names through synonym groups, and compares arguments only when both sides have them.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import MigWarning
+from mig_core.operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.snapshot import ReflectedColumn, ReflectedTable
+    from mig_core.operations.ops import MigrateOperation
+
+#: type names that mean the same thing on every dialect
+COMMON_TYPE_SYNONYMS: tuple[frozenset[str], ...] = (
+    frozenset({"DECIMAL", "NUMERIC"}),
+    frozenset({"BOOL", "BOOLEAN"}),
+    frozenset({"INT", "INTEGER", "INT4"}),
+    frozenset({"CHARACTER VARYING", "VARCHAR"}),
+)
+#: extra synonyms per dialect (dialect plugins add theirs as ``impl.type_synonyms``)
+DIALECT_TYPE_SYNONYMS: dict[str, tuple[frozenset[str], ...]] = {
+    "postgresql": (
+        frozenset({"FLOAT", "DOUBLE PRECISION", "FLOAT(53)"}),
+        frozenset({"TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE"}),
+        frozenset({"TIME", "TIME WITHOUT TIME ZONE"}),
+    ),
+}
+
+
+def compare_columns(
+    ctx: CompareContext,
+    schema: str | None,
+    conn_table: ReflectedTable,
+    meta_table: sa.Table,
+) -> tuple[list[MigrateOperation], list[MigrateOperation], list[MigrateOperation]]:
+    """(added columns, altered columns, removed columns) of one table."""
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    filtered = ctx.has_object_filters
+    name_filters = bool(ctx._name_filters)
+    conn_cols = conn_table.columns
+    adds: list[MigrateOperation] = []
+    alters: list[MigrateOperation] = []
+    drops: list[MigrateOperation] = []
+    meta_names: set[str] = set()
+    hook = ctx.hook("mig_compare_column")
+    for col in meta_table.c:
+        name = col.name
+        meta_names.add(name)
+        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+            continue
+        conn_col = conn_cols.get(name)
+        if filtered and not ctx.run_object_filters(col, name, "column", False, conn_col):
+            continue
+        if conn_col is None:
+            adds.append(AddColumnOp(meta_table.name, col, schema=schema))
+            continue
+        alter = AlterColumnOp(
+            meta_table.name,
+            name,
+            schema=schema,
+            existing_type=conn_col.type,
+            existing_nullable=conn_col.nullable,
+            existing_server_default=_text_or_none(conn_col.server_default),
+            existing_comment=conn_col.comment,
+        )
+        hook(ctx=ctx, alter_op=alter, schema=schema, table_name=meta_table.name,
+             conn_col=conn_col, meta_col=col)
+        if alter.has_changes():
+            alters.append(alter)
+    for name, conn_col in conn_cols.items():
+        if name in meta_names:
+            continue
+        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+            continue
+        if filtered and not ctx.run_object_filters(conn_col, name, "column", True, None):
+            continue
+        drops.append(
+            DropColumnOp.from_column_and_tablename(schema, meta_table.name, conn_col.to_column())
+        )
+    return adds, alters, drops
+
+
+def _text_or_none(text: str | None) -> Any:
+    if text is None:
+        return None
+    import sqlalchemy as sa
+
+    return sa.text(text)
+
+
+# --- one column ------------------------------------------------------------------------------
+
+
+def compare_column(
+    ctx: CompareContext, alter_op: AlterColumnOp, conn_col: ReflectedColumn, meta_col: sa.Column[Any]
+) -> None:
+    """Fill ``alter_op`` with what differs between a reflected and a model column."""
+    option = ctx.compare_type_option
+    if option:
+        if types_differ(ctx, conn_col, meta_col):
+            alter_op.modify_type = meta_col.type
+    if conn_col.nullable != bool(meta_col.nullable):
+        alter_op.modify_nullable = bool(meta_col.nullable)
+    if ctx.dialect.supports_comments and conn_col.comment != (meta_col.comment or None):
+        alter_op.modify_comment = meta_col.comment or None
+    if meta_col.computed is not None or conn_col.computed is not None:
+        _compare_computed(ctx, conn_col, meta_col)
+    elif meta_col.identity is not None or conn_col.identity is not None:
+        _compare_identity(ctx, alter_op, conn_col, meta_col)
+    elif ctx.compare_server_default_option:
+        if server_defaults_differ(ctx, conn_col, meta_col):
+            alter_op.modify_server_default = meta_col.server_default
+
+
+def types_differ(ctx: CompareContext, conn_col: ReflectedColumn, meta_col: sa.Column[Any]) -> bool:
+    """The user's ``compare_type`` callable, then the ``mig_compare_type`` hook."""
+    option = ctx.compare_type_option
+    if callable(option):
+        verdict = option(ctx.migration_context, conn_col, meta_col, conn_col.type, meta_col.type)
+        if verdict is not None:
+            return bool(verdict)
+    verdict = ctx.hook("mig_compare_type")(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
+    return bool(verdict)
+
+
+def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool:
+    """The core's type comparison (see the module docstring)."""
+    from sqlalchemy.types import NullType
+
+    if isinstance(meta_type, NullType) or isinstance(conn_type, NullType):
+        return False
+    conn_sig = type_signature(ctx, conn_type)
+    meta_sig = type_signature(ctx, meta_type)
+    if conn_sig is None or meta_sig is None:
+        return not conn_type._compare_type_affinity(meta_type)
+    if conn_sig == meta_sig:
+        return False
+    conn_name, conn_args = conn_sig
+    meta_name, meta_args = meta_sig
+    if conn_name != meta_name:
+        canonical = _synonyms(ctx)
+        if canonical.get(conn_name, conn_name) != canonical.get(meta_name, meta_name):
+            return True
+    return bool(conn_args and meta_args and conn_args != meta_args)
+
+
+_TYPE_TEXT = re.compile(r"^([^(]*?)\s*(?:\((.*)\))?\s*([^()]*)$", re.S)
+
+
+def _simple_type_classes() -> frozenset[type]:
+    """Types whose DDL depends only on the attributes :func:`_type_key` reads."""
+    import sqlalchemy as sa
+
+    simple = {
+        sa.Integer, sa.BigInteger, sa.SmallInteger, sa.String, sa.Text, sa.Unicode,
+        sa.UnicodeText, sa.Numeric, sa.Float, sa.Double, sa.DateTime, sa.Date, sa.Time,
+        sa.Boolean, sa.LargeBinary, sa.Uuid,
+    }
+    simple.update(t for t in vars(sa.types).values() if isinstance(t, type) and t.__name__.isupper()
+                  and issubclass(t, sa.types.TypeEngine) and t.__module__ == "sqlalchemy.sql.sqltypes")
+    return frozenset(simple)
+
+
+_SIMPLE: frozenset[type] | None = None
+
+
+def _type_key(type_: Any) -> Any:
+    """A hashable key equal for types that compile the same (None: do not cache)."""
+    global _SIMPLE
+    if _SIMPLE is None:
+        _SIMPLE = _simple_type_classes()
+    cls = type(type_)
+    if cls in _SIMPLE:
+        get = type_.__dict__.get
+        return (cls, get("length"), get("collation"), get("precision"), get("scale"),
+                get("timezone"), get("as_uuid", True), get("native_uuid", True))
+    try:
+        key: Any = type_._static_cache_key
+        hash(key)
+    except Exception:
+        return None
+    return key
+
+
+def type_signature(ctx: CompareContext, type_: Any) -> tuple[str, tuple[str, ...]] | None:
+    """``(NAME, (args...))`` of a type compiled for the run's dialect; None if it cannot compile."""
+    cache = ctx.cache
+    key = _type_key(type_)
+    if key is not None:
+        key = ("type", key)
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+    try:
+        text = type_.compile(dialect=ctx.dialect)
+    except Exception:
+        result = None
+    else:
+        result = parse_type_text(text)
+    if key is not None:
+        cache[key] = result
+    return result
+
+
+def parse_type_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """``"NUMERIC(10, 2)"`` -> ``("NUMERIC", ("10", "2"))``; names upper-cased, spaces folded."""
+    text = " ".join(text.split())
+    match = _TYPE_TEXT.match(text)
+    if match is None:  # nested parentheses we do not split; compare the whole text
+        return text.upper(), ()
+    head, args, tail = match.groups()
+    name = " ".join(p for p in (head.strip(), tail.strip()) if p).upper()
+    arg_list = tuple(a.strip().strip("'\"").lower() for a in args.split(",")) if args else ()
+    return name, arg_list
+
+
+def _synonyms(ctx: CompareContext) -> dict[str, str]:
+    """Type name -> canonical name for the run's dialect (cached per run)."""
+    cached = ctx.cache.get("type_synonyms")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    groups = list(COMMON_TYPE_SYNONYMS)
+    groups.extend(DIALECT_TYPE_SYNONYMS.get(ctx.dialect_name, ()))
+    groups.extend(frozenset(g) for g in getattr(ctx.impl, "type_synonyms", ()) or ())
+    canonical: dict[str, str] = {}
+    for group in groups:
+        names = {n.upper() for n in group}
+        target = min(canonical.get(n, n) for n in names)
+        for n in names:
+            canonical[n] = target
+    ctx.cache["type_synonyms"] = canonical
+    return canonical
+
+
+# --- server defaults -------------------------------------------------------------------------
+
+
+def server_defaults_differ(
+    ctx: CompareContext, conn_col: ReflectedColumn, meta_col: sa.Column[Any]
+) -> bool:
+    """The user's ``compare_server_default`` callable, then the ``mig_compare_server_default``
+    hook (dialect plugins may evaluate both on the server), then the core's text comparison."""
+    meta_default = meta_col.server_default
+    rendered = render_default_sql(ctx, meta_default)
+    conn_default = conn_col.server_default
+    option = ctx.compare_server_default_option
+    if callable(option):
+        verdict = option(
+            ctx.migration_context, conn_col, meta_col, conn_default, meta_default, rendered
+        )
+        if verdict is not None:
+            return bool(verdict)
+    verdict = ctx.hook("mig_compare_server_default")(
+        ctx=ctx, conn_col=conn_col, meta_col=meta_col, conn_default=conn_default,
+        meta_default=rendered,
+    )
+    return bool(verdict)
+
+
+def render_default_sql(ctx: CompareContext, default: Any) -> str | None:
+    """The SQL text a model ``server_default`` puts in DDL, or None."""
+    if default is None:
+        return None
+    arg = getattr(default, "arg", None)
+    if arg is None:
+        return None
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    text = getattr(arg, "text", None)
+    if isinstance(text, str):
+        return text
+    try:
+        return str(arg.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True}))
+    except Exception:
+        return str(arg)
+
+
+_CAST = re.compile(r"::[a-z_][\w ]*(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?", re.I)
+
+
+def normalize_default(text: str | None) -> str | None:
+    """Default SQL without outer parentheses, ``::type`` casts, quotes or case differences."""
+    if text is None:
+        return None
+    out = _CAST.sub("", text.strip())
+    while len(out) >= 2 and out[0] == "(" and out[-1] == ")" and _balanced(out[1:-1]):
+        out = out[1:-1].strip()
+    if len(out) >= 2 and out[0] == out[-1] and out[0] in "'\"":
+        out = out[1:-1]
+    return out.lower()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def default_server_defaults_differ(conn_default: str | None, meta_default: str | None) -> bool:
+    """The core's comparison of two default texts (normalised, see :func:`normalize_default`)."""
+    return normalize_default(conn_default) != normalize_default(meta_default)
+
+
+# --- computed and identity -------------------------------------------------------------------
+
+
+def _compare_computed(
+    ctx: CompareContext, conn_col: ReflectedColumn, meta_col: sa.Column[Any]
+) -> None:
+    meta = meta_col.computed
+    conn = conn_col.computed
+    if meta is not None and conn is not None:
+        meta_text = render_default_sql(ctx, meta)
+        if _normalize_expr(meta_text) == _normalize_expr(conn.get("sqltext")):
+            return
+    if meta is None and conn is None:
+        return
+    warnings.warn(
+        f"computed column {conn_col.table.fullname}.{conn_col.name}: the computed default "
+        "differs from the model but cannot be modified by a migration; change it by hand",
+        MigWarning,
+        stacklevel=2,
+    )
+
+
+def _normalize_expr(text: str | None) -> str:
+    return re.sub(r"[\s()\"'`]|::\w+", "", (text or "")).lower()
+
+
+#: Identity options compared when the model sets them
+_IDENTITY_ATTRS = ("start", "increment", "minvalue", "maxvalue", "cycle", "cache", "order")
+
+
+def _compare_identity(
+    ctx: CompareContext, alter_op: AlterColumnOp, conn_col: ReflectedColumn, meta_col: Any
+) -> None:
+    if not getattr(ctx.dialect, "supports_identity_columns", False):
+        return
+    meta = meta_col.identity
+    conn = conn_col.identity
+    if meta is not None and conn is not None:
+        different = bool(meta.always) != bool(conn.get("always"))
+        for attr in _IDENTITY_ATTRS:
+            value = getattr(meta, attr, None)
+            if value is not None and conn.get(attr) is not None and value != conn.get(attr):
+                different = True
+        if not different:
+            return
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.snapshot import _identity_kwargs
+
+    alter_op.existing_server_default = sa.Identity(**_identity_kwargs(conn)) if conn else None
+    alter_op.modify_server_default = meta

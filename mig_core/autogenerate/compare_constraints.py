@@ -1,0 +1,345 @@
+"""Table level: indexes, unique constraints, foreign keys and the table comment.
+
+Indexes are matched by name. Unique constraints are matched by name when they have one, else by
+their columns; a unique constraint on one side may match a unique index of the same name on the
+other (backends differ in which one they report). Foreign keys are matched by what they link
+(columns, referred schema, table and columns) and then compared on their options, so a changed
+``ondelete`` is a drop and a create. Primary keys and CHECK constraints are not compared.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from mig_core.operations.ops import (
+    AddConstraintOp,
+    CreateIndexOp,
+    CreateTableCommentOp,
+    DropConstraintOp,
+    DropIndexOp,
+    DropTableCommentOp,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.snapshot import ReflectedTable
+    from mig_core.operations.ops import MigrateOperation
+
+#: dialects whose reflection leaves expression indexes out (they are then not compared)
+NO_EXPRESSION_INDEX_REFLECTION = frozenset({"sqlite"})
+
+
+def _norm_name(name: Any) -> str | None:
+    return None if name is None else str(name)
+
+
+_EXPR_NOISE = re.compile(r"::[a-z_][\w ]*?(?=[),]|$)|[\s()\"'`]", re.I)
+
+
+def normalize_expression(text: str) -> str:
+    """Index expression text without casts, quotes, parentheses, spaces or case."""
+    return _EXPR_NOISE.sub("", text).lower()
+
+
+def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ...]:
+    out = []
+    for expr in index.expressions:
+        name = getattr(expr, "name", None)
+        if name is not None and getattr(expr, "table", None) is index.table:
+            out.append(str(name).lower())
+        else:
+            compiled = expr.compile(  # type: ignore[union-attr]
+                dialect=ctx.dialect, compile_kwargs={"literal_binds": True}
+            )
+            out.append(normalize_expression(str(compiled)))
+    return tuple(out)
+
+
+def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
+    exprs = record.get("expressions")
+    if exprs:
+        return tuple(normalize_expression(e) for e in exprs)
+    return tuple(str(c).lower() for c in record["column_names"])
+
+
+def _has_expressions(index: sa.Index) -> bool:
+    return any(getattr(e, "table", None) is not index.table for e in index.expressions)
+
+
+def _dialect_options_differ(ctx: CompareContext, index: sa.Index, record: dict[str, Any]) -> bool:
+    """Whether the model's options for this dialect differ from the reflected ones."""
+    prefix = ctx.dialect_name + "_"
+    conn_options = record.get("dialect_options") or {}
+    for key, value in index.dialect_kwargs.items():
+        if not key.startswith(prefix) or value in (None, False, [], ()):
+            continue
+        reflected = conn_options.get(key)
+        if key.endswith("_where"):
+            if reflected is None:
+                return True
+            mine = value if isinstance(value, str) else str(
+                value.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True})
+            )
+            if normalize_expression(mine) != normalize_expression(str(reflected)):
+                return True
+        elif isinstance(value, (list, tuple)):
+            names = [getattr(v, "name", v) for v in value]
+            if [str(n) for n in names] != [str(n) for n in (reflected or [])]:
+                return True
+        elif str(value).lower() != str(reflected).lower():
+            if not (key.endswith("_using") and reflected is None and str(value).lower() == "btree"):
+                return True
+    return False
+
+
+def compare_indexes_and_uniques(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
+    """(drops, adds) for the indexes and unique constraints of one table."""
+    import sqlalchemy as sa
+
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    skip_expressions = ctx.dialect_name in NO_EXPRESSION_INDEX_REFLECTION
+    meta_indexes = [
+        ix for ix in meta_table.indexes
+        if not (skip_expressions and _has_expressions(ix))
+        and _included(ctx, ix, ix.name, "index", False, parents)
+    ]
+    meta_uniques = [
+        c for c in meta_table.constraints
+        if isinstance(c, sa.UniqueConstraint)
+        and _included(ctx, c, c.name, "unique_constraint", False, parents)
+    ]
+    conn_indexes = [
+        r for r in conn_table.indexes
+        if not r.get("duplicates_constraint")
+        and _included(ctx, r, r.get("name"), "index", True, parents)
+    ]
+    conn_uniques = [
+        r for r in conn_table.unique_constraints
+        if _included(ctx, r, r.get("name"), "unique_constraint", True, parents)
+    ]
+    conn_index_by_name = {str(r["name"]): r for r in conn_indexes if r.get("name")}
+    conn_unique_by_name = {str(r["name"]): r for r in conn_uniques if r.get("name")}
+    matched: set[int] = set()
+    drops: list[MigrateOperation] = []
+    adds: list[MigrateOperation] = []
+
+    for index in sorted(meta_indexes, key=lambda i: str(i.name)):
+        name = _norm_name(index.name)
+        record = conn_index_by_name.get(name) if name else None
+        signature = _meta_index_signature(ctx, index)
+        if record is None and name and index.unique and name in conn_unique_by_name:
+            uq = conn_unique_by_name[name]
+            matched.add(id(uq))
+            if tuple(c.lower() for c in uq["column_names"]) != signature:
+                drops.append(DropConstraintOp.from_constraint(conn_table.object_for(uq)))
+                adds.append(CreateIndexOp.from_index(index))
+            continue
+        if record is None:
+            adds.append(CreateIndexOp.from_index(index))
+            continue
+        matched.add(id(record))
+        if (
+            _conn_index_signature(record) != signature
+            or bool(record.get("unique")) != bool(index.unique)
+            or _dialect_options_differ(ctx, index, record)
+        ):
+            drops.append(DropIndexOp.from_index(conn_table.object_for(record)))
+            adds.append(CreateIndexOp.from_index(index))
+
+    for uc in meta_uniques:
+        name = _norm_name(uc.name) if not _is_unnamed(uc.name) else None
+        columns = tuple(c.name.lower() for c in uc.columns)
+        record = conn_unique_by_name.get(name) if name else None
+        if record is None and name and name in conn_index_by_name:
+            ix = conn_index_by_name[name]
+            if ix.get("unique") and id(ix) not in matched:
+                record = ix
+        if record is None and name is None:
+            record = next(
+                (
+                    r for r in [*conn_uniques, *(i for i in conn_indexes if i.get("unique"))]
+                    if id(r) not in matched and tuple(c.lower() for c in r["column_names"]
+                                                      if c) == columns
+                ),
+                None,
+            )
+        if record is None:
+            adds.append(AddConstraintOp.from_constraint(uc))
+            continue
+        matched.add(id(record))
+        if tuple(str(c).lower() for c in record["column_names"]) != columns:
+            drops.append(_drop_for_record(conn_table, record))
+            adds.append(AddConstraintOp.from_constraint(uc))
+
+    for record in conn_indexes:
+        if id(record) not in matched:
+            if record.get("unique") and any(
+                id(u) in matched for u in conn_uniques if u.get("name") == record.get("name")
+            ):
+                continue
+            drops.append(DropIndexOp.from_index(conn_table.object_for(record)))
+    for record in conn_uniques:
+        if id(record) not in matched:
+            drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
+    return drops, adds
+
+
+def _drop_for_record(conn_table: ReflectedTable, record: dict[str, Any]) -> MigrateOperation:
+    obj = conn_table.object_for(record)
+    import sqlalchemy as sa
+
+    if isinstance(obj, sa.Index):
+        return DropIndexOp.from_index(obj)
+    return DropConstraintOp.from_constraint(obj)
+
+
+def _is_unnamed(name: Any) -> bool:
+    return name is None or type(name).__name__ == "_NoneName"
+
+
+def _included(
+    ctx: CompareContext, obj: Any, name: Any, type_: str, reflected: bool,
+    parents: dict[str, Any],
+) -> bool:
+    if name is not None and ctx._name_filters and not ctx.run_name_filters(
+        name, type_, dict(parents)
+    ):
+        return False
+    return not ctx.has_object_filters or ctx.run_object_filters(obj, name, type_, reflected, None)
+
+
+# --- foreign keys ----------------------------------------------------------------------------
+
+_FK_DEFAULTS = {
+    "ondelete": {"NO ACTION"},
+    "onupdate": {"NO ACTION"},
+    "initially": {"IMMEDIATE"},
+    "match": {"SIMPLE", "NONE"},
+}
+
+
+def _fk_option(key: str, value: Any) -> Any:
+    if key == "deferrable":
+        return bool(value)
+    if value is None:
+        return None
+    text = str(value).upper()
+    return None if text in _FK_DEFAULTS.get(key, ()) else text
+
+
+def _meta_fk_key(ctx: CompareContext, fk: sa.ForeignKeyConstraint) -> tuple[Any, ...]:
+    target = fk.elements[0].target_fullname.split(".")
+    ref_schema = ".".join(target[:-2]) or None
+    ref_table = target[-2]
+    ref_cols = tuple(e.target_fullname.split(".")[-1] for e in fk.elements)
+    return (
+        tuple(e.parent.name for e in fk.elements),
+        ctx.normalize_schema(ref_schema),
+        ref_table,
+        ref_cols,
+    )
+
+
+def _conn_fk_key(ctx: CompareContext, record: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        tuple(record["constrained_columns"]),
+        ctx.normalize_schema(record.get("referred_schema")),
+        record["referred_table"],
+        tuple(record["referred_columns"]),
+    )
+
+
+def _fk_options_differ(ctx: CompareContext, fk: sa.ForeignKeyConstraint,
+                       record: dict[str, Any]) -> bool:
+    options = record.get("options") or {}
+    for key in ("ondelete", "onupdate", "deferrable", "initially", "match"):
+        meta_value = _fk_option(key, getattr(fk, key))
+        conn_value = _fk_option(key, options.get(key))
+        if key == "ondelete" and ctx.dialect_name in ("mysql", "mariadb"):
+            meta_value = None if meta_value == "RESTRICT" else meta_value
+            conn_value = None if conn_value == "RESTRICT" else conn_value
+        if key in ("deferrable", "initially", "match") and key not in options and not (
+            ctx.dialect_name == "postgresql"
+        ):
+            continue  # the backend does not report it
+        if meta_value != conn_value:
+            return True
+    return False
+
+
+def compare_foreign_keys(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
+    """(drops, adds) for the foreign keys of one table."""
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    meta_fks = [
+        fk for fk in sorted(meta_table.foreign_key_constraints, key=lambda c: str(c.name))
+        if _included(ctx, fk, fk.name if not _is_unnamed(fk.name) else None,
+                     "foreign_key_constraint", False, parents)
+    ]
+    conn_fks = [
+        r for r in conn_table.foreign_keys
+        if _included(ctx, r, r.get("name"), "foreign_key_constraint", True, parents)
+    ]
+    by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for record in conn_fks:
+        by_key.setdefault(_conn_fk_key(ctx, record), []).append(record)
+    matched: set[int] = set()
+    drops: list[MigrateOperation] = []
+    adds: list[MigrateOperation] = []
+    for fk in meta_fks:
+        candidates = [r for r in by_key.get(_meta_fk_key(ctx, fk), []) if id(r) not in matched]
+        if not candidates:
+            adds.append(AddConstraintOp.from_constraint(fk))
+            continue
+        same = [r for r in candidates if not _fk_options_differ(ctx, fk, r)]
+        if same:
+            matched.add(id(same[0]))
+            continue
+        matched.add(id(candidates[0]))
+        drops.append(DropConstraintOp.from_constraint(conn_table.object_for(candidates[0])))
+        adds.append(AddConstraintOp.from_constraint(fk))
+    for record in conn_fks:
+        if id(record) not in matched:
+            drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
+    return drops, adds
+
+
+# --- table comment ---------------------------------------------------------------------------
+
+
+def compare_table_comment(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> list[MigrateOperation]:
+    if not ctx.dialect.supports_comments:
+        return []
+    meta_comment = meta_table.comment or None
+    conn_comment = conn_table.comment
+    if meta_comment == conn_comment:
+        return []
+    if meta_comment is None:
+        return [DropTableCommentOp(meta_table.name, schema=schema, existing_comment=conn_comment)]
+    return [
+        CreateTableCommentOp(
+            meta_table.name, meta_comment, schema=schema, existing_comment=conn_comment
+        )
+    ]
+
+
+def compare_table(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> list[MigrateOperation]:
+    """Every change to one table, ordered so that the upgrade and its reverse both run."""
+    from mig_core.autogenerate.compare_columns import compare_columns
+
+    fk_drops, fk_adds = compare_foreign_keys(ctx, schema, conn_table, meta_table)
+    ix_drops, ix_adds = compare_indexes_and_uniques(ctx, schema, conn_table, meta_table)
+    col_adds, col_alters, col_drops = compare_columns(ctx, schema, conn_table, meta_table)
+    comment = compare_table_comment(ctx, schema, conn_table, meta_table)
+    return [*fk_drops, *ix_drops, *col_adds, *col_alters, *col_drops, *ix_adds, *fk_adds,
+            *comment]

@@ -1,0 +1,269 @@
+"""The contexts handed to comparator and renderer hooks.
+
+:class:`CompareContext` carries one comparison: the model (one or several ``MetaData``), the
+migration context (connection, dialect, impl, options), the bulk-reflected snapshot of each
+schema, the user's filters, and the hook callers bound to the run's dialect.
+
+:class:`RenderContext` carries one rendering: module prefixes, the import lines the rendered code
+needs (``ctx.imports``), ``render_item``, batch mode, and :meth:`RenderContext.render_type`,
+which dialect plugins call back into for nested types (``ARRAY(item)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import CommandError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.snapshot import SchemaSnapshot
+    from mig_core.runtime.migration import MigrationContext
+
+#: ``include_name`` / ``include_object`` type names
+OBJECT_TYPES = (
+    "schema",
+    "table",
+    "column",
+    "index",
+    "unique_constraint",
+    "foreign_key_constraint",
+    "check_constraint",
+)
+
+
+def _metadata_list(target: Any) -> list[sa.MetaData]:
+    if target is None:
+        return []
+    if isinstance(target, Sequence) and not isinstance(target, (str, bytes)):
+        return list(target)
+    return [target]
+
+
+def _as_callables(value: Any) -> list[Callable[..., Any]]:
+    if value is None:
+        return []
+    if callable(value):
+        return [value]
+    return list(value)
+
+
+class CompareContext:
+    """Everything a comparator needs: model, database snapshot, options, filters, hooks.
+
+    Attributes plugins read: ``metadata`` (the first MetaData, or None), ``metadatas`` (all of
+    them), ``migration_context``, ``connection``, ``dialect``, ``dialect_name``, ``impl``,
+    ``opts`` (the ``configure()`` options), ``hooks`` (dialect-bound hook callers),
+    ``inspector`` (created on first use), and :meth:`snapshot` (the reflected schema).
+    """
+
+    def __init__(
+        self,
+        migration_context: MigrationContext,
+        metadata: Any = None,
+        opts: dict[str, Any] | None = None,
+    ) -> None:
+        self.migration_context = migration_context
+        self.opts: dict[str, Any] = dict(migration_context.opts)
+        if opts:
+            self.opts.update(opts)
+        if metadata is None:
+            metadata = self.opts.get("target_metadata")
+        self.metadatas = _metadata_list(metadata)
+        self.metadata = self.metadatas[0] if self.metadatas else None
+        self.connection = migration_context.connection
+        if self.connection is None:
+            raise CommandError(
+                "autogenerate needs a database connection: configure the migration context with "
+                "connection=... (it cannot compare in --sql mode)"
+            )
+        self.dialect = migration_context.dialect
+        self.dialect_name: str = str(self.dialect.name)
+        self.impl = migration_context.impl
+        self.hooks = migration_context.hooks
+        self._inspector: Any = None
+        self._snapshots: dict[str | None, SchemaSnapshot] = {}
+        self._name_filters = _as_callables(self.opts.get("include_name"))
+        self._object_filters = _as_callables(self.opts.get("include_object"))
+        self.compare_type_option = self.opts.get("compare_type", True)
+        self.compare_server_default_option = self.opts.get("compare_server_default", False)
+        self.default_schema: str | None = None
+        self._meta_tables: dict[tuple[str | None, str], sa.Table] | None = None
+        #: caches shared by comparators for one run (compiled types and the like)
+        self.cache: dict[Any, Any] = {}
+        self._direct: dict[str, Callable[..., Any]] = {}
+
+    def hook(self, name: str) -> Callable[..., Any]:
+        """The caller of hook ``name``; the plain function when the core's is the only one.
+
+        Comparison calls the column hooks tens of thousands of times; skipping pluggy's
+        dispatch when no plugin implements a hook keeps that cheap. Results are the same.
+        """
+        caller = self._direct.get(name)
+        if caller is None:
+            caller = getattr(self.hooks, name)
+            impls = caller.get_hookimpls()
+            if (
+                len(impls) == 1
+                and impls[0].plugin_name == "mig_core.builtin.compare"
+                and not impls[0].hookwrapper
+                and not getattr(impls[0], "wrapper", False)
+            ):
+                caller = impls[0].function
+            self._direct[name] = caller
+        return caller
+
+    # --- model ----------------------------------------------------------------------------
+    def meta_tables(self) -> dict[tuple[str | None, str], sa.Table]:
+        """Every model table keyed by ``(schema, name)`` (schema None is the default schema)."""
+        if self._meta_tables is None:
+            tables: dict[tuple[str | None, str], sa.Table] = {}
+            for md in self.metadatas:
+                for table in md.tables.values():
+                    key = (self.normalize_schema(table.schema), table.name)
+                    if key in tables and tables[key] is not table:
+                        raise CommandError(
+                            f"table {table.fullname!r} is declared in two MetaData objects of "
+                            "target_metadata; each table may appear in only one"
+                        )
+                    tables[key] = table
+            self._meta_tables = tables
+        return self._meta_tables
+
+    def normalize_schema(self, schema: str | None) -> str | None:
+        """None for the default schema, whether it is named or not."""
+        if schema is not None and schema == self.default_schema:
+            return None
+        return schema
+
+    # --- database ---------------------------------------------------------------------------
+    @property
+    def inspector(self) -> Any:
+        """A SQLAlchemy ``Inspector`` on the connection (made once)."""
+        if self._inspector is None:
+            import sqlalchemy as sa
+
+            self._inspector = sa.inspect(self.connection)
+            self.default_schema = self._inspector.default_schema_name
+        return self._inspector
+
+    def snapshot(self, schema: str | None) -> SchemaSnapshot:
+        """The reflected tables of ``schema`` (one bulk reflection per schema, made once)."""
+        if schema not in self._snapshots:
+            from mig_core.autogenerate.snapshot import reflect_schema
+
+            self._snapshots[schema] = reflect_schema(self, schema)
+        return self._snapshots[schema]
+
+    def is_version_table(self, schema: str | None, name: str) -> bool:
+        """True for the version table itself, which autogenerate never reports."""
+        version_table = self.opts.get("version_table") or "mig_version"
+        version_schema = self.normalize_schema(self.opts.get("version_table_schema"))
+        return name == version_table and schema == version_schema
+
+    # --- filters ----------------------------------------------------------------------------
+    def run_name_filters(self, name: Any, type_: str, parent_names: dict[str, Any]) -> bool:
+        """``include_name`` callables: False leaves the object out before reflection."""
+        if not self._name_filters:
+            return True
+        if type_ == "table":
+            schema = parent_names.get("schema_name")
+            parent_names.setdefault(
+                "schema_qualified_table_name", f"{schema}.{name}" if schema else name
+            )
+        elif "table_name" in parent_names:
+            schema = parent_names.get("schema_name")
+            table = parent_names["table_name"]
+            parent_names.setdefault(
+                "schema_qualified_table_name", f"{schema}.{table}" if schema else table
+            )
+        return all(fn(name, type_, parent_names) for fn in self._name_filters)
+
+    def run_object_filters(
+        self, obj: Any, name: Any, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        """``include_object`` callables: False leaves the object out of the comparison."""
+        return all(fn(obj, name, type_, reflected, compare_to) for fn in self._object_filters)
+
+    @property
+    def has_object_filters(self) -> bool:
+        return bool(self._object_filters)
+
+
+class RenderContext:
+    """Options and state of one rendering of operations into Python source.
+
+    ``imports`` is the set of import lines the rendered code needs; renderers add to it
+    (``ctx.imports.add("from sqlalchemy.dialects import postgresql")``). ``sa_prefix`` and
+    ``op_prefix`` are the module prefixes (``sa.`` / ``op.``); inside a batch block ``op_prefix``
+    is ``batch_op.`` and ``in_batch`` is True. Call :meth:`render_type` to render a nested type
+    through the hooks, and :meth:`render_op` for nested operations.
+    """
+
+    def __init__(
+        self,
+        *,
+        migration_context: MigrationContext | None = None,
+        hooks: Any = None,
+        opts: dict[str, Any] | None = None,
+        imports: Iterable[str] | None = None,
+    ) -> None:
+        self.migration_context = migration_context
+        self.opts: dict[str, Any] = dict(migration_context.opts) if migration_context else {}
+        if opts:
+            self.opts.update({k: v for k, v in opts.items() if v is not None})
+        self.dialect = migration_context.dialect if migration_context is not None else None
+        self.dialect_name = str(self.dialect.name) if self.dialect is not None else None
+        if hooks is None and migration_context is not None:
+            hooks = migration_context.hooks
+        if hooks is None:
+            from mig_core.plugins import build_plugin_manager
+
+            hooks = build_plugin_manager(None).hooks_for(None)
+        self.hooks = hooks
+        self.imports: set[str] = set(imports or ())
+        self.sa_prefix: str = self.opts.get("sqlalchemy_module_prefix") or "sa."
+        self.base_op_prefix: str = (
+            self.opts.get("mig_module_prefix") or self.opts.get("alembic_module_prefix") or "op."
+        )
+        self.op_prefix = self.base_op_prefix
+        self.user_module_prefix: str | None = self.opts.get("user_module_prefix")
+        self.render_item: Callable[..., Any] | None = self.opts.get("render_item")
+        self.render_as_batch = bool(self.opts.get("render_as_batch", False))
+        self.in_batch = False
+        #: the table whose ops are being rendered (inside ``modify_table`` groups), or None
+        self.table_name: str | None = None
+        self.schema: str | None = None
+
+    # --- hooks --------------------------------------------------------------------------------
+    def render_type(self, type_: Any) -> str:
+        """Python source for ``type_`` (``render_item`` first, then ``mig_render_type``)."""
+        custom = self.user_render("type", type_)
+        if custom is not False:
+            return custom or ""
+        text = self.hooks.mig_render_type(ctx=self, type_=type_)
+        if text is None:
+            raise CommandError(f"no renderer for type {type_!r}")
+        return str(text)
+
+    def render_op(self, op: Any) -> list[str]:
+        """Source lines for one operation (``mig_render_op``); containers render their children."""
+        from mig_core.autogenerate.render import render_op
+
+        return render_op(self, op)
+
+    def user_render(self, type_: str, obj: Any) -> Any:
+        """The user's ``render_item(type_, obj, ctx)``: a string, None (omit) or False (default)."""
+        if self.render_item is None:
+            return False
+        return self.render_item(type_, obj, self)
+
+    def sa(self, name: str) -> str:
+        """``name`` with the SQLAlchemy module prefix (``sa.Column``)."""
+        return f"{self.sa_prefix}{name}"
+
+    def op(self, name: str) -> str:
+        """``name`` with the operations prefix (``op.add_column`` or ``batch_op.add_column``)."""
+        return f"{self.op_prefix}{name}"

@@ -1,0 +1,277 @@
+"""One bulk reflection of a schema, kept as plain records until a comparator needs objects.
+
+Reflection uses SQLAlchemy's ``Inspector.get_multi_*`` methods: a handful of queries per schema
+however many tables it holds, never per-table calls. Building ``sqlalchemy.Table`` objects from
+the results costs several times the reflection itself, so the snapshot keeps SQLAlchemy's
+reflection dictionaries and wraps them in light :class:`ReflectedTable` / :class:`ReflectedColumn`
+records; :meth:`ReflectedTable.to_table` and :meth:`ReflectedColumn.to_column` build real schema
+objects only where an operation needs one (a dropped table, column, index or constraint).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.context import CompareContext
+
+_SERIAL_DEFAULT = re.compile(r"^nextval\('(?:[\w\"]+\.)?\"?(\w+)\"?'(?:::regclass)?\)$")
+
+
+class ReflectedColumn:
+    """A reflected column: SQLAlchemy's reflection dict with attribute access.
+
+    ``server_default`` is the default's SQL text (None when there is none; PostgreSQL SERIAL
+    ``nextval(...)`` defaults are dropped), ``computed`` / ``identity`` are the reflected dicts
+    or None, ``raw`` is the whole reflection dict, ``table`` the :class:`ReflectedTable`.
+    """
+
+    __slots__ = (
+        "name", "type", "nullable", "server_default", "comment", "autoincrement", "computed",
+        "identity", "raw", "table",
+    )
+
+    def __init__(self, raw: dict[str, Any], table: ReflectedTable) -> None:
+        self.raw = raw
+        self.table = table
+        self.name: str = raw["name"]
+        self.type = raw["type"]
+        self.nullable: bool = bool(raw.get("nullable", True))
+        self.comment: str | None = raw.get("comment") or None
+        self.autoincrement = raw.get("autoincrement", "auto")
+        self.computed: dict[str, Any] | None = raw.get("computed")
+        self.identity: dict[str, Any] | None = raw.get("identity")
+        default = raw.get("default")
+        if default is not None and self.autoincrement is True:
+            match = _SERIAL_DEFAULT.match(default)
+            if match and match.group(1) == f"{table.name}_{self.name}_seq":
+                default = None
+        self.server_default: str | None = default
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def to_column(self) -> sa.Column[Any]:
+        """A new ``sqlalchemy.Column`` equal to what was reflected (not attached to a table)."""
+        import sqlalchemy as sa
+
+        args: list[Any] = []
+        kw: dict[str, Any] = {"nullable": self.nullable}
+        if self.computed is not None:
+            args.append(
+                sa.Computed(self.computed["sqltext"], persisted=self.computed.get("persisted"))
+            )
+        elif self.identity is not None:
+            args.append(sa.Identity(**_identity_kwargs(self.identity)))
+        elif self.server_default is not None:
+            kw["server_default"] = sa.text(self.server_default)
+        if self.comment is not None:
+            kw["comment"] = self.comment
+        if isinstance(self.autoincrement, bool):
+            kw["autoincrement"] = self.autoincrement
+        return sa.Column(self.name, self.type, *args, **kw)
+
+    def __repr__(self) -> str:
+        return f"ReflectedColumn({self.table.name}.{self.name} {self.type!r})"
+
+
+def _identity_kwargs(identity: dict[str, Any]) -> dict[str, Any]:
+    allowed = ("always", "on_null", "start", "increment", "minvalue", "maxvalue", "nominvalue",
+               "nomaxvalue", "cycle", "cache", "order")
+    return {k: identity[k] for k in allowed if identity.get(k) is not None}
+
+
+def clean_dialect_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """Dialect options without the empty values reflection reports for every object."""
+    if not options:
+        return {}
+    return {k: v for k, v in options.items() if v not in (None, False, [], (), {}, "")}
+
+
+class ReflectedTable:
+    """A reflected table: columns, primary key, foreign keys, indexes, uniques, checks, comment.
+
+    Each part is SQLAlchemy's reflection record (``foreign_keys`` are the dicts of
+    ``get_multi_foreign_keys``, and so on); ``columns`` maps names to :class:`ReflectedColumn`.
+    """
+
+    __slots__ = (
+        "name", "schema", "columns", "primary_key", "foreign_keys", "indexes",
+        "unique_constraints", "check_constraints", "comment", "options", "_table", "_objects",
+    )
+
+    def __init__(self, name: str, schema: str | None) -> None:
+        self.name = name
+        self.schema = schema
+        self.columns: dict[str, ReflectedColumn] = {}
+        self.primary_key: dict[str, Any] = {}
+        self.foreign_keys: list[dict[str, Any]] = []
+        self.indexes: list[dict[str, Any]] = []
+        self.unique_constraints: list[dict[str, Any]] = []
+        self.check_constraints: list[dict[str, Any]] = []
+        self.comment: str | None = None
+        self.options: dict[str, Any] = {}
+        self._table: Any = None
+        self._objects: dict[int, Any] = {}
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    @property
+    def c(self) -> dict[str, ReflectedColumn]:
+        return self.columns
+
+    def to_table(self, metadata: sa.MetaData | None = None) -> sa.Table:
+        """A ``sqlalchemy.Table`` holding everything reflected (made once per snapshot).
+
+        Tables its foreign keys refer to are added to the same MetaData as placeholders holding
+        only the referred columns.
+        """
+        if self._table is not None and metadata is None:
+            return self._table  # type: ignore[no-any-return]
+        import sqlalchemy as sa
+
+        md = metadata if metadata is not None else sa.MetaData()
+        items: list[Any] = [col.to_column() for col in self.columns.values()]
+        pk_cols = self.primary_key.get("constrained_columns") or []
+        if pk_cols:
+            items.append(sa.PrimaryKeyConstraint(*pk_cols, name=self.primary_key.get("name")))
+        objects: dict[int, Any] = {}
+        for fk in self.foreign_keys:
+            objects[id(fk)] = fk_constraint(fk, md, self.schema)
+        for uq in self.unique_constraints:
+            objects[id(uq)] = sa.UniqueConstraint(*uq["column_names"], name=uq.get("name"))
+        for ck in self.check_constraints:
+            objects[id(ck)] = sa.CheckConstraint(sa.text(ck["sqltext"]), name=ck.get("name"))
+        items.extend(objects.values())
+        kw: dict[str, Any] = {}
+        if self.comment is not None:
+            kw["comment"] = self.comment
+        table = sa.Table(self.name, md, *items, schema=self.schema, **kw)
+        for ix in self.indexes:
+            if ix.get("duplicates_constraint"):
+                continue
+            objects[id(ix)] = index_from_record(ix, table)
+        if metadata is None:
+            self._table = table
+            self._objects = objects
+        return table
+
+    def object_for(self, record: dict[str, Any]) -> Any:
+        """The Index / Constraint built by :meth:`to_table` for one reflection record."""
+        self.to_table()
+        return self._objects[id(record)]
+
+    def __repr__(self) -> str:
+        return f"ReflectedTable({self.fullname!r}, {len(self.columns)} columns)"
+
+
+def fk_constraint(fk: dict[str, Any], metadata: sa.MetaData, schema: str | None) -> Any:
+    """A ForeignKeyConstraint from a reflection record (placeholder referred table if needed)."""
+    import sqlalchemy as sa
+
+    ref_schema = fk.get("referred_schema")
+    ref_name = fk["referred_table"]
+    key = f"{ref_schema}.{ref_name}" if ref_schema else ref_name
+    referred = metadata.tables.get(key)
+    if referred is None:
+        referred = sa.Table(ref_name, metadata, schema=ref_schema)
+    for col in fk["referred_columns"]:
+        if col not in referred.c:
+            referred.append_column(sa.Column(col, sa.types.NULLTYPE))
+    options = {k: v for k, v in (fk.get("options") or {}).items() if v is not None}
+    return sa.ForeignKeyConstraint(
+        fk["constrained_columns"],
+        [referred.c[col] for col in fk["referred_columns"]],
+        name=fk.get("name"),
+        **options,
+    )
+
+
+def index_from_record(ix: dict[str, Any], table: sa.Table) -> sa.Index:
+    """A ``sqlalchemy.Index`` on ``table`` from a reflection record (expressions as text)."""
+    import sqlalchemy as sa
+
+    expressions = ix.get("expressions") or [None] * len(ix["column_names"])
+    parts: list[Any] = []
+    for col, expr in zip(ix["column_names"], expressions):
+        if col is not None:
+            parts.append(table.c[col])
+        else:
+            parts.append(sa.text(expr))
+    options = clean_dialect_options(ix.get("dialect_options"))
+    return sa.Index(ix["name"], *parts, unique=bool(ix.get("unique")), _table=table, **options)
+
+
+class SchemaSnapshot:
+    """The reflected tables of one schema (None: the default schema)."""
+
+    def __init__(self, schema: str | None, tables: dict[str, ReflectedTable]) -> None:
+        self.schema = schema
+        self.tables = tables
+
+    def __repr__(self) -> str:
+        return f"SchemaSnapshot({self.schema!r}, {len(self.tables)} tables)"
+
+
+def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
+    """Reflect every table of ``schema`` that ``include_name`` keeps, in bulk."""
+    import sqlalchemy as sa
+
+    insp = ctx.inspector
+    names = [
+        name
+        for name in insp.get_table_names(schema=schema)
+        if not ctx.is_version_table(ctx.normalize_schema(schema), name)
+        and ctx.run_name_filters(name, "table", {"schema_name": schema})
+    ]
+    tables = {name: ReflectedTable(name, schema) for name in names}
+    if not tables:
+        return SchemaSnapshot(schema, tables)
+    kw: dict[str, Any] = {"schema": schema, "filter_names": names}
+    with warnings.catch_warnings():
+        # SQLite cannot reflect expression indexes; comparison skips them on purpose
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+        warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+        columns = insp.get_multi_columns(**kw)
+        pks = insp.get_multi_pk_constraint(**kw)
+        fks = insp.get_multi_foreign_keys(**kw)
+        indexes = insp.get_multi_indexes(**kw)
+        uniques = _optional(insp.get_multi_unique_constraints, kw)
+        checks = _optional(insp.get_multi_check_constraints, kw)
+        comments = (
+            _optional(insp.get_multi_table_comment, kw) if ctx.dialect.supports_comments else {}
+        )
+    for (_, name), cols in columns.items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        table.columns = {raw["name"]: ReflectedColumn(raw, table) for raw in cols}
+    for attr, records in (
+        ("foreign_keys", fks), ("indexes", indexes), ("unique_constraints", uniques),
+        ("check_constraints", checks),
+    ):
+        for (_, name), value in records.items():
+            if name in tables:
+                setattr(tables[name], attr, value)
+    for (_, name), pk in pks.items():
+        if name in tables:
+            tables[name].primary_key = pk or {}
+    for (_, name), comment in comments.items():
+        if name in tables:
+            tables[name].comment = (comment or {}).get("text") or None
+    return SchemaSnapshot(schema, tables)
+
+
+def _optional(method: Any, kw: dict[str, Any]) -> dict[Any, Any]:
+    """A ``get_multi_*`` call a dialect may not implement (then: nothing reflected)."""
+    try:
+        return method(**kw)  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return {}
