@@ -199,8 +199,13 @@ def test_downgrade_errors(g, dest, current, message):
 
 
 def test_iterate_revisions(g):
-    assert ids(paths.iterate_revisions(g, "gg08", "cc03")) == ["gg08", "ff07", "dd05", "dd04", "ee06"]
-    assert ids(paths.iterate_revisions(g, "gg08", "cc03", inclusive=True))[-1] == "cc03"
+    # the ancestors of gg08 that descend from cc03 (not the feat branch beside it)
+    assert ids(paths.iterate_revisions(g, "gg08", "cc03")) == ["gg08", "ff07", "ee06"]
+    assert ids(paths.iterate_revisions(g, "gg08", "cc03", inclusive=True)) == [
+        "gg08", "ff07", "ee06", "cc03"]
+    assert ids(paths.iterate_revisions(g, "gg08", "bb02")) == [
+        "gg08", "ff07", "dd05", "dd04", "ee06", "cc03"]
+    assert ids(paths.iterate_revisions(g, "yy10", "cc03")) == ["yy10"]  # via depends_on
     everything = paths.iterate_revisions(g, "heads", "base", inclusive=True)
     assert set(ids(everything)) == ALL
     assert_topological(everything, newest_first=True)

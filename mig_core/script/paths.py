@@ -364,7 +364,7 @@ def iterate_revisions(
     inclusive: bool = False,
 ) -> list[Revision]:
     """Revisions between ``lower`` and ``upper``, newest first: the ancestors of ``upper`` that
-    are not ancestors of ``lower`` (``lower`` itself only when ``inclusive``)."""
+    descend from ``lower`` (``lower`` itself only when ``inclusive``; ``base``: all ancestors)."""
     uppers = resolve(rmap, upper)
     lowers = resolve(rmap, lower)
     above = rmap.ancestors(u.revision for u in uppers)
@@ -375,10 +375,9 @@ def iterate_revisions(
                 f"ancestor/descendant revisions along the same branch ({low.revision} is not "
                 f"an ancestor of {_ids(uppers)})"
             )
-    below = rmap.ancestors(low.revision for low in lowers)
-    if inclusive:
-        below -= {low.revision for low in lowers}
-    return rmap.sorted(above - below, newest_first=True)
+    if lowers:
+        above &= rmap.descendants((low.revision for low in lowers), inclusive=inclusive)
+    return rmap.sorted(above, newest_first=True)
 
 
 def _text(arg: str | Sequence[str] | None) -> str:

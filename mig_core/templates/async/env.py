@@ -1,0 +1,70 @@
+"""mig environment for an asyncio driver (``sqlite+aiosqlite``, ``postgresql+asyncpg`` ...).
+
+Migrations run inside ``connection.run_sync()``. Set ``target_metadata`` for autogenerate.
+"""
+
+import asyncio
+from logging.config import fileConfig
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from mig_core import context
+
+config = context.config
+
+if config.config_file_name is not None and config.file_config.has_section("loggers"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+# Your model's MetaData, for autogenerate:
+#     from myapp.models import Base
+#     target_metadata = Base.metadata
+target_metadata = None
+
+
+def run_migrations_offline() -> None:
+    """``--sql``: write the SQL script to stdout. Needs only the URL, never a database."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_with(connection) -> None:
+    """Called with a synchronous facade of the async connection."""
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    engine = async_engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=sa.pool.NullPool,
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_with)
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    """Run on the database; a (sync) connection in ``config.attributes["connection"]`` is used
+    as is, otherwise an async engine is made from ``sqlalchemy.url``."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        run_with(connection)
+    else:
+        asyncio.run(run_async_migrations())
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

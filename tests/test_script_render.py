@@ -1,0 +1,198 @@
+"""File names, slugs, time zones, Mako rendering and post-write hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import pytest
+
+from mig_core.config import Config
+from mig_core.errors import CommandError, ConfigError
+from mig_core.script import write_hooks
+from mig_core.script.render import file_name, now, render_template, slugify
+
+
+@pytest.mark.parametrize(
+    "message, length, slug",
+    [
+        ("Create account table", 40, "create_account_table"),
+        ("add: e-mail column (unique!)", 40, "add_e_mail_column_unique"),
+        ("", 40, ""),
+        (None, 40, ""),
+        ("one two three four", 10, "one_two_"),  # cut at 10, back to a word boundary, marked
+        ("abcdefghijklmnop", 10, "abcdefghij_"),  # no boundary: cut hard
+        ("one two three four", 0, "one_two_three_four"),  # 0: no limit
+    ],
+)
+def test_slugify(message, length, slug):
+    assert slugify(message, length) == slug
+
+
+CREATED = dt.datetime(2024, 1, 5, 7, 8, 9, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "template, expected",
+    [
+        ("%(rev)s_%(slug)s", "ab12_add_thing.py"),
+        ("%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d%(second).2d-%(rev)s",
+         "2024_01_05_070809-ab12.py"),
+        ("%(epoch)s_%(rev)s", f"{int(CREATED.timestamp())}_ab12.py"),
+        ("%(year)d/%(month).2d/%(rev)s_%(slug)s", os.path.join("2024", "01", "ab12_add_thing.py")),
+    ],
+)
+def test_file_name(template, expected):
+    assert file_name(template, "ab12", "add thing", CREATED) == expected
+
+
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("%(rev)s_%(sluggish)s", "unknown token 'sluggish'"),
+        ("%(rev)d", "bad template"),
+        ("../%(rev)s", "gives a bad file name"),
+    ],
+)
+def test_file_name_errors(template, message):
+    with pytest.raises(ConfigError, match=message):
+        file_name(template, "ab12", "m", CREATED)
+
+
+def test_now_with_timezone():
+    assert now(None).tzinfo is None
+    assert now("UTC").utcoffset() == dt.timedelta(0)
+    assert now("utc").utcoffset() == dt.timedelta(0)  # retried upper-cased
+    with pytest.raises(ConfigError, match="can't locate timezone 'Nowhere/Nope'"):
+        now("Nowhere/Nope")
+
+
+def test_render_template_and_errors(tmp_path):
+    good = tmp_path / "good.mako"
+    good.write_text("${greeting}, ${down | comma,n}!")
+    assert render_template(str(good), {"greeting": "hi", "down": ("a", "b")}) == "hi, a, b!"
+    bad = tmp_path / "bad.mako"
+    bad.write_text("% for x in\n")
+    with pytest.raises(CommandError, match=r"bad.mako: template error"):
+        render_template(str(bad), {})
+    failing = tmp_path / "failing.mako"
+    failing.write_text("line one\n${1 / zero}\n")
+    with pytest.raises(CommandError) as err:
+        render_template(str(failing), {"zero": 0})
+    assert "failing.mako:2: rendering failed: ZeroDivisionError" in str(err.value)
+
+
+# --- post-write hooks ---------------------------------------------------------------------
+
+
+def ini_config(tmp_path, hooks_section):
+    ini = tmp_path / "mig.ini"
+    ini.write_text("[mig]\nscript_location = x\n\n[post_write_hooks]\n" + hooks_section)
+    cfg = Config(str(ini))
+    cfg.quiet = True
+    return cfg
+
+
+@pytest.fixture
+def target(tmp_path):
+    path = tmp_path / "rev.py"
+    path.write_text("x = 1\n")
+    return str(path)
+
+
+def test_exec_hook(tmp_path, target):
+    script = tmp_path / "append.py"
+    script.write_text("import sys\nopen(sys.argv[2], 'a').write('# by ' + sys.argv[1] + '\\n')\n")
+    cfg = ini_config(tmp_path, f"""
+hooks = tag
+tag.type = exec
+tag.executable = {sys.executable}
+tag.options = {script} exec-hook REVISION_SCRIPT_FILENAME
+""")
+    write_hooks.run_hooks(cfg, target)
+    assert open(target).read() == "x = 1\n# by exec-hook\n"
+
+
+def test_module_hook_with_cwd_and_default_filename_position(tmp_path, target):
+    hookdir = tmp_path / "hooks"
+    hookdir.mkdir()
+    (hookdir / "stamp_hook.py").write_text(
+        "import sys\nopen(sys.argv[1], 'a').write('# ' + ' '.join(sys.argv[2:]) + '\\n')\n"
+    )
+    cfg = ini_config(tmp_path, f"""
+hooks = stamp, again
+stamp.type = module
+stamp.module = stamp_hook
+stamp.options = --flag value
+stamp.cwd = {hookdir}
+again.type = module
+again.module = stamp_hook
+again.cwd = {hookdir}
+""")
+    write_hooks.run_hooks(cfg, target)
+    # the file name comes first when REVISION_SCRIPT_FILENAME is absent; hooks run in order
+    assert open(target).read() == "x = 1\n# --flag value\n# \n"
+
+
+def test_console_scripts_hook(tmp_path, target):
+    cfg = ini_config(tmp_path, "hooks = m\nm.type = console_scripts\nm.entrypoint = mako-render\n")
+    write_hooks.run_hooks(cfg, target)  # renders the file to stdout; exit 0
+
+
+def test_toml_hooks(tmp_path, target):
+    script = tmp_path / "append.py"
+    script.write_text("import sys\nopen(sys.argv[1], 'a').write('# toml\\n')\n")
+    toml = tmp_path / "pyproject.toml"
+    toml.write_text(
+        "[tool.mig]\nscript_location = 'x'\n\n[[tool.mig.post_write_hooks]]\nname = 'one'\n"
+        f"type = 'exec'\nexecutable = '{sys.executable}'\noptions = ['{script}', "
+        "'REVISION_SCRIPT_FILENAME']\n"
+    )
+    cfg = Config(toml_file=str(toml))
+    cfg.quiet = True
+    write_hooks.run_hooks(cfg, target)
+    assert open(target).read().endswith("# toml\n")
+
+
+def test_registered_python_hook(tmp_path, target):
+    seen = []
+
+    @write_hooks.register("recorder")
+    def recorder(filename, options):
+        seen.append((filename, options["extra"]))
+
+    cfg = ini_config(tmp_path, "hooks = r\nr.type = recorder\nr.extra = yes\n")
+    write_hooks.run_hooks(cfg, target)
+    assert seen == [(target, "yes")]
+
+
+@pytest.mark.parametrize(
+    "section, exc, message",
+    [
+        ("hooks = a\na.type = exec\n", ConfigError,
+         "post_write_hooks: key 'a.executable' is required for hook 'a'"),
+        ("hooks = a\na.type = module\n", ConfigError, "key 'a.module' is required for hook 'a'"),
+        ("hooks = a\na.type = console_scripts\n", ConfigError,
+         "key 'a.entrypoint' is required for hook 'a'"),
+        ("hooks = a\na.executable = x\n", ConfigError, "key 'a.type' is required for hook 'a'"),
+        ("hooks = a\na.type = magic\n", ConfigError, "hook 'a' has unknown type 'magic'"),
+        ("hooks = a\na.type = exec\na.executable = no-such-program-here\n", CommandError,
+         "post_write_hook 'a': executable 'no-such-program-here' not found on PATH"),
+        ("hooks = a\na.type = console_scripts\na.entrypoint = no-such-script\n", CommandError,
+         "no console script named 'no-such-script'"),
+    ],
+)
+def test_hook_errors(tmp_path, target, section, exc, message):
+    cfg = ini_config(tmp_path, section)
+    with pytest.raises(exc) as err:
+        write_hooks.run_hooks(cfg, target)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_failing_hook_shows_its_last_output_line(tmp_path, target):
+    cfg = ini_config(tmp_path, f"hooks = a\na.type = exec\na.executable = {sys.executable}\n"
+                               "a.options = -c \"import sys; sys.exit('formatter said no')\" "
+                               "REVISION_SCRIPT_FILENAME\n")
+    with pytest.raises(CommandError, match=r"failed \(exit 1\) on .*rev.py: formatter said no"):
+        write_hooks.run_hooks(cfg, target)
