@@ -289,18 +289,34 @@ def log(config: Config, as_json: bool = False, limit: int | None = None) -> None
     if as_json:
         config.print_stdout(json.dumps([_json_row(r) for r in rows], indent=2))
         return
+    lines = [("id", "started (UTC)", "direction", "revisions", "heads", "ms", "by", "result")]
     for row in rows:
-        who = "@".join(p for p in (row["username"], row["hostname"]) if p)
-        result = "ok" if row["success"] else f"FAILED: {row['error']}"
-        moved = f"{row['from_heads'] or 'base'} -> {row['to_heads'] or 'base'}"
-        config.print_stdout(
-            f"{row['id']:>5}  {_when(row['started_at'])}  {row['direction']:<9} "
-            f"{row['revisions']:<14} {moved}  {row['duration_ms']:.0f} ms  {who}  {result}"
-        )
+        lines.append((
+            str(row["id"]),
+            _when(row["started_at"]),
+            row["direction"],
+            row["revisions"],
+            f"{row['from_heads'] or 'base'} -> {row['to_heads'] or 'base'}",
+            f"{row['duration_ms']:.0f}",
+            "@".join(p for p in (row["username"], row["hostname"]) if p),
+            "ok" if row["success"] else f"FAILED: {row['error']}",
+        ))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    for line in lines:
+        cells = [cell.rjust(w) if i in (0, 5) else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(line, widths))]
+        config.print_stdout("  ".join(cells + [line[-1]]).rstrip())
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else str(value)
+    """A stored time as UTC text (SQLite gives it back naive, already UTC)."""
+    if not hasattr(value, "strftime"):
+        return str(value)
+    if value.tzinfo is not None:
+        import datetime as dt
+
+        value = value.astimezone(dt.timezone.utc)
+    return str(value.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:
