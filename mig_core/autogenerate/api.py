@@ -133,3 +133,10 @@ def render_python_code(
         imports=imports,
     )
     return render_ops_body(ctx, up_or_down_op)
+
+
+def revision_directives(config: Any, script: Any, **kw: Any) -> Any:
+    """``mig revision --autogenerate`` (see :func:`mig_core.autogenerate.revision.revision_directives`)."""
+    from mig_core.autogenerate.revision import revision_directives as run
+
+    return run(config, script, **kw)

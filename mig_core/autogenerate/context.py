@@ -158,10 +158,20 @@ class CompareContext:
         return self._snapshots[schema]
 
     def is_version_table(self, schema: str | None, name: str) -> bool:
-        """True for the version table itself, which autogenerate never reports."""
-        version_table = self.opts.get("version_table") or "mig_version"
-        version_schema = self.normalize_schema(self.opts.get("version_table_schema"))
-        return name == version_table and schema == version_schema
+        """True for mig's own tables (version and history), which autogenerate never reports."""
+        own = self.cache.get("own_tables")
+        if own is None:
+            from mig_core.runtime.history import history_table_name
+
+            version_schema = self.normalize_schema(self.opts.get("version_table_schema"))
+            own = {(version_schema, self.opts.get("version_table") or "mig_version")}
+            history = history_table_name(self.opts)
+            if history:
+                history_schema = self.opts.get("history_table_schema",
+                                               self.opts.get("version_table_schema"))
+                own.add((self.normalize_schema(history_schema), history))
+            self.cache["own_tables"] = own
+        return (schema, name) in own
 
     # --- filters ----------------------------------------------------------------------------
     def run_name_filters(self, name: Any, type_: str, parent_names: dict[str, Any]) -> bool:

@@ -1,0 +1,101 @@
+"""Readable text and JSON records for diff entries (``mig check``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _qualified(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+def _table_of(obj: Any) -> str:
+    table = getattr(obj, "table", None)
+    if table is None:
+        return "?"
+    return _qualified(getattr(table, "schema", None), table.name)
+
+
+def _type_text(type_: Any) -> str:
+    if type_ is None:
+        return "None"
+    try:
+        return str(type_.compile())
+    except Exception:
+        return repr(type_)
+
+
+def _default_text(value: Any) -> str:
+    if value is None or value is False:
+        return "None"
+    arg = getattr(value, "arg", value)
+    text = getattr(arg, "text", None)
+    if isinstance(text, str):
+        return text
+    return repr(arg)
+
+
+def diff_record(diff: tuple[Any, ...]) -> dict[str, Any]:
+    """A JSON-ready dict: ``kind``, ``schema``, ``table``, ``name`` and ``old`` / ``new``."""
+    kind = diff[0]
+    record: dict[str, Any] = {"kind": kind}
+    if kind in ("add_table", "remove_table"):
+        table = diff[1]
+        record.update(schema=table.schema, table=table.name)
+    elif kind in ("add_table_comment", "remove_table_comment"):
+        table = diff[1]
+        record.update(schema=table.schema, table=table.name, new=table.comment)
+        if kind == "add_table_comment":
+            record["old"] = diff[2]
+    elif kind in ("add_column", "remove_column"):
+        record.update(schema=diff[1], table=diff[2], name=diff[3].name,
+                      type=_type_text(diff[3].type))
+    elif kind.startswith("modify_"):
+        old, new = diff[5], diff[6]
+        if kind == "modify_type":
+            old, new = _type_text(old), _type_text(new)
+        elif kind == "modify_default":
+            old, new = _default_text(old), _default_text(new)
+        record.update(schema=diff[1], table=diff[2], name=diff[3], old=old, new=new)
+    elif kind in ("add_index", "remove_index", "add_constraint", "remove_constraint",
+                  "add_fk", "remove_fk"):
+        obj = diff[1]
+        table = getattr(obj, "table", None)
+        record.update(
+            schema=getattr(table, "schema", None), table=getattr(table, "name", None),
+            name=None if obj.name is None else str(obj.name),
+            columns=[getattr(c, "name", str(c)) for c in _columns_of(obj)],
+        )
+        if kind in ("add_fk", "remove_fk"):
+            element = obj.elements[0]
+            record["referred_table"] = ".".join(element.target_fullname.split(".")[:-1])
+    else:
+        record["detail"] = [repr(part) for part in diff[1:]]
+    return record
+
+
+def _columns_of(obj: Any) -> list[Any]:
+    expressions = getattr(obj, "expressions", None)
+    if expressions is not None:
+        return list(expressions)
+    return list(getattr(obj, "columns", []))
+
+
+def describe_diff(diff: tuple[Any, ...]) -> str:
+    """One line such as ``add_column account.email VARCHAR(200)``."""
+    record = diff_record(diff)
+    kind = record["kind"]
+    where = _qualified(record.get("schema"), record.get("table") or "?")
+    if kind in ("add_table", "remove_table"):
+        return f"{kind} {where}"
+    if kind in ("add_column", "remove_column"):
+        return f"{kind} {where}.{record['name']} {record['type']}"
+    if kind.startswith("modify_"):
+        return f"{kind} {where}.{record['name']}: {record['old']!s} -> {record['new']!s}"
+    if "columns" in record:
+        cols = ", ".join(str(c) for c in record["columns"])
+        target = f" -> {record['referred_table']}" if "referred_table" in record else ""
+        return f"{kind} {record['name'] or '(unnamed)'} on {where} ({cols}){target}"
+    if kind.endswith("table_comment"):
+        return f"{kind} {where}: {record.get('new')!r}"
+    return f"{kind} {' '.join(record.get('detail', []))}"
