@@ -93,11 +93,12 @@ def compare_columns(
 
 
 def _text_or_none(text: str | None) -> Any:
+    """A reflected default as SQLAlchemy holds one (``DefaultClause(text(...))``), or None."""
     if text is None:
         return None
     import sqlalchemy as sa
 
-    return sa.text(text)
+    return sa.DefaultClause(sa.text(text))
 
 
 # --- one column ------------------------------------------------------------------------------
@@ -327,7 +328,9 @@ def _compare_computed(
     meta = meta_col.computed
     conn = conn_col.computed
     if meta is not None and conn is not None:
-        meta_text = render_default_sql(ctx, meta)
+        from mig_core.autogenerate.render import render_sql_text_for
+
+        meta_text = render_sql_text_for(ctx.dialect, meta.sqltext)
         if _normalize_expr(meta_text) == _normalize_expr(conn.get("sqltext")):
             return
     if meta is None and conn is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.snapshot import is_empty_option
 from mig_core.operations.ops import (
     AddConstraintOp,
     CreateIndexOp,
@@ -52,7 +53,7 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
             out.append(str(name).lower())
         else:
             compiled = expr.compile(  # type: ignore[union-attr]
-                dialect=ctx.dialect, compile_kwargs={"literal_binds": True}
+                dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
             )
             out.append(normalize_expression(str(compiled)))
     return tuple(out)
@@ -74,14 +75,14 @@ def _dialect_options_differ(ctx: CompareContext, index: sa.Index, record: dict[s
     prefix = ctx.dialect_name + "_"
     conn_options = record.get("dialect_options") or {}
     for key, value in index.dialect_kwargs.items():
-        if not key.startswith(prefix) or value in (None, False, [], ()):
+        if not key.startswith(prefix) or is_empty_option(value):
             continue
         reflected = conn_options.get(key)
         if key.endswith("_where"):
             if reflected is None:
                 return True
             mine = value if isinstance(value, str) else str(
-                value.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True})
+                value.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False})
             )
             if normalize_expression(mine) != normalize_expression(str(reflected)):
                 return True

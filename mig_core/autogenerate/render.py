@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.snapshot import is_empty_option
 from mig_core.errors import CommandError
 from mig_core.operations import ops
 
@@ -104,14 +105,19 @@ def _kwargs(pairs: list[tuple[str, Any]]) -> list[str]:
 
 def render_sql_text(ctx: RenderContext, element: Any) -> str:
     """SQL text of a clause element (compiled for the run's dialect when there is one)."""
+    return render_sql_text_for(ctx.dialect, element)
+
+
+def render_sql_text_for(dialect: Any, element: Any) -> str:
+    """SQL text of a string, ``text()`` or clause element, with literal values inline."""
     if isinstance(element, str):
         return element
     text = getattr(element, "text", None)
     if isinstance(text, str):
         return text
-    kw: dict[str, Any] = {"compile_kwargs": {"literal_binds": True}}
-    if ctx.dialect is not None:
-        kw["dialect"] = ctx.dialect
+    kw: dict[str, Any] = {"compile_kwargs": {"literal_binds": True, "include_table": False}}
+    if dialect is not None:
+        kw["dialect"] = dialect
     return str(element.compile(**kw))
 
 
@@ -194,7 +200,7 @@ def _constraint_options(ctx: RenderContext, constraint: Any) -> list[tuple[str, 
         if value is not None:
             kw.append((attr, repr(value)))
     for key, value in sorted(constraint.dialect_kwargs.items()):
-        if value not in (None, [], False):
+        if not is_empty_option(value):
             kw.append((key, repr(value)))
     return kw
 
@@ -273,7 +279,7 @@ _ATTR_ALIASES = {"type_": "item_type"}
 #: Enum keyword arguments and the value each has by default (not rendered)
 _ENUM_KW: tuple[tuple[str, Any], ...] = (
     ("name", None), ("schema", None), ("native_enum", True), ("create_constraint", False),
-    ("inherit_schema", False), ("length", None), ("create_type", True),
+    ("length", None), ("create_type", True),
     ("validate_strings", False),
 )
 
@@ -456,7 +462,7 @@ def render_create_index(ctx: RenderContext, op: ops.CreateIndexOp) -> str:
             _index_columns(ctx, op), f"unique={bool(op.unique)!r}"]
     args += _schema_kw(ctx, op.schema)
     for key, value in sorted(op.kw.items()):
-        if value in (None, [], False):
+        if is_empty_option(value):
             continue
         if key.endswith("_where") and not isinstance(value, str):
             value_text = f"{ctx.sa('text')}({render_sql_text(ctx, value)!r})"
@@ -478,7 +484,7 @@ def render_create_unique(ctx: RenderContext, op: ops.CreateUniqueConstraintOp) -
     args = [render_name(ctx, op.constraint_name), *_table_args(ctx, op.table_name),
             repr(list(op.columns))]
     args += _schema_kw(ctx, op.schema)
-    args += [f"{k}={v!r}" for k, v in sorted(op.kw.items()) if v not in (None, [], False)]
+    args += [f"{k}={v!r}" for k, v in sorted(op.kw.items()) if not is_empty_option(v)]
     return _call(ctx, "create_unique_constraint", args)
 
 
@@ -510,7 +516,7 @@ def render_create_foreign_key(ctx: RenderContext, op: ops.CreateForeignKeyOp) ->
     skip = {"ondelete", "onupdate", "deferrable", "initially", "match", "source_schema",
             "referent_schema"}
     args += [f"{k}={v!r}" for k, v in sorted(op.kw.items())
-             if k not in skip and v not in (None, [], False)]
+             if k not in skip and not is_empty_option(v)]
     return _call(ctx, "create_foreign_key", args)
 
 

@@ -86,11 +86,20 @@ def _identity_kwargs(identity: dict[str, Any]) -> dict[str, Any]:
     return {k: identity[k] for k in allowed if identity.get(k) is not None}
 
 
+def is_empty_option(value: Any) -> bool:
+    """None, False or an empty string / collection (never asks a SQL clause for its truth)."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, (str, list, tuple, dict, set)):
+        return len(value) == 0
+    return False
+
+
 def clean_dialect_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """Dialect options without the empty values reflection reports for every object."""
     if not options:
         return {}
-    return {k: v for k, v in options.items() if v not in (None, False, [], (), {}, "")}
+    return {k: v for k, v in options.items() if not is_empty_option(v)}
 
 
 class ReflectedTable:
@@ -143,8 +152,6 @@ class ReflectedTable:
         if pk_cols:
             items.append(sa.PrimaryKeyConstraint(*pk_cols, name=self.primary_key.get("name")))
         objects: dict[int, Any] = {}
-        for fk in self.foreign_keys:
-            objects[id(fk)] = fk_constraint(fk, md, self.schema)
         for uq in self.unique_constraints:
             objects[id(uq)] = sa.UniqueConstraint(*uq["column_names"], name=uq.get("name"))
         for ck in self.check_constraints:
@@ -154,6 +161,9 @@ class ReflectedTable:
         if self.comment is not None:
             kw["comment"] = self.comment
         table = sa.Table(self.name, md, *items, schema=self.schema, **kw)
+        for fk in self.foreign_keys:  # after the table exists: it may refer to itself
+            objects[id(fk)] = constraint = fk_constraint(fk, md, self.schema)
+            table.append_constraint(constraint)
         for ix in self.indexes:
             if ix.get("duplicates_constraint"):
                 continue

@@ -1,0 +1,265 @@
+"""Every change autogenerate detects, on real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import sqlalchemy as sa
+
+from tests.autogen_helpers import diffs, flat, kinds, setup
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    yield eng
+    eng.dispose()
+
+
+def base_tables(md: sa.MetaData, *, extra_cols=(), account_kw=None, item_fk_kw=None) -> None:
+    sa.Table(
+        "account", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False),
+        sa.Column("email", sa.String(100)),
+        *extra_cols,
+        **(account_kw or {}),
+    )
+    sa.Table(
+        "item", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account_id", sa.Integer,
+                  sa.ForeignKey("account.id", name="fk_item_account", **(item_fk_kw or {}))),
+        sa.Column("code", sa.String(20)),
+    )
+
+
+def models(**kw):
+    before, after = sa.MetaData(), sa.MetaData()
+    base_tables(before)
+    base_tables(after, **kw)
+    return before, after
+
+
+def test_identical_model_has_no_differences(engine):
+    before, after = models()
+    setup(engine, before)
+    assert diffs(engine, after) == []
+
+
+def test_table_added_and_removed(engine):
+    before, after = models()
+    sa.Table("gone", before, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("fresh", after, sa.Column("id", sa.Integer, primary_key=True))
+    setup(engine, before)
+    result = flat(diffs(engine, after))
+    assert [(d[0], d[1].name) for d in result] == [("add_table", "fresh"), ("remove_table", "gone")]
+
+
+def test_columns_added_and_removed(engine):
+    before, after = models(extra_cols=[sa.Column("age", sa.Integer)])
+    before.tables["item"].append_column(sa.Column("legacy", sa.Text))
+    setup(engine, before)
+    result = flat(diffs(engine, after))
+    assert [(d[0], d[2], d[3].name) for d in result] == [
+        ("add_column", "account", "age"),
+        ("remove_column", "item", "legacy"),
+    ]
+
+
+def test_type_change_and_type_synonyms(engine):
+    before, after = models()
+    after.tables["account"].c.name.type = sa.String(80)
+    setup(engine, before)
+    result = flat(diffs(engine, after))
+    assert [(d[0], d[3]) for d in result] == [("modify_type", "name")]
+    assert result[0][5].length == 50 and result[0][6].length == 80
+    assert diffs(engine, after, compare_type=False) == []
+
+
+def test_nullability(engine):
+    before, after = models()
+    after.tables["account"].c.email.nullable = False
+    setup(engine, before)
+    result = flat(diffs(engine, after))
+    assert [(d[0], d[3], d[5], d[6]) for d in result] == [("modify_nullable", "email", True, False)]
+
+
+def test_server_default_only_when_asked(engine):
+    before, after = models()
+    before.tables["item"].c.code.server_default = sa.DefaultClause("a")
+    after.tables["item"].c.code.server_default = sa.DefaultClause("b")
+    setup(engine, before)
+    assert diffs(engine, after) == []
+    result = flat(diffs(engine, after, compare_server_default=True))
+    assert [(d[0], d[3]) for d in result] == [("modify_default", "code")]
+    same = sa.MetaData()
+    base_tables(same)
+    same.tables["item"].c.code.server_default = sa.DefaultClause("a")
+    assert diffs(engine, same, compare_server_default=True) == []
+
+
+def test_index_added_removed_changed(engine):
+    before, after = models()
+    sa.Index("ix_account_name", before.tables["account"].c.name)
+    sa.Index("ix_account_email", before.tables["account"].c.email)
+    sa.Index("ix_account_email", after.tables["account"].c.email, after.tables["account"].c.name)
+    sa.Index("ix_item_code", after.tables["item"].c.code, unique=True)
+    setup(engine, before)
+    result = sorted((d[0], d[1].name) for d in flat(diffs(engine, after)))
+    assert result == [
+        ("add_index", "ix_account_email"),
+        ("add_index", "ix_item_code"),
+        ("remove_index", "ix_account_email"),
+        ("remove_index", "ix_account_name"),
+    ]
+
+
+def test_unique_constraints(engine):
+    before, after = models()
+    before.tables["account"].append_constraint(sa.UniqueConstraint("name", name="uq_name"))
+    after.tables["item"].append_constraint(sa.UniqueConstraint("code", name="uq_code"))
+    setup(engine, before)
+    result = sorted((d[0], d[1].name) for d in flat(diffs(engine, after)))
+    assert result == [("add_constraint", "uq_code"), ("remove_constraint", "uq_name")]
+    # unchanged named and unnamed uniques are equal
+    same = sa.MetaData()
+    base_tables(same)
+    same.tables["account"].append_constraint(sa.UniqueConstraint("name", name="uq_name"))
+    assert diffs(engine, same) == []
+
+
+def test_foreign_key_added_removed_and_options(engine):
+    before, after = models(item_fk_kw={"ondelete": "CASCADE"})
+    setup(engine, before)
+    result = flat(diffs(engine, after))
+    assert [d[0] for d in result] == ["remove_fk", "add_fk"]
+    assert result[1][1].ondelete == "CASCADE"
+    # a foreign key only in the model, and one only in the database
+    plain, extra = models()
+    extra.tables["item"].append_column(sa.Column("parent_id", sa.Integer))
+    plain.tables["item"].append_column(sa.Column("parent_id", sa.Integer))
+    extra.tables["item"].append_constraint(
+        sa.ForeignKeyConstraint(["parent_id"], ["item.id"], name="fk_item_parent")
+    )
+    setup(engine, plain)
+    added = flat(diffs(engine, extra))
+    assert [(d[0], d[1].name) for d in added] == [("add_fk", "fk_item_parent")]
+    setup(engine, extra)
+    removed = flat(diffs(engine, plain))
+    assert [d[0] for d in removed] == ["remove_fk"]
+    assert [e.parent.name for e in removed[0][1].elements] == ["parent_id"]
+
+
+def test_several_metadata_objects(engine):
+    first, second = sa.MetaData(), sa.MetaData()
+    sa.Table("a", first, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("b", second, sa.Column("id", sa.Integer, primary_key=True))
+    setup(engine, first)
+    result = flat(diffs(engine, [first, second]))
+    assert [(d[0], d[1].name) for d in result] == [("add_table", "b")]
+
+
+def test_version_and_history_tables_are_never_reported(engine):
+    md = sa.MetaData()
+    sa.Table("mig_version", md, sa.Column("version_num", sa.String(32), primary_key=True))
+    sa.Table("mig_history", md, sa.Column("id", sa.Integer, primary_key=True))
+    setup(engine, md)
+    assert diffs(engine, sa.MetaData()) == []
+
+
+def test_computed_column_change_warns(engine):
+    before, after = sa.MetaData(), sa.MetaData()
+    for md, expr in ((before, "a + 1"), (after, "a + 2")):
+        sa.Table("calc", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("a", sa.Integer),
+                 sa.Column("b", sa.Integer, sa.Computed(expr, persisted=True)))
+    setup(engine, before)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert diffs(engine, before) == []
+    with pytest.warns(UserWarning, match="computed"):
+        assert diffs(engine, after) == []
+
+
+# --- PostgreSQL only -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pg(postgres_url):
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    yield eng
+    eng.dispose()
+
+
+def test_pg_comments(pg):
+    before, after = models(account_kw={"comment": "people"})
+    after.tables["item"].c.code.comment = "the code"
+    setup(pg, before)
+    result = flat(diffs(pg, after))
+    assert sorted(d[0] for d in result) == ["add_table_comment", "modify_comment"]
+    setup(pg, after)
+    back = flat(diffs(pg, before))
+    assert sorted(d[0] for d in back) == ["modify_comment", "remove_table_comment"]
+
+
+def test_pg_expression_index_and_dialect_options(pg):
+    before, after = models()
+    t_before = before.tables["account"]
+    sa.Index("ix_lower_name", sa.func.lower(t_before.c.name))
+    sa.Index("ix_partial", t_before.c.email, postgresql_where=t_before.c.email.isnot(None))
+    setup(pg, before)
+    assert diffs(pg, before) == []
+    t_after = after.tables["account"]
+    sa.Index("ix_lower_name", sa.func.upper(t_after.c.name))
+    sa.Index("ix_partial", t_after.c.email, postgresql_where=t_after.c.name.isnot(None))
+    result = sorted((d[0], d[1].name) for d in flat(diffs(pg, after)))
+    assert result == [("add_index", "ix_lower_name"), ("add_index", "ix_partial"),
+                      ("remove_index", "ix_lower_name"), ("remove_index", "ix_partial")]
+
+
+def test_pg_identity_change(pg):
+    before, after = sa.MetaData(), sa.MetaData()
+    sa.Table("ident", before, sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True))
+    sa.Table("ident", after, sa.Column("id", sa.Integer, sa.Identity(start=10), primary_key=True))
+    setup(pg, before)
+    assert diffs(pg, before) == []
+    result = flat(diffs(pg, after))
+    assert [d[0] for d in result] == ["modify_default"]
+    assert result[0][6].start == 10
+
+
+def test_pg_serial_is_not_a_default(pg):
+    md = sa.MetaData()
+    sa.Table("s", md, sa.Column("id", sa.Integer, primary_key=True))
+    setup(pg, md)
+    assert diffs(pg, md, compare_server_default=True) == []
+
+
+def test_pg_deferrable_foreign_key(pg):
+    before, after = models(item_fk_kw={"deferrable": True, "initially": "DEFERRED"})
+    setup(pg, before)
+    assert kinds(diffs(pg, after)) == ["remove_fk", "add_fk"]
+    setup(pg, after)
+    assert diffs(pg, after) == []
+
+
+def test_pg_include_schemas(pg):
+    md = sa.MetaData()
+    base_tables(md)
+    sa.Table("elsewhere", md, sa.Column("id", sa.Integer, primary_key=True), schema="other")
+    setup(pg, md)
+    with pg.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE other.stray (id integer)"))
+    assert diffs(pg, md) == []  # default schema only
+    result = flat(diffs(pg, md, include_schemas=True))
+    assert [(d[0], d[1].schema, d[1].name) for d in result] == [("remove_table", "other", "stray")]
+    model = sa.MetaData()
+    base_tables(model)
+    sa.Table("elsewhere", model, sa.Column("id", sa.Integer, primary_key=True), schema="other")
+    sa.Table("stray", model, sa.Column("id", sa.Integer), schema="other")
+    sa.Table("new", model, sa.Column("id", sa.Integer), schema="other")
+    result = flat(diffs(pg, model, include_schemas=True))
+    assert [(d[0], d[1].schema, d[1].name) for d in result] == [("add_table", "other", "new")]
