@@ -37,7 +37,7 @@ def test_listed_by_mig_plugins_through_its_entry_point() -> None:
     views = {r["name"]: r for r in json.loads(result.stdout)}["views"]
     assert (views["distribution"], views["status"]) == ("mig-views", "loaded")
     assert views["operations"] == ["create_view", "drop_view"]
-    assert views["hooks"] == ["mig_register_operations"]
+    assert views["hooks"] == ["mig_compare_schema", "mig_register_operations", "mig_render_op"]
 
 
 def test_plugin_module_does_not_import_sqlalchemy() -> None:
