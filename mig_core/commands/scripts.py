@@ -9,9 +9,6 @@ database through :func:`mig_core.commands.runtime.database_heads`.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +101,8 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
         elif name == "pyproject.toml.mako":
             _add_tool_section(config, path, toml_file, directory)
         elif os.path.isfile(path):
+            import shutil
+
             shutil.copyfile(path, os.path.join(directory, name))
             config.print_stdout(f"Generating {os.path.abspath(os.path.join(directory, name))} ... done")
     if package:
@@ -306,6 +305,9 @@ _EDITORS = ("sensible-editor", "editor", "nano", "vim", "vi", "code", "notepad")
 
 
 def _editor() -> list[str]:
+    import shlex
+    import shutil
+
     for var in ("EDITOR", "VISUAL"):
         value = os.environ.get(var)
         if value:
@@ -319,6 +321,8 @@ def _editor() -> list[str]:
 
 def edit(config: Config, rev: str) -> None:
     """Open the file of ``rev`` (each file, when it names several) in ``$EDITOR``."""
+    import subprocess
+
     script = _script(config)
     revs = _revisions_for(config, script, rev)
     editor = _editor()

@@ -6,7 +6,6 @@ module is imported only when its ``module`` is asked for, i.e. when it runs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,9 @@ from mig_core.script.revision_map import Revision, RevisionMap, check_revision_i
 if TYPE_CHECKING:
     from mig_core.config import Config
 
+DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
+_NO_IDS: frozenset[str] = frozenset()
+
 
 class Script(Revision):
     """One revision file: the graph node plus its path, message and (lazily) its module."""
@@ -27,16 +29,20 @@ class Script(Revision):
     __slots__ = ("doc", "create_date", "_module")
 
     def __init__(self, header: RevisionHeader) -> None:
-        super().__init__(
-            header.revision,
-            header.down_revisions,
-            header.branch_labels,
-            header.depends_on,
-            path=header.path,
-            line=header.line,
-            down_line=header.down_line,
-            depends_line=header.depends_line,
-        )
+        # the header's tuples are already normalized: set the slots directly (5,000 of these
+        # are made on every ``mig heads``)
+        self.revision = header.revision
+        self.down_revisions = header.down_revisions
+        self.depends_on = header.depends_on
+        labels = frozenset(header.branch_labels) if header.branch_labels else _NO_IDS
+        self.declared_branch_labels = self.branch_labels = labels
+        self.dependencies = ()
+        self.nextrev = self.dependents = _NO_IDS
+        self.path = header.path
+        self.line = header.line
+        self.down_line = header.down_line
+        self.depends_line = header.depends_line
+        self.order = -1
         self.doc = header.doc
         self.create_date = header.create_date
         self._module: Any = None
@@ -51,6 +57,8 @@ class Script(Revision):
     @property
     def checksum(self) -> str:
         """sha256 of the file's bytes, read now (the runtime's history table records it)."""
+        import hashlib
+
         with open(self.path or "", "rb") as f:
             return hashlib.sha256(f.read()).hexdigest()
 
@@ -92,8 +100,6 @@ class ScriptDirectory:
         config: Config | None = None,
         use_cache: bool = True,
     ) -> None:
-        from mig_core.script.render import DEFAULT_FILE_TEMPLATE
-
         self.dir = dir
         self.file_template = file_template or DEFAULT_FILE_TEMPLATE
         self.truncate_slug_length = 40 if truncate_slug_length is None else truncate_slug_length
@@ -155,13 +161,18 @@ class ScriptDirectory:
     def _load_scripts(self) -> list[Script]:
         scripts: list[Script] = []
         seen: set[str] = set()
+        locations: set[str] = set()
         for location in self.version_locations:
+            real = os.path.realpath(location)
+            if real in locations:  # the same folder listed twice (or through a symlink)
+                continue
+            locations.add(real)
             for header in scan_location(
                 location, self.recursive_version_locations, self.sourceless, self.use_cache
             ):
-                real = os.path.realpath(header.path)
-                if real not in seen:
-                    seen.add(real)
+                # nested locations (with recursive_version_locations) list a file twice
+                if header.path not in seen:
+                    seen.add(header.path)
                     scripts.append(Script(header))
         return scripts
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 from mig_core.script.revision_map import Revision, RevisionMap
 
 
-def markers(rev: Revision, current: Iterable[str] = ()) -> str:
+def markers(rev: Revision, current: Collection[str] = ()) -> str:
     """`` (head) (branchpoint) (mergepoint) (current)`` as applicable."""
     out = ""
-    if rev.revision in set(current):
+    if current and rev.revision in current:
         out += " (current)"
     if rev.is_head:
         out += " (head)"
@@ -35,7 +34,7 @@ def _labels(rev: Revision) -> str:
     return f" ({', '.join(sorted(rev.branch_labels))})" if rev.branch_labels else ""
 
 
-def line(rev: Revision, current: Iterable[str] = (), parents: bool = True) -> str:
+def line(rev: Revision, current: Collection[str] = (), parents: bool = True) -> str:
     """``parent -> rev (labels) (head), message``."""
     doc = getattr(rev, "doc", "") or ""
     text = f"{_parents(rev)} -> " if parents else ""
@@ -43,12 +42,12 @@ def line(rev: Revision, current: Iterable[str] = (), parents: bool = True) -> st
     return f"{text}, {doc}" if doc else text
 
 
-def short(rev: Revision, current: Iterable[str] = ()) -> str:
+def short(rev: Revision, current: Collection[str] = ()) -> str:
     """``rev (labels) (head)`` — what ``heads`` prints."""
     return f"{rev.revision}{_labels(rev)}{markers(rev, current)}"
 
 
-def log_entry(rev: Revision, current: Iterable[str] = ()) -> str:
+def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
     """A multi-line description: id, parents, dependencies, children, labels, path, docstring."""
     lines = [f"Rev: {rev.revision}{markers(rev, current)}"]
     if rev.is_merge_point:
@@ -70,7 +69,7 @@ def log_entry(rev: Revision, current: Iterable[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record(rev: Revision, current: Iterable[str] = ()) -> dict[str, Any]:
+def record(rev: Revision, current: Collection[str] = ()) -> dict[str, Any]:
     """A JSON-able dict of one revision."""
     return {
         "revision": rev.revision,
@@ -85,11 +84,13 @@ def record(rev: Revision, current: Iterable[str] = ()) -> dict[str, Any]:
         "is_base": rev.is_base,
         "is_branch_point": rev.is_branch_point,
         "is_merge_point": rev.is_merge_point,
-        "is_current": rev.revision in set(current),
+        "is_current": rev.revision in current,
     }
 
 
 def to_json(data: Any) -> str:
+    import json
+
     return json.dumps(data, indent=2)
 
 

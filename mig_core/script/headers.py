@@ -29,20 +29,37 @@ from mig_core.errors import RevisionGraphError
 MARKERS = ("revision", "down_revision", "branch_labels", "depends_on")
 
 _STR = r"""'[^'\\\n]*'|"[^"\\\n]*\""""
-_MARKER_RE = re.compile(
-    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)", re.M
-)
-_WS = r"(?:\s|#[^\n]*)*"  # blanks, newlines and comments inside brackets
-_VALUE_RE = re.compile(
-    rf"[ \t]*(?:(?P<none>None)|(?P<str>{_STR})"
-    rf"|(?P<seq>[(\[]{_WS}(?:(?:{_STR}){_WS},{_WS})*(?:(?:{_STR}){_WS})?[)\]]))"
-    r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
-)
-_STR_RE = re.compile(_STR)
-_ITEM_RE = re.compile(rf"{_STR}|#[^\n]*")
-_BODY_RE = re.compile(r"^(?:def|class|async[ \t]+def)\b|^@", re.M)
-_LEADING_RE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
-_CREATE_DATE_RE = re.compile(r"^[ \t]*Create Date:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+class _Patterns:
+    """The scanner's regexes, compiled on first use: a warm run (every header cached) never
+    needs them."""
+
+    def __init__(self) -> None:
+        ws = r"(?:\s|#[^\n]*)*"  # blanks, newlines and comments inside brackets
+        self.marker = re.compile(
+            r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)", re.M
+        )
+        self.value = re.compile(
+            rf"[ \t]*(?:(?P<none>None)|(?P<str>{_STR})"
+            rf"|(?P<seq>[(\[]{ws}(?:(?:{_STR}){ws},{ws})*(?:(?:{_STR}){ws})?[)\]]))"
+            r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
+        )
+        self.string = re.compile(_STR)
+        self.item = re.compile(rf"{_STR}|#[^\n]*")
+        self.body = re.compile(r"^(?:def|class|async[ \t]+def)\b|^@", re.M)
+        self.leading = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+        self.create_date = re.compile(r"^[ \t]*Create Date:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+_compiled: _Patterns | None = None
+
+
+def _re() -> _Patterns:
+    global _compiled
+    if _compiled is None:
+        _compiled = _Patterns()
+    return _compiled
 
 
 class RevisionHeader:
@@ -112,7 +129,7 @@ class _NeedsImport(Exception):
 
 def _module_docstring(text: str) -> tuple[str | None, int]:
     """(raw docstring or None, offset just after it) for a docstring written without prefix."""
-    pos = _LEADING_RE.match(text).end()  # type: ignore[union-attr]
+    pos = _re().leading.match(text).end()  # type: ignore[union-attr]
     for quote in ('"""', "'''"):
         if text.startswith(quote, pos):
             end = text.find(quote, pos + 3)
@@ -120,7 +137,7 @@ def _module_docstring(text: str) -> tuple[str | None, int]:
                 raise _NeedsAst
             return text[pos + 3 : end], end + 3
     if text.startswith(('"', "'"), pos):
-        m = _STR_RE.match(text, pos)
+        m = _re().string.match(text, pos)
         if m:
             return m.group(0)[1:-1], m.end()
     return None, 0
@@ -131,7 +148,7 @@ def summarize_doc(doc: str | None) -> tuple[str, str | None]:
     if not doc:
         return "", None
     paragraph = doc.strip().split("\n\n", 1)[0]
-    m = _CREATE_DATE_RE.search(doc)
+    m = _re().create_date.search(doc)
     return " ".join(paragraph.split()), (m.group(1) if m else None)
 
 
@@ -140,7 +157,7 @@ def summarize_doc(doc: str | None) -> tuple[str, str | None]:
 
 def _literal(text: str, pos: int) -> tuple[Any, int] | None:
     """Parse a simple literal starting at ``pos``; None when it is anything else."""
-    m = _VALUE_RE.match(text, pos)
+    m = _re().value.match(text, pos)
     if m is None:
         return None
     if m.group("none") is not None:
@@ -150,19 +167,20 @@ def _literal(text: str, pos: int) -> tuple[Any, int] | None:
     seq = m.group("seq")
     if seq[0] + seq[-1] not in ("()", "[]"):
         return None
-    items = (t.group(0) for t in _ITEM_RE.finditer(seq))
+    items = (t.group(0) for t in _re().item.finditer(seq))
     return tuple(t[1:-1] for t in items if t[0] != "#"), m.end()
 
 
 def scan_header(path: str, text: str) -> RevisionHeader:
     """The regex reader; raises :class:`_NeedsAst` whenever it is not certain."""
     raw_doc, start = _module_docstring(text)
-    body = _BODY_RE.search(text, start)
+    patterns = _re()
+    body = patterns.body.search(text, start)
     stop = body.start() if body else len(text)
     if '"""' in text[start:stop] or "'''" in text[start:stop]:
         raise _NeedsAst
     found: dict[str, tuple[Any, int]] = {}
-    for m in _MARKER_RE.finditer(text, start):
+    for m in patterns.marker.finditer(text, start):
         name = m.group(1)
         if m.start() >= stop or name in found:
             raise _NeedsAst

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from mig_core.errors import CommandError, RevisionArgumentError
 from mig_core.script.revision_map import Revision, RevisionMap
@@ -30,7 +29,6 @@ _RELATIVE_RE = re.compile(r"(.*?)([+-])(\d+)")
 SYMBOLS = ("head", "heads", "base", "current")
 
 
-@dataclass(frozen=True)
 class RevisionArgument:
     """One parsed revision argument.
 
@@ -39,13 +37,22 @@ class RevisionArgument:
     ``branch`` is the part before ``@``.
     """
 
-    text: str
-    kind: str
-    branch: str | None = None
-    symbol: str | None = None
-    rev: str | None = None
-    anchor: str | None = None
-    steps: int = 0
+    __slots__ = ("text", "kind", "branch", "symbol", "rev", "anchor", "steps")
+
+    def __init__(
+        self, text: str, kind: str, branch: str | None = None, symbol: str | None = None,
+        rev: str | None = None, anchor: str | None = None, steps: int = 0,
+    ) -> None:
+        self.text = text
+        self.kind = kind
+        self.branch = branch
+        self.symbol = symbol
+        self.rev = rev
+        self.anchor = anchor
+        self.steps = steps
+
+    def __repr__(self) -> str:
+        return f"RevisionArgument({self.text!r}, {self.kind!r})"
 
 
 def split_range(text: str) -> tuple[str | None, str | None]:

@@ -8,19 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from mig_core.errors import CommandError, ConfigError
 
-DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
 FILE_TEMPLATE_TOKENS = ("rev", "slug", "epoch", "year", "month", "day", "hour", "minute", "second")
 _WORD_RE = re.compile(r"\w+")
 
 
 def new_rev_id() -> str:
     """A fresh 12-hex-digit revision id."""
+    import uuid
+
     return uuid.uuid4().hex[-12:]
 
 

@@ -104,6 +104,11 @@ def _tuple(value: Sequence[str] | str | None) -> tuple[str, ...]:
 
 def check_revision_id(rev: str, where: str = "") -> None:
     """Reject ids the revision-argument grammar could not address."""
+    if (
+        "@" not in rev and "-" not in rev and "+" not in rev and ":" not in rev
+        and rev not in RESERVED and rev.strip() == rev and rev
+    ):
+        return
     bad = sorted({c for c in rev if c in FORBIDDEN_ID_CHARS})
     prefix = f"{where}: " if where else ""
     if bad:
@@ -223,13 +228,23 @@ class RevisionMap:
         pending = {r.revision: len(r.down_revisions) + len(r.dependencies) for r in by_id.values()}
         stack = sorted((r for r, n in pending.items() if n == 0), reverse=True)
         order: list[Revision] = []
+        append, pop, push = order.append, stack.pop, stack.append
         while stack:
-            rev = by_id[stack.pop()]
-            order.append(rev)
+            rev = by_id[pop()]
+            append(rev)
+            children = (*rev.nextrev, *rev.dependents) if rev.dependents else rev.nextrev
+            if len(children) == 1:  # the common case: a chain
+                (child,) = children
+                left = pending[child] - 1
+                pending[child] = left
+                if not left:
+                    push(child)
+                continue
             ready = []
-            for child in (*rev.nextrev, *rev.dependents):
-                pending[child] -= 1
-                if pending[child] == 0:
+            for child in children:
+                left = pending[child] - 1
+                pending[child] = left
+                if not left:
                     ready.append(child)
             if ready:
                 ready.sort(reverse=True)
@@ -270,6 +285,8 @@ class RevisionMap:
     def _propagate_labels(self) -> None:
         """A label covers its revision, its descendants, and its ancestors back to the previous
         branch point or merge point."""
+        if not self.labels:
+            return  # every revision keeps its (empty) declared labels
         by_id = self.by_id
         for rev in self.order:
             inherited = [by_id[p].branch_labels for p in rev.down_revisions]
