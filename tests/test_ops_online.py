@@ -20,6 +20,10 @@ from mig_core.runtime.migration import MigrationContext
 
 PM = build_plugin_manager(None, env={})
 
+#: how SQLite refuses an ALTER it lacks: its own syntax error, or mig-sqlite-batch's hint to use
+#: batch_alter_table
+SQLITE_CANNOT = "syntax error|batch"
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
@@ -238,7 +242,7 @@ def test_add_column_with_foreign_key_by_alter(engine: sa.Engine) -> None:
     base_tables(engine)
     column = sa.Column("parent_org", sa.Integer, sa.ForeignKey("org.id", name="fk_parent"))
     if _sqlite(engine):  # SQLite has no ALTER TABLE ... ADD CONSTRAINT
-        with pytest.raises(sa.exc.OperationalError, match="syntax error"):
+        with pytest.raises(Exception, match=SQLITE_CANNOT):
             run(engine, lambda op: op.add_column("acct", column))
         return
     run(engine, lambda op: op.add_column("acct", column))
@@ -248,7 +252,7 @@ def test_add_column_with_foreign_key_by_alter(engine: sa.Engine) -> None:
 def test_add_column_if_not_exists(engine: sa.Engine) -> None:
     base_tables(engine)
     if _sqlite(engine):
-        with pytest.raises(sa.exc.OperationalError, match="syntax error"):
+        with pytest.raises(Exception, match=SQLITE_CANNOT):
             run(engine, lambda op: op.add_column("acct", sa.Column("qty", sa.Integer),
                                                  if_not_exists=True))
         return
@@ -269,7 +273,7 @@ def test_drop_column_from_column_is_reversible(engine: sa.Engine) -> None:
 def test_drop_column_if_exists(engine: sa.Engine) -> None:
     base_tables(engine)
     if _sqlite(engine):
-        with pytest.raises(sa.exc.OperationalError, match="syntax error"):
+        with pytest.raises(Exception, match=SQLITE_CANNOT):
             run(engine, lambda op: op.drop_column("acct", "qty", if_exists=True))
         return
     run(engine, lambda op: op.drop_column("acct", "nope", if_exists=True))
@@ -299,7 +303,7 @@ def test_alter_column_aspects_and_reverse(engine: sa.Engine, change: dict[str, A
     base_tables(engine)
     op_obj = ops.AlterColumnOp("acct", "name", **change)
     if _sqlite(engine):
-        expected = "does not support comments" if "modify_comment" in change else "syntax error"
+        expected = "does not support comments" if "modify_comment" in change else SQLITE_CANNOT
         with pytest.raises(Exception, match=expected):
             run(engine, lambda op: op.invoke(op_obj))
         return
@@ -403,7 +407,7 @@ def test_constraint_ops_and_reverse(engine: sa.Engine, kind: str) -> None:
     op_obj = CONSTRAINT_OPS[kind]()
     if _sqlite(engine):
         # SQLite: no ALTER TABLE ADD CONSTRAINT (foreign keys are not even expressible)
-        with pytest.raises(Exception, match="syntax error|cannot add this ForeignKeyConstraint"):
+        with pytest.raises(Exception, match=SQLITE_CANNOT + "|cannot add this ForeignKeyConstraint"):
             run(engine, lambda op: op.invoke(op_obj))
         return
     after = roundtrip(engine, op_obj)["acct"]
@@ -421,7 +425,7 @@ def test_constraint_ops_and_reverse(engine: sa.Engine, kind: str) -> None:
 def test_drop_constraint_by_name_and_if_exists(engine: sa.Engine) -> None:
     base_tables(engine)
     if _sqlite(engine):  # no ALTER TABLE ... DROP CONSTRAINT in SQLite
-        with pytest.raises(sa.exc.OperationalError, match="syntax error"):
+        with pytest.raises(Exception, match=SQLITE_CANNOT):
             run(engine, lambda op: op.drop_constraint("uq_n", "acct", type_="unique"))
         return
     run(engine, lambda op: op.create_unique_constraint("uq_n", "acct", ["name"]))

@@ -9,6 +9,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from ops_support import (  # the core alone, without dialect plugins
+    core_plugin_manager,
+    offline,
+    without_dialect_compilations,  # noqa: F401 (autouse fixture)
+)
 
 from mig_core import hookimpl
 from mig_core.errors import CommandError, MigWarning, PluginError
@@ -19,21 +24,7 @@ from mig_core.runtime.migration import MigrationContext
 
 
 def make_pm(*plugins: Any) -> Any:
-    pm = build_plugin_manager(None, env={})
-    for number, plugin in enumerate(plugins):
-        pm.register_plugin(plugin, f"test_plugin_{number}")
-    return pm
-
-
-def offline(pm: Any, dialect: str, fn: Any, **opts: Any) -> str:
-    buf = io.StringIO()
-    ctx = MigrationContext.configure(
-        dialect_name=dialect, opts={"as_sql": True, "output_buffer": buf, **opts},
-        plugin_manager=pm,
-    )
-    with Operations.context(ctx) as op:
-        fn(op)
-    return buf.getvalue().strip()
+    return core_plugin_manager(*plugins)
 
 
 # --- a third-party operation registered through the hook ---------------------------------------
@@ -102,8 +93,8 @@ def test_plugin_operation_as_module_attribute_string(tmp_path: Any, monkeypatch:
 
 def test_unknown_operation_and_missing_batch_form() -> None:
     pm = make_pm()
-    with pytest.raises(AttributeError, match=r"op\.create_view: no such operation"):
-        offline(pm, "sqlite", lambda op: op.create_view("v", "SELECT 1"))
+    with pytest.raises(AttributeError, match=r"op\.create_sandwich: no such operation"):
+        offline(pm, "sqlite", lambda op: op.create_sandwich("v", "SELECT 1"))
 
     def batch_bulk(op: Any) -> None:
         with op.batch_alter_table("t") as batch_op:
