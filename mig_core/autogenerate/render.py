@@ -376,7 +376,10 @@ def _call(ctx: RenderContext, name: str, args: list[str]) -> str:
 def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     table = op.to_table()
     items = [render_column(ctx, c) for c in table.c]
-    for constraint in sorted(table.constraints, key=_constraint_order):
+    constraints = set(table.constraints)
+    for column in table.c:  # column-level CHECKs live on the column
+        constraints.update(column.constraints)
+    for constraint in sorted(constraints, key=_constraint_order):
         if _is_type_made_check(constraint):
             continue
         rendered = render_constraint(ctx, constraint)

@@ -1,0 +1,140 @@
+"""``mig revision --autogenerate`` and ``mig check`` through the real CLI, on SQLite and
+PostgreSQL projects made with ``mig init``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+
+
+def mig(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "mig_core", *args], cwd=cwd,
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"mig {' '.join(args)} exited {result.returncode}:\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def project(tmp_path: Path, url: str, model: str = "model.py", batch: bool = False) -> Path:
+    """A ``mig init`` project whose env.py imports the quickstart model as target_metadata."""
+    mig(tmp_path, "init", "migrations")
+    shutil.copy(QUICKSTART / model, tmp_path / "app_model.py")
+    env = tmp_path / "migrations" / "env.py"
+    text = env.read_text()
+    text = text.replace("target_metadata = None",
+                        "from app_model import metadata as target_metadata")
+    if batch:
+        text = text.replace(
+            "context.configure(connection=connection, target_metadata=target_metadata)",
+            "context.configure(connection=connection, target_metadata=target_metadata, "
+            "render_as_batch=True)",
+        )
+    env.write_text(text)
+    ini = tmp_path / "mig.ini"
+    lines = [f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line
+             for line in ini.read_text().splitlines()]
+    ini.write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def use_model(root: Path, model: str) -> None:
+    shutil.copy(QUICKSTART / model, root / "app_model.py")
+
+
+def revision_files(root: Path) -> list[Path]:
+    return sorted((root / "migrations" / "versions").glob("*.py"), key=os.path.getmtime)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request):
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    url = request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def test_autogenerate_upgrade_check_change_downgrade(tmp_path, url):
+    root = project(tmp_path, url)
+    assert mig(root, "check", check=False).returncode == 1  # empty database, model has tables
+    out = mig(root, "revision", "--autogenerate", "-m", "create shop").stdout
+    assert "Generating" in out
+    [first] = revision_files(root)
+    source = first.read_text()
+    compile(source, str(first), "exec")  # the file compiles
+    assert "op.create_table('customer'" in source and "op.drop_table('customer')" in source
+    assert source.index("op.create_table('customer'") < source.index("op.create_table('order'")
+    assert source.index("op.drop_table('order')") < source.index("op.drop_table('customer')")
+    mig(root, "upgrade", "head")
+    result = mig(root, "check")
+    assert result.stdout.strip() == "No new upgrade operations detected."
+
+    use_model(root, "model_v2.py")
+    result = mig(root, "check", check=False)
+    assert result.returncode == 1
+    assert "add_column customer.phone VARCHAR(30)" in result.stdout
+    assert "add_table review" in result.stdout
+    records = json.loads(mig(root, "check", "--json", check=False).stdout)
+    assert {"kind": "add_column", "schema": None, "table": "customer", "name": "phone",
+            "type": "VARCHAR(30)"} in records
+
+    mig(root, "revision", "--autogenerate", "-m", "v2")
+    second = revision_files(root)[-1]
+    assert "op.add_column('customer', sa.Column('phone'" in second.read_text()
+    mig(root, "upgrade", "head")
+    assert mig(root, "check").returncode == 0
+
+    # not at head: refused with a clear message
+    mig(root, "downgrade", "-1")
+    result = mig(root, "revision", "--autogenerate", "-m", "again", check=False)
+    assert result.returncode == 1
+    assert "Target database is not up to date" in result.stderr
+    assert "Target database is not up to date" in mig(root, "check", check=False).stderr
+    use_model(root, "model.py")
+    mig(root, "upgrade", "head")
+    mig(root, "downgrade", "-1")
+    assert mig(root, "current").stdout.split()[0] in first.name
+
+
+def test_empty_revision_and_post_write_hook(tmp_path, sqlite_url):
+    root = project(tmp_path, sqlite_url)
+    mig(root, "revision", "--autogenerate", "-m", "one")
+    mig(root, "upgrade", "head")
+    marker = tmp_path / "hooked.txt"
+    ini = root / "mig.ini"
+    ini.write_text(ini.read_text().replace(
+        "[post_write_hooks]\n",
+        "[post_write_hooks]\nhooks = mark\nmark.type = exec\n"
+        f"mark.executable = {sys.executable}\n"
+        f"mark.options = -c \"import sys; open({str(marker)!r}, 'w').write(sys.argv[1])\" "
+        "REVISION_SCRIPT_FILENAME\n",
+    ))
+    mig(root, "revision", "--autogenerate", "-m", "nothing")
+    latest = revision_files(root)[-1]
+    body = latest.read_text()
+    assert "def upgrade() -> None:\n    \"\"\"Upgrade schema.\"\"\"\n    # ### commands auto" in body
+    assert "    pass\n" in body
+    assert marker.read_text() == str(latest)
+
+
+def test_env_without_target_metadata_is_a_clear_error(tmp_path, sqlite_url):
+    mig(tmp_path, "init", "migrations")
+    ini = tmp_path / "mig.ini"
+    ini.write_text(ini.read_text().replace("sqlite:///%(here)s/app.db", sqlite_url))
+    result = mig(tmp_path, "revision", "--autogenerate", "-m", "x", check=False)
+    assert result.returncode == 1
+    assert "target_metadata" in result.stderr and "Traceback" not in result.stderr

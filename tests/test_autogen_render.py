@@ -1,0 +1,186 @@
+"""Rendering operations and types into revision-file source: exact text."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from mig_core import hookimpl
+from mig_core.autogenerate.api import render_python_code
+from mig_core.autogenerate.context import RenderContext
+from mig_core.autogenerate.render import render_op
+from mig_core.operations import ops
+from mig_core.plugins import build_plugin_manager, module_plugin
+
+
+def ctx(**opts) -> RenderContext:
+    return RenderContext(opts=opts)
+
+
+def one(op, **opts) -> str:
+    return "\n".join(render_op(ctx(**opts), op))
+
+
+def test_add_drop_alter_column():
+    col = sa.Column("email", sa.String(200), nullable=False, server_default="x", comment="mail")
+    assert one(ops.AddColumnOp("account", col, schema="app")) == (
+        "op.add_column('account', sa.Column('email', sa.String(length=200), server_default='x', "
+        "nullable=False, comment='mail'), schema='app')"
+    )
+    assert one(ops.DropColumnOp("account", "email")) == "op.drop_column('account', 'email')"
+    alter = ops.AlterColumnOp(
+        "account", "name", existing_type=sa.VARCHAR(50), modify_type=sa.String(80),
+        existing_nullable=True, modify_nullable=False, existing_comment="n",
+    )
+    assert one(alter) == (
+        "op.alter_column('account', 'name', existing_type=sa.VARCHAR(length=50), "
+        "type_=sa.String(length=80), nullable=False, existing_nullable=True, existing_comment='n')"
+    )
+
+
+def test_create_table_with_constraints_and_conventional_names():
+    md = sa.MetaData(naming_convention={"pk": "pk_%(table_name)s",
+                                        "fk": "fk_%(table_name)s_%(column_0_name)s"})
+    sa.Table("parent", md, sa.Column("id", sa.Integer, primary_key=True))
+    child = sa.Table(
+        "child", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", ondelete="CASCADE")),
+        sa.Column("n", sa.Numeric(10, 2), sa.CheckConstraint("n > 0", name="n_pos")),
+        sa.UniqueConstraint("n", name="uq_n"),
+        schema="app", comment="kids",
+    )
+    text = one(ops.CreateTableOp.from_table(child))
+    assert text == (
+        "op.create_table('child',\n"
+        "    sa.Column('id', sa.BigInteger(), nullable=False),\n"
+        "    sa.Column('parent_id', sa.Integer(), nullable=True),\n"
+        "    sa.Column('n', sa.Numeric(precision=10, scale=2), nullable=True),\n"
+        "    sa.PrimaryKeyConstraint('id', name=op.f('pk_child')),\n"
+        "    sa.ForeignKeyConstraint(['parent_id'], ['parent.id'], name=op.f('fk_child_parent_id'), "
+        "ondelete='CASCADE'),\n"
+        "    sa.UniqueConstraint('n', name='uq_n'),\n"
+        "    sa.CheckConstraint('n > 0', name='n_pos'),\n"
+        "    schema='app',\n"
+        "    comment='kids'\n"
+        ")"
+    )
+
+
+def test_indexes_constraints_and_comments():
+    assert one(ops.CreateIndexOp("ix_a", "t", ["a", "b"], unique=True)) == (
+        "op.create_index('ix_a', 't', ['a', 'b'], unique=True)"
+    )
+    assert one(ops.DropIndexOp("ix_a", "t", schema="s")) == (
+        "op.drop_index('ix_a', table_name='t', schema='s')"
+    )
+    assert one(ops.CreateForeignKeyOp("fk", "a", "b", ["b_id"], ["id"], ondelete="SET NULL",
+                                      referent_schema="other")) == (
+        "op.create_foreign_key('fk', 'a', 'b', ['b_id'], ['id'], ondelete='SET NULL', "
+        "referent_schema='other')"
+    )
+    assert one(ops.CreateUniqueConstraintOp(None, "t", ["a"])) == (
+        "op.create_unique_constraint(None, 't', ['a'])"
+    )
+    assert one(ops.DropConstraintOp("uq", "t", type_="unique")) == (
+        "op.drop_constraint('uq', 't', type_='unique')"
+    )
+    assert one(ops.CreateTableCommentOp("t", "new", existing_comment="old")) == (
+        "op.create_table_comment('t', 'new', existing_comment='old')"
+    )
+    assert one(ops.DropTableCommentOp("t", existing_comment="old")) == (
+        "op.drop_table_comment('t', existing_comment='old')"
+    )
+
+
+def test_types_dialect_imports_nested_and_variants():
+    c = ctx()
+    assert c.render_type(postgresql.ARRAY(postgresql.JSONB())) == (
+        "postgresql.ARRAY(item_type=postgresql.JSONB(astext_type=sa.Text()))"
+    )
+    assert c.imports == {"from sqlalchemy.dialects import postgresql"}
+    assert c.render_type(sa.String(10).with_variant(sa.Text(), "sqlite")) == (
+        "sa.String(length=10).with_variant(sa.Text(), 'sqlite')"
+    )
+    assert c.render_type(sa.Enum("a", "b", name="ab", native_enum=False)) == (
+        "sa.Enum('a', 'b', name='ab', native_enum=False)"
+    )
+    assert c.render_type(sa.DateTime(timezone=True)) == "sa.DateTime(timezone=True)"
+
+
+class Money(sa.types.TypeDecorator):
+    impl = sa.Numeric
+    cache_ok = True
+
+
+def test_user_types_by_module_or_user_module_prefix():
+    c = ctx()
+    assert c.render_type(Money()) == f"{__name__}.Money()"
+    assert f"import {__name__}" in c.imports
+    c2 = ctx(user_module_prefix="mytypes.")
+    assert c2.render_type(Money()) == "mytypes.Money()"
+    assert c2.imports == set()
+
+
+def test_prefixes_batch_and_render_item():
+    body = ops.UpgradeOps([
+        ops.ModifyTableOps("t", [
+            ops.AddColumnOp("t", sa.Column("x", sa.Integer)),
+            ops.DropColumnOp("t", "y"),
+        ]),
+    ])
+    assert render_python_code(body, render_as_batch=True, sqlalchemy_module_prefix="sqla.") == (
+        "# ### commands auto generated by mig - please adjust! ###\n"
+        "    with op.batch_alter_table('t', schema=None) as batch_op:\n"
+        "        batch_op.add_column(sqla.Column('x', sqla.Integer(), nullable=True))\n"
+        "        batch_op.drop_column('y')\n"
+        "\n"
+        "    # ### end mig commands ###"
+    )
+
+    def render_item(type_, obj, autogen_context):
+        if type_ == "type" and isinstance(obj, sa.Integer):
+            autogen_context.imports.add("import mytypes")
+            return "mytypes.Int()"
+        return False
+
+    text = render_python_code(body, render_item=render_item, alembic_module_prefix="mig_op.")
+    assert "mig_op.add_column('t', sa.Column('x', mytypes.Int(), nullable=True))" in text
+    assert render_python_code(ops.UpgradeOps([])) == (
+        "# ### commands auto generated by mig - please adjust! ###\n"
+        "    pass\n"
+        "    # ### end mig commands ###"
+    )
+
+
+def test_a_plugin_renderer_takes_an_operation_over():
+    class Special(ops.MigrateOperation):
+        pass
+
+    @hookimpl
+    def mig_render_op(ctx, op):
+        return "op.special()" if isinstance(op, Special) else None
+
+    @hookimpl
+    def mig_render_type(ctx, type_):
+        return "custom.Int()" if isinstance(type_, sa.Integer) else None
+
+    pm = build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+    pm.register_plugin(module_plugin("special", mig_render_op=mig_render_op,
+                                     mig_render_type=mig_render_type), "special")
+    body = ops.UpgradeOps([Special(), ops.AddColumnOp("t", sa.Column("x", sa.Integer))])
+    text = render_python_code(body, plugin_manager=pm)
+    assert "    op.special()\n" in text
+    assert "op.add_column('t', sa.Column('x', custom.Int(), nullable=True))" in text
+
+
+def test_unknown_operation_is_a_clear_error():
+    import pytest
+
+    from mig_core.errors import CommandError
+
+    class Orphan(ops.MigrateOperation):
+        op_name = "orphan"
+
+    with pytest.raises(CommandError, match="no renderer for operation Orphan"):
+        render_python_code(ops.UpgradeOps([Orphan()]))
