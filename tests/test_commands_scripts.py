@@ -219,6 +219,8 @@ def test_edit(branched, run, monkeypatch):
 
 def test_database_position(branched, run):
     """history -i, show current and edit current ask the database (through the runtime)."""
+    code, _, err = run("show", "current")
+    assert (code, err) == (1, "mig: error: the database is at base: no revision is applied\n")
     assert run("upgrade", "aaa1")[0] == 0
     out = run("history", "-i")[1]
     assert "<base> -> aaa1 (current) (branchpoint), one\n" in out

@@ -215,9 +215,9 @@ def test_checksum(tmp_path):
 
 def test_prepend_sys_path(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
-    cfg = make_env(tmp_path, "prepend_sys_path = %(here)s/src\n")
+    cfg = make_env(tmp_path, "prepend_sys_path = %(here)s/src lib\n")
     ScriptDirectory.from_config(cfg)
-    assert sys.path[0] == str(tmp_path / "src")
+    assert sys.path[:2] == [str(tmp_path / "src"), str(tmp_path / "lib")]
 
 
 def test_pyproject_configuration(tmp_path):

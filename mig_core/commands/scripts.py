@@ -282,8 +282,10 @@ def history(
 
 def _revisions_for(config: Config, script: ScriptDirectory, rev: str) -> list[Any]:
     if rev == "current":
-        rmap = script.revision_map
-        return rmap.sorted(_database_heads(config))
+        found = script.revision_map.sorted(_database_heads(config))
+        if not found:
+            raise CommandError("the database is at base: no revision is applied")
+        return found
     found = list(script.get_revisions(rev))
     if not found:
         raise CommandError(f"{rev!r} names no revision (it is the base, before the first one)")

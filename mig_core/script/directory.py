@@ -127,9 +127,10 @@ class ScriptDirectory:
             resolve_location(config, "version_locations", v)
             for v in config.get_main_list("version_locations")
         ]
-        for entry in config.get_main_list("prepend_sys_path"):
-            if entry not in sys.path:
-                sys.path.insert(0, entry)
+        for entry in reversed(config.get_main_list("prepend_sys_path")):
+            path = os.path.abspath(os.path.join(config.config_dir, entry))
+            if path not in sys.path:
+                sys.path.insert(0, path)
         return cls(
             script_dir,
             file_template=config.get_main_option("file_template"),
