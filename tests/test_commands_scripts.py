@@ -299,6 +299,8 @@ def test_broken_graphs_fail_with_one_line(project, run, files, code, message):
          "branch label 'side' is already used by revision ccc3 ({v}/ccc3_side.py)"),
         (("revision", "--autogenerate", "--sql"), 1,
          "Using --sql with --autogenerate does not make any sense"),
+        (("revision", "--sql", "--head", "side@head"), 1, "revision --sql runs env.py in offline "
+         "mode, which needs revision_environment = true in the config"),
     ],
 )
 def test_argument_errors(branched, run, argv, code, message):

@@ -185,6 +185,11 @@ def revision(
             branch_label=branch_label, version_path=version_path, rev_id=rev_id,
             depends_on=depends_on, process_revision_directives=process_revision_directives,
         )
+    if sql and not config.get_main_bool("revision_environment"):
+        raise CommandError(
+            "revision --sql runs env.py in offline mode, which needs revision_environment = "
+            "true in the config"
+        )
     template_args = _environment_template_args(config, script, sql)
     created = script.generate_revision(
         rev_id, message, head=head, splice=splice, branch_labels=branch_label,
