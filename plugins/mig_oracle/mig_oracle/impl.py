@@ -65,6 +65,16 @@ class OracleImpl(DefaultImpl):
         """Run or write ``sql``; SQLAlchemy's IF [NOT] EXISTS forms become guarded blocks."""
         super().execute(self._guarded(sql), execution_options)
 
+    def compile(self, construct: Any) -> str:
+        """Compile for Oracle; a CREATE TABLE from outside the operations (the version table)
+        has its names checked too."""
+        from sqlalchemy.schema import CreateTable
+
+        if isinstance(construct, CreateTable):
+            table = construct.element
+            self._check(f"create table {table.name!r}").whole_table(table)
+        return super().compile(construct)
+
     def _guarded(self, sql: Any) -> Any:
         if isinstance(sql, str):
             return sql
