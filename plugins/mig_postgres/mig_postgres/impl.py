@@ -1,12 +1,242 @@
-"""The PostgreSQL DDL implementation."""
+"""The PostgreSQL DDL implementation: transactional DDL, enum types, sequences, named types.
+
+Named types (ENUM, DOMAIN) follow one rule: a table never drops them, and a type is created at
+most once per run. ``create_table`` creates a named type its columns use through SQLAlchemy's
+table events (as Alembic does), unless this run already created it (``op.create_enum`` or an
+earlier table); ``drop_table`` leaves types alone, ``op.drop_enum`` drops them. Autogenerate
+therefore emits ``create_enum`` / ``drop_enum`` itself and renders columns with
+``create_type=False``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.errors import CommandError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def named_types_of(type_: Any, dialect: Any) -> Iterator[Any]:
+    """The PostgreSQL named types (ENUM, DOMAIN) a column type uses, as the dialect sees them.
+
+    Looks through ``TypeDecorator``, ``with_variant`` and ``ARRAY`` item types.
+    """
+    from sqlalchemy.dialects.postgresql.named_types import NamedType
+    from sqlalchemy.types import ARRAY, TypeDecorator
+
+    seen = 0
+    while True:
+        seen += 1
+        if seen > 20:  # a pathological decorator chain
+            return
+        variants = getattr(type_, "_variant_mapping", None) or {}
+        if dialect.name in variants:
+            type_ = variants[dialect.name]
+            continue
+        if isinstance(type_, TypeDecorator):
+            type_ = type_.load_dialect_impl(dialect)
+            continue
+        if isinstance(type_, ARRAY):
+            type_ = type_.item_type
+            continue
+        break
+    if isinstance(type_, NamedType):
+        yield type_
+        return
+    try:
+        impl = type_.dialect_impl(dialect)
+    except Exception:  # a type the dialect cannot adapt: it uses no named type
+        return
+    if isinstance(impl, NamedType) and impl is not type_:
+        yield impl
+
+
+def _memo_key(type_: Any) -> tuple[str, tuple[str | None, str]]:
+    return f"pg_{type_.__visit_name__}", (type_.schema, type_.name)
 
 
 class PostgresqlImpl(DefaultImpl):
-    """PostgreSQL: transactional DDL."""
+    """PostgreSQL: transactional DDL, ``TYPE ... USING``, enum and sequence operations."""
 
     dialect_name = "postgresql"
     transactional_ddl = True
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        #: named types created during this run: SQLAlchemy's "memo" of its table events
+        self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
+
+    # --- server facts ------------------------------------------------------------------------
+    @property
+    def server_version(self) -> tuple[int, ...] | None:
+        """The server's version online (None offline)."""
+        if self.as_sql or self.connection is None:
+            return None
+        return getattr(self.connection.dialect, "server_version_info", None)
+
+    # --- tables and the named types they use --------------------------------------------------
+    def _ddl_runner(self) -> tuple[Any, Any]:
+        bind, runner = super()._ddl_runner()
+        runner.memo = self._type_memo
+        return bind, runner
+
+    def drop_table(self, table: sa.Table, *, if_exists: bool | None = None) -> None:
+        """DROP TABLE; the named types its columns use stay (``op.drop_enum`` drops them)."""
+        from sqlalchemy.schema import DropTable
+
+        bind, runner = super()._ddl_runner()
+        for column in table.columns:
+            for named in named_types_of(column.type, self.dialect):
+                kind, key = _memo_key(named)
+                runner.memo.setdefault(kind, set()).add(key)
+        table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+        self.execute(DropTable(table, if_exists=bool(if_exists)))
+        table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+
+    # --- enum types ----------------------------------------------------------------------------
+    def create_enum(
+        self,
+        name: str,
+        values: Sequence[str],
+        schema: str | None = None,
+        *,
+        if_not_exists: bool = False,
+    ) -> None:
+        from mig_postgres.ddl import CreateEnum
+
+        self.execute(CreateEnum(name, values, schema, if_not_exists=if_not_exists))
+        self._type_memo.setdefault("pg_enum", set()).add((schema, name))
+
+    def drop_enum(
+        self, name: str, schema: str | None = None, *, if_exists: bool = False,
+        cascade: bool = False,
+    ) -> None:
+        from mig_postgres.ddl import DropEnum
+
+        self.execute(DropEnum(name, schema, if_exists=if_exists, cascade=cascade))
+        self._type_memo.get("pg_enum", set()).discard((schema, name))
+
+    def add_enum_value(
+        self,
+        name: str,
+        value: str,
+        schema: str | None = None,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        if_not_exists: bool = False,
+    ) -> None:
+        from mig_postgres.ddl import AddEnumValue
+
+        self.execute(
+            AddEnumValue(name, value, schema, before=before, after=after,
+                         if_not_exists=if_not_exists)
+        )
+
+    def rename_enum_value(
+        self, name: str, old_value: str, new_value: str, schema: str | None = None
+    ) -> None:
+        from mig_postgres.ddl import RenameEnumValue
+
+        self.execute(RenameEnumValue(name, old_value, new_value, schema))
+
+    def drop_enum_value(self, name: str, value: str, schema: str | None = None) -> None:
+        """Remove one value (the type is recreated; rows holding it make this fail)."""
+        from mig_postgres.ddl import RecreateEnum
+
+        self.execute(RecreateEnum(name, schema, drop_value=value))
+
+    def enum_values(self, name: str, schema: str | None = None) -> list[str] | None:
+        """The type's values read from the server (None offline or when it does not exist)."""
+        if self.as_sql or self.connection is None:
+            return None
+        from sqlalchemy import text
+
+        from mig_postgres.ddl import type_name
+
+        compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
+        row = self.connection.execute(
+            text(
+                "SELECT array(SELECT enumlabel FROM pg_enum WHERE enumtypid = t "
+                "ORDER BY enumsortorder) FROM to_regtype(:name) AS t WHERE t IS NOT NULL"
+            ),
+            {"name": type_name(compiler, name, schema)},
+        ).first()
+        return list(row[0]) if row is not None else None
+
+    def alter_enum(
+        self,
+        name: str,
+        values: Sequence[str],
+        schema: str | None = None,
+        *,
+        existing_values: Sequence[str] | None = None,
+    ) -> None:
+        """Make the type hold exactly ``values`` in this order.
+
+        Only additions that keep the existing order: ``ADD VALUE`` statements. Anything else
+        (removed or reordered values): the type is recreated (see :class:`RecreateEnum`).
+        Without ``existing_values`` they are read from the server (offline: recreate).
+        """
+        from mig_postgres.ddl import RecreateEnum
+
+        values = list(values)
+        if len(set(values)) != len(values):
+            raise CommandError(f"alter_enum({name!r}): values contain duplicates: {values!r}")
+        existing = list(existing_values) if existing_values is not None else (
+            self.enum_values(name, schema)
+        )
+        if existing == values:
+            return
+        plan = addition_plan(existing, values) if existing is not None else None
+        if plan is None:
+            self.execute(RecreateEnum(name, schema, values=values))
+            return
+        for value, before, after in plan:
+            self.add_enum_value(name, value, schema, before=before, after=after)
+
+    # --- sequences -----------------------------------------------------------------------------
+    def create_sequence(self, sequence: sa.Sequence, *, if_not_exists: bool = False) -> None:
+        from sqlalchemy.schema import CreateSequence
+
+        self.execute(CreateSequence(sequence, if_not_exists=if_not_exists))
+
+    def drop_sequence(self, sequence: sa.Sequence, *, if_exists: bool = False) -> None:
+        from sqlalchemy.schema import DropSequence
+
+        self.execute(DropSequence(sequence, if_exists=if_exists))
+
+
+def addition_plan(
+    existing: Sequence[str], values: Sequence[str]
+) -> list[tuple[str, str | None, str | None]] | None:
+    """``(value, before, after)`` for each ``ADD VALUE`` turning ``existing`` into ``values``.
+
+    None when that cannot be done by additions alone (a value is removed or the order of the
+    existing values changes). A value appended at the end gets neither ``before`` nor ``after``.
+    """
+    kept = [v for v in values if v in existing]
+    if kept != list(existing):
+        return None
+    plan: list[tuple[str, str | None, str | None]] = []
+    first_kept = next((i for i, v in enumerate(values) if v in existing), None)
+    if first_kept is None:  # an empty type: append everything in order
+        return [(v, None, None) for v in values]
+    current = list(existing)
+    for position in range(first_kept - 1, -1, -1):  # values before the first kept one
+        plan.append((values[position], values[position + 1], None))
+        current.insert(0, values[position])
+    for position in range(first_kept + 1, len(values)):
+        value = values[position]
+        if value in existing:
+            continue
+        predecessor = values[position - 1]
+        index = current.index(predecessor)
+        at_end = index == len(current) - 1
+        plan.append((value, None, None if at_end else predecessor))
+        current.insert(index + 1, value)
+    return plan
