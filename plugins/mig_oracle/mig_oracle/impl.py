@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
-from mig_oracle import ddl, names
+from mig_oracle import compare, ddl, names
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -54,6 +54,8 @@ class OracleImpl(DefaultImpl):
     batch_separator = "/"
     #: only written when a run forces ``transactional_ddl=True``
     begin_statement = "SET TRANSACTION READ WRITE"
+    #: for the core's type comparison (the plugin's ``mig_compare_type`` normally decides first)
+    type_synonyms = compare.TYPE_SYNONYMS + (compare.EXACT_NUMBERS,)
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
