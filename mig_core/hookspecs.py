@@ -205,12 +205,16 @@ def mig_run_lock(
 def mig_compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -> None:
     """Compare whole schemas (tables, sequences, types, views) and append operations.
 
-    Called once per autogenerate comparison. Dialect-bound. Implemented by the core (tables added
-    or removed, then per-table comparison) and by plugins comparing schema-level objects.
-    Collects from every plugin; edits ``upgrade_ops`` in place and returns None.
+    Called once per autogenerate comparison (per ``run_migrations()`` call of env.py).
+    Dialect-bound. Implemented by the core (``trylast``: tables added or removed, then
+    ``mig_compare_table`` for each table both sides have) and by plugins comparing schema-level
+    objects; a plugin that must see the tables' operations first declares
+    ``@hookimpl(wrapper=True)`` and yields before appending. Collects from every plugin; edits
+    ``upgrade_ops`` in place and returns None.
 
-    :param ctx: the comparison context: ``ctx.metadata``, ``ctx.inspector``, ``ctx.opts``,
-        ``ctx.dialect``, and the reflected snapshot.
+    :param ctx: the :class:`~mig_core.autogenerate.context.CompareContext`: ``ctx.metadatas``,
+        ``ctx.inspector``, ``ctx.opts``, ``ctx.dialect``, ``ctx.snapshot(schema)`` (the bulk
+        reflection), ``ctx.normalize_schema(schema)``.
     :param schemas: the schemas being compared (None is the default schema).
     :param upgrade_ops: the :class:`~mig_core.operations.ops.UpgradeOps` being built.
     """
@@ -222,14 +226,17 @@ def mig_compare_table(
 ) -> None:
     """Compare one table present in both the model and the database.
 
-    Called per table pair. Dialect-bound. Implemented by the core (columns, indexes, constraints,
-    comments) and by plugins. Collects from every plugin; appends to ``modify_ops`` in place.
+    Called per table pair by the core's ``mig_compare_schema``. Dialect-bound. Implemented by
+    the core (``trylast``: columns, indexes, unique constraints, foreign keys, comment) and by
+    plugins. Collects from every plugin; appends to ``modify_ops.ops`` in place.
 
     :param ctx: the comparison context.
     :param modify_ops: the table's :class:`~mig_core.operations.ops.ModifyTableOps`.
-    :param schema: the table's schema, None for the default.
+    :param schema: the table's schema as the model gives it, None for the default.
     :param name: the table name.
-    :param conn_table: the reflected :class:`sqlalchemy.Table`.
+    :param conn_table: the reflected table, a light
+        :class:`~mig_core.autogenerate.snapshot.ReflectedTable` (SQLAlchemy's reflection
+        records; ``conn_table.to_table()`` builds a :class:`sqlalchemy.Table`).
     :param meta_table: the model's :class:`sqlalchemy.Table`.
     """
 
@@ -245,15 +252,20 @@ def mig_compare_column(
 ) -> None:
     """Compare one column present in both the model and the database.
 
-    Called per column pair. Dialect-bound. Implemented by the core (type, nullability, default,
-    comment, computed, identity). Collects from every plugin; fills ``alter_op`` in place.
+    Called per column pair by the core's table comparison. Dialect-bound. Implemented by the
+    core (``trylast``: type, nullability, server default, comment, computed, identity).
+    Collects from every plugin; sets ``alter_op.modify_*`` in place (an op left unchanged is
+    dropped).
 
     :param ctx: the comparison context.
-    :param alter_op: the column's pending :class:`~mig_core.operations.ops.AlterColumnOp`.
+    :param alter_op: the column's pending :class:`~mig_core.operations.ops.AlterColumnOp`,
+        its ``existing_*`` attributes already set from the database.
     :param schema: the table's schema.
     :param table_name: the table name.
-    :param conn_col: the reflected column.
-    :param meta_col: the model's column.
+    :param conn_col: the reflected column, a
+        :class:`~mig_core.autogenerate.snapshot.ReflectedColumn` (``name``, ``type``,
+        ``nullable``, ``server_default`` as SQL text, ``comment``, ``computed``, ``identity``).
+    :param meta_col: the model's :class:`sqlalchemy.Column`.
     """
 
 
@@ -261,8 +273,10 @@ def mig_compare_column(
 def mig_compare_type(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
     """Decide whether two column types differ.
 
-    Called per column pair when type comparison is on. Dialect-bound. Implemented by dialect
-    plugins (type synonyms) and the core (``trylast``). Stops at the first non-None result.
+    Called per column pair when type comparison is on, after the user's ``compare_type``
+    callable returned None. Dialect-bound. Implemented by dialect plugins (type synonyms) and
+    the core (``trylast``: compiled types compared by name and arguments, with synonyms,
+    including the impl's ``type_synonyms``). Stops at the first non-None result.
 
     :param ctx: the comparison context.
     :param conn_col: the reflected column.
@@ -277,9 +291,10 @@ def mig_compare_server_default(
 ) -> bool | None:
     """Decide whether two server defaults differ.
 
-    Called per column pair when ``compare_server_default`` is on. Dialect-bound. Implemented by
-    dialect plugins (which may ask the server) and the core (``trylast``). Stops at the first
-    non-None result.
+    Called per column pair when ``compare_server_default`` is on, after the user's callable
+    returned None. Dialect-bound. Implemented by dialect plugins (which may evaluate both on the
+    server through ``ctx.connection``) and the core (``trylast``: text without quotes, casts and
+    outer parentheses). Stops at the first non-None result.
 
     :param ctx: the comparison context.
     :param conn_col: the reflected column.
@@ -301,7 +316,9 @@ def mig_render_op(ctx: Any, op: Any) -> str | list[str] | None:
     (``trylast``, every built-in operation) and by operation plugins. Stops at the first non-None
     result.
 
-    :param ctx: the render context: prefixes, imports collected so far, options.
+    :param ctx: the :class:`~mig_core.autogenerate.context.RenderContext`: ``ctx.op(name)``
+        (``op.`` or ``batch_op.`` prefix), ``ctx.in_batch``, ``ctx.sa_prefix``, ``ctx.imports``,
+        ``ctx.render_type(type_)``.
     :param op: the operation object.
     :returns: the source line(s), or None when the operation is not this plugin's.
     """
@@ -314,7 +331,8 @@ def mig_render_type(ctx: Any, type_: Any) -> str | None:
     Called per type rendered. Dialect-bound. Implemented by dialect plugins
     (``postgresql.JSONB(...)``) and the core (``trylast``). Stops at the first non-None result.
 
-    :param ctx: the render context.
+    :param ctx: the render context; call ``ctx.render_type(inner)`` for nested types and add
+        the imports the text needs to ``ctx.imports``.
     :param type_: the :class:`sqlalchemy.types.TypeEngine` instance.
     :returns: the source text, or None for no opinion.
     """

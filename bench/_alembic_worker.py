@@ -1,0 +1,37 @@
+"""Alembic's side of bench/autogenerate.py; runs ONLY in bench/.venv-alembic, in a subprocess.
+
+``python _alembic_worker.py compare URL TABLES DIFFER REPEAT`` prints the compare times as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import sqlalchemy as sa
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import _autogen_model  # noqa: E402
+
+
+def compare(url: str, tables: int, differ: int, repeat: int) -> list[float]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    md = _autogen_model.build(tables, differ_every=differ)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    times = []
+    for _ in range(repeat):
+        with engine.connect() as conn:
+            start = time.perf_counter()
+            ctx = MigrationContext.configure(conn)
+            compare_metadata(ctx, md)
+            times.append(time.perf_counter() - start)
+    engine.dispose()
+    return times
+
+
+if __name__ == "__main__":
+    _, _cmd, url, tables, differ, repeat = sys.argv
+    print(json.dumps(compare(url, int(tables), int(differ), int(repeat))))

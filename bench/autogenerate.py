@@ -1,0 +1,242 @@
+"""Autogenerate benchmark (issue 6): compare a T-table model with a database.
+
+For T = 100, 500, 1000 tables (about 11 columns, a primary key, 1-2 foreign keys, 2 indexes and
+a unique constraint each), on SQLite and PostgreSQL, against an empty database and against one
+where 5% of the tables differ, it times:
+
+* floor      SQLAlchemy's bulk reflection alone (the Inspector.get_multi_* calls mig makes)
+* mig        in-process ``compare_metadata`` (reflection included)
+* alembic    the same with Alembic 1.20.1, in bench/.venv-alembic, in a subprocess
+* whole-process ``revision --autogenerate`` of both CLIs on a fresh project
+
+and prints medians with the ratios mig/alembic (target <= 0.5) and mig/floor (target <= 1.3).
+Set up Alembic's venv once:
+``python3 -m venv bench/.venv-alembic && bench/.venv-alembic/bin/pip install alembic==1.20.1
+SQLAlchemy==<same as .venv> psycopg2-binary``.
+
+Run: ``.venv/bin/python bench/autogenerate.py [--tables 100,500,1000] [--dialects sqlite,postgresql]
+[--repeat 3] [--no-alembic] [--no-cli]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _autogen_model  # noqa: E402
+
+ALEMBIC_PY = HERE / ".venv-alembic" / "bin" / "python"
+PG_ADMIN = os.environ.get("MIG_TEST_POSTGRES_URL",
+                          "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+PG_DB = "mig_bench_autogen"
+DIFFER_EVERY = 20  # 5% of the tables
+
+
+def database_url(dialect: str, workdir: Path) -> str:
+    if dialect == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
+    admin.dispose()
+    return sa.engine.make_url(PG_ADMIN).set(database=PG_DB).render_as_string(hide_password=False)
+
+
+def prepare(url: str, tables: int, scenario: str) -> None:
+    """An empty database, or one holding the model with 5% of its tables the old way."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            existing = sa.MetaData()
+            existing.reflect(conn)
+            existing.drop_all(conn)
+    if scenario == "differ":
+        md = _autogen_model.build(tables, differ_every=DIFFER_EVERY, database_side=True)
+        ordered = md.sorted_tables
+        for start in range(0, len(ordered), 100):  # PostgreSQL: bounded locks per transaction
+            with engine.begin() as conn:
+                for table in ordered[start:start + 100]:
+                    table.create(conn)
+    engine.dispose()
+
+
+def floor(url: str, repeat: int) -> list[float]:
+    """SQLAlchemy's bulk reflection of the whole schema, nothing else."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    times = []
+    for _ in range(repeat):
+        with engine.connect() as conn:
+            start = time.perf_counter()
+            insp = sa.inspect(conn)
+            names = insp.get_table_names()
+            if names:
+                kw = {"schema": None, "filter_names": names}
+                insp.get_multi_columns(**kw)
+                insp.get_multi_pk_constraint(**kw)
+                insp.get_multi_foreign_keys(**kw)
+                insp.get_multi_indexes(**kw)
+                insp.get_multi_unique_constraints(**kw)
+                insp.get_multi_check_constraints(**kw)
+                if conn.dialect.supports_comments:
+                    insp.get_multi_table_comment(**kw)
+            times.append(time.perf_counter() - start)
+    engine.dispose()
+    return times
+
+
+def mig_compare(url: str, tables: int, repeat: int) -> list[float]:
+    from mig_core.autogenerate.api import compare_metadata
+    from mig_core.plugins import build_plugin_manager
+    from mig_core.runtime.migration import MigrationContext
+
+    md = _autogen_model.build(tables, differ_every=DIFFER_EVERY)
+    pm = build_plugin_manager(None)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    times = []
+    for _ in range(repeat):
+        with engine.connect() as conn:
+            start = time.perf_counter()
+            ctx = MigrationContext.configure(connection=conn, plugin_manager=pm)
+            compare_metadata(ctx, md)
+            times.append(time.perf_counter() - start)
+    engine.dispose()
+    return times
+
+
+def alembic_compare(url: str, tables: int, repeat: int) -> list[float]:
+    out = subprocess.run(
+        [str(ALEMBIC_PY), str(HERE / "_alembic_worker.py"), "compare", url, str(tables),
+         str(DIFFER_EVERY), str(repeat)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+ENV_MODEL = (
+    "import sys\nsys.path.insert(0, {bench!r})\nimport _autogen_model\n"
+    "target_metadata = _autogen_model.build({tables}, differ_every={differ})\n"
+)
+
+
+def cli_project(tool: str, root: Path, url: str, tables: int) -> list[str]:
+    """A fresh project for ``tool`` (mig or alembic); returns the revision command line."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    model = ENV_MODEL.format(bench=str(HERE), tables=tables, differ=DIFFER_EVERY)
+    if tool == "mig":
+        exe = [sys.executable, "-m", "mig_core"]
+        subprocess.run([*exe, "init", "migrations"], cwd=root, check=True, capture_output=True)
+        ini = root / "mig.ini"
+    else:
+        exe = [str(ALEMBIC_PY), "-m", "alembic"]
+        subprocess.run([*exe, "init", "migrations"], cwd=root, check=True, capture_output=True)
+        ini = root / "alembic.ini"
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("target_metadata = None", model))
+    lines = [f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line
+             for line in ini.read_text().splitlines()]
+    ini.write_text("\n".join(lines) + "\n")
+    return [*exe, "revision", "--autogenerate", "-m", "bench"]
+
+
+def cli_times(tool: str, root: Path, url: str, tables: int, repeat: int) -> list[float]:
+    argv = cli_project(tool, root, url, tables)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=root, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+        for path in (root / "migrations" / "versions").glob("*.py"):
+            path.unlink()
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", default="100,500,1000")
+    parser.add_argument("--dialects", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-alembic", action="store_true")
+    parser.add_argument("--no-cli", action="store_true")
+    args = parser.parse_args()
+    with_alembic = not args.no_alembic and ALEMBIC_PY.exists()
+    if not args.no_alembic and not with_alembic:
+        print(f"(no {ALEMBIC_PY}: Alembic columns skipped)")
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="mig-bench-autogen-"))
+    try:
+        for dialect in args.dialects.split(","):
+            url = database_url(dialect, work)
+            for tables in (int(t) for t in args.tables.split(",")):
+                for scenario in ("empty", "differ"):
+                    prepare(url, tables, scenario)
+                    row = {"dialect": dialect, "tables": tables, "scenario": scenario}
+                    row["floor"] = median(floor(url, args.repeat + 2))
+                    row["mig"] = median(mig_compare(url, tables, args.repeat))
+                    if with_alembic:
+                        row["alembic"] = median(alembic_compare(url, tables, args.repeat))
+                    if not args.no_cli:
+                        row["mig_cli"] = median(cli_times("mig", work / "m", url, tables, 2))
+                        if with_alembic:
+                            row["alembic_cli"] = median(
+                                cli_times("alembic", work / "a", url, tables, 2))
+                    rows.append(row)
+                    print(format_row(row), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(markdown(rows))
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a is not None and b else "-"
+
+
+def _secs(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "-"
+
+
+def format_row(row: dict) -> str:
+    return (f"{row['dialect']:10} T={row['tables']:<5} {row['scenario']:6} "
+            f"floor {_secs(row['floor'])}s  mig {_secs(row['mig'])}s  "
+            f"alembic {_secs(row.get('alembic'))}s  mig/alembic {_ratio(row['mig'], row.get('alembic'))}"
+            f"  mig/floor {_ratio(row['mig'], row['floor'])}  "
+            f"cli mig {_secs(row.get('mig_cli'))}s alembic {_secs(row.get('alembic_cli'))}s")
+
+
+def markdown(rows: list[dict]) -> str:
+    out = ["| dialect | T | database | floor s | mig s | Alembic s | mig/Alembic | mig/floor "
+           "| CLI mig s | CLI Alembic s | CLI mig/Alembic |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(
+            f"| {r['dialect']} | {r['tables']} | {r['scenario']} | {_secs(r['floor'])} | "
+            f"{_secs(r['mig'])} | {_secs(r.get('alembic'))} | {_ratio(r['mig'], r.get('alembic'))} | "
+            f"{_ratio(r['mig'], r['floor'])} | {_secs(r.get('mig_cli'))} | "
+            f"{_secs(r.get('alembic_cli'))} | {_ratio(r.get('mig_cli'), r.get('alembic_cli'))} |"
+        )
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
