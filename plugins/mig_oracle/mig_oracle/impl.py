@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
-from mig_oracle import compare, ddl, names
+from mig_oracle import compare, ddl, names, target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -59,6 +59,7 @@ class OracleImpl(DefaultImpl):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        target.configure_target(self.dialect, self.context_opts, offline=self.connection is None)
         names.configure_limit(self.dialect, self.context_opts)
         self._guard_table: list[tuple[type, str, list[int]]] | None = None
 
@@ -92,6 +93,17 @@ class OracleImpl(DefaultImpl):
     def _check(self, where: str) -> names.IdentifierCheck:
         return names.IdentifierCheck(self.dialect, where)
 
+    def _check_identity(self, columns: Any, where: str) -> None:
+        """Identity columns need Oracle 12c (SQLAlchemy would silently leave them out)."""
+        if getattr(self.dialect, "supports_identity_columns", True):
+            return
+        for column in columns:
+            if getattr(column, "identity", None) is not None:
+                raise CommandError(
+                    f"{where}: Oracle before 12c has no identity columns ({column.name!r}); "
+                    "use sa.Sequence(...) for it instead"
+                )
+
     # --- sequences used by columns ---------------------------------------------------------------
     def _sequences(self, columns: Any) -> list[sa.Sequence]:
         """The Sequence defaults of ``columns`` that Oracle needs created (as create_all does)."""
@@ -116,6 +128,7 @@ class OracleImpl(DefaultImpl):
     def create_table(self, table: sa.Table, *, if_not_exists: bool | None = None) -> None:
         check = self._check(f"create_table({table.name!r})")
         check.whole_table(table)
+        self._check_identity(table.columns, check.where)
         for constraint in table.constraints:
             self._check_foreign_key(constraint, check.where)
         self._create_sequences(table.columns, if_not_exists)
@@ -160,6 +173,7 @@ class OracleImpl(DefaultImpl):
         check = self._check(f"add_column({table_name!r}, {column.name!r})")
         check.table(table_name, schema)
         check.column(column)
+        self._check_identity([column], check.where)
         table = column.table
         for constraint in table.constraints:
             if not isinstance(constraint, _primary_key_class()):
@@ -233,6 +247,8 @@ class OracleImpl(DefaultImpl):
         identity = isinstance(server_default, sa.Identity) or (
             server_default is None and isinstance(existing_server_default, sa.Identity)
         )
+        if identity and not getattr(self.dialect, "supports_identity_columns", True):
+            raise CommandError(f"{where}: Oracle before 12c has no identity columns")
         if isinstance(server_default, sa.Identity) and not isinstance(
             existing_server_default, sa.Identity
         ):
