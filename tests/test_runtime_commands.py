@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -194,3 +195,36 @@ def test_cli_failure_is_one_line_with_exit_code(tmp_path, sqlite_url):
                              "upgrade", "head"], capture_output=True, text=True, timeout=60)
     assert "Traceback (most recent call last)" in result.stderr
     assert "sqlite3.OperationalError: no such table: nowhere" in result.stderr
+
+
+def _version_writes(ini, engine, **configure):
+    statements = []
+    with engine.connect() as conn:
+        @sa.event.listens_for(conn, "before_cursor_execute")
+        def record(conn_, cursor, statement, parameters, context, executemany):
+            if re.match(r"(INSERT INTO|UPDATE|DELETE FROM) mig_version ", statement):
+                statements.append(statement.split()[0])
+
+        command.upgrade(config_for(ini, connection=conn, configure=configure), "heads")
+    return statements
+
+
+def test_version_rows_written_once_per_transaction(project):
+    ini, engine = project
+    assert _version_writes(ini, engine) == ["INSERT"]  # bbb2 and ccc3, one executemany
+    with engine.connect() as conn:
+        assert sorted(conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars()) == [
+            "bbb2", "ccc3"]
+
+
+def test_version_rows_written_per_step_when_observable(project):
+    ini, engine = project
+    calls = []
+    statements = _version_writes(ini, engine, on_version_apply=lambda **kw: calls.append(kw))
+    assert statements == ["INSERT", "UPDATE", "INSERT"] and len(calls) == 3
+
+
+def test_version_rows_written_per_step_with_per_migration_transactions(project):
+    ini, engine = project
+    assert _version_writes(ini, engine, transaction_per_migration=True) == [
+        "INSERT", "UPDATE", "INSERT"]

@@ -106,10 +106,11 @@ class HistoryWriter:
         step: Any,
         before: tuple[str, ...],
         after: tuple[str, ...],
-        started: dt.datetime,
+        started: dt.datetime | None,
         error: str | None = None,
     ) -> dict[str, Any]:
         finished = now()
+        started = started or finished
         return {
             "revisions": " ".join(step.revisions) or "base",
             "direction": step.direction,

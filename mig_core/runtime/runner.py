@@ -140,12 +140,30 @@ class StepRunner:
             return False
         return not ctx.impl.transactional_ddl or ctx._transaction_per_migration
 
+    def _defer_version_writes(self, per_step: bool) -> bool:
+        """Whether the version rows may be written once, just before mig's commit.
+
+        Inside one transaction mig controls, the intermediate rows are never visible to anyone
+        and are rolled back with the run on failure, so writing the final heads once saves a
+        statement per revision. ``on_version_apply`` callbacks see the table after each step,
+        so they turn this off; so do per-step commits, offline scripts and callers' transactions.
+        """
+        ctx = self.ctx
+        return not (
+            per_step
+            or ctx.as_sql
+            or ctx.on_version_apply_callbacks
+            or ctx._in_external_transaction
+            or ctx._transaction is None
+        )
+
     def _run_steps(self, steps: Sequence[Any], heads: tuple[str, ...]) -> None:
         ctx = self.ctx
         history = HistoryWriter(ctx)
         history.ensure()
-        ctx._before_commit.append(history.flush)
         per_step = self._per_step_commits()
+        versions = _VersionRows(ctx, heads, defer=self._defer_version_writes(per_step))
+        ctx._before_commit.extend((versions.flush, history.flush))
         ctx._committed_heads = heads
         operations = make_operations(ctx) if any(not s.is_stamp for s in steps) else None
         callbacks = ctx.on_version_apply_callbacks
@@ -159,14 +177,14 @@ class StepRunner:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
                         log.info(step.description())
-                    started = now()
+                    started = now() if history.enabled else None
                     if not step.is_stamp:
                         self._run_revision(step, operations, history, before, started)
                     elif step.purge:
-                        ctx.version_store.clear()
+                        versions.clear()
                         before = ()
                     after = step.heads_after(before, self.parents_of)
-                    ctx.version_store.write(before, after)
+                    versions.moved_to(after)
                     heads = after
                     for callback in callbacks:
                         callback(
@@ -175,13 +193,16 @@ class StepRunner:
                             heads=set(after),
                             run_args=self.run_args,
                         )
-                    history.add(history.row(step, before, after, started))
-                    if per_step:
-                        history.flush()
+                    if history.enabled:
+                        history.add(history.row(step, before, after, started))
+                        if per_step:
+                            history.flush()
                 if per_step:
                     ctx._committed_heads = heads
+            versions.flush()
             history.flush()
         finally:
+            ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
 
     def _run_revision(
@@ -239,3 +260,27 @@ class StepRunner:
         error.path = path  # type: ignore[attr-defined]
         error.line = line  # type: ignore[attr-defined]
         return error
+
+
+class _VersionRows:
+    """The version table as the run moves it: written per step, or once before the commit."""
+
+    def __init__(self, ctx: MigrationContext, heads: tuple[str, ...], defer: bool) -> None:
+        self.store = ctx.version_store
+        self.written = heads  # what the table holds
+        self.current = heads
+        self.defer = defer
+
+    def moved_to(self, heads: tuple[str, ...]) -> None:
+        self.current = heads
+        if not self.defer:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.current != self.written:
+            self.store.write(self.written, self.current)
+            self.written = self.current
+
+    def clear(self) -> None:
+        self.store.clear()
+        self.written = self.current = ()

@@ -150,7 +150,11 @@ class VersionStore:
 
     @property
     def quoted_name(self) -> str:
-        return str(self.ctx.dialect.identifier_preparer.format_table(self.table))
+        name = self.__dict__.get("_quoted_name")
+        if name is None:
+            name = str(self.ctx.dialect.identifier_preparer.format_table(self.table))
+            self.__dict__["_quoted_name"] = name
+        return name
 
     # online ----------------------------------------------------------------------------------
     def exists(self, refresh: bool = False) -> bool:
@@ -206,7 +210,12 @@ class VersionStore:
     # both ------------------------------------------------------------------------------------
     def write(self, before: Sequence[str], after: Sequence[str]) -> None:
         """Turn the rows ``before`` into ``after`` with the fewest statements."""
-        updates, inserts, deletes = row_changes(before, after)
+        if len(before) == 1 and len(after) == 1 and before[0] != after[0]:
+            updates: list[tuple[str, str]] = [(before[0], after[0])]  # the usual step
+            inserts: list[str] = []
+            deletes: list[str] = []
+        else:
+            updates, inserts, deletes = row_changes(before, after)
         if self.ctx.as_sql:
             table = self.quoted_name
             emit = self.ctx.impl.emit_statement_text

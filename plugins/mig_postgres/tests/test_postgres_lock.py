@@ -40,6 +40,13 @@ def test_lock_statements():
     assert lock_statements(True)["try"] == "SELECT pg_try_advisory_xact_lock(:key)"
 
 
+# advisory locks in this test's database (other test runs share the server)
+ADVISORY_HERE = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
 def _hold_lock(conn, table="mig_version"):
     conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(table, None)})
 
@@ -71,7 +78,7 @@ def test_lock_timeout_names_holder_then_succeeds_after_release(pg_project):
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a"
         # the run released its own lock: nobody holds an advisory lock now
         assert conn.execute(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            sa.text(ADVISORY_HERE)
         ).scalar() == 0
 
 
@@ -122,7 +129,7 @@ def test_autocommit_block_and_concurrent_index_under_the_lock(tmp_path, postgres
         assert {i["name"] for i in sa.inspect(conn).get_indexes("t_a")} == {"ix_t_a_x"}
         assert {c["name"] for c in sa.inspect(conn).get_columns("t_a")} == {"id", "x", "y"}
         assert conn.execute(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            sa.text(ADVISORY_HERE)
         ).scalar() == 0
     engine.dispose()
 
@@ -134,14 +141,13 @@ def test_transaction_scoped_lock_inside_callers_transaction(pg_project):
         conn.execute(sa.text("SELECT 1"))  # the caller's transaction is open
         command.upgrade(config, "head")
         held = conn.execute(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND pid = pg_backend_pid()")
+            sa.text(ADVISORY_HERE + " AND pid = pg_backend_pid()")
         ).scalar()
         assert held == 1  # the xact lock lives until the caller commits
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a"
         assert conn.execute(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            sa.text(ADVISORY_HERE)
         ).scalar() == 0
 
 
@@ -175,10 +181,10 @@ def test_lock_object_polls_with_timeout_and_releases(postgres_url):
         lock = PostgresRunLock(impl, 1.0)
         with lock:
             count = holder.execute(sa.text(
-                "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted")).scalar()
+                ADVISORY_HERE + " AND granted")).scalar()
             assert count == 1
         assert not mine.in_transaction()  # the auto-begun transaction was ended
         count = holder.execute(sa.text(
-            "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted")).scalar()
+            ADVISORY_HERE + " AND granted")).scalar()
         assert count == 0
     engine.dispose()

@@ -1,0 +1,263 @@
+"""``mig upgrade head`` on N revisions, whole process: SQLite, PostgreSQL, and offline ``--sql``.
+
+    .venv/bin/python bench/upgrade.py [--sizes 500,2000,5000] [--targets sqlite,postgresql,offline]
+                                      [--alembic bench/.venv-alembic/bin/python] [--runs 1]
+
+Each revision adds a column; every 10th also creates a table (so N=5,000 makes 500 tables of
+10 columns). Every figure is one whole ``mig`` process from start to exit, against a floor: a
+plain Python process that imports SQLAlchemy and executes (or, offline, prints) the same DDL in
+one transaction. With ``--alembic PYTHON`` (an interpreter with Alembic installed, kept apart in
+``bench/.venv-alembic``; mig never imports it), the same revisions run under Alembic in the same
+session. Without it the issue's Alembic figures are printed for the ratio.
+
+Issue targets at N=5,000 against Alembic 1.20.1: SQLite <= 0.25x, PostgreSQL <= 0.5x,
+offline <= 0.2x (reference on this machine: 27.6 s, 11.6 s, 9.6 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PY = sys.executable
+POSTGRES = os.environ.get("MIG_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+ALEMBIC_REFERENCE_5000 = {"sqlite": 27.6, "postgresql": 11.6, "offline": 9.6}
+TARGET = {"sqlite": 0.25, "postgresql": 0.5, "offline": 0.2}
+
+ENV_PY = '''
+import sqlalchemy as sa
+from {pkg} import context
+
+config = context.config
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+'''
+
+REVISION = '''"""r{i}
+
+Revision ID: {rev}
+Revises: {down}
+"""
+import sqlalchemy as sa
+
+from {pkg} import op
+
+revision = {rev!r}
+down_revision = {down_repr}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{body}
+
+def downgrade():
+    pass
+'''
+
+
+def rev_id(i: int) -> str:
+    return f"{i:04d}" + uuid.UUID(int=i * 7919 + 1).hex[-8:]
+
+
+def statements(i: int) -> list[tuple[str, str]]:
+    """(op source, plain SQL) of revision ``i``."""
+    table = f"t{i // 10}"
+    out = []
+    if i % 10 == 0:
+        out.append((
+            f"    op.create_table({table!r}, sa.Column('id', sa.Integer, primary_key=True))",
+            f"CREATE TABLE {table} (id INTEGER NOT NULL, PRIMARY KEY (id))",
+        ))
+    out.append((
+        f"    op.add_column({table!r}, sa.Column('c{i}', sa.Integer))",
+        f"ALTER TABLE {table} ADD COLUMN c{i} INTEGER",
+    ))
+    return out
+
+
+def write_project(root: Path, n: int, pkg: str) -> Path:
+    """A migration environment with ``n`` revisions importing ``pkg`` (mig_core or alembic)."""
+    scripts = root / "migrations"
+    versions = scripts / "versions"
+    versions.mkdir(parents=True)
+    (scripts / "env.py").write_text(ENV_PY.format(pkg=pkg))
+    (scripts / "script.py.mako").write_text("")
+    prev = None
+    for i in range(n):
+        rev = rev_id(i)
+        body = "\n".join(src for src, _ in statements(i)) + "\n"
+        (versions / f"{rev}_r{i}.py").write_text(REVISION.format(
+            i=i, rev=rev, down=prev or "", down_repr=repr(prev), pkg=pkg, body=body
+        ))
+        prev = rev
+    ini = root / ("mig.ini" if pkg == "mig_core" else "alembic.ini")
+    section = "mig" if pkg == "mig_core" else "alembic"
+    ini.write_text(f"[{section}]\nscript_location = %(here)s/migrations\nsqlalchemy.url = X\n")
+    return ini
+
+
+FLOOR = '''
+import sys, sqlalchemy as sa
+url, n, offline = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+sys.path.insert(0, sys.argv[4])
+from upgrade import statements
+sql = [s for i in range(n) for _, s in statements(i)]
+if offline:
+    out = sys.stdout
+    out.write("BEGIN;\\n\\n")
+    for s in sql:
+        out.write(s + ";\\n\\n")
+    out.write("COMMIT;\\n\\n")
+else:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")  # pysqlite would otherwise autocommit each DDL
+        for s in sql:
+            conn.exec_driver_sql(s)
+'''
+
+
+def set_url(ini: Path, url: str) -> None:
+    text = ini.read_text().splitlines()
+    ini.write_text("\n".join(
+        f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line for line in text
+    ) + "\n")
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr}")
+    return elapsed
+
+
+def pg_admin():  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    return sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def fresh_pg_db(name: str) -> str:
+    import sqlalchemy as sa
+
+    with pg_admin().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_db(name: str) -> None:
+    import sqlalchemy as sa
+
+    with pg_admin().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+def measure(target: str, n: int, work: Path, alembic_python: str | None, runs: int
+            ) -> dict[str, float]:
+    """Median seconds of the floor, mig and (optionally) Alembic for one target and size."""
+    db_name = f"mig_bench_{os.getpid()}"
+
+    def fresh_url() -> str:
+        if target == "sqlite":
+            path = work / "bench.db"
+            if path.exists():
+                path.unlink()
+            return f"sqlite:///{path}"
+        if target == "postgresql":
+            return fresh_pg_db(db_name)
+        return "postgresql://"  # offline: a dialect, no database
+
+    def median(make_cmd, ini: Path | None, cwd: Path) -> float:  # type: ignore[no-untyped-def]
+        times = []
+        for _ in range(runs):
+            url = fresh_url()
+            if ini is not None:
+                set_url(ini, url)
+            times.append(timed(make_cmd(url), cwd))
+        return statistics.median(times)
+
+    offline = target == "offline"
+    sql = ["--sql"] if offline else []
+    out = {"floor": median(
+        lambda url: [PY, "-c", FLOOR, url, str(n), "1" if offline else "0",
+                     str(Path(__file__).parent)], None, work)}
+    mig_ini = work / "mig" / "mig.ini"
+    out["mig"] = median(
+        lambda url: [PY, "-m", "mig_core", "-c", str(mig_ini), "upgrade", "head", *sql],
+        mig_ini, work / "mig")
+    if alembic_python:
+        alembic_ini = work / "alembic" / "alembic.ini"
+        out["alembic"] = median(
+            lambda url: [alembic_python, "-m", "alembic", "-c", str(alembic_ini), "upgrade",
+                         "head", *sql], alembic_ini, work / "alembic")
+    if target == "postgresql":
+        drop_pg_db(db_name)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="500,2000,5000")
+    parser.add_argument("--targets", default="sqlite,postgresql,offline")
+    parser.add_argument("--alembic", default=None,
+                        help="python of a separate environment with Alembic installed")
+    parser.add_argument("--runs", type=int, default=1, help="runs per figure (median)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.alembic:
+        args.alembic = os.path.abspath(args.alembic)
+    targets = args.targets.split(",")
+    print(f"mig upgrade head, whole process (python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cpus, median of {args.runs})")
+    header = f"{'target':<11}{'N':>6}{'floor s':>9}{'mig s':>8}{'mig/floor':>10}"
+    header += f"{'alembic s':>11}{'mig/alembic':>12}{'goal':>7}"
+    print(header)
+    for n in sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"mig-bench-upgrade-{n}-"))
+        try:
+            write_project(work / "mig", n, "mig_core")
+            if args.alembic:
+                write_project(work / "alembic", n, "alembic")
+            for target in targets:
+                r = measure(target, n, work, args.alembic, args.runs)
+                alembic = r.get("alembic")
+                note = ""
+                if alembic is None and n == 5000:
+                    alembic = ALEMBIC_REFERENCE_5000[target]
+                    note = "*"
+                ratio = f"{r['mig'] / alembic:.3f}{note}" if alembic else "-"
+                alembic_text = f"{alembic:.2f}{note}" if alembic else "-"
+                print(f"{target:<11}{n:>6}{r['floor']:>9.2f}{r['mig']:>8.2f}"
+                      f"{r['mig'] / r['floor']:>10.2f}{alembic_text:>11}{ratio:>12}"
+                      f"{TARGET[target]:>7.2f}", flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if not args.alembic:
+        print("* Alembic 1.20.1 reference figure from the issue (same machine), not measured now")
+
+
+if __name__ == "__main__":
+    main()
