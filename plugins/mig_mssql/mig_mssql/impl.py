@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: the ``mssql_*`` keywords ``drop_column`` understands, each naming a constraint kind
 DROP_COLUMN_OPTIONS = {f"mssql_drop_{kind}": kind for kind in ddl.CONSTRAINT_KINDS}
+#: what ``drop_column`` drops when not told: the default constraint, which would block it
+DROP_COLUMN_DEFAULTS = {"mssql_drop_default": True}
 
 
 class MSSQLImpl(DefaultImpl):
@@ -36,6 +38,10 @@ class MSSQLImpl(DefaultImpl):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._variables = 0
+        if self.as_sql and getattr(self.dialect, "deprecate_large_types", False) is None:
+            # offline there is no server version to ask; write what SQLAlchemy writes for
+            # SQL Server 2012 and later (VARCHAR(max), not the deprecated TEXT / NTEXT / IMAGE)
+            self.dialect.deprecate_large_types = True  # type: ignore[attr-defined]
 
     # --- statements ------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
@@ -90,8 +96,12 @@ class MSSQLImpl(DefaultImpl):
         if_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        """DROP COLUMN, first dropping the constraints ``mssql_drop_default``,
-        ``mssql_drop_check`` and ``mssql_drop_foreign_key`` ask for."""
+        """DROP COLUMN, first dropping the column's constraints that would block it.
+
+        Its default constraint always (SQL Server cannot drop a column that has one; pass
+        ``mssql_drop_default=False`` to skip the lookup); its CHECK and FOREIGN KEY
+        constraints with ``mssql_drop_check=True`` / ``mssql_drop_foreign_key=True``.
+        """
         column_name = column if isinstance(column, str) else column.name
         for key in kw:
             if key.startswith("mssql_") and key not in DROP_COLUMN_OPTIONS:
@@ -99,7 +109,8 @@ class MSSQLImpl(DefaultImpl):
                     f"drop_column({table_name!r}, {column_name!r}): unknown SQL Server option "
                     f"{key!r} (known: {', '.join(DROP_COLUMN_OPTIONS)})"
                 )
-        kinds = [kind for key, kind in DROP_COLUMN_OPTIONS.items() if kw.get(key)]
+        wanted = {**DROP_COLUMN_DEFAULTS, **kw}
+        kinds = [kind for key, kind in DROP_COLUMN_OPTIONS.items() if wanted.get(key)]
         if kinds:
             self._drop_constraints(table_name, column_name, kinds, schema)
         super().drop_column(table_name, column, schema, if_exists=if_exists)
@@ -224,61 +235,71 @@ class MSSQLImpl(DefaultImpl):
         """Offline, rows that give an IDENTITY column a value are wrapped in
         ``SET IDENTITY_INSERT ... ON`` / ``OFF`` (online, SQLAlchemy does that itself).
 
-        Rows are taken in runs of the same columns, so a row that leaves the IDENTITY column to
+        Rows go in runs that need the same switch, so a row that leaves the IDENTITY column to
         the server is never inserted while IDENTITY_INSERT is on.
         """
         if not self.as_sql or not rows:
             super().bulk_insert(table, rows, multiinsert)
             return
-        run: list[Mapping[str, Any]] = []
-        for row in rows:
-            if run and set(row) != set(run[0]):
-                self._insert_run(table, run, multiinsert)
-                run = []
-            run.append(row)
-        self._insert_run(table, run, multiinsert)
-
-    def _insert_run(
-        self, table: Any, rows: Sequence[Mapping[str, Any]], multiinsert: bool
-    ) -> None:
-        switch = self._identity_insert(table, [str(key) for key in rows[0]])
-        if switch is not None:
-            self.execute(switch("ON"))
-        super().bulk_insert(table, rows, multiinsert)
-        if switch is not None:
-            self.execute(switch("OFF"))
-
-    def _identity_insert(self, table: Any, columns: Sequence[str]) -> Any:
-        """A function ``"ON" | "OFF" -> SET IDENTITY_INSERT statement``, or None when the
-        inserted ``columns`` give no IDENTITY column a value.
-
-        A Table says which column is IDENTITY (``Identity()`` or the autoincrement primary
-        key); for ``sa.table()`` the script asks ``sys.identity_columns`` when it runs.
-        """
         import sqlalchemy as sa
 
-        from mig_core.ddl.base import format_table_name
-
-        compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
-        schema = getattr(table, "schema", None)
-        name = format_table_name(compiler, table.name, schema)
-
-        def plain(state: str) -> str:
-            return f"SET IDENTITY_INSERT {name} {state}"
-
+        identity: set[str] | None = None  # None: unknown until the script runs
         if isinstance(table, sa.Table):
             identity = {
                 column.key
                 for column in table.columns
                 if column.identity is not None or column is table.autoincrement_column
             }
-            return plain if identity.intersection(columns) else None
-        condition = (
-            "EXISTS (SELECT 1 FROM sys.identity_columns WHERE object_id = "
-            f"OBJECT_ID({ddl.object_name(compiler, table.name, schema)}) AND name IN "
-            f"({', '.join(ddl.nstring(column) for column in columns)}))"
-        )
-        return lambda state: ddl.guarded(condition, plain(state))
+
+        def run_key(row: Mapping[str, Any]) -> Any:
+            if identity is None:
+                return tuple(sorted(str(key) for key in row))
+            return bool(identity.intersection(row))
+
+        run: list[Mapping[str, Any]] = []
+        for row in rows:
+            if run and run_key(row) != run_key(run[0]):
+                self._insert_run(table, run, identity, multiinsert)
+                run = []
+            run.append(row)
+        self._insert_run(table, run, identity, multiinsert)
+
+    def _insert_run(
+        self,
+        table: Any,
+        rows: Sequence[Mapping[str, Any]],
+        identity: set[str] | None,
+        multiinsert: bool,
+    ) -> None:
+        """INSERT ``rows``, switching IDENTITY_INSERT around them when they need it.
+
+        ``identity`` names the table's IDENTITY column(s); None (``sa.table()``) makes the
+        script ask ``sys.identity_columns`` when it runs.
+        """
+        from mig_core.ddl.base import format_table_name
+
+        compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
+        schema = getattr(table, "schema", None)
+        name = format_table_name(compiler, table.name, schema)
+        columns = [str(key) for key in rows[0]]
+        switches: list[str] = []
+        if identity is None:
+            condition = (
+                "EXISTS (SELECT 1 FROM sys.identity_columns WHERE object_id = "
+                f"OBJECT_ID({ddl.object_name(compiler, table.name, schema)}) AND name IN "
+                f"({', '.join(ddl.nstring(column) for column in columns)}))"
+            )
+            switches = [
+                ddl.guarded(condition, f"SET IDENTITY_INSERT {name} {state}")
+                for state in ("ON", "OFF")
+            ]
+        elif identity.intersection(columns):
+            switches = [f"SET IDENTITY_INSERT {name} {state}" for state in ("ON", "OFF")]
+        if switches:
+            self.execute(switches[0])
+        super().bulk_insert(table, rows, multiinsert)
+        if switches:
+            self.execute(switches[1])
 
 
 def execute_operation(impl: Any, op: Any) -> bool | None:

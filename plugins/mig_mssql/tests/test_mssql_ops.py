@@ -164,8 +164,13 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
             comment_proc("sp_addextendedproperty", "dbo", "acct", "note", "free text"),
         ],
     ),
-    "drop_column": (
-        lambda op: op.drop_column("acct", "code", schema="s", if_exists=True),
+    "drop_column_default_constraint_by_default": (
+        lambda op: op.drop_column("t", "c"),
+        [DROP_DEFAULT_BLOCK, "ALTER TABLE t DROP COLUMN c"],
+    ),
+    "drop_column_if_exists_without_lookup": (
+        lambda op: op.drop_column("acct", "code", schema="s", if_exists=True,
+                                  mssql_drop_default=False),
         ["ALTER TABLE s.acct DROP COLUMN IF EXISTS code"],
     ),
     "drop_column_with_its_constraints": (
@@ -182,7 +187,8 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
         [f"{DECLARE}\n{DROP_CHECK_T_C}\n{EXEC}", "ALTER TABLE t DROP COLUMN c"],
     ),
     "drop_column_foreign_key_only": (
-        lambda op: op.drop_column("t", "c", mssql_drop_foreign_key=True),
+        lambda op: op.drop_column("t", "c", mssql_drop_foreign_key=True,
+                                  mssql_drop_default=False),
         [f"{DECLARE}\n{DROP_FK_T_C}\n{EXEC}", "ALTER TABLE t DROP COLUMN c"],
     ),
     "drop_column_schema": (
