@@ -168,7 +168,7 @@ def test_upgrade_script_from_base(tmp_path, dialect):
 
 
 def test_downgrade_script_needs_a_range(tmp_path):
-    with pytest.raises(UsageError, match="downgrade --sql needs a range"):
+    with pytest.raises(UsageError, match="downgrade --sql needs a start:end range"):
         _run(tmp_path, "postgresql", command.downgrade, "base")
     with pytest.raises(RevisionArgumentError, match="only allowed with --sql"):
         make_project(tmp_path, "sqlite://", GRAPH)

@@ -105,8 +105,8 @@ def downgrade(
     start, destination = _split_range(revision, sql, "downgrade")
     if sql and start is None:
         raise UsageError(
-            "downgrade --sql needs a range: give start:end (e.g. 'head:base' or 'ae10:-1' is "
-            "not allowed; use explicit revisions)"
+            "downgrade --sql needs a start:end range (e.g. head:base or ae10:-1): without a "
+            "database there is no current revision to start from"
         )
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:

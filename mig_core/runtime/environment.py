@@ -288,6 +288,10 @@ def run_env(env: EnvironmentContext) -> None:
             load_env_module(path)
         except MigError:
             raise
+        except BrokenPipeError as exc:  # `mig upgrade head --sql | head`
+            raise CommandError(
+                "the output was closed before the SQL script was complete (broken pipe)"
+            ) from exc
         except Exception as exc:
             line = failing_line(exc, path)
             where = f"{path} line {line}" if line else path
