@@ -132,3 +132,27 @@ def test_error_in_env_py_names_file_and_line(tmp_path, sqlite_url):
 
     with pytest.raises(CommandError, match=r"env.py failed \(.*env.py line 2\): ValueError: bad env"):
         command.upgrade(config_for(ini), "head")
+
+
+def test_failure_after_autocommit_block_keeps_what_it_committed(tmp_path, postgres_url):
+    """autocommit_block commits the revisions before it (and their version row) mid-run."""
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "r1", **create_table("t_r1")},
+        {"rev": "r2", "down": "r1", "upgrade": (
+            "with op.get_context().autocommit_block():\n"
+            "    op.execute('CREATE INDEX CONCURRENTLY ix_r1 ON t_r1 (id)')\n"
+            "op.execute('SELECT * FROM no_such_table')\n"
+        )},
+    ])
+    with pytest.raises(MigrationFailed, match="rolled back, the database is still at r1"):
+        command.upgrade(_config(ini, "postgres", {}), "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r1"
+        assert [i["name"] for i in sa.inspect(conn).get_indexes("t_r1")] == ["ix_r1"]
+        rows = conn.execute(sa.text("SELECT revisions, success FROM mig_history ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("r1", True), ("r2", False)]
+    engine.dispose()

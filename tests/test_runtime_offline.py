@@ -253,3 +253,18 @@ def test_tag_and_x_arguments_reach_env_py(tmp_path, sqlite_url):
         "-- tag=release-7 x={'env': 'prod', 'flag': ''} list=['env=prod', 'flag'] "
         "dest=m start=a\n\n"
     )
+
+
+def test_output_encoding_of_a_binary_buffer(tmp_path):
+    graph = [{"rev": "a", "upgrade": "op.execute(\"INSERT INTO t VALUES ('d\\u00e9j\\u00e0')\")"}]
+    ini = make_project(tmp_path, "sqlite://", graph)
+    raw = io.BytesIO()
+    config = config_for(ini, configure={"output_buffer": raw, "output_encoding": "latin-1",
+                                        "transactional_ddl": False, "version_table": "v"})
+    command.upgrade(config, "a", sql=True)
+    assert raw.getvalue().decode("latin-1") == (
+        "CREATE TABLE v (version_num VARCHAR(32) NOT NULL, CONSTRAINT v_pkc PRIMARY KEY "
+        "(version_num));\n\n-- Running upgrade base -> a\n\nINSERT INTO t VALUES ('d\u00e9j\u00e0');"
+        "\n\nINSERT INTO v (version_num) VALUES ('a');\n\n"
+    )
+    assert "\u00e9".encode("latin-1") in raw.getvalue()
