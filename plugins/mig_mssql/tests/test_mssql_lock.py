@@ -66,3 +66,11 @@ def test_granted_codes_enter_and_release(code):
 def test_refused_codes_raise_lock_timeout(code, reason):
     with pytest.raises(LockTimeoutError, match=reason):
         MSSQLRunLock(_Impl(code), 1.0).__enter__()
+
+
+@pytest.mark.parametrize("timeout, scoped", [(2.5, False), (None, True), (0, False)])
+def test_lock_sql_parses_as_tsql(timeout, scoped):
+    from mssql_tsql import assert_tsql
+
+    assert_tsql(acquire_sql(resource_name("mig_version", "o'brien"), timeout, scoped))
+    assert_tsql(release_sql(resource_name("mig_version", None)))

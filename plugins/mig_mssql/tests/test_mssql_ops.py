@@ -631,3 +631,38 @@ def test_other_dialects_options_are_ignored() -> None:
 def test_the_tsql_check_rejects_what_is_not_tsql(bad: str) -> None:
     with pytest.raises(Exception):  # noqa: B017 - sqlglot's ParseError or an assertion
         assert_tsql(bad)
+
+
+# --- large types -------------------------------------------------------------------------------
+
+
+def test_offline_scripts_use_max_types_of_sql_server_2012_and_later() -> None:
+    table = lambda op: op.create_table(  # noqa: E731
+        "doc", sa.Column("body", sa.Text), sa.Column("title", sa.UnicodeText),
+        sa.Column("blob", sa.LargeBinary),
+    )
+    assert offline(table) == framed(
+        "CREATE TABLE doc (\n"
+        "    body VARCHAR(max) NULL, \n"
+        "    title NVARCHAR(max) NULL, \n"
+        "    blob VARBINARY(max) NULL\n"
+        ")"
+    )
+
+
+def test_an_explicit_deprecate_large_types_is_kept() -> None:
+    import io
+
+    from mssql_tsql import plugin_manager
+
+    from mig_core.operations import Operations
+    from mig_core.runtime.migration import MigrationContext
+
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(
+        dialect_name="mssql", dialect_opts={"deprecate_large_types": False},
+        opts={"as_sql": True, "output_buffer": buf}, plugin_manager=plugin_manager(),
+    )
+    with Operations.context(ctx) as op:
+        op.add_column("doc", sa.Column("body", sa.Text))
+    assert buf.getvalue().strip() == framed("ALTER TABLE doc ADD body TEXT NULL")
