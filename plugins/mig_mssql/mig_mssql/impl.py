@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: the ``mssql_*`` keywords ``drop_column`` understands, each naming a constraint kind
 DROP_COLUMN_OPTIONS = {f"mssql_drop_{kind}": kind for kind in ddl.CONSTRAINT_KINDS}
+#: the table name the core gives ``drop_index`` when it was called without one
+UNKNOWN_TABLE = "_mig_unknown"
 #: what ``drop_column`` drops when not told: the default constraint, which would block it
 DROP_COLUMN_DEFAULTS = {"mssql_drop_default": True}
 
@@ -227,6 +229,16 @@ class MSSQLImpl(DefaultImpl):
                 if isinstance(extra, str) and extra not in table.c:
                     table.append_column(sa.Column(extra, NULLTYPE))
         super().create_index(index, if_not_exists=if_not_exists, **kw)
+
+    def drop_index(self, index: sa.Index, *, if_exists: bool | None = None, **kw: Any) -> None:
+        """``DROP INDEX ix ON t``: SQL Server needs the table."""
+        table = index.table
+        if table is None or table.name == UNKNOWN_TABLE:
+            raise CommandError(
+                f"drop_index({index.name!r}): SQL Server's DROP INDEX names the table; pass "
+                "table_name"
+            )
+        super().drop_index(index, if_exists=if_exists, **kw)
 
     # --- data ----------------------------------------------------------------------------------
     def bulk_insert(

@@ -580,6 +580,12 @@ def test_identity_and_computed_cannot_be_altered(kwargs: dict[str, Any], kind: s
         offline(lambda op: op.alter_column("t", "id", **kwargs))
 
 
+def test_drop_index_needs_the_table() -> None:
+    with pytest.raises(CommandError, match=r"drop_index\('ix'\): SQL Server's DROP INDEX names "
+                                           r"the table; pass table_name"):
+        offline(lambda op: op.drop_index("ix"))
+
+
 def test_unknown_sql_server_options_are_named() -> None:
     with pytest.raises(CommandError, match=r"unknown SQL Server option 'mssql_drop_defaults' "
                                            r"\(known: mssql_drop_default, mssql_drop_check"):
