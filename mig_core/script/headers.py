@@ -480,19 +480,22 @@ def scan_location(
     """Headers of every revision file in the version folder ``location`` (sorted by path)."""
     cache = HeaderCache(location, enabled=use_cache)
     headers: list[RevisionHeader] = []
+    append = headers.append
+    lookup = cache.entries.get
     seen: set[str] = set()
     prefix_len = len(location.rstrip(os.sep)) + 1
     for entry in _walk(location, recursive, sourceless):
-        rel = entry.path[prefix_len:]
+        path = entry.path
+        rel = path[prefix_len:]
         st = entry.stat()
         seen.add(rel)
-        data = cache.get(rel, st.st_size, st.st_mtime_ns)
-        if data is not None:
-            headers.append(RevisionHeader.from_tuple(entry.path, data))
+        hit = lookup(rel)
+        if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            append(RevisionHeader(path, *hit[2]))
             continue
-        header = read_header(entry.path)
+        header = read_header(path)
         cache.put(rel, st.st_size, st.st_mtime_ns, header)
-        headers.append(header)
+        append(header)
     cache.retain(seen)
     cache.save()
     return headers

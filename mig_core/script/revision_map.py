@@ -151,6 +151,8 @@ class RevisionMap:
     # --- construction ------------------------------------------------------------------------
     def _check_labels(self) -> None:
         for rev in self.by_id.values():
+            if not rev.declared_branch_labels:
+                continue
             for label in sorted(rev.declared_branch_labels):
                 bad = sorted({c for c in label if c in FORBIDDEN_LABEL_CHARS})
                 if bad or label in RESERVED or not label.strip():
