@@ -174,9 +174,36 @@ class ReflectedTable:
         return table
 
     def object_for(self, record: dict[str, Any]) -> Any:
-        """The Index / Constraint built by :meth:`to_table` for one reflection record."""
-        self.to_table()
-        return self._objects[id(record)]
+        """The Index / Constraint for one reflection record (of an index, unique constraint or
+        foreign key), on a stub table holding only the columns it needs; the full table is
+        built only when :meth:`to_table` already was (a dropped table)."""
+        if self._table is not None:
+            return self._objects[id(record)]
+        if id(record) in self._objects:
+            return self._objects[id(record)]
+        import sqlalchemy as sa
+
+        names = [
+            n for n in (record.get("constrained_columns") or record.get("column_names") or [])
+            if n is not None
+        ]
+        md = sa.MetaData()
+        columns = [
+            sa.Column(n, self.columns[n].type if n in self.columns else sa.types.NULLTYPE)
+            for n in dict.fromkeys(names)
+        ]
+        table = sa.Table(self.name, md, *columns, schema=self.schema)
+        obj: Any
+        if "constrained_columns" in record:
+            obj = fk_constraint(record, md, self.schema)
+            table.append_constraint(obj)
+        elif any(r is record for r in self.unique_constraints):
+            obj = sa.UniqueConstraint(*record["column_names"], name=record.get("name"))
+            table.append_constraint(obj)
+        else:
+            obj = index_from_record(record, table)
+        self._objects[id(record)] = obj
+        return obj
 
     def __repr__(self) -> str:
         return f"ReflectedTable({self.fullname!r}, {len(self.columns)} columns)"
