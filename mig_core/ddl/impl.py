@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
 
+class _DDLRunner:
+    """What SQLAlchemy's schema-type events expect as ``_ddl_runner``: a per-run memo."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Any, Any] = {}
+
+
 class DefaultImpl:
     """Generic implementation; subclasses set the class attributes for their dialect."""
 
@@ -174,12 +181,7 @@ class DefaultImpl:
         else:
             bind = self.connection
 
-        class _Runner:
-            memo: dict[Any, Any] = {}
-
-        runner = _Runner()
-        runner.memo = {}
-        return bind, runner
+        return bind, _DDLRunner()
 
     def create_table(self, table: sa.Table, *, if_not_exists: bool | None = None) -> None:
         """CREATE TABLE, its schema types (events), indexes, and comments not written inline."""
