@@ -553,6 +553,24 @@ def test_mssql_table_comment_needs_a_schema_offline(pm: Any) -> None:
         offline(pm, "mssql", lambda op: op.create_table_comment("acct", "x"))
 
 
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [("postgresql", "DROP INDEX s.ix_a;"), ("sqlite", "DROP INDEX s.ix_a;"),
+     ("oracle", "DROP INDEX s.ix_a\n/")],
+)
+def test_drop_index_without_table_name(pm: Any, dialect: str, expected: str) -> None:
+    assert offline(pm, dialect, lambda op: op.drop_index("ix_a", schema="s")) == expected
+    plain = offline(pm, dialect, lambda op: op.drop_index("ix_a"))
+    assert plain == expected.replace("s.", "")
+
+
+def test_drop_index_needs_the_table_where_the_dialect_names_it(pm: Any) -> None:
+    for kw in ({}, {"schema": "s"}):
+        with pytest.raises(CommandError, match=r"drop_index\('ix_a'\): dialect 'mssql' needs "
+                                               r"the table name"):
+            offline(pm, "mssql", lambda op, kw=kw: op.drop_index("ix_a", **kw))
+
+
 def test_batch_separator_override_from_configure(pm: Any) -> None:
     sql = offline(pm, "mssql", lambda op: op.drop_table("t"), mssql_batch_separator="GO2")
     assert sql == "DROP TABLE t;\nGO2"

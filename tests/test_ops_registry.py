@@ -370,6 +370,8 @@ def test_none_names_get_conventional_names() -> None:
         op.add_column("acct", sa.Column("flag", sa.Boolean(create_constraint=True,
                                                            name="flag")))
         op.add_column("acct", sa.Column("code", sa.String(3), unique=True))
+        op.add_column("acct", sa.Column("kind", sa.Enum("a", "b", name="kind",
+                                                        create_constraint=True)))
 
     assert offline(make_pm(), "sqlite", migrate, target_metadata=meta).splitlines()[::2] == [
         "CREATE INDEX ix_acct_email ON acct (email);",
@@ -386,6 +388,8 @@ def test_none_names_get_conventional_names() -> None:
         "ALTER TABLE acct ADD CONSTRAINT ck_acct_flag CHECK (flag IN (0, 1));",
         "ALTER TABLE acct ADD COLUMN code VARCHAR(3);",
         "ALTER TABLE acct ADD CONSTRAINT uq_acct_code UNIQUE (code);",
+        "ALTER TABLE acct ADD COLUMN kind VARCHAR(1);",
+        "ALTER TABLE acct ADD CONSTRAINT ck_acct_kind CHECK (kind IN ('a', 'b'));",
     ]
 
 

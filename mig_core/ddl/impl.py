@@ -396,9 +396,23 @@ class DefaultImpl:
         self.execute(CreateIndex(index, if_not_exists=bool(if_not_exists)))
 
     def drop_index(self, index: sa.Index, *, if_exists: bool | None = None, **kw: Any) -> None:
+        """DROP INDEX; dialects that name the table in it need ``drop_index(name, table_name)``."""
         from sqlalchemy.schema import DropIndex
 
-        self.execute(DropIndex(index, if_exists=bool(if_exists)))
+        from mig_core.operations.constraint_ops import UNKNOWN_TABLE
+
+        statement = DropIndex(index, if_exists=bool(if_exists))
+        if index.table is None or index.table.name == UNKNOWN_TABLE:
+            try:
+                text: str | None = self.compile(statement)
+            except Exception:
+                text = None
+            if text is None or UNKNOWN_TABLE in text:
+                raise CommandError(
+                    f"drop_index({str(index.name)!r}): dialect {self.dialect.name!r} needs the "
+                    "table name: drop_index(index_name, table_name)"
+                )
+        self.execute(statement)
 
     def add_constraint(self, const: sa.Constraint) -> None:
         """ALTER TABLE ... ADD CONSTRAINT (unnamed constraints are added unnamed)."""

@@ -300,6 +300,10 @@ class DropConstraintOp(MigrateOperation):
 # --- indexes -------------------------------------------------------------------------------
 
 
+#: the stand-in table of ``drop_index(name, schema=...)`` given no table name
+UNKNOWN_TABLE = "_mig_unknown_table"
+
+
 class CreateIndexOp(MigrateOperation):
     """``op.create_index(name, table, columns, unique=False)``."""
 
@@ -388,9 +392,13 @@ class DropIndexOp(MigrateOperation):
             if self.index_name is not None and index.name is None:
                 index.name = self.index_name
             return index
-        # only the name (and table, for dialects that need it) matter to DROP INDEX
+        # only the name (and the table, on dialects that name it) matter to DROP INDEX
+        if self.table_name is None and self.schema is None:
+            import sqlalchemy as sa
+
+            return sa.Index(self.index_name, **self.kw)
         return _schema_obj(schema_obj).index(
-            self.index_name, self.table_name or "_mig_unknown", ["x"], schema=self.schema,
+            self.index_name, self.table_name or UNKNOWN_TABLE, ["x"], schema=self.schema,
             **self.kw,
         )
 
