@@ -84,3 +84,29 @@ def test_granted_then_released(code):
 def test_refused(code, reason):
     with pytest.raises(LockTimeoutError, match=reason):
         OracleRunLock(_Impl(code), 2).__enter__()
+
+
+def test_lock_name_is_quoted_and_capped() -> None:
+    assert "lockname => 'mig:O''Brien.mig_version'" in acquire_sql(
+        lock_name("mig_version", "O'Brien"), 1
+    )
+    assert len(lock_name("v" * 200, "APP")) == 128
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [(0, 0), (-3, 0), (2.4, 2), (2.6, 3),
+                                                  (10**9, MAXWAIT)])
+def test_timeout_is_whole_seconds_within_dbms_lock_range(timeout: float, seconds: int) -> None:
+    assert f"timeout => {seconds}, release_on_commit" in acquire_sql("n", timeout)
+
+
+def test_transaction_scoped_lock_is_not_released_by_hand() -> None:
+    impl = _Impl(0)
+    with OracleRunLock(impl, 2, transaction_scoped=True):
+        pass
+    assert [sql for sql, _ in impl.calls] == [acquire_sql("mig:.mig_version", 2, True)]
+
+
+def test_refusal_names_the_timeout_option() -> None:
+    with pytest.raises(LockTimeoutError, match=r"DBMS_LOCK 'mig:.mig_version'.*timed out "
+                                               r"\(--lock-timeout 2 s\)"):
+        OracleRunLock(_Impl(1), 2).__enter__()
