@@ -55,6 +55,7 @@ def compare_columns(
     drops: list[MigrateOperation] = []
     meta_names: set[str] = set()
     hook = ctx.hook("mig_compare_column")
+    quick = _quick_check(ctx, hook)
     for col in meta_table.c:
         name = col.name
         meta_names.add(name)
@@ -66,6 +67,8 @@ def compare_columns(
         if conn_col is None:
             adds.append(AddColumnOp(meta_table.name, col, schema=schema))
             continue
+        if quick is not None and quick(conn_col, col):
+            continue  # only the core compares columns, and it would find nothing
         alter = AlterColumnOp(
             meta_table.name,
             name,
@@ -90,6 +93,38 @@ def compare_columns(
             DropColumnOp.from_column_and_tablename(schema, meta_table.name, conn_col.to_column())
         )
     return adds, alters, drops
+
+
+def _quick_check(ctx: CompareContext, hook: Any) -> Any:
+    """A test of "nothing differs" for a column pair, when only the core compares columns.
+
+    It answers what the core's ``mig_compare_column`` would, without building an
+    AlterColumnOp for each of the (usually thousands of) unchanged columns; columns it is not
+    sure about (computed, identity, server defaults compared, a changed attribute) go the full
+    way through the hooks. None when a plugin or a user callable takes part.
+    """
+    from mig_core.builtin import compare as builtin
+
+    if hook is not builtin.mig_compare_column or callable(ctx.compare_type_option):
+        return None
+    if ctx.compare_server_default_option:
+        return None
+    compare_types = bool(ctx.compare_type_option)
+    if compare_types and ctx.hook("mig_compare_type") is not builtin.mig_compare_type:
+        return None
+    comments = bool(ctx.dialect.supports_comments)
+
+    def unchanged(conn_col: ReflectedColumn, meta_col: Any) -> bool:
+        if conn_col.nullable != bool(meta_col.nullable):
+            return False
+        if comments and conn_col.comment != (meta_col.comment or None):
+            return False
+        if (meta_col.computed is not None or meta_col.identity is not None
+                or conn_col.computed is not None or conn_col.identity is not None):
+            return False
+        return not (compare_types and default_types_differ(ctx, conn_col.type, meta_col.type))
+
+    return unchanged
 
 
 def _text_or_none(text: str | None) -> Any:
@@ -142,6 +177,17 @@ def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) ->
 
     if isinstance(meta_type, NullType) or isinstance(conn_type, NullType):
         return False
+    conn_key, meta_key = _type_key(conn_type), _type_key(meta_type)
+    if conn_key is not None and meta_key is not None:
+        pair = ("type_pair", conn_key, meta_key)
+        verdict = ctx.cache.get(pair)
+        if verdict is None:
+            verdict = ctx.cache[pair] = _types_differ(ctx, conn_type, meta_type)
+        return verdict  # type: ignore[no-any-return]
+    return _types_differ(ctx, conn_type, meta_type)
+
+
+def _types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool:
     conn_sig = type_signature(ctx, conn_type)
     meta_sig = type_signature(ctx, meta_type)
     if conn_sig is None or meta_sig is None:
@@ -160,33 +206,49 @@ def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) ->
 _TYPE_TEXT = re.compile(r"^([^(]*?)\s*(?:\((.*)\))?\s*([^()]*)$", re.S)
 
 
-def _simple_type_classes() -> frozenset[type]:
-    """Types whose DDL depends only on the attributes :func:`_type_key` reads."""
+def _key_attributes() -> dict[type, tuple[str, ...]]:
+    """For SQLAlchemy's plain types: the attributes their DDL depends on."""
     import sqlalchemy as sa
 
-    simple = {
-        sa.Integer, sa.BigInteger, sa.SmallInteger, sa.String, sa.Text, sa.Unicode,
-        sa.UnicodeText, sa.Numeric, sa.Float, sa.Double, sa.DateTime, sa.Date, sa.Time,
-        sa.Boolean, sa.LargeBinary, sa.Uuid,
-    }
-    simple.update(t for t in vars(sa.types).values() if isinstance(t, type) and t.__name__.isupper()
-                  and issubclass(t, sa.types.TypeEngine) and t.__module__ == "sqlalchemy.sql.sqltypes")
-    return frozenset(simple)
+    by_family: list[tuple[type, tuple[str, ...]]] = [
+        (sa.String, ("length", "collation")),
+        (sa.Numeric, ("precision", "scale")),
+        (sa.DateTime, ("timezone",)),
+        (sa.Time, ("timezone",)),
+        (sa.LargeBinary, ("length",)),
+        (sa.Uuid, ("as_uuid", "native_uuid")),
+        (sa.Integer, ()),
+        (sa.Boolean, ()),
+        (sa.Date, ()),
+    ]
+    out: dict[type, tuple[str, ...]] = {}
+    for cls in vars(sa.types).values():
+        if not (isinstance(cls, type) and issubclass(cls, sa.types.TypeEngine)):
+            continue
+        if cls.__module__ != "sqlalchemy.sql.sqltypes":
+            continue
+        for family, attrs in by_family:
+            if issubclass(cls, family):
+                out[cls] = attrs
+                break
+    return out
 
 
-_SIMPLE: frozenset[type] | None = None
+_KEY_ATTRS: dict[type, tuple[str, ...]] | None = None
 
 
 def _type_key(type_: Any) -> Any:
     """A hashable key equal for types that compile the same (None: do not cache)."""
-    global _SIMPLE
-    if _SIMPLE is None:
-        _SIMPLE = _simple_type_classes()
+    global _KEY_ATTRS
+    if _KEY_ATTRS is None:
+        _KEY_ATTRS = _key_attributes()
     cls = type(type_)
-    if cls in _SIMPLE:
+    attrs = _KEY_ATTRS.get(cls)
+    if attrs is not None:
+        if not attrs:
+            return cls
         get = type_.__dict__.get
-        return (cls, get("length"), get("collation"), get("precision"), get("scale"),
-                get("timezone"), get("as_uuid", True), get("native_uuid", True))
+        return (cls, *[get(a) for a in attrs])
     try:
         key: Any = type_._static_cache_key
         hash(key)

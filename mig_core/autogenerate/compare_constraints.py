@@ -234,10 +234,19 @@ def _fk_option(key: str, value: Any) -> Any:
 
 
 def _meta_fk_key(ctx: CompareContext, fk: sa.ForeignKeyConstraint) -> tuple[Any, ...]:
-    target = fk.elements[0].target_fullname.split(".")
-    ref_schema = ".".join(target[:-2]) or None
-    ref_table = target[-2]
-    ref_cols = tuple(e.target_fullname.split(".")[-1] for e in fk.elements)
+    try:  # the referred columns, when the model has their table (the usual case)
+        referred = [e.column for e in fk.elements]
+    except Exception:
+        referred = []
+    if referred:
+        table = referred[0].table
+        ref_schema, ref_table = table.schema, table.name
+        ref_cols = tuple(c.name for c in referred)
+    else:
+        target = fk.elements[0].target_fullname.split(".")
+        ref_schema = ".".join(target[:-2]) or None
+        ref_table = target[-2]
+        ref_cols = tuple(e.target_fullname.split(".")[-1] for e in fk.elements)
     return (
         tuple(e.parent.name for e in fk.elements),
         ctx.normalize_schema(ref_schema),
@@ -259,8 +268,11 @@ def _fk_options_differ(ctx: CompareContext, fk: sa.ForeignKeyConstraint,
                        record: dict[str, Any]) -> bool:
     options = record.get("options") or {}
     for key in ("ondelete", "onupdate", "deferrable", "initially", "match"):
-        meta_value = _fk_option(key, getattr(fk, key))
-        conn_value = _fk_option(key, options.get(key))
+        raw_meta, raw_conn = getattr(fk, key), options.get(key)
+        if raw_meta is None and raw_conn is None:
+            continue
+        meta_value = _fk_option(key, raw_meta)
+        conn_value = _fk_option(key, raw_conn)
         if key == "ondelete" and ctx.dialect_name in ("mysql", "mariadb"):
             meta_value = None if meta_value == "RESTRICT" else meta_value
             conn_value = None if conn_value == "RESTRICT" else conn_value
