@@ -1,12 +1,324 @@
-"""The SQLite DDL implementation."""
+"""The SQLite DDL implementation: what SQLite can ALTER runs directly, the rest is refused with
+the ``batch_alter_table`` form that does it.
+
+SQLite's ALTER TABLE can add a column (not a primary key or unique one, with a constant
+default), rename a column or the table, and drop a column nothing else uses. Changing a
+column's type, nullability or default, and adding or dropping constraints, needs the table
+recreated: ``op.batch_alter_table`` (see :mod:`mig_sqlite_batch.recreate`).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.errors import CommandError
+from mig_core.operations import ops
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def batch_hint(table_name: str, call: str) -> str:
+    """The one-line ``batch_alter_table`` form of an operation."""
+    return (
+        f"use a batch, which recreates the table: with op.batch_alter_table({table_name!r}) "
+        f"as batch_op: batch_op.{call}"
+    )
+
+
+def _args(*positional: Any, **named: Any) -> str:
+    parts = [repr(p) for p in positional]
+    parts += [f"{k}={v!r}" for k, v in named.items()]
+    return ", ".join(parts)
+
+
+def _constraint_call(const: Any) -> str:
+    import sqlalchemy as sa
+
+    name = str(const.name) if const.name is not None else None
+    cols = [c.name for c in getattr(const, "columns", [])]
+    if isinstance(const, sa.PrimaryKeyConstraint):
+        return f"create_primary_key({_args(name, cols)})"
+    if isinstance(const, sa.UniqueConstraint):
+        return f"create_unique_constraint({_args(name, cols)})"
+    if isinstance(const, sa.ForeignKeyConstraint):
+        first = const.elements[0]
+        referred = first._column_tokens[1] if isinstance(first._colspec, str) else (
+            first.column.table.name
+        )
+        remote = [
+            (e._column_tokens[2] if isinstance(e._colspec, str) else e.column.name)
+            for e in const.elements
+        ]
+        local = [e.parent.name for e in const.elements]
+        return f"create_foreign_key({_args(name, referred, local, remote)})"
+    if isinstance(const, sa.CheckConstraint):
+        return f"create_check_constraint({_args(name, str(const.sqltext))})"
+    return f"<{type(const).__name__}>"
+
+
+def _non_constant_default(text: str) -> bool:
+    """SQLite's ADD COLUMN refuses a default in parentheses or a CURRENT_* one."""
+    stripped = text.strip().upper()
+    return stripped.startswith("(") or stripped in (
+        "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP",
+    )
 
 
 class SQLiteImpl(DefaultImpl):
-    """SQLite: transactional DDL."""
+    """SQLite: transactional DDL; batch (move and copy) for what ALTER TABLE cannot do."""
 
     dialect_name = "sqlite"
     transactional_ddl = True
+
+    # --- batch -----------------------------------------------------------------------------
+    def requires_recreate_in_batch(self, batch: Any) -> bool:
+        """True unless every operation is one SQLite's ALTER TABLE does: adding a plain
+        column, renaming a column, creating or dropping an index."""
+        return any(self._needs_recreate(op) for op in batch.ops)
+
+    def _needs_recreate(self, op: Any) -> bool:
+        if isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)):
+            return False
+        if isinstance(op, ops.AddColumnOp):
+            if op.kw.get("insert_before") or op.kw.get("insert_after"):
+                return True
+            return self.add_column_problem(op.column, op.if_not_exists) is not None
+        if isinstance(op, ops.AlterColumnOp):
+            only_rename = (
+                op.modify_name is not None
+                and op.modify_type is None
+                and op.modify_nullable is None
+                and op.modify_server_default is False
+                and op.modify_comment is False
+                and not op.kw.get("insert_before")
+                and not op.kw.get("insert_after")
+            )
+            return not only_rename
+        return True
+
+    # --- columns ---------------------------------------------------------------------------
+    def add_column_problem(self, column: sa.Column[Any], if_not_exists: Any = None) -> str | None:
+        """Why SQLite's ADD COLUMN cannot add ``column`` (None when it can)."""
+        import sqlalchemy as sa
+
+        if column.primary_key:
+            return "cannot add a PRIMARY KEY column"
+        if column.unique or any(
+            isinstance(c, sa.UniqueConstraint) and column in list(c.columns)
+            for c in (column.table.constraints if column.table is not None else ())
+        ):
+            return "cannot add a UNIQUE column"
+        if column.computed is not None and column.computed.persisted:
+            return "cannot add a STORED generated column"
+        if column.identity is not None:
+            return "has no identity columns"
+        default = column.server_default
+        if default is not None and column.computed is None:
+            arg = getattr(default, "arg", None)
+            if arg is not None and not isinstance(arg, str):
+                if _non_constant_default(self.render_server_default(arg)):
+                    return "cannot add a column whose default is an expression or CURRENT_*"
+        if not column.nullable and default is None and column.computed is None:
+            return "cannot add a NOT NULL column without a default"
+        return None
+
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        schema: str | None = None,
+        *,
+        if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """ADD COLUMN with its foreign keys and CHECK constraints written inline (SQLite has
+        no ADD CONSTRAINT), then its indexes."""
+        what = f"add_column({table_name!r}, {column.name!r})"
+        problem = self.add_column_problem(column)
+        if problem is not None:
+            raise CommandError(
+                f"{what}: SQLite {problem}; "
+                + batch_hint(table_name, f"add_column(sa.Column({column.name!r}, ...))")
+            )
+        if if_not_exists:
+            if self.as_sql:
+                raise CommandError(
+                    f"{what}: SQLite has no ADD COLUMN IF NOT EXISTS, and an offline script "
+                    "cannot look the column up; drop if_not_exists"
+                )
+            if column.name in self._column_names(table_name, schema):
+                return
+        from mig_core.ddl.base import AddColumn
+
+        text = self.compile(AddColumn(table_name, column, schema=schema))
+        text += self._inline_constraints(column, table_name)
+        self.execute(text)
+        for index in sorted(column.table.indexes, key=lambda ix: str(ix.name or "")):
+            if column in list(index.columns) or not list(index.columns):
+                self.create_index(index)
+
+    def _inline_constraints(self, column: sa.Column[Any], table_name: str) -> str:
+        """`` [CONSTRAINT n] REFERENCES ...`` and `` [CONSTRAINT n] CHECK (...)`` clauses."""
+        import sqlalchemy as sa
+
+        compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
+        preparer = self.dialect.identifier_preparer
+        out = ""
+        table = column.table
+        found = list(table.constraints) + [c for c in column.constraints
+                                           if c not in table.constraints]
+        for const in sorted(found, key=lambda c: (
+            not isinstance(c, sa.CheckConstraint), str(c.name or "")
+        )):
+            if isinstance(const, sa.ForeignKeyConstraint):
+                if len(const.elements) != 1 or const.elements[0].parent is not column:
+                    continue
+                fk = const.elements[0]
+                remote_table = fk.column.table
+                if (remote_table.schema or None) != (table.schema or None):
+                    raise CommandError(
+                        f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: "
+                        "dialect 'sqlite' cannot add this ForeignKeyConstraint (a SQLite "
+                        "foreign key cannot point at a table in another schema)"
+                    )
+                if const.name is not None:
+                    out += f" CONSTRAINT {preparer.format_constraint(const)}"
+                out += f" REFERENCES {preparer.quote(remote_table.name)} "
+                out += f"({preparer.quote(fk.column.name)})"
+                out += compiler.define_constraint_match(const)
+                out += compiler.define_constraint_cascades(const)
+                out += compiler.define_constraint_deferrability(const)
+            elif isinstance(const, sa.CheckConstraint):
+                if const.name is not None:
+                    out += f" CONSTRAINT {preparer.format_constraint(const)}"
+                sql = compiler.sql_compiler.process(
+                    const.sqltext, include_table=False, literal_binds=True
+                )
+                out += f" CHECK ({sql})"
+        return out
+
+    def _column_names(self, table_name: str, schema: str | None) -> set[str]:
+        assert self.connection is not None
+        preparer = self.dialect.identifier_preparer
+        prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+        rows = self.connection.exec_driver_sql(
+            f"PRAGMA {prefix}table_info({preparer.quote(table_name)})"
+        ).all()
+        return {row[1] for row in rows}
+
+    def drop_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any] | str,
+        schema: str | None = None,
+        *,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """DROP COLUMN; SQLite refuses it for a column an index, constraint, view or trigger
+        uses, and the error then shows the batch form."""
+        import sqlalchemy as sa
+
+        name = column if isinstance(column, str) else column.name
+        what = f"drop_column({table_name!r}, {name!r})"
+        if if_exists:
+            if self.as_sql:
+                raise CommandError(
+                    f"{what}: SQLite has no DROP COLUMN IF EXISTS, and an offline script "
+                    "cannot look the column up; drop if_exists"
+                )
+            if name not in self._column_names(table_name, schema):
+                return
+        from mig_core.ddl.base import DropColumn
+
+        try:
+            self.execute(DropColumn(table_name, name, schema=schema))
+        except sa.exc.OperationalError as exc:
+            first = str(exc.orig).splitlines()[0]
+            raise CommandError(
+                f"{what}: SQLite refused: {first}; "
+                + batch_hint(table_name, f"drop_column({name!r})")
+            ) from exc
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        server_default: Any = False,
+        name: str | None = None,
+        type_: Any = None,
+        schema: str | None = None,
+        autoincrement: bool | None = None,
+        comment: Any = False,
+        existing_comment: str | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        existing_nullable: bool | None = None,
+        existing_autoincrement: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """Only a rename runs directly (RENAME COLUMN); any other change needs a batch."""
+        what = f"alter_column({table_name!r}, {column_name!r})"
+        if comment is not False:
+            self._require_comments("comment", f"{table_name}.{column_name}")
+        changes: dict[str, Any] = {}
+        if type_ is not None:
+            changes["type_"] = type_
+        if nullable is not None:
+            changes["nullable"] = nullable
+        if server_default is not False:
+            changes["server_default"] = server_default
+        if changes:
+            aspects = {"type_": "type", "nullable": "nullability", "server_default": "default"}
+            named = ", ".join(aspects[k] for k in changes)
+            if name is not None:
+                changes["new_column_name"] = name
+            raise CommandError(
+                f"{what}: SQLite cannot change a column's {named} with ALTER TABLE; "
+                + batch_hint(table_name, f"alter_column({_args(column_name, **changes)})")
+            )
+        super().alter_column(
+            table_name, column_name, name=name, schema=schema, autoincrement=autoincrement,
+            existing_autoincrement=existing_autoincrement, **kw,
+        )
+
+    # --- constraints -----------------------------------------------------------------------------
+    def add_constraint(self, const: sa.Constraint) -> None:
+        import sqlalchemy as sa
+
+        table = getattr(const, "table", None)
+        table_name = table.name if table is not None else "?"
+        if isinstance(const, sa.ForeignKeyConstraint) and table is not None:
+            remote = const.elements[0].column.table
+            if (remote.schema or None) != (table.schema or None):
+                raise CommandError(
+                    f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: "
+                    "dialect 'sqlite' cannot add this ForeignKeyConstraint (a SQLite foreign "
+                    "key cannot point at a table in another schema)"
+                )
+        raise CommandError(
+            f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: SQLite has "
+            "no ALTER TABLE ... ADD CONSTRAINT; "
+            + batch_hint(table_name, _constraint_call(const))
+        )
+
+    def drop_constraint(self, const: sa.Constraint, *, if_exists: bool | None = None) -> None:
+        from mig_core.operations.schemaobj import CONSTRAINT_TYPES
+
+        table = getattr(const, "table", None)
+        table_name = table.name if table is not None else "?"
+        kind = next(
+            (k for k, cls in CONSTRAINT_TYPES.items() if k and type(const) is cls), None
+        )
+        call = f"drop_constraint({_args(str(const.name) if const.name else None)}"
+        call += f", type_={kind!r})" if kind else ")"
+        raise CommandError(
+            f"drop_constraint({str(const.name)!r}) on {table_name!r}: SQLite has no ALTER TABLE "
+            "... DROP CONSTRAINT; " + batch_hint(table_name, call)
+        )

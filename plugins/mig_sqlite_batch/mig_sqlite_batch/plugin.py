@@ -1,4 +1,5 @@
-"""Hook implementations of the SQLite plugin (only hookimpls; the logic lives in impl.py).
+"""Hook implementations of the SQLite plugin (only hookimpls; the logic lives in impl.py,
+lock.py, fkeys.py and recreate.py).
 
 Importing this module must not import SQLAlchemy or a database driver.
 """
@@ -17,7 +18,18 @@ def mig_register_dialects(registry: Any) -> None:
 
 @hookimpl
 def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> Any:
-    """The run lock (see lock.py); imported only when a writing command runs online."""
-    from mig_sqlite_batch.lock import SQLiteRunLock
+    """The run lock (lock.py), entered after foreign key enforcement is switched off for the
+    run (fkeys.py: SQLite cannot switch it inside the run's transaction, and a recreate of a
+    referenced table needs it off); imported only when a writing command runs online."""
+    from mig_sqlite_batch.fkeys import run_lock_with_foreign_keys_off
 
-    return SQLiteRunLock(impl, timeout, transaction_scoped)
+    return run_lock_with_foreign_keys_off(impl, timeout, transaction_scoped)
+
+
+@hookimpl
+def mig_batch_recreate(impl: Any, batch: Any) -> bool:
+    """Move and copy, for every dialect (recreate.py)."""
+    from mig_sqlite_batch.recreate import recreate_table
+
+    return recreate_table(impl, batch)
+

@@ -1,0 +1,117 @@
+"""PostgreSQL catalog reads for a recreate (``recreate="always"``): what depends on the table
+and would be lost or would block ``DROP TABLE`` — foreign keys of other tables, views,
+triggers, sequences owned by its columns, exclusion constraints — and identity sequence state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass
+class ChildKey:
+    """A foreign key of another table pointing at the recreated one."""
+
+    table: str  # schema-qualified when needed (regclass text)
+    name: str
+    definition: str  # pg_get_constraintdef: FOREIGN KEY (...) REFERENCES t(...) ...
+    referred_columns: list[str]
+
+
+def _oid(conn: Any, schema: str | None, table: str) -> int:
+    preparer = conn.dialect.identifier_preparer
+    name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}" if schema else preparer.quote(
+        table
+    )
+    return int(conn.execute(sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": name}).scalar())
+
+
+def children(conn: Any, schema: str | None, table: str) -> list[ChildKey]:
+    oid = _oid(conn, schema, table)
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), "
+            "ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i) "
+            "      JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n "
+            "      ORDER BY k.i) "
+            "FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = :oid "
+            "AND c.conrelid <> c.confrelid ORDER BY 1, 2"
+        ),
+        {"oid": oid},
+    ).all()
+    return [ChildKey(r[0], r[1], r[2], list(r[3])) for r in rows]
+
+
+def dependent_views(conn: Any, schema: str | None, table: str) -> list[str]:
+    oid = _oid(conn, schema, table)
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
+            "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = :oid AND v.oid <> :oid "
+            "ORDER BY 1"
+        ),
+        {"oid": oid},
+    ).all()
+    return [r[0] for r in rows]
+
+
+def triggers(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of the table's own triggers."""
+    oid = _oid(conn, schema, table)
+    rows = conn.execute(
+        sa.text(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = :oid AND NOT tgisinternal ORDER BY tgname"
+        ),
+        {"oid": oid},
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def exclusion_constraints(conn: Any, schema: str | None, table: str) -> list[str]:
+    oid = _oid(conn, schema, table)
+    rows = conn.execute(
+        sa.text("SELECT conname FROM pg_constraint WHERE conrelid = :oid AND contype = 'x'"),
+        {"oid": oid},
+    ).all()
+    return [r[0] for r in rows]
+
+
+def owned_sequences(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:
+    """(sequence, column) of the sequences owned by the table's columns (SERIAL), not
+    identity sequences."""
+    oid = _oid(conn, schema, table)
+    rows = conn.execute(
+        sa.text(
+            "SELECT s.oid::regclass::text, a.attname FROM pg_depend d "
+            "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+            "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+            "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = :oid AND d.deptype = 'a' "
+            "ORDER BY 2"
+        ),
+        {"oid": oid},
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def identity_state(
+    conn: Any, qualified_table: str, column: str
+) -> tuple[str, int, bool] | None:
+    """(sequence, last_value, is_called) of an identity column's sequence."""
+    seq = conn.execute(
+        sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified_table, "c": column}
+    ).scalar()
+    if seq is None:
+        return None
+    row = conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}")).first()
+    return seq, int(row[0]), bool(row[1])
+
+
+def serial_sequence(conn: Any, qualified_table: str, column: str) -> str | None:
+    return conn.execute(  # type: ignore[no-any-return]
+        sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified_table, "c": column}
+    ).scalar()

@@ -1,0 +1,241 @@
+"""``PRAGMA foreign_keys`` around table recreates.
+
+With foreign keys enforced, ``DROP TABLE`` of a table other tables reference first deletes its
+rows, which fires their ``ON DELETE`` actions (a CASCADE empties the children) or fails. So
+enforcement must be off while a referenced table is recreated. SQLite ignores
+``PRAGMA foreign_keys`` inside a transaction, which is where every migration runs, so it is
+switched off *before* the transaction begins and switched back on after it ended:
+
+* a mig run (``mig upgrade`` ...): :class:`ForeignKeysOffForRun`, entered with the SQLite run
+  lock, before its ``BEGIN IMMEDIATE``; for the whole run, since the run's transaction opens
+  before any migration script is read;
+* a batch outside a run (``MigrationContext.configure(connection=...)`` by hand): the recreate
+  switches it off itself when no SQLite transaction is open yet, and back on when the
+  connection's transaction ends (:class:`ForeignKeysOffForTransaction`).
+
+Either way ``PRAGMA foreign_key_check`` runs right before each commit: a violation rolls the
+transaction back and fails with a message naming the table and row. When enforcement cannot be
+switched off (a transaction was already open), a recreate of a table that foreign keys point
+at is refused with a message saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Any
+
+from mig_core.errors import CommandError
+
+log = logging.getLogger("mig.batch")
+
+#: key in ``Connection.info`` of the guard currently holding enforcement off
+GUARD_KEY = "mig_sqlite_batch.foreign_keys_off"
+
+
+def dbapi_of(connection: Any) -> Any:
+    """The sqlite3 (or compatible) connection under a SQLAlchemy Connection."""
+    return connection.connection.dbapi_connection
+
+
+def _pragma(dbapi: Any, sql: str) -> Any:
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def enforced(dbapi: Any) -> bool:
+    """Whether ``PRAGMA foreign_keys`` is on for this connection."""
+    rows = _pragma(dbapi, "PRAGMA foreign_keys")
+    return bool(rows and rows[0][0])
+
+
+def in_transaction(dbapi: Any) -> bool:
+    return bool(getattr(dbapi, "in_transaction", False))
+
+
+def violations(dbapi: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``PRAGMA foreign_key_check`` (a structural mismatch becomes a CommandError)."""
+    try:
+        return list(_pragma(dbapi, "PRAGMA foreign_key_check"))
+    except Exception as exc:  # "foreign key mismatch - "child" referencing "parent""
+        raise CommandError(
+            f"foreign key check before commit failed: {str(exc).splitlines()[0]}; the "
+            "transaction was rolled back"
+        ) from exc
+
+
+def describe_violations(rows: list[tuple[Any, ...]]) -> str:
+    first = rows[0]
+    more = f" and {len(rows) - 1} more" if len(rows) > 1 else ""
+    return (
+        f"{len(rows)} row(s) violate foreign keys: table {first[0]!r} rowid {first[1]} "
+        f"references a missing row of {first[2]!r}{more}"
+    )
+
+
+def check_before_commit(dbapi: Any) -> None:
+    """Run ``PRAGMA foreign_key_check``; on a violation roll back and raise."""
+    try:
+        rows = violations(dbapi)
+    except CommandError:
+        dbapi.rollback()
+        raise
+    if rows:
+        dbapi.rollback()
+        raise CommandError(
+            f"foreign key check before commit: {describe_violations(rows)}; the transaction "
+            "was rolled back"
+        )
+
+
+class ForeignKeysOffForRun:
+    """Foreign key enforcement off for a mig run; checked before every commit, restored after.
+
+    Does nothing when enforcement is off already, when a transaction is open (SQLite ignores
+    the pragma there) or when the run asked to keep enforcement
+    (``context.configure(sqlite_keep_foreign_keys=True)``).
+    """
+
+    def __init__(self, impl: Any, transaction_scoped: bool = False) -> None:
+        self.impl = impl
+        self.transaction_scoped = transaction_scoped
+        self.switched = False
+
+    def __enter__(self) -> ForeignKeysOffForRun:
+        conn = self.impl.connection
+        if conn is None or self.transaction_scoped:
+            return self
+        if self.impl.context_opts.get("sqlite_keep_foreign_keys"):
+            return self
+        dbapi = dbapi_of(conn)
+        if not hasattr(dbapi, "cursor") or in_transaction(dbapi) or not enforced(dbapi):
+            return self
+        _pragma(dbapi, "PRAGMA foreign_keys = OFF")
+        self.switched = True
+        conn.info[GUARD_KEY] = self
+        _listen(conn)
+        log.info("PRAGMA foreign_keys off for the run (checked before each commit)")
+        return self
+
+    def on_commit(self, conn: Any) -> None:
+        check_before_commit(dbapi_of(conn))
+
+    def on_rollback(self, conn: Any) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.switched:
+            return
+        self.switched = False
+        conn = self.impl.connection
+        conn.info.pop(GUARD_KEY, None)
+        if conn.closed or conn.invalidated:
+            return
+        txn = conn.get_transaction()
+        if txn is not None and not txn.is_active:
+            conn.rollback()  # a commit refused by the check leaves SQLAlchemy's transaction
+        dbapi = dbapi_of(conn)
+        if in_transaction(dbapi):
+            log.warning("PRAGMA foreign_keys left off: a transaction is still open")
+            return
+        _pragma(dbapi, "PRAGMA foreign_keys = ON")
+
+
+class ForeignKeysOffForTransaction:
+    """Enforcement off until the connection's current transaction ends (a batch run by hand).
+
+    Entered before the transaction is begun on the SQLite side. At the commit of the
+    SQLAlchemy transaction it checks foreign keys, commits, and switches enforcement back on;
+    at a rollback it rolls back and switches it back on.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def start(self) -> None:
+        dbapi = dbapi_of(self.connection)
+        _pragma(dbapi, "PRAGMA foreign_keys = OFF")
+        self.connection.info[GUARD_KEY] = self
+        _listen(self.connection)
+
+    def _finish(self) -> None:
+        self.connection.info.pop(GUARD_KEY, None)
+
+    def on_commit(self, conn: Any) -> None:
+        dbapi = dbapi_of(conn)
+        self._finish()
+        try:
+            check_before_commit(dbapi)
+            dbapi.commit()  # SQLAlchemy's own commit that follows finds nothing to commit
+        finally:
+            if not in_transaction(dbapi):
+                _pragma(dbapi, "PRAGMA foreign_keys = ON")
+
+    def on_rollback(self, conn: Any) -> None:
+        dbapi = dbapi_of(conn)
+        self._finish()
+        dbapi.rollback()
+        _pragma(dbapi, "PRAGMA foreign_keys = ON")
+
+
+#: SQLAlchemy Connections that route their commit / rollback events to a guard
+_listening: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _listen(conn: Any) -> None:
+    """Route the connection's commit / rollback events to the guard in ``conn.info`` (one
+    listener per Connection, never removed: removing one while SQLAlchemy dispatches the
+    event is an error, and with no guard it does nothing)."""
+    if conn in _listening:
+        return
+    from sqlalchemy import event
+
+    event.listen(conn, "commit", _dispatch_commit)
+    event.listen(conn, "rollback", _dispatch_rollback)
+    _listening.add(conn)
+
+
+def _dispatch_commit(conn: Any) -> None:
+    guard = conn.info.get(GUARD_KEY)
+    if guard is not None:
+        guard.on_commit(conn)
+
+
+def _dispatch_rollback(conn: Any) -> None:
+    guard = conn.info.get(GUARD_KEY)
+    if guard is not None:
+        guard.on_rollback(conn)
+
+
+class _Together:
+    """Enter ``first`` then ``second``; leave them in reverse order."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first = first
+        self.second = second
+
+    def __enter__(self) -> _Together:
+        self.first.__enter__()
+        try:
+            self.second.__enter__()
+        except BaseException:
+            self.first.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.second.__exit__(*exc)
+        finally:
+            self.first.__exit__(*exc)
+
+
+def run_lock_with_foreign_keys_off(impl: Any, timeout: float | None, scoped: bool) -> Any:
+    """The SQLite run lock, taken once foreign key enforcement is off for the run."""
+    from mig_sqlite_batch.lock import SQLiteRunLock
+
+    return _Together(ForeignKeysOffForRun(impl, scoped), SQLiteRunLock(impl, timeout, scoped))

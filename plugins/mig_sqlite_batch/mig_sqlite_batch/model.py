@@ -1,0 +1,811 @@
+"""The table being rebuilt, as plain state: columns, constraints, indexes and options.
+
+A :class:`TableModel` starts from the existing table (reflected, or ``copy_from``), takes the
+batch's operation objects one by one (no SQL is written here), and finally builds the new
+``Table`` and ``Index`` objects. Constraints and indexes refer to columns by their current
+name, so a column renamed in the batch carries its constraints and indexes along, and an
+operation may name a renamed column by its new or its old name.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import TextClause
+
+from mig_core.errors import CommandError, MigWarning
+from mig_core.operations import ops
+from mig_sqlite_batch import sqltext
+
+log = logging.getLogger("mig.batch")
+
+
+@dataclass
+class ColumnState:
+    """One column of the new table and where its values come from."""
+
+    name: str
+    type: Any
+    nullable: bool = True
+    server_default: Any = None  # a string, text() or SQL expression; None: no default
+    computed: Any = None  # sa.Computed
+    identity: Any = None  # sa.Identity
+    comment: str | None = None
+    autoincrement: Any = "auto"
+    dialect_kwargs: dict[str, Any] = field(default_factory=dict)
+    info: dict[Any, Any] = field(default_factory=dict)
+    #: the column's name in the existing table (None: added by the batch)
+    source: str | None = None
+    #: the type was changed by the batch (the copy may need a CAST)
+    type_changed: bool = False
+    old_type: Any = None
+    #: a SQL expression producing the value from the old row (``postgresql_using``)
+    using: str | None = None
+
+    def to_column(self) -> sa.Column[Any]:
+        args: list[Any] = []
+        server_default = self.server_default
+        if self.computed is not None:
+            args.append(_copy_default(self.computed))
+            server_default = None
+        if self.identity is not None:
+            args.append(_copy_default(self.identity))
+            server_default = None
+        if server_default is not None and not isinstance(server_default, sa.DefaultClause):
+            server_default = sa.DefaultClause(server_default)
+        return sa.Column(
+            self.name,
+            self.type,
+            *args,
+            nullable=self.nullable,
+            server_default=server_default,
+            comment=self.comment,
+            autoincrement=self.autoincrement,
+            info=dict(self.info),
+            **self.dialect_kwargs,
+        )
+
+
+def _copy_default(obj: Any) -> Any:
+    copy = getattr(obj, "_copy", None)
+    return copy() if copy is not None else obj
+
+
+@dataclass
+class ConstraintState:
+    """A PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY constraint of the new table."""
+
+    kind: str  # primary, unique, check, foreignkey, other
+    name: Any
+    columns: list[str] = field(default_factory=list)
+    sqltext: Any = None  # check: a SQL string or expression
+    referred_schema: str | None = None
+    referred_table: str | None = None
+    referred_columns: list[str] = field(default_factory=list)
+    self_referencing: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # deferrable, ondelete, dialect kw...
+    obj: Any = None  # kind "other": the SQLAlchemy constraint itself
+
+    def describe(self) -> str:
+        if self.name is not None:
+            return f"{self.kind} constraint {str(self.name)!r}"
+        if self.kind == "check":
+            return f"unnamed CHECK ({self.sqltext})"
+        return f"unnamed {self.kind} constraint on ({', '.join(self.columns)})"
+
+
+@dataclass
+class IndexState:
+    """An index to create on the new table after the rename."""
+
+    name: Any
+    expressions: list[Any]  # column names, or SQL expressions
+    unique: bool = False
+    kw: dict[str, Any] = field(default_factory=dict)
+    #: SQLite: the index's CREATE INDEX statement as stored (emitted as it is)
+    sql: str | None = None
+
+    def column_names(self) -> list[str]:
+        return [e for e in self.expressions if isinstance(e, str)]
+
+
+class TableModel:
+    """The new table: the existing one with the batch's operations applied."""
+
+    def __init__(
+        self,
+        name: str,
+        schema: str | None,
+        dialect: Any,
+        *,
+        make_schema_objects: Callable[[], Any],
+        case_sensitive: bool,
+    ) -> None:
+        self.name = name
+        self.schema = schema
+        self.dialect = dialect
+        self.columns: list[ColumnState] = []
+        self.constraints: list[ConstraintState] = []
+        self.indexes: list[IndexState] = []
+        self.table_kwargs: dict[str, Any] = {}
+        self.comment: str | None = None
+        self.dropped: list[str] = []  # source names of dropped columns
+        #: every name a column had during the batch -> its current name
+        self.renames: dict[str, str] = {}
+        self._schema_objects = make_schema_objects
+        self._case_sensitive = case_sensitive
+        self._dropping: tuple[str, ...] = ()
+
+    # --- loading -------------------------------------------------------------------------
+    @classmethod
+    def from_table(
+        cls,
+        table: sa.Table,
+        dialect: Any,
+        *,
+        make_schema_objects: Callable[[], Any],
+        naming_convention: Mapping[Any, str] | None = None,
+        checks: Sequence[tuple[str | None, str]] | None = None,
+        case_sensitive: bool = True,
+    ) -> TableModel:
+        """The model of an existing table. ``checks`` replaces the table's CHECK constraints
+        (SQLite: read from its SQL, unnamed ones included)."""
+        model = cls(
+            table.name, table.schema, dialect, make_schema_objects=make_schema_objects,
+            case_sensitive=case_sensitive,
+        )
+        for col in table.columns:
+            model.columns.append(
+                ColumnState(
+                    name=col.name,
+                    type=col.type,
+                    nullable=bool(col.nullable),
+                    server_default=_default_arg(col),
+                    computed=col.computed,
+                    identity=col.identity,
+                    comment=col.comment,
+                    autoincrement=col.autoincrement,
+                    dialect_kwargs=dict(col.dialect_kwargs),
+                    info=dict(col.info),
+                    source=col.name,
+                )
+            )
+        for const in sorted(table.constraints, key=_constraint_order):
+            if getattr(const, "_type_bound", False):
+                continue  # comes back with the column's type
+            if checks is not None and isinstance(const, sa.CheckConstraint):
+                continue
+            state = _state_of(const, table)
+            if state is None:
+                continue
+            if state.kind == "primary" and not state.columns:
+                continue
+            model.constraints.append(state)
+        for name, sqltext_ in checks or ():
+            model.constraints.append(ConstraintState("check", name, sqltext=sqltext_))
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
+            model.indexes.append(_index_state(index, table))
+        model.table_kwargs = {
+            k: v for k, v in table.dialect_kwargs.items() if v is not None
+        }
+        model.comment = table.comment
+        if naming_convention:
+            model.apply_naming_convention(naming_convention)
+        return model
+
+    def apply_naming_convention(self, convention: Mapping[Any, str]) -> None:
+        """Name the constraints that have no name, so the batch can drop them by name."""
+        for state in self.constraints:
+            if state.name is None and state.kind != "other":
+                state.name = _conventional_name(state, self.name, self.schema, convention)
+
+    # --- names -----------------------------------------------------------------------------
+    def _same(self, a: str, b: str) -> bool:
+        return a == b if self._case_sensitive else a.lower() == b.lower()
+
+    def _current(self, name: str) -> ColumnState | None:
+        """The column named ``name`` now (renames not followed)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        for col in self.columns:
+            if self._same(col.name, name):
+                return col
+        return None
+
+    def find_column(self, name: str) -> ColumnState | None:
+        """The column named ``name`` now, or once during this batch (its old name)."""
+        col = self._current(name)
+        if col is not None:
+            return col
+        current = self.renames.get(name)
+        if current is not None and current != name:
+            return self.find_column(current)
+        return None
+
+    def by_source(self, source: str) -> ColumnState | None:
+        """The column whose values come from the old table's column ``source``."""
+        for col in self.columns:
+            if col.source is not None and self._same(col.source, source):
+                return col
+        return None
+
+    def column(self, name: str, what: str) -> ColumnState:
+        col = self.find_column(name)
+        if col is None:
+            raise CommandError(
+                f"{what}: table {self.name!r} has no column {name!r} "
+                f"(columns: {', '.join(c.name for c in self.columns)})"
+            )
+        return col
+
+    def _resolve(self, names: Iterable[str], what: str) -> list[str]:
+        return [self.column(n, what).name for n in names]
+
+    # --- operations --------------------------------------------------------------------------
+    def apply(self, op: Any) -> None:
+        """Apply one queued operation object."""
+        handler = _HANDLERS.get(type(op))
+        if handler is None:
+            for cls_, fn in _HANDLERS.items():
+                if isinstance(op, cls_):
+                    handler = fn
+                    break
+        if handler is None:
+            describe = op.describe() if hasattr(op, "describe") else type(op).__name__
+            raise CommandError(
+                f"batch_alter_table({self.name!r}): {describe} cannot be applied while the table "
+                "is recreated; run it outside the batch"
+            )
+        handler(self, op)
+
+    def add_column(self, op: ops.AddColumnOp) -> None:
+        what = f"batch_op.add_column({op.column.name!r})"
+        if self._current(op.column.name) is not None:
+            if op.if_not_exists:
+                return
+            raise CommandError(f"{what}: table {self.name!r} already has a column {op.column.name!r}")
+        state, constraints, indexes = self._absorb_column(op.column)
+        self._place(state, op.kw, what, new=True)
+        for const in constraints:
+            if const.kind == "primary":
+                if self.primary_key() is not None:
+                    raise CommandError(
+                        f"{what}: table {self.name!r} already has a primary key; drop it with "
+                        "batch_op.drop_constraint(name, type_='primary') first"
+                    )
+            self.constraints.append(const)
+        self.indexes.extend(indexes)
+
+    def _absorb_column(
+        self, column: sa.Column[Any]
+    ) -> tuple[ColumnState, list[ConstraintState], list[IndexState]]:
+        """The column's state plus the constraints and indexes it declares (FK, unique,
+        index, CHECK), named by the run's naming convention for this table."""
+        metadata = self._schema_objects().metadata()
+        copy = column._copy()
+        scratch = sa.Table(self.name, metadata, copy, schema=self.schema)
+        _stub_fk_targets(scratch)
+        state = ColumnState(
+            name=copy.name,
+            type=copy.type,
+            nullable=bool(copy.nullable),
+            server_default=_default_arg(copy),
+            computed=copy.computed,
+            identity=copy.identity,
+            comment=copy.comment,
+            autoincrement=copy.autoincrement,
+            dialect_kwargs=dict(copy.dialect_kwargs),
+            info=dict(copy.info),
+        )
+        constraints = []
+        for const in scratch.constraints:
+            if getattr(const, "_type_bound", False):
+                continue
+            found = _state_of(const, scratch)
+            if found is not None and (found.kind != "primary" or found.columns):
+                constraints.append(found)
+        indexes = [_index_state(ix, scratch) for ix in scratch.indexes]
+        return state, constraints, indexes
+
+    def _place(self, state: ColumnState, kw: Mapping[str, Any], what: str, new: bool) -> None:
+        before, after = kw.get("insert_before"), kw.get("insert_after")
+        if not new:
+            self.columns.remove(state)
+        if before is not None:
+            anchor = self.column(before, what)
+            self.columns.insert(self.columns.index(anchor), state)
+        elif after is not None:
+            anchor = self.column(after, what)
+            self.columns.insert(self.columns.index(anchor) + 1, state)
+        elif new:
+            self.columns.append(state)
+        else:
+            raise AssertionError("a move needs insert_before or insert_after")
+
+    def drop_column(self, op: ops.DropColumnOp) -> None:
+        col = self.find_column(op.column_name)
+        if col is None:
+            if op.if_exists:
+                return
+            self.column(op.column_name, f"batch_op.drop_column({op.column_name!r})")
+            return
+        self.columns.remove(col)
+        if col.source is not None:
+            self.dropped.append(col.source)
+        self._dropping = (col.name,)
+        try:
+            self._forget_column(col.name)
+        finally:
+            self._dropping = ()
+
+    def _forget_column(self, name: str) -> None:
+        """Remove the constraints and indexes that use column ``name`` (it is dropped)."""
+        kept = []
+        for state in self.constraints:
+            if name in self._constraint_columns(state):
+                if state.kind == "check":
+                    warnings.warn(
+                        f"batch_alter_table({self.name!r}): {state.describe()} uses column "
+                        f"{name!r}, which the batch drops; the constraint is dropped too",
+                        MigWarning,
+                        stacklevel=2,
+                    )
+                else:
+                    log.info("batch %s: %s dropped with column %s", self.name,
+                             state.describe(), name)
+                continue
+            kept.append(state)
+        self.constraints = kept
+        remaining = []
+        for index in self.indexes:
+            if name in self._index_columns(index):
+                log.info("batch %s: index %s dropped with column %s", self.name, index.name, name)
+                continue
+            remaining.append(index)
+        self.indexes = remaining
+        for old, current in list(self.renames.items()):
+            if current == name:
+                del self.renames[old]
+
+    def _constraint_columns(self, state: ConstraintState) -> set[str]:
+        cols = set(state.columns)
+        if state.self_referencing:
+            cols.update(state.referred_columns)
+        if state.kind == "check":
+            names = [c.name for c in self.columns] + list(self._dropping)
+            cols.update(sqltext.mentioned(self._sql_of(state.sqltext), names))
+        return cols
+
+    def _index_columns(self, index: IndexState) -> set[str]:
+        cols = set(index.column_names())
+        names = [c.name for c in self.columns] + list(self._dropping)
+        for expr in index.expressions:
+            if not isinstance(expr, str):
+                cols.update(sqltext.mentioned(self._sql_of(expr), names))
+        for key in ("sqlite_where", "postgresql_where"):
+            if index.kw.get(key) is not None:
+                cols.update(sqltext.mentioned(self._sql_of(index.kw[key]), names))
+        return cols
+
+    def _sql_of(self, expr: Any) -> str:
+        if isinstance(expr, str):
+            return expr
+        if isinstance(expr, TextClause):
+            return expr.text
+        return str(expr.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+
+    def alter_column(self, op: ops.AlterColumnOp) -> None:
+        what = f"batch_op.alter_column({op.column_name!r})"
+        col = self.column(op.column_name, what)
+        if op.modify_type is not None:
+            new_type = sa.types.to_instance(op.modify_type)
+            if not col.type_changed:
+                col.old_type = col.type
+            col.type = new_type
+            col.type_changed = True
+            using = op.kw.get(f"{self.dialect.name}_using")
+            if using is not None:
+                col.using = using if isinstance(using, str) else self._sql_of(using)
+        if op.modify_nullable is not None:
+            col.nullable = bool(op.modify_nullable)
+        if op.modify_server_default is not False:
+            value = op.modify_server_default
+            col.computed = value if isinstance(value, sa.Computed) else None
+            col.identity = value if isinstance(value, sa.Identity) else None
+            col.server_default = (
+                None if value is None or col.computed is not None or col.identity is not None
+                else (value.arg if isinstance(value, sa.DefaultClause) else value)
+            )
+        if op.modify_comment is not False:
+            col.comment = op.modify_comment
+        if "autoincrement" in op.kw and op.kw["autoincrement"] is not None:
+            col.autoincrement = op.kw["autoincrement"]
+        if op.modify_name is not None and op.modify_name != col.name:
+            self._rename(col, op.modify_name, what)
+        if op.kw.get("insert_before") or op.kw.get("insert_after"):
+            self._place(col, op.kw, what, new=False)
+
+    def _rename(self, col: ColumnState, new: str, what: str) -> None:
+        clash = self.find_column(new)
+        if clash is not None and clash is not col and clash.name == new:
+            raise CommandError(f"{what}: table {self.name!r} already has a column {new!r}")
+        old = col.name
+        col.name = new
+        for key, current in list(self.renames.items()):
+            if current == old:
+                self.renames[key] = new
+        self.renames[old] = new
+        self.renames.pop(new, None)
+        renames = {old: new}
+        quote = self.dialect.identifier_preparer.quote
+        for state in self.constraints:
+            state.columns = [new if c == old else c for c in state.columns]
+            if state.self_referencing:
+                state.referred_columns = [new if c == old else c for c in state.referred_columns]
+            if state.kind == "check":
+                state.sqltext = sqltext.rename_columns(self._sql_of(state.sqltext), renames, quote)
+        for index in self.indexes:
+            index.expressions = [
+                (new if e == old else e)
+                if isinstance(e, str)
+                else sa.text(sqltext.rename_columns(self._sql_of(e), renames, quote))
+                for e in index.expressions
+            ]
+            for key in ("sqlite_where", "postgresql_where"):
+                if index.kw.get(key) is not None:
+                    index.kw[key] = sa.text(
+                        sqltext.rename_columns(self._sql_of(index.kw[key]), renames, quote)
+                    )
+
+    def create_index(self, op: ops.CreateIndexOp) -> None:
+        index = op.to_index(self._schema_objects())
+        if self.find_index(index.name) is not None:
+            if op.if_not_exists:
+                return
+            raise CommandError(
+                f"batch_op.create_index({str(index.name)!r}): table {self.name!r} already has "
+                "an index of that name"
+            )
+        what = f"batch_op.create_index({str(index.name)!r})"
+        expressions: list[Any] = []
+        for expr in index.expressions:
+            if isinstance(expr, sa.Column):
+                expressions.append(self.column(expr.name, what).name)
+            else:
+                expressions.append(expr)
+        kw = {k: v for k, v in index.dialect_kwargs.items() if v is not None}
+        self.indexes.append(IndexState(index.name, expressions, bool(index.unique), kw))
+
+    def find_index(self, name: Any) -> IndexState | None:
+        if name is None:
+            return None
+        for index in self.indexes:
+            if index.name is not None and self._same(str(index.name), str(name)):
+                return index
+        return None
+
+    def drop_index(self, op: ops.DropIndexOp) -> None:
+        index = self.find_index(op.index_name)
+        if index is None:
+            if op.if_exists:
+                return
+            names = ", ".join(str(i.name) for i in self.indexes) or "none"
+            raise CommandError(
+                f"batch_op.drop_index({str(op.index_name)!r}): table {self.name!r} has no index "
+                f"of that name (indexes: {names})"
+            )
+        self.indexes.remove(index)
+
+    def add_constraint(self, op: ops.AddConstraintOp) -> None:
+        const = op.to_constraint(self._schema_objects())
+        what = f"batch_op.{op.op_name}({str(const.name) if const.name is not None else None!r})"
+        state = _state_of(const, const.table)  # type: ignore[attr-defined]
+        if state is None:
+            raise CommandError(f"{what}: cannot recreate a {type(const).__name__}")
+        if state.kind != "other":
+            state.columns = self._resolve(state.columns, what)
+        if state.kind == "foreignkey" and self._is_this_table(
+            state.referred_table, state.referred_schema
+        ):
+            state.self_referencing = True
+            state.referred_columns = self._resolve(state.referred_columns, what)
+        if state.name is not None and self.find_constraint(state.name) is not None:
+            raise CommandError(f"{what}: table {self.name!r} already has a constraint of that name")
+        if state.kind == "primary":
+            current = self.primary_key()
+            if current is not None:
+                self.constraints.remove(current)  # a batch may replace the primary key
+        self.constraints.append(state)
+
+    def _is_this_table(self, table: str | None, schema: str | None) -> bool:
+        return table == self.name and (schema or None) == (self.schema or None)
+
+    def primary_key(self) -> ConstraintState | None:
+        return next((c for c in self.constraints if c.kind == "primary"), None)
+
+    def find_constraint(self, name: Any, kind: str | None = None) -> ConstraintState | None:
+        for state in self.constraints:
+            if state.name is None or (kind is not None and state.kind != kind):
+                continue
+            if self._same(str(state.name), str(name)):
+                return state
+        return None
+
+    def drop_constraint(self, op: ops.DropConstraintOp) -> None:
+        state = self.find_constraint(op.constraint_name, op.constraint_type)
+        if state is None and op.constraint_type == "primary" and op.constraint_name is None:
+            state = self.primary_key()
+        if state is None:
+            if op.if_exists:
+                return
+            named = ", ".join(
+                f"{c.name} ({c.kind})" for c in self.constraints if c.name is not None
+            ) or "none"
+            kind = f" of type {op.constraint_type!r}" if op.constraint_type else ""
+            raise CommandError(
+                f"batch_op.drop_constraint({str(op.constraint_name)!r}): table {self.name!r} has "
+                f"no constraint of that name{kind} (named constraints: {named}; unnamed ones "
+                "can be named with batch_alter_table(naming_convention=...))"
+            )
+        self.constraints.remove(state)
+
+    def set_comment(self, comment: str | None) -> None:
+        self.comment = comment
+
+    # --- column order ----------------------------------------------------------------------
+    def reorder(self, partial_reordering: Sequence[Sequence[str]] | None) -> None:
+        """Apply ``partial_reordering``: each tuple lists columns in the order they must keep;
+        every other column stays where it is as far as that allows."""
+        if not partial_reordering:
+            return
+        what = "batch_alter_table(partial_reordering=...)"
+        names = [c.name for c in self.columns]
+        edges: dict[str, set[str]] = {n: set() for n in names}
+        indegree = dict.fromkeys(names, 0)
+        for group in partial_reordering:
+            resolved = self._resolve(group, what)
+            for a, b in zip(resolved, resolved[1:]):
+                if b not in edges[a]:
+                    edges[a].add(b)
+                    indegree[b] += 1
+        position = {n: i for i, n in enumerate(names)}
+        order: list[str] = []
+        ready = sorted((n for n in names if indegree[n] == 0), key=position.__getitem__)
+        while ready:
+            current = ready.pop(0)
+            order.append(current)
+            for nxt in edges[current]:
+                indegree[nxt] -= 1
+                if indegree[nxt] == 0:
+                    ready.append(nxt)
+            ready.sort(key=position.__getitem__)
+        if len(order) != len(names):
+            raise CommandError(f"{what}: the orderings contradict each other (a cycle)")
+        by_name = {c.name: c for c in self.columns}
+        self.columns = [by_name[n] for n in order]
+
+    # --- building ------------------------------------------------------------------------------
+    def build_table(
+        self,
+        name: str,
+        *,
+        self_target: str | None,
+        table_args: Sequence[Any] = (),
+        table_kwargs: Mapping[str, Any] | None = None,
+    ) -> sa.Table:
+        """The new table named ``name``. Self-referencing foreign keys point at
+        ``self_target`` (SQLite: the final name, as its references are by name) or, when
+        None, at the new table itself (backends that follow the rename)."""
+        metadata = sa.MetaData()
+        kwargs = dict(self.table_kwargs)
+        kwargs.update(table_kwargs or {})
+        if self.comment is not None:
+            kwargs["comment"] = self.comment
+        table = sa.Table(
+            name, metadata, *[c.to_column() for c in self.columns], schema=self.schema, **kwargs
+        )
+        for state in self.constraints:
+            table.append_constraint(self._build_constraint(state, table, self_target))
+        for extra in table_args:
+            if isinstance(extra, sa.Index):
+                continue
+            table.append_constraint(extra._copy() if getattr(extra, "parent", None) else extra)
+        _stub_fk_targets(table)
+        return table
+
+    def _build_constraint(
+        self, state: ConstraintState, table: sa.Table, self_target: str | None
+    ) -> sa.Constraint:
+        opts = dict(state.options)
+        if state.kind == "primary":
+            return sa.PrimaryKeyConstraint(*state.columns, name=state.name, **opts)
+        if state.kind == "unique":
+            return sa.UniqueConstraint(*state.columns, name=state.name, **opts)
+        if state.kind == "check":
+            text = state.sqltext
+            return sa.CheckConstraint(
+                sa.text(text) if isinstance(text, str) else text, name=state.name, **opts
+            )
+        if state.kind == "foreignkey":
+            if state.self_referencing and self_target is None:
+                targets: list[Any] = [table.c[c] for c in state.referred_columns]
+            else:
+                ref_table = self_target if state.self_referencing else state.referred_table
+                ref_schema = self.schema if state.self_referencing else state.referred_schema
+                prefix = f"{ref_schema}.{ref_table}" if ref_schema else ref_table
+                targets = [f"{prefix}.{c}" for c in state.referred_columns]
+            return sa.ForeignKeyConstraint(state.columns, targets, name=state.name, **opts)
+        copy = state.obj._copy()
+        return copy  # type: ignore[no-any-return]
+
+    def build_indexes(self, table: sa.Table, extra: Sequence[Any] = ()) -> list[Any]:
+        """The indexes to create on the final ``table``: ``sa.Index`` objects, or the CREATE
+        INDEX text SQLite stored (strings)."""
+        out: list[Any] = []
+        for index in self.indexes:
+            if index.sql is not None:
+                out.append(index.sql)
+                continue
+            elements = [table.c[e] if isinstance(e, str) else e for e in index.expressions]
+            out.append(sa.Index(index.name, *elements, unique=index.unique, **index.kw))
+        for item in extra:
+            if isinstance(item, sa.Index):
+                cols = [table.c[c.name] if isinstance(c, sa.Column) else c for c in item.expressions]
+                out.append(sa.Index(item.name, *cols, unique=item.unique, **item.dialect_kwargs))
+        return out
+
+
+# --- from SQLAlchemy objects to states ------------------------------------------------------
+
+
+def _default_arg(col: sa.Column[Any]) -> Any:
+    default = col.server_default
+    if default is None or col.computed is not None or col.identity is not None:
+        return None
+    if isinstance(default, sa.DefaultClause):
+        return default.arg
+    return None
+
+
+def _constraint_order(const: sa.Constraint) -> tuple[int, str]:
+    kinds = (sa.PrimaryKeyConstraint, sa.UniqueConstraint, sa.ForeignKeyConstraint,
+             sa.CheckConstraint)
+    rank = next((i for i, k in enumerate(kinds) if isinstance(const, k)), len(kinds))
+    return rank, str(const.name or "")
+
+
+def _dialect_kw(const: Any) -> dict[str, Any]:
+    return {k: v for k, v in const.dialect_kwargs.items() if v is not None}
+
+
+def _state_of(const: sa.Constraint, table: sa.Table) -> ConstraintState | None:
+    name = None if const.name is None or not isinstance(const.name, str) else const.name
+    if isinstance(const, sa.PrimaryKeyConstraint):
+        return ConstraintState(
+            "primary", name, [c.name for c in const.columns], options=_dialect_kw(const)
+        )
+    if isinstance(const, sa.UniqueConstraint):
+        opts = _dialect_kw(const)
+        for attr in ("deferrable", "initially"):
+            if getattr(const, attr) is not None:
+                opts[attr] = getattr(const, attr)
+        return ConstraintState("unique", name, [c.name for c in const.columns], options=opts)
+    if isinstance(const, sa.CheckConstraint):
+        return ConstraintState("check", name, sqltext=const.sqltext, options=_dialect_kw(const))
+    if isinstance(const, sa.ForeignKeyConstraint):
+        opts = _dialect_kw(const)
+        for attr in ("ondelete", "onupdate", "deferrable", "initially", "match"):
+            if getattr(const, attr) is not None:
+                opts[attr] = getattr(const, attr)
+        first = const.elements[0]
+        schema, ref_table, _ = _fk_target(first, table)
+        self_ref = ref_table == table.name and (schema or None) == (table.schema or None)
+        return ConstraintState(
+            "foreignkey",
+            name,
+            [e.parent.name for e in const.elements],
+            referred_schema=schema,
+            referred_table=ref_table,
+            referred_columns=[str(_fk_target(e, table)[2]) for e in const.elements],
+            self_referencing=self_ref,
+            options=opts,
+        )
+    return ConstraintState("other", name, [c.name for c in getattr(const, "columns", [])],
+                           obj=const)
+
+
+def _fk_target(fk: sa.ForeignKey, table: sa.Table) -> tuple[str | None, str, str | None]:
+    """(schema, table, column) a ForeignKey points at, without resolving it."""
+    if not isinstance(fk._colspec, str):
+        col = fk._colspec
+        return col.table.schema, col.table.name, col.name
+    schema, tname, colname = fk._column_tokens
+    if schema is None and tname == table.name:
+        schema = table.schema
+    return schema, tname, colname
+
+
+def _index_state(index: sa.Index, table: sa.Table) -> IndexState:
+    expressions: list[Any] = []
+    for expr in index.expressions:
+        if isinstance(expr, sa.Column) and expr.table is table:
+            expressions.append(expr.name)
+        else:
+            expressions.append(expr)
+    kw = {k: v for k, v in index.dialect_kwargs.items() if v is not None}
+    return IndexState(index.name, expressions, bool(index.unique), kw)
+
+
+def _stub_fk_targets(table: sa.Table) -> None:
+    """Create the tables string foreign keys point at, so the DDL compiles."""
+    metadata = table.metadata
+    for fk in table.foreign_keys:
+        if not isinstance(fk._colspec, str):
+            continue
+        schema, tname, colname = fk._column_tokens
+        if tname is None:
+            continue
+        if schema is None and tname == table.name:
+            schema = table.schema
+        key = f"{schema}.{tname}" if schema else tname
+        target = metadata.tables.get(key)
+        if target is None:
+            target = sa.Table(tname, metadata, schema=schema)
+        if colname and colname not in target.c:
+            target.append_column(sa.Column(colname, sa.types.NULLTYPE))
+
+
+def _conventional_name(
+    state: ConstraintState, table_name: str, schema: str | None, convention: Mapping[Any, str]
+) -> Any:
+    """The name ``convention`` gives ``state`` on ``table_name`` (None when it gives none)."""
+    metadata = sa.MetaData(naming_convention=dict(convention))
+    cols = list(state.columns)
+    table = sa.Table(table_name, metadata, *[sa.Column(c, sa.types.NULLTYPE) for c in cols],
+                     schema=schema)
+    try:
+        if state.kind == "primary":
+            const: sa.Constraint = sa.PrimaryKeyConstraint(*cols)
+        elif state.kind == "unique":
+            const = sa.UniqueConstraint(*cols)
+        elif state.kind == "check":
+            const = sa.CheckConstraint(
+                sa.text(state.sqltext) if isinstance(state.sqltext, str) else state.sqltext
+            )
+        else:
+            ref_schema = state.referred_schema
+            ref_name = state.referred_table or table_name
+            if state.self_referencing:
+                ref = table
+                for c in state.referred_columns:
+                    if c not in ref.c:
+                        ref.append_column(sa.Column(c, sa.types.NULLTYPE))
+            else:
+                ref = sa.Table(ref_name, metadata, *[sa.Column(c, sa.types.NULLTYPE)
+                                                     for c in state.referred_columns],
+                               schema=ref_schema)
+            const = sa.ForeignKeyConstraint(cols, [ref.c[c] for c in state.referred_columns])
+        table.append_constraint(const)
+        name = const.name
+    except (sa.exc.InvalidRequestError, IndexError, KeyError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+_HANDLERS: dict[type, Callable[[TableModel, Any], None]] = {
+    ops.AddColumnOp: TableModel.add_column,
+    ops.DropColumnOp: TableModel.drop_column,
+    ops.AlterColumnOp: TableModel.alter_column,
+    ops.CreateIndexOp: TableModel.create_index,
+    ops.DropIndexOp: TableModel.drop_index,
+    ops.AddConstraintOp: TableModel.add_constraint,
+    ops.DropConstraintOp: TableModel.drop_constraint,
+    ops.CreateTableCommentOp: lambda model, op: model.set_comment(op.comment),
+    ops.DropTableCommentOp: lambda model, op: model.set_comment(None),
+}

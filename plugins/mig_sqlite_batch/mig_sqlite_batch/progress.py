@@ -1,0 +1,107 @@
+"""Progress of a long ``INSERT ... SELECT`` copy on SQLite.
+
+The copy is one statement, so progress comes from SQLite's progress handler, called every
+``TICK`` virtual-machine instructions. Rows copied are estimated from the instructions the
+statement's copy loop takes per row (read from ``EXPLAIN``) and the row count from the table's
+rowid range. Reports go to the ``mig.batch`` logger at INFO, and to the run's
+``batch_progress(table, rows_copied, rows_estimated, seconds)`` callback when one is
+configured (``context.configure(batch_progress=...)``); an exception raised by the callback
+stops the copy, and the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("mig.batch")
+
+#: virtual-machine instructions between two calls of the handler
+TICK = 50_000
+#: seconds between two reports
+DEFAULT_INTERVAL = 2.0
+
+_LOOP_OPCODES = {"Next", "Prev", "Goto", "VNext", "SorterNext"}
+
+
+def ops_per_row(dbapi: Any, sql: str) -> int:
+    """Instructions one copied row costs: the length of the statement's loops."""
+    try:
+        cursor = dbapi.cursor()
+        try:
+            program = cursor.execute("EXPLAIN " + sql).fetchall()
+        finally:
+            cursor.close()
+    except Exception:
+        return 20
+    total = 0
+    for row in program:
+        addr, opcode, _p1, p2 = row[0], row[1], row[2], row[3]
+        if opcode in _LOOP_OPCODES and isinstance(p2, int) and 0 <= p2 < addr:
+            total += addr - p2 + 1
+    return max(total, 1)
+
+
+class CopyProgress:
+    """Installs the progress handler around one copy statement."""
+
+    def __init__(
+        self,
+        dbapi: Any,
+        table: str,
+        sql: str,
+        rows_estimated: int | None,
+        callback: Callable[[str, int, int | None, float], Any] | None = None,
+        interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self.dbapi = dbapi
+        self.table = table
+        self.rows_estimated = rows_estimated
+        self.callback = callback
+        self.interval = interval
+        self.per_row = ops_per_row(dbapi, sql)
+        self.instructions = 0
+        self.error: BaseException | None = None
+        self._started = 0.0
+        self._last = 0.0
+
+    @staticmethod
+    def supported(dbapi: Any) -> bool:
+        return hasattr(dbapi, "set_progress_handler")
+
+    def __enter__(self) -> CopyProgress:
+        self._started = self._last = time.monotonic()
+        self.dbapi.set_progress_handler(self._tick, TICK)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.dbapi.set_progress_handler(None, TICK)
+
+    def rows_copied(self) -> int:
+        rows = self.instructions // self.per_row
+        if self.rows_estimated is not None:
+            rows = min(rows, self.rows_estimated)
+        return rows
+
+    def _tick(self) -> int:
+        self.instructions += TICK
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return 0
+        self._last = now
+        rows, elapsed = self.rows_copied(), now - self._started
+        if self.rows_estimated:
+            share = f" ({100 * rows // max(self.rows_estimated, 1)}%)"
+            log.info("copying %s: ~%d of ~%d rows%s, %.1f s", self.table, rows,
+                     self.rows_estimated, share, elapsed)
+        else:
+            log.info("copying %s: ~%d rows, %.1f s", self.table, rows, elapsed)
+        if self.callback is not None:
+            try:
+                self.callback(self.table, rows, self.rows_estimated, elapsed)
+            except BaseException as exc:  # stop the copy; re-raised by the recreate
+                self.error = exc
+                return 1
+        return 0

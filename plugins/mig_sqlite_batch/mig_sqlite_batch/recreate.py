@@ -1,0 +1,680 @@
+"""Move and copy: recreate a table with a batch's changes, in the migration's transaction.
+
+1. Take the table as it is (reflected, or ``copy_from``) and apply the queued operations to
+   a model of it (:mod:`mig_sqlite_batch.model`).
+2. ``CREATE TABLE _mig_tmp_<name>`` with the new definition.
+3. ``INSERT INTO _mig_tmp_<name> (...) SELECT ... FROM <name>``: one statement, no row
+   through Python; a CAST where a type change needs one.
+4. ``DROP TABLE <name>``, ``ALTER TABLE _mig_tmp_<name> RENAME TO <name>``.
+5. Recreate indexes (and, on SQLite, triggers); check what depends on the table.
+
+SQLite also renames columns in place first (``RENAME COLUMN`` rewrites indexes, triggers,
+views and other tables' foreign keys), turns foreign key enforcement off around the work
+(:mod:`mig_sqlite_batch.fkeys`) and reports progress of long copies. Other backends
+(``recreate="always"``) drop and re-add the foreign keys of tables that reference this one,
+and on PostgreSQL keep owned sequences, identity positions and triggers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from mig_core.errors import CommandError, MigError
+from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
+from mig_sqlite_batch.model import ColumnState, TableModel
+from mig_sqlite_batch.source import Source, load
+
+log = logging.getLogger("mig.batch")
+
+TEMP_PREFIX = "_mig_tmp_"
+
+
+def recreate_table(impl: Any, batch: Any) -> bool:
+    """Apply ``batch`` to its table by moving and copying it (the mig_batch_recreate hook)."""
+    if impl.dialect.name == "sqlite":
+        SQLiteRecreate(impl, batch).run()
+    else:
+        GenericRecreate(impl, batch).run()
+    return True
+
+
+def temp_name(name: str, dialect: Any) -> str:
+    """``_mig_tmp_<name>``, shortened with a hash to fit the dialect's identifier length."""
+    limit = int(getattr(dialect, "max_identifier_length", 0) or 63)
+    full = TEMP_PREFIX + name
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return full[: limit - 9] + "_" + digest
+
+
+# --- affinity and casts ----------------------------------------------------------------------
+
+
+def sqlite_affinity(declared: str) -> str:
+    """SQLite's type affinity of a declared column type (its rules, in order)."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if "CHAR" in upper or "CLOB" in upper or "TEXT" in upper:
+        return "TEXT"
+    if "BLOB" in upper or not upper.strip():
+        return "BLOB"
+    if "REAL" in upper or "FLOA" in upper or "DOUB" in upper:
+        return "REAL"
+    return "NUMERIC"
+
+
+class _Recreate:
+    """What both flows share: the model, names, the copy statement, error context."""
+
+    references_by_name = False
+
+    def __init__(self, impl: Any, batch: Any) -> None:
+        self.impl = impl
+        self.batch = batch
+        self.dialect = impl.dialect
+        self.preparer = self.dialect.identifier_preparer
+        self.name = batch.table_name
+        self.schema = batch.schema
+        self.where = f"batch_alter_table({self.name!r})"
+        self.online = not impl.as_sql and impl.connection is not None
+        self.tmp = temp_name(self.name, self.dialect)
+        self.source: Source
+        self.model: TableModel
+
+    # --- planning --------------------------------------------------------------------------
+    def plan(self) -> None:
+        self.source = load(self.impl, self.batch)
+        self.model = self.source.model
+        for op in self.batch.ops:
+            self.model.apply(op)
+        self.model.reorder(self.batch.partial_reordering)
+        if not self.model.columns:
+            raise CommandError(f"{self.where}: the batch leaves the table without columns")
+
+    def tmp_table(self) -> sa.Table:
+        return self.model.build_table(
+            self.tmp,
+            self_target=self.name if self.references_by_name else None,
+            table_args=self.batch.table_args,
+            table_kwargs=self.batch.table_kwargs,
+        )
+
+    def final_indexes(self) -> list[Any]:
+        final = self.model.build_table(
+            self.name, self_target=self.name, table_args=self.batch.table_args,
+            table_kwargs=self.batch.table_kwargs,
+        )
+        return self.model.build_indexes(final, extra=self.batch.table_args)
+
+    def qualified(self, name: str) -> str:
+        quoted = self.preparer.quote(name)
+        return f"{self.preparer.quote_schema(self.schema)}.{quoted}" if self.schema else quoted
+
+    def check_children(self, children: list[tuple[str, str, list[str | None]]]) -> None:
+        """Refuse when the batch breaks a foreign key of another table: the referenced
+        column is dropped, or is no longer a primary key or unique."""
+        model = self.model
+        for child, label, referred in children:
+            if any(c is None for c in referred):
+                pk = model.primary_key()
+                targets = list(pk.columns) if pk is not None else []
+                if not targets:
+                    raise CommandError(
+                        f"{self.where}: table {child!r} has a foreign key ({label}) to the "
+                        f"primary key of {self.name!r}, which the batch removes"
+                    )
+            else:
+                targets = []
+                for col in referred:
+                    assert col is not None
+                    found = model.by_source(col)
+                    if found is None:
+                        raise CommandError(
+                            f"{self.where}: table {child!r} has a foreign key ({label}) to "
+                            f"{self.name}.{col}, which the batch drops; drop or change that "
+                            "foreign key first"
+                        )
+                    targets.append(found.name)
+            if not self._is_unique(targets):
+                raise CommandError(
+                    f"{self.where}: table {child!r} has a foreign key ({label}) to "
+                    f"{self.name}({', '.join(targets)}), which after the batch is neither the "
+                    "primary key nor unique"
+                )
+
+    def _is_unique(self, columns: list[str]) -> bool:
+        wanted = {c.lower() for c in columns}
+        for state in self.model.constraints:
+            if state.kind in ("primary", "unique") and {c.lower() for c in state.columns} == wanted:
+                return True
+        for index in self.model.indexes:
+            if index.unique and index.sql is None and all(
+                isinstance(e, str) for e in index.expressions
+            ) and {e.lower() for e in index.expressions} == wanted:
+                return True
+            if index.unique and index.sql is not None and {
+                e.lower() for e in index.expressions
+            } == wanted:
+                return True
+        return False
+
+    # --- the copy ----------------------------------------------------------------------------
+    def copied_columns(self) -> list[ColumnState]:
+        return [c for c in self.model.columns if c.source is not None and c.computed is None]
+
+    def needs_cast(self, col: ColumnState) -> bool:
+        if not col.type_changed or col.old_type is None:
+            return False
+        compile_type = self.dialect.type_compiler_instance.process
+        old, new = compile_type(col.old_type), compile_type(col.type)
+        if self.dialect.name == "sqlite":
+            before, after = sqlite_affinity(old), sqlite_affinity(new)
+            # NUMERIC affinity already converts well-formed numbers and keeps other values
+            # (ISO dates...) as they are; CAST AS NUMERIC would turn '2024-01-02' into 2024
+            return before != after and after != "NUMERIC"
+        return bool(old != new)
+
+    def copy_sql(self, physical: dict[str, str], extra: tuple[str, str] | None = None) -> str:
+        """``INSERT INTO tmp (cols) SELECT ... FROM table``."""
+        quote = self.preparer.quote
+        targets, values = [], []
+        if extra is not None:
+            targets.append(extra[0])
+            values.append(extra[1])
+        for col in self.copied_columns():
+            assert col.source is not None
+            src = quote(physical.get(col.source, col.source))
+            if col.using is not None:
+                expr = f"{col.using} AS {quote(col.name)}"
+            elif self.needs_cast(col):
+                type_sql = self.dialect.type_compiler_instance.process(col.type)
+                expr = f"CAST({src} AS {type_sql}) AS {quote(col.name)}"
+            else:
+                expr = src
+            targets.append(quote(col.name))
+            values.append(expr)
+        overriding = ""
+        if self.dialect.name == "postgresql" and any(
+            c.identity is not None and c.identity.always for c in self.copied_columns()
+        ):
+            overriding = " OVERRIDING SYSTEM VALUE"
+        return (
+            f"INSERT INTO {self.qualified(self.tmp)} ({', '.join(targets)}){overriding} "
+            f"SELECT {', '.join(values)} FROM {self.qualified(self.name)}"
+        )
+
+    def execute(self, sql: Any, step: str) -> None:
+        """Run one statement; a database error names the step it broke."""
+        try:
+            self.impl.execute(sql)
+        except MigError:
+            raise
+        except sa.exc.DBAPIError as exc:
+            first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+            raise CommandError(f"{self.where}: {step} failed: {first}") from exc
+
+    def create_tmp_table(self, table: sa.Table) -> None:
+        self.execute(CreateTable(table), f"creating {self.tmp}")
+        if self.dialect.supports_comments and not self.dialect.inline_comments:
+            if table.comment is not None:
+                self.impl.create_table_comment(table)
+            for column in table.columns:
+                if column.comment is not None:
+                    self.impl.create_column_comment(column)
+
+    def create_indexes(self, indexes: list[Any]) -> None:
+        for index in indexes:
+            if isinstance(index, str):
+                self.execute(index, "recreating an index")
+            else:
+                self.execute(CreateIndex(index), f"creating index {index.name}")
+
+
+class SQLiteRecreate(_Recreate):
+    """The SQLite flow: native column renames, foreign keys off, progress, triggers."""
+
+    references_by_name = True
+
+    def run(self) -> None:
+        self.plan()
+        conn = self.impl.connection if self.online else None
+        children: list[sqlite_schema.ForeignKeyRow] = []
+        if conn is not None:
+            children = sqlite_schema.children(conn, self.schema, self.name)
+            self.check_children([
+                (fk.table, f"{fk.table}({', '.join(fk.columns)})", fk.referred_columns)
+                for fk in children
+            ])
+            referenced = bool(children) or self._self_referenced_before()
+            self.check_triggers(sqlite_schema.triggers(conn, self.schema, self.name))
+            self.prepare_transaction(conn, referenced)
+        physical = self.rename_in_place()
+        table = self.tmp_table()
+        indexes = self.final_indexes()
+        stored_triggers: list[tuple[str, str]] = []
+        mentioning: list[tuple[str, str]] = []
+        if conn is not None:
+            fresh = sqlite_schema.index_sql(conn, self.schema, self.name)
+            indexes = [self._fresh_index(ix, fresh) for ix in indexes]
+            stored_triggers = sqlite_schema.triggers(conn, self.schema, self.name)
+            mentioning = sqlite_schema.mentioning(conn, self.schema, self.name)
+            self._check_leftover(conn)
+        self.create_tmp_table(table)
+        self.copy(conn, physical, table)
+        if self.source.autoincrement and self.model.table_kwargs.get("sqlite_autoincrement"):
+            self.carry_sequence()
+        self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
+        self.rename_tmp(conn, legacy=not self.online or bool(mentioning))
+        self.create_indexes(indexes)
+        for name, sql in stored_triggers:
+            self.execute(sql, f"recreating trigger {name}")
+        if conn is not None and self.model.dropped and (mentioning or stored_triggers):
+            self.validate_dependents(conn)
+
+    def check_triggers(self, triggers: list[tuple[str, str]]) -> None:
+        """Refuse when a trigger on the table uses a column the batch drops (SQLite's own
+        schema check misses ``SET col =``, ``INSERT INTO t (col)`` and ``UPDATE OF col``)."""
+        if not self.model.dropped:
+            return
+        for name, sql in triggers:
+            used = sqltext.mentioned(sqltext.trigger_body(sql), self.model.dropped)
+            if used:
+                raise CommandError(
+                    f"{self.where}: trigger {name!r} uses column(s) {', '.join(sorted(used))}, "
+                    "which the batch drops; drop the trigger before the batch (and recreate "
+                    "it after) or keep the column"
+                )
+
+    def _self_referenced_before(self) -> bool:
+        table = self.source.table
+        return any(
+            fk.column.table is table if not isinstance(fk._colspec, str)
+            else fk._column_tokens[1] == table.name
+            for fk in table.foreign_keys
+        )
+
+    def _fresh_index(self, index: Any, fresh: dict[str, str]) -> Any:
+        """The stored CREATE INDEX as it reads now (after the in-place renames)."""
+        if not isinstance(index, str):
+            return index
+        for state in self.model.indexes:
+            if state.sql == index and state.name is not None:
+                return fresh.get(str(state.name).lower(), index)
+        return index
+
+    def _check_leftover(self, conn: Any) -> None:
+        if sqlite_schema.table_sql(conn, self.schema, self.tmp) is not None:
+            raise CommandError(
+                f"{self.where}: a table named {self.tmp!r} already exists (left over from an "
+                "interrupted batch outside a transaction?); check it and drop it, then re-run"
+            )
+
+    # --- transaction and foreign keys -----------------------------------------------------
+    def prepare_transaction(self, conn: Any, referenced: bool) -> None:
+        """Make sure one SQLite transaction holds the whole recreate, with foreign key
+        enforcement off when the table is referenced."""
+        dbapi = fkeys.dbapi_of(conn)
+        if not hasattr(dbapi, "cursor"):
+            return
+        if conn.info.get(fkeys.GUARD_KEY) is not None:
+            if not fkeys.in_transaction(dbapi):
+                dbapi.cursor().execute("BEGIN")
+            return
+        enforced = fkeys.enforced(dbapi)
+        if not fkeys.in_transaction(dbapi):
+            if enforced:
+                fkeys.ForeignKeysOffForTransaction(conn).start()
+            cursor = dbapi.cursor()
+            cursor.execute("BEGIN")
+            cursor.close()
+            return
+        if enforced and referenced:
+            raise CommandError(
+                f"{self.where}: foreign keys point at {self.name!r} and PRAGMA foreign_keys is "
+                "ON inside an already open transaction, where SQLite cannot switch it off; "
+                "dropping the old table would fire their ON DELETE actions. Let mig begin "
+                "the transaction, or run PRAGMA foreign_keys=OFF before beginning it"
+            )
+
+    # --- renames in place ---------------------------------------------------------------------
+    def rename_in_place(self) -> dict[str, str]:
+        """``ALTER TABLE ... RENAME COLUMN`` for the batch's renames, so SQLite rewrites the
+        indexes, triggers, views and other tables' foreign keys that use them. Returns the
+        name each copied column has in the old table afterwards."""
+        renames = [(c.source, c.name) for c in self.model.columns
+                   if c.source is not None and c.source != c.name]
+        physical = {c.source: c.source for c in self.model.columns if c.source is not None}
+        if not renames:
+            return physical
+        present = {c.lower() for c in physical} | {d.lower() for d in self.model.dropped}
+        quote = self.preparer.quote
+        table = self.qualified(self.name)
+        steps: list[tuple[str, str]] = []
+        if any(new.lower() in present for _, new in renames):
+            # through temporary names, so no step meets a name still in use
+            staged = []
+            for i, (old, new) in enumerate(renames):
+                temp = f"_mig_rename_{i}"
+                steps.append((old, temp))
+                staged.append((temp, new))
+            targets = {new.lower() for _, new in renames}
+            for i, dropped in enumerate(self.model.dropped):
+                if dropped.lower() in targets:
+                    steps.append((dropped, f"_mig_dropped_{i}"))
+            steps.extend(staged)
+        else:
+            steps = [(old, new) for old, new in renames]  # type: ignore[misc]
+        for old, new in steps:
+            self.execute(
+                f"ALTER TABLE {table} RENAME COLUMN {quote(old)} TO {quote(new)}",
+                f"renaming column {old} to {new}",
+            )
+        for old, new in renames:
+            assert old is not None
+            physical[old] = new
+        return physical
+
+    # --- copy -------------------------------------------------------------------------------------
+    def rowid_column(self, table: sa.Table) -> str | None:
+        """``rowid`` when the copy must carry rowids over: both tables are rowid tables and
+        the new one has no INTEGER PRIMARY KEY (whose values are the rowids anyway)."""
+        if not self.source.with_rowid:
+            return None
+        if table.dialect_options["sqlite"].get("with_rowid", True) is False:
+            return None
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1:
+            declared = self.dialect.type_compiler_instance.process(pk[0].type)
+            if declared.upper() == "INTEGER":
+                return None
+        used = {c.lower() for c in table.columns.keys()} | {
+            c.name.lower() for c in self.source.table.columns
+        }
+        return next((n for n in ("rowid", "_rowid_", "oid") if n not in used), None)
+
+    def copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
+        rowid = self.rowid_column(table)
+        sql = self.copy_sql(physical, (rowid, rowid) if rowid else None)
+        if conn is None:
+            self.execute(sql, "copying the rows")
+            return
+        from mig_sqlite_batch.progress import CopyProgress
+
+        dbapi = fkeys.dbapi_of(conn)
+        opts = self.impl.context_opts
+        if not CopyProgress.supported(dbapi):
+            self.execute(sql, "copying the rows")
+            return
+        estimate = (
+            sqlite_schema.rowid_range(conn, self.schema, self.name)
+            if self.source.with_rowid else None
+        )
+        progress = CopyProgress(
+            dbapi, self.name, sql, estimate,
+            callback=opts.get("batch_progress"),
+            interval=float(opts.get("batch_progress_interval", 2.0)),
+        )
+        log.info("copying %s into %s", self.name, self.tmp)
+        try:
+            with progress:
+                self.execute(sql, "copying the rows")
+        except CommandError as exc:
+            if progress.error is not None:
+                raise progress.error from exc
+            raise
+
+    def carry_sequence(self) -> None:
+        """Keep AUTOINCREMENT's high-water mark (sqlite_sequence follows the rename)."""
+        master = (
+            f"{self.preparer.quote_schema(self.schema)}.sqlite_sequence"
+            if self.schema else "sqlite_sequence"
+        )
+        old, tmp = _literal(self.name), _literal(self.tmp)
+        self.execute(
+            f"INSERT INTO {master} (name, seq) SELECT {tmp}, 0 WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {master} WHERE name = {tmp})",
+            "keeping the AUTOINCREMENT sequence",
+        )
+        self.execute(
+            f"UPDATE {master} SET seq = max(seq, coalesce((SELECT seq FROM {master} "
+            f"WHERE name = {old}), 0)) WHERE name = {tmp}",
+            "keeping the AUTOINCREMENT sequence",
+        )
+
+    def rename_tmp(self, conn: Any, legacy: bool) -> None:
+        """Rename the new table into place. ``legacy_alter_table`` stops SQLite from checking
+        views that name the table while it is briefly missing (they are checked afterwards)."""
+        previous = sqlite_schema.pragma_value(conn, "legacy_alter_table") if conn else 0
+        if legacy and not previous:
+            self.execute("PRAGMA legacy_alter_table = ON", "renaming")
+        self.execute(
+            f"ALTER TABLE {self.qualified(self.tmp)} RENAME TO {self.preparer.quote(self.name)}",
+            f"renaming {self.tmp} to {self.name}",
+        )
+        if legacy and not previous:
+            self.execute("PRAGMA legacy_alter_table = OFF", "renaming")
+
+    def validate_dependents(self, conn: Any) -> None:
+        """Let SQLite re-check every view and trigger that uses the table (a round-trip
+        rename does that) and name the first one the batch broke."""
+        check = temp_name(f"check_{self.name}", self.dialect)
+        previous = sqlite_schema.pragma_value(conn, "legacy_alter_table")
+        if previous:
+            self.impl.execute("PRAGMA legacy_alter_table = OFF")
+        try:
+            for old, new in ((self.name, check), (check, self.name)):
+                try:
+                    self.impl.execute(
+                        f"ALTER TABLE {self.qualified(old)} RENAME TO {self.preparer.quote(new)}"
+                    )
+                except sa.exc.DBAPIError as exc:
+                    message = str(exc.orig).splitlines()[0]
+                    raise CommandError(
+                        f"{self.where}: {message} — it uses what the batch dropped "
+                        f"({', '.join(self.model.dropped)}); drop or change it in the same "
+                        "migration"
+                    ) from exc
+        finally:
+            if previous:
+                self.impl.execute("PRAGMA legacy_alter_table = ON")
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class GenericRecreate(_Recreate):
+    """Other backends (``recreate="always"``): tables follow renames by identity, so a
+    self-referencing foreign key points at the new table; referencing foreign keys are
+    dropped and re-added; PostgreSQL's sequences, identities and triggers are kept."""
+
+    def run(self) -> None:
+        self.plan()
+        postgres = self.dialect.name == "postgresql"
+        conn = self.impl.connection if self.online else None
+        children: list[Any] = []
+        triggers: list[tuple[str, str]] = []
+        sequences: list[tuple[str, str]] = []
+        identities: dict[str, tuple[str, int, bool]] = {}
+        if conn is not None and postgres:
+            children, triggers, sequences, identities = self._postgres_dependents(conn)
+        table = self.tmp_table()
+        if postgres:
+            self._postgres_names(table)
+        indexes = self.final_indexes()
+        for child in children:
+            self.execute(
+                f"ALTER TABLE {child.table} DROP CONSTRAINT {self.preparer.quote(child.name)}",
+                f"dropping foreign key {child.name} of {child.table}",
+            )
+        if postgres:
+            for name in self._old_global_names():
+                self.execute(
+                    f"ALTER TABLE {self.qualified(self.name)} DROP CONSTRAINT "
+                    f"{self.preparer.quote(name)}",
+                    f"dropping constraint {name}",
+                )
+        for seq, _col in sequences:
+            self.execute(f"ALTER SEQUENCE {seq} OWNED BY NONE", f"detaching sequence {seq}")
+        created = False
+        try:
+            self.create_tmp_table(table)
+            created = True
+            self.execute(self.copy_sql({}), "copying the rows")
+            self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
+        except Exception:
+            if created and not self.impl.transactional_ddl:
+                self._drop_tmp_quietly()
+            raise
+        self.execute(
+            f"ALTER TABLE {self.qualified(self.tmp)} RENAME TO {self.preparer.quote(self.name)}",
+            f"renaming {self.tmp} to {self.name}",
+        )
+        self.create_indexes(indexes)
+        if postgres:
+            self._postgres_after(conn, sequences, identities)
+        for name, sql in triggers:
+            self.execute(sql, f"recreating trigger {name}")
+        for child in children:
+            definition = self._rereferenced(child.definition)
+            self.execute(
+                f"ALTER TABLE {child.table} ADD CONSTRAINT {self.preparer.quote(child.name)} "
+                f"{definition}",
+                f"re-adding foreign key {child.name} of {child.table}",
+            )
+
+    def _drop_tmp_quietly(self) -> None:
+        try:
+            self.impl.execute(f"DROP TABLE {self.qualified(self.tmp)}")
+        except Exception:  # the original error says more
+            log.warning("could not drop %s after a failed batch", self.tmp)
+
+    def _postgres_dependents(self, conn: Any) -> tuple[Any, Any, Any, Any]:
+        from mig_sqlite_batch import catalog
+
+        views = catalog.dependent_views(conn, self.schema, self.name)
+        if views:
+            raise CommandError(
+                f"{self.where}: view(s) {', '.join(views)} depend on the table and would block "
+                "DROP TABLE; drop them before the batch and recreate them after it"
+            )
+        excl = catalog.exclusion_constraints(conn, self.schema, self.name)
+        if excl:
+            raise CommandError(
+                f"{self.where}: exclusion constraint(s) {', '.join(excl)} cannot be carried "
+                "over by a recreate; drop them before the batch and recreate them after it"
+            )
+        children = catalog.children(conn, self.schema, self.name)
+        self.check_children([
+            (c.table, c.name, list(c.referred_columns)) for c in children
+        ])
+        changed = set(self.model.dropped) | {
+            c.source for c in self.model.columns if c.source and c.source != c.name
+        }
+        triggers = catalog.triggers(conn, self.schema, self.name)
+        for name, definition in triggers:
+            used = sqltext.mentioned(definition, sorted(x for x in changed if x))
+            if used:
+                raise CommandError(
+                    f"{self.where}: trigger {name!r} uses column(s) {', '.join(sorted(used))} "
+                    "that the batch renames or drops; drop it before the batch and recreate "
+                    "it after"
+                )
+        sequences = catalog.owned_sequences(conn, self.schema, self.name)
+        identities = {}
+        qualified = self.qualified(self.name)
+        for col in self.copied_columns():
+            if col.identity is not None and col.source is not None:
+                state = catalog.identity_state(conn, qualified, col.source)
+                if state is not None:
+                    identities[col.name] = state
+        return children, triggers, sequences, identities
+
+    def _postgres_names(self, table: sa.Table) -> None:
+        """Give an unnamed primary key / unique constraint the name PostgreSQL would give it
+        on the final table, not on the temporary one."""
+        for const in table.constraints:
+            if const.name is not None and isinstance(const.name, str):
+                continue
+            cols = [c.name for c in getattr(const, "columns", [])]
+            if isinstance(const, sa.PrimaryKeyConstraint) and cols:
+                const.name = f"{self.name}_pkey"
+            elif isinstance(const, sa.UniqueConstraint) and cols:
+                const.name = f"{self.name}_{'_'.join(cols)}_key"
+
+    def _old_global_names(self) -> list[str]:
+        """Names of the old table's primary key / unique constraints: PostgreSQL keeps them
+        as index names, unique per schema, so they must go before the new table takes them."""
+        out = []
+        for const in self.source.table.constraints:
+            if not isinstance(const, (sa.PrimaryKeyConstraint, sa.UniqueConstraint)):
+                continue
+            if not list(const.columns):
+                continue
+            name = const.name if isinstance(const.name, str) else None
+            if name is None and isinstance(const, sa.PrimaryKeyConstraint):
+                name = f"{self.name}_pkey"
+            if name is not None:
+                out.append(name)
+        return out
+
+    def _postgres_after(
+        self, conn: Any, sequences: list[tuple[str, str]], identities: dict[str, Any]
+    ) -> None:
+        quote = self.preparer.quote
+        qualified = self.qualified(self.name)
+        renamed = {c.source: c.name for c in self.model.columns if c.source is not None}
+        for seq, owner in sequences:
+            if owner in renamed:
+                self.execute(
+                    f"ALTER SEQUENCE {seq} OWNED BY {qualified}.{quote(renamed[owner])}",
+                    f"re-attaching sequence {seq}",
+                )
+            else:
+                self.execute(f"DROP SEQUENCE {seq}", f"dropping sequence {seq}")
+        for col in self.copied_columns():
+            if col.identity is None:
+                continue
+            target = f"pg_get_serial_sequence({_literal(qualified)}, {_literal(col.name)})"
+            state = identities.get(col.name)
+            if state is not None:
+                _seq, last, called = state
+                self.execute(
+                    f"SELECT setval({target}, {last}, {'true' if called else 'false'})",
+                    f"keeping the identity position of {col.name}",
+                )
+                if conn is not None:
+                    from mig_sqlite_batch import catalog
+
+                    new_seq = catalog.serial_sequence(conn, qualified, col.name)
+                    old_name = _seq.split(".")[-1]
+                    if new_seq and new_seq.split(".")[-1] != old_name:
+                        self.execute(
+                            f"ALTER SEQUENCE {new_seq} RENAME TO {old_name}",
+                            f"renaming the identity sequence of {col.name}",
+                        )
+            else:
+                self.execute(
+                    f"SELECT setval({target}, COALESCE((SELECT max({quote(col.name)}) FROM "
+                    f"{qualified}), 0) + 1, false)",
+                    f"positioning the identity of {col.name}",
+                )
+
+    def _rereferenced(self, definition: str) -> str:
+        """A child's foreign key definition with this table's renamed columns renamed."""
+        renames = {c.source: c.name for c in self.model.columns
+                   if c.source is not None and c.source != c.name}
+        if not renames:
+            return definition
+        head, sep, tail = definition.partition(" REFERENCES ")
+        paren = tail.find("(")
+        close = tail.find(")", paren)
+        inside = sqltext.rename_columns(tail[paren + 1:close], renames, self.preparer.quote)
+        return head + sep + tail[: paren + 1] + inside + tail[close:]

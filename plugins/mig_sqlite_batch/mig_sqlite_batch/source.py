@@ -1,0 +1,159 @@
+"""The existing table a recreate starts from: reflected from the database, or ``copy_from``.
+
+On SQLite the reflection is completed from what SQLite itself stores: CHECK constraints
+(named and unnamed, table- and column-level) read from the table's SQL, foreign key actions
+from ``PRAGMA foreign_key_list``, ``AUTOINCREMENT``, and the indexes as their own
+``CREATE INDEX`` statements (expression, partial and collated indexes included).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from mig_core.errors import CommandError, MigWarning
+from mig_core.operations.schemaobj import SchemaObjects
+from mig_sqlite_batch import sqlite_schema, sqltext
+from mig_sqlite_batch.model import IndexState, TableModel
+
+
+@dataclass
+class Source:
+    """The existing table and what the recreate needs to know about it."""
+
+    table: sa.Table
+    model: TableModel
+    #: SQLite: the table is a rowid table (not WITHOUT ROWID)
+    with_rowid: bool = True
+    #: SQLite: declared AUTOINCREMENT (its sqlite_sequence row must carry over)
+    autoincrement: bool = False
+
+
+def schema_objects_factory(impl: Any, batch: Any) -> Any:
+    """Schema objects for operations' constraints and indexes: the run's naming convention,
+    else the batch's."""
+    run_objects = SchemaObjects.for_options(getattr(impl, "context_opts", None))
+    if run_objects.naming_convention or not batch.naming_convention:
+        return lambda: run_objects
+    return lambda: SchemaObjects(batch.naming_convention)
+
+
+def load(impl: Any, batch: Any) -> Source:
+    """The table as it is now, and the model the batch's operations will change."""
+    dialect = impl.dialect
+    is_sqlite = dialect.name == "sqlite"
+    make_objects = schema_objects_factory(impl, batch)
+    where = f"batch_alter_table({batch.table_name!r})"
+    if batch.copy_from is not None:
+        table = batch.copy_from
+        model = TableModel.from_table(
+            table, dialect, make_schema_objects=make_objects,
+            naming_convention=batch.naming_convention, case_sensitive=not is_sqlite,
+        )
+        options = table.dialect_options["sqlite"] if is_sqlite else {}
+        return Source(
+            table, model,
+            with_rowid=bool(options.get("with_rowid", True)) if is_sqlite else True,
+            autoincrement=bool(options.get("autoincrement", False)) if is_sqlite else False,
+        )
+    if impl.as_sql:
+        raise CommandError(
+            f"{where}: this batch recreates the table, which in offline (--sql) mode needs "
+            f"copy_from=Table(...) describing it (there is no database to reflect it from on "
+            f"dialect {dialect.name!r})"
+        )
+    conn = impl.connection
+    create_sql = None
+    if is_sqlite:
+        create_sql = sqlite_schema.table_sql(conn, batch.schema, batch.table_name)
+        if create_sql is None:
+            raise CommandError(f"{where}: no table {batch.table_name!r} in the database")
+    elif not sa.inspect(conn).has_table(batch.table_name, schema=batch.schema):
+        raise CommandError(f"{where}: no table {batch.table_name!r} in the database")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+        table = sa.Table(
+            batch.table_name,
+            sa.MetaData(),
+            *batch.reflect_args,
+            schema=batch.schema,
+            autoload_with=conn,
+            **dict(batch.reflect_kwargs),
+        )
+    if not is_sqlite:
+        model = TableModel.from_table(
+            table, dialect, make_schema_objects=make_objects,
+            naming_convention=batch.naming_convention,
+        )
+        return Source(table, model)
+    assert create_sql is not None
+    return _sqlite_source(conn, batch, table, create_sql, make_objects)
+
+
+def _sqlite_source(
+    conn: Any, batch: Any, table: sa.Table, create_sql: str, make_objects: Any
+) -> Source:
+    checks: list[tuple[str | None, str]] | None
+    try:
+        checks = [(c.name, c.sqltext) for c in sqltext.check_clauses(create_sql)]
+    except (ValueError, StopIteration):  # SQL this reader cannot follow: keep SQLAlchemy's
+        checks = None
+        warnings.warn(
+            f"batch_alter_table({batch.table_name!r}): could not read the CHECK constraints "
+            "from the table's SQL; keeping those SQLAlchemy reflected (unnamed column-level "
+            "ones may be missing)",
+            MigWarning,
+            stacklevel=4,
+        )
+    model = TableModel.from_table(
+        table, conn.dialect, make_schema_objects=make_objects, checks=checks,
+        case_sensitive=False,
+    )
+    _fill_foreign_key_actions(model, sqlite_schema.foreign_keys(conn, batch.schema, table.name))
+    _fill_names(model, sqltext.named_constraints(create_sql))
+    if batch.naming_convention:
+        model.apply_naming_convention(batch.naming_convention)
+    names = [c.name for c in model.columns]
+    model.indexes = [
+        IndexState(ix.name, list(ix.columns), ix.unique, sql=ix.sql)
+        for ix in sqlite_schema.indexes(conn, batch.schema, table.name, names)
+    ]
+    autoincrement = sqltext.has_autoincrement(create_sql)
+    if autoincrement:
+        model.table_kwargs["sqlite_autoincrement"] = True
+    with_rowid = table.dialect_options["sqlite"].get("with_rowid", True) is not False
+    return Source(table, model, with_rowid=with_rowid, autoincrement=autoincrement)
+
+
+def _fill_names(model: TableModel, named: list[sqltext.NamedConstraint]) -> None:
+    """Names SQLAlchemy did not reflect (column-level ``CONSTRAINT name ...``)."""
+    for state in model.constraints:
+        if state.name is not None:
+            continue
+        cols = [c.lower() for c in state.columns]
+        for found in named:
+            if found.kind == state.kind and [c.lower() for c in found.columns] == cols:
+                state.name = found.name
+                break
+
+
+def _fill_foreign_key_actions(model: TableModel, rows: list[Any]) -> None:
+    """ON DELETE / ON UPDATE / MATCH from SQLite itself, by matching local columns."""
+    for state in model.constraints:
+        if state.kind != "foreignkey":
+            continue
+        for row in rows:
+            if [c.lower() for c in row.columns] != [c.lower() for c in state.columns]:
+                continue
+            if row.referred_table.lower() != (state.referred_table or "").lower():
+                continue
+            if row.on_delete and row.on_delete.upper() != "NO ACTION":
+                state.options["ondelete"] = row.on_delete
+            if row.on_update and row.on_update.upper() != "NO ACTION":
+                state.options["onupdate"] = row.on_update
+            if row.match and row.match.upper() != "NONE":
+                state.options["match"] = row.match
+            break

@@ -1,0 +1,295 @@
+"""A small SQL tokenizer, enough to read and adjust the SQL SQLite keeps in ``sqlite_schema``.
+
+The recreate needs three things from SQL text that SQLAlchemy's reflection does not give:
+the CHECK constraints of a ``CREATE TABLE`` (named or not, table- or column-level), which
+columns a CHECK or an index expression mentions (so a dropped column takes them along), and
+the same text with a column renamed. Tokens inside string literals and comments are never
+touched; an identifier directly followed by ``(`` is a function name, not a column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<string>'(?:[^']|'')*'?)
+    | (?P<qident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
+    | (?P<ident>[^\W\d][\w$]*)
+    | (?P<op>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # ws, comment, string, qident, number, ident, op
+    text: str
+    start: int
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.kind in ("ident", "qident")
+
+    @property
+    def value(self) -> str:
+        """The identifier's name without quotes (the text itself for other tokens)."""
+        if self.kind != "qident":
+            return self.text
+        body = self.text[1:-1]
+        if self.text[0] == '"':
+            return body.replace('""', '"')
+        if self.text[0] == "`":
+            return body.replace("``", "`")
+        return body
+
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "ident" else ""
+
+
+def tokenize(sql: str) -> list[Token]:
+    """Every token of ``sql``, whitespace and comments included (they rebuild the text)."""
+    return [Token(m.lastgroup or "op", m.group(), m.start()) for m in _TOKEN.finditer(sql)]
+
+
+def _significant(tokens: list[Token]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+
+
+def _column_positions(tokens: list[Token]) -> list[int]:
+    """Indexes of identifier tokens that name columns: not a function, not after a dot."""
+    sig = _significant(tokens)
+    out = []
+    for pos, i in enumerate(sig):
+        tok = tokens[i]
+        if not tok.is_identifier:
+            continue
+        nxt = tokens[sig[pos + 1]] if pos + 1 < len(sig) else None
+        prev = tokens[sig[pos - 1]] if pos > 0 else None
+        if tok.kind == "ident" and nxt is not None and nxt.text == "(":
+            continue  # a function call
+        if nxt is not None and nxt.text == ".":
+            continue  # a qualifier (table, alias, new / old), not a column
+        if prev is not None and prev.text == ".":
+            continue  # qualified: alias.column / new.column belong to another name space
+        out.append(i)
+    return out
+
+
+def mentioned(sql: str, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` (compared case-insensitively, as SQLite does) ``sql`` mentions as
+    column references. ``new.x`` / ``old.x`` count as mentions of ``x``."""
+    wanted = {n.lower(): n for n in names}
+    found: set[str] = set()
+    tokens = tokenize(sql)
+    sig = _significant(tokens)
+    for pos, i in enumerate(sig):
+        tok = tokens[i]
+        if not tok.is_identifier:
+            continue
+        nxt = tokens[sig[pos + 1]] if pos + 1 < len(sig) else None
+        if tok.kind == "ident" and nxt is not None and nxt.text == "(":
+            continue
+        if nxt is not None and nxt.text == ".":
+            continue  # a qualifier (table, alias, new / old)
+        hit = wanted.get(tok.value.lower())
+        if hit is not None:
+            found.add(hit)
+    return found
+
+
+def rename_columns(sql: str, renames: dict[str, str], quote: Callable[[str], str]) -> str:
+    """``sql`` with the column references in ``renames`` (old -> new, case-insensitive)
+    replaced by ``quote(new)``; strings, comments and function names are left alone."""
+    if not renames:
+        return sql
+    lowered = {old.lower(): new for old, new in renames.items()}
+    tokens = tokenize(sql)
+    positions = set(_column_positions(tokens))
+    parts = []
+    for i, tok in enumerate(tokens):
+        new = lowered.get(tok.value.lower()) if i in positions else None
+        parts.append(quote(new) if new is not None else tok.text)
+    return "".join(parts)
+
+
+def _balanced_end(tokens: list[Token], open_index: int) -> int:
+    """Index of the ``)`` closing the ``(`` at ``open_index``."""
+    depth = 0
+    for i in range(open_index, len(tokens)):
+        if tokens[i].text == "(":
+            depth += 1
+        elif tokens[i].text == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ValueError("unbalanced parentheses")
+
+
+def _text(tokens: list[Token], start: int, end: int) -> str:
+    return "".join(t.text for t in tokens[start:end]).strip()
+
+
+#: words that begin a column or table constraint (they end a pending ``CONSTRAINT name``)
+_CONSTRAINT_WORDS = {
+    "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
+    "GENERATED", "AS", "FOREIGN", "CONSTRAINT",
+}
+
+
+@dataclass(frozen=True)
+class CheckClause:
+    """A CHECK constraint as written in a CREATE TABLE: its name (None when unnamed), the SQL
+    inside its parentheses, and the column it was written on (None for table-level)."""
+
+    name: str | None
+    sqltext: str
+    column: str | None
+
+
+def table_body(sql: str) -> tuple[list[Token], list[tuple[int, int]]]:
+    """The tokens of a CREATE TABLE and the (start, end) token ranges of its top-level
+    definitions (columns and table constraints), in order."""
+    tokens = tokenize(sql)
+    open_index = next(i for i, t in enumerate(tokens) if t.text == "(")
+    close_index = _balanced_end(tokens, open_index)
+    parts: list[tuple[int, int]] = []
+    depth = 0
+    start = open_index + 1
+    for i in range(open_index + 1, close_index):
+        text = tokens[i].text
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif text == "," and depth == 0:
+            parts.append((start, i))
+            start = i + 1
+    parts.append((start, close_index))
+    return tokens, parts
+
+
+def check_clauses(create_table_sql: str) -> list[CheckClause]:
+    """Every CHECK constraint in a ``CREATE TABLE`` statement, in the order written."""
+    tokens, parts = table_body(create_table_sql)
+    out: list[CheckClause] = []
+    for start, end in parts:
+        sig = [i for i in _significant(tokens[start:end])]
+        sig = [start + i for i in sig]
+        if not sig:
+            continue
+        first = tokens[sig[0]]
+        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+        column = first.value if is_column else None
+        pending: str | None = None
+        k = 1 if is_column else 0
+        while k < len(sig):
+            tok = tokens[sig[k]]
+            word = tok.upper()
+            if tok.text == "(":
+                k = sig.index(_balanced_end(tokens, sig[k])) + 1
+                continue
+            if word == "CONSTRAINT" and k + 1 < len(sig):
+                pending = tokens[sig[k + 1]].value
+                k += 2
+                continue
+            if word == "CHECK" and k + 1 < len(sig) and tokens[sig[k + 1]].text == "(":
+                close = _balanced_end(tokens, sig[k + 1])
+                out.append(CheckClause(pending, _text(tokens, sig[k + 1] + 1, close), column))
+                pending = None
+                k = sig.index(close) + 1
+                continue
+            if word in _CONSTRAINT_WORDS:
+                pending = None
+            k += 1
+    return out
+
+
+@dataclass(frozen=True)
+class NamedConstraint:
+    """A named PRIMARY KEY, UNIQUE or FOREIGN KEY constraint as written in a CREATE TABLE."""
+
+    kind: str  # primary, unique, foreignkey
+    name: str
+    columns: tuple[str, ...]
+
+
+def _paren_columns(tokens: list[Token], open_index: int) -> tuple[str, ...]:
+    close = _balanced_end(tokens, open_index)
+    cols: list[str] = []
+    expecting = True
+    for tok in tokens[open_index + 1:close]:
+        if tok.text == ",":
+            expecting = True
+        elif expecting and tok.is_identifier:
+            cols.append(tok.value)
+            expecting = False
+    return tuple(cols)
+
+
+def named_constraints(create_table_sql: str) -> list[NamedConstraint]:
+    """The named key constraints of a CREATE TABLE, column-level ones included (SQLAlchemy's
+    reflection does not see the name of ``col INT CONSTRAINT fk REFERENCES p (id)``)."""
+    tokens, parts = table_body(create_table_sql)
+    kinds = {"PRIMARY": "primary", "UNIQUE": "unique", "REFERENCES": "foreignkey",
+             "FOREIGN": "foreignkey"}
+    out: list[NamedConstraint] = []
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if not sig:
+            continue
+        first = tokens[sig[0]]
+        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+        for k in range(len(sig) - 2):
+            if tokens[sig[k]].upper() != "CONSTRAINT":
+                continue
+            name = tokens[sig[k + 1]].value
+            kind = kinds.get(tokens[sig[k + 2]].upper())
+            if kind is None:
+                continue
+            if is_column:
+                out.append(NamedConstraint(kind, name, (first.value,)))
+                continue
+            paren = next((sig[j] for j in range(k + 2, len(sig)) if tokens[sig[j]].text == "("),
+                         None)
+            if paren is not None:
+                out.append(NamedConstraint(kind, name, _paren_columns(tokens, paren)))
+    return out
+
+
+def has_autoincrement(create_table_sql: str) -> bool:
+    """Whether a CREATE TABLE declares ``AUTOINCREMENT`` (SQLAlchemy does not reflect it)."""
+    return any(t.upper() == "AUTOINCREMENT" for t in tokenize(create_table_sql))
+
+
+def index_body(create_index_sql: str) -> str:
+    """The part of a CREATE INDEX after ``ON <table>``: its columns, expressions and WHERE."""
+    tokens = tokenize(create_index_sql)
+    sig = _significant(tokens)
+    for pos, i in enumerate(sig):
+        if tokens[i].upper() == "ON":
+            # ON [schema.]table ( ... ) [WHERE ...]
+            nxt = pos + 1
+            while nxt < len(sig) and tokens[sig[nxt]].text != "(":
+                nxt += 1
+            if nxt < len(sig):
+                return "".join(t.text for t in tokens[sig[nxt]:])
+    return create_index_sql
+
+
+def trigger_body(create_trigger_sql: str) -> str:
+    """A CREATE TRIGGER without its ``CREATE TRIGGER name`` head (the name is not a column)."""
+    tokens = tokenize(create_trigger_sql)
+    sig = _significant(tokens)
+    skip = 0
+    for i in sig:
+        if tokens[i].upper() in ("BEFORE", "AFTER", "INSTEAD", "DELETE", "INSERT", "UPDATE"):
+            skip = i
+            break
+    return "".join(t.text for t in tokens[skip:])
