@@ -10,6 +10,10 @@ one transaction. With ``--alembic PYTHON`` (an interpreter with Alembic installe
 ``bench/.venv-alembic``; mig never imports it), the same revisions run under Alembic in the same
 session. Without it the issue's Alembic figures are printed for the ratio.
 
+Besides wall time, the CPU time of each process (user + system, from ``getrusage``) is shown
+for mig and Alembic: on a shared machine it moves less than the wall time. The revision files
+are byte-compiled once before timing (``--cold``: compiled by every run).
+
 Issue targets at N=5,000 against Alembic 1.20.1: SQLite <= 0.25x, PostgreSQL <= 0.5x,
 offline <= 0.2x (reference on this machine: 27.6 s, 11.6 s, 9.6 s).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -142,14 +147,26 @@ def set_url(ini: Path, url: str) -> None:
     ) + "\n")
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+#: children run with .pyc files enabled (the revision files are compiled once, before timing),
+#: as a project checked out and migrated more than once would; --cold keeps the caller's setting
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process) of one run."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, env=CHILD_ENV)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
 def pg_admin():  # type: ignore[no-untyped-def]
@@ -189,27 +206,30 @@ def measure(target: str, n: int, work: Path, alembic_python: str | None, runs: i
             return fresh_pg_db(db_name)
         return "postgresql://"  # offline: a dialect, no database
 
-    def median(make_cmd, ini: Path | None, cwd: Path) -> float:  # type: ignore[no-untyped-def]
-        times = []
+    def median(make_cmd, ini: Path | None, cwd: Path):  # type: ignore[no-untyped-def]
+        walls, cpus = [], []
         for _ in range(runs):
             url = fresh_url()
             if ini is not None:
                 set_url(ini, url)
-            times.append(timed(make_cmd(url), cwd))
-        return statistics.median(times)
+            wall, cpu = timed(make_cmd(url), cwd)
+            walls.append(wall)
+            cpus.append(cpu)
+        return statistics.median(walls), statistics.median(cpus)
 
     offline = target == "offline"
     sql = ["--sql"] if offline else []
-    out = {"floor": median(
+    out: dict[str, float] = {}
+    out["floor"], out["floor_cpu"] = median(
         lambda url: [PY, "-c", FLOOR, url, str(n), "1" if offline else "0",
-                     str(Path(__file__).parent)], None, work)}
+                     str(Path(__file__).parent)], None, work)
     mig_ini = work / "mig" / "mig.ini"
-    out["mig"] = median(
+    out["mig"], out["mig_cpu"] = median(
         lambda url: [PY, "-m", "mig_core", "-c", str(mig_ini), "upgrade", "head", *sql],
         mig_ini, work / "mig")
     if alembic_python:
         alembic_ini = work / "alembic" / "alembic.ini"
-        out["alembic"] = median(
+        out["alembic"], out["alembic_cpu"] = median(
             lambda url: [alembic_python, "-m", "alembic", "-c", str(alembic_ini), "upgrade",
                          "head", *sql], alembic_ini, work / "alembic")
     if target == "postgresql":
@@ -225,15 +245,21 @@ def main() -> None:
     parser.add_argument("--alembic", default=None,
                         help="python of a separate environment with Alembic installed")
     parser.add_argument("--runs", type=int, default=1, help="runs per figure (median)")
+    parser.add_argument("--cold", action="store_true",
+                        help="no .pyc for the revision files: every run compiles them")
     args = parser.parse_args()
+    if args.cold:
+        CHILD_ENV.update(os.environ)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.alembic:
         args.alembic = os.path.abspath(args.alembic)
     targets = args.targets.split(",")
     print(f"mig upgrade head, whole process (python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus, median of {args.runs})")
-    header = f"{'target':<11}{'N':>6}{'floor s':>9}{'mig s':>8}{'mig/floor':>10}"
-    header += f"{'alembic s':>11}{'mig/alembic':>12}{'goal':>7}"
+          f"{os.cpu_count()} cpus, median of {args.runs}, "
+          f"{'cold: revisions compiled each run' if args.cold else 'revision .pyc present'})")
+    header = (f"{'target':<11}{'N':>6}{'floor s':>9}{'mig s':>8}{'mig/floor':>10}"
+              f"{'alembic s':>11}{'mig/alembic':>12}{'goal':>6}{'cpu s mig':>11}"
+              f"{'alembic':>9}{'ratio':>7}")
     print(header)
     for n in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"mig-bench-upgrade-{n}-"))
@@ -241,6 +267,9 @@ def main() -> None:
             write_project(work / "mig", n, "mig_core")
             if args.alembic:
                 write_project(work / "alembic", n, "alembic")
+            if not args.cold:
+                subprocess.run([PY, "-m", "compileall", "-q", str(work)], check=True,
+                               env=CHILD_ENV)
             for target in targets:
                 r = measure(target, n, work, args.alembic, args.runs)
                 alembic = r.get("alembic")
@@ -250,9 +279,11 @@ def main() -> None:
                     note = "*"
                 ratio = f"{r['mig'] / alembic:.3f}{note}" if alembic else "-"
                 alembic_text = f"{alembic:.2f}{note}" if alembic else "-"
+                cpu = (f"{r['alembic_cpu']:>9.2f}{r['mig_cpu'] / r['alembic_cpu']:>7.3f}"
+                       if "alembic_cpu" in r else f"{'-':>9}{'-':>7}")
                 print(f"{target:<11}{n:>6}{r['floor']:>9.2f}{r['mig']:>8.2f}"
                       f"{r['mig'] / r['floor']:>10.2f}{alembic_text:>11}{ratio:>12}"
-                      f"{TARGET[target]:>7.2f}", flush=True)
+                      f"{TARGET[target]:>6.2f}{r['mig_cpu']:>11.2f}{cpu}", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if not args.alembic:
