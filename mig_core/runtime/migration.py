@@ -317,9 +317,6 @@ class MigrationContext:
             )
         return heads[0] if heads else None
 
-    def _ensure_version_table(self) -> None:
-        self.version_store.ensure()
-
     def stamp(self, script_directory: Any, revision: str | Sequence[str]) -> None:
         """Set the version table to ``revision`` without running any migration."""
         from mig_core.runtime.steps import plan_stamp

@@ -249,8 +249,7 @@ class StepRunner:
             )
         if history.enabled and not ctx._in_external_transaction:
             history._rows.clear()  # rolled back with the step(s)
-            row = history.row(step, before, before, started, error=_first_line(message) or None)
-            row["error"] = describe_error(exc)
+            row = history.row(step, before, before, started, error=describe_error(exc))
             if ctx._transaction is not None and ctx._transaction.is_active:
                 ctx._after_transaction.append(lambda committed: history.write_alone(row))
             else:

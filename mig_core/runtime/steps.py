@@ -216,15 +216,7 @@ def plan_stamp(
         return [StampStep(normalize_heads(targets, parents_of), purge=True)]
     if any(r == "base" for r in wanted) and not targets:
         return [StampStep((), is_upgrade=False)]
-    kept = [
-        h
-        for h in heads
-        if not any(
-            h == t
-            or _is_related(h, t, parents_of)
-            for t in targets
-        )
-    ]
+    kept = [h for h in heads if not any(h == t or _is_related(h, t, parents_of) for t in targets)]
     after = normalize_heads(kept + list(targets), parents_of)
     is_upgrade = not targets or any(t not in heads for t in targets)
     return [StampStep(after, is_upgrade=is_upgrade)]
