@@ -72,7 +72,7 @@ def describe_violations(rows: list[tuple[Any, ...]]) -> str:
     first = rows[0]
     more = f" and {len(rows) - 1} more" if len(rows) > 1 else ""
     return (
-        f"{len(rows)} row(s) violate foreign keys: table {first[0]!r} rowid {first[1]} "
+        f"{len(rows)} foreign key violation(s): table {first[0]!r} rowid {first[1]} "
         f"references a missing row of {first[2]!r}{more}"
     )
 

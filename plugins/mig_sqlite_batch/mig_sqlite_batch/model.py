@@ -1,4 +1,4 @@
-"""The table being rebuilt, as plain state: columns, constraints, indexes and options.
+"""The table being rebuilt: the existing table with the batch's operations applied.
 
 A :class:`TableModel` starts from the existing table (reflected, or ``copy_from``), takes the
 batch's operation objects one by one (no SQL is written here), and finally builds the new
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,97 +20,19 @@ from sqlalchemy.sql.elements import TextClause
 from mig_core.errors import CommandError, MigWarning
 from mig_core.operations import ops
 from mig_sqlite_batch import sqltext
+from mig_sqlite_batch.states import (
+    ColumnState,
+    ConstraintState,
+    IndexState,
+    constraint_order,
+    conventional_name,
+    default_arg,
+    index_state,
+    state_of,
+    stub_fk_targets,
+)
 
 log = logging.getLogger("mig.batch")
-
-
-@dataclass
-class ColumnState:
-    """One column of the new table and where its values come from."""
-
-    name: str
-    type: Any
-    nullable: bool = True
-    server_default: Any = None  # a string, text() or SQL expression; None: no default
-    computed: Any = None  # sa.Computed
-    identity: Any = None  # sa.Identity
-    comment: str | None = None
-    autoincrement: Any = "auto"
-    dialect_kwargs: dict[str, Any] = field(default_factory=dict)
-    info: dict[Any, Any] = field(default_factory=dict)
-    #: the column's name in the existing table (None: added by the batch)
-    source: str | None = None
-    #: the type was changed by the batch (the copy may need a CAST)
-    type_changed: bool = False
-    old_type: Any = None
-    #: a SQL expression producing the value from the old row (``postgresql_using``)
-    using: str | None = None
-
-    def to_column(self) -> sa.Column[Any]:
-        args: list[Any] = []
-        server_default = self.server_default
-        if self.computed is not None:
-            args.append(_copy_default(self.computed))
-            server_default = None
-        if self.identity is not None:
-            args.append(_copy_default(self.identity))
-            server_default = None
-        if server_default is not None and not isinstance(server_default, sa.DefaultClause):
-            server_default = sa.DefaultClause(server_default)
-        return sa.Column(
-            self.name,
-            self.type,
-            *args,
-            nullable=self.nullable,
-            server_default=server_default,
-            comment=self.comment,
-            autoincrement=self.autoincrement,
-            info=dict(self.info),
-            **self.dialect_kwargs,
-        )
-
-
-def _copy_default(obj: Any) -> Any:
-    copy = getattr(obj, "_copy", None)
-    return copy() if copy is not None else obj
-
-
-@dataclass
-class ConstraintState:
-    """A PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY constraint of the new table."""
-
-    kind: str  # primary, unique, check, foreignkey, other
-    name: Any
-    columns: list[str] = field(default_factory=list)
-    sqltext: Any = None  # check: a SQL string or expression
-    referred_schema: str | None = None
-    referred_table: str | None = None
-    referred_columns: list[str] = field(default_factory=list)
-    self_referencing: bool = False
-    options: dict[str, Any] = field(default_factory=dict)  # deferrable, ondelete, dialect kw...
-    obj: Any = None  # kind "other": the SQLAlchemy constraint itself
-
-    def describe(self) -> str:
-        if self.name is not None:
-            return f"{self.kind} constraint {str(self.name)!r}"
-        if self.kind == "check":
-            return f"unnamed CHECK ({self.sqltext})"
-        return f"unnamed {self.kind} constraint on ({', '.join(self.columns)})"
-
-
-@dataclass
-class IndexState:
-    """An index to create on the new table after the rename."""
-
-    name: Any
-    expressions: list[Any]  # column names, or SQL expressions
-    unique: bool = False
-    kw: dict[str, Any] = field(default_factory=dict)
-    #: SQLite: the index's CREATE INDEX statement as stored (emitted as it is)
-    sql: str | None = None
-
-    def column_names(self) -> list[str]:
-        return [e for e in self.expressions if isinstance(e, str)]
 
 
 class TableModel:
@@ -165,7 +86,7 @@ class TableModel:
                     name=col.name,
                     type=col.type,
                     nullable=bool(col.nullable),
-                    server_default=_default_arg(col),
+                    server_default=default_arg(col),
                     computed=col.computed,
                     identity=col.identity,
                     comment=col.comment,
@@ -175,12 +96,12 @@ class TableModel:
                     source=col.name,
                 )
             )
-        for const in sorted(table.constraints, key=_constraint_order):
+        for const in sorted(table.constraints, key=constraint_order):
             if getattr(const, "_type_bound", False):
                 continue  # comes back with the column's type
             if checks is not None and isinstance(const, sa.CheckConstraint):
                 continue
-            state = _state_of(const, table)
+            state = state_of(const, table)
             if state is None:
                 continue
             if state.kind == "primary" and not state.columns:
@@ -189,7 +110,7 @@ class TableModel:
         for name, sqltext_ in checks or ():
             model.constraints.append(ConstraintState("check", name, sqltext=sqltext_))
         for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
-            model.indexes.append(_index_state(index, table))
+            model.indexes.append(index_state(index, table))
         model.table_kwargs = {
             k: v for k, v in table.dialect_kwargs.items() if v is not None
         }
@@ -202,7 +123,7 @@ class TableModel:
         """Name the constraints that have no name, so the batch can drop them by name."""
         for state in self.constraints:
             if state.name is None and state.kind != "other":
-                state.name = _conventional_name(state, self.name, self.schema, convention)
+                state.name = conventional_name(state, self.name, self.schema, convention)
 
     # --- names -----------------------------------------------------------------------------
     def _same(self, a: str, b: str) -> bool:
@@ -290,12 +211,12 @@ class TableModel:
         metadata = self._schema_objects().metadata()
         copy = column._copy()
         scratch = sa.Table(self.name, metadata, copy, schema=self.schema)
-        _stub_fk_targets(scratch)
+        stub_fk_targets(scratch)
         state = ColumnState(
             name=copy.name,
             type=copy.type,
             nullable=bool(copy.nullable),
-            server_default=_default_arg(copy),
+            server_default=default_arg(copy),
             computed=copy.computed,
             identity=copy.identity,
             comment=copy.comment,
@@ -307,10 +228,10 @@ class TableModel:
         for const in scratch.constraints:
             if getattr(const, "_type_bound", False):
                 continue
-            found = _state_of(const, scratch)
+            found = state_of(const, scratch)
             if found is not None and (found.kind != "primary" or found.columns):
                 constraints.append(found)
-        indexes = [_index_state(ix, scratch) for ix in scratch.indexes]
+        indexes = [index_state(ix, scratch) for ix in scratch.indexes]
         return state, constraints, indexes
 
     def _place(self, state: ColumnState, kw: Mapping[str, Any], what: str, new: bool) -> None:
@@ -505,7 +426,7 @@ class TableModel:
     def add_constraint(self, op: ops.AddConstraintOp) -> None:
         const = op.to_constraint(self._schema_objects())
         what = f"batch_op.{op.op_name}({str(const.name) if const.name is not None else None!r})"
-        state = _state_of(const, const.table)  # type: ignore[attr-defined]
+        state = state_of(const, const.table)  # type: ignore[attr-defined]
         if state is None:
             raise CommandError(f"{what}: cannot recreate a {type(const).__name__}")
         if state.kind != "other":
@@ -616,7 +537,7 @@ class TableModel:
             if isinstance(extra, sa.Index):
                 continue
             table.append_constraint(extra._copy() if getattr(extra, "parent", None) else extra)
-        _stub_fk_targets(table)
+        stub_fk_targets(table)
         return table
 
     def _build_constraint(
@@ -653,149 +574,13 @@ class TableModel:
                 out.append(index.sql)
                 continue
             elements = [table.c[e] if isinstance(e, str) else e for e in index.expressions]
-            out.append(sa.Index(index.name, *elements, unique=index.unique, **index.kw))
+            out.append(sa.Index(index.name, *elements, unique=index.unique, _table=table,
+                                **index.kw))
         for item in extra:
             if isinstance(item, sa.Index):
                 cols = [table.c[c.name] if isinstance(c, sa.Column) else c for c in item.expressions]
                 out.append(sa.Index(item.name, *cols, unique=item.unique, **item.dialect_kwargs))
         return out
-
-
-# --- from SQLAlchemy objects to states ------------------------------------------------------
-
-
-def _default_arg(col: sa.Column[Any]) -> Any:
-    default = col.server_default
-    if default is None or col.computed is not None or col.identity is not None:
-        return None
-    if isinstance(default, sa.DefaultClause):
-        return default.arg
-    return None
-
-
-def _constraint_order(const: sa.Constraint) -> tuple[int, str]:
-    kinds = (sa.PrimaryKeyConstraint, sa.UniqueConstraint, sa.ForeignKeyConstraint,
-             sa.CheckConstraint)
-    rank = next((i for i, k in enumerate(kinds) if isinstance(const, k)), len(kinds))
-    return rank, str(const.name or "")
-
-
-def _dialect_kw(const: Any) -> dict[str, Any]:
-    return {k: v for k, v in const.dialect_kwargs.items() if v is not None}
-
-
-def _state_of(const: sa.Constraint, table: sa.Table) -> ConstraintState | None:
-    name = None if const.name is None or not isinstance(const.name, str) else const.name
-    if isinstance(const, sa.PrimaryKeyConstraint):
-        return ConstraintState(
-            "primary", name, [c.name for c in const.columns], options=_dialect_kw(const)
-        )
-    if isinstance(const, sa.UniqueConstraint):
-        opts = _dialect_kw(const)
-        for attr in ("deferrable", "initially"):
-            if getattr(const, attr) is not None:
-                opts[attr] = getattr(const, attr)
-        return ConstraintState("unique", name, [c.name for c in const.columns], options=opts)
-    if isinstance(const, sa.CheckConstraint):
-        return ConstraintState("check", name, sqltext=const.sqltext, options=_dialect_kw(const))
-    if isinstance(const, sa.ForeignKeyConstraint):
-        opts = _dialect_kw(const)
-        for attr in ("ondelete", "onupdate", "deferrable", "initially", "match"):
-            if getattr(const, attr) is not None:
-                opts[attr] = getattr(const, attr)
-        first = const.elements[0]
-        schema, ref_table, _ = _fk_target(first, table)
-        self_ref = ref_table == table.name and (schema or None) == (table.schema or None)
-        return ConstraintState(
-            "foreignkey",
-            name,
-            [e.parent.name for e in const.elements],
-            referred_schema=schema,
-            referred_table=ref_table,
-            referred_columns=[str(_fk_target(e, table)[2]) for e in const.elements],
-            self_referencing=self_ref,
-            options=opts,
-        )
-    return ConstraintState("other", name, [c.name for c in getattr(const, "columns", [])],
-                           obj=const)
-
-
-def _fk_target(fk: sa.ForeignKey, table: sa.Table) -> tuple[str | None, str, str | None]:
-    """(schema, table, column) a ForeignKey points at, without resolving it."""
-    if not isinstance(fk._colspec, str):
-        col = fk._colspec
-        return col.table.schema, col.table.name, col.name
-    schema, tname, colname = fk._column_tokens
-    if schema is None and tname == table.name:
-        schema = table.schema
-    return schema, tname, colname
-
-
-def _index_state(index: sa.Index, table: sa.Table) -> IndexState:
-    expressions: list[Any] = []
-    for expr in index.expressions:
-        if isinstance(expr, sa.Column) and expr.table is table:
-            expressions.append(expr.name)
-        else:
-            expressions.append(expr)
-    kw = {k: v for k, v in index.dialect_kwargs.items() if v is not None}
-    return IndexState(index.name, expressions, bool(index.unique), kw)
-
-
-def _stub_fk_targets(table: sa.Table) -> None:
-    """Create the tables string foreign keys point at, so the DDL compiles."""
-    metadata = table.metadata
-    for fk in table.foreign_keys:
-        if not isinstance(fk._colspec, str):
-            continue
-        schema, tname, colname = fk._column_tokens
-        if tname is None:
-            continue
-        if schema is None and tname == table.name:
-            schema = table.schema
-        key = f"{schema}.{tname}" if schema else tname
-        target = metadata.tables.get(key)
-        if target is None:
-            target = sa.Table(tname, metadata, schema=schema)
-        if colname and colname not in target.c:
-            target.append_column(sa.Column(colname, sa.types.NULLTYPE))
-
-
-def _conventional_name(
-    state: ConstraintState, table_name: str, schema: str | None, convention: Mapping[Any, str]
-) -> Any:
-    """The name ``convention`` gives ``state`` on ``table_name`` (None when it gives none)."""
-    metadata = sa.MetaData(naming_convention=dict(convention))
-    cols = list(state.columns)
-    table = sa.Table(table_name, metadata, *[sa.Column(c, sa.types.NULLTYPE) for c in cols],
-                     schema=schema)
-    try:
-        if state.kind == "primary":
-            const: sa.Constraint = sa.PrimaryKeyConstraint(*cols)
-        elif state.kind == "unique":
-            const = sa.UniqueConstraint(*cols)
-        elif state.kind == "check":
-            const = sa.CheckConstraint(
-                sa.text(state.sqltext) if isinstance(state.sqltext, str) else state.sqltext
-            )
-        else:
-            ref_schema = state.referred_schema
-            ref_name = state.referred_table or table_name
-            if state.self_referencing:
-                ref = table
-                for c in state.referred_columns:
-                    if c not in ref.c:
-                        ref.append_column(sa.Column(c, sa.types.NULLTYPE))
-            else:
-                ref = sa.Table(ref_name, metadata, *[sa.Column(c, sa.types.NULLTYPE)
-                                                     for c in state.referred_columns],
-                               schema=ref_schema)
-            const = sa.ForeignKeyConstraint(cols, [ref.c[c] for c in state.referred_columns])
-        table.append_constraint(const)
-        name = const.name
-    except (sa.exc.InvalidRequestError, IndexError, KeyError):
-        return None
-    return name if isinstance(name, str) else None
 
 
 _HANDLERS: dict[type, Callable[[TableModel, Any], None]] = {

@@ -540,6 +540,7 @@ class GenericRecreate(_Recreate):
         self.create_indexes(indexes)
         if postgres:
             self._postgres_after(conn, sequences, identities)
+            self._position_serial(table)
         for name, sql in triggers:
             self.execute(sql, f"recreating trigger {name}")
         for child in children:
@@ -610,19 +611,34 @@ class GenericRecreate(_Recreate):
                 const.name = f"{self.name}_{'_'.join(cols)}_key"
 
     def _old_global_names(self) -> list[str]:
-        """Names of the old table's primary key / unique constraints: PostgreSQL keeps them
-        as index names, unique per schema, so they must go before the new table takes them."""
+        """Constraints of the old table to drop before the new one is created: PostgreSQL
+        keeps primary key / unique names as index names, unique per schema, so they must go
+        first; a self-referencing foreign key depends on the primary key, so it goes before."""
         out = []
-        for const in self.source.table.constraints:
-            if not isinstance(const, (sa.PrimaryKeyConstraint, sa.UniqueConstraint)):
+        table = self.source.table
+        for const in sorted(table.foreign_key_constraints, key=lambda c: str(c.name or "")):
+            first = const.elements[0]
+            target = first._column_tokens[1] if isinstance(first._colspec, str) else (
+                first.column.table.name
+            )
+            if target != table.name:
                 continue
-            if not list(const.columns):
+            name = const.name if isinstance(const.name, str) else (
+                f"{table.name}_{const.elements[0].parent.name}_fkey"
+            )
+            out.append(name)
+        for key in sorted(table.constraints, key=lambda c: (
+            not isinstance(c, sa.PrimaryKeyConstraint), str(c.name or "")
+        )):
+            if not isinstance(key, (sa.PrimaryKeyConstraint, sa.UniqueConstraint)):
                 continue
-            name = const.name if isinstance(const.name, str) else None
-            if name is None and isinstance(const, sa.PrimaryKeyConstraint):
-                name = f"{self.name}_pkey"
-            if name is not None:
-                out.append(name)
+            if not list(key.columns):
+                continue
+            key_name = key.name if isinstance(key.name, str) else None
+            if key_name is None and isinstance(key, sa.PrimaryKeyConstraint):
+                key_name = f"{self.name}_pkey"
+            if key_name is not None:
+                out.append(key_name)
         return out
 
     def _postgres_after(
@@ -666,6 +682,23 @@ class GenericRecreate(_Recreate):
                     f"{qualified}), 0) + 1, false)",
                     f"positioning the identity of {col.name}",
                 )
+
+    def _position_serial(self, table: sa.Table) -> None:
+        """A column the new table declares SERIAL (``copy_from`` with an integer primary key)
+        got a fresh sequence: move it past the copied values."""
+        col = table.autoincrement_column
+        if col is None or col.server_default is not None or col.identity is not None:
+            return
+        state = self.model.find_column(col.name)
+        if state is None or state.source is None:
+            return
+        qualified = self.qualified(self.name)
+        self.execute(
+            f"SELECT setval(pg_get_serial_sequence({_literal(qualified)}, "
+            f"{_literal(col.name)}), COALESCE((SELECT max({self.preparer.quote(col.name)}) "
+            f"FROM {qualified}), 0) + 1, false)",
+            f"positioning the sequence of {col.name}",
+        )
 
     def _rereferenced(self, definition: str) -> str:
         """A child's foreign key definition with this table's renamed columns renamed."""

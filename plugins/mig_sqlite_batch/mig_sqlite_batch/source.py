@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from mig_core.errors import CommandError, MigWarning
 from mig_core.operations.schemaobj import SchemaObjects
 from mig_sqlite_batch import sqlite_schema, sqltext
-from mig_sqlite_batch.model import IndexState, TableModel
+from mig_sqlite_batch.model import ConstraintState, IndexState, TableModel
 
 
 @dataclass
@@ -113,6 +113,12 @@ def _sqlite_source(
         case_sensitive=False,
     )
     _fill_foreign_key_actions(model, sqlite_schema.foreign_keys(conn, batch.schema, table.name))
+    model.constraints = [c for c in model.constraints if c.kind != "unique"] + [
+        ConstraintState("unique", None, cols)
+        for cols in sqlite_schema.unique_constraints(conn, batch.schema, table.name)
+    ]
+    kinds = ("primary", "unique", "foreignkey", "check")
+    model.constraints.sort(key=lambda c: kinds.index(c.kind) if c.kind in kinds else len(kinds))
     _fill_names(model, sqltext.named_constraints(create_sql))
     if batch.naming_convention:
         model.apply_naming_convention(batch.naming_convention)

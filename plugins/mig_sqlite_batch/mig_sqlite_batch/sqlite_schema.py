@@ -67,6 +67,21 @@ def indexes(conn: Any, schema: str | None, table: str, column_names: list[str]) 
     return out
 
 
+def unique_constraints(conn: Any, schema: str | None, table: str) -> list[list[str]]:
+    """The columns of each UNIQUE constraint of ``table``, from the indexes SQLite made for
+    them (SQLAlchemy's reflection misses column-level ``UNIQUE``)."""
+    preparer = conn.dialect.identifier_preparer
+    prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+    listed = conn.exec_driver_sql(f"PRAGMA {prefix}index_list({preparer.quote(table)})").all()
+    out = []
+    for row in sorted(listed, key=lambda r: r[1]):
+        if row[3] != "u":
+            continue
+        info = conn.exec_driver_sql(f"PRAGMA {prefix}index_info({preparer.quote(row[1])})").all()
+        out.append([r[2] for r in sorted(info, key=lambda r: r[0])])
+    return out
+
+
 def _stored(conn: Any, schema: str | None, kind: str, table: str) -> list[tuple[str, str]]:
     master = _schema_table(conn.dialect.identifier_preparer, schema)
     return [
