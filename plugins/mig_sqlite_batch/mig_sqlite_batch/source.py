@@ -8,6 +8,7 @@ from ``PRAGMA foreign_key_list``, ``AUTOINCREMENT``, and the indexes as their ow
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -127,11 +128,31 @@ def _sqlite_source(
         IndexState(ix.name, list(ix.columns), ix.unique, sql=ix.sql)
         for ix in sqlite_schema.indexes(conn, batch.schema, table.name, names)
     ]
+    _fill_collations(model, sqltext.column_collations(create_sql))
     autoincrement = sqltext.has_autoincrement(create_sql)
     if autoincrement:
         model.table_kwargs["sqlite_autoincrement"] = True
     with_rowid = table.dialect_options["sqlite"].get("with_rowid", True) is not False
     return Source(table, model, with_rowid=with_rowid, autoincrement=autoincrement)
+
+
+def _fill_collations(model: TableModel, collations: dict[str, str]) -> None:
+    """Put each column's COLLATE back on its type (string types carry it)."""
+    for col in model.columns:
+        collation = collations.get(col.name.lower())
+        if collation is None:
+            continue
+        if hasattr(col.type, "collation"):
+            col.type = copy.copy(col.type)
+            col.type.collation = collation
+        else:
+            warnings.warn(
+                f"batch_alter_table({model.name!r}): column {col.name!r} has COLLATE "
+                f"{collation} on a type that cannot carry it ({col.type!r}); the collation is "
+                "not kept",
+                MigWarning,
+                stacklevel=4,
+            )
 
 
 def _fill_names(model: TableModel, named: list[sqltext.NamedConstraint]) -> None:

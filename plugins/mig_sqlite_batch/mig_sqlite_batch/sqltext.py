@@ -263,6 +263,30 @@ def named_constraints(create_table_sql: str) -> list[NamedConstraint]:
     return out
 
 
+def column_collations(create_table_sql: str) -> dict[str, str]:
+    """``COLLATE`` of each column definition, by lower-cased column name (SQLAlchemy's
+    reflection does not return it)."""
+    tokens, parts = table_body(create_table_sql)
+    out: dict[str, str] = {}
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if not sig or tokens[sig[0]].upper() in (
+            "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"
+        ):
+            continue
+        k = 1
+        while k < len(sig):
+            tok = tokens[sig[k]]
+            if tok.text == "(":
+                k = sig.index(_balanced_end(tokens, sig[k])) + 1
+                continue
+            if tok.upper() == "COLLATE" and k + 1 < len(sig):
+                out[tokens[sig[0]].value.lower()] = tokens[sig[k + 1]].value
+                break
+            k += 1
+    return out
+
+
 def has_autoincrement(create_table_sql: str) -> bool:
     """Whether a CREATE TABLE declares ``AUTOINCREMENT`` (SQLAlchemy does not reflect it)."""
     return any(t.upper() == "AUTOINCREMENT" for t in tokenize(create_table_sql))

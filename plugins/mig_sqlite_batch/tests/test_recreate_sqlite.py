@@ -528,3 +528,37 @@ def test_long_copies_report_progress(sqlite_url: str, caplog: Any) -> None:
     assert any(re.match(r"copying big: ~\d+ of ~60000 rows \(\d+%\)", r.getMessage())
                for r in caplog.records)
     eng.dispose()
+
+
+def test_column_details_are_kept(sqlite_url: str) -> None:
+    eng = engine_for(sqlite_url)
+    execute(eng, """CREATE TABLE f (
+        id INTEGER PRIMARY KEY,
+        name TEXT COLLATE NOCASE UNIQUE,
+        created TEXT DEFAULT (datetime('now')),
+        n INTEGER DEFAULT -1,
+        s TEXT DEFAULT 'it''s',
+        g INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL,
+        gs INTEGER GENERATED ALWAYS AS (n * 3) STORED,
+        b BLOB
+    )""", "INSERT INTO f (id, name, n, b) VALUES (1, 'Abc', 5, x'00ff')")
+    before = checksum(eng, "f")
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("f", recreate="always"):
+            pass
+
+    run(eng, migrate)
+    assert checksum(eng, "f") == before
+    sql = schema_sql(eng)["f"]
+    for kept in ('name TEXT COLLATE "NOCASE"', "created TEXT DEFAULT (datetime('now'))",
+                 "s TEXT DEFAULT 'it''s'", "g INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL",
+                 "gs INTEGER GENERATED ALWAYS AS (n * 3) STORED", "UNIQUE (name)"):
+        assert kept in sql
+    execute(eng, "INSERT INTO f (id, n) VALUES (2, 1)")
+    assert rows(eng, "SELECT g, gs, s, created IS NOT NULL FROM f WHERE id = 2") == [
+        (2, 3, "it's", 1)
+    ]
+    with pytest.raises(sa.exc.IntegrityError, match="UNIQUE constraint failed: f.name"):
+        execute(eng, "INSERT INTO f (id, name) VALUES (3, 'ABC')")  # still NOCASE
+    eng.dispose()
