@@ -197,11 +197,12 @@ def create_exclude_constraint(
                 f"{element!r}"
             )
     where = kw.pop("where", None)
-    operations.invoke(
-        CreateExcludeConstraintOp(
-            constraint_name, table_name, list(elements), schema=schema, where=where, **kw
-        )
+    op = CreateExcludeConstraintOp(
+        constraint_name, table_name, list(elements), schema=schema, where=where, **kw
     )
+    if operations.impl.dialect.name != "postgresql":
+        require_postgresql(operations.impl, op)
+    operations.invoke(op)
 
 
 @create_exclude_constraint.batch
@@ -407,7 +408,9 @@ class AlterEnumOp(EnumOp):
 
     Additions that keep the order become ``ADD VALUE``; removals or a new order recreate the
     type (rows holding a removed value make it fail, naming the column). ``comment`` is a note
-    for the rendered migration (what a human should check), never executed.
+    for the rendered migration (what a human should check), never executed. ``autocommit``
+    as for :class:`AddEnumValueOp` (it matters when values are added); ``reverse_autocommit``
+    is the ``autocommit`` of the reverse operation.
     """
 
     op_name = "alter_enum"
@@ -420,12 +423,16 @@ class AlterEnumOp(EnumOp):
         schema: str | None = None,
         existing_values: Sequence[str] | None = None,
         comment: str | None = None,
+        autocommit: bool | None = None,
+        reverse_autocommit: bool | None = None,
     ) -> None:
         self.enum_name = enum_name
         self.values = list(values)
         self.schema = schema
         self.existing_values = list(existing_values) if existing_values is not None else None
         self.comment = comment
+        self.autocommit = autocommit
+        self.reverse_autocommit = reverse_autocommit
 
     @property
     def removed_values(self) -> list[str]:
@@ -437,7 +444,8 @@ class AlterEnumOp(EnumOp):
                 f"{self.describe()} is not reversible: pass existing_values=[...]"
             )
         return AlterEnumOp(
-            self.enum_name, self.existing_values, schema=self.schema, existing_values=self.values
+            self.enum_name, self.existing_values, schema=self.schema, existing_values=self.values,
+            autocommit=self.reverse_autocommit, reverse_autocommit=self.autocommit,
         )
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
@@ -577,18 +585,17 @@ def alter_enum(
     *,
     schema: str | None = None,
     existing_values: Sequence[str] | None = None,
+    autocommit: bool | None = None,
 ) -> None:
     """Give an enum type exactly ``values`` (see AlterEnumOp)."""
     what = f"alter_enum({enum_name!r})"
     _require_name("alter_enum", "enum_name", enum_name)
     new = _check_values(what, values)
     existing = _check_values(what, existing_values) if existing_values is not None else None
-    op = AlterEnumOp(enum_name, new, schema=schema, existing_values=existing)
-    impl = operations.impl
+    op = AlterEnumOp(enum_name, new, schema=schema, existing_values=existing,
+                     autocommit=autocommit)
     adding_only = existing is not None and [v for v in new if v in existing] == existing
-    version = getattr(impl, "server_version", None)
-    needs_block = adding_only and version is not None and version < (12,)
-    with _autocommit_block(operations, True if needs_block else False):
+    with _autocommit_block(operations, autocommit if adding_only or autocommit else False):
         operations.invoke(op)
 
 

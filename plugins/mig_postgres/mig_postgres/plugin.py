@@ -43,6 +43,73 @@ def mig_register_operations(registry: Any) -> None:
             registry.add(name, f"mig_postgres.ops:{name}", batch=batch)
 
 
+# --- autogenerate ------------------------------------------------------------------------------
+
+
+@hookimpl(wrapper=True)
+def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
+    """Around the core's table comparison: the default schema's own tables first; then enum
+    types and sequences (created first, dropped last) and the exclusion constraints of dropped
+    tables (see compare.py and enums.py)."""
+    from mig_postgres.compare import after_schema_compare, only_default_schema_tables
+
+    only_default_schema_tables(ctx)
+    result = yield
+    after_schema_compare(ctx, list(schemas), upgrade_ops)
+    return result
+
+
+@hookimpl(wrapper=True)
+def mig_compare_table(
+    ctx: Any, modify_ops: Any, schema: Any, name: str, conn_table: Any, meta_table: Any
+) -> Any:
+    """Foreign keys get their target's real schema first; then exclusion constraints, and
+    ``postgresql_using`` on type changes PostgreSQL cannot cast by itself."""
+    from mig_postgres.compare import after_table_compare, fix_foreign_key_schemas
+
+    fix_foreign_key_schemas(ctx, schema, conn_table)
+    result = yield
+    after_table_compare(ctx, modify_ops, schema, conn_table, meta_table)
+    return result
+
+
+@hookimpl
+def mig_compare_type(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
+    """ARRAY item types, native enums by name and schema, Float precision (else: the core)."""
+    from mig_postgres.compare import types_differ
+
+    return types_differ(ctx, conn_col, meta_col)
+
+
+@hookimpl
+def mig_compare_server_default(
+    ctx: Any, conn_col: Any, meta_col: Any, conn_default: str | None, meta_default: str | None
+) -> bool:
+    """SERIAL / ``nextval`` recognised; defaults that differ as text evaluated on the server."""
+    from mig_postgres.compare import server_defaults_differ
+
+    return server_defaults_differ(ctx, conn_col, meta_col, conn_default, meta_default)
+
+
+@hookimpl
+def mig_render_type(ctx: Any, type_: Any) -> str | None:
+    """``postgresql.ENUM(..., create_type=False)``, ``ARRAY(item)``, ``DOMAIN(...)``."""
+    from mig_postgres.render import render_type
+
+    return render_type(ctx, type_)
+
+
+@hookimpl
+def mig_render_op(ctx: Any, op: Any) -> Any:
+    """Enum, sequence and exclusion-constraint operations; tables with exclusions."""
+    from mig_postgres.render import render_op
+
+    return render_op(ctx, op)
+
+
+# --- runtime ---------------------------------------------------------------------------------
+
+
 @hookimpl
 def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> Any:
     """The run lock (see lock.py); imported only when a writing command runs online."""

@@ -313,8 +313,8 @@ def test_enum_operations_fail_clearly_on_other_dialects():
         with pytest.raises(CommandError, match=r"create_enum\('mood'\) is a PostgreSQL operation "
                                                r"\(mig-postgres\); this run's dialect is 'sqlite'"):
             op.create_enum("mood", ["a"])
-        with pytest.raises(CommandError, match=r"create_exclude_constraint\('t'\): .*can't "
-                                               "render element of type .*ExcludeConstraint"):
+        with pytest.raises(CommandError, match=r"create_exclude_constraint\('t'\) is a "
+                                               r"PostgreSQL operation \(mig-postgres\)"):
             op.create_exclude_constraint("x", "t", ("a", "="))
 
 

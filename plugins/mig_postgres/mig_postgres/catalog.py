@@ -1,0 +1,255 @@
+"""What autogenerate reads from PostgreSQL's catalogs beyond SQLAlchemy's reflection.
+
+One :class:`PgCatalog` per comparison (kept in ``ctx.cache``), each part read once with one
+query however many tables there are: enum types and their labels, what uses each enum, the
+free-standing sequences, exclusion constraints, the real schema of every foreign key's target,
+and the tables that really live in the default schema (SQLAlchemy's ``schema=None`` means
+"visible on search_path", which mixes in other schemas' tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mig_core.autogenerate.context import CompareContext
+
+CACHE_KEY = "mig_postgres.catalog"
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+@dataclass
+class EnumType:
+    """An enum type in the database."""
+
+    schema: str
+    name: str
+    labels: list[str]
+    visible: bool
+
+
+@dataclass
+class EnumUser:
+    """A column (of a table, view, composite type ...) whose type is an enum or an array of it."""
+
+    schema: str
+    relation: str
+    relkind: str
+    column: str
+
+
+@dataclass
+class ExclusionConstraint:
+    """An ``EXCLUDE`` constraint as the server holds it."""
+
+    schema: str
+    table: str
+    name: str
+    using: str
+    expressions: list[str]
+    operators: list[str]
+    where: str | None
+    deferrable: bool
+    initially_deferred: bool
+
+
+@dataclass
+class SequenceInfo:
+    """A sequence no column owns (SERIAL and identity sequences are owned)."""
+
+    schema: str
+    name: str
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cache: int
+    cycle: bool
+    data_type: str
+
+
+@dataclass
+class PgCatalog:
+    """Catalog facts for one comparison, each read on first use."""
+
+    ctx: Any
+    default_schema: str
+    _parts: dict[Any, Any] = field(default_factory=dict)
+
+    def _rows(self, sql: str, **params: Any) -> list[Any]:
+        from sqlalchemy import text
+
+        return list(self.ctx.connection.execute(text(sql), params))
+
+    # --- enums ---------------------------------------------------------------------------------
+    @property
+    def enums(self) -> dict[tuple[str, str], EnumType]:
+        """Every user enum type by (schema, name)."""
+        if "enums" not in self._parts:
+            rows = self._rows(
+                "SELECT n.nspname, t.typname, pg_type_is_visible(t.oid), "
+                "array(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
+                "ORDER BY e.enumsortorder) "
+                "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE t.typtype = 'e' AND n.nspname <> ALL(:system)",
+                system=list(SYSTEM_SCHEMAS),
+            )
+            self._parts["enums"] = {
+                (r[0], r[1]): EnumType(r[0], r[1], list(r[3]), bool(r[2])) for r in rows
+            }
+        return self._parts["enums"]  # type: ignore[no-any-return]
+
+    def enum_schema(self, name: str, schema: str | None) -> str:
+        """The real schema of enum ``name`` as a reflected or model type names it."""
+        if schema is not None:
+            return schema
+        for (enum_schema, enum_name), enum in self.enums.items():
+            if enum_name == name and enum.visible:
+                return enum_schema
+        return self.default_schema
+
+    @property
+    def enum_users(self) -> dict[tuple[str, str], list[EnumUser]]:
+        """Columns using each enum (directly or as an array), by the enum's (schema, name)."""
+        if "enum_users" not in self._parts:
+            rows = self._rows(
+                "SELECT tn.nspname, t.typname, cn.nspname, c.relname, c.relkind, a.attname "
+                "FROM pg_type t JOIN pg_namespace tn ON tn.oid = t.typnamespace "
+                "JOIN pg_attribute a ON a.atttypid IN (t.oid, t.typarray) AND a.attnum > 0 "
+                "AND NOT a.attisdropped "
+                "JOIN pg_class c ON c.oid = a.attrelid AND c.relkind NOT IN ('i', 'I') "
+                "JOIN pg_namespace cn ON cn.oid = c.relnamespace WHERE t.typtype = 'e'"
+            )
+            users: dict[tuple[str, str], list[EnumUser]] = {}
+            for r in rows:
+                users.setdefault((r[0], r[1]), []).append(EnumUser(r[2], r[3], r[4], r[5]))
+            self._parts["enum_users"] = users
+        return self._parts["enum_users"]  # type: ignore[no-any-return]
+
+    @property
+    def enums_used_elsewhere(self) -> set[tuple[str, str]]:
+        """Enums something other than a column depends on (a domain, function, cast ...)."""
+        if "enum_deps" not in self._parts:
+            rows = self._rows(
+                "SELECT DISTINCT tn.nspname, t.typname FROM pg_type t "
+                "JOIN pg_namespace tn ON tn.oid = t.typnamespace "
+                "JOIN pg_depend d ON d.refclassid = 'pg_type'::regclass "
+                "AND d.refobjid IN (t.oid, t.typarray) AND d.deptype = 'n' "
+                "AND d.classid <> 'pg_class'::regclass "
+                "WHERE t.typtype = 'e'"
+            )
+            self._parts["enum_deps"] = {(r[0], r[1]) for r in rows}
+        return self._parts["enum_deps"]  # type: ignore[no-any-return]
+
+    # --- sequences ----------------------------------------------------------------------------
+    def sequences(self, schemas: list[str]) -> dict[tuple[str, str], SequenceInfo]:
+        """Free-standing sequences of ``schemas`` by (schema, name)."""
+        key = ("sequences", tuple(sorted(schemas)))
+        if key not in self._parts:
+            rows = self._rows(
+                "SELECT n.nspname, c.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, "
+                "s.seqcache, s.seqcycle, format_type(s.seqtypid, NULL) "
+                "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = ANY(:schemas) AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+                "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+                "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))",
+                schemas=list(schemas),
+            )
+            self._parts[key] = {(r[0], r[1]): SequenceInfo(*r) for r in rows}  # type: ignore
+        return self._parts[key]  # type: ignore[no-any-return]
+
+    @property
+    def sequence_users(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+        """Column defaults using each sequence: (table schema, table, column) by the sequence."""
+        if "sequence_users" not in self._parts:
+            rows = self._rows(
+                "SELECT sn.nspname, s.relname, tn.nspname, t.relname, a.attname "
+                "FROM pg_depend d JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S' "
+                "JOIN pg_namespace sn ON sn.oid = s.relnamespace "
+                "JOIN pg_attrdef ad ON ad.oid = d.objid "
+                "JOIN pg_class t ON t.oid = ad.adrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace "
+                "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+                "WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass"
+            )
+            users: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+            for r in rows:
+                users.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4]))
+            self._parts["sequence_users"] = users
+        return self._parts["sequence_users"]  # type: ignore[no-any-return]
+
+    # --- constraints --------------------------------------------------------------------------
+    def exclusions(self, schema: str, table: str) -> list[ExclusionConstraint]:
+        """The exclusion constraints of one table (all of them are read at the first call)."""
+        if "exclusions" not in self._parts:
+            rows = self._rows(
+                "SELECT n.nspname, c.relname, con.conname, am.amname, "
+                "array(SELECT pg_get_indexdef(con.conindid, k, true) "
+                "FROM generate_series(1, array_length(con.conexclop, 1)) AS k ORDER BY k), "
+                "array(SELECT o.oprname FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, k) "
+                "JOIN pg_operator o ON o.oid = u.op ORDER BY u.k), "
+                "pg_get_expr(i.indpred, i.indrelid, true), con.condeferrable, con.condeferred "
+                "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_index i ON i.indexrelid = con.conindid "
+                "JOIN pg_class ic ON ic.oid = con.conindid JOIN pg_am am ON am.oid = ic.relam "
+                "WHERE con.contype = 'x' ORDER BY con.conname"
+            )
+            found: dict[tuple[str, str], list[ExclusionConstraint]] = {}
+            for r in rows:
+                found.setdefault((r[0], r[1]), []).append(ExclusionConstraint(
+                    r[0], r[1], r[2], r[3], list(r[4]), list(r[5]), r[6], bool(r[7]), bool(r[8])
+                ))
+            self._parts["exclusions"] = found
+        return self._parts["exclusions"].get((schema, table), [])  # type: ignore[no-any-return]
+
+    def foreign_key_target_schema(self, schema: str, table: str, name: str) -> str | None:
+        """The real schema of the table a named foreign key points at (None if unknown)."""
+        if "fk_targets" not in self._parts:
+            rows = self._rows(
+                "SELECT n.nspname, c.relname, con.conname, rn.nspname "
+                "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_class r ON r.oid = con.confrelid "
+                "JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE con.contype = 'f'"
+            )
+            self._parts["fk_targets"] = {(r[0], r[1], r[2]): r[3] for r in rows}
+        return self._parts["fk_targets"].get((schema, table, name))  # type: ignore[no-any-return]
+
+    def default_schema_relations(self) -> set[str]:
+        """Names of the tables, views and foreign tables that live in the default schema."""
+        if "default_relations" not in self._parts:
+            rows = self._rows(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+                schema=self.default_schema,
+            )
+            self._parts["default_relations"] = {r[0] for r in rows}
+        return self._parts["default_relations"]  # type: ignore[no-any-return]
+
+    # --- functions ------------------------------------------------------------------------------
+    def volatile_functions(self, names: set[str]) -> set[str]:
+        """Which of ``names`` name a volatile function (nextval, random, clock_timestamp ...)."""
+        cache: dict[str, bool] = self._parts.setdefault("volatile", {})
+        unknown = sorted(n for n in names if n not in cache)
+        if unknown:
+            rows = self._rows(
+                "SELECT DISTINCT proname FROM pg_proc WHERE proname = ANY(:names) "
+                "AND provolatile = 'v'",
+                names=unknown,
+            )
+            volatile = {r[0] for r in rows}
+            for name in unknown:
+                cache[name] = name in volatile
+        return {n for n in names if cache.get(n)}
+
+
+def catalog(ctx: CompareContext) -> PgCatalog:
+    """The comparison's catalog (made once per comparison)."""
+    found = ctx.cache.get(CACHE_KEY)
+    if found is None:
+        insp = ctx.inspector  # sets ctx.default_schema
+        default = ctx.default_schema or insp.default_schema_name or "public"
+        found = ctx.cache[CACHE_KEY] = PgCatalog(ctx, default)
+    return found  # type: ignore[no-any-return]

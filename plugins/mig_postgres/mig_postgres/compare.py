@@ -1,0 +1,662 @@
+"""PostgreSQL comparison for autogenerate: types, server defaults, foreign-key schemas,
+exclusion constraints, type changes that need ``USING``, and the schema-level objects
+(enum types, sequences) through :mod:`mig_postgres.enums`.
+
+The hooks in plugin.py call these functions; each takes the core's
+:class:`~mig_core.autogenerate.context.CompareContext`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from mig_core.operations.ops import (
+    AlterColumnOp,
+    DropTableOp,
+    ModifyTableOps,
+)
+from mig_postgres.catalog import PgCatalog, catalog
+from mig_postgres.ops import (
+    CreateExcludeConstraintOp,
+    CreateSequenceOp,
+    DropSequenceOp,
+    drop_exclude_constraint_op,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.snapshot import ReflectedColumn, ReflectedTable
+    from mig_core.operations.opbase import MigrateOperation
+
+
+def _unwrap(type_: Any, dialect: Any) -> Any:
+    """The type the dialect really uses: through ``with_variant`` and ``TypeDecorator``."""
+    from sqlalchemy.types import TypeDecorator
+
+    for _ in range(20):
+        variants = getattr(type_, "_variant_mapping", None) or {}
+        if dialect.name in variants:
+            type_ = variants[dialect.name]
+        elif isinstance(type_, TypeDecorator):
+            type_ = type_.load_dialect_impl(dialect)
+        else:
+            break
+    return type_
+
+
+# --- types -----------------------------------------------------------------------------------
+
+
+def types_differ(ctx: CompareContext, conn_col: ReflectedColumn, meta_col: Any) -> bool | None:
+    """A verdict for the types PostgreSQL reflects differently from how models declare them.
+
+    ARRAY (dimensions are not stored by the server: compare the item types), native enums (by
+    name and real schema; their values are the enum lifecycle's business), ``Float(precision)``
+    (REAL up to 24 bits, DOUBLE PRECISION above). None leaves the decision to the core.
+    """
+    return _type_verdict(ctx, conn_col.type, meta_col.type)
+
+
+def _type_verdict(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool | None:
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, ENUM, REAL
+
+    meta = _unwrap(meta_type, ctx.dialect)
+    if isinstance(conn_type, sa.ARRAY) and isinstance(meta, sa.ARRAY):
+        verdict = _type_verdict(ctx, conn_type.item_type, meta.item_type)
+        if verdict is None:
+            from mig_core.autogenerate.compare_columns import default_types_differ
+
+            verdict = default_types_differ(ctx, conn_type.item_type, meta.item_type)
+        return verdict
+    if isinstance(conn_type, ENUM) and isinstance(meta, sa.Enum) and meta.native_enum:
+        if not meta.name:
+            return None
+        cat = catalog(ctx)
+        conn_key = (cat.enum_schema(str(conn_type.name), conn_type.schema), conn_type.name)
+        meta_key = (meta.schema or cat.default_schema, meta.name)
+        return conn_key != meta_key
+    if (
+        type(meta) in (sa.Float, sa.FLOAT) and getattr(meta, "precision", None) is not None
+        and isinstance(conn_type, (REAL, DOUBLE_PRECISION))
+    ):
+        wants_real = meta.precision <= 24
+        return wants_real != isinstance(conn_type, REAL)
+    return None
+
+
+# --- server defaults -------------------------------------------------------------------------
+
+_NEXTVAL = re.compile(r"^\s*nextval\(\s*'((?:[^']|'')+)'\s*(?:::\s*regclass)?\s*\)\s*$", re.I)
+_FUNCTION = re.compile(r"(?<![\w.:$])([a-z_][a-z0-9_$]*)\s*\(", re.I)
+
+
+def _sequence_of(default: str | None) -> str | None:
+    """The sequence name inside ``nextval('...')``, or None."""
+    if default is None:
+        return None
+    match = _NEXTVAL.match(default)
+    return match.group(1).replace("''", "'") if match else None
+
+
+def _split_name(text: str) -> tuple[str | None, str]:
+    """``schema.name`` as PostgreSQL reads it (unquoted parts fold to lower case)."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)
+    names = [q.replace('""', '"') if q else u.lower() for q, u in parts]
+    if len(names) >= 2:
+        return names[-2], names[-1]
+    return None, names[-1] if names else text
+
+
+def _same_sequence(cat: PgCatalog, left: str, right: str) -> bool:
+    ls, ln = _split_name(left)
+    rs, rn = _split_name(right)
+    return (ls or cat.default_schema, ln) == (rs or cat.default_schema, rn)
+
+
+def _serial_like(meta_col: Any) -> bool:
+    """A model column PostgreSQL makes SERIAL (or that takes its value from a sequence)."""
+    import sqlalchemy as sa
+
+    if meta_col.default is not None and isinstance(meta_col.default, sa.Sequence):
+        return True
+    if not isinstance(meta_col.type, sa.Integer):
+        return False
+    if meta_col.autoincrement is True:
+        return True
+    table = getattr(meta_col, "table", None)
+    return bool(
+        meta_col.autoincrement == "auto" and table is not None
+        and table._autoincrement_column is meta_col
+    )
+
+
+def server_defaults_differ(
+    ctx: CompareContext,
+    conn_col: ReflectedColumn,
+    meta_col: Any,
+    conn_default: str | None,
+    meta_default: str | None,
+) -> bool:
+    """Whether two defaults differ, the server deciding when their texts alone cannot.
+
+    ``nextval(...)`` defaults are compared by sequence (a model SERIAL column equals a
+    reflected ``nextval`` default); defaults that differ as text are evaluated by the server
+    (cast to the column's type), unless a volatile function is involved.
+    """
+    cat = catalog(ctx)
+    conn_sequence = _sequence_of(conn_default)
+    meta_sequence = _sequence_of(meta_default)
+    if conn_sequence is not None:
+        if meta_sequence is not None:
+            return not _same_sequence(cat, conn_sequence, meta_sequence)
+        return meta_default is not None or not _serial_like(meta_col)
+    if meta_sequence is not None:
+        return True
+    if conn_default is None or meta_default is None:
+        return (conn_default is None) != (meta_default is None)
+    from mig_core.autogenerate.compare_columns import default_server_defaults_differ
+
+    if not default_server_defaults_differ(conn_default, meta_default):
+        return False
+    return _differ_on_server(ctx, cat, conn_default, meta_default, meta_col)
+
+
+def _cast_target(ctx: CompareContext, meta_col: Any) -> str | None:
+    """The SQL type both defaults are cast to before the server compares them."""
+    from sqlalchemy.types import NullType
+
+    type_ = _unwrap(meta_col.type, ctx.dialect)
+    if isinstance(type_, NullType):
+        return None
+    try:
+        text = str(type_.compile(dialect=ctx.dialect))
+    except Exception:
+        return None
+    upper = text.upper()
+    if upper == "JSON":
+        return "JSONB"  # json has no equality operator
+    if upper.startswith("JSON") and upper != "JSONB":
+        return None
+    return text
+
+
+def _differ_on_server(
+    ctx: CompareContext, cat: PgCatalog, conn_default: str, meta_default: str, meta_col: Any
+) -> bool:
+    names = {m.group(1).lower() for m in _FUNCTION.finditer(conn_default + " " + meta_default)}
+    if names and cat.volatile_functions(names):
+        return True  # evaluating them would give a new value (or advance a sequence)
+    target = _cast_target(ctx, meta_col)
+    key = ("mig_postgres.default", conn_default, meta_default, target)
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    if target is not None:
+        sql = (f"SELECT CAST(({conn_default}) AS {target}) IS NOT DISTINCT FROM "
+               f"CAST(({meta_default}) AS {target})")
+    else:
+        sql = f"SELECT ({conn_default}) IS NOT DISTINCT FROM ({meta_default})"
+    conn: Any = ctx.connection
+    verdict = True
+    try:
+        with conn.begin_nested():
+            verdict = not bool(conn.exec_driver_sql(sql).scalar())
+    except Exception:  # not comparable on the server (type mismatch, syntax): they differ
+        verdict = True
+    ctx.cache[key] = verdict
+    return verdict
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def fix_foreign_key_schemas(ctx: CompareContext, schema: str | None,
+                            conn_table: ReflectedTable) -> None:
+    """Give each reflected foreign key the real schema of its target table.
+
+    PostgreSQL writes a referred table without its schema when that schema is on
+    ``search_path``; SQLAlchemy then reports no schema (or the wrong one), and the model's
+    ``ForeignKey("other.t.id")`` would look different. None stands for the default schema.
+    """
+    cat = catalog(ctx)
+    table_schema = schema or cat.default_schema
+    for record in conn_table.foreign_keys:
+        name = record.get("name")
+        if not name:
+            continue
+        actual = cat.foreign_key_target_schema(table_schema, conn_table.name, name)
+        if actual is not None:
+            record["referred_schema"] = None if actual == cat.default_schema else actual
+
+
+def after_table_compare(
+    ctx: CompareContext,
+    modify_ops: ModifyTableOps,
+    schema: str | None,
+    conn_table: ReflectedTable,
+    meta_table: sa.Table,
+) -> None:
+    """Exclusion constraints of a kept table, and ``USING`` for type changes that need it."""
+    drops, adds = compare_exclusions(ctx, schema, conn_table, meta_table)
+    modify_ops.ops[:0] = drops
+    modify_ops.ops.extend(adds)
+    for position, op in enumerate(modify_ops.ops):
+        if isinstance(op, AlterColumnOp) and op.modify_type is not None:
+            modify_ops.ops[position] = with_cast(ctx, op)
+
+
+# --- exclusion constraints -----------------------------------------------------------------
+
+
+def _normalize(text: str) -> str:
+    from mig_core.autogenerate.compare_constraints import normalize_expression
+
+    return normalize_expression(text)
+
+
+def _sql(ctx: CompareContext, element: Any) -> str:
+    if isinstance(element, str):
+        return element
+    text = getattr(element, "text", None)
+    if isinstance(text, str):
+        return text
+    return str(element.compile(dialect=ctx.dialect,
+                               compile_kwargs={"literal_binds": True, "include_table": False}))
+
+
+def model_exclusion_signature(ctx: CompareContext, constraint: Any) -> tuple[Any, ...]:
+    table = constraint.table
+    exprs = []
+    operators = []
+    for expr, _name, operator in constraint._render_exprs:
+        if getattr(expr, "table", None) is table and getattr(expr, "name", None):
+            exprs.append(_normalize(str(expr.name)))
+        else:
+            exprs.append(_normalize(_sql(ctx, expr)))
+        operators.append(str(operator))
+    where = _normalize(_sql(ctx, constraint.where)) if constraint.where is not None else None
+    return (
+        tuple(exprs), tuple(operators), str(constraint.using or "gist").lower(), where,
+        bool(constraint.deferrable), str(constraint.initially or "").upper() == "DEFERRED",
+    )
+
+
+def db_exclusion_signature(found: Any) -> tuple[Any, ...]:
+    return (
+        tuple(_normalize(e) for e in found.expressions), tuple(found.operators),
+        found.using.lower(), _normalize(found.where) if found.where else None,
+        found.deferrable, found.initially_deferred,
+    )
+
+
+def exclusion_create_op(schema: str | None, table: str, found: Any,
+                        columns: set[str]) -> CreateExcludeConstraintOp:
+    """The operation creating an exclusion constraint read from the server."""
+    import sqlalchemy as sa
+
+    elements: list[tuple[Any, str]] = []
+    for expr, operator in zip(found.expressions, found.operators):
+        bare = expr.strip('"') if re.fullmatch(r'[a-z_][a-z0-9_$]*|"[^"]+"', expr) else None
+        elements.append((bare if bare in columns else sa.text(expr), operator))
+    kw: dict[str, Any] = {"using": found.using}
+    if found.deferrable:
+        kw["deferrable"] = True
+        if found.initially_deferred:
+            kw["initially"] = "DEFERRED"
+    return CreateExcludeConstraintOp(
+        found.name, table, elements, schema=schema, where=found.where, **kw
+    )
+
+
+def compare_exclusions(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
+    """(drops, adds) of the exclusion constraints of one table, matched by name."""
+    from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+    cat = catalog(ctx)
+    existing = {x.name: x for x in cat.exclusions(schema or cat.default_schema, conn_table.name)}
+    wanted = {
+        str(c.name): c for c in meta_table.constraints
+        if isinstance(c, ExcludeConstraint) and c.name is not None
+    }
+    columns = set(conn_table.columns)
+    drops: list[MigrateOperation] = []
+    adds: list[MigrateOperation] = []
+    for name in sorted(set(existing) | set(wanted)):
+        found, model = existing.get(name), wanted.get(name)
+        if model is not None and found is not None and _same_exclusion(
+            ctx, schema, conn_table, model, found
+        ):
+            continue
+        if found is not None:
+            drops.append(drop_exclude_constraint_op(
+                exclusion_create_op(schema, conn_table.name, found, columns)
+            ))
+        if model is not None:
+            adds.append(CreateExcludeConstraintOp.from_constraint(model))
+    return drops, adds
+
+
+def _same_exclusion(ctx: CompareContext, schema: str | None, conn_table: ReflectedTable,
+                    model: Any, found: Any) -> bool:
+    wanted = model_exclusion_signature(ctx, model)
+    have = db_exclusion_signature(found)
+    if wanted == have:
+        return True
+    if wanted[1:] != have[1:] or len(wanted[0]) != len(have[0]):
+        return False
+    # expressions written differently may be the same to the server: let it rewrite ours
+    probed = _probe_exclusion(ctx, schema, conn_table.name, model)
+    return probed is not None and db_exclusion_signature(probed) == have
+
+
+def _probe_exclusion(ctx: CompareContext, schema: str | None, table: str, model: Any) -> Any:
+    """The model's constraint as the server writes it back, built on a temporary copy."""
+    from mig_postgres.catalog import ExclusionConstraint
+
+    cat = catalog(ctx)
+    preparer = ctx.dialect.identifier_preparer
+    qualified = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(table)}"
+    compiler = ctx.dialect.ddl_compiler(ctx.dialect, None)  # type: ignore[arg-type]
+    clause = compiler.process(model)
+    conn: Any = ctx.connection
+    probe = "mig_exclusion_probe"
+    try:
+        with conn.begin_nested() as savepoint:
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {probe} (LIKE {qualified})")
+            conn.exec_driver_sql(f"ALTER TABLE {probe} ADD {clause}")
+            row = conn.exec_driver_sql(
+                "SELECT am.amname, array(SELECT pg_get_indexdef(con.conindid, k, true) "
+                "FROM generate_series(1, array_length(con.conexclop, 1)) AS k ORDER BY k), "
+                "array(SELECT o.oprname FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, k) "
+                "JOIN pg_operator o ON o.oid = u.op ORDER BY u.k), "
+                "pg_get_expr(i.indpred, i.indrelid, true), con.condeferrable, con.condeferred "
+                "FROM pg_constraint con JOIN pg_index i ON i.indexrelid = con.conindid "
+                "JOIN pg_class ic ON ic.oid = con.conindid JOIN pg_am am ON am.oid = ic.relam "
+                f"WHERE con.contype = 'x' AND con.conrelid = '{probe}'::regclass"
+            ).first()
+            savepoint.rollback()
+    except Exception:
+        return None
+    if row is None:
+        return None
+    return ExclusionConstraint("", table, str(model.name), row[0], list(row[1]), list(row[2]),
+                               row[3], bool(row[4]), bool(row[5]))
+
+
+def dropped_table_exclusions(ctx: CompareContext, upgrade_ops: Any) -> None:
+    """Before each dropped table, drop its exclusion constraints (so the downgrade re-adds them:
+    SQLAlchemy's reflection does not see them, so the re-created table would lack them)."""
+    cat = catalog(ctx)
+    out: list[Any] = []
+    for op in upgrade_ops.ops:
+        if isinstance(op, DropTableOp):
+            found = cat.exclusions(op.schema or cat.default_schema, op.table_name)
+            if found:
+                columns = {c.name for c in op.to_table().columns}
+                drops = [
+                    drop_exclude_constraint_op(
+                        exclusion_create_op(op.schema, op.table_name, x, columns)
+                    )
+                    for x in found
+                ]
+                out.append(ModifyTableOps(op.table_name, drops, schema=op.schema))
+        out.append(op)
+    upgrade_ops.ops[:] = out
+
+
+# --- type changes that need USING --------------------------------------------------------------
+
+
+class PgAlterColumnOp(AlterColumnOp):
+    """An ``alter_column`` whose type change needs ``postgresql_using`` (in both directions)."""
+
+    reverse_using: str | None = None
+
+    def reverse(self) -> AlterColumnOp:
+        reverse = super().reverse()
+        reverse.kw.pop("postgresql_using", None)
+        if self.reverse_using is not None:
+            reverse.kw["postgresql_using"] = self.reverse_using
+        return reverse
+
+
+def _type_sql(ctx: CompareContext, type_: Any) -> str | None:
+    try:
+        return str(_unwrap(type_, ctx.dialect).compile(dialect=ctx.dialect))
+    except Exception:
+        return None
+
+
+def _is_enum(ctx: CompareContext, type_: Any) -> bool:
+    import sqlalchemy as sa
+
+    type_ = _unwrap(type_, ctx.dialect)
+    if isinstance(type_, sa.ARRAY):
+        return _is_enum(ctx, type_.item_type)
+    return isinstance(type_, sa.Enum) and bool(type_.native_enum)
+
+
+def _assignable(ctx: CompareContext, source: str, target: str) -> bool:
+    """Whether PostgreSQL converts ``source`` to ``target`` in ALTER COLUMN TYPE by itself."""
+    key = ("mig_postgres.assignable", source, target)
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from sqlalchemy import text
+
+    sql = (
+        "SELECT t IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) "
+        "OR s IS NOT NULL AND t IS NOT NULL AND (s = t "
+        "OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = s AND casttarget = t "
+        "AND castcontext IN ('a', 'i')) "
+        "OR EXISTS (SELECT 1 FROM pg_type ts JOIN pg_type tt ON tt.oid = t WHERE ts.oid = s "
+        "AND ts.typelem <> 0 AND tt.typelem <> 0 AND ts.typcategory = 'A' "
+        "AND tt.typcategory = 'A' AND (ts.typelem = tt.typelem OR EXISTS (SELECT 1 FROM pg_cast "
+        "WHERE castsource = ts.typelem AND casttarget = tt.typelem "
+        "AND castcontext IN ('a', 'i')))))"
+        " FROM to_regtype(:s) AS s, to_regtype(:t) AS t"
+    )
+    conn: Any = ctx.connection
+    try:
+        with conn.begin_nested():
+            verdict = bool(conn.execute(text(sql), {"s": source, "t": target}).scalar())
+    except Exception:
+        verdict = False
+    ctx.cache[key] = verdict
+    return verdict
+
+
+def _using(ctx: CompareContext, column: str, source_type: Any, target_type: Any) -> str | None:
+    source = _type_sql(ctx, source_type)
+    target = _type_sql(ctx, target_type)
+    if source is None or target is None or _assignable(ctx, source, target):
+        return None
+    name = ctx.dialect.identifier_preparer.quote(column)
+    if _is_enum(ctx, source_type):
+        via = "text[]" if source.endswith("[]") else "text"
+        return f"{name}::{via}::{target}"
+    return f"{name}::{target}"
+
+
+def with_cast(ctx: CompareContext, op: AlterColumnOp) -> AlterColumnOp:
+    """``op`` with ``postgresql_using`` when its type change (or its reverse) needs one."""
+    if op.kw.get("postgresql_using") is not None or op.existing_type is None:
+        return op
+    forward = _using(ctx, op.column_name, op.existing_type, op.modify_type)
+    backward = _using(ctx, op.column_name, op.modify_type, op.existing_type)
+    if forward is None and backward is None:
+        return op
+    new = PgAlterColumnOp.__new__(PgAlterColumnOp)
+    new.__dict__.update(op.__dict__)
+    new.kw = dict(op.kw)
+    if forward is not None:
+        new.kw["postgresql_using"] = forward
+    new.reverse_using = backward
+    return new
+
+
+# --- schema-level objects ------------------------------------------------------------------
+
+
+def only_default_schema_tables(ctx: CompareContext) -> None:
+    """Keep in the default schema's snapshot only the tables that live there.
+
+    SQLAlchemy reflects ``schema=None`` as "everything visible on search_path"; with other
+    schemas on it their tables would otherwise be compared twice (and reported as dropped).
+    """
+    cat = catalog(ctx)
+    snapshot = ctx.snapshot(None)
+    own = cat.default_schema_relations()
+    for name in [n for n in snapshot.tables if n not in own]:
+        del snapshot.tables[name]
+
+
+def compare_sequences(
+    ctx: CompareContext, schemas: list[str | None]
+) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
+    """(create_sequence ops for the start, drop_sequence ops for the end)."""
+
+    from mig_postgres.enums import model_tables
+
+    cat = catalog(ctx)
+    compared = [s or cat.default_schema for s in schemas]
+    model: dict[tuple[str, str], sa.Sequence] = {}
+    for md in ctx.metadatas:
+        for sequence in getattr(md, "_sequences", {}).values():
+            key = (sequence.schema or cat.default_schema, sequence.name)
+            if key[0] in compared:
+                model.setdefault(key, sequence)
+    database = cat.sequences(compared)
+    tables = {(s or cat.default_schema, n): t for (s, n), t in model_tables(ctx, schemas).items()}
+    start: list[MigrateOperation] = []
+    end: list[MigrateOperation] = []
+
+    def keep(name: str, schema: str) -> bool:
+        op_schema = None if schema == cat.default_schema else schema
+        return ctx.run_name_filters(name, "sequence", {"schema_name": op_schema})
+
+    for key in sorted(set(model) - set(database)):
+        if keep(key[1], key[0]):
+            start.append(CreateSequenceOp.from_sequence(model[key]))
+    for key in sorted(set(database) - set(model)):
+        info = database[key]
+        if not keep(info.name, info.schema):
+            continue
+        if _sequence_still_used(ctx, cat, key, compared, tables):
+            continue
+        schema = None if info.schema == cat.default_schema else info.schema
+        create = CreateSequenceOp(
+            info.name, schema=schema, start=info.start, increment=info.increment,
+            minvalue=info.minvalue, maxvalue=info.maxvalue, cache=info.cache,
+            cycle=info.cycle or None, data_type=_sequence_type(info.data_type),
+        )
+        end.append(DropSequenceOp(info.name, schema=schema, _reverse=create))
+    return start, end
+
+
+def _sequence_still_used(
+    ctx: CompareContext,
+    cat: PgCatalog,
+    key: tuple[str, str],
+    compared: list[str],
+    tables: dict[tuple[str, str], sa.Table],
+) -> bool:
+    """Whether a column default that outlives the upgrade still calls ``nextval`` on it."""
+    for table_schema, table_name, column_name in cat.sequence_users.get(key, ()):
+        if table_schema not in compared:
+            return True
+        table = tables.get((table_schema, table_name))
+        if table is None:
+            schema = None if table_schema == cat.default_schema else table_schema
+            if not ctx.run_name_filters(table_name, "table", {"schema_name": schema}):
+                return True  # a table the filters hide stays as it is
+            continue  # the table is dropped
+        column = table.c.get(column_name)
+        if column is None:
+            continue  # the column is dropped
+        if not ctx.compare_server_default_option:
+            return True  # its default is not compared, so it is not changed either
+        default = getattr(column.server_default, "arg", None)
+        text = default if isinstance(default, str) else str(getattr(default, "text", default))
+        if key[1] in (text or ""):
+            return True
+    return False
+
+
+def _sequence_type(name: str) -> Any:
+    import sqlalchemy as sa
+
+    return {"integer": sa.Integer, "smallint": sa.SmallInteger}.get(name)
+
+
+def after_schema_compare(ctx: CompareContext, schemas: list[str | None], upgrade_ops: Any) -> None:
+    """Enum types and sequences around the table operations; exclusions of dropped tables."""
+    from mig_postgres.enums import compare_enums
+
+    dropped_table_exclusions(ctx, upgrade_ops)
+    cat = catalog(ctx)
+    enum_start, enum_end = compare_enums(ctx, cat, list(schemas))
+    seq_start, seq_end = compare_sequences(ctx, list(schemas))
+    upgrade_ops.ops[:0] = [*seq_start, *enum_start]
+    upgrade_ops.ops.extend([*enum_end, *seq_end])
+    commit_values_used_as_defaults(upgrade_ops)
+
+
+def _server_defaults(container: Any) -> list[Any]:
+    """Every server default an upgrade sets (new tables, added and altered columns)."""
+    from mig_core.operations.ops import AddColumnOp, CreateTableOp, OpContainer
+
+    found: list[Any] = []
+    for op in container.ops:
+        if isinstance(op, OpContainer):
+            found.extend(_server_defaults(op))
+        elif isinstance(op, CreateTableOp):
+            found.extend(getattr(c, "server_default", None) for c in op.columns)
+        elif isinstance(op, AddColumnOp):
+            found.append(op.column.server_default)
+        elif isinstance(op, AlterColumnOp) and op.modify_server_default not in (False, None):
+            found.append(op.modify_server_default)
+    return [d for d in found if d is not None]
+
+
+def commit_values_used_as_defaults(upgrade_ops: Any) -> None:
+    """``autocommit=True`` on an added enum value that the same upgrade uses as a default.
+
+    PostgreSQL refuses a new enum value before the transaction that added it commits.
+    """
+    from mig_core.autogenerate.compare_columns import normalize_default
+    from mig_postgres.ops import AddEnumValueOp, AlterEnumOp
+
+    adds = [op for op in upgrade_ops.ops if isinstance(op, AddEnumValueOp)]
+    alters = [op for op in upgrade_ops.ops if isinstance(op, AlterEnumOp) and op.removed_values]
+
+    def values_in(defaults: list[Any]) -> set[str]:
+        used = set()
+        for default in defaults:
+            arg = getattr(default, "arg", default)
+            text = arg if isinstance(arg, str) else getattr(arg, "text", None)
+            if isinstance(text, str):
+                used.add(text.lower() if isinstance(arg, str) else str(normalize_default(text)))
+        return used
+
+    if adds:
+        used = values_in(_server_defaults(upgrade_ops))
+        for op in adds:
+            if op.value.lower() in used:
+                op.autocommit = True
+    if alters:
+        # the downgrade adds the removed values back, then restores the defaults using them
+        try:
+            downgrade = upgrade_ops.reverse()
+        except Exception:  # an irreversible operation: no downgrade to prepare
+            return
+        used = values_in(_server_defaults(downgrade))
+        for alter in alters:
+            if any(v.lower() in used for v in alter.removed_values):
+                alter.reverse_autocommit = True
