@@ -124,6 +124,8 @@ url, n, offline = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 sys.path.insert(0, sys.argv[4])
 from upgrade import statements
 sql = [s for i in range(n) for _, s in statements(i)]
+if url.startswith("postgresql"):  # what sa.Integer primary keys become there
+    sql = [s.replace("id INTEGER NOT NULL", "id SERIAL NOT NULL") for s in sql]
 if offline:
     out = sys.stdout
     out.write("BEGIN;\\n\\n")
