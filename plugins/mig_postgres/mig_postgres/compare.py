@@ -241,12 +241,79 @@ def after_table_compare(
     meta_table: sa.Table,
 ) -> None:
     """Exclusion constraints of a kept table, and ``USING`` for type changes that need it."""
+    drop_same_index_pairs(ctx, modify_ops, schema, conn_table.name)
     drops, adds = compare_exclusions(ctx, schema, conn_table, meta_table)
     modify_ops.ops[:0] = drops
     modify_ops.ops.extend(adds)
     for position, op in enumerate(modify_ops.ops):
         if isinstance(op, AlterColumnOp) and op.modify_type is not None:
             modify_ops.ops[position] = with_cast(ctx, op)
+
+
+# --- indexes the core's text comparison cannot settle ------------------------------------------
+
+_INDEX_DEF = re.compile(r"^(CREATE (?:UNIQUE )?INDEX) \S+ ON (?:ONLY )?\S+ (USING .*)$", re.S)
+
+
+def drop_same_index_pairs(
+    ctx: CompareContext, modify_ops: ModifyTableOps, schema: str | None, table: str
+) -> None:
+    """Remove a drop + create of the same index when the server says the two are one.
+
+    The core compares expressions and ``WHERE`` clauses as normalized text; the server writes
+    them its own way (``<>`` for ``!=``, casts to schema-qualified types ...). Such a pair is
+    settled by building the model's index on a temporary copy of the table and comparing
+    ``pg_get_indexdef`` of both.
+    """
+    from mig_core.operations.ops import CreateIndexOp, DropIndexOp
+
+    drops = {str(op.index_name): op for op in modify_ops.ops if isinstance(op, DropIndexOp)}
+    adds = {str(op.index_name): op for op in modify_ops.ops if isinstance(op, CreateIndexOp)}
+    for name in sorted(set(drops) & set(adds)):
+        if _same_index_on_server(ctx, schema, table, name, adds[name].to_index()):
+            modify_ops.ops.remove(drops[name])
+            modify_ops.ops.remove(adds[name])
+
+
+def _index_definition(text: str | None) -> tuple[str, str] | None:
+    match = _INDEX_DEF.match(text or "")
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _same_index_on_server(ctx: CompareContext, schema: str | None, table: str, name: str,
+                          index: Any) -> bool:
+    from sqlalchemy.schema import CreateIndex
+
+    cat = catalog(ctx)
+    preparer = ctx.dialect.identifier_preparer
+    qualified = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(table)}"
+    index_name = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(name)}"
+    try:
+        sql = str(CreateIndex(index).compile(dialect=ctx.dialect))
+    except Exception:
+        return False
+    target = f" ON {preparer.format_table(index.table)} "
+    if target not in sql:
+        return False
+    probe = "mig_index_probe"
+    sql = sql.replace(target, f" ON {probe} ", 1)
+    conn: Any = ctx.connection
+    try:
+        with conn.begin_nested() as savepoint:
+            existing = conn.exec_driver_sql(
+                f"SELECT pg_get_indexdef('{index_name.replace(chr(39), chr(39) * 2)}'::regclass)"
+            ).scalar()
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {probe} (LIKE {qualified})")
+            conn.exec_driver_sql(sql.replace("%", "%%"))
+            probed = conn.exec_driver_sql(
+                "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+                f"WHERE indrelid = '{probe}'::regclass"
+            ).scalar()
+            savepoint.rollback()
+    except Exception:
+        return False
+    have, made = _index_definition(existing), _index_definition(probed)
+    return have is not None and have == made
 
 
 # --- exclusion constraints -----------------------------------------------------------------
@@ -649,7 +716,10 @@ def commit_values_used_as_defaults(upgrade_ops: Any) -> None:
         used = values_in(_server_defaults(upgrade_ops))
         for op in adds:
             if op.value.lower() in used:
+                # committed on its own, it outlives a failure later in the migration:
+                # running the migration again must not trip over it
                 op.autocommit = True
+                op.if_not_exists = True
     if alters:
         # the downgrade adds the removed values back, then restores the defaults using them
         try:

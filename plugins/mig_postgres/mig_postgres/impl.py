@@ -180,16 +180,18 @@ class PostgresqlImpl(DefaultImpl):
 
         Only additions that keep the existing order: ``ADD VALUE`` statements. Anything else
         (removed or reordered values): the type is recreated (see :class:`RecreateEnum`).
-        Without ``existing_values`` they are read from the server (offline: recreate).
+        Online the values are read from the server (so a rerun after a failure finds what an
+        earlier, committed ``ADD VALUE`` did); offline ``existing_values`` is trusted, and
+        without it the type is recreated.
         """
         from mig_postgres.ddl import RecreateEnum
 
         values = list(values)
         if len(set(values)) != len(values):
             raise CommandError(f"alter_enum({name!r}): values contain duplicates: {values!r}")
-        existing = list(existing_values) if existing_values is not None else (
-            self.enum_values(name, schema)
-        )
+        existing = self.enum_values(name, schema)
+        if existing is None and existing_values is not None:
+            existing = list(existing_values)
         if existing == values:
             return
         plan = addition_plan(existing, values) if existing is not None else None

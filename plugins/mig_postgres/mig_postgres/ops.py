@@ -450,7 +450,7 @@ class AlterEnumOp(EnumOp):
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return (
-            "modify_enum", self.schema, self.enum_name, tuple(self.existing_values or ()),
+            "alter_enum", self.schema, self.enum_name, tuple(self.existing_values or ()),
             tuple(self.values),
         )
 

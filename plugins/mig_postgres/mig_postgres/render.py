@@ -163,8 +163,15 @@ def render_op(ctx: Any, op: Any) -> str | list[str] | None:
             args.append(f"before={op.before!r}")
         if op.after is not None:
             args.append(f"after={op.after!r}")
-        if isinstance(op, AddEnumValueOp) and op.autocommit is not None:
-            args.append(f"autocommit={op.autocommit!r}")
+        if isinstance(op, DropEnumValueOp):
+            note = (f"rows holding {op.value!r} make this fail: update them to another value "
+                    "first.")
+            return [*_comment(note), _call(ctx, name, args)]
+        if isinstance(op, AddEnumValueOp):
+            if op.if_not_exists:
+                args.append("if_not_exists=True")
+            if op.autocommit is not None:
+                args.append(f"autocommit={op.autocommit!r}")
         return _call(ctx, name, args)
     if isinstance(op, RenameEnumValueOp):
         return _call(ctx, "rename_enum_value", [repr(op.enum_name), repr(op.old_value),

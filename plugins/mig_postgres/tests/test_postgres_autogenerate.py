@@ -261,6 +261,9 @@ def test_expression_and_partial_indexes_give_no_difference(engine):
         sa.Index("ix_cover", t.c.n, postgresql_include=["title"], unique=True,
                  postgresql_nulls_not_distinct=True)
         sa.Index("ix_expr2", sa.text("(body ->> 'k')"), sa.text("lower(title) DESC"))
+        # written back by the server as (title)::text <> 'x'::text: settled by a probe
+        sa.Index("ix_not_x", t.c.n, postgresql_where=t.c.title != "x")
+        sa.Index("ix_cast", sa.cast(t.c.body["k"].astext, sa.Integer))
         return md
 
     create(engine, model())
