@@ -176,3 +176,28 @@ def test_info_dict_is_per_object() -> None:
     a, b = ops.ExecuteSQLOp("x"), ops.ExecuteSQLOp("y")
     a.info["k"] = 1
     assert b.info == {} and a.info == {"k": 1}
+
+
+def test_create_table_op_from_a_model_table_keeps_its_primary_key_autoincrement():
+    """Invoking CreateTableOp.from_table(t) must not rebuild t (SAWarning, SERIAL lost)."""
+    import io
+    import warnings
+
+    import sqlalchemy as sa
+
+    from mig_core.operations import Operations
+    from mig_core.operations.ops import CreateTableOp
+    from mig_core.runtime.migration import MigrationContext
+
+    metadata = sa.MetaData(naming_convention={"pk": "pk_%(table_name)s"})
+    table = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": buf, "target_metadata": metadata},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Operations(ctx).invoke(CreateTableOp.from_table(table))
+    assert "id SERIAL NOT NULL" in buf.getvalue()
+    assert "CONSTRAINT pk_t PRIMARY KEY (id)" in buf.getvalue()

@@ -50,8 +50,12 @@ class CreateTableOp(MigrateOperation):
         self._built: tuple[Any, Any] | None = None
 
     def to_table(self, schema_obj: SchemaObjects | None = None) -> sa.Table:
-        """The Table; built once per naming convention, so ``create_table`` returns that one."""
-        if self._orig_table is not None and schema_obj is None:
+        """The Table; built once per naming convention, so ``create_table`` returns that one.
+
+        An op made from a model table (``from_table``) always uses that table: its columns belong
+        to it, and rebuilding would lose its primary key's autoincrement and identity.
+        """
+        if self._orig_table is not None:
             return self._orig_table  # type: ignore[no-any-return]
         obj = _schema_obj(schema_obj)
         key = tuple(sorted((str(k), v) for k, v in (obj.naming_convention or {}).items()))
