@@ -343,6 +343,22 @@ def test_computed_default_change_is_refused() -> None:
                 lambda op: op.alter_column("t", "c", server_default=sa.Computed("a + 1")))
 
 
+def test_computed_default_change_is_refused_before_any_statement() -> None:
+    """No half-applied alter_column: the nullability change must not be written first."""
+    import io
+
+    from mig_core.operations import Operations
+    from mig_core.runtime.migration import MigrationContext
+
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(dialect_name="postgresql", plugin_manager=make_pm(),
+                                     opts={"as_sql": True, "output_buffer": buf})
+    with pytest.raises(CommandError, match="computed column default"):
+        Operations(ctx).alter_column("t", "c", nullable=False,
+                                     server_default=sa.Computed("a + 1"))
+    assert buf.getvalue() == ""
+
+
 # --- naming conventions ---------------------------------------------------------------------------
 
 CONVENTION = {

@@ -349,17 +349,20 @@ class DefaultImpl:
             "existing_server_default": existing_server_default,
             "existing_comment": existing_comment,
         }
+        # refuse before writing anything: on a non-transactional backend a half-applied
+        # alter_column would stay half applied
+        if server_default is not False and (
+            isinstance(server_default, sa.Computed)
+            or isinstance(existing_server_default, sa.Computed)
+        ):
+            raise CommandError(
+                f"alter_column({table_name!r}, {column_name!r}): adding, changing or "
+                f"removing a computed column default is not supported on "
+                f"{self.dialect.name!r}; drop and re-add the column"
+            )
         if nullable is not None:
             self.execute(base.ColumnNullable(table_name, column_name, nullable, **existing))
         if server_default is not False:
-            if isinstance(server_default, sa.Computed) or isinstance(
-                existing_server_default, sa.Computed
-            ):
-                raise CommandError(
-                    f"alter_column({table_name!r}, {column_name!r}): adding, changing or "
-                    f"removing a computed column default is not supported on "
-                    f"{self.dialect.name!r}; drop and re-add the column"
-                )
             old_identity = (
                 existing_server_default
                 if isinstance(existing_server_default, sa.Identity) else None
