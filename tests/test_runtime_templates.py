@@ -89,6 +89,18 @@ def test_multidb_template_two_sqlite_databases(tmp_path):
     assert "in_one" in tables(one) and "in_two" not in tables(one)
     assert "in_two" in tables(two) and "in_one" not in tables(two)
     assert versions(one) == [rev] and versions(two) == [rev]
+    assert mig(tmp_path, "current") == (
+        f"sqlite:///{one}:\n  {rev} (head)\nsqlite:///{two}:\n  {rev} (head)\n"
+    )
+    with sqlite3.connect(two) as conn:  # the second database falls behind
+        conn.execute("DELETE FROM mig_version")
+    behind = subprocess.run([sys.executable, "-m", "mig_core", "current", "--check-heads"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert behind.returncode == 1
+    assert behind.stdout.endswith(f"sqlite:///{two}:\n  (base)\n")
+    assert behind.stderr == (f"mig: error: the database sqlite:///{two} is not at head: it is at "
+                             f"base, the graph's heads are {rev}\n")
+    mig(tmp_path, "stamp", "head")
     mig(tmp_path, "downgrade", "base")
     assert versions(one) == [] and versions(two) == []
     assert "in_one" not in tables(one) and "in_two" not in tables(two)

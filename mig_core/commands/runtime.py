@@ -181,27 +181,48 @@ def ensure_version(config: Config, sql: bool = False) -> None:
 # --- reading commands --------------------------------------------------------------------------
 
 
-def _read(config: Config, script: Any, reader: Callable[[MigrationContext], Any]) -> Any:
-    """Run env.py read-only (no lock, nothing written) and return ``reader(ctx)``."""
-    found: dict[str, Any] = {}
+def _read_each(
+    config: Config, script: Any, reader: Callable[[MigrationContext], Any]
+) -> list[tuple[str, Any]]:
+    """Run env.py read-only (no lock, nothing written); ``(database, reader(ctx))`` per database.
+
+    A multi-database env.py (the ``multidb`` template) calls ``run_migrations()`` once per
+    database; each call is read. The database is named by its URL, password hidden.
+    """
+    found: list[tuple[str, Any]] = []
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
-        found["value"] = reader(ctx)
+        found.append((_database_name(ctx), reader(ctx)))
         return []
 
     _run(config, script, plan, run_lock=False)
-    if "value" not in found:
+    if not found:
         raise CommandError(
             "env.py did not call context.run_migrations(), so the database was not read"
         )
-    return found["value"]
+    return found
+
+
+def _read(config: Config, script: Any, reader: Callable[[MigrationContext], Any]) -> Any:
+    """``reader(ctx)`` of the last database env.py visits (see :func:`_read_each`)."""
+    return _read_each(config, script, reader)[-1][1]
+
+
+def _database_name(ctx: MigrationContext) -> str:
+    bind = ctx.connection
+    if bind is None:
+        return ctx.dialect.name
+    return str(bind.engine.url.render_as_string(hide_password=True))
 
 
 def database_heads(config: Config) -> tuple[str, ...]:
     """The heads in the database's version table (runs env.py read-only)."""
     script = _script(config)
-    heads: tuple[str, ...] = _read(config, script, lambda ctx: ctx.get_current_heads())
-    return heads
+    per_database = _read_each(config, script, lambda ctx: tuple(ctx.get_current_heads()))
+    heads: list[str] = []
+    for _, found in per_database:
+        heads.extend(h for h in found if h not in heads)
+    return tuple(heads)
 
 
 def _describe_head(script: Any, rev: str, graph_heads: set[str]) -> dict[str, Any]:
@@ -223,37 +244,63 @@ def _describe_head(script: Any, rev: str, graph_heads: set[str]) -> dict[str, An
 def current(
     config: Config, verbose: bool = False, check_heads: bool = False, as_json: bool = False
 ) -> None:
-    """Print the database's current revision(s): ``<rev> (head)`` lines, ``-v``, ``--json``."""
+    """Print the database's current revision(s): ``<rev> (head)`` lines, ``-v``, ``--json``.
+
+    With several databases (multidb), each is shown under its URL; ``--check-heads`` needs all.
+    """
     script = _script(config)
-    heads = _read(config, script, lambda ctx: ctx.get_current_heads())
+    per_database = _read_each(config, script, lambda ctx: tuple(ctx.get_current_heads()))
     graph_heads = set(script.get_heads())
-    entries = [_describe_head(script, h, graph_heads) for h in heads]
-    at_heads = set(heads) == graph_heads
+    several = len(per_database) > 1
+    reports = []
+    behind = []
+    for database, heads in per_database:
+        entries = [_describe_head(script, h, graph_heads) for h in heads]
+        at_heads = set(heads) == graph_heads
+        if not at_heads:
+            behind.append((database, heads))
+        reports.append({"database": database, "heads": list(heads), "at_head": at_heads,
+                        "revisions": entries})
     if as_json:
-        config.print_stdout(
-            json.dumps({"heads": list(heads), "at_head": at_heads, "revisions": entries}, indent=2)
-        )
+        if several:
+            body: Any = {"at_head": not behind, "databases": reports}
+        else:
+            body = {k: v for k, v in reports[0].items() if k != "database"}
+        config.print_stdout(json.dumps(body, indent=2))
     else:
-        for entry in entries:
-            label = entry["revision"]
-            if entry["is_head"]:
-                label += " (head)"
-            if not entry["known"]:
-                label += " (unknown: no revision file has this id)"
-            if entry.get("branch_labels"):
-                label += f" ({', '.join(entry['branch_labels'])})"
-            config.print_stdout(label)
-            if verbose and entry["known"]:
-                parents = ", ".join(entry["down_revisions"]) or "<base>"
-                config.print_stdout(f"  Parent: {parents}")
-                config.print_stdout(f"  Path: {entry['path']}")
-                if entry["doc"]:
-                    config.print_stdout(f"  {entry['doc']}")
-    if check_heads and not at_heads:
+        for report in reports:
+            if several:
+                config.print_stdout(f"{report['database']}:")
+            indent = "  " if several else ""
+            if several and not report["revisions"]:
+                config.print_stdout(f"{indent}(base)")
+            for entry in report["revisions"]:
+                _print_current_entry(config, entry, verbose, indent)
+    if check_heads and behind:
+        database, heads = behind[0]
+        where = f"{database} " if several else ""
         raise CommandError(
-            f"the database is not at head: it is at {', '.join(heads) or 'base'}, the graph's "
-            f"heads are {', '.join(sorted(graph_heads)) or 'none'}"
+            f"the database {where}is not at head: it is at {', '.join(heads) or 'base'}, the "
+            f"graph's heads are {', '.join(sorted(graph_heads)) or 'none'}"
         )
+
+
+def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
+                         indent: str) -> None:
+    label = entry["revision"]
+    if entry["is_head"]:
+        label += " (head)"
+    if not entry["known"]:
+        label += " (unknown: no revision file has this id)"
+    if entry.get("branch_labels"):
+        label += f" ({', '.join(entry['branch_labels'])})"
+    config.print_stdout(indent + label)
+    if verbose and entry["known"]:
+        parents = ", ".join(entry["down_revisions"]) or "<base>"
+        config.print_stdout(f"{indent}  Parent: {parents}")
+        config.print_stdout(f"{indent}  Path: {entry['path']}")
+        if entry["doc"]:
+            config.print_stdout(f"{indent}  {entry['doc']}")
 
 
 def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
