@@ -278,6 +278,10 @@ def mig_compare_type(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
     the core (``trylast``: compiled types compared by name and arguments, with synonyms,
     including the impl's ``type_synonyms``). Stops at the first non-None result.
 
+    Decide from the two types (``conn_col.type``, ``meta_col.type``) and the run (``ctx``):
+    the verdict is cached per pair of types for the rest of the comparison, so columns with the
+    same reflected and model types are asked about once.
+
     :param ctx: the comparison context.
     :param conn_col: the reflected column.
     :param meta_col: the model's column.

@@ -101,7 +101,8 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
     It answers what the core's ``mig_compare_column`` would, without building an
     AlterColumnOp for each of the (usually thousands of) unchanged columns; columns it is not
     sure about (computed, identity, server defaults compared, a changed attribute) go the full
-    way through the hooks. None when a plugin or a user callable takes part.
+    way through the hooks. Types are judged by ``mig_compare_type`` (plugins included, cached
+    per pair of types). None when a plugin compares columns or a user callable takes part.
     """
     from mig_core.builtin import compare as builtin
 
@@ -110,8 +111,6 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
     if ctx.compare_server_default_option:
         return None
     compare_types = bool(ctx.compare_type_option)
-    if compare_types and ctx.hook("mig_compare_type") is not builtin.mig_compare_type:
-        return None
     comments = bool(ctx.dialect.supports_comments)
 
     def unchanged(conn_col: ReflectedColumn, meta_col: Any) -> bool:
@@ -122,7 +121,7 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
         if (meta_col.computed is not None or meta_col.identity is not None
                 or conn_col.computed is not None or conn_col.identity is not None):
             return False
-        return not (compare_types and default_types_differ(ctx, conn_col.type, meta_col.type))
+        return not (compare_types and hooked_types_differ(ctx, conn_col, meta_col))
 
     return unchanged
 
@@ -167,8 +166,25 @@ def types_differ(ctx: CompareContext, conn_col: ReflectedColumn, meta_col: sa.Co
         verdict = option(ctx.migration_context, conn_col, meta_col, conn_col.type, meta_col.type)
         if verdict is not None:
             return bool(verdict)
-    verdict = ctx.hook("mig_compare_type")(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
-    return bool(verdict)
+    return hooked_types_differ(ctx, conn_col, meta_col)
+
+
+def hooked_types_differ(ctx: CompareContext, conn_col: Any, meta_col: Any) -> bool:
+    """The ``mig_compare_type`` verdict, asked once per pair of types in a comparison.
+
+    The hook decides from the two types (its contract), so columns whose reflected and model
+    types have the same keys share one answer; thousands of INTEGER / VARCHAR columns cost
+    one hook call each pair of distinct types.
+    """
+    hook = ctx.hook("mig_compare_type")
+    conn_key, meta_key = _type_key(conn_col.type), _type_key(meta_col.type)
+    if conn_key is None or meta_key is None:
+        return bool(hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col))
+    pair = ("hook_type_pair", conn_key, meta_key)
+    verdict = ctx.cache.get(pair)
+    if verdict is None:
+        verdict = ctx.cache[pair] = bool(hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col))
+    return verdict  # type: ignore[no-any-return]
 
 
 def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool:
@@ -238,21 +254,29 @@ _KEY_ATTRS: dict[type, tuple[str, ...]] | None = None
 
 
 def _type_key(type_: Any) -> Any:
-    """A hashable key equal for types that compile the same (None: do not cache)."""
+    """A hashable key equal for types that compile the same (None: do not cache).
+
+    Plain SQLAlchemy types use the attributes their DDL depends on; any other type class its
+    constructor's keyword names (read once per class), as SQLAlchemy's own type cache key does.
+    """
     global _KEY_ATTRS
     if _KEY_ATTRS is None:
         _KEY_ATTRS = _key_attributes()
     cls = type(type_)
     attrs = _KEY_ATTRS.get(cls)
-    if attrs is not None:
-        if not attrs:
-            return cls
-        get = type_.__dict__.get
-        return (cls, *[get(a) for a in attrs])
+    if attrs is None:
+        from sqlalchemy.util import get_cls_kwargs
+
+        attrs = _KEY_ATTRS[cls] = tuple(
+            sorted(k for k in get_cls_kwargs(cls) if not k.startswith("_"))
+        )
+    if not attrs:
+        return cls
+    get = type_.__dict__.get
+    key = (cls, *[get(a) for a in attrs])
     try:
-        key: Any = type_._static_cache_key
         hash(key)
-    except Exception:
+    except TypeError:  # a list of enum values and the like: not cached
         return None
     return key
 
