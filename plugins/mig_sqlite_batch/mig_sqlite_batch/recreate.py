@@ -17,7 +17,6 @@ and on PostgreSQL keep owned sequences, identity positions and triggers.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -49,7 +48,9 @@ def temp_name(name: str, dialect: Any) -> str:
     full = TEMP_PREFIX + name
     if len(full) <= limit:
         return full
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    import zlib  # (hashlib would load OpenSSL: a long import for eight characters)
+
+    digest = f"{zlib.crc32(name.encode()):08x}"
     return full[: limit - 9] + "_" + digest
 
 

@@ -174,7 +174,10 @@ def rowid_range(conn: Any, schema: str | None, table: str) -> int | None:
     name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}" if schema else preparer.quote(
         table
     )
-    row = conn.exec_driver_sql(f"SELECT max(rowid) - min(rowid) + 1 FROM {name}").first()
+    # one aggregate per SELECT: SQLite answers min() / max() alone from the b-tree's ends
+    row = conn.exec_driver_sql(
+        f"SELECT (SELECT max(rowid) FROM {name}) - (SELECT min(rowid) FROM {name}) + 1"
+    ).first()
     return int(row[0]) if row and row[0] is not None else 0
 
 
