@@ -221,6 +221,10 @@ class _Recreate:
             first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
             raise CommandError(f"{self.where}: {step} failed: {first}") from exc
 
+    def in_schema(self, create_sql: str) -> str:
+        """Stored SQL of an index or trigger, created in the table's schema."""
+        return sqltext.qualify_created_name(create_sql, self.schema, self.preparer.quote_schema)
+
     def create_tmp_table(self, table: sa.Table) -> None:
         self.execute(CreateTable(table), f"creating {self.tmp}")
         if self.dialect.supports_comments and not self.dialect.inline_comments:
@@ -233,7 +237,7 @@ class _Recreate:
     def create_indexes(self, indexes: list[Any]) -> None:
         for index in indexes:
             if isinstance(index, str):
-                self.execute(index, "recreating an index")
+                self.execute(self.in_schema(index), "recreating an index")
             else:
                 self.execute(CreateIndex(index), f"creating index {index.name}")
 
@@ -275,7 +279,7 @@ class SQLiteRecreate(_Recreate):
         self.rename_tmp(conn, legacy=not self.online or bool(mentioning))
         self.create_indexes(indexes)
         for name, sql in stored_triggers:
-            self.execute(sql, f"recreating trigger {name}")
+            self.execute(self.in_schema(sql), f"recreating trigger {name}")
         if conn is not None and self.model.dropped and (mentioning or stored_triggers):
             self.validate_dependents(conn)
 

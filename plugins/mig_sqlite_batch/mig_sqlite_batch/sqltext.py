@@ -317,3 +317,21 @@ def trigger_body(create_trigger_sql: str) -> str:
             skip = i
             break
     return "".join(t.text for t in tokens[skip:])
+
+
+def qualify_created_name(create_sql: str, schema: str | None, quote_schema: Callable[[str], str]) -> str:
+    """A stored ``CREATE INDEX`` / ``CREATE TRIGGER`` with ``schema.`` before the object's name
+    (SQLite stores the statement without the schema the object was created in)."""
+    if not schema:
+        return create_sql
+    tokens = tokenize(create_sql)
+    sig = _significant(tokens)
+    skip = {"CREATE", "UNIQUE", "INDEX", "TRIGGER", "TEMP", "TEMPORARY", "IF", "NOT", "EXISTS"}
+    for pos, i in enumerate(sig):
+        if tokens[i].is_identifier and tokens[i].upper() not in skip:
+            nxt = tokens[sig[pos + 1]] if pos + 1 < len(sig) else None
+            if nxt is not None and nxt.text == ".":
+                return create_sql  # already qualified
+            start = tokens[i].start
+            return create_sql[:start] + quote_schema(schema) + "." + create_sql[start:]
+    return create_sql

@@ -562,3 +562,34 @@ def test_column_details_are_kept(sqlite_url: str) -> None:
     with pytest.raises(sa.exc.IntegrityError, match="UNIQUE constraint failed: f.name"):
         execute(eng, "INSERT INTO f (id, name) VALUES (3, 'ABC')")  # still NOCASE
     eng.dispose()
+
+
+def test_table_in_an_attached_schema(tmp_path: Any) -> None:
+    eng = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
+    other = str(tmp_path / "other.db").replace("'", "''")
+
+    @sa.event.listens_for(eng, "connect")
+    def _attach(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute(f"ATTACH DATABASE '{other}' AS other")
+
+    execute(eng, "CREATE TABLE other.t (id INTEGER PRIMARY KEY, a VARCHAR(5), b TEXT)",
+            "CREATE INDEX other.ix_t_a ON t (a)",
+            "CREATE TABLE other.log (v TEXT)",
+            "CREATE TRIGGER other.tr_t AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.b); "
+            "END",
+            "INSERT INTO other.t VALUES (1, '5', 'x')")
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("t", schema="other") as b:
+            b.alter_column("a", type_=sa.Integer)
+            b.alter_column("b", new_column_name="bb")
+
+    run(eng, migrate)
+    assert rows(eng, "SELECT id, a, typeof(a), bb FROM other.t") == [(1, 5, "integer", "x")]
+    stored = dict(rows(eng, "SELECT name, sql FROM other.sqlite_master"))
+    assert stored["ix_t_a"] == "CREATE INDEX ix_t_a ON t (a)"
+    assert "new.bb" in stored["tr_t"]
+    execute(eng, "INSERT INTO other.t VALUES (2, 6, 'y')")
+    assert rows(eng, "SELECT v FROM other.log") == [("x",), ("y",)]  # before and after
+    assert rows(eng, "SELECT name FROM sqlite_master") == []  # nothing leaked into main
+    eng.dispose()
