@@ -57,6 +57,12 @@ def in_transaction(dbapi: Any) -> bool:
     return bool(getattr(dbapi, "in_transaction", False))
 
 
+def manageable(dbapi: Any) -> bool:
+    """Whether the driver connection says when a SQLite transaction is open (sqlite3 does;
+    an async adapter may not: mig then leaves transactions and the pragma to the driver)."""
+    return hasattr(dbapi, "cursor") and hasattr(dbapi, "in_transaction")
+
+
 def violations(dbapi: Any) -> list[tuple[Any, ...]]:
     """Rows of ``PRAGMA foreign_key_check`` (a structural mismatch becomes a CommandError)."""
     try:
@@ -112,7 +118,7 @@ class ForeignKeysOffForRun:
         if self.impl.context_opts.get("sqlite_keep_foreign_keys"):
             return self
         dbapi = dbapi_of(conn)
-        if not hasattr(dbapi, "cursor") or in_transaction(dbapi) or not enforced(dbapi):
+        if not manageable(dbapi) or in_transaction(dbapi) or not enforced(dbapi):
             return self
         _pragma(dbapi, "PRAGMA foreign_keys = OFF")
         self.switched = True

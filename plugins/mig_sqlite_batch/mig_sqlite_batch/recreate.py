@@ -326,11 +326,13 @@ class SQLiteRecreate(_Recreate):
         """Make sure one SQLite transaction holds the whole recreate, with foreign key
         enforcement off when the table is referenced."""
         dbapi = fkeys.dbapi_of(conn)
-        if not hasattr(dbapi, "cursor"):
+        if not fkeys.manageable(dbapi):
             return
         if conn.info.get(fkeys.GUARD_KEY) is not None:
             if not fkeys.in_transaction(dbapi):
-                dbapi.cursor().execute("BEGIN")
+                cursor = dbapi.cursor()
+                cursor.execute("BEGIN")
+                cursor.close()
             return
         enforced = fkeys.enforced(dbapi)
         if not fkeys.in_transaction(dbapi):

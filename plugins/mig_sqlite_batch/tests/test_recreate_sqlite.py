@@ -593,3 +593,32 @@ def test_table_in_an_attached_schema(tmp_path: Any) -> None:
     assert rows(eng, "SELECT v FROM other.log") == [("x",), ("y",)]  # before and after
     assert rows(eng, "SELECT name FROM sqlite_master") == []  # nothing leaked into main
     eng.dispose()
+
+
+def test_recreate_through_an_async_engine(tmp_path: Any) -> None:
+    import asyncio
+
+    from batch_support import PM
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from mig_core.operations import Operations
+    from mig_core.runtime.migration import MigrationContext
+
+    def migrate(conn: Any) -> None:
+        op = Operations(MigrationContext.configure(connection=conn, plugin_manager=PM))
+        with op.batch_alter_table("t") as b:
+            b.alter_column("a", type_=sa.Integer)
+
+    async def main() -> list[Any]:
+        eng = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+        async with eng.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, a VARCHAR(5))")
+            await conn.exec_driver_sql("INSERT INTO t VALUES (1, '7')")
+        async with eng.begin() as conn:
+            await conn.run_sync(migrate)
+        async with eng.connect() as conn:
+            result = (await conn.exec_driver_sql("SELECT a, typeof(a) FROM t")).all()
+        await eng.dispose()
+        return [tuple(r) for r in result]
+
+    assert asyncio.run(main()) == [(7, "integer")]
