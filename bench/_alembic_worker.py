@@ -1,6 +1,7 @@
 """Alembic's side of bench/autogenerate.py; runs ONLY in bench/.venv-alembic, in a subprocess.
 
-``python _alembic_worker.py compare URL TABLES DIFFER REPEAT`` prints the compare times as JSON.
+``python _alembic_worker.py compare URL TABLES DIFFER REPEAT`` prints the compare times as JSON
+pairs ``[wall seconds, CPU seconds]``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import _autogen_model  # noqa: E402
 
 
-def compare(url: str, tables: int, differ: int, repeat: int) -> list[float]:
+def compare(url: str, tables: int, differ: int, repeat: int) -> list[tuple[float, float]]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
@@ -24,10 +25,10 @@ def compare(url: str, tables: int, differ: int, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat + 1):  # the first run (imports, caches) is not counted
         with engine.connect() as conn:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             ctx = MigrationContext.configure(conn)
             compare_metadata(ctx, md)
-            times.append(time.perf_counter() - start)
+            times.append((time.perf_counter() - start, time.process_time() - cpu))
     engine.dispose()
     return times[1:]
 

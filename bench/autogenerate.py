@@ -41,7 +41,7 @@ import _autogen_model  # noqa: E402
 ALEMBIC_PY = HERE / ".venv-alembic" / "bin" / "python"
 PG_ADMIN = os.environ.get("MIG_TEST_POSTGRES_URL",
                           "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-PG_DB = "mig_bench_autogen"
+PG_DB = f"mig_bench_autogen_{os.getpid()}"  # one per run: runs never share a database
 DIFFER_EVERY = 20  # 5% of the tables
 
 
@@ -76,7 +76,7 @@ def prepare(url: str, tables: int, scenario: str) -> None:
     engine.dispose()
 
 
-def floor(url: str, repeat: int) -> list[float]:
+def floor(url: str, repeat: int) -> list[tuple[float, float]]:
     """SQLAlchemy's bulk reflection of the whole schema, nothing else; each run is timed with
     the garbage collector on (as SQLAlchemy runs) and off (as mig's comparison runs), and the
     faster of the two counts, so the floor is the strictest one."""
@@ -88,15 +88,15 @@ def floor(url: str, repeat: int) -> list[float]:
         off = _floor(url, repeat)
     finally:
         gc.enable()
-    return [min(a, b) for a, b in zip(sorted(on), sorted(off))]
+    return [(min(a[0], b[0]), min(a[1], b[1])) for a, b in zip(sorted(on), sorted(off))]
 
 
-def _floor(url: str, repeat: int) -> list[float]:
+def _floor(url: str, repeat: int) -> list[tuple[float, float]]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     times = []
     for _ in range(repeat + 1):  # the first run (imports) is not counted
         with engine.connect() as conn:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             insp = sa.inspect(conn)
             names = insp.get_table_names()
             if names:
@@ -109,12 +109,12 @@ def _floor(url: str, repeat: int) -> list[float]:
                 insp.get_multi_check_constraints(**kw)
                 if conn.dialect.supports_comments:
                     insp.get_multi_table_comment(**kw)
-            times.append(time.perf_counter() - start)
+            times.append((time.perf_counter() - start, time.process_time() - cpu))
     engine.dispose()
     return times[1:]
 
 
-def mig_compare(url: str, tables: int, repeat: int) -> list[float]:
+def mig_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]:
     from mig_core.autogenerate.api import compare_metadata
     from mig_core.plugins import build_plugin_manager
     from mig_core.runtime.migration import MigrationContext
@@ -125,21 +125,23 @@ def mig_compare(url: str, tables: int, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat + 1):  # the first run (imports, caches) is not counted
         with engine.connect() as conn:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             ctx = MigrationContext.configure(connection=conn, plugin_manager=pm)
             compare_metadata(ctx, md)
-            times.append(time.perf_counter() - start)
+            times.append((time.perf_counter() - start, time.process_time() - cpu))
     engine.dispose()
     return times[1:]
 
 
-def alembic_compare(url: str, tables: int, repeat: int) -> list[float]:
+def alembic_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]:
     out = subprocess.run(
         [str(ALEMBIC_PY), str(HERE / "_alembic_worker.py"), "compare", url, str(tables),
          str(DIFFER_EVERY), str(repeat)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True,
     )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    if out.returncode != 0:
+        raise SystemExit(f"Alembic's worker failed: {out.stderr.strip().splitlines()[-1:]}")
+    return [tuple(t) for t in json.loads(out.stdout)]  # type: ignore[misc]
 
 
 ENV_MODEL = (
@@ -206,10 +208,14 @@ def main() -> None:
                 for scenario in ("empty", "differ"):
                     prepare(url, tables, scenario)
                     row = {"dialect": dialect, "tables": tables, "scenario": scenario}
-                    row["floor"] = median(floor(url, args.repeat))
-                    row["mig"] = median(mig_compare(url, tables, args.repeat))
+                    for key, runs in (("floor", floor(url, args.repeat)),
+                                      ("mig", mig_compare(url, tables, args.repeat))):
+                        row[key] = median([w for w, _ in runs])
+                        row[key + "_cpu"] = median([c for _, c in runs])
                     if with_alembic:
-                        row["alembic"] = median(alembic_compare(url, tables, args.repeat))
+                        runs = alembic_compare(url, tables, args.repeat)
+                        row["alembic"] = median([w for w, _ in runs])
+                        row["alembic_cpu"] = median([c for _, c in runs])
                     if not args.no_cli:
                         row["mig_cli"] = median(cli_times("mig", work / "m", url, tables, 2))
                         if with_alembic:
@@ -219,6 +225,12 @@ def main() -> None:
                     print(format_row(row), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if "postgresql" in args.dialects:
+            admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT",
+                                     poolclass=sa.pool.NullPool)
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}"'))
+            admin.dispose()
     print()
     print(markdown(rows))
 
@@ -235,19 +247,23 @@ def format_row(row: dict) -> str:
     return (f"{row['dialect']:10} T={row['tables']:<5} {row['scenario']:6} "
             f"floor {_secs(row['floor'])}s  mig {_secs(row['mig'])}s  "
             f"alembic {_secs(row.get('alembic'))}s  mig/alembic {_ratio(row['mig'], row.get('alembic'))}"
-            f"  mig/floor {_ratio(row['mig'], row['floor'])}  "
+            f"  mig/floor {_ratio(row['mig'], row['floor'])}  cpu: floor "
+            f"{_secs(row['floor_cpu'])}s mig {_secs(row['mig_cpu'])}s "
+            f"alembic {_secs(row.get('alembic_cpu'))}s  "
             f"cli mig {_secs(row.get('mig_cli'))}s alembic {_secs(row.get('alembic_cli'))}s")
 
 
 def markdown(rows: list[dict]) -> str:
     out = ["| dialect | T | database | floor s | mig s | Alembic s | mig/Alembic | mig/floor "
-           "| CLI mig s | CLI Alembic s | CLI mig/Alembic |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| CPU: floor / mig / Alembic s | CLI mig s | CLI Alembic s | CLI mig/Alembic |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        floor_ratio = _ratio(r["mig"], r["floor"]) if r["scenario"] != "empty" else "-"
         out.append(
             f"| {r['dialect']} | {r['tables']} | {r['scenario']} | {_secs(r['floor'])} | "
             f"{_secs(r['mig'])} | {_secs(r.get('alembic'))} | {_ratio(r['mig'], r.get('alembic'))} | "
-            f"{_ratio(r['mig'], r['floor'])} | {_secs(r.get('mig_cli'))} | "
+            f"{floor_ratio} | {_secs(r['floor_cpu'])} / {_secs(r['mig_cpu'])} / "
+            f"{_secs(r.get('alembic_cpu'))} | {_secs(r.get('mig_cli'))} | "
             f"{_secs(r.get('alembic_cli'))} | {_ratio(r.get('mig_cli'), r.get('alembic_cli'))} |"
         )
     return "\n".join(out)
