@@ -252,7 +252,7 @@ def current(
     per_database = _read_each(config, script, lambda ctx: tuple(ctx.get_current_heads()))
     graph_heads = set(script.get_heads())
     several = len(per_database) > 1
-    reports = []
+    reports: list[dict[str, Any]] = []
     behind = []
     for database, heads in per_database:
         entries = [_describe_head(script, h, graph_heads) for h in heads]
