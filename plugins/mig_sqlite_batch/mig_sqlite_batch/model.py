@@ -386,6 +386,11 @@ class TableModel:
 
     def create_index(self, op: ops.CreateIndexOp) -> None:
         index = op.to_index(self._schema_objects())
+        if index.name is None:
+            raise CommandError(
+                f"batch_op.create_index(None, {list(op.columns)!r}): the index needs a name "
+                "(or a naming convention with an 'ix' entry)"
+            )
         if self.find_index(index.name) is not None:
             if op.if_not_exists:
                 return

@@ -259,6 +259,7 @@ class SQLiteRecreate(_Recreate):
             ])
             referenced = bool(children) or self._self_referenced_before()
             self.check_triggers(sqlite_schema.triggers(conn, self.schema, self.name))
+            self._check_leftover(conn)
             self.prepare_transaction(conn, referenced)
         physical = self.rename_in_place()
         table = self.tmp_table()
@@ -270,7 +271,6 @@ class SQLiteRecreate(_Recreate):
             indexes = [self._fresh_index(ix, fresh) for ix in indexes]
             stored_triggers = sqlite_schema.triggers(conn, self.schema, self.name)
             mentioning = sqlite_schema.mentioning(conn, self.schema, self.name)
-            self._check_leftover(conn)
         self.create_tmp_table(table)
         self.copy(conn, physical, table)
         if self.source.autoincrement and self.model.table_kwargs.get("sqlite_autoincrement"):

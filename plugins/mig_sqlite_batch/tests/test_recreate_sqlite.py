@@ -220,6 +220,9 @@ def test_unknown_names_are_clear_errors(engine: Any) -> None:
     with pytest.raises(CommandError, match=r"batch_op.alter_column\('nope'\): table 'acct' has "
                                            r"no column 'nope' \(columns: id, name, qty"):
         batch(engine, lambda b: b.alter_column("nope", type_=sa.Integer))
+    with pytest.raises(CommandError, match=r"batch_op.create_index\('ix_acct_qty'\): table "
+                                           r"'acct' already has an index of that name"):
+        batch(engine, lambda b: b.create_index(None, ["qty"]), recreate="always")
     with pytest.raises(CommandError, match=r"batch_alter_table\('missing'\): no table "
                                            r"'missing' in the database"):
         run(engine, lambda op: _batch_on(op, "missing"))
