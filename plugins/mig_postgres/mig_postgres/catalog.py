@@ -179,6 +179,31 @@ class PgCatalog:
             self._parts["sequence_users"] = users
         return self._parts["sequence_users"]  # type: ignore[no-any-return]
 
+    def nextval_default(self, schema: str, table: str, column: str) -> str | None:
+        """A column's ``nextval(...)`` default as the server writes it (SQLAlchemy's reflection
+        qualifies the sequence with the table's schema, which can be the wrong one)."""
+        if "nextval" not in self._parts:
+            rows = self._rows(
+                "SELECT n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) "
+                "FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                "WHERE pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'"
+            )
+            self._parts["nextval"] = {(r[0], r[1], r[2]): r[3] for r in rows}
+        return self._parts["nextval"].get((schema, table, column))  # type: ignore[no-any-return]
+
+    def same_relation(self, left: str, right: str) -> bool:
+        """Whether two (possibly unqualified, quoted) names denote the same relation."""
+        key = ("same_relation", left, right)
+        if key not in self._parts:
+            rows = self._rows(
+                "SELECT to_regclass(:a) IS NOT NULL AND to_regclass(:a) = to_regclass(:b)",
+                a=left, b=right,
+            )
+            self._parts[key] = bool(rows[0][0])
+        return self._parts[key]  # type: ignore[no-any-return]
+
     # --- constraints --------------------------------------------------------------------------
     def exclusions(self, schema: str, table: str) -> list[ExclusionConstraint]:
         """The exclusion constraints of one table (all of them are read at the first call)."""

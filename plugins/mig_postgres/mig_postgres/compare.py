@@ -50,14 +50,79 @@ def _unwrap(type_: Any, dialect: Any) -> Any:
 # --- types -----------------------------------------------------------------------------------
 
 
-def types_differ(ctx: CompareContext, conn_col: ReflectedColumn, meta_col: Any) -> bool | None:
-    """A verdict for the types PostgreSQL reflects differently from how models declare them.
+_SPECIAL_REFLECTED: tuple[type, ...] | None = None
 
-    ARRAY (dimensions are not stored by the server: compare the item types), native enums (by
-    name and real schema; their values are the enum lifecycle's business), ``Float(precision)``
-    (REAL up to 24 bits, DOUBLE PRECISION above). None leaves the decision to the core.
+
+def _special_reflected() -> tuple[type, ...]:
+    """Reflected type classes whose comparison needs PostgreSQL's knowledge."""
+    global _SPECIAL_REFLECTED
+    if _SPECIAL_REFLECTED is None:
+        import sqlalchemy as sa
+        from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, ENUM, REAL
+
+        _SPECIAL_REFLECTED = (sa.ARRAY, ENUM, REAL, DOUBLE_PRECISION)
+    return _SPECIAL_REFLECTED
+
+
+def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
+                          meta_table: sa.Table) -> None:
+    """Write a reflected column's type the model's way where PostgreSQL says both are the same
+    type but their SQL text differs (ARRAY dimensions, an enum's schema, REAL for Float(24)).
+
+    The core then compares them equal through its own (fast) path; a plugin-wide
+    ``mig_compare_type`` would send every column of every table through the hooks instead.
+    What was reflected is kept otherwise (an enum keeps the database's values).
     """
-    return _type_verdict(ctx, conn_col.type, meta_col.type)
+    special = _special_reflected()
+    columns = conn_table.columns
+    cache = ctx.cache
+    for meta_col in meta_table.columns:
+        conn_col = columns.get(meta_col.name)
+        if conn_col is None or not isinstance(conn_col.type, special):
+            continue
+        # one decision per distinct pair of types: a model repeats the same few
+        key = ("mig_postgres.aligned", _type_identity(conn_col.type),
+               _type_identity(meta_col.type))
+        aligned = cache.get(key)
+        if aligned is None:
+            same = _type_verdict(ctx, conn_col.type, meta_col.type) is False
+            aligned = cache[key] = (
+                _aligned(conn_col.type, _unwrap(meta_col.type, ctx.dialect)) if same else False
+            )
+        if aligned is not False:
+            conn_col.type = aligned
+
+
+def _type_identity(type_: Any) -> Any:
+    """A hashable description of a reflected or model type (equal for equal types)."""
+    import sqlalchemy as sa
+
+    from mig_core.autogenerate.compare_columns import _type_key
+
+    if isinstance(type_, sa.ARRAY):
+        return ("array", type(type_), _type_identity(type_.item_type), type_.dimensions)
+    if isinstance(type_, sa.Enum):
+        return ("enum", type(type_), type_.name, type_.schema, tuple(type_.enums),
+                type_.native_enum)
+    return _type_key(type_) or ("id", id(type_))
+
+
+def _aligned(conn_type: Any, meta_type: Any) -> Any:
+    """The reflected type, written like the (equal) model type."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.postgresql import ENUM
+
+    if isinstance(conn_type, sa.ARRAY) and isinstance(meta_type, sa.ARRAY):
+        return type(conn_type)(
+            _aligned(conn_type.item_type, meta_type.item_type), as_tuple=conn_type.as_tuple,
+            dimensions=meta_type.dimensions, zero_indexes=conn_type.zero_indexes,
+        )
+    if isinstance(conn_type, ENUM) and isinstance(meta_type, sa.Enum):
+        return ENUM(*conn_type.enums, name=conn_type.name, schema=meta_type.schema,
+                    create_type=False)
+    if isinstance(meta_type, sa.Float):
+        return meta_type
+    return conn_type
 
 
 def _type_verdict(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool | None:
@@ -91,6 +156,9 @@ def _type_verdict(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool |
 # --- server defaults -------------------------------------------------------------------------
 
 _NEXTVAL = re.compile(r"^\s*nextval\(\s*'((?:[^']|'')+)'\s*(?:::\s*regclass)?\s*\)\s*$", re.I)
+#: a cast to a schema-qualified (or quoted) type, which the core's normalization keeps
+_QUALIFIED_CAST = re.compile(r'::(?:"[^"]+"|[a-z_][\w$]*)(?:\.(?:"[^"]+"|[a-z_][\w$]*))+'
+                             r'(?:\[\])*', re.I)
 _FUNCTION = re.compile(r"(?<![\w.:$])([a-z_][a-z0-9_$]*)\s*\(", re.I)
 
 
@@ -147,22 +215,49 @@ def server_defaults_differ(
     reflected ``nextval`` default); defaults that differ as text are evaluated by the server
     (cast to the column's type), unless a volatile function is involved.
     """
+    if conn_default == meta_default:
+        return False
+    if (conn_default is not None and meta_default is not None
+            and "nextval" not in conn_default and "nextval" not in meta_default):
+        from mig_core.autogenerate.compare_columns import _type_key
+
+        key = ("mig_postgres.default_text", conn_default, meta_default,
+               _type_key(meta_col.type) or id(meta_col.type))
+        verdict = ctx.cache.get(key)
+        if verdict is None:
+            verdict = ctx.cache[key] = _texts_differ(ctx, conn_default, meta_default, meta_col)
+        return verdict  # type: ignore[no-any-return]
     cat = catalog(ctx)
     conn_sequence = _sequence_of(conn_default)
     meta_sequence = _sequence_of(meta_default)
     if conn_sequence is not None:
         if meta_sequence is not None:
-            return not _same_sequence(cat, conn_sequence, meta_sequence)
+            if _same_sequence(cat, conn_sequence, meta_sequence):
+                return False
+            table = conn_col.table
+            true_default = cat.nextval_default(
+                table.schema or cat.default_schema, table.name, conn_col.name
+            )
+            return not cat.same_relation(
+                _sequence_of(true_default) or conn_sequence, meta_sequence
+            )
         return meta_default is not None or not _serial_like(meta_col)
     if meta_sequence is not None:
         return True
     if conn_default is None or meta_default is None:
         return (conn_default is None) != (meta_default is None)
+    return _texts_differ(ctx, conn_default, meta_default, meta_col)
+
+
+def _texts_differ(ctx: CompareContext, conn_default: str, meta_default: str,
+                  meta_col: Any) -> bool:
+    """Two non-sequence defaults: equal as normalized text, else as the server sees them."""
     from mig_core.autogenerate.compare_columns import default_server_defaults_differ
 
-    if not default_server_defaults_differ(conn_default, meta_default):
+    if not default_server_defaults_differ(_QUALIFIED_CAST.sub("", conn_default),
+                                          _QUALIFIED_CAST.sub("", meta_default)):
         return False
-    return _differ_on_server(ctx, cat, conn_default, meta_default, meta_col)
+    return _differ_on_server(ctx, catalog(ctx), conn_default, meta_default, meta_col)
 
 
 def _cast_target(ctx: CompareContext, meta_col: Any) -> str | None:

@@ -26,8 +26,12 @@ def named_types_of(type_: Any, dialect: Any) -> Iterator[Any]:
     Looks through ``TypeDecorator``, ``with_variant`` and ``ARRAY`` item types.
     """
     from sqlalchemy.dialects.postgresql.named_types import NamedType
-    from sqlalchemy.types import ARRAY, TypeDecorator
+    from sqlalchemy.types import ARRAY, Boolean, SchemaType, TypeDecorator
 
+    if (
+        not isinstance(type_, (SchemaType, TypeDecorator, ARRAY)) or isinstance(type_, Boolean)
+    ) and not getattr(type_, "_variant_mapping", None):
+        return  # the common case: a plain type uses no named type
     seen = 0
     while True:
         seen += 1

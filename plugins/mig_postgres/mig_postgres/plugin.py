@@ -63,22 +63,20 @@ def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
 def mig_compare_table(
     ctx: Any, modify_ops: Any, schema: Any, name: str, conn_table: Any, meta_table: Any
 ) -> Any:
-    """Foreign keys get their target's real schema first; then exclusion constraints, and
+    """Foreign keys get their target's real schema and equal types the model's type first
+    (ARRAY dimensions, enum schemas, Float precision); then exclusion constraints, and
     ``postgresql_using`` on type changes PostgreSQL cannot cast by itself."""
-    from mig_postgres.compare import after_table_compare, fix_foreign_key_schemas
+    from mig_postgres.compare import (
+        after_table_compare,
+        align_reflected_types,
+        fix_foreign_key_schemas,
+    )
 
     fix_foreign_key_schemas(ctx, schema, conn_table)
+    align_reflected_types(ctx, conn_table, meta_table)
     result = yield
     after_table_compare(ctx, modify_ops, schema, conn_table, meta_table)
     return result
-
-
-@hookimpl
-def mig_compare_type(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
-    """ARRAY item types, native enums by name and schema, Float precision (else: the core)."""
-    from mig_postgres.compare import types_differ
-
-    return types_differ(ctx, conn_col, meta_col)
 
 
 @hookimpl
