@@ -182,13 +182,19 @@ def test_serial_identity_and_nextval_defaults_give_no_difference(engine):
                  sa.Column("c2", sa.Integer, server_default=sa.text("nextval('app.counter')")))
         sa.Table("ident", md, sa.Column("id", sa.Integer, sa.Identity(start=5, always=True),
                                         primary_key=True))
+        # a table in another schema using a sequence of the default one: SQLAlchemy reflects
+        # the default as nextval('"app".shared'), the server knows it is public.shared
+        shared = sa.Sequence("shared", metadata=md)
+        sa.Table("elsewhere", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("n", sa.Integer, server_default=shared.next_value()), schema="app")
         return md
 
     create(engine, sa.MetaData())
     with engine.begin() as conn:
-        for name in ("big", "ident"):
+        conn.execute(sa.text("CREATE SEQUENCE shared"))
+        for name in ("big", "ident", "app.elsewhere"):
             model().tables[name].create(conn)
-    assert compare(engine, model(), compare_server_default=True) == []
+    assert compare(engine, model(), compare_server_default=True, include_schemas=True) == []
     # a model without the nextval default does differ
     md = model()
     md.tables["big"].c.c.server_default = None
