@@ -397,3 +397,17 @@ def test_type_change_needing_a_cast_gets_using_both_ways(engine):
     assert compare(engine, model(sa.String(10), sa.String(10))) == []
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT n, k FROM t")).one() == ("42", "b")
+
+
+def test_render_as_batch_writes_exclusion_constraints_on_batch_op(engine):
+    create(engine, _booking())
+    imports, up, down = autogenerate(engine, _booking(excl()), include_schemas=True,
+                                     render_as_batch=True)
+    assert "with op.batch_alter_table('booking', schema='app') as batch_op:" in up
+    assert ("batch_op.create_exclude_constraint('no_overlap', ('room', '='), ('during', '&&'), "
+            "where=sa.text('NOT cancelled'), using='gist')") in up
+    assert "batch_op.drop_constraint('no_overlap')" in down
+    run_rendered(engine, up, imports)
+    assert compare(engine, _booking(excl()), include_schemas=True) == []
+    run_rendered(engine, down, imports)
+    assert compare(engine, _booking(), include_schemas=True) == []

@@ -391,3 +391,20 @@ def test_failed_migration_rolls_back_all_its_ddl(engine, tmp_path, postgres_url)
     # neither t nor the version table (same transaction); the history keeps the failure
     assert user_tables(engine) == [("public", "mig_history")]
     assert user_types(engine) == [] and user_sequences(engine) == []
+
+
+def test_add_enum_value_on_a_server_before_12_runs_in_an_autocommit_block(engine, monkeypatch):
+    from mig_postgres.impl import PostgresqlImpl
+
+    run(engine, lambda op, ctx: op.create_enum("mood", ["a"]))
+    monkeypatch.setattr(PostgresqlImpl, "server_version", property(lambda self: (11, 9)))
+
+    def fn(op, ctx):
+        op.create_table("before_it", sa.Column("x", sa.Integer))
+        op.add_enum_value("mood", "b")  # commits what came before, as PostgreSQL 11 needs
+        op.execute("SELECT 1/0")
+
+    with pytest.raises(sa.exc.DBAPIError, match="division by zero"):
+        run(engine, fn)
+    assert ("public", "before_it") in user_tables(engine)
+    assert enum_labels(engine, "mood") == ["a", "b"]
