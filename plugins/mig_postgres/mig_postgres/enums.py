@@ -126,6 +126,8 @@ def compare_enums(
         end.extend(end_ops)
     kept_tables = {(s or cat.default_schema, n): t for (s, n), t in tables.items()}
     for key in sorted(set(database) - set(model)):
+        if key[0] not in compared:
+            continue  # only the compared schemas lose types; a model enum's schema is read only
         enum = database[key]
         schema = op_schema(enum.schema)
         if not _included(ctx, enum.name, schema, enum, True, None):

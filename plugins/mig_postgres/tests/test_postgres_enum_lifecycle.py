@@ -260,3 +260,13 @@ def test_conflicting_declarations_and_filters(engine):
     no_enums = compare(engine, md, include_name=lambda n, t, p: t != "enum")
     assert [d[0] for d in no_enums] == ["add_table"]
     assert [d[0] for d in compare(engine, md)] == ["add_enum", "add_table"]
+
+
+def test_only_compared_schemas_lose_enum_types(engine):
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TYPE app.orphan AS ENUM ('o')"))
+        conn.execute(sa.text("CREATE TYPE public.orphan AS ENUM ('o')"))
+    md = people("a", schema="app")  # the model reads app's enums, it does not compare app
+    assert [d[0] for d in compare(engine, md)] == ["add_enum", "add_table", "remove_enum"]
+    assert compare(engine, md)[2][1:3] == (None, "orphan")
+    assert ("remove_enum", "app", "orphan", ("o",)) in compare(engine, md, include_schemas=True)
