@@ -206,7 +206,6 @@ def _recreate_enum(element: RecreateEnum, compiler: DDLCompiler, **kw: Any) -> s
     qualified = type_name(compiler, element.name, element.schema)
     old_name = compiler.preparer.quote(old_type_name(element.name))
     old_qualified = type_name(compiler, old_type_name(element.name), element.schema)
-    type_literal = format_literal(compiler, qualified)
     qualified_text = format_literal(compiler, qualified)
     p = "%%" if compiler.preparer._double_percents else "%"  # as SQLAlchemy escapes % online
     if element.values is not None:
@@ -220,7 +219,7 @@ def _recreate_enum(element: RecreateEnum, compiler: DDLCompiler, **kw: Any) -> s
             f"{format_literal(compiler, element.drop_value)}));"
         )
     body = f"""DECLARE
-    old_type oid := {type_literal}::regtype;
+    old_type oid := {qualified_text}::regtype;
     rels regclass[];
     cols name[];
     arrays boolean[];
