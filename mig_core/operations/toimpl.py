@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.sql.base import SchemaEventTarget
+
+from mig_core.ddl import base as ddl_base
 from mig_core.errors import CommandError
 from mig_core.operations import ops
 from mig_core.operations.schemaobj import SchemaObjects
@@ -46,9 +50,7 @@ def run(impl: Any, op: Any) -> Any:
     naming convention needing a name, a bad dialect keyword) become a one-line
     :class:`~mig_core.errors.CommandError` naming the operation.
     """
-    import sqlalchemy as sa
-
-    handler = handler_for(op)
+    handler = _HANDLERS.get(type(op)) or handler_for(op)
     if handler is None:
         return None
     schema_obj = SchemaObjects.for_options(getattr(impl, "context_opts", None))
@@ -88,8 +90,71 @@ def _drop_table_comment(impl: Any, op: ops.DropTableCommentOp, so: SchemaObjects
     impl.drop_table_comment(op.to_table(so))
 
 
+#: DDL compilers whose ``get_column_specification`` reads ``column.table`` only for primary key
+#: columns (or checks it for None): a plain column compiles the same attached or not
+_TABLE_FREE_COLUMN_SPECS = frozenset({
+    ("sqlalchemy.sql.compiler", "DDLCompiler.get_column_specification"),
+    ("sqlalchemy.dialects.postgresql.base", "PGDDLCompiler.get_column_specification"),
+    ("sqlalchemy.dialects.sqlite.base", "SQLiteDDLCompiler.get_column_specification"),
+    ("sqlalchemy.dialects.mysql.base", "MySQLDDLCompiler.get_column_specification"),
+    ("sqlalchemy.dialects.oracle.base", "OracleDDLCompiler.get_column_specification"),
+})
+
+
+def _table_free_add_column(impl: Any) -> bool:
+    """Whether ``impl`` writes ``add_column`` of a plain column without needing its Table.
+
+    True when the impl keeps :meth:`DefaultImpl.add_column` (a plugin's own ``add_column``
+    may read ``column.table``), no ``@compiles(AddColumn, <dialect>)`` replaces the core's
+    compilation, and the dialect's column specification does not read the table for a
+    non-primary-key column. Decided once per impl.
+    """
+    verdict = impl.__dict__.get("_mig_table_free_add_column")
+    if verdict is None:
+        from mig_core.ddl.impl import DefaultImpl
+
+        spec_fn = impl.dialect.ddl_compiler.get_column_specification
+        dispatcher = getattr(ddl_base.AddColumn, "_compiler_dispatcher", None)
+        specs = getattr(dispatcher, "specs", {})
+        verdict = (
+            getattr(type(impl), "add_column", None) is DefaultImpl.add_column
+            and impl.dialect.name not in specs
+            and specs.get("default") is ddl_base._add_column
+            and (spec_fn.__module__, spec_fn.__qualname__) in _TABLE_FREE_COLUMN_SPECS
+        )
+        impl.__dict__["_mig_table_free_add_column"] = verdict
+    return bool(verdict)
+
+
+def _is_plain_column(column: Any) -> bool:
+    """A column that brings no constraint, index, comment or schema event along with it.
+
+    Such a column's ``ADD COLUMN`` is the whole operation, so no Table has to be built for
+    it (building one is most of an ``add_column``'s cost).
+    """
+    return (
+        column.table is None
+        and not column.primary_key
+        and not column.foreign_keys
+        and not column.constraints
+        and not column.index
+        and not column.unique
+        and column.comment is None
+        and not isinstance(column.type, SchemaEventTarget)  # Enum, Boolean, ARRAY, decorators
+    )
+
+
 @register_impl(ops.AddColumnOp)
 def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
+    if not op.kw and _is_plain_column(op.column) and _table_free_add_column(impl):
+        impl.execute(
+            ddl_base.AddColumn(
+                op.table_name, op.column, schema=op.schema, if_not_exists=op.if_not_exists,
+                inline_references=op.inline_references,
+                inline_primary_key=op.inline_primary_key,
+            )
+        )
+        return
     table = op.to_table(so)
     column = table.c[op.column.key]
     impl.add_column(

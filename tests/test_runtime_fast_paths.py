@@ -1,0 +1,263 @@
+"""The upgrade loop's fast paths give the same results as the general paths they shortcut.
+
+* ``load_module`` runs a revision from its current ``__pycache__`` entry without the import
+  machinery, and falls back to importlib for anything else (no, stale, hash-based or broken
+  .pyc), keeping file names right in tracebacks and errors.
+* ``add_column`` of a plain column compiles ``ALTER TABLE ... ADD COLUMN`` without building a
+  Table, when the impl, the dialect compilation and the dialect's column specification allow it;
+  the SQL is the one the Table path writes.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import py_compile
+import shutil
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from ops_support import (  # the core alone, plugins' compilations set aside
+    core_impl,
+    core_plugin_manager,
+    offline,
+    without_dialect_compilations,  # noqa: F401 (autouse fixture)
+)
+from sqlalchemy.ext.compiler import compiles
+
+from mig_core import hookimpl
+from mig_core.ddl import base
+from mig_core.errors import RevisionGraphError
+from mig_core.operations import toimpl
+from mig_core.plugins import module_plugin
+from mig_core.script.headers import load_module
+
+REVISION = '''"""r"""
+revision = "a1"
+down_revision = None
+VALUE = {value!r}
+
+
+def upgrade():
+    raise RuntimeError("in upgrade")
+'''
+
+
+def write_revision(folder: Any, value: str, name: str = "a1_r.py") -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(REVISION.format(value=value))
+    return str(path)
+
+
+@pytest.fixture
+def no_import_machinery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make importlib's source loader fail: only the .pyc fast path can load a module."""
+
+    def refuse(self: Any, module: Any) -> None:
+        raise AssertionError("the import machinery was used")
+
+    monkeypatch.setattr(importlib.machinery.SourceFileLoader, "exec_module", refuse)
+
+
+# --- load_module ------------------------------------------------------------------------------
+
+
+def test_current_pyc_is_run_without_the_import_machinery(tmp_path, no_import_machinery):
+    path = write_revision(tmp_path / "v", "one")
+    cached = py_compile.compile(path, doraise=True)
+    module = load_module(path)
+    assert module.VALUE == "one" and module.revision == "a1"
+    assert module.__file__ == path and module.__cached__ == cached
+    assert module.__spec__.origin == path and module.__spec__.cached == cached
+    assert module.__spec__.loader is module.__loader__
+    assert module.__loader__.get_source(module.__name__) == open(path).read()
+
+
+def test_stale_pyc_is_not_used(tmp_path):
+    path = write_revision(tmp_path / "v", "one")
+    py_compile.compile(path, doraise=True)
+    stat = os.stat(path)
+    write_revision(tmp_path / "v", "three")  # another size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime
+    assert load_module(path).VALUE == "three"
+
+
+def test_pyc_of_another_interpreter_is_not_used(tmp_path):
+    path = write_revision(tmp_path / "v", "one")
+    cached = py_compile.compile(path, doraise=True)
+    assert cached is not None
+    with open(cached, "rb") as f:
+        data = bytearray(f.read())
+    data[0] ^= 0xFF  # another magic number: another Python version wrote it
+    with open(cached, "wb") as f:
+        f.write(bytes(data))
+    assert load_module(path).VALUE == "one"
+
+
+def test_hash_based_pyc_goes_through_importlib(tmp_path):
+    path = write_revision(tmp_path / "v", "one")
+    py_compile.compile(
+        path, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH
+    )
+    write_revision(tmp_path / "v", "two")  # same size, the source hash differs
+    assert load_module(path).VALUE == "two"
+
+
+def test_moved_project_reports_the_new_path(tmp_path, no_import_machinery):
+    old = write_revision(tmp_path / "old", "one")
+    py_compile.compile(old, doraise=True)
+    shutil.copytree(tmp_path / "old", tmp_path / "new", copy_function=shutil.copy2)
+    shutil.rmtree(tmp_path / "old")
+    path = str(tmp_path / "new" / "a1_r.py")
+    module = load_module(path)
+    assert module.upgrade.__code__.co_filename == path
+    with pytest.raises(RuntimeError) as err:
+        module.upgrade()
+    assert err.traceback[-1].path == tmp_path / "new" / "a1_r.py"
+
+
+def test_import_error_from_pyc_names_file_and_line(tmp_path, no_import_machinery):
+    path = write_revision(tmp_path / "v", "one")
+    with open(path, "a") as f:
+        f.write("\nraise ValueError('at import')\n")
+    py_compile.compile(path, doraise=True)
+    with pytest.raises(RevisionGraphError) as err:
+        load_module(path)
+    assert str(err.value) == (
+        f"{path}:10: importing the revision file failed: ValueError: at import"
+    )
+
+
+# --- add_column without a Table ---------------------------------------------------------------
+
+PLAIN_COLUMNS = [
+    lambda: sa.Column("n", sa.Integer),
+    lambda: sa.Column("name", sa.String(50), nullable=False, server_default="x'y"),
+    lambda: sa.Column("Odd Name", sa.Numeric(10, 2), server_default=sa.text("0")),
+    lambda: sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    lambda: sa.Column("total", sa.Integer, sa.Computed("n * 2")),
+    lambda: sa.Column("seq", sa.BigInteger, sa.Identity(start=5)),
+    lambda: sa.Column("select", sa.Text, key="k"),
+]
+
+
+def _table_path_sql(pm: Any, dialect: str, make: Any, **kw: Any) -> str:
+    """What the Table path writes: the column attached to a throw-away Table first."""
+
+    def fn(op: Any) -> None:
+        column = make()
+        sa.Table("acct", sa.MetaData(), column, schema=kw.get("schema"))
+        impl = op.get_context().impl
+        impl.execute(base.AddColumn("acct", column, **kw))
+
+    return offline(pm, dialect, fn)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "oracle", "mysql"])
+@pytest.mark.parametrize("make", PLAIN_COLUMNS)
+@pytest.mark.parametrize("kw", [{}, {"schema": "s", "if_not_exists": True}])
+def test_plain_add_column_writes_the_table_paths_sql(dialect, make, kw):
+    if dialect in ("sqlite", "mysql") and make is PLAIN_COLUMNS[5]:
+        pytest.skip("no identity columns")
+    pm = core_plugin_manager(module_plugin("mysql_impl", mig_register_dialects=_mysql_impl))
+    column = make()
+    fast = offline(pm, dialect, lambda op: op.add_column("acct", column, **kw))
+    assert column.table is None  # no Table was built for it
+    assert fast == _table_path_sql(pm, dialect, make, **kw)
+    assert "ADD" in fast
+
+
+@hookimpl
+def _mysql_impl(registry: Any) -> None:
+    registry.add("mysql", type("CoreMysqlImpl", (core_impl("sqlite"),), {"dialect_name": "mysql"}))
+
+
+def test_plain_column_can_be_added_to_two_tables():
+    pm = core_plugin_manager()
+    column = sa.Column("n", sa.Integer)
+
+    def fn(op: Any) -> None:
+        op.add_column("a", column)
+        op.add_column("b", column)
+
+    assert offline(pm, "postgresql", fn) == (
+        "ALTER TABLE a ADD COLUMN n INTEGER;\n\nALTER TABLE b ADD COLUMN n INTEGER;"
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: sa.Column("id", sa.Integer, primary_key=True),
+        lambda: sa.Column("r", sa.Integer, sa.ForeignKey("other.id")),
+        lambda: sa.Column("u", sa.Integer, unique=True),
+        lambda: sa.Column("i", sa.Integer, index=True),
+        lambda: sa.Column("c", sa.Integer, comment="note"),
+        lambda: sa.Column("k", sa.Integer, sa.CheckConstraint("k > 0")),
+        lambda: sa.Column("e", sa.Enum("a", "b", name="ab")),
+        lambda: sa.Column("b", sa.Boolean(create_constraint=True)),
+    ],
+)
+def test_columns_bringing_more_than_themselves_are_not_plain(make):
+    assert not toimpl._is_plain_column(make())
+    attached = sa.Column("n", sa.Integer)
+    sa.Table("t", sa.MetaData(), attached)
+    assert not toimpl._is_plain_column(attached)
+    assert toimpl._is_plain_column(sa.Column("n", sa.Integer, server_default="1"))
+
+
+def test_schema_type_column_still_gets_its_check_constraint():
+    pm = core_plugin_manager()
+    column: sa.Column[Any] = sa.Column("b", sa.Boolean(create_constraint=True, name="ck_b"))
+    sql = offline(pm, "postgresql", lambda op: op.add_column("acct", column))
+    assert sql == (
+        "ALTER TABLE acct ADD COLUMN b BOOLEAN;\n\n"
+        "ALTER TABLE acct ADD CONSTRAINT ck_b CHECK (b IN (0, 1));"
+    )
+
+
+def test_an_impl_with_its_own_add_column_gets_an_attached_column():
+    seen: list[Any] = []
+
+    class RecordingImpl(core_impl("sqlite")):  # type: ignore[misc]
+        dialect_name = "mysql"
+
+        def add_column(self, table_name: str, column: Any, schema: Any = None, **kw: Any):
+            seen.append(column.table)
+            super().add_column(table_name, column, schema=schema, **kw)
+
+    @hookimpl
+    def register(registry: Any) -> None:
+        registry.add("mysql", RecordingImpl)
+
+    pm = core_plugin_manager(module_plugin("recording", mig_register_dialects=register))
+    sql = offline(pm, "mysql", lambda op: op.add_column("acct", sa.Column("n", sa.Integer)))
+    assert sql == "ALTER TABLE acct ADD COLUMN n INTEGER;"
+    assert len(seen) == 1 and seen[0] is not None and seen[0].name == "acct"
+
+
+def test_a_dialect_compilation_of_add_column_gets_an_attached_column():
+    seen: list[Any] = []
+
+    @compiles(base.AddColumn, "postgresql")
+    def _pg_add_column(element: base.AddColumn, compiler: Any, **kw: Any) -> str:
+        seen.append(element.column.table)
+        return f"ALTER TABLE {element.table_name} ADD {element.column.table.name}_{element.column.name}"
+
+    try:
+        pm = core_plugin_manager()
+        sql = offline(pm, "postgresql", lambda op: op.add_column("acct", sa.Column("n", sa.Integer)))
+    finally:
+        base.AddColumn._compiler_dispatcher.specs.pop("postgresql")  # type: ignore[attr-defined]
+    assert sql == "ALTER TABLE acct ADD acct_n;"
+    assert seen and seen[0] is not None
+
+
+def test_a_dialect_whose_column_spec_needs_the_table_keeps_the_table_path():
+    pm = core_plugin_manager()
+    column = sa.Column("n", sa.Integer)
+    sql = offline(pm, "mssql", lambda op: op.add_column("acct", column))
+    assert sql == "ALTER TABLE acct ADD COLUMN n INTEGER NULL;\nGO"  # the core alone
+    assert column.table is not None  # MSSQL's column specification reads the Table
