@@ -1,8 +1,9 @@
 """The upgrade loop's fast paths give the same results as the general paths they shortcut.
 
-* ``load_module`` runs a revision from its current ``__pycache__`` entry without the import
-  machinery, and falls back to importlib for anything else (no, stale, hash-based or broken
-  .pyc), keeping file names right in tracebacks and errors.
+* ``load_module`` runs a revision from the folder's code cache or its current ``__pycache__``
+  entry without the import machinery, and falls back to importlib for anything else (no,
+  stale, hash-based or foreign .pyc), keeping file names right in tracebacks and errors; the
+  history checksum is the digest of the source that was loaded.
 * ``add_column`` of a plain column compiles ``ALTER TABLE ... ADD COLUMN`` without building a
   Table, when the impl, the dialect compilation and the dialect's column specification allow it;
   the SQL is the one the Table path writes.
@@ -10,7 +11,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.machinery
+import importlib.util
+import marshal
 import os
 import py_compile
 import shutil
@@ -31,6 +35,8 @@ from mig_core.ddl import base
 from mig_core.errors import RevisionGraphError
 from mig_core.operations import toimpl
 from mig_core.plugins import module_plugin
+from mig_core.runtime.steps import RevisionStep
+from mig_core.script import code_cache
 from mig_core.script.headers import load_module
 
 REVISION = '''"""r"""
@@ -44,11 +50,29 @@ def upgrade():
 '''
 
 
-def write_revision(folder: Any, value: str, name: str = "a1_r.py") -> str:
+def write_revision(folder: Any, value: str, name: str = "a1_r.py", age: float = 0) -> str:
+    """Write a revision file; ``age`` seconds old (the code cache skips files just written)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(REVISION.format(value=value))
+    if age:
+        stamp = os.stat(path).st_mtime_ns - int(age * 1e9)
+        os.utime(path, ns=(stamp, stamp))
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_caches() -> Any:
+    """Each test starts like a new process: no code cache read yet."""
+    code_cache._CACHES.clear()
+    yield
+    code_cache._CACHES.clear()
+
+
+def new_process() -> None:
+    """Write the caches, then forget them, as the end of a run and a new process would."""
+    code_cache.save_all()
+    code_cache._CACHES.clear()
 
 
 @pytest.fixture
@@ -128,6 +152,123 @@ def test_import_error_from_pyc_names_file_and_line(tmp_path, no_import_machinery
     assert str(err.value) == (
         f"{path}:10: importing the revision file failed: ValueError: at import"
     )
+
+
+def test_code_cache_loads_without_reading_the_revision_files(tmp_path, no_import_machinery):
+    path = write_revision(tmp_path / "v", "one", age=10)
+    py_compile.compile(path, doraise=True)
+    digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    assert load_module(path).VALUE == "one"
+    assert code_cache.loaded_digest(path) == digest
+    new_process()
+    code_cache._LOADED_DIGESTS.clear()
+    os.unlink(importlib.util.cache_from_source(path))  # only the code cache is left
+    reads: list[str] = []
+    real_open = open
+
+    def recording_open(file: Any, *args: Any, **kw: Any) -> Any:
+        reads.append(str(file))
+        return real_open(file, *args, **kw)
+
+    import builtins
+
+    builtins.open = recording_open  # type: ignore[assignment]
+    try:
+        module = load_module(path)
+    finally:
+        builtins.open = real_open
+    assert module.VALUE == "one" and module.__file__ == path
+    assert reads == [code_cache._cache_file(str(tmp_path / "v"))]  # one read: the cache
+    assert code_cache.loaded_digest(path) == digest
+
+
+def test_code_cache_follows_edits(tmp_path):
+    path = write_revision(tmp_path / "v", "one", age=10)
+    assert load_module(path).VALUE == "one"
+    new_process()
+    write_revision(tmp_path / "v", "two", age=5)  # same size, another mtime
+    assert load_module(path).VALUE == "two"
+    assert code_cache.loaded_digest(path) == hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def test_files_just_written_are_not_cached(tmp_path):
+    path = write_revision(tmp_path / "v", "one")
+    assert load_module(path).VALUE == "one"
+    new_process()
+    assert not os.path.exists(code_cache._cache_file(str(tmp_path / "v")) or "")
+
+
+def test_code_cache_of_another_interpreter_is_ignored(tmp_path):
+    path = write_revision(tmp_path / "v", "one", age=10)
+    load_module(path)
+    new_process()
+    cache_file = code_cache._cache_file(str(tmp_path / "v"))
+    assert cache_file is not None
+    with open(cache_file, "rb") as f:
+        fmt, magic, entries = marshal.loads(f.read())
+    name = os.path.basename(path)
+    other = compile("VALUE = 'other'", path, "exec")
+    entries[name] = (*entries[name][:3], marshal.dumps(other))
+    with open(cache_file, "wb") as f:
+        f.write(marshal.dumps((fmt, b"\0\0\r\n", entries)))
+    assert load_module(path).VALUE == "one"
+    code_cache._CACHES.clear()
+    with open(cache_file, "wb") as f:
+        f.write(marshal.dumps((fmt, magic, entries)))
+    assert load_module(path).VALUE == "other"  # the right magic: the entry is trusted
+
+
+def test_code_cache_forgets_removed_files(tmp_path):
+    first = write_revision(tmp_path / "v", "one", name="a1_r.py", age=10)
+    second = write_revision(tmp_path / "v", "two", name="b2_r.py", age=10)
+    load_module(first)
+    load_module(second)
+    new_process()
+    os.unlink(second)
+    write_revision(tmp_path / "v", "three", name="c3_r.py", age=10)
+    load_module(str(tmp_path / "v" / "c3_r.py"))
+    new_process()
+    cache = code_cache.cache_for(str(tmp_path / "v"))
+    assert cache is not None and sorted(cache.entries) == ["a1_r.py", "c3_r.py"]
+
+
+def test_cached_code_of_a_moved_folder_names_the_new_path(tmp_path, no_import_machinery):
+    old = write_revision(tmp_path / "old", "one", age=10)
+    load_module(old)
+    new_process()
+    shutil.copytree(tmp_path / "old", tmp_path / "new", copy_function=shutil.copy2)
+    shutil.rmtree(tmp_path / "old")
+    path = str(tmp_path / "new" / "a1_r.py")
+    module = load_module(path)
+    assert module.upgrade.__code__.co_filename == path
+
+
+def test_history_checksum_is_the_loaded_sources(tmp_path):
+    class FakeScript:
+        revision = "a1"
+        down_revisions = ()
+
+        def __init__(self, path: str) -> None:
+            self.path = path
+            self.module = load_module(path)
+
+        @property
+        def checksum(self) -> str:
+            raise AssertionError("the file was read again")
+
+    path = write_revision(tmp_path / "v", "one", age=10)
+    step = RevisionStep(FakeScript(path), is_upgrade=True)
+    assert step.checksum == hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def test_failed_import_records_the_failing_sources_digest(tmp_path):
+    path = write_revision(tmp_path / "v", "one", age=10)
+    load_module(path)
+    with open(path, "a") as f:
+        f.write("\nraise ValueError('broken now')\n")
+    with pytest.raises(RevisionGraphError):
+        load_module(path)
+    assert code_cache.loaded_digest(path) == hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
 # --- add_column without a Table ---------------------------------------------------------------
@@ -261,3 +402,48 @@ def test_a_dialect_whose_column_spec_needs_the_table_keeps_the_table_path():
     sql = offline(pm, "mssql", lambda op: op.add_column("acct", column))
     assert sql == "ALTER TABLE acct ADD COLUMN n INTEGER NULL;\nGO"  # the core alone
     assert column.table is not None  # MSSQL's column specification reads the Table
+
+
+def test_forced_quoting_of_a_column_name_is_kept():
+    pm = core_plugin_manager()
+    column = sa.Column("lower", sa.Integer, quote=True)
+    sql = offline(pm, "postgresql", lambda op: op.add_column("acct", column))
+    assert sql == 'ALTER TABLE acct ADD COLUMN "lower" INTEGER;'
+    unquoted = sa.Column("Mixed", sa.Integer, quote=False)
+    sql = offline(pm, "postgresql", lambda op: op.add_column("acct", unquoted))
+    assert sql == "ALTER TABLE acct ADD COLUMN Mixed INTEGER;"
+
+
+# --- the mig_ddl_execute hook ------------------------------------------------------------------
+
+
+def test_a_plugins_mig_ddl_execute_is_still_called():
+    calls: list[str] = []
+
+    @hookimpl
+    def mig_ddl_execute(impl: Any, op: Any) -> Any:
+        calls.append(type(op).__name__)
+        return None  # let the core carry it out
+
+    pm = core_plugin_manager(module_plugin("watcher", mig_ddl_execute=mig_ddl_execute))
+    sql = offline(pm, "postgresql", lambda op: op.add_column("acct", sa.Column("n", sa.Integer)))
+    assert sql == "ALTER TABLE acct ADD COLUMN n INTEGER;"
+    assert calls == ["AddColumnOp"]
+
+
+def test_hook_tracing_sees_every_operation():
+    pm = core_plugin_manager()
+    seen: list[str] = []
+
+    def before(hook_name: str, hook_impls: Any, kwargs: Any) -> None:
+        if hook_name == "mig_ddl_execute":
+            seen.append(type(kwargs["op"]).__name__)
+
+    pm.add_hookcall_monitoring(before, lambda *a: None)
+
+    def fn(op: Any) -> None:
+        op.add_column("acct", sa.Column("n", sa.Integer))
+        op.drop_column("acct", "n")
+
+    offline(pm, "postgresql", fn)
+    assert seen == ["AddColumnOp", "DropColumnOp"]

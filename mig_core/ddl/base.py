@@ -253,6 +253,33 @@ def format_server_default(compiler: DDLCompiler, default: Any) -> str:
     return format_literal(compiler, str(default))
 
 
+_PLAIN_QUOTING: dict[type, bool] = {}
+
+
+def _warm_quote_cache(preparer: Any, name: Any) -> None:
+    """Quote ``name`` as a plain ``str`` first, so the dialect's quoting cache answers for it.
+
+    A Column's name is a ``quoted_name``; quoting one the first time costs several times what
+    quoting the same text as a ``str`` does (its memoized ``lower()``), and ``add_column``
+    writes a new name every time. With ``quote`` unset, both give the same text; preparers
+    that change how quoting is decided are left alone.
+    """
+    cache = getattr(preparer, "_strings", None)
+    if cache is None or name in cache or getattr(name, "quote", None) is not None:
+        return
+    plain = _PLAIN_QUOTING.get(type(preparer))
+    if plain is None:
+        from sqlalchemy.sql.compiler import IdentifierPreparer
+
+        cls = type(preparer)
+        plain = _PLAIN_QUOTING[cls] = (
+            cls.quote is IdentifierPreparer.quote
+            and cls._requires_quotes is IdentifierPreparer._requires_quotes
+        )
+    if plain:
+        preparer.quote(str(name))
+
+
 def alter_table(compiler: DDLCompiler, name: str, schema: str | None) -> str:
     return f"ALTER TABLE {format_table_name(compiler, name, schema)}"
 
@@ -269,6 +296,7 @@ def column_specification(
     inline_primary_key: bool | None = None,
 ) -> str:
     """The column's DDL spec, optionally with ``PRIMARY KEY`` and ``REFERENCES`` inline."""
+    _warm_quote_cache(compiler.preparer, column.name)
     text: str = compiler.get_column_specification(column)
     if inline_primary_key and column.primary_key:
         text += " PRIMARY KEY"

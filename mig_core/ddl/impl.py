@@ -17,6 +17,50 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
 
+_SQL_CLASSES: tuple[Any, Any] | None = None
+
+
+def _sql_classes() -> tuple[Any, Any]:
+    """(ExecutableDDLElement, SQLAlchemyError), imported on first use: importing this module
+    stays free of SQLAlchemy, and the per-statement path does no import statement."""
+    global _SQL_CLASSES
+    if _SQL_CLASSES is None:
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.sql.ddl import ExecutableDDLElement
+
+        _SQL_CLASSES = (ExecutableDDLElement, SQLAlchemyError)
+    return _SQL_CLASSES
+
+
+def _direct_ddl_execute(hooks: Any) -> Any:
+    """The core's ``mig_ddl_execute`` itself when it is the only implementation of the hook
+    for this run and no hook tracing is on, else None (call through pluggy).
+
+    Every operation goes through this hook; calling the one implementation directly skips
+    pluggy's per-call argument checks and result loop. Decided once per impl: the plugins of
+    a run are fixed when its MigrationContext is made.
+    """
+    from mig_core.builtin.ddl import mig_ddl_execute
+
+    try:
+        caller = hooks.mig_ddl_execute
+        impls = caller.get_hookimpls()
+        runner = getattr(caller._hookexec, "__self__", None)
+        inner = getattr(runner, "_inner_hookexec", None)
+    except Exception:  # another pluggy layout: keep the hook call
+        return None
+    if (
+        len(impls) == 1
+        and impls[0].function is mig_ddl_execute
+        and not impls[0].hookwrapper
+        and not getattr(impls[0], "wrapper", False)
+        and getattr(inner, "__name__", None) == "_multicall"
+        and getattr(inner, "__module__", "").startswith("pluggy.")
+    ):
+        return mig_ddl_execute
+    return None
+
+
 class _DDLRunner:
     """What SQLAlchemy's schema-type events expect as ``_ddl_runner``: a per-run memo."""
 
@@ -85,15 +129,12 @@ class DefaultImpl:
     def compile(self, construct: Any) -> str:
         """Compile a SQLAlchemy construct for this dialect (literal values offline)."""
         kw: dict[str, Any] = {}
-        from sqlalchemy.sql.ddl import ExecutableDDLElement
-
-        if self.literal_binds and not isinstance(construct, ExecutableDDLElement):
+        ddl_element, sqlalchemy_error = _sql_classes()
+        if self.literal_binds and not isinstance(construct, ddl_element):
             kw["compile_kwargs"] = {"literal_binds": True}
-        from sqlalchemy.exc import SQLAlchemyError
-
         try:
             compiled = construct.compile(dialect=self.dialect, **kw)
-        except (MigError, SQLAlchemyError):
+        except (MigError, sqlalchemy_error):
             raise
         except Exception as exc:  # a dialect compiler that cannot render this construct
             raise CommandError(
@@ -131,12 +172,14 @@ class DefaultImpl:
 
         Returns what the handling hook returned (``create_table``: the Table; else True).
         """
-        if self.hooks is not None:
-            handled = self.hooks.mig_ddl_execute(impl=self, op=op)
-        else:  # an impl made outside a MigrationContext: the core's own dispatch
-            from mig_core.builtin.ddl import mig_ddl_execute
-
-            handled = mig_ddl_execute(impl=self, op=op)
+        execute: Any = self.__dict__.get("_mig_ddl_execute")
+        if execute is None:
+            if self.hooks is None:  # an impl made outside a MigrationContext: the core's own
+                from mig_core.builtin.ddl import mig_ddl_execute as execute
+            else:
+                execute = _direct_ddl_execute(self.hooks) or self.hooks.mig_ddl_execute
+            self.__dict__["_mig_ddl_execute"] = execute
+        handled = execute(impl=self, op=op)
         if handled is None or handled is False:
             from mig_core.errors import PluginError
 
@@ -187,10 +230,14 @@ class DefaultImpl:
         """CREATE TABLE, its schema types (events), indexes, and comments not written inline."""
         from sqlalchemy.schema import CreateIndex, CreateTable
 
-        bind, runner = self._ddl_runner()
-        table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=runner)
-        self.execute(CreateTable(table, if_not_exists=bool(if_not_exists)))
-        table.dispatch.after_create(table, bind, checkfirst=False, _ddl_runner=runner)
+        events = table.dispatch
+        if not (events.before_create or events.after_create):  # no schema type, no listener
+            self.execute(CreateTable(table, if_not_exists=bool(if_not_exists)))
+        else:
+            bind, runner = self._ddl_runner()
+            events.before_create(table, bind, checkfirst=False, _ddl_runner=runner)
+            self.execute(CreateTable(table, if_not_exists=bool(if_not_exists)))
+            events.after_create(table, bind, checkfirst=False, _ddl_runner=runner)
         for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
             self.execute(CreateIndex(index, if_not_exists=bool(if_not_exists)))
         if self.dialect.supports_comments and not self.dialect.inline_comments:

@@ -17,6 +17,7 @@ from mig_core.proxies import op as op_proxy
 from mig_core.runtime.history import HistoryWriter, now
 from mig_core.runtime.lock import RunLock
 from mig_core.runtime.steps import make_parents_of
+from mig_core.script import code_cache
 
 if TYPE_CHECKING:
     from mig_core.runtime.migration import MigrationContext
@@ -88,10 +89,16 @@ class StepRunner:
         )
 
     def run(self) -> None:
-        ctx = self.ctx
-        plan = ctx.opts.get("fn")
+        plan = self.ctx.opts.get("fn")
         if plan is None:
             return
+        try:
+            self._run(plan)
+        finally:
+            code_cache.save_all()  # revisions first loaded by this run load faster next time
+
+    def _run(self, plan: Any) -> None:
+        ctx = self.ctx
         if ctx.as_sql:
             heads = ctx.get_current_heads()
             steps = list(plan(heads, ctx) or ())

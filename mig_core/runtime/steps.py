@@ -131,7 +131,12 @@ class RevisionStep:
 
     @property
     def checksum(self) -> str | None:
-        return getattr(self.script, "checksum", None)
+        """sha256 of the revision file: of the source its module was loaded from when the
+        loader knows it (no second read of the file), else read from the file now."""
+        from mig_core.script.code_cache import loaded_digest
+
+        known = loaded_digest(getattr(self.script, "path", None))
+        return known if known is not None else getattr(self.script, "checksum", None)
 
     def description(self) -> str:
         downs = ", ".join(_tuple(self.script.down_revisions)) or "base"

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mig_core.errors import RevisionGraphError
+from mig_core.script import code_cache
 
 MARKERS = ("revision", "down_revision", "branch_labels", "depends_on")
 
@@ -311,42 +312,51 @@ def read_header(path: str, data: bytes | None = None) -> RevisionHeader:
 # --- importing -------------------------------------------------------------------------------
 
 _module_counter = 0
+_NON_WORD = re.compile(r"\W")
 
 
 def load_module(path: str) -> Any:
     """Import the file at ``path`` under a private name; errors name the file and line.
 
-    A revision file with a valid ``__pycache__`` entry (timestamp-checked, as ``compileall``
-    and a previous import write it) is loaded straight from it: one stat, one read, one
-    ``marshal.loads``. That is a third of the cost of the import machinery, which matters
-    when ``upgrade`` runs thousands of revisions. Anything else (no or stale .pyc,
-    hash-based .pyc, a sourceless ``.pyc`` revision) goes through importlib's own loaders,
-    which also write the .pyc unless ``sys.dont_write_bytecode``.
+    The code comes, cheapest first, from the folder's code cache
+    (:mod:`mig_core.script.code_cache`: one file for every revision of the folder), from a
+    current timestamp-based ``__pycache__`` entry, or from importlib's loader (which compiles
+    the source and writes the .pyc unless ``sys.dont_write_bytecode``, and handles hash-based
+    and sourceless .pyc files). Loading thousands of revisions one stat, and no file read, each
+    is what keeps ``upgrade`` from paying the import machinery per revision. The sha256 of the
+    source that was loaded is kept for the history table (:func:`code_cache.loaded_digest`).
     """
     import importlib.machinery
 
     global _module_counter
     _module_counter += 1
     stem = os.path.basename(path).split(".", 1)[0]
-    name = f"_mig_revision_{_module_counter}_" + re.sub(r"\W", "_", stem)
+    name = f"_mig_revision_{_module_counter}_" + _NON_WORD.sub("_", stem)
     loader: Any
+    code: Any = None
+    cached = digest = None
+    store = None
     if path.endswith((".pyc", ".pyo")):
         loader = importlib.machinery.SourcelessFileLoader(name, path)
-        code, cached = None, None
     else:
         loader = importlib.machinery.SourceFileLoader(name, path)
-        code, cached = _cached_code(path)
+        code, cached, digest, store = _revision_code(path)
     spec = importlib.machinery.ModuleSpec(name, loader, origin=path)
     spec.has_location = True
     if cached is not None:
         spec.cached = cached
     module = _new_module(spec, path)
     sys.modules[name] = module
+    if digest is not None:
+        code_cache._LOADED_DIGESTS[path] = digest
+    else:
+        code_cache._LOADED_DIGESTS.pop(path, None)
     try:
         if code is None:
-            loader.exec_module(module)
-        else:
-            exec(code, module.__dict__)
+            code = loader.get_code(name)
+            if store is not None:
+                store(code)
+        exec(code, module.__dict__)
     except SyntaxError as exc:
         del sys.modules[name]
         raise RevisionGraphError(
@@ -375,21 +385,94 @@ def _new_module(spec: Any, path: str) -> Any:
     return module
 
 
-def _cached_code(path: str) -> tuple[Any, str | None]:
+def _revision_code(path: str) -> tuple[Any, str | None, str | None, Any]:
+    """(code or None, .pyc path, source sha256, a function caching the code) for ``path``.
+
+    A cache hit costs a stat. On a miss the source is read for its digest and the code comes
+    from the current .pyc when there is one, else (code None) from the loader; the returned
+    function then puts it in the cache.
+    """
+    import hashlib
+
+    folder, filename = os.path.split(path)
+    cache = code_cache.cache_for(folder)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None, None, None, None  # the loader names the problem
+    if cache is not None:
+        hit = cache.get(filename, st.st_size, st.st_mtime_ns)
+        if hit is not None:
+            try:
+                code = marshal.loads(hit[1])
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if code is not None and _own_filename(code, path):
+                return code, _pyc_path(path), hit[0], None
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())  # the size and mtime of what is read
+            source = f.read()
+    except OSError:
+        return None, None, None, None
+    digest = hashlib.sha256(source).hexdigest()
+    code, cached = _cached_code(path, st)
+
+    def store(compiled: Any) -> None:
+        assert cache is not None
+        cache.put(filename, st.st_size, st.st_mtime_ns, digest, compiled)
+
+    if cache is None:
+        return code, cached, digest, None
+    if code is not None:
+        store(code)
+        return code, cached, digest, None
+    return None, None, digest, store
+
+
+def _pyc_path(path: str) -> str | None:
+    """Where importlib keeps ``path``'s .pyc: ``importlib.util.cache_from_source``, spelled
+    out for the usual case (POSIX paths, no ``sys.pycache_prefix``) at a fraction of its cost."""
+    tag = sys.implementation.cache_tag
+    head, sep, tail = path.rpartition("/")
+    base = tail.rpartition(".")[0]
+    if tag is None or sys.pycache_prefix is not None or os.altsep or not head or not base:
+        import importlib.util
+
+        try:
+            return importlib.util.cache_from_source(path)
+        except NotImplementedError:  # no cache tag on this interpreter
+            return None
+    opt = sys.flags.optimize
+    suffix = f".opt-{opt}.pyc" if opt else ".pyc"
+    return f"{head}/__pycache__/{base}.{tag}{suffix}"
+
+
+def _own_filename(code: Any, path: str) -> bool:
+    """Make ``code`` (and its functions) name ``path``, as importlib's loader does for a
+    .pyc compiled under another path (a moved project); False when that is not possible."""
+    if code.co_filename == path:
+        return True
+    fix = getattr(sys.modules.get("_imp"), "_fix_co_filename", None)
+    if fix is None:
+        return False
+    fix(code, path)
+    return True
+
+
+def _cached_code(path: str, st: os.stat_result) -> tuple[Any, str | None]:
     """(code, .pyc path) from ``path``'s timestamp-based ``__pycache__`` entry, when it is
-    current for the source's mtime and size; (None, None) otherwise.
+    current for the source's mtime and size (``st``); (None, None) otherwise.
 
     The check is importlib's own for timestamp .pyc files (magic number, flags 0, source
     mtime and size modulo 2**32).
     """
     import importlib.util
 
-    try:
-        cached = importlib.util.cache_from_source(path)
-    except NotImplementedError:  # no cache tag on this interpreter
+    cached = _pyc_path(path)
+    if cached is None:
         return None, None
     try:
-        st = os.stat(path)
         with open(cached, "rb") as f:
             data = f.read()
     except OSError:
@@ -406,11 +489,8 @@ def _cached_code(path: str) -> tuple[Any, str | None]:
         code = marshal.loads(memoryview(data)[16:])
     except (EOFError, ValueError, TypeError):
         return None, None
-    if code.co_filename != path:  # compiled under another path (a moved project)
-        fix = getattr(sys.modules.get("_imp"), "_fix_co_filename", None)
-        if fix is None:
-            return None, None
-        fix(code, path)  # what importlib's loader does: tracebacks name this file
+    if not _own_filename(code, path):
+        return None, None
     return code, cached
 
 
