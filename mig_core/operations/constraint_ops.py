@@ -93,64 +93,51 @@ class AddConstraintOp(MigrateOperation):
         return op
 
 
-class CreatePrimaryKeyOp(AddConstraintOp):
+class _ColumnsConstraintOp(AddConstraintOp):
+    """A constraint over a list of the table's columns (primary key, unique)."""
+
+    #: the SchemaObjects method that builds the constraint
+    builder: ClassVar[str]
+
+    def __init__(
+        self,
+        constraint_name: Any,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.columns = list(columns)
+        self.schema = schema
+        self.kw = kw
+        self._orig_constraint: Any = None
+
+    def to_constraint(self, schema_obj: SchemaObjects | None = None) -> sa.Constraint:
+        if self._orig_constraint is not None and schema_obj is None:
+            return self._orig_constraint  # type: ignore[no-any-return]
+        build = getattr(_schema_obj(schema_obj), self.builder)
+        return build(  # type: ignore[no-any-return]
+            self.constraint_name, self.table_name, self.columns, schema=self.schema, **self.kw
+        )
+
+
+class CreatePrimaryKeyOp(_ColumnsConstraintOp):
     """``op.create_primary_key(name, table, columns)``."""
 
     op_name = "create_primary_key"
     constraint_type = "primary"
-
-    def __init__(
-        self,
-        constraint_name: Any,
-        table_name: str,
-        columns: Sequence[str],
-        *,
-        schema: str | None = None,
-        **kw: Any,
-    ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
-        self.columns = list(columns)
-        self.schema = schema
-        self.kw = kw
-        self._orig_constraint: Any = None
-
-    def to_constraint(self, schema_obj: SchemaObjects | None = None) -> sa.Constraint:
-        if self._orig_constraint is not None and schema_obj is None:
-            return self._orig_constraint  # type: ignore[no-any-return]
-        return _schema_obj(schema_obj).primary_key_constraint(
-            self.constraint_name, self.table_name, self.columns, schema=self.schema, **self.kw
-        )
+    builder = "primary_key_constraint"
 
 
-class CreateUniqueConstraintOp(AddConstraintOp):
+class CreateUniqueConstraintOp(_ColumnsConstraintOp):
     """``op.create_unique_constraint(name, table, columns)``."""
 
     op_name = "create_unique_constraint"
     constraint_type = "unique"
-
-    def __init__(
-        self,
-        constraint_name: Any,
-        table_name: str,
-        columns: Sequence[str],
-        *,
-        schema: str | None = None,
-        **kw: Any,
-    ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
-        self.columns = list(columns)
-        self.schema = schema
-        self.kw = kw
-        self._orig_constraint: Any = None
-
-    def to_constraint(self, schema_obj: SchemaObjects | None = None) -> sa.Constraint:
-        if self._orig_constraint is not None and schema_obj is None:
-            return self._orig_constraint  # type: ignore[no-any-return]
-        return _schema_obj(schema_obj).unique_constraint(
-            self.constraint_name, self.table_name, self.columns, schema=self.schema, **self.kw
-        )
+    builder = "unique_constraint"
 
 
 class CreateForeignKeyOp(AddConstraintOp):
