@@ -447,3 +447,66 @@ def test_hook_tracing_sees_every_operation():
 
     offline(pm, "postgresql", fn)
     assert seen == ["AddColumnOp", "DropColumnOp"]
+
+
+# --- the collector during long runs -------------------------------------------------------------
+
+
+def test_long_runs_freeze_older_objects_and_give_them_back():
+    import gc
+
+    from mig_core.runtime.runner import _older_objects_frozen
+
+    assert gc.get_freeze_count() == 0
+    with _older_objects_frozen(5000):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with _older_objects_frozen(3):  # a short run: not worth it
+        assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("online", [False, True])
+def test_a_long_upgrade_runs_with_older_objects_frozen(tmp_path, online):
+    import gc
+    import io
+
+    from runtime_support import config_for, make_project
+
+    from mig_core import command
+
+    body = "import gc\nassert gc.get_freeze_count() > 0, 'not frozen'"
+    revisions = [
+        {"rev": f"r{i:03d}", "down": f"r{i - 1:03d}" if i else None, "upgrade": body}
+        for i in range(120)
+    ]
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}" if online else "sqlite://"
+    ini = make_project(tmp_path, url, revisions)
+    buf = io.StringIO()
+    config = config_for(ini, configure={"output_buffer": buf})
+    command.upgrade(config, "head", sql=not online)
+    assert gc.get_freeze_count() == 0
+    if not online:
+        assert "UPDATE mig_version SET version_num='r119' WHERE version_num = 'r118'" in (
+            buf.getvalue()
+        )
+
+
+def test_someone_elses_freeze_is_left_alone():
+    import gc
+
+    from mig_core.runtime.runner import _older_objects_frozen
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _older_objects_frozen(5000):
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen  # not unfrozen by mig
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with _older_objects_frozen(5000):
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()

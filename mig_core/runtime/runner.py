@@ -7,9 +7,11 @@ tracked in memory, history rows are buffered and inserted per commit.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import MigrationFailed
@@ -78,6 +80,31 @@ def _heads_text(heads: Sequence[str]) -> str:
     return ", ".join(heads) if heads else "base"
 
 
+#: runs with fewer steps than this leave the garbage collector alone
+_FREEZE_FROM_STEPS = 100
+
+
+@contextmanager
+def _older_objects_frozen(steps: int) -> Iterator[None]:
+    """Keep the objects that exist before a long run out of the collector's full passes.
+
+    The interpreter's objects when the steps start (SQLAlchemy, the dialect, the plugins, the
+    graph) live through the run; a full collection would walk them all again each time the
+    thousands of revision modules grow the heap. ``gc.freeze()`` sets them aside and
+    ``gc.unfreeze()`` returns them afterwards, so nothing is kept longer than it would be.
+    Left alone when the collector is off or someone else froze objects (their freeze is
+    theirs to undo).
+    """
+    if steps < _FREEZE_FROM_STEPS or not gc.isenabled() or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class StepRunner:
     """Runs the steps the plan function returns for the current heads."""
 
@@ -104,7 +131,8 @@ class StepRunner:
             steps = list(plan(heads, ctx) or ())
             if steps and not heads:
                 ctx.version_store.ensure()
-            self._run_steps(steps, heads)
+            with _older_objects_frozen(len(steps)):
+                self._run_steps(steps, heads)
             return
         lock = RunLock(ctx, ctx.opts.get("lock_timeout")) if ctx.opts.get("run_lock", True) else None
         if lock is not None:
@@ -116,7 +144,8 @@ class StepRunner:
             if steps:
                 if not ctx.version_store.exists():
                     ctx.version_store.ensure()
-                self._run_steps(steps, heads)
+                with _older_objects_frozen(len(steps)):
+                    self._run_steps(steps, heads)
             ok = True
         finally:
             if lock is not None and not lock.released_with_transaction:
