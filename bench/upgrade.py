@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/upgrade.py [--sizes 500,2000,5000] [--targets sqlite,postgresql,offline]
                                       [--alembic bench/.venv-alembic/bin/python] [--runs 1]
+                                      [--cold] [--gaps]
 
 Each revision adds a column; every 10th also creates a table (so N=5,000 makes 500 tables of
 10 columns). Every figure is one whole ``mig`` process from start to exit, against two floors:
@@ -328,6 +329,39 @@ def measure(target: str, n: int, work: Path, alembic_python: str | None, runs: i
     return out
 
 
+GAPS = '''
+import sys, time, sqlalchemy as sa
+url, n, gap = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) / 1e6
+sys.path.insert(0, sys.argv[4])
+from upgrade import statements
+sql = [s.replace("id INTEGER NOT NULL", "id SERIAL NOT NULL")
+       for i in range(n) for _, s in statements(i)]
+engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+with engine.begin() as conn:
+    start = time.perf_counter()
+    for s in sql:
+        end = time.perf_counter() + gap
+        while time.perf_counter() < end:  # client work between statements
+            pass
+        conn.exec_driver_sql(s)
+    print(time.perf_counter() - start - gap * len(sql))
+'''
+
+
+def measure_gaps(n: int) -> None:
+    """The floor's statements on PostgreSQL with busy client time between them: how the time
+    outside the client grows once the client pauses (an idle CPU's wake-up per round trip)."""
+    db_name = f"mig_bench_{os.getpid()}"
+    print(f"PostgreSQL, {n} revisions' DDL in one transaction, client busy between statements")
+    for gap_us in (0, 25, 50, 100, 200, 400):
+        url = fresh_pg_db(db_name)
+        result = subprocess.run([PY, "-c", GAPS, url, str(n), str(gap_us),
+                                 str(Path(__file__).parent)], capture_output=True, text=True,
+                                check=True)
+        print(f"  {gap_us:>4} µs between statements: {float(result.stdout):6.2f} s besides them")
+    drop_pg_db(db_name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -338,7 +372,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs per figure (median)")
     parser.add_argument("--cold", action="store_true",
                         help="no .pyc for the revision files: every run compiles them")
+    parser.add_argument("--gaps", action="store_true",
+                        help="only show how client pauses between statements slow PostgreSQL")
     args = parser.parse_args()
+    if args.gaps:
+        measure_gaps(max(int(s) for s in args.sizes.split(",")))
+        return
     if args.cold:
         CHILD_ENV.update(os.environ)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -350,7 +389,7 @@ def main() -> None:
           f"{'cold: revisions compiled each run' if args.cold else 'revision .pyc present'})")
     header = (f"{'target':<11}{'N':>6}{'floor s':>9}{'sa floor':>9}{'mig s':>8}"
               f"{'mig/sa':>7}{'alembic s':>11}{'mig/alembic':>12}{'sa/alembic':>11}"
-              f"{'goal':>6}{'cpu s mig':>11}{'alembic':>9}{'ratio':>7}")
+              f"{'goal':>6}{'cpu s: sa':>10}{'mig':>6}{'alembic':>8}{'ratio':>7}")
     print(header)
     for n in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"mig-bench-upgrade-{n}-"))
@@ -373,12 +412,12 @@ def main() -> None:
                 ratio = f"{r['mig'] / alembic:.3f}{note}" if alembic else "-"
                 sa_ratio = f"{r['sa_floor'] / alembic:.3f}{note}" if alembic else "-"
                 alembic_text = f"{alembic:.2f}{note}" if alembic else "-"
-                cpu = (f"{r['alembic_cpu']:>9.2f}{r['mig_cpu'] / r['alembic_cpu']:>7.3f}"
-                       if "alembic_cpu" in r else f"{'-':>9}{'-':>7}")
+                cpu = (f"{r['alembic_cpu']:>8.2f}{r['mig_cpu'] / r['alembic_cpu']:>7.3f}"
+                       if "alembic_cpu" in r else f"{'-':>8}{'-':>7}")
                 print(f"{target:<11}{n:>6}{r['floor']:>9.2f}{r['sa_floor']:>9.2f}"
                       f"{r['mig']:>8.2f}{r['mig'] / r['sa_floor']:>7.2f}{alembic_text:>11}"
-                      f"{ratio:>12}{sa_ratio:>11}{TARGET[target]:>6.2f}{r['mig_cpu']:>11.2f}"
-                      f"{cpu}", flush=True)
+                      f"{ratio:>12}{sa_ratio:>11}{TARGET[target]:>6.2f}{r['sa_floor_cpu']:>10.2f}"
+                      f"{r['mig_cpu']:>6.2f}{cpu}", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if not args.alembic:
