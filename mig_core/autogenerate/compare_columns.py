@@ -29,14 +29,7 @@ COMMON_TYPE_SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset({"INT", "INTEGER", "INT4"}),
     frozenset({"CHARACTER VARYING", "VARCHAR"}),
 )
-#: extra synonyms per dialect (dialect plugins add theirs as ``impl.type_synonyms``)
-DIALECT_TYPE_SYNONYMS: dict[str, tuple[frozenset[str], ...]] = {
-    "postgresql": (
-        frozenset({"FLOAT", "DOUBLE PRECISION", "FLOAT(53)"}),
-        frozenset({"TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE"}),
-        frozenset({"TIME", "TIME WITHOUT TIME ZONE"}),
-    ),
-}
+# dialect-specific synonyms belong to the dialect plugins, as ``impl.type_synonyms``
 
 
 def compare_columns(
@@ -318,7 +311,6 @@ def _synonyms(ctx: CompareContext) -> dict[str, str]:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     groups = list(COMMON_TYPE_SYNONYMS)
-    groups.extend(DIALECT_TYPE_SYNONYMS.get(ctx.dialect_name, ()))
     groups.extend(frozenset(g) for g in getattr(ctx.impl, "type_synonyms", ()) or ())
     canonical: dict[str, str] = {}
     for group in groups:

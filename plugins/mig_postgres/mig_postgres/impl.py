@@ -68,6 +68,12 @@ class PostgresqlImpl(DefaultImpl):
 
     dialect_name = "postgresql"
     transactional_ddl = True
+    #: type names PostgreSQL reflects differently from how the model writes them (autogenerate)
+    type_synonyms = (
+        frozenset({"FLOAT", "DOUBLE PRECISION", "FLOAT(53)"}),
+        frozenset({"TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE"}),
+        frozenset({"TIME", "TIME WITHOUT TIME ZONE"}),
+    )
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
