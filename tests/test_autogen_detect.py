@@ -263,3 +263,26 @@ def test_pg_include_schemas(pg):
     sa.Table("new", model, sa.Column("id", sa.Integer), schema="other")
     result = flat(diffs(pg, model, include_schemas=True))
     assert [(d[0], d[1].schema, d[1].name) for d in result] == [("add_table", "other", "new")]
+
+
+def test_comparison_leaves_nothing_for_the_garbage_collector(engine):
+    """The snapshot, its records and the comparison's context are freed by reference counting
+    when the comparison ends (the collector is paused meanwhile and would otherwise have to
+    scan them all afterwards)."""
+    import gc
+
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.snapshot import ReflectedColumn, ReflectedTable
+
+    before, after = models(extra_cols=[sa.Column("age", sa.Integer)])
+    sa.Table("gone", before, sa.Column("id", sa.Integer, primary_key=True))
+    setup(engine, before)
+    gc.collect()
+    gc.disable()
+    try:
+        assert kinds(diffs(engine, after)) == ["add_column", "remove_table"]
+        kept = [o for o in gc.get_objects()
+                if isinstance(o, (ReflectedTable, ReflectedColumn, CompareContext))]
+    finally:
+        gc.enable()
+    assert kept == []

@@ -52,6 +52,7 @@ def produce_upgrade_ops(
             ctx=ctx, schemas=schemas_to_compare(ctx), upgrade_ops=upgrade_ops
         )
     finally:
+        ctx.release()  # freed now, by reference counting, not by the collector later
         if gc_was_enabled:
             gc.enable()
     return upgrade_ops

@@ -173,6 +173,21 @@ class CompareContext:
             self.cache["own_tables"] = own
         return (schema, name) in own
 
+    def release(self) -> None:
+        """Drop the snapshots, caches and inspector of a finished comparison.
+
+        They reference each other (a column its table, a plugin's catalog this context), so
+        without this only a garbage-collector pass would free them; released here, reference
+        counting frees them at once and the collector has little left to scan.
+        """
+        for snapshot in self._snapshots.values():
+            for table in snapshot.tables.values():
+                table.release()
+        self._snapshots = {}
+        self.cache = {}
+        self._direct = {}
+        self._inspector = None
+
     # --- filters ----------------------------------------------------------------------------
     def run_name_filters(self, name: Any, type_: str, parent_names: dict[str, Any]) -> bool:
         """``include_name`` callables: False leaves the object out before reflection."""

@@ -132,6 +132,12 @@ class ReflectedTable:
     def fullname(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
+    def release(self) -> None:
+        """Forget the columns and built objects (they refer back to this table)."""
+        self.columns = {}
+        self._table = None
+        self._objects = {}
+
     @property
     def c(self) -> dict[str, ReflectedColumn]:
         return self.columns

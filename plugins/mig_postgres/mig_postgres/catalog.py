@@ -242,6 +242,22 @@ class PgCatalog:
             self._parts["fk_targets"] = {(r[0], r[1], r[2]): r[3] for r in rows}
         return self._parts["fk_targets"].get((schema, table, name))  # type: ignore[no-any-return]
 
+    @property
+    def search_path_is_default(self) -> bool:
+        """Whether the default schema is the only schema on ``search_path`` (besides the
+        implicit ``pg_catalog`` and temporary schema).
+
+        Then SQLAlchemy's ``schema=None`` reflection holds only the default schema's tables (it
+        leaves temporary tables out), and the referred schema of every reflected foreign key is
+        right as reported (a permanent table cannot refer to a temporary one): the catalog need
+        not be asked about either.
+        """
+        if "search_path" not in self._parts:
+            rows = self._rows("SELECT current_schemas(false)")
+            path = set(rows[0][0] or ())
+            self._parts["search_path"] = path <= {self.default_schema}
+        return self._parts["search_path"]  # type: ignore[no-any-return]
+
     def default_schema_relations(self) -> set[str]:
         """Names of the tables, views and foreign tables that live in the default schema."""
         if "default_relations" not in self._parts:

@@ -307,8 +307,13 @@ def fix_foreign_key_schemas(ctx: CompareContext, schema: str | None,
     PostgreSQL writes a referred table without its schema when that schema is on
     ``search_path``; SQLAlchemy then reports no schema (or the wrong one), and the model's
     ``ForeignKey("other.t.id")`` would look different. None stands for the default schema.
+    With only the default schema on ``search_path`` what SQLAlchemy reports is right.
     """
+    if not conn_table.foreign_keys:
+        return
     cat = catalog(ctx)
+    if cat.search_path_is_default:
+        return
     table_schema = schema or cat.default_schema
     for record in conn_table.foreign_keys:
         name = record.get("name")
@@ -439,6 +444,8 @@ def only_default_schema_tables(ctx: CompareContext) -> None:
     schemas on it their tables would otherwise be compared twice (and reported as dropped).
     """
     cat = catalog(ctx)
+    if cat.search_path_is_default:
+        return  # nothing else is visible
     snapshot = ctx.snapshot(None)
     own = cat.default_schema_relations()
     for name in [n for n in snapshot.tables if n not in own]:

@@ -45,7 +45,12 @@ class ModelEnum:
 
 def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[str | None, str],
                                                                          sa.Table]:
-    """The model tables of the compared schemas that the filters keep."""
+    """The model tables of the compared schemas that the filters keep (read once per
+    comparison: enums and sequences both ask)."""
+    key = ("mig_postgres.model_tables", tuple(schemas))
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     wanted = set(schemas)
     out = {}
     for (schema, name), table in ctx.meta_tables().items():
@@ -56,7 +61,28 @@ def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[s
         if ctx.has_object_filters and not ctx.run_object_filters(table, name, "table", False, None):
             continue
         out[(schema, name)] = table
+    ctx.cache[key] = out
     return out
+
+
+def _may_name_types(type_classes: dict[type, bool]) -> Any:
+    """A test of "this column type may use a named type", decided once per type class.
+
+    Plain types (INTEGER, VARCHAR ...) are most of a model and never do; the others, and any
+    type with a ``with_variant`` mapping, go through :func:`named_types_of`.
+    """
+    from sqlalchemy.types import ARRAY, Boolean, SchemaType, TypeDecorator
+
+    def may(type_: Any) -> bool:
+        cls = type(type_)
+        verdict = type_classes.get(cls)
+        if verdict is None:
+            verdict = type_classes[cls] = issubclass(
+                cls, (SchemaType, TypeDecorator, ARRAY)
+            ) and not issubclass(cls, Boolean)
+        return verdict or bool(type_._variant_mapping)
+
+    return may
 
 
 def model_enums(ctx: CompareContext, cat: PgCatalog,
@@ -65,9 +91,12 @@ def model_enums(ctx: CompareContext, cat: PgCatalog,
     from sqlalchemy.dialects.postgresql import ENUM
 
     found: dict[tuple[str, str], ModelEnum] = {}
+    may = _may_name_types({})
     for (schema, table_name), table in tables.items():
         table_schema = schema or cat.default_schema
         for column in table.columns:
+            if not may(column.type):
+                continue
             for named in named_types_of(column.type, ctx.dialect):
                 if not isinstance(named, ENUM) or not named.name:
                     continue

@@ -252,6 +252,38 @@ def test_foreign_keys_across_schemas_and_search_path(engine, postgres_url, searc
         with_path.dispose()
 
 
+def test_default_search_path_needs_no_catalog_lookups(engine, monkeypatch):
+    """With only the default schema on search_path the referred schemas and the table list that
+    SQLAlchemy reflects are right as they are (a temporary table of the session, whose schema is
+    then searched first, is not reported)."""
+    from mig_postgres.catalog import PgCatalog
+
+    from mig_core.autogenerate.api import compare_metadata
+    from mig_core.runtime.migration import MigrationContext
+
+    calls: list[str] = []
+    for name in ("foreign_key_target_schema", "default_schema_relations"):
+        original = getattr(PgCatalog, name)
+
+        def spy(self, *args, _name=name, _original=original):
+            calls.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(PgCatalog, name, spy)
+    md = _cross_schema_model()
+    create(engine, md)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(connection=conn, opts={"include_schemas": True},
+                                         plugin_manager=PM)
+        assert compare_metadata(ctx, md) == []
+        assert calls == []
+        conn.execute(sa.text("CREATE TEMP TABLE scratch (id integer)"))
+        ctx = MigrationContext.configure(connection=conn, opts={"include_schemas": True},
+                                         plugin_manager=PM)
+        assert compare_metadata(ctx, md) == []
+        assert calls == []
+
+
 def test_expression_and_partial_indexes_give_no_difference(engine):
     def model():
         md = sa.MetaData()
