@@ -107,6 +107,8 @@ class DefaultImpl:
         if separator_key in context_opts:
             self.batch_separator = context_opts[separator_key]  # type: ignore[misc]
         self.literal_binds = bool(context_opts.get("literal_binds", as_sql))
+        #: the run's statement queue while a run sends DDL in batches (see runtime/pipeline.py)
+        self.pipeline: Any = None
 
     # --- output ----------------------------------------------------------------------------
     def static_output(self, text: str) -> None:
@@ -151,6 +153,10 @@ class DefaultImpl:
             if text.strip():
                 self.emit_statement_text(text)
             return
+        pipeline = self.pipeline
+        if pipeline is not None and not execution_options and pipeline.takes(sql):
+            pipeline.add(sql)
+            return
         from sqlalchemy import text as sql_text
 
         assert self.connection is not None
@@ -158,6 +164,14 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
+
+    def sends_statements_together(self) -> bool:
+        """Whether the driver runs several ``;``-separated statements in one ``execute()``.
+
+        When True (and DDL is transactional), runs queue their DDL and send it several
+        statements per round trip (:mod:`mig_core.runtime.pipeline`).
+        """
+        return False
 
     def emit_begin(self) -> None:
         """Offline: open the script's transaction (only on transactional backends)."""

@@ -129,6 +129,7 @@ class MigrationContext:
         self._before_commit: list[Callable[[], None]] = []
         self._run_heads: tuple[str, ...] = ()  # heads before the step running now
         self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
+        self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
         self.version_store = VersionStore(self)
         self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
             opts.get("on_version_apply")
@@ -181,7 +182,10 @@ class MigrationContext:
     # --- properties -------------------------------------------------------------------------
     @property
     def bind(self) -> Connection | None:
-        """The connection (None offline)."""
+        """The connection (None offline); DDL still queued is sent first."""
+        pipeline = self._pipeline
+        if pipeline is not None:
+            pipeline.flush()
         return self.connection
 
     @property
@@ -379,14 +383,22 @@ class _RunTransaction:
                     txn.commit()
                 committed = True
         except BaseException:
+            _settle_pipeline(ctx)
             _rollback_quietly(ctx._transaction)
             raise
         else:
             if exc_type is not None:
+                _settle_pipeline(ctx)
                 _rollback_quietly(ctx._transaction)
         finally:
             ctx._transaction = None
             ctx._transaction_ended(committed)
+
+
+def _settle_pipeline(ctx: MigrationContext) -> None:
+    """Let a DDL batch still being sent finish before the connection is rolled back."""
+    if ctx._pipeline is not None:
+        ctx._pipeline.settle()
 
 
 def _rollback_quietly(txn: Any) -> None:

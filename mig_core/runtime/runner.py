@@ -18,6 +18,7 @@ from mig_core.errors import MigrationFailed
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.history import HistoryWriter, now
 from mig_core.runtime.lock import RunLock
+from mig_core.runtime.pipeline import PipelinedStatementFailed, StatementPipeline
 from mig_core.runtime.steps import make_parents_of
 from mig_core.script import code_cache
 
@@ -45,6 +46,13 @@ def describe_error(exc: BaseException) -> str:
     if orig is not None:
         return f"{type(exc).__name__}: {_first_line(str(orig))}"
     return f"{type(exc).__name__}: {_first_line(str(exc))}"
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database (SQLAlchemy wraps every driver error)."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError)
 
 
 def failing_line(exc: BaseException, path: str | None) -> int | None:
@@ -204,6 +212,9 @@ class StepRunner:
         operations = make_operations(ctx) if any(not s.is_stamp for s in steps) else None
         callbacks = ctx.on_version_apply_callbacks
         revision_map = getattr(ctx.script, "revision_map", ctx.script)
+        pipeline = StatementPipeline.for_run(ctx) if operations is not None else None
+        if pipeline is not None:
+            pipeline.attach()
         try:
             for step in steps:
                 before = heads
@@ -214,6 +225,8 @@ class StepRunner:
                     elif log.isEnabledFor(logging.INFO):
                         log.info(step.description())
                     started = now() if history.enabled else None
+                    if pipeline is not None:
+                        pipeline.starting(step, before, started)
                     if not step.is_stamp:
                         self._run_revision(step, operations, history, before, started)
                     elif step.purge:
@@ -235,9 +248,15 @@ class StepRunner:
                             history.flush()
                 if per_step:
                     ctx._committed_heads = heads
+            if pipeline is not None:
+                pipeline.flush()
             versions.flush()
             history.flush()
+        except PipelinedStatementFailed as failed:
+            raise self._queued_failure(failed, history) from failed.error
         finally:
+            if pipeline is not None:
+                pipeline.detach()
             ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
 
@@ -253,8 +272,24 @@ class StepRunner:
         try:
             with op_proxy.installed(operations):
                 fn(**self.run_args)
+        except PipelinedStatementFailed:
+            raise  # a statement queued earlier, maybe by another revision: reported as its own
         except Exception as exc:
+            pipeline = self.ctx._pipeline
+            if pipeline is not None and not _is_database_error(exc):
+                pipeline.flush()  # a statement queued before this error may have failed first
             raise self._failure(step, exc, history, before, started) from exc
+
+    def _queued_failure(
+        self, failed: PipelinedStatementFailed, history: HistoryWriter
+    ) -> MigrationFailed:
+        """The error for a statement that failed when its batch was sent."""
+        origin = failed.origin
+        if origin is None:  # queued outside any step's upgrade()/downgrade()
+            return MigrationFailed(f"a queued DDL statement failed: {describe_error(failed.error)}")
+        return self._failure(
+            origin.step, failed.error, history, origin.before, origin.started, line=failed.line
+        )
 
     def _failure(
         self,
@@ -263,11 +298,13 @@ class StepRunner:
         history: HistoryWriter,
         before: tuple[str, ...],
         started: Any,
+        line: int | None = None,
     ) -> MigrationFailed:
         """The one-line error for a failed revision; schedules its history row."""
         ctx = self.ctx
         path = getattr(step.script, "path", None)
-        line = failing_line(exc, path)
+        if line is None:
+            line = failing_line(exc, path)
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
         message = f"revision {step.revision} ({where}) {step.direction} failed: {describe_error(exc)}"
         if ctx.as_sql:

@@ -75,6 +75,9 @@ class PostgresqlImpl(DefaultImpl):
         frozenset({"TIME", "TIME WITHOUT TIME ZONE"}),
     )
 
+    #: drivers that run several ``;``-separated statements in one ``execute()``
+    multi_statement_drivers = frozenset({"psycopg2", "psycopg2cffi"})
+
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         #: named types created during this run: SQLAlchemy's "memo" of its table events
@@ -87,6 +90,14 @@ class PostgresqlImpl(DefaultImpl):
         if self.as_sql or self.connection is None:
             return None
         return getattr(self.connection.dialect, "server_version_info", None)
+
+    def sends_statements_together(self) -> bool:
+        """psycopg2 sends ``;``-separated statements as one simple query. From PostgreSQL 13
+        ``statement_timeout`` applies to each statement of such a query, not to all of it."""
+        if self.as_sql or self.connection is None:
+            return False
+        version = self.server_version or (0,)
+        return self.dialect.driver in self.multi_statement_drivers and version >= (13,)
 
     # --- tables and the named types they use --------------------------------------------------
     def _ddl_runner(self) -> tuple[Any, Any]:
