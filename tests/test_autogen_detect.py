@@ -286,3 +286,12 @@ def test_comparison_leaves_nothing_for_the_garbage_collector(engine):
     finally:
         gc.enable()
     assert kept == []
+
+
+def test_unique_constraint_on_a_quoted_mixed_case_column_is_unchanged(engine):
+    md = sa.MetaData()
+    sa.Table("q", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("MixedCase", sa.String(10), quote=True),
+             sa.UniqueConstraint("MixedCase", name="uq_q_mixed"))
+    setup(engine, md)
+    assert diffs(engine, md) == []

@@ -48,8 +48,10 @@ def compare_columns(
     drops: list[MigrateOperation] = []
     meta_names: set[str] = set()
     hook = ctx.hook("mig_compare_column")
-    quick = _quick_check(ctx, hook)
-    for col in meta_table.c:
+    quick = ctx.cache.get("quick_column_check", False)
+    if quick is False:
+        quick = ctx.cache["quick_column_check"] = _quick_check(ctx, hook)
+    for col in meta_table.columns:
         name = col.name
         meta_names.add(name)
         if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
@@ -105,16 +107,31 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
         return None
     compare_types = bool(ctx.compare_type_option)
     comments = bool(ctx.dialect.supports_comments)
+    type_hook = ctx.hook("mig_compare_type")
+    verdicts = _type_verdicts(ctx)
+    key_of = _type_key
 
     def unchanged(conn_col: ReflectedColumn, meta_col: Any) -> bool:
-        if conn_col.nullable != bool(meta_col.nullable):
+        if conn_col.nullable != meta_col.nullable:
             return False
         if comments and conn_col.comment != (meta_col.comment or None):
             return False
         if (meta_col.computed is not None or meta_col.identity is not None
                 or conn_col.computed is not None or conn_col.identity is not None):
             return False
-        return not (compare_types and hooked_types_differ(ctx, conn_col, meta_col))
+        if not compare_types:
+            return True
+        # hooked_types_differ, inlined: this runs for every column of every table
+        pair = (key_of(conn_col.type), key_of(meta_col.type))
+        try:
+            verdict = verdicts.get(pair)
+        except TypeError:  # an unhashable type attribute: not cached
+            return not type_hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
+        if verdict is None:
+            verdict = verdicts[pair] = bool(
+                type_hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
+            )
+        return not verdict
 
     return unchanged
 
@@ -170,14 +187,23 @@ def hooked_types_differ(ctx: CompareContext, conn_col: Any, meta_col: Any) -> bo
     one hook call each pair of distinct types.
     """
     hook = ctx.hook("mig_compare_type")
-    conn_key, meta_key = _type_key(conn_col.type), _type_key(meta_col.type)
-    if conn_key is None or meta_key is None:
+    pair = (_type_key(conn_col.type), _type_key(meta_col.type))
+    verdicts = _type_verdicts(ctx)
+    try:
+        verdict = verdicts.get(pair)
+    except TypeError:  # an unhashable type attribute: not cached
         return bool(hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col))
-    pair = ("hook_type_pair", conn_key, meta_key)
-    verdict = ctx.cache.get(pair)
     if verdict is None:
-        verdict = ctx.cache[pair] = bool(hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col))
-    return verdict  # type: ignore[no-any-return]
+        verdict = verdicts[pair] = bool(hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col))
+    return verdict
+
+
+def _type_verdicts(ctx: CompareContext) -> dict[Any, bool]:
+    """The comparison's ``mig_compare_type`` verdicts by pair of type keys."""
+    verdicts: dict[Any, bool] | None = ctx.cache.get("type_verdicts")
+    if verdicts is None:
+        verdicts = ctx.cache["type_verdicts"] = {}
+    return verdicts
 
 
 def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) -> bool:
@@ -186,7 +212,7 @@ def default_types_differ(ctx: CompareContext, conn_type: Any, meta_type: Any) ->
 
     if isinstance(meta_type, NullType) or isinstance(conn_type, NullType):
         return False
-    conn_key, meta_key = _type_key(conn_type), _type_key(meta_type)
+    conn_key, meta_key = _hashable_type_key(conn_type), _hashable_type_key(meta_type)
     if conn_key is not None and meta_key is not None:
         pair = ("type_pair", conn_key, meta_key)
         verdict = ctx.cache.get(pair)
@@ -247,15 +273,31 @@ _KEY_ATTRS: dict[type, tuple[str, ...]] | None = None
 
 
 def _type_key(type_: Any) -> Any:
-    """A hashable key equal for types that compile the same (None: do not cache).
+    """A key equal for types that compile the same (None: do not cache).
 
     Plain SQLAlchemy types use the attributes their DDL depends on; any other type class its
     constructor's keyword names (read once per class), as SQLAlchemy's own type cache key does.
+    The key may hold an unhashable value (a list of enum values): callers that use it as a
+    dict key treat the TypeError as "do not cache".
     """
+    cls = type_.__class__
+    attrs = _KEY_ATTRS.get(cls) if _KEY_ATTRS is not None else None
+    if attrs is None:
+        attrs = _attrs_of(cls)
+    if not attrs:
+        return cls
+    get = type_.__dict__.get
+    if len(attrs) == 1:
+        return (cls, get(attrs[0]))
+    if len(attrs) == 2:
+        return (cls, get(attrs[0]), get(attrs[1]))
+    return (cls, *[get(a) for a in attrs])
+
+
+def _attrs_of(cls: type) -> tuple[str, ...]:
     global _KEY_ATTRS
     if _KEY_ATTRS is None:
         _KEY_ATTRS = _key_attributes()
-    cls = type(type_)
     attrs = _KEY_ATTRS.get(cls)
     if attrs is None:
         from sqlalchemy.util import get_cls_kwargs
@@ -263,10 +305,12 @@ def _type_key(type_: Any) -> Any:
         attrs = _KEY_ATTRS[cls] = tuple(
             sorted(k for k in get_cls_kwargs(cls) if not k.startswith("_"))
         )
-    if not attrs:
-        return cls
-    get = type_.__dict__.get
-    key = (cls, *[get(a) for a in attrs])
+    return attrs
+
+
+def _hashable_type_key(type_: Any) -> Any:
+    """:func:`_type_key`, or None when it cannot be hashed."""
+    key = _type_key(type_)
     try:
         hash(key)
     except TypeError:  # a list of enum values and the like: not cached
@@ -277,7 +321,7 @@ def _type_key(type_: Any) -> Any:
 def type_signature(ctx: CompareContext, type_: Any) -> tuple[str, tuple[str, ...]] | None:
     """``(NAME, (args...))`` of a type compiled for the run's dialect; None if it cannot compile."""
     cache = ctx.cache
-    key = _type_key(type_)
+    key = _hashable_type_key(type_)
     if key is not None:
         key = ("type", key)
         if key in cache:

@@ -34,7 +34,9 @@ NO_EXPRESSION_INDEX_REFLECTION = frozenset({"sqlite"})
 
 
 def _norm_name(name: Any) -> str | None:
-    return None if name is None else str(name)
+    if name is None or name.__class__ is str:
+        return name  # type: ignore[no-any-return]
+    return str.__str__(name) if isinstance(name, str) else str(name)
 
 
 _EXPR_NOISE = re.compile(r"::[a-z_][\w ]*?(?=[),]|$)|[\s()\"'`]", re.I)
@@ -47,10 +49,13 @@ def normalize_expression(text: str) -> str:
 
 def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ...]:
     out = []
+    table = index.table
     for expr in index.expressions:
         name = getattr(expr, "name", None)
-        if name is not None and getattr(expr, "table", None) is index.table:
-            out.append(str(name).lower())
+        if name is not None and getattr(expr, "table", None) is table:
+            # str.lower: a plain lower-cased str, also of a quoted_name (whose own lower()
+            # keeps a quoted name as it is)
+            out.append(str.lower(name) if isinstance(name, str) else str(name).lower())
         else:
             compiled = expr.compile(  # type: ignore[union-attr]
                 dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
@@ -63,7 +68,8 @@ def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
     exprs = record.get("expressions")
     if exprs:
         return tuple(normalize_expression(e) for e in exprs)
-    return tuple(str(c).lower() for c in record["column_names"])
+    return tuple([c.lower() if c.__class__ is str else str(c).lower()
+                  for c in record["column_names"]])
 
 
 def _has_expressions(index: sa.Index) -> bool:
@@ -72,6 +78,8 @@ def _has_expressions(index: sa.Index) -> bool:
 
 def _dialect_options_differ(ctx: CompareContext, index: sa.Index, record: dict[str, Any]) -> bool:
     """Whether the model's options for this dialect differ from the reflected ones."""
+    if ctx.dialect_name not in index.dialect_options:
+        return False  # no option given for this dialect (the usual case)
     prefix = ctx.dialect_name + "_"
     conn_options = record.get("dialect_options") or {}
     for key, value in index.dialect_kwargs.items():
@@ -104,32 +112,46 @@ def compare_indexes_and_uniques(
 
     parents = {"table_name": meta_table.name, "schema_name": schema}
     skip_expressions = ctx.dialect_name in NO_EXPRESSION_INDEX_REFLECTION
-    meta_indexes = [
-        ix for ix in meta_table.indexes
-        if not (skip_expressions and _has_expressions(ix))
-        and _included(ctx, ix, ix.name, "index", False, parents)
-    ]
-    meta_uniques = [
-        c for c in meta_table.constraints
-        if isinstance(c, sa.UniqueConstraint)
-        and _included(ctx, c, c.name, "unique_constraint", False, parents)
-    ]
-    conn_indexes = [
-        r for r in conn_table.indexes
-        if not r.get("duplicates_constraint")
-        and _included(ctx, r, r.get("name"), "index", True, parents)
-    ]
-    conn_uniques = [
-        r for r in conn_table.unique_constraints
-        if _included(ctx, r, r.get("name"), "unique_constraint", True, parents)
-    ]
+    unique_class = sa.UniqueConstraint
+    if ctx._name_filters or ctx.has_object_filters:
+        meta_indexes = [
+            ix for ix in meta_table.indexes
+            if not (skip_expressions and _has_expressions(ix))
+            and _included(ctx, ix, ix.name, "index", False, parents)
+        ]
+        meta_uniques = [
+            c for c in meta_table.constraints
+            if isinstance(c, unique_class)
+            and _included(ctx, c, c.name, "unique_constraint", False, parents)
+        ]
+        conn_indexes = [
+            r for r in conn_table.indexes
+            if not r.get("duplicates_constraint")
+            and _included(ctx, r, r.get("name"), "index", True, parents)
+        ]
+        conn_uniques = [
+            r for r in conn_table.unique_constraints
+            if _included(ctx, r, r.get("name"), "unique_constraint", True, parents)
+        ]
+    else:  # the same lists, without a filter call per object
+        meta_indexes = (
+            [ix for ix in meta_table.indexes if not _has_expressions(ix)]
+            if skip_expressions else list(meta_table.indexes)
+        )
+        meta_uniques = [c for c in meta_table.constraints if isinstance(c, unique_class)]
+        conn_indexes = [r for r in conn_table.indexes if not r.get("duplicates_constraint")]
+        conn_uniques = conn_table.unique_constraints
+    if not (meta_indexes or meta_uniques or conn_indexes or conn_uniques):
+        return [], []
     conn_index_by_name = {str(r["name"]): r for r in conn_indexes if r.get("name")}
     conn_unique_by_name = {str(r["name"]): r for r in conn_uniques if r.get("name")}
     matched: set[int] = set()
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
 
-    for index in sorted(meta_indexes, key=lambda i: str(i.name)):
+    if len(meta_indexes) > 1:
+        meta_indexes.sort(key=lambda i: str(i.name))
+    for index in meta_indexes:
         name = _norm_name(index.name)
         record = conn_index_by_name.get(name) if name else None
         signature = _meta_index_signature(ctx, index)
@@ -154,7 +176,7 @@ def compare_indexes_and_uniques(
 
     for uc in meta_uniques:
         name = _norm_name(uc.name) if not _is_unnamed(uc.name) else None
-        columns = tuple(c.name.lower() for c in uc.columns)
+        columns = tuple([str.lower(c.name) for c in uc.columns])
         record = conn_unique_by_name.get(name) if name else None
         if record is None and name and name in conn_index_by_name:
             ix = conn_index_by_name[name]
@@ -173,7 +195,7 @@ def compare_indexes_and_uniques(
             adds.append(AddConstraintOp.from_constraint(uc))
             continue
         matched.add(id(record))
-        if tuple(str(c).lower() for c in record["column_names"]) != columns:
+        if tuple([str(c).lower() for c in record["column_names"]]) != columns:
             drops.append(_drop_for_record(conn_table, record))
             adds.append(AddConstraintOp.from_constraint(uc))
 
@@ -267,6 +289,11 @@ def _conn_fk_key(ctx: CompareContext, record: dict[str, Any]) -> tuple[Any, ...]
 def _fk_options_differ(ctx: CompareContext, fk: sa.ForeignKeyConstraint,
                        record: dict[str, Any]) -> bool:
     options = record.get("options") or {}
+    if not options and (
+        fk.ondelete is None and fk.onupdate is None and fk.deferrable is None
+        and fk.initially is None and fk.match is None
+    ):
+        return False  # neither side sets an option
     for key in ("ondelete", "onupdate", "deferrable", "initially", "match"):
         raw_meta, raw_conn = getattr(fk, key), options.get(key)
         if raw_meta is None and raw_conn is None:
@@ -289,16 +316,23 @@ def compare_foreign_keys(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(drops, adds) for the foreign keys of one table."""
-    parents = {"table_name": meta_table.name, "schema_name": schema}
-    meta_fks = [
-        fk for fk in sorted(meta_table.foreign_key_constraints, key=lambda c: str(c.name))
-        if _included(ctx, fk, fk.name if not _is_unnamed(fk.name) else None,
-                     "foreign_key_constraint", False, parents)
-    ]
-    conn_fks = [
-        r for r in conn_table.foreign_keys
-        if _included(ctx, r, r.get("name"), "foreign_key_constraint", True, parents)
-    ]
+    meta_fks = list(meta_table.foreign_key_constraints)
+    conn_fks = conn_table.foreign_keys
+    if not meta_fks and not conn_fks:
+        return [], []
+    if len(meta_fks) > 1:
+        meta_fks.sort(key=lambda c: str(c.name))
+    if ctx._name_filters or ctx.has_object_filters:
+        parents = {"table_name": meta_table.name, "schema_name": schema}
+        meta_fks = [
+            fk for fk in meta_fks
+            if _included(ctx, fk, fk.name if not _is_unnamed(fk.name) else None,
+                         "foreign_key_constraint", False, parents)
+        ]
+        conn_fks = [
+            r for r in conn_fks
+            if _included(ctx, r, r.get("name"), "foreign_key_constraint", True, parents)
+        ]
     by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in conn_fks:
         by_key.setdefault(_conn_fk_key(ctx, record), []).append(record)

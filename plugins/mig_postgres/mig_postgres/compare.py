@@ -42,6 +42,8 @@ def _unwrap(type_: Any, dialect: Any) -> Any:
 
 
 _SPECIAL_REFLECTED: tuple[type, ...] | None = None
+#: type class -> "array", "enum", "other" (a reflected class among the special ones) or None
+_TYPE_KINDS: dict[type, str | None] = {}
 
 
 def _special_reflected() -> tuple[type, ...]:
@@ -55,6 +57,27 @@ def _special_reflected() -> tuple[type, ...]:
     return _SPECIAL_REFLECTED
 
 
+def _type_kind(cls: type) -> str | None:
+    """What :func:`align_reflected_types` and :func:`_type_identity` need to know of a type
+    class, decided once per class: "array", "enum", "special" (another reflected class
+    PostgreSQL compares its own way) or None."""
+    try:
+        return _TYPE_KINDS[cls]
+    except KeyError:
+        pass
+    import sqlalchemy as sa
+
+    kind: str | None = None
+    if issubclass(cls, sa.ARRAY):
+        kind = "array"
+    elif issubclass(cls, sa.Enum):
+        kind = "enum"
+    elif issubclass(cls, _special_reflected()):
+        kind = "special"
+    _TYPE_KINDS[cls] = kind
+    return kind
+
+
 def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
                           meta_table: sa.Table) -> None:
     """Write a reflected column's type the model's way where PostgreSQL says both are the same
@@ -64,21 +87,29 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
     ``mig_compare_type`` would send every column of every table through the hooks instead.
     What was reflected is kept otherwise (an enum keeps the database's values).
     """
-    special = _special_reflected()
-    columns = conn_table.columns
+    from sqlalchemy.dialects.postgresql import ENUM
+
+    kinds = _TYPE_KINDS
     cache = ctx.cache
-    for meta_col in meta_table.columns:
-        conn_col = columns.get(meta_col.name)
-        if conn_col is None or not isinstance(conn_col.type, special):
+    meta_columns = None
+    for conn_col in conn_table.columns.values():
+        conn_type = conn_col.type
+        cls = conn_type.__class__
+        kind = kinds[cls] if cls in kinds else _type_kind(cls)
+        if kind is None or kind == "enum" and not isinstance(conn_type, ENUM):
+            continue  # only PostgreSQL's own ENUM is reflected; a plain type needs nothing
+        if meta_columns is None:
+            meta_columns = meta_table.columns
+        meta_col = meta_columns.get(conn_col.name)
+        if meta_col is None:
             continue
         # one decision per distinct pair of types: a model repeats the same few
-        key = ("mig_postgres.aligned", _type_identity(conn_col.type),
-               _type_identity(meta_col.type))
+        key = ("mig_postgres.aligned", _type_identity(conn_type), _type_identity(meta_col.type))
         aligned = cache.get(key)
         if aligned is None:
-            same = _type_verdict(ctx, conn_col.type, meta_col.type) is False
+            same = _type_verdict(ctx, conn_type, meta_col.type) is False
             aligned = cache[key] = (
-                _aligned(conn_col.type, _unwrap(meta_col.type, ctx.dialect)) if same else False
+                _aligned(conn_type, _unwrap(meta_col.type, ctx.dialect)) if same else False
             )
         if aligned is not False:
             conn_col.type = aligned
@@ -86,16 +117,15 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
 
 def _type_identity(type_: Any) -> Any:
     """A hashable description of a reflected or model type (equal for equal types)."""
-    import sqlalchemy as sa
+    cls = type_.__class__
+    kind = _TYPE_KINDS[cls] if cls in _TYPE_KINDS else _type_kind(cls)
+    if kind == "array":
+        return ("array", cls, _type_identity(type_.item_type), type_.dimensions)
+    if kind == "enum":
+        return ("enum", cls, type_.name, type_.schema, tuple(type_.enums), type_.native_enum)
+    from mig_core.autogenerate.compare_columns import _hashable_type_key
 
-    from mig_core.autogenerate.compare_columns import _type_key
-
-    if isinstance(type_, sa.ARRAY):
-        return ("array", type(type_), _type_identity(type_.item_type), type_.dimensions)
-    if isinstance(type_, sa.Enum):
-        return ("enum", type(type_), type_.name, type_.schema, tuple(type_.enums),
-                type_.native_enum)
-    return _type_key(type_) or ("id", id(type_))
+    return _hashable_type_key(type_) or ("id", id(type_))
 
 
 def _aligned(conn_type: Any, meta_type: Any) -> Any:
@@ -210,10 +240,10 @@ def server_defaults_differ(
         return False
     if (conn_default is not None and meta_default is not None
             and "nextval" not in conn_default and "nextval" not in meta_default):
-        from mig_core.autogenerate.compare_columns import _type_key
+        from mig_core.autogenerate.compare_columns import _hashable_type_key
 
         key = ("mig_postgres.default_text", conn_default, meta_default,
-               _type_key(meta_col.type) or id(meta_col.type))
+               _hashable_type_key(meta_col.type) or id(meta_col.type))
         verdict = ctx.cache.get(key)
         if verdict is None:
             verdict = ctx.cache[key] = _texts_differ(ctx, conn_default, meta_default, meta_col)
@@ -334,10 +364,13 @@ def after_table_compare(
     """Exclusion constraints of a kept table, and ``USING`` for type changes that need it."""
     from mig_postgres.constraints import compare_exclusions, drop_same_index_pairs
 
-    drop_same_index_pairs(ctx, modify_ops, schema, conn_table.name)
+    if modify_ops.ops:
+        drop_same_index_pairs(ctx, modify_ops, schema, conn_table.name)
     drops, adds = compare_exclusions(ctx, schema, conn_table, meta_table)
-    modify_ops.ops[:0] = drops
-    modify_ops.ops.extend(adds)
+    if drops:
+        modify_ops.ops[:0] = drops
+    if adds:
+        modify_ops.ops.extend(adds)
     for position, op in enumerate(modify_ops.ops):
         if isinstance(op, AlterColumnOp) and op.modify_type is not None:
             modify_ops.ops[position] = with_cast(ctx, op)

@@ -159,11 +159,14 @@ def compare_exclusions(
     from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
     cat = catalog(ctx)
-    existing = {x.name: x for x in cat.exclusions(schema or cat.default_schema, conn_table.name)}
+    found = cat.exclusions(schema or cat.default_schema, conn_table.name)
     wanted = {
         str(c.name): c for c in meta_table.constraints
         if isinstance(c, ExcludeConstraint) and c.name is not None
     }
+    if not found and not wanted:
+        return [], []
+    existing = {x.name: x for x in found}
     columns = set(conn_table.columns)
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
