@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
+import json
 import subprocess
 import sys
 
@@ -95,3 +99,81 @@ def test_plugin_error_exit_code(capsys):
     err = capsys.readouterr().err
     assert err.startswith("mig: error: plugin 'definitely_not_a_module_xyz'")
     assert err.count("\n") == 1
+
+
+# --- start-up: the pre-scan, one sub-parser, the collector's threshold ------------------------
+
+
+def _help_of(parser, args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        parser.parse_args(args)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(CORE_COMMANDS))
+def test_one_command_parser_parses_and_helps_like_the_whole_one(name):
+    full, lean = build_parser(), build_parser(only=name)
+    assert _help_of(lean, [name, "--help"]) == _help_of(full, [name, "--help"])
+    args = ["-c", "x.ini", "-x", "k=v", name]
+    args += ["x" for flags, _kw in CORE_COMMANDS[name][1] if not flags[0].startswith("-")]
+    assert vars(lean.parse_known_args(args)[0]) == vars(full.parse_known_args(args)[0])
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["upgrade", "head"], {"command": "upgrade"}),
+    (["-c", "a.ini", "-n", "s", "-x", "k=v", "upgrade", "+1"], {"config": "a.ini", "name": "s",
+                                                                 "command": "upgrade"}),
+    (["--conf", "a.ini", "--na=s", "--plug", "pg", "heads"], {"config": "a.ini", "name": "s",
+                                                              "plugins": ["pg"],
+                                                              "command": "heads"}),
+    (["-qca.ini", "-pno:oracle", "--trace", "current"], {"config": "a.ini",
+                                                         "plugins": ["no:oracle"],
+                                                         "traceback": True,
+                                                         "command": "current"}),
+    (["-q", "-c", "a.ini", "--", "history"], {"config": "a.ini", "command": None}),
+    (["-h", "upgrade"], {"command": None}),
+    (["--version", "upgrade"], {"command": None}),
+    (["-c", "a.ini"], {"config": "a.ini", "command": None}),
+])
+def test_prescan_reads_options_as_argparse_does(argv, expected):
+    from mig_core.cli import _prescan
+
+    found = _prescan(argv)
+    base = {"plugins": [], "config": None, "name": "mig", "traceback": False, "command": None}
+    assert found == {**base, **expected}
+    if found["command"] is not None:  # else the whole parser reads argv, as it always did
+        parsed = build_parser().parse_known_args(argv)[0]
+        assert parsed.command == found["command"]
+        assert parsed.config == found["config"] and parsed.name == found["name"]
+
+
+def test_abbreviated_config_option_chooses_the_config(tmp_path, capsys):
+    ini = tmp_path / "other.ini"
+    ini.write_text("[mig]\nplugins = no:oracle\n")
+    assert main(["--conf", str(ini), "plugins", "--json"]) == 0
+    listed = {p["name"]: p["status"] for p in json.loads(capsys.readouterr().out)}
+    assert listed["oracle"] == "blocked"
+
+
+def test_unknown_option_before_a_known_command_is_still_an_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--bogus", "plugins"])
+    assert info.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_collector_threshold_is_raised_for_the_run_and_restored(monkeypatch):
+    from mig_core.cli import GC_THRESHOLD
+
+    seen = []
+    monkeypatch.setattr("mig_core.command.plugins",
+                        lambda config, as_json=False: seen.append(gc.get_threshold()))
+    before = gc.get_threshold()
+    gc.set_threshold(700, *before[1:])
+    try:
+        assert main(["plugins"]) == 0
+        assert seen[0][0] == GC_THRESHOLD
+        assert gc.get_threshold() == (700, *before[1:])
+    finally:
+        gc.set_threshold(*before)
