@@ -419,9 +419,12 @@ class DialectHooks:
 
 
 def _entry_points() -> list[Any]:
-    import importlib_metadata
+    # the standard library's importlib.metadata (3.10+ selects by group): SQLAlchemy imports
+    # it too, so a run pays its import once; the importlib_metadata backport would be extra
+    import importlib.metadata
 
-    return sorted(importlib_metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(eps, key=lambda ep: ep.name)
 
 
 def _dist_of(ep: Any) -> tuple[str | None, str | None]:

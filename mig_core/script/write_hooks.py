@@ -106,9 +106,9 @@ def command_for(hook: Mapping[str, Any], filename: str) -> list[str] | None:
         return [sys.executable, "-m", _require(hook, "module"), *args]
     if kind == "console_scripts":
         entrypoint = _require(hook, "entrypoint")
-        import importlib_metadata
+        import importlib.metadata
 
-        eps = importlib_metadata.entry_points(group="console_scripts", name=entrypoint)
+        eps = importlib.metadata.entry_points(group="console_scripts", name=entrypoint)
         ep = next(iter(eps), None)
         if ep is None:
             raise CommandError(
