@@ -295,3 +295,57 @@ def test_unique_constraint_on_a_quoted_mixed_case_column_is_unchanged(engine):
              sa.UniqueConstraint("MixedCase", name="uq_q_mixed"))
     setup(engine, md)
     assert diffs(engine, md) == []
+
+
+def test_primary_keys_and_checks_are_reflected_only_for_dropped_tables(engine, monkeypatch):
+    """A kept table's comparison needs neither its primary key nor its CHECK constraints (none
+    is compared); a dropped table's downgrade re-creates both, from one bulk reflection."""
+    from tests.autogen_helpers import migrate, run_code
+
+    asked: list[list[str]] = []
+    original = sa.engine.reflection.Inspector.get_multi_pk_constraint
+
+    def spy(self, *args, **kw):
+        asked.append(sorted(kw.get("filter_names") or []))
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(sa.engine.reflection.Inspector, "get_multi_pk_constraint", spy)
+    before, after = models()
+    sa.Table("gone", before, sa.Column("a", sa.Integer), sa.Column("b", sa.Integer),
+             sa.PrimaryKeyConstraint("a", "b", name="pk_gone"),
+             sa.CheckConstraint("a < b", name="ck_gone_order"))
+    setup(engine, before)
+    assert diffs(engine, before) == []
+    assert asked == []
+    up, down = migrate(engine, after)
+    assert asked == [["gone"]]
+    assert "op.drop_table('gone')" in up
+    assert "sa.PrimaryKeyConstraint('a', 'b', name='pk_gone')" in down
+    assert "ck_gone_order" in down and "a < b" in down
+    run_code(engine, down)
+    assert diffs(engine, before) == []
+
+
+def test_a_comparator_asking_for_a_primary_key_gets_all_of_them_in_one_reflection(
+        engine, monkeypatch):
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.runtime.migration import MigrationContext
+
+    calls: list[int] = []
+    original = sa.engine.reflection.Inspector.get_multi_pk_constraint
+
+    def spy(self, *args, **kw):
+        calls.append(len(kw.get("filter_names") or []))
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(sa.engine.reflection.Inspector, "get_multi_pk_constraint", spy)
+    before, _ = models()
+    setup(engine, before)
+    with engine.connect() as conn:
+        ctx = CompareContext(MigrationContext.configure(connection=conn), before)
+        tables = ctx.snapshot(None).tables
+        assert tables["item"].primary_key["constrained_columns"] == ["id"]
+        assert tables["account"].primary_key["constrained_columns"] == ["id"]
+        assert tables["account"].check_constraints == []
+        ctx.release()
+    assert calls == [2]

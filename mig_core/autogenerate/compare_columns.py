@@ -39,18 +39,38 @@ def compare_columns(
     meta_table: sa.Table,
 ) -> tuple[list[MigrateOperation], list[MigrateOperation], list[MigrateOperation]]:
     """(added columns, altered columns, removed columns) of one table."""
-    parents = {"table_name": meta_table.name, "schema_name": schema}
-    filtered = ctx.has_object_filters
-    name_filters = bool(ctx._name_filters)
-    conn_cols = conn_table.columns
-    adds: list[MigrateOperation] = []
-    alters: list[MigrateOperation] = []
-    drops: list[MigrateOperation] = []
-    meta_names: set[str] = set()
     hook = ctx.hook("mig_compare_column")
     quick = ctx.cache.get("quick_column_check", False)
     if quick is False:
         quick = ctx.cache["quick_column_check"] = _quick_check(ctx, hook)
+    filtered = ctx.has_object_filters
+    name_filters = bool(ctx._name_filters)
+    if quick is not None and not filtered and not name_filters:
+        # the usual case: the same columns in the same order on both sides, settled from the
+        # reflection dicts (no ReflectedColumn is made for an unchanged column)
+        raws = conn_table.raw_columns
+        meta_columns = list(meta_table.columns)
+        if len(raws) == len(meta_columns):
+            differing = []
+            for raw, col in zip(raws, meta_columns):
+                if raw["name"] != col.name:
+                    break
+                if not quick(raw, col, conn_table):
+                    differing.append(col)
+            else:
+                alters: list[MigrateOperation] = []
+                for col in differing:
+                    alter = _altered(ctx, hook, schema, meta_table, conn_table.columns[col.name],
+                                     col)
+                    if alter is not None:
+                        alters.append(alter)
+                return [], alters, []
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    conn_cols = conn_table.columns
+    adds: list[MigrateOperation] = []
+    alters = []
+    drops: list[MigrateOperation] = []
+    meta_names: set[str] = set()
     for col in meta_table.columns:
         name = col.name
         meta_names.add(name)
@@ -62,20 +82,10 @@ def compare_columns(
         if conn_col is None:
             adds.append(AddColumnOp(meta_table.name, col, schema=schema))
             continue
-        if quick is not None and quick(conn_col, col):
+        if quick is not None and quick(conn_col.raw, col, conn_table):
             continue  # only the core compares columns, and it would find nothing
-        alter = AlterColumnOp(
-            meta_table.name,
-            name,
-            schema=schema,
-            existing_type=conn_col.type,
-            existing_nullable=conn_col.nullable,
-            existing_server_default=_text_or_none(conn_col.server_default),
-            existing_comment=conn_col.comment,
-        )
-        hook(ctx=ctx, alter_op=alter, schema=schema, table_name=meta_table.name,
-             conn_col=conn_col, meta_col=col)
-        if alter.has_changes():
+        alter = _altered(ctx, hook, schema, meta_table, conn_col, col)
+        if alter is not None:
             alters.append(alter)
     for name, conn_col in conn_cols.items():
         if name in meta_names:
@@ -90,14 +100,32 @@ def compare_columns(
     return adds, alters, drops
 
 
+def _altered(ctx: CompareContext, hook: Any, schema: str | None, meta_table: sa.Table,
+             conn_col: ReflectedColumn, col: Any) -> AlterColumnOp | None:
+    """The column hooks' AlterColumnOp for one column pair, None when nothing changed."""
+    alter = AlterColumnOp(
+        meta_table.name,
+        col.name,
+        schema=schema,
+        existing_type=conn_col.type,
+        existing_nullable=conn_col.nullable,
+        existing_server_default=_text_or_none(conn_col.server_default),
+        existing_comment=conn_col.comment,
+    )
+    hook(ctx=ctx, alter_op=alter, schema=schema, table_name=meta_table.name,
+         conn_col=conn_col, meta_col=col)
+    return alter if alter.has_changes() else None
+
+
 def _quick_check(ctx: CompareContext, hook: Any) -> Any:
     """A test of "nothing differs" for a column pair, when only the core compares columns.
 
-    It answers what the core's ``mig_compare_column`` would, without building an
-    AlterColumnOp for each of the (usually thousands of) unchanged columns; columns it is not
-    sure about (computed, identity, server defaults compared, a changed attribute) go the full
-    way through the hooks. Types are judged by ``mig_compare_type`` (plugins included, cached
-    per pair of types). None when a plugin compares columns or a user callable takes part.
+    It answers what the core's ``mig_compare_column`` would, from the column's reflection dict
+    and without building an AlterColumnOp for each of the (usually thousands of) unchanged
+    columns; columns it is not sure about (computed, identity, server defaults compared, a
+    changed attribute) go the full way through the hooks. Types are judged by
+    ``mig_compare_type`` (plugins included, cached per pair of types). None when a plugin
+    compares columns or a user callable takes part.
     """
     from mig_core.builtin import compare as builtin
 
@@ -111,23 +139,27 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
     verdicts = _type_verdicts(ctx)
     key_of = _type_key
 
-    def unchanged(conn_col: ReflectedColumn, meta_col: Any) -> bool:
-        if conn_col.nullable != meta_col.nullable:
+    def unchanged(raw: dict[str, Any], meta_col: Any, conn_table: ReflectedTable) -> bool:
+        # what ReflectedColumn makes of the dict, compared as compare_column does
+        nullable = raw.get("nullable", True)
+        if nullable is not meta_col.nullable and bool(nullable) != meta_col.nullable:
             return False
-        if comments and conn_col.comment != (meta_col.comment or None):
+        if comments and (raw.get("comment") or None) != (meta_col.comment or None):
             return False
         if (meta_col.computed is not None or meta_col.identity is not None
-                or conn_col.computed is not None or conn_col.identity is not None):
+                or raw.get("computed") is not None or raw.get("identity") is not None):
             return False
         if not compare_types:
             return True
         # hooked_types_differ, inlined: this runs for every column of every table
-        pair = (key_of(conn_col.type), key_of(meta_col.type))
+        pair = (key_of(raw["type"]), key_of(meta_col.type))
         try:
             verdict = verdicts.get(pair)
         except TypeError:  # an unhashable type attribute: not cached
+            conn_col = conn_table.columns[raw["name"]]
             return not type_hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
         if verdict is None:
+            conn_col = conn_table.columns[raw["name"]]
             verdict = verdicts[pair] = bool(
                 type_hook(ctx=ctx, conn_col=conn_col, meta_col=meta_col)
             )

@@ -86,6 +86,8 @@ def compare_schema_tables(
             if modify.ops:
                 modified.append(modify)
         removed_tables = [conn_tables[n] for n in conn_tables if n not in model]
+        if removed_tables:  # their re-creation needs the primary keys and CHECK constraints
+            snapshot.load_deferred([t.name for t in removed_tables])
         for conn_table in _reverse_dependency_order(removed_tables):
             table = conn_table.to_table()
             index_drops: list[MigrateOperation] = [

@@ -181,8 +181,7 @@ class CompareContext:
         counting frees them at once and the collector has little left to scan.
         """
         for snapshot in self._snapshots.values():
-            for table in snapshot.tables.values():
-                table.release()
+            snapshot.release()
         self._snapshots = {}
         self.cache = {}
         self._direct = {}

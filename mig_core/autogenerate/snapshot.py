@@ -10,8 +10,10 @@ objects only where an operation needs one (a dropped table, column, index or con
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -106,37 +108,97 @@ class ReflectedTable:
     """A reflected table: columns, primary key, foreign keys, indexes, uniques, checks, comment.
 
     Each part is SQLAlchemy's reflection record (``foreign_keys`` are the dicts of
-    ``get_multi_foreign_keys``, and so on); ``columns`` maps names to :class:`ReflectedColumn`.
+    ``get_multi_foreign_keys``, and so on); ``raw_columns`` are the column dicts in table order
+    and ``columns`` maps names to :class:`ReflectedColumn` records made from them on first use
+    (the core settles unchanged columns from the dicts alone). ``primary_key`` and
+    ``check_constraints``, which the comparison of a kept table does not use, are reflected
+    on first use, in bulk for the snapshot's tables (see :meth:`SchemaSnapshot.load_deferred`).
     """
 
     __slots__ = (
-        "name", "schema", "columns", "primary_key", "foreign_keys", "indexes",
-        "unique_constraints", "check_constraints", "comment", "options", "_table", "_objects",
+        "name", "schema", "raw_columns", "_columns", "_primary_key", "foreign_keys", "indexes",
+        "unique_constraints", "_check_constraints", "comment", "options", "_table", "_objects",
+        "_snapshot",
     )
 
     def __init__(self, name: str, schema: str | None) -> None:
         self.name = name
         self.schema = schema
-        self.columns: dict[str, ReflectedColumn] = {}
-        self.primary_key: dict[str, Any] = {}
+        self.raw_columns: list[dict[str, Any]] = []
+        self._columns: dict[str, ReflectedColumn] | None = None
+        self._primary_key: dict[str, Any] | None = None
         self.foreign_keys: list[dict[str, Any]] = []
         self.indexes: list[dict[str, Any]] = []
         self.unique_constraints: list[dict[str, Any]] = []
-        self.check_constraints: list[dict[str, Any]] = []
+        self._check_constraints: list[dict[str, Any]] | None = None
         self.comment: str | None = None
         self.options: dict[str, Any] = {}
         self._table: Any = None
         self._objects: dict[int, Any] = {}
+        self._snapshot: SchemaSnapshot | None = None
+
+    @property
+    def primary_key(self) -> dict[str, Any]:
+        """``get_multi_pk_constraint``'s record (reflected on first use)."""
+        if self._primary_key is None:
+            self._load_deferred()
+        return self._primary_key or {}
+
+    @primary_key.setter
+    def primary_key(self, value: dict[str, Any]) -> None:
+        self._primary_key = value
+
+    @property
+    def check_constraints(self) -> list[dict[str, Any]]:
+        """``get_multi_check_constraints``'s records (reflected on first use)."""
+        if self._check_constraints is None:
+            self._load_deferred()
+        return self._check_constraints or []
+
+    @check_constraints.setter
+    def check_constraints(self, value: list[dict[str, Any]]) -> None:
+        self._check_constraints = value
+
+    def _load_deferred(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.load_deferred()
+        if self._primary_key is None:
+            self._primary_key = {}
+        if self._check_constraints is None:
+            self._check_constraints = []
 
     @property
     def fullname(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
+    @property
+    def columns(self) -> dict[str, ReflectedColumn]:
+        """Column records by name (made from ``raw_columns`` on first use)."""
+        columns = self._columns
+        if columns is None:
+            columns = self._columns = {
+                raw["name"]: ReflectedColumn(raw, self) for raw in self.raw_columns
+            }
+        return columns
+
+    @columns.setter
+    def columns(self, columns: dict[str, ReflectedColumn]) -> None:
+        self._columns = columns
+        self.raw_columns = [column.raw for column in columns.values()]
+
+    def set_column_type(self, raw: dict[str, Any], type_: Any) -> None:
+        """Replace the reflected type of the column whose reflection dict is ``raw``."""
+        raw["type"] = type_
+        if self._columns is not None and raw["name"] in self._columns:
+            self._columns[raw["name"]].type = type_
+
     def release(self) -> None:
-        """Forget the columns and built objects (they refer back to this table)."""
-        self.columns = {}
+        """Forget the columns, built objects and snapshot (they refer back to this table)."""
+        self._columns = None
+        self.raw_columns = []
         self._table = None
         self._objects = {}
+        self._snapshot = None
 
     @property
     def c(self) -> dict[str, ReflectedColumn]:
@@ -255,18 +317,66 @@ def index_from_record(ix: dict[str, Any], table: sa.Table) -> sa.Index:
 class SchemaSnapshot:
     """The reflected tables of one schema (None: the default schema)."""
 
-    def __init__(self, schema: str | None, tables: dict[str, ReflectedTable]) -> None:
+    def __init__(self, schema: str | None, tables: dict[str, ReflectedTable],
+                 ctx: CompareContext | None = None) -> None:
         self.schema = schema
         self.tables = tables
+        self._ctx = ctx
+        for table in tables.values():
+            table._snapshot = self
+
+    def load_deferred(self, names: list[str] | None = None) -> None:
+        """Reflect the primary keys and CHECK constraints of ``names`` (default: every table
+        still without them), in bulk; the comparison of kept tables needs neither, a dropped
+        table's re-creation (the downgrade) needs both."""
+        if self._ctx is None:
+            return
+        wanted = [
+            name for name in (self.tables if names is None else names)
+            if name in self.tables and self.tables[name]._primary_key is None
+        ]
+        if not wanted:
+            return
+        kw: dict[str, Any] = {"schema": self.schema, "filter_names": wanted}
+        insp = self._ctx.inspector
+        with _reflection_warnings():
+            pks = {name: pk for (_, name), pk in insp.get_multi_pk_constraint(**kw).items()}
+            checks = {
+                name: records
+                for (_, name), records in _optional(insp.get_multi_check_constraints, kw).items()
+            }
+        for name in wanted:
+            table = self.tables[name]
+            table._primary_key = pks.get(name) or {}
+            if table._check_constraints is None:
+                table._check_constraints = checks.get(name) or []
+
+    def release(self) -> None:
+        """Forget the tables and the comparison (they refer back to this snapshot)."""
+        for table in self.tables.values():
+            table.release()
+        self.tables = {}
+        self._ctx = None
 
     def __repr__(self) -> str:
         return f"SchemaSnapshot({self.schema!r}, {len(self.tables)} tables)"
 
 
-def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
-    """Reflect every table of ``schema`` that ``include_name`` keeps, in bulk."""
+@contextlib.contextmanager
+def _reflection_warnings() -> Iterator[None]:
+    """Warnings reflection gives for what the comparison leaves out on purpose, silenced."""
     import sqlalchemy as sa
 
+    with warnings.catch_warnings():
+        # SQLite cannot reflect expression indexes; comparison skips them on purpose
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+        warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+        yield
+
+
+def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
+    """Reflect every table of ``schema`` that ``include_name`` keeps, in bulk (primary keys
+    and CHECK constraints when first asked for: see :meth:`SchemaSnapshot.load_deferred`)."""
     insp = ctx.inspector
     names = [
         name
@@ -276,40 +386,30 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     ]
     tables = {name: ReflectedTable(name, schema) for name in names}
     if not tables:
-        return SchemaSnapshot(schema, tables)
+        return SchemaSnapshot(schema, tables, ctx)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
-    with warnings.catch_warnings():
-        # SQLite cannot reflect expression indexes; comparison skips them on purpose
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
-        warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+    with _reflection_warnings():
         columns = insp.get_multi_columns(**kw)
-        pks = insp.get_multi_pk_constraint(**kw)
         fks = insp.get_multi_foreign_keys(**kw)
         indexes = insp.get_multi_indexes(**kw)
         uniques = _optional(insp.get_multi_unique_constraints, kw)
-        checks = _optional(insp.get_multi_check_constraints, kw)
         comments = (
             _optional(insp.get_multi_table_comment, kw) if ctx.dialect.supports_comments else {}
         )
     for (_, name), cols in columns.items():
         table = tables.get(name)
-        if table is None:
-            continue
-        table.columns = {raw["name"]: ReflectedColumn(raw, table) for raw in cols}
+        if table is not None:
+            table.raw_columns = cols
     for attr, records in (
         ("foreign_keys", fks), ("indexes", indexes), ("unique_constraints", uniques),
-        ("check_constraints", checks),
     ):
         for (_, name), value in records.items():
             if name in tables:
                 setattr(tables[name], attr, value)
-    for (_, name), pk in pks.items():
-        if name in tables:
-            tables[name].primary_key = pk or {}
     for (_, name), comment in comments.items():
         if name in tables:
             tables[name].comment = (comment or {}).get("text") or None
-    return SchemaSnapshot(schema, tables)
+    return SchemaSnapshot(schema, tables, ctx)
 
 
 def _optional(method: Any, kw: dict[str, Any]) -> dict[Any, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.compare_columns import _hashable_type_key
 from mig_core.operations.ops import AlterColumnOp, ModifyTableOps
 from mig_postgres.catalog import PgCatalog, catalog
 from mig_postgres.ops import CreateSequenceOp, DropSequenceOp
@@ -92,15 +93,15 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
     kinds = _TYPE_KINDS
     cache = ctx.cache
     meta_columns = None
-    for conn_col in conn_table.columns.values():
-        conn_type = conn_col.type
+    for raw in conn_table.raw_columns:
+        conn_type = raw["type"]
         cls = conn_type.__class__
         kind = kinds[cls] if cls in kinds else _type_kind(cls)
         if kind is None or kind == "enum" and not isinstance(conn_type, ENUM):
             continue  # only PostgreSQL's own ENUM is reflected; a plain type needs nothing
         if meta_columns is None:
             meta_columns = meta_table.columns
-        meta_col = meta_columns.get(conn_col.name)
+        meta_col = meta_columns.get(raw["name"])
         if meta_col is None:
             continue
         # one decision per distinct pair of types: a model repeats the same few
@@ -112,7 +113,7 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
                 _aligned(conn_type, _unwrap(meta_col.type, ctx.dialect)) if same else False
             )
         if aligned is not False:
-            conn_col.type = aligned
+            conn_table.set_column_type(raw, aligned)
 
 
 def _type_identity(type_: Any) -> Any:
@@ -123,8 +124,6 @@ def _type_identity(type_: Any) -> Any:
         return ("array", cls, _type_identity(type_.item_type), type_.dimensions)
     if kind == "enum":
         return ("enum", cls, type_.name, type_.schema, tuple(type_.enums), type_.native_enum)
-    from mig_core.autogenerate.compare_columns import _hashable_type_key
-
     return _hashable_type_key(type_) or ("id", id(type_))
 
 
@@ -240,8 +239,6 @@ def server_defaults_differ(
         return False
     if (conn_default is not None and meta_default is not None
             and "nextval" not in conn_default and "nextval" not in meta_default):
-        from mig_core.autogenerate.compare_columns import _hashable_type_key
-
         key = ("mig_postgres.default_text", conn_default, meta_default,
                _hashable_type_key(meta_col.type) or id(meta_col.type))
         verdict = ctx.cache.get(key)
