@@ -4,13 +4,17 @@ For T = 100, 500, 1000 tables (about 11 columns, a primary key, 1-2 foreign keys
 a unique constraint each), on SQLite and PostgreSQL, against an empty database and against one
 where 5% of the tables differ, it times:
 
-* floor      SQLAlchemy's bulk reflection alone (the Inspector.get_multi_* calls mig makes),
-             the faster of garbage collection on and off
+* floor      SQLAlchemy's bulk reflection of the database alone (Inspector.get_multi_* for
+             columns, primary keys, foreign keys, indexes, unique and CHECK constraints, table
+             comments), the faster of garbage collection on and off
+* floor5     the same without primary keys and CHECK constraints: the calls mig makes when no
+             table is dropped (neither is compared; a dropped table's downgrade needs both)
 * mig        in-process ``compare_metadata`` (reflection included)
 * alembic    the same with Alembic 1.20.1, in bench/.venv-alembic, in a subprocess
 * whole-process ``revision --autogenerate`` of both CLIs on a fresh project
 
-and prints medians with the ratios mig/alembic (target <= 0.5) and mig/floor (target <= 1.3).
+and prints medians with the ratios mig/alembic (target <= 0.5) and mig/floor (target <= 1.3;
+mig/floor5 beside it).
 Set up Alembic's venv once:
 ``python3 -m venv bench/.venv-alembic && bench/.venv-alembic/bin/pip install alembic==1.20.1
 SQLAlchemy==<same as .venv> psycopg2-binary``.
@@ -76,22 +80,23 @@ def prepare(url: str, tables: int, scenario: str) -> None:
     engine.dispose()
 
 
-def floor(url: str, repeat: int) -> list[tuple[float, float]]:
-    """SQLAlchemy's bulk reflection of the whole schema, nothing else; each run is timed with
-    the garbage collector on (as SQLAlchemy runs) and off (as mig's comparison runs), and the
-    faster of the two counts, so the floor is the strictest one."""
+def floor(url: str, repeat: int, *, whole: bool = True) -> list[tuple[float, float]]:
+    """SQLAlchemy's bulk reflection of the whole schema, nothing else (``whole=False``: without
+    primary keys and CHECK constraints); each run is timed with the garbage collector on (as
+    SQLAlchemy runs) and off (as mig's comparison runs), and the faster of the two counts, so
+    the floor is the strictest one."""
     import gc
 
-    on = _floor(url, repeat)
+    on = _floor(url, repeat, whole)
     gc.disable()
     try:
-        off = _floor(url, repeat)
+        off = _floor(url, repeat, whole)
     finally:
         gc.enable()
     return [(min(a[0], b[0]), min(a[1], b[1])) for a, b in zip(sorted(on), sorted(off))]
 
 
-def _floor(url: str, repeat: int) -> list[tuple[float, float]]:
+def _floor(url: str, repeat: int, whole: bool) -> list[tuple[float, float]]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     times = []
     for _ in range(repeat + 1):  # the first run (imports) is not counted
@@ -102,11 +107,13 @@ def _floor(url: str, repeat: int) -> list[tuple[float, float]]:
             if names:
                 kw = {"schema": None, "filter_names": names}
                 insp.get_multi_columns(**kw)
-                insp.get_multi_pk_constraint(**kw)
+                if whole:
+                    insp.get_multi_pk_constraint(**kw)
                 insp.get_multi_foreign_keys(**kw)
                 insp.get_multi_indexes(**kw)
                 insp.get_multi_unique_constraints(**kw)
-                insp.get_multi_check_constraints(**kw)
+                if whole:
+                    insp.get_multi_check_constraints(**kw)
                 if conn.dialect.supports_comments:
                     insp.get_multi_table_comment(**kw)
             times.append((time.perf_counter() - start, time.process_time() - cpu))
@@ -209,6 +216,7 @@ def main() -> None:
                     prepare(url, tables, scenario)
                     row = {"dialect": dialect, "tables": tables, "scenario": scenario}
                     for key, runs in (("floor", floor(url, args.repeat)),
+                                      ("floor5", floor(url, args.repeat, whole=False)),
                                       ("mig", mig_compare(url, tables, args.repeat))):
                         row[key] = median([w for w, _ in runs])
                         row[key + "_cpu"] = median([c for _, c in runs])
@@ -245,24 +253,32 @@ def _secs(value: float | None) -> str:
 
 def format_row(row: dict) -> str:
     return (f"{row['dialect']:10} T={row['tables']:<5} {row['scenario']:6} "
-            f"floor {_secs(row['floor'])}s  mig {_secs(row['mig'])}s  "
+            f"floor {_secs(row['floor'])}s floor5 {_secs(row['floor5'])}s  "
+            f"mig {_secs(row['mig'])}s  "
             f"alembic {_secs(row.get('alembic'))}s  mig/alembic {_ratio(row['mig'], row.get('alembic'))}"
-            f"  mig/floor {_ratio(row['mig'], row['floor'])}  cpu: floor "
-            f"{_secs(row['floor_cpu'])}s mig {_secs(row['mig_cpu'])}s "
+            f"  mig/floor {_ratio(row['mig'], row['floor'])}"
+            f"  mig/floor5 {_ratio(row['mig'], row['floor5'])}  cpu: floor "
+            f"{_secs(row['floor_cpu'])}s floor5 {_secs(row['floor5_cpu'])}s "
+            f"mig {_secs(row['mig_cpu'])}s "
             f"alembic {_secs(row.get('alembic_cpu'))}s  "
             f"cli mig {_secs(row.get('mig_cli'))}s alembic {_secs(row.get('alembic_cli'))}s")
 
 
 def markdown(rows: list[dict]) -> str:
-    out = ["| dialect | T | database | floor s | mig s | Alembic s | mig/Alembic | mig/floor "
-           "| CPU: floor / mig / Alembic s | CLI mig s | CLI Alembic s | CLI mig/Alembic |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out = ["| dialect | T | database | floor / floor5 s | mig s | Alembic s | mig/Alembic "
+           "| mig/floor | mig/floor5 | CPU: floor / floor5 / mig / Alembic s | CLI mig s "
+           "| CLI Alembic s | CLI mig/Alembic |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        floor_ratio = _ratio(r["mig"], r["floor"]) if r["scenario"] != "empty" else "-"
+        differ = r["scenario"] != "empty"
+        floor_ratio = _ratio(r["mig"], r["floor"]) if differ else "-"
+        floor5_ratio = _ratio(r["mig"], r["floor5"]) if differ else "-"
         out.append(
-            f"| {r['dialect']} | {r['tables']} | {r['scenario']} | {_secs(r['floor'])} | "
+            f"| {r['dialect']} | {r['tables']} | {r['scenario']} | {_secs(r['floor'])} / "
+            f"{_secs(r['floor5'])} | "
             f"{_secs(r['mig'])} | {_secs(r.get('alembic'))} | {_ratio(r['mig'], r.get('alembic'))} | "
-            f"{floor_ratio} | {_secs(r['floor_cpu'])} / {_secs(r['mig_cpu'])} / "
+            f"{floor_ratio} | {floor5_ratio} | {_secs(r['floor_cpu'])} / "
+            f"{_secs(r['floor5_cpu'])} / {_secs(r['mig_cpu'])} / "
             f"{_secs(r.get('alembic_cpu'))} | {_secs(r.get('mig_cli'))} | "
             f"{_secs(r.get('alembic_cli'))} | {_ratio(r.get('mig_cli'), r.get('alembic_cli'))} |"
         )

@@ -4,7 +4,9 @@ One :class:`PgCatalog` per comparison (kept in ``ctx.cache``), each part read on
 query however many tables there are: enum types and their labels, what uses each enum, the
 free-standing sequences, exclusion constraints, the real schema of every foreign key's target,
 and the tables that really live in the default schema (SQLAlchemy's ``schema=None`` means
-"visible on search_path", which mixes in other schemas' tables).
+"visible on search_path", which mixes in other schemas' tables). What every comparison needs
+(the search path, enums, sequences, exclusion constraints) comes in one round trip; the rest
+only when the comparison meets something that needs it.
 """
 
 from __future__ import annotations
@@ -82,22 +84,59 @@ class PgCatalog:
 
         return list(self.ctx.connection.execute(text(sql), params))
 
+    # --- what every comparison reads, in one round trip -------------------------------------
+    def _read_common(self) -> None:
+        """The search path, enum types, free-standing sequences and exclusion constraints, read
+        with one statement (each is needed by every comparison; their rows come back as JSON)."""
+        if "enums" in self._parts:
+            return
+        row = self._rows(
+            "SELECT current_schemas(false), "
+            "(SELECT coalesce(json_agg(json_build_array(n.nspname, t.typname, "
+            "pg_type_is_visible(t.oid), array(SELECT e.enumlabel FROM pg_enum e "
+            "WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder))), '[]') "
+            "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE t.typtype = 'e' AND n.nspname <> ALL(:system)), "
+            "(SELECT coalesce(json_agg(json_build_array(n.nspname, c.relname, s.seqstart, "
+            "s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "
+            "format_type(s.seqtypid, NULL))), '[]') "
+            "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname <> ALL(:system) AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+            "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+            "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))), "
+            "(SELECT coalesce(json_agg(json_build_array(n.nspname, c.relname, con.conname, "
+            "am.amname, array(SELECT pg_get_indexdef(con.conindid, k, true) "
+            "FROM generate_series(1, array_length(con.conexclop, 1)) AS k ORDER BY k), "
+            "array(SELECT o.oprname FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, k) "
+            "JOIN pg_operator o ON o.oid = u.op ORDER BY u.k), "
+            "pg_get_expr(i.indpred, i.indrelid, true), con.condeferrable, con.condeferred) "
+            "ORDER BY con.conname), '[]') "
+            "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_index i ON i.indexrelid = con.conindid "
+            "JOIN pg_class ic ON ic.oid = con.conindid JOIN pg_am am ON am.oid = ic.relam "
+            "WHERE con.contype = 'x')",
+            system=list(SYSTEM_SCHEMAS),
+        )[0]
+        path, enums, sequences, exclusions = row
+        self._parts["search_path"] = set(path or ()) <= {self.default_schema}
+        self._parts["enums"] = {
+            (r[0], r[1]): EnumType(r[0], r[1], list(r[3]), bool(r[2])) for r in enums
+        }
+        self._parts["sequences"] = {(r[0], r[1]): SequenceInfo(*r) for r in sequences}
+        found: dict[tuple[str, str], list[ExclusionConstraint]] = {}
+        for r in exclusions:
+            found.setdefault((r[0], r[1]), []).append(ExclusionConstraint(
+                r[0], r[1], r[2], r[3], list(r[4]), list(r[5]), r[6], bool(r[7]), bool(r[8])
+            ))
+        self._parts["exclusions"] = found
+
     # --- enums ---------------------------------------------------------------------------------
     @property
     def enums(self) -> dict[tuple[str, str], EnumType]:
         """Every user enum type by (schema, name)."""
-        if "enums" not in self._parts:
-            rows = self._rows(
-                "SELECT n.nspname, t.typname, pg_type_is_visible(t.oid), "
-                "array(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
-                "ORDER BY e.enumsortorder) "
-                "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                "WHERE t.typtype = 'e' AND n.nspname <> ALL(:system)",
-                system=list(SYSTEM_SCHEMAS),
-            )
-            self._parts["enums"] = {
-                (r[0], r[1]): EnumType(r[0], r[1], list(r[3]), bool(r[2])) for r in rows
-            }
+        self._read_common()
         return self._parts["enums"]  # type: ignore[no-any-return]
 
     def enum_schema(self, name: str, schema: str | None) -> str:
@@ -145,20 +184,9 @@ class PgCatalog:
     # --- sequences ----------------------------------------------------------------------------
     def sequences(self, schemas: list[str]) -> dict[tuple[str, str], SequenceInfo]:
         """Free-standing sequences of ``schemas`` by (schema, name)."""
-        key = ("sequences", tuple(sorted(schemas)))
-        if key not in self._parts:
-            rows = self._rows(
-                "SELECT n.nspname, c.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, "
-                "s.seqcache, s.seqcycle, format_type(s.seqtypid, NULL) "
-                "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = ANY(:schemas) AND NOT EXISTS (SELECT 1 FROM pg_depend d "
-                "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
-                "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))",
-                schemas=list(schemas),
-            )
-            self._parts[key] = {(r[0], r[1]): SequenceInfo(*r) for r in rows}  # type: ignore
-        return self._parts[key]  # type: ignore[no-any-return]
+        self._read_common()
+        wanted = set(schemas)
+        return {key: info for key, info in self._parts["sequences"].items() if key[0] in wanted}
 
     @property
     def sequence_users(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
@@ -207,26 +235,7 @@ class PgCatalog:
     # --- constraints --------------------------------------------------------------------------
     def exclusions(self, schema: str, table: str) -> list[ExclusionConstraint]:
         """The exclusion constraints of one table (all of them are read at the first call)."""
-        if "exclusions" not in self._parts:
-            rows = self._rows(
-                "SELECT n.nspname, c.relname, con.conname, am.amname, "
-                "array(SELECT pg_get_indexdef(con.conindid, k, true) "
-                "FROM generate_series(1, array_length(con.conexclop, 1)) AS k ORDER BY k), "
-                "array(SELECT o.oprname FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, k) "
-                "JOIN pg_operator o ON o.oid = u.op ORDER BY u.k), "
-                "pg_get_expr(i.indpred, i.indrelid, true), con.condeferrable, con.condeferred "
-                "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "JOIN pg_index i ON i.indexrelid = con.conindid "
-                "JOIN pg_class ic ON ic.oid = con.conindid JOIN pg_am am ON am.oid = ic.relam "
-                "WHERE con.contype = 'x' ORDER BY con.conname"
-            )
-            found: dict[tuple[str, str], list[ExclusionConstraint]] = {}
-            for r in rows:
-                found.setdefault((r[0], r[1]), []).append(ExclusionConstraint(
-                    r[0], r[1], r[2], r[3], list(r[4]), list(r[5]), r[6], bool(r[7]), bool(r[8])
-                ))
-            self._parts["exclusions"] = found
+        self._read_common()
         return self._parts["exclusions"].get((schema, table), [])  # type: ignore[no-any-return]
 
     def foreign_key_target_schema(self, schema: str, table: str, name: str) -> str | None:
@@ -252,10 +261,7 @@ class PgCatalog:
         right as reported (a permanent table cannot refer to a temporary one): the catalog need
         not be asked about either.
         """
-        if "search_path" not in self._parts:
-            rows = self._rows("SELECT current_schemas(false)")
-            path = set(rows[0][0] or ())
-            self._parts["search_path"] = path <= {self.default_schema}
+        self._read_common()
         return self._parts["search_path"]  # type: ignore[no-any-return]
 
     def default_schema_relations(self) -> set[str]:

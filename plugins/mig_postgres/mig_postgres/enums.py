@@ -65,24 +65,15 @@ def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[s
     return out
 
 
-def _may_name_types(type_classes: dict[type, bool]) -> Any:
-    """A test of "this column type may use a named type", decided once per type class.
+def _may_name_types(cls: type) -> bool:
+    """Whether instances of a column type class may use a named type (decided per class).
 
     Plain types (INTEGER, VARCHAR ...) are most of a model and never do; the others, and any
     type with a ``with_variant`` mapping, go through :func:`named_types_of`.
     """
     from sqlalchemy.types import ARRAY, Boolean, SchemaType, TypeDecorator
 
-    def may(type_: Any) -> bool:
-        cls = type(type_)
-        verdict = type_classes.get(cls)
-        if verdict is None:
-            verdict = type_classes[cls] = issubclass(
-                cls, (SchemaType, TypeDecorator, ARRAY)
-            ) and not issubclass(cls, Boolean)
-        return verdict or bool(type_._variant_mapping)
-
-    return may
+    return issubclass(cls, (SchemaType, TypeDecorator, ARRAY)) and not issubclass(cls, Boolean)
 
 
 def model_enums(ctx: CompareContext, cat: PgCatalog,
@@ -91,11 +82,15 @@ def model_enums(ctx: CompareContext, cat: PgCatalog,
     from sqlalchemy.dialects.postgresql import ENUM
 
     found: dict[tuple[str, str], ModelEnum] = {}
-    may = _may_name_types({})
+    classes: dict[type, bool] = {}
     for (schema, table_name), table in tables.items():
         table_schema = schema or cat.default_schema
         for column in table.columns:
-            if not may(column.type):
+            type_ = column.type
+            may = classes.get(type_.__class__)
+            if may is None:
+                may = classes[type_.__class__] = _may_name_types(type_.__class__)
+            if not may and not type_._variant_mapping:
                 continue
             for named in named_types_of(column.type, ctx.dialect):
                 if not isinstance(named, ENUM) or not named.name:
