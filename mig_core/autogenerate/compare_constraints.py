@@ -256,31 +256,32 @@ def _fk_option(key: str, value: Any) -> Any:
 
 
 def _meta_fk_key(ctx: CompareContext, fk: sa.ForeignKeyConstraint) -> tuple[Any, ...]:
+    elements = fk.elements
     try:  # the referred columns, when the model has their table (the usual case)
-        referred = [e.column for e in fk.elements]
+        referred = [e.column for e in elements]
     except Exception:
         referred = []
     if referred:
         table = referred[0].table
         ref_schema, ref_table = table.schema, table.name
-        ref_cols = tuple(c.name for c in referred)
+        ref_cols = tuple([c.name for c in referred])
     else:
-        target = fk.elements[0].target_fullname.split(".")
+        target = elements[0].target_fullname.split(".")
         ref_schema = ".".join(target[:-2]) or None
         ref_table = target[-2]
-        ref_cols = tuple(e.target_fullname.split(".")[-1] for e in fk.elements)
-    return (
-        tuple(e.parent.name for e in fk.elements),
-        ctx.normalize_schema(ref_schema),
-        ref_table,
-        ref_cols,
-    )
+        ref_cols = tuple([e.target_fullname.split(".")[-1] for e in elements])
+    if ref_schema is not None and ref_schema == ctx.default_schema:
+        ref_schema = None  # ctx.normalize_schema, inlined
+    return (tuple([e.parent.name for e in elements]), ref_schema, ref_table, ref_cols)
 
 
 def _conn_fk_key(ctx: CompareContext, record: dict[str, Any]) -> tuple[Any, ...]:
+    ref_schema = record.get("referred_schema")
+    if ref_schema is not None and ref_schema == ctx.default_schema:
+        ref_schema = None  # ctx.normalize_schema, inlined
     return (
         tuple(record["constrained_columns"]),
-        ctx.normalize_schema(record.get("referred_schema")),
+        ref_schema,
         record["referred_table"],
         tuple(record["referred_columns"]),
     )
@@ -340,7 +341,8 @@ def compare_foreign_keys(
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
     for fk in meta_fks:
-        candidates = [r for r in by_key.get(_meta_fk_key(ctx, fk), []) if id(r) not in matched]
+        found = by_key.get(_meta_fk_key(ctx, fk))
+        candidates = [r for r in found if id(r) not in matched] if found else None
         if not candidates:
             adds.append(AddConstraintOp.from_constraint(fk))
             continue
