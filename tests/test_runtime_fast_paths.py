@@ -510,3 +510,36 @@ def test_someone_elses_freeze_is_left_alone():
             assert gc.get_freeze_count() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("make", [PLAIN_COLUMNS[i] for i in (0, 1, 2, 4, 6)])
+@pytest.mark.parametrize("kw", [{}, {"schema": "s"}])
+def test_sqlite_plugin_adds_a_plain_column_without_a_table(make, kw):
+    """mig-sqlite-batch's own add_column takes an unattached plain column: same SQL."""
+    from mig_core.plugins import build_plugin_manager
+
+    pm = build_plugin_manager(None)
+    assert pm.dialect_entry("sqlite").load().add_column_takes_plain_columns
+    column = make()
+    fast = offline(pm, "sqlite", lambda op: op.add_column("acct", column, **kw))
+    assert column.table is None
+    attached = make()
+    sa.Table("acct", sa.MetaData(), attached, schema=kw.get("schema"))
+    table_path = offline(
+        pm, "sqlite", lambda op: op.get_context().impl.add_column("acct", attached, **kw)
+    )
+    assert fast == table_path and fast.startswith("ALTER TABLE")
+
+
+def test_sqlite_plugin_still_checks_and_inlines_for_columns_that_are_not_plain():
+    from mig_core.errors import CommandError
+    from mig_core.plugins import build_plugin_manager
+
+    pm = build_plugin_manager(None)
+    sql = offline(
+        pm, "sqlite", lambda op: op.add_column("acct", sa.Column("r", sa.Integer, sa.ForeignKey("other.id")))
+    )
+    assert sql == "ALTER TABLE acct ADD COLUMN r INTEGER REFERENCES other (id);"
+    with pytest.raises(CommandError, match="NOT NULL column without a default"):
+        offline(pm, "sqlite", lambda op: op.add_column("acct", sa.Column("n", sa.Integer,
+                                                                          nullable=False)))

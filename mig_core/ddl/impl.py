@@ -84,6 +84,9 @@ class DefaultImpl:
     commit_statement: ClassVar[str] = "COMMIT"
     #: whether ``drop_constraint`` needs to know the constraint's kind (MySQL: DROP FOREIGN KEY)
     drop_constraint_requires_type: ClassVar[bool] = False
+    #: whether a plugin's own ``add_column`` accepts a plain column (no constraint, index,
+    #: comment or schema type) that belongs to no Table; the core then skips building one
+    add_column_takes_plain_columns: ClassVar[bool] = False
 
     def __init__(
         self,

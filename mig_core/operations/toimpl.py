@@ -104,8 +104,9 @@ _TABLE_FREE_COLUMN_SPECS = frozenset({
 def _table_free_add_column(impl: Any) -> bool:
     """Whether ``impl`` writes ``add_column`` of a plain column without needing its Table.
 
-    True when the impl keeps :meth:`DefaultImpl.add_column` (a plugin's own ``add_column``
-    may read ``column.table``), no ``@compiles(AddColumn, <dialect>)`` replaces the core's
+    True when the impl keeps :meth:`DefaultImpl.add_column` or says its own takes such a
+    column (``add_column_takes_plain_columns``; another plugin's ``add_column`` may read
+    ``column.table``), no ``@compiles(AddColumn, <dialect>)`` replaces the core's
     compilation, and the dialect's column specification does not read the table for a
     non-primary-key column. Decided once per impl.
     """
@@ -117,7 +118,10 @@ def _table_free_add_column(impl: Any) -> bool:
         dispatcher = getattr(ddl_base.AddColumn, "_compiler_dispatcher", None)
         specs = getattr(dispatcher, "specs", {})
         verdict = (
-            getattr(type(impl), "add_column", None) is DefaultImpl.add_column
+            (
+                getattr(type(impl), "add_column", None) is DefaultImpl.add_column
+                or getattr(impl, "add_column_takes_plain_columns", False)
+            )
             and impl.dialect.name not in specs
             and specs.get("default") is ddl_base._add_column
             and (spec_fn.__module__, spec_fn.__qualname__) in _TABLE_FREE_COLUMN_SPECS
@@ -147,6 +151,13 @@ def _is_plain_column(column: Any) -> bool:
 @register_impl(ops.AddColumnOp)
 def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
     if not op.kw and _is_plain_column(op.column) and _table_free_add_column(impl):
+        if getattr(impl, "add_column_takes_plain_columns", False):
+            impl.add_column(
+                op.table_name, op.column, schema=op.schema, if_not_exists=op.if_not_exists,
+                inline_references=op.inline_references,
+                inline_primary_key=op.inline_primary_key,
+            )
+            return
         impl.execute(
             ddl_base.AddColumn(
                 op.table_name, op.column, schema=op.schema, if_not_exists=op.if_not_exists,

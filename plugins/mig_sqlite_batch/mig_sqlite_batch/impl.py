@@ -71,6 +71,8 @@ class SQLiteImpl(DefaultImpl):
 
     dialect_name = "sqlite"
     transactional_ddl = True
+    #: add_column below handles a column that belongs to no Table (nothing inline, no index)
+    add_column_takes_plain_columns = True
 
     # --- batch -----------------------------------------------------------------------------
     def requires_recreate_in_batch(self, batch: Any) -> bool:
@@ -155,6 +157,9 @@ class SQLiteImpl(DefaultImpl):
         from mig_core.ddl.base import AddColumn
 
         text = self.compile(AddColumn(table_name, column, schema=schema))
+        if column.table is None:  # a plain column (see add_column_takes_plain_columns)
+            self.execute(text)
+            return
         text += self._inline_constraints(column, table_name)
         self.execute(text)
         for index in sorted(column.table.indexes, key=lambda ix: str(ix.name or "")):
