@@ -41,6 +41,22 @@ def _cache_file(folder: str) -> str | None:
     return os.path.join(folder, "__pycache__", f"mig-code.{tag}{opt}.marshal")
 
 
+
+def write_marshal_atomically(path: str, value: Any) -> None:
+    """Write ``marshal.dumps(value)`` to ``path`` through a temporary file and a rename, so
+    readers see the old file or the new one; an unwritable folder just means no cache."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(value))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
 class CodeCache:
     """The entries of one folder, loaded on first use."""
 
@@ -92,17 +108,7 @@ class CodeCache:
         except OSError:
             return
         entries = {k: v for k, v in self.entries.items() if k in present}
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(marshal.dumps((FORMAT, _magic(), entries)))
-            os.replace(tmp, self.path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        write_marshal_atomically(self.path, (FORMAT, _magic(), entries))
 
 
 _CACHES: dict[str, CodeCache | None] = {}

@@ -568,17 +568,7 @@ class HeaderCache:
         """Write the cache if it changed; an unwritable folder just means no cache."""
         if not (self.enabled and self.dirty):
             return
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(marshal.dumps((CACHE_FORMAT, self.entries)))
-            os.replace(tmp, self.path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        code_cache.write_marshal_atomically(self.path, (CACHE_FORMAT, self.entries))
         self.dirty = False
 
 
