@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mig_core.autogenerate.table_order import creation_order
 from mig_core.operations.ops import (
     CreateIndexOp,
     CreateTableOp,
@@ -47,8 +48,6 @@ def compare_schema_tables(
     ctx: CompareContext, schemas: list[str | None], upgrade_ops: UpgradeOps
 ) -> None:
     """Append table additions, per-table changes and removals for ``schemas``."""
-    import sqlalchemy as sa
-
     created: list[MigrateOperation] = []
     modified: list[MigrateOperation] = []
     removed: list[MigrateOperation] = []
@@ -107,7 +106,7 @@ def compare_schema_tables(
         and (not ctx.has_object_filters
              or ctx.run_object_filters(table, name, "table", False, None))
     ]
-    for table in sa.sql.ddl.sort_tables(new_tables):
+    for table in creation_order(new_tables):
         created.append(CreateTableOp.from_table(table))
         indexes = [
             CreateIndexOp.from_index(ix)
