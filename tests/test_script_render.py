@@ -226,3 +226,39 @@ def test_revision_template_imports_sqlalchemy_only_when_used(template):
                                   "op.create_index('ix_a', 'a', ['x'])")
     assert "sa" in imports_of("op.add_column('a', sa.Column('x', sa.Integer()))",
                               "op.drop_column('a', 'x')")
+
+
+_RENDER_IN_FRESH_PYTHON = """
+import sys
+from mig_core.script.render import render_template
+text = render_template(sys.argv[1], {"name": "x"})
+assert text.strip() == "hello x", text
+print("pygments" in sys.modules, "mako.ext.pygmentplugin" in sys.modules)
+import mako.ext.pygmentplugin  # the block is lifted: later imports work
+print(mako.ext.pygmentplugin.__name__)
+"""
+
+
+def test_rendering_does_not_load_pygments(tmp_path):
+    pytest.importorskip("pygments", reason="Pygments is not installed: nothing to keep out")
+    import subprocess
+
+    template = tmp_path / "t.mako"
+    template.write_text("hello ${name}\n")
+    out = subprocess.run(
+        [sys.executable, "-c", _RENDER_IN_FRESH_PYTHON, str(template)],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\n")
+    assert out[0] == "False False"
+    assert out[1] == "mako.ext.pygmentplugin"
+
+
+def test_mako_already_imported_is_left_alone(tmp_path):
+    import mako.exceptions  # noqa: F401 - as a process that used Mako before mig
+
+    template = tmp_path / "t.mako"
+    template.write_text("hi ${name}\n")
+    assert render_template(str(template), {"name": "y"}).strip() == "hi y"
+    assert "mako.ext.pygmentplugin" not in sys.modules or (
+        sys.modules["mako.ext.pygmentplugin"] is not None
+    )

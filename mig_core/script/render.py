@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,10 +92,32 @@ def format_as_comma(value: Any) -> str:
     return ", ".join(str(v) for v in value)
 
 
+def _import_mako() -> tuple[Any, Any]:
+    """``(mako.exceptions, mako.template.Template)``, imported without Pygments.
+
+    When Pygments is installed (pytest, IPython and rich bring it), importing Mako loads it to
+    colour Mako's HTML error pages, which mig never shows: about 30 ms of every command that
+    writes a file from a template. While Mako's modules load for the first time,
+    ``mako.ext.pygmentplugin`` is blocked (``None`` in ``sys.modules``, Python's documented way
+    to make an import fail), so Mako takes its plain fallback; the block is lifted right after,
+    and anything importing Pygments or that plugin later gets them as usual.
+    """
+    plugin = "mako.ext.pygmentplugin"
+    blocked = "mako.exceptions" not in sys.modules and plugin not in sys.modules
+    if blocked:
+        sys.modules[plugin] = None  # type: ignore[assignment]
+    try:
+        from mako import exceptions
+        from mako.template import Template
+    finally:
+        if blocked and sys.modules.get(plugin, "") is None:
+            del sys.modules[plugin]
+    return exceptions, Template
+
+
 def render_template(template_path: str, context: Mapping[str, Any]) -> str:
     """Render a Mako file; template errors become one-line :class:`CommandError` naming it."""
-    from mako import exceptions
-    from mako.template import Template
+    exceptions, Template = _import_mako()  # noqa: N806 - a class
 
     try:
         template = Template(filename=template_path, strict_undefined=False)
