@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import resource
 import shutil
 import sqlite3
@@ -320,10 +321,15 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: whole processes load modules from .pyc files, as a wheel install does (this machine sets
+#: PYTHONDONTWRITEBYTECODE, and mig is installed editable here)
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_process(args: list[str]) -> Timing:
     cpu = _children_cpu()
     start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=CHILD_ENV)
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
