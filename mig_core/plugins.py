@@ -419,15 +419,11 @@ class DialectHooks:
 
 
 def _entry_points() -> list[Any]:
-    # read from the metadata folders directly when the environment allows it (importing
-    # importlib.metadata costs ~25 ms of every command); otherwise the standard library's
-    from mig_core.entry_points import entry_points
+    # the standard library's importlib.metadata (3.10+ selects by group): SQLAlchemy imports
+    # it too, so a run pays its import once; the importlib_metadata backport would be extra
+    import importlib.metadata
 
-    eps: Any = entry_points(ENTRY_POINT_GROUP)
-    if eps is None:
-        import importlib.metadata
-
-        eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     return sorted(eps, key=lambda ep: ep.name)
 
 
