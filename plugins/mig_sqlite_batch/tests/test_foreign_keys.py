@@ -183,3 +183,88 @@ def test_keep_foreign_keys_option_refuses_a_referenced_recreate(
                                            r"foreign_keys is ON inside an already open"):
             command.upgrade(config, "head")
     assert rows(engine, "SELECT count(*) FROM acct") == [(3,)]
+
+
+# --- the check before commit is skipped when the transaction changed nothing -----------------
+
+
+def _traced(engine: Any) -> list[str]:
+    """Every SQL text the engine's new connections run (raw cursors included)."""
+    seen: list[str] = []
+
+    @sa.event.listens_for(engine, "connect")
+    def _trace(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.set_trace_callback(seen.append)
+
+    engine.dispose()
+    return seen
+
+
+def test_nothing_to_do_skips_the_check_and_ignores_old_orphans(
+    tmp_path: Path, sqlite_url: str, engine: Any
+) -> None:
+    ini = _project(tmp_path, sqlite_url, [{"rev": "a", "upgrade": "pass"}])
+    command.upgrade(runtime_support.config_for(ini), "head")
+    # an orphan left by some other program that ran with enforcement off
+    execute(engine, "PRAGMA foreign_keys = OFF", "INSERT INTO acct VALUES (4, 99, NULL)")
+    seen = _traced(engine)
+    with engine.connect() as conn:
+        command.upgrade(runtime_support.config_for(ini, connection=conn), "head")
+    assert "BEGIN IMMEDIATE" in seen  # the run did run, under its lock
+    assert "PRAGMA foreign_key_check" not in seen
+    assert rows(engine, "SELECT version_num FROM mig_version") == [("a",)]
+    assert rows(engine, "PRAGMA foreign_key_check") == [("acct", 4, "org", 1)]  # not ours
+
+
+@pytest.mark.parametrize("change, violation", [
+    # row changes only
+    ("op.execute('DELETE FROM org WHERE id = 2')", "table 'acct' rowid 3"),
+    # schema changes only: no row changes, so the schema version must be what tells
+    ("op.execute('DROP TABLE org')", "table 'acct' rowid 1"),
+    ("op.execute('ALTER TABLE acct ADD COLUMN other INTEGER REFERENCES org (id) DEFAULT 7')",
+     "table 'acct' rowid 1"),
+], ids=["rows", "dropped-parent", "column-with-default"])
+def test_a_change_made_by_the_run_is_still_checked(
+    tmp_path: Path, sqlite_url: str, engine: Any, change: str, violation: str
+) -> None:
+    ini = _project(tmp_path, sqlite_url, [
+        {"rev": "a", "upgrade": "pass"},
+        {"rev": "b", "down": "a", "upgrade": change},
+    ])
+    command.upgrade(runtime_support.config_for(ini), "a")
+    before = checksum(engine, "acct")
+    seen = _traced(engine)
+    with engine.connect() as conn:
+        with pytest.raises(MigError, match=re.escape(violation)):
+            command.upgrade(runtime_support.config_for(ini, connection=conn), "head")
+    assert "PRAGMA foreign_key_check" in seen
+    assert rows(engine, "SELECT version_num FROM mig_version") == [("a",)]
+    assert checksum(engine, "acct") == before
+    clean(engine)
+
+
+def test_change_marks_move_with_rows_and_with_any_attached_schema(tmp_path: Path) -> None:
+    import sqlite3
+
+    from mig_sqlite_batch.fkeys import change_marks
+
+    db = sqlite3.connect(tmp_path / "main.db", isolation_level=None)
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    db.execute(f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS \"we\"\"ird\"")
+    db.execute('CREATE TABLE "we""ird".u (id INTEGER PRIMARY KEY)')
+    db.execute("BEGIN")
+    start = change_marks(db)
+    assert start is not None and change_marks(db) == start  # reading changes nothing
+    db.execute("SELECT * FROM t").fetchall()
+    assert change_marks(db) == start
+    db.execute("ALTER TABLE t ADD COLUMN c INTEGER")  # schema only: total_changes stays
+    assert db.total_changes == start[0]
+    after_main = change_marks(db)
+    assert after_main != start
+    db.execute('ALTER TABLE "we""ird".u ADD COLUMN c INTEGER')  # another attached schema
+    after_other = change_marks(db)
+    assert after_other != after_main
+    db.execute("INSERT INTO t (id) VALUES (1)")  # rows only
+    assert change_marks(db) != after_other
+    db.execute("ROLLBACK")
+    db.close()
