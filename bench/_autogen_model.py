@@ -35,3 +35,24 @@ def build(tables: int, *, differ_every: int = 0, database_side: bool = False) ->
         if not old:
             sa.Index(f"ix_t{i}_created", table.c.created, table.c.flag)
     return md
+
+
+def bulk_reflect(conn: sa.Connection, schema: str | None = None, *, whole: bool = True) -> None:
+    """SQLAlchemy's bulk reflection of every table of ``schema``: the benchmarks' floor
+    (``whole=False``: without primary keys and CHECK constraints, which mig skips when no
+    table is dropped)."""
+    insp = sa.inspect(conn)
+    names = insp.get_table_names(schema=schema)
+    if not names:
+        return
+    kw = {"schema": schema, "filter_names": names}
+    insp.get_multi_columns(**kw)
+    if whole:
+        insp.get_multi_pk_constraint(**kw)
+    insp.get_multi_foreign_keys(**kw)
+    insp.get_multi_indexes(**kw)
+    insp.get_multi_unique_constraints(**kw)
+    if whole:
+        insp.get_multi_check_constraints(**kw)
+    if conn.dialect.supports_comments:
+        insp.get_multi_table_comment(**kw)

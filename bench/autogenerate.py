@@ -105,20 +105,7 @@ def _floor(url: str, repeat: int, whole: bool) -> list[tuple[float, float]]:
     for _ in range(repeat + 1):  # the first run (imports) is not counted
         with engine.connect() as conn:
             start, cpu = time.perf_counter(), time.process_time()
-            insp = sa.inspect(conn)
-            names = insp.get_table_names()
-            if names:
-                kw = {"schema": None, "filter_names": names}
-                insp.get_multi_columns(**kw)
-                if whole:
-                    insp.get_multi_pk_constraint(**kw)
-                insp.get_multi_foreign_keys(**kw)
-                insp.get_multi_indexes(**kw)
-                insp.get_multi_unique_constraints(**kw)
-                if whole:
-                    insp.get_multi_check_constraints(**kw)
-                if conn.dialect.supports_comments:
-                    insp.get_multi_table_comment(**kw)
+            _autogen_model.bulk_reflect(conn, whole=whole)
             times.append((time.perf_counter() - start, time.process_time() - cpu))
     engine.dispose()
     return times[1:]
@@ -168,18 +155,7 @@ import _autogen_model
 target_metadata = _autogen_model.build(int(sys.argv[3]), differ_every=int(sys.argv[4]))
 engine = sa.create_engine(sys.argv[1], poolclass=sa.pool.NullPool)
 with engine.connect() as conn:
-    insp = sa.inspect(conn)
-    names = insp.get_table_names()
-    if names:
-        kw = {"schema": None, "filter_names": names}
-        insp.get_multi_columns(**kw)
-        insp.get_multi_pk_constraint(**kw)
-        insp.get_multi_foreign_keys(**kw)
-        insp.get_multi_indexes(**kw)
-        insp.get_multi_unique_constraints(**kw)
-        insp.get_multi_check_constraints(**kw)
-        if conn.dialect.supports_comments:
-            insp.get_multi_table_comment(**kw)
+    _autogen_model.bulk_reflect(conn)
 """
 
 

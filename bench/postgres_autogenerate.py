@@ -28,6 +28,7 @@ import types
 from typing import Any
 
 import sqlalchemy as sa
+from _autogen_model import bulk_reflect
 from sqlalchemy.dialects import postgresql as pg
 
 PG_ADMIN = os.environ.get("MIG_TEST_POSTGRES_URL",
@@ -109,17 +110,8 @@ def floor(url: str, repeat: int) -> list[tuple[float, float]]:
     for _ in range(repeat + 1):
         with engine.connect() as conn:
             start, cpu = time.perf_counter(), time.process_time()
-            insp = sa.inspect(conn)
             for schema in (None, "app"):
-                names = insp.get_table_names(schema=schema)
-                kw = {"schema": schema, "filter_names": names}
-                insp.get_multi_columns(**kw)
-                insp.get_multi_pk_constraint(**kw)
-                insp.get_multi_foreign_keys(**kw)
-                insp.get_multi_indexes(**kw)
-                insp.get_multi_unique_constraints(**kw)
-                insp.get_multi_check_constraints(**kw)
-                insp.get_multi_table_comment(**kw)
+                bulk_reflect(conn, schema)
             times.append((time.perf_counter() - start, time.process_time() - cpu))
     engine.dispose()
     return times[1:]
