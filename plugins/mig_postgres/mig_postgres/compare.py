@@ -405,8 +405,30 @@ def _is_enum(ctx: CompareContext, type_: Any) -> bool:
     return isinstance(type_, sa.Enum) and bool(type_.native_enum)
 
 
+#: targets every type converts to in ALTER COLUMN TYPE (PostgreSQL's I/O conversion)
+_STRING_TARGETS = frozenset({"TEXT", "VARCHAR", "CHARACTER VARYING", "CHAR", "CHARACTER",
+                             "BPCHAR", "NAME"})
+_TYPMOD = re.compile(r"\([^()]*\)")
+
+
+def _assignable_by_name(source: str, target: str) -> bool | None:
+    """The server's verdict where the type names alone settle it (None: ask the server): a
+    string target, or the same type with other modifiers (``VARCHAR(40)`` -> ``VARCHAR(20)``,
+    ``NUMERIC(10, 2)[]`` -> ``NUMERIC(12, 2)[]``)."""
+    if '"' in source or '"' in target:
+        return None  # a quoted name may hold anything
+    bare_source = " ".join(_TYPMOD.sub("", source).upper().split())
+    bare_target = " ".join(_TYPMOD.sub("", target).upper().split())
+    if bare_target in _STRING_TARGETS or bare_source == bare_target:
+        return True
+    return None
+
+
 def _assignable(ctx: CompareContext, source: str, target: str) -> bool:
     """Whether PostgreSQL converts ``source`` to ``target`` in ALTER COLUMN TYPE by itself."""
+    by_name = _assignable_by_name(source, target)
+    if by_name is not None:
+        return by_name
     key = ("mig_postgres.assignable", source, target)
     cached = ctx.cache.get(key)
     if cached is not None:

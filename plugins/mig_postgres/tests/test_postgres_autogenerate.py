@@ -5,6 +5,8 @@ expression and partial indexes, exclusion constraints, sequences, USING for type
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -444,3 +446,37 @@ def test_render_as_batch_writes_exclusion_constraints_on_batch_op(engine):
     assert compare(engine, _booking(excl()), include_schemas=True) == []
     run_rendered(engine, down, imports)
     assert compare(engine, _booking(), include_schemas=True) == []
+
+
+@pytest.mark.parametrize("source, target", [
+    ("VARCHAR(40)", "VARCHAR(20)"),
+    ("INTEGER", "TEXT"),
+    ("INTEGER[]", "VARCHAR(10)"),
+    ("TIMESTAMP WITHOUT TIME ZONE", "CHAR(30)"),
+    ("NUMERIC(10, 2)", "NUMERIC(12, 4)"),
+    ("NUMERIC(10, 2)[]", "NUMERIC(12, 4)[]"),
+    ("TIMESTAMP(3) WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE"),
+    ("INTERVAL", "INTERVAL(2)"),
+    ("BIT(3)", "BIT(8)"),
+])
+def test_casts_settled_by_name_agree_with_the_server(engine, source, target):
+    """Pairs the type names settle without a query give the server's own answer."""
+    from mig_postgres.compare import _assignable, _assignable_by_name
+
+    assert _assignable_by_name(source, target) is True
+
+    with engine.connect() as conn:
+        ctx = SimpleNamespace(cache={}, connection=conn)  # what _assignable reads
+        with mock.patch("mig_postgres.compare._assignable_by_name", return_value=None):
+            assert _assignable(ctx, source, target) is True
+
+
+@pytest.mark.parametrize("source, target", [
+    ("TEXT", "INTEGER"), ("VARCHAR(10)", "TIMESTAMP WITHOUT TIME ZONE"), ("INTEGER", "BIGINT"),
+    ("TEXT", "TEXT[]"), ('"my(type)"', '"my(type)"'), ("TIMESTAMP WITHOUT TIME ZONE",
+                                                      "TIMESTAMP WITH TIME ZONE"),
+])
+def test_other_pairs_are_left_to_the_server(source, target):
+    from mig_postgres.compare import _assignable_by_name
+
+    assert _assignable_by_name(source, target) is None
