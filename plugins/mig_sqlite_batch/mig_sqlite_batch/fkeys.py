@@ -87,25 +87,22 @@ def describe_violations(rows: list[tuple[Any, ...]]) -> str:
     )
 
 
-def change_marks(dbapi: Any) -> tuple[Any, ...] | None:
+def change_marks(dbapi: Any, quote_schema: Any) -> tuple[Any, ...] | None:
     """What moves whenever the connection changes the database: its count of changed rows
-    and the schema version of every attached database (None: the driver does not tell)."""
+    and the schema version of every attached database (None: the driver does not tell).
+    ``quote_schema`` is the dialect's (``identifier_preparer.quote_schema``)."""
     changes = getattr(dbapi, "total_changes", None)
     if not isinstance(changes, int):
         return None
     try:
         names = [row[1] for row in _pragma(dbapi, "PRAGMA database_list")]
         versions = tuple(
-            (name, _pragma(dbapi, f"PRAGMA {_quoted(name)}.schema_version")[0][0])
+            (name, _pragma(dbapi, f"PRAGMA {quote_schema(name)}.schema_version")[0][0])
             for name in names
         )
     except Exception:
         return None
     return (changes, versions)
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def check_before_commit(dbapi: Any) -> None:
@@ -149,15 +146,18 @@ class ForeignKeysOffForRun:
             return self
         _pragma(dbapi, "PRAGMA foreign_keys = OFF")
         self.switched = True
-        self.marks = change_marks(dbapi)
+        self.marks = self._marks(dbapi)
         conn.info[GUARD_KEY] = self
         _listen(conn)
         log.info("PRAGMA foreign_keys off for the run (checked before each commit)")
         return self
 
+    def _marks(self, dbapi: Any) -> tuple[Any, ...] | None:
+        return change_marks(dbapi, self.impl.dialect.identifier_preparer.quote_schema)
+
     def on_commit(self, conn: Any) -> None:
         dbapi = dbapi_of(conn)
-        marks = change_marks(dbapi)
+        marks = self._marks(dbapi)
         if marks is None or marks != self.marks:
             check_before_commit(dbapi)
         else:
@@ -166,7 +166,7 @@ class ForeignKeysOffForRun:
 
     def on_rollback(self, conn: Any) -> None:
         # read before the rollback: a schema change being undone makes the next commit check
-        self.marks = change_marks(dbapi_of(conn))
+        self.marks = self._marks(dbapi_of(conn))
 
     def __exit__(self, *exc: Any) -> None:
         if not self.switched:

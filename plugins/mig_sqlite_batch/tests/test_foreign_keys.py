@@ -246,7 +246,11 @@ def test_a_change_made_by_the_run_is_still_checked(
 def test_change_marks_move_with_rows_and_with_any_attached_schema(tmp_path: Path) -> None:
     import sqlite3
 
-    from mig_sqlite_batch.fkeys import change_marks
+    from mig_sqlite_batch import fkeys
+    from sqlalchemy.dialects import sqlite
+
+    def change_marks(db: Any) -> Any:
+        return fkeys.change_marks(db, sqlite.dialect().identifier_preparer.quote_schema)
 
     db = sqlite3.connect(tmp_path / "main.db", isolation_level=None)
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
