@@ -278,7 +278,7 @@ def test_default_search_path_needs_no_catalog_lookups(engine, monkeypatch):
         ctx = MigrationContext.configure(connection=conn, opts={"include_schemas": True},
                                          plugin_manager=PM)
         assert compare_metadata(ctx, md) == []
-        assert calls == ["_rows"]  # search path, enums, sequences, exclusions: one round trip
+        assert calls == ["_rows"]  # search path, enums, sequences, any exclusion: one round trip
         calls.clear()
         conn.execute(sa.text("CREATE TEMP TABLE scratch (id integer)"))
         ctx = MigrationContext.configure(connection=conn, opts={"include_schemas": True},
