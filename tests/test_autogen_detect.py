@@ -297,11 +297,8 @@ def test_unique_constraint_on_a_quoted_mixed_case_column_is_unchanged(engine):
     assert diffs(engine, md) == []
 
 
-def test_primary_keys_and_checks_are_reflected_only_for_dropped_tables(engine, monkeypatch):
-    """A kept table's comparison needs neither its primary key nor its CHECK constraints (none
-    is compared); a dropped table's downgrade re-creates both, from one bulk reflection."""
-    from tests.autogen_helpers import migrate, run_code
-
+def _primary_key_requests(monkeypatch) -> list[list[str]]:
+    """The table names of every get_multi_pk_constraint call from now on, one list per call."""
     asked: list[list[str]] = []
     original = sa.engine.reflection.Inspector.get_multi_pk_constraint
 
@@ -310,6 +307,15 @@ def test_primary_keys_and_checks_are_reflected_only_for_dropped_tables(engine, m
         return original(self, *args, **kw)
 
     monkeypatch.setattr(sa.engine.reflection.Inspector, "get_multi_pk_constraint", spy)
+    return asked
+
+
+def test_primary_keys_and_checks_are_reflected_only_for_dropped_tables(engine, monkeypatch):
+    """A kept table's comparison needs neither its primary key nor its CHECK constraints (none
+    is compared); a dropped table's downgrade re-creates both, from one bulk reflection."""
+    from tests.autogen_helpers import migrate, run_code
+
+    asked = _primary_key_requests(monkeypatch)
     before, after = models()
     sa.Table("gone", before, sa.Column("a", sa.Integer), sa.Column("b", sa.Integer),
              sa.PrimaryKeyConstraint("a", "b", name="pk_gone"),
@@ -331,14 +337,7 @@ def test_a_comparator_asking_for_a_primary_key_gets_all_of_them_in_one_reflectio
     from mig_core.autogenerate.context import CompareContext
     from mig_core.runtime.migration import MigrationContext
 
-    calls: list[int] = []
-    original = sa.engine.reflection.Inspector.get_multi_pk_constraint
-
-    def spy(self, *args, **kw):
-        calls.append(len(kw.get("filter_names") or []))
-        return original(self, *args, **kw)
-
-    monkeypatch.setattr(sa.engine.reflection.Inspector, "get_multi_pk_constraint", spy)
+    asked = _primary_key_requests(monkeypatch)
     before, _ = models()
     setup(engine, before)
     with engine.connect() as conn:
@@ -348,4 +347,4 @@ def test_a_comparator_asking_for_a_primary_key_gets_all_of_them_in_one_reflectio
         assert tables["account"].primary_key["constrained_columns"] == ["id"]
         assert tables["account"].check_constraints == []
         ctx.release()
-    assert calls == [2]
+    assert [len(names) for names in asked] == [2]  # both tables, one call

@@ -41,7 +41,6 @@ def _cache_file(folder: str) -> str | None:
     return os.path.join(folder, "__pycache__", f"mig-code.{tag}{opt}.marshal")
 
 
-
 def write_marshal_atomically(path: str, value: Any) -> None:
     """Write ``marshal.dumps(value)`` to ``path`` through a temporary file and a rename, so
     readers see the old file or the new one; an unwritable folder just means no cache."""
@@ -56,6 +55,7 @@ def write_marshal_atomically(path: str, value: Any) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
 
 class CodeCache:
     """The entries of one folder, loaded on first use."""

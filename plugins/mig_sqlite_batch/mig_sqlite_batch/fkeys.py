@@ -42,7 +42,9 @@ def dbapi_of(connection: Any) -> Any:
     return connection.connection.dbapi_connection
 
 
-def _pragma(dbapi: Any, sql: str) -> Any:
+def raw_rows(dbapi: Any, sql: str) -> Any:
+    """The rows of ``sql`` run on the driver connection itself (PRAGMAs SQLAlchemy must not
+    wrap in its own transaction handling)."""
     cursor = dbapi.cursor()
     try:
         cursor.execute(sql)
@@ -53,7 +55,7 @@ def _pragma(dbapi: Any, sql: str) -> Any:
 
 def enforced(dbapi: Any) -> bool:
     """Whether ``PRAGMA foreign_keys`` is on for this connection."""
-    rows = _pragma(dbapi, "PRAGMA foreign_keys")
+    rows = raw_rows(dbapi, "PRAGMA foreign_keys")
     return bool(rows and rows[0][0])
 
 
@@ -70,7 +72,7 @@ def manageable(dbapi: Any) -> bool:
 def violations(dbapi: Any) -> list[tuple[Any, ...]]:
     """Rows of ``PRAGMA foreign_key_check`` (a structural mismatch becomes a CommandError)."""
     try:
-        return list(_pragma(dbapi, "PRAGMA foreign_key_check"))
+        return list(raw_rows(dbapi, "PRAGMA foreign_key_check"))
     except Exception as exc:  # "foreign key mismatch - "child" referencing "parent""
         raise CommandError(
             f"foreign key check before commit failed: {str(exc).splitlines()[0]}; the "
@@ -95,9 +97,9 @@ def change_marks(dbapi: Any, quote_schema: Any) -> tuple[Any, ...] | None:
     if not isinstance(changes, int):
         return None
     try:
-        names = [row[1] for row in _pragma(dbapi, "PRAGMA database_list")]
+        names = [row[1] for row in raw_rows(dbapi, "PRAGMA database_list")]
         versions = tuple(
-            (name, _pragma(dbapi, f"PRAGMA {quote_schema(name)}.schema_version")[0][0])
+            (name, raw_rows(dbapi, f"PRAGMA {quote_schema(name)}.schema_version")[0][0])
             for name in names
         )
     except Exception:
@@ -144,7 +146,7 @@ class ForeignKeysOffForRun:
         dbapi = dbapi_of(conn)
         if not manageable(dbapi) or in_transaction(dbapi) or not enforced(dbapi):
             return self
-        _pragma(dbapi, "PRAGMA foreign_keys = OFF")
+        raw_rows(dbapi, "PRAGMA foreign_keys = OFF")
         self.switched = True
         self.marks = self._marks(dbapi)
         conn.info[GUARD_KEY] = self
@@ -183,7 +185,7 @@ class ForeignKeysOffForRun:
         if in_transaction(dbapi):
             log.warning("PRAGMA foreign_keys left off: a transaction is still open")
             return
-        _pragma(dbapi, "PRAGMA foreign_keys = ON")
+        raw_rows(dbapi, "PRAGMA foreign_keys = ON")
 
 
 class ForeignKeysOffForTransaction:
@@ -199,7 +201,7 @@ class ForeignKeysOffForTransaction:
 
     def start(self) -> None:
         dbapi = dbapi_of(self.connection)
-        _pragma(dbapi, "PRAGMA foreign_keys = OFF")
+        raw_rows(dbapi, "PRAGMA foreign_keys = OFF")
         self.connection.info[GUARD_KEY] = self
         _listen(self.connection)
 
@@ -214,13 +216,13 @@ class ForeignKeysOffForTransaction:
             dbapi.commit()  # SQLAlchemy's own commit that follows finds nothing to commit
         finally:
             if not in_transaction(dbapi):
-                _pragma(dbapi, "PRAGMA foreign_keys = ON")
+                raw_rows(dbapi, "PRAGMA foreign_keys = ON")
 
     def on_rollback(self, conn: Any) -> None:
         dbapi = dbapi_of(conn)
         self._finish()
         dbapi.rollback()
-        _pragma(dbapi, "PRAGMA foreign_keys = ON")
+        raw_rows(dbapi, "PRAGMA foreign_keys = ON")
 
 
 #: SQLAlchemy Connections that route their commit / rollback events to a guard

@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from mig_sqlite_batch.fkeys import raw_rows
+
 log = logging.getLogger("mig.batch")
 
 #: KiB of page cache (and sorter memory) during a recreate: the keys of an index over about
@@ -30,13 +32,9 @@ OPTION = "sqlite_batch_cache_size"
 
 
 def _query(dbapi: Any, sql: str) -> Any:
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-        return row[0] if row else None
-    finally:
-        cursor.close()
+    """The first value of ``sql``'s first row (None when it returns none)."""
+    rows = raw_rows(dbapi, sql)
+    return rows[0][0] if rows else None
 
 
 def _kib(value: int, page_size: int) -> int:
@@ -96,4 +94,4 @@ def larger_cache(impl: Any, dbapi: Any, schema: str | None) -> LargerCache:
             f"context.configure({OPTION}=...) must be a whole number of KiB (0 leaves the "
             f"connection's cache as it is), not {kib!r}"
         )
-    return LargerCache(dbapi, schema, kib, impl.dialect.identifier_preparer.quote)
+    return LargerCache(dbapi, schema, kib, impl.dialect.identifier_preparer.quote_schema)

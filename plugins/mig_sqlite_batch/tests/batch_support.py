@@ -35,6 +35,19 @@ def engine_for(url: str, foreign_keys: bool = False) -> sa.Engine:
     return engine
 
 
+def engine_with_attached(folder: Path) -> sa.Engine:
+    """An engine on ``folder/main.db`` whose connections attach ``folder/other.db`` as
+    ``other``."""
+    engine = sa.create_engine(f"sqlite:///{folder / 'main.db'}", poolclass=sa.pool.NullPool)
+    other = str(folder / "other.db").replace("'", "''")
+
+    @sa.event.listens_for(engine, "connect")
+    def _attach(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute(f"ATTACH DATABASE '{other}' AS other")
+
+    return engine
+
+
 def run(engine: sa.Engine, fn: Callable[[Any], Any], **opts: Any) -> Any:
     """Run ``fn(op)`` online inside ``engine.begin()`` (no run lock: a batch by hand)."""
     with engine.begin() as conn:

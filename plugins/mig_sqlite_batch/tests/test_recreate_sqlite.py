@@ -15,6 +15,7 @@ from batch_support import (
     clean,
     column_names,
     engine_for,
+    engine_with_attached,
     execute,
     rows,
     run,
@@ -568,12 +569,7 @@ def test_column_details_are_kept(sqlite_url: str) -> None:
 
 
 def test_table_in_an_attached_schema(tmp_path: Any) -> None:
-    eng = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
-    other = str(tmp_path / "other.db").replace("'", "''")
-
-    @sa.event.listens_for(eng, "connect")
-    def _attach(dbapi_conn: Any, record: Any) -> None:
-        dbapi_conn.execute(f"ATTACH DATABASE '{other}' AS other")
+    eng = engine_with_attached(tmp_path)
 
     execute(eng, "CREATE TABLE other.t (id INTEGER PRIMARY KEY, a VARCHAR(5), b TEXT)",
             "CREATE INDEX other.ix_t_a ON t (a)",

@@ -11,7 +11,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import PM, checksum, clean, engine_for, execute, rows, schema_sql, shared
+from batch_support import (
+    PM,
+    checksum,
+    clean,
+    engine_for,
+    engine_with_attached,
+    execute,
+    rows,
+    schema_sql,
+    shared,
+)
 from mig_sqlite_batch.tuning import DEFAULT_CACHE_KIB
 
 from mig_core import command
@@ -129,12 +139,7 @@ def test_option_sets_the_size_and_zero_leaves_the_cache(engine: sa.Engine) -> No
 
 
 def test_attached_schema_cache_is_raised_and_restored(tmp_path: Path) -> None:
-    eng = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
-    other = str(tmp_path / "other.db").replace("'", "''")
-
-    @sa.event.listens_for(eng, "connect")
-    def _attach(dbapi_conn: Any, record: Any) -> None:
-        dbapi_conn.execute(f"ATTACH DATABASE '{other}' AS other")
+    eng = engine_with_attached(tmp_path)
 
     execute(
         eng,
