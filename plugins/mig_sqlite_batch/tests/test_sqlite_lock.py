@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mig_sqlite_batch.lock import FOREVER_MS, busy_timeout_ms
+from mig_sqlite_batch.lock import FOREVER_MS, RunLockFile, busy_timeout_ms
 
 from mig_core import command
 from mig_core.errors import LockTimeoutError, MigrationFailed
@@ -88,3 +89,56 @@ def test_autocommit_block_runs_vacuum_outside_transaction(tmp_path, sqlite_url):
     with sa.create_engine(sqlite_url).connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "b"
         assert "t_b" in sa.inspect(conn).get_table_names()
+
+
+def test_a_run_waits_for_the_lock_file_then_gives_up(tmp_path, sqlite_url):
+    """The lock file is held for the whole run: a second run waits for it (here: gives up after
+    --lock-timeout) before reading the version table, and changes nothing."""
+    ini = make_project(tmp_path, sqlite_url, [{"rev": "a", **create_table("t_a")}])
+    path = sqlite_url.removeprefix("sqlite:///")
+    holder = RunLockFile(str(Path(path).resolve()) + ".mig-lock")
+    assert holder.acquire(None)
+    try:
+        with pytest.raises(LockTimeoutError, match=r"the run lock \(.*test\.db\.mig-lock\) is "
+                                                   r"held by another mig run; gave up after "
+                                                   r"--lock-timeout 0.2 s") as info:
+            command.upgrade(config_for(ini), "head", lock_timeout=0.2)
+        assert info.value.exit_code == 5
+    finally:
+        holder.release()
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert "mig_version" not in sa.inspect(conn).get_table_names()
+    command.upgrade(config_for(ini), "head", lock_timeout=1)
+    after = RunLockFile(holder.path)
+    assert after.acquire(0)  # released when the run ended
+    after.release()
+
+
+@pytest.mark.slow
+def test_concurrent_per_migration_runs_apply_each_revision_once(tmp_path, sqlite_url):
+    """The write lock ends with every transaction (after each revision with
+    transaction_per_migration, and around each autocommit_block); the lock file keeps other runs
+    out until the whole run ends, so the others find nothing left to do."""
+    revisions = [{"rev": "r00", "upgrade": "op.execute('CREATE TABLE applied (rev TEXT)')\n"
+                                           "op.execute(\"INSERT INTO applied VALUES ('r00')\")"}]
+    for i in range(1, 15):
+        revisions.append({
+            "rev": f"r{i:02d}", "down": f"r{i - 1:02d}",
+            "upgrade": "import time\n"
+                       "with op.get_context().autocommit_block():\n"  # no write lock here
+                       "    time.sleep(0.02)\n"
+                       f"op.execute(\"INSERT INTO applied VALUES ('r{i:02d}')\")",
+        })
+    ini = make_project(tmp_path, sqlite_url, revisions)
+    argv = [sys.executable, "-m", "mig_core", "-c", str(ini),
+            "-x", "transaction_per_migration=true", "upgrade", "head"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in procs]
+    for code, err in results:
+        assert code == 0, err
+    with sa.create_engine(sqlite_url).connect() as conn:
+        applied = conn.execute(sa.text("SELECT rev, count(*) FROM applied GROUP BY rev")).all()
+        heads = conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars().all()
+    assert sorted(applied) == [(f"r{i:02d}", 1) for i in range(15)]
+    assert heads == ["r14"]
