@@ -539,11 +539,35 @@ class TableModel:
         for state in self.constraints:
             table.append_constraint(self._build_constraint(state, table, self_target))
         for extra in table_args:
-            if isinstance(extra, sa.Index):
-                continue
-            table.append_constraint(extra._copy() if getattr(extra, "parent", None) else extra)
+            if isinstance(extra, sa.Constraint):
+                table.append_constraint(self._table_arg_copy(extra, table))
+            elif not isinstance(extra, sa.Index):  # indexes: build_indexes, after the rename
+                raise CommandError(
+                    f"batch_alter_table({self.name!r}, table_args=...): expected constraints and "
+                    f"indexes, got {extra!r}"
+                )
         stub_fk_targets(table)
         return table
+
+    def _table_arg_copy(self, extra: sa.Constraint, table: sa.Table) -> sa.Constraint:
+        """A copy of a ``table_args`` constraint for ``table``: the table is built more than
+        once (temporary and final names), so the caller's object is never attached to it.
+        A constraint on no table yet is first bound to a scratch copy of the new columns
+        (SQLAlchemy copies only bound constraints)."""
+        if not isinstance(getattr(extra, "parent", None), sa.Table):
+            scratch = sa.Table(
+                table.name, sa.MetaData(), *[c.to_column() for c in self.columns],
+                schema=self.schema,
+            )
+            try:
+                scratch.append_constraint(extra)
+            except (KeyError, sa.exc.ArgumentError) as exc:
+                raise CommandError(
+                    f"batch_alter_table({self.name!r}, table_args=...): {extra!r} names a column "
+                    f"the new table does not have ({exc}); columns: "
+                    f"{', '.join(c.name for c in self.columns)}"
+                ) from exc
+        return extra._copy(target_table=table)
 
     def _build_constraint(
         self, state: ConstraintState, table: sa.Table, self_target: str | None
@@ -583,8 +607,15 @@ class TableModel:
                                 **index.kw))
         for item in extra:
             if isinstance(item, sa.Index):
-                cols = [table.c[c.name] if isinstance(c, sa.Column) else c for c in item.expressions]
-                out.append(sa.Index(item.name, *cols, unique=item.unique, **item.dialect_kwargs))
+                what = f"batch_alter_table({self.name!r}, table_args=[Index({item.name!r})])"
+                elements = [
+                    table.c[self.column(e if isinstance(e, str) else e.name, what).name]
+                    if isinstance(e, (str, sa.Column)) else e
+                    for e in item.expressions
+                ]
+                kw = {k: v for k, v in item.dialect_kwargs.items() if v is not None}
+                out.append(sa.Index(item.name, *elements, unique=bool(item.unique), _table=table,
+                                    **kw))
         return out
 
 

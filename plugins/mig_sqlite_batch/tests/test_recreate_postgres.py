@@ -168,3 +168,28 @@ def test_dropping_a_referenced_column_is_refused(engine: Any) -> None:
         "which the batch drops"
     )):
         run(engine, migrate)
+
+
+def test_table_args_and_kwargs_land_on_the_new_table(engine: Any) -> None:
+    """``table_args`` constraints and indexes reach the recreated table (the table is built
+    twice, temporary and final, so the caller's objects must be copied each time)."""
+    args = [
+        sa.CheckConstraint("length(note) < 100", name="ck_acct_note"),
+        sa.UniqueConstraint("qty", "name", name="uq_acct_qty_name"),
+        sa.Index("ix_acct_note", "note"),
+    ]
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("acct", recreate="always", table_args=args) as b:
+            b.alter_column("qty", nullable=True)
+
+    before = fingerprint(engine)
+    run(engine, batch)
+    assert fingerprint(engine) == before
+    cons = dict(q(engine, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                          "WHERE conrelid = 'acct'::regclass"))
+    assert cons["ck_acct_note"] == "CHECK ((length(note) < 100))"
+    assert cons["uq_acct_qty_name"] == "UNIQUE (qty, name)"
+    indexes = dict(q(engine, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'acct'"))
+    assert indexes["ix_acct_note"].endswith("USING btree (note)")
+    assert not q(engine, "SELECT 1 FROM pg_class WHERE relname LIKE '_mig_tmp%'")
