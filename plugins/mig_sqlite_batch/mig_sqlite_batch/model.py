@@ -225,7 +225,8 @@ class TableModel:
             info=dict(copy.info),
         )
         constraints = []
-        for const in scratch.constraints:
+        # column-level CHECKs stay in column.constraints (SQLAlchemy renders them inline)
+        for const in [*scratch.constraints, *copy.constraints]:
             if getattr(const, "_type_bound", False):
                 continue
             found = state_of(const, scratch)

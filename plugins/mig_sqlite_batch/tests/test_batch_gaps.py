@@ -107,3 +107,25 @@ def test_table_kwargs_reach_the_new_table(engine: Any) -> None:
     execute(engine, "INSERT INTO t (flag) VALUES (1)")
     assert rows(engine, "SELECT seq FROM sqlite_sequence WHERE name = 't'") == [(3,)]
     clean(engine)
+
+
+# --- 2. column-level CHECKs of added columns ---------------------------------------------------
+
+
+def test_added_column_keeps_its_column_level_checks(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.add_column(sa.Column("c", sa.Integer, sa.CheckConstraint("c > 0", name="ck_c")))
+            b.add_column(sa.Column("d", sa.Integer, sa.CheckConstraint("d < 10")))
+            b.alter_column("flag", type_=sa.Boolean(create_constraint=True, name="ck_flag"))
+
+    run(engine, batch)
+    sql = table_sql(engine)
+    assert "CONSTRAINT ck_c CHECK (c > 0)" in sql
+    assert "CHECK (d < 10)" in sql
+    assert "CONSTRAINT ck_flag CHECK (flag IN (0, 1))" in sql
+    for bad in ("(3, 1, 'p', 1, 0, 1)", "(3, 1, 'p', 1, 1, 10)", "(3, 2, 'p', 1, 1, 1)"):
+        with pytest.raises(sa.exc.IntegrityError):
+            execute(engine, f"INSERT INTO t VALUES {bad}")
+    execute(engine, "INSERT INTO t VALUES (3, 1, 'p', 1, 1, 1)")
+    clean(engine)
