@@ -10,6 +10,7 @@ other (backends differ in which one they report). Foreign keys are matched by wh
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.snapshot import is_empty_option
@@ -47,33 +48,117 @@ def normalize_expression(text: str) -> str:
     return _EXPR_NOISE.sub("", text).lower()
 
 
+#: dialects whose reflection reports each index column's sort order (``column_sorting``);
+#: SQLite's is read by :func:`_sqlite_sorting`. Elsewhere (MySQL, MariaDB ...) the model's
+#: ASC / DESC / NULLS are left out of the comparison: the database's cannot be seen.
+SORTING_REFLECTED = frozenset({"postgresql", "oracle", "sqlite"})
+
+_SORT_MODIFIERS = {"desc_op": "desc", "asc_op": "asc", "nulls_first_op": "nulls_first",
+                   "nullsfirst_op": "nulls_first", "nulls_last_op": "nulls_last",
+                   "nullslast_op": "nulls_last"}
+
+
+def _unwrap_sorting(expr: Any) -> tuple[Any, tuple[str, ...]]:
+    """(the sorted element, its modifiers) of ``col.desc().nulls_last()`` and the like."""
+    modifiers: list[str] = []
+    while expr.__class__.__name__ == "UnaryExpression":
+        modifier = getattr(getattr(expr, "modifier", None), "__name__", None)
+        if modifier not in _SORT_MODIFIERS:
+            break
+        modifiers.append(_SORT_MODIFIERS[modifier])
+        expr = expr.element
+    return expr, tuple(modifiers)
+
+
+def _sort_suffix(modifiers: Any) -> str:
+    """The sort order as ``""`` (ASC, the default), ``" desc"``, ``" desc nulls last"`` ...:
+    NULLS FIRST is DESC's default and NULLS LAST ASC's (PostgreSQL's rule; SQLite cannot
+    create an index with NULLS), so ``desc nulls first`` and ``desc`` are the same."""
+    desc = "desc" in modifiers
+    nulls = ""
+    if "nulls_first" in modifiers and not desc:
+        nulls = " nulls first"
+    elif "nulls_last" in modifiers and desc:
+        nulls = " nulls last"
+    return (" desc" if desc else "") + nulls
+
+
+def _index_column(index: sa.Index, expr: Any) -> tuple[Any, str]:
+    """(the table column an index element is, or None; its sort suffix)."""
+    inner, modifiers = _unwrap_sorting(expr)
+    if getattr(inner, "table", None) is index.table and getattr(inner, "name", None) is not None:
+        return inner, _sort_suffix(modifiers)
+    return None, _sort_suffix(modifiers)
+
+
 def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ...]:
     out = []
-    table = index.table
+    sorting = ctx.dialect_name in SORTING_REFLECTED
     for expr in index.expressions:
-        name = getattr(expr, "name", None)
-        if name is not None and getattr(expr, "table", None) is table:
+        column, suffix = _index_column(index, expr)
+        if not sorting:
+            suffix = ""
+        if column is not None:
+            name = column.name
             # str.lower: a plain lower-cased str, also of a quoted_name (whose own lower()
             # keeps a quoted name as it is)
-            out.append(str.lower(name) if isinstance(name, str) else str(name).lower())
-        else:
-            compiled = expr.compile(  # type: ignore[union-attr]
-                dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
-            )
-            out.append(normalize_expression(str(compiled)))
+            out.append((str.lower(name) if isinstance(name, str) else str(name).lower()) + suffix)
+            continue
+        inner, modifiers = _unwrap_sorting(expr)
+        if not modifiers or not sorting:
+            inner, suffix = expr, ""
+        compiled = inner.compile(
+            dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
+        )
+        out.append(normalize_expression(str(compiled)) + suffix.replace(" ", ""))
     return tuple(out)
 
 
 def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
+    sorting = record.get("column_sorting") or {}
     exprs = record.get("expressions")
     if exprs:
-        return tuple(normalize_expression(e) for e in exprs)
-    return tuple([c.lower() if c.__class__ is str else str(c).lower()
-                  for c in record["column_names"]])
+        return tuple(
+            normalize_expression(e) + _sort_suffix(sorting.get(e, ())).replace(" ", "")
+            for e in exprs
+        )
+    return tuple([
+        (c.lower() if c.__class__ is str else str(c).lower()) + _sort_suffix(sorting.get(c, ()))
+        for c in record["column_names"]
+    ])
 
 
 def _has_expressions(index: sa.Index) -> bool:
-    return any(getattr(e, "table", None) is not index.table for e in index.expressions)
+    """Whether an index has an element other than a (possibly sorted) column of its table."""
+    return any(_index_column(index, e)[0] is None for e in index.expressions)
+
+
+_SQLITE_SORTING: weakref.WeakKeyDictionary[Any, dict[Any, dict[tuple[str, str], dict[str, Any]]]]
+_SQLITE_SORTING = weakref.WeakKeyDictionary()
+
+
+def _sqlite_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, str], Any]:
+    """{(table, index): {column: ("desc",)}} of one SQLite schema, read once per comparison:
+    SQLAlchemy reflects no ``column_sorting`` on SQLite (``PRAGMA index_xinfo`` has it)."""
+    per_ctx = _SQLITE_SORTING.setdefault(ctx, {})
+    found = per_ctx.get(schema)
+    if found is None:
+        found = {}
+        name = schema or "main"
+        quoted = ctx.dialect.identifier_preparer.quote_identifier(name)
+        try:
+            rows = ctx.connection.exec_driver_sql(  # type: ignore[union-attr]
+                f"SELECT m.tbl_name, m.name, x.name FROM {quoted}.sqlite_master m "
+                "JOIN pragma_index_xinfo(m.name, ?) x "
+                "WHERE m.type = 'index' AND x.key = 1 AND x.desc = 1 AND x.name IS NOT NULL",
+                (name,),
+            ).fetchall()
+        except Exception:  # an old SQLite without table-valued PRAGMAs: nothing is seen sorted
+            rows = []
+        for table, index, column in rows:
+            found.setdefault((table, index), {})[column] = ("desc",)
+        per_ctx[schema] = found
+    return found
 
 
 def _dialect_options_differ(ctx: CompareContext, index: sa.Index, record: dict[str, Any]) -> bool:
@@ -143,6 +228,13 @@ def compare_indexes_and_uniques(
         conn_uniques = conn_table.unique_constraints
     if not (meta_indexes or meta_uniques or conn_indexes or conn_uniques):
         return [], []
+    if conn_indexes and ctx.dialect_name == "sqlite":
+        sorted_columns = _sqlite_sorting(ctx, schema)
+        if sorted_columns:
+            for r in conn_indexes:
+                found = sorted_columns.get((conn_table.name, str(r.get("name"))))
+                if found and "column_sorting" not in r:
+                    r["column_sorting"] = found
     conn_index_by_name = {str(r["name"]): r for r in conn_indexes if r.get("name")}
     conn_unique_by_name = {str(r["name"]): r for r in conn_uniques if r.get("name")}
     matched: set[int] = set()
@@ -171,7 +263,7 @@ def compare_indexes_and_uniques(
             or bool(record.get("unique")) != bool(index.unique)
             or _dialect_options_differ(ctx, index, record)
         ):
-            drops.append(DropIndexOp.from_index(conn_table.object_for(record)))
+            drops.append(DropIndexOp.from_index(_conn_index(conn_table, record)))
             adds.append(CreateIndexOp.from_index(index))
 
     for uc in meta_uniques:
@@ -205,15 +297,39 @@ def compare_indexes_and_uniques(
                 id(u) in matched for u in conn_uniques if u.get("name") == record.get("name")
             ):
                 continue
-            drops.append(DropIndexOp.from_index(conn_table.object_for(record)))
+            drops.append(DropIndexOp.from_index(_conn_index(conn_table, record)))
     for record in conn_uniques:
         if id(record) not in matched:
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
 
 
+def _conn_index(conn_table: ReflectedTable, record: dict[str, Any]) -> sa.Index:
+    """The reflected index as an ``Index`` whose sorted columns keep their sort order (so the
+    downgrade re-creates it as it was)."""
+    index = conn_table.object_for(record)
+    sorting = record.get("column_sorting")
+    if not sorting or record.get("expressions"):
+        return index  # type: ignore[no-any-return]
+    import sqlalchemy as sa
+
+    parts: list[Any] = []
+    for expr in index.expressions:
+        element = expr
+        for modifier in sorting.get(getattr(expr, "name", None), ()):
+            method = {"desc": "desc", "asc": "asc", "nulls_first": "nulls_first",
+                      "nulls_last": "nulls_last"}.get(modifier)
+            if method is not None:
+                element = getattr(element, method)()
+        parts.append(element)
+    table = index.table
+    table.indexes.discard(index)
+    return sa.Index(index.name, *parts, unique=index.unique, _table=table, **index.kwargs)
+
+
 def _drop_for_record(conn_table: ReflectedTable, record: dict[str, Any]) -> MigrateOperation:
-    obj = conn_table.object_for(record)
+    obj = _conn_index(conn_table, record) if any(r is record for r in conn_table.indexes) else (
+        conn_table.object_for(record))
     import sqlalchemy as sa
 
     if isinstance(obj, sa.Index):
