@@ -9,6 +9,7 @@ from ``PRAGMA foreign_key_list``, ``AUTOINCREMENT``, and the indexes as their ow
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -128,12 +129,63 @@ def _sqlite_source(
         IndexState(ix.name, list(ix.columns), ix.unique, sql=ix.sql)
         for ix in sqlite_schema.indexes(conn, batch.schema, table.name, names)
     ]
+    definitions = sqltext.column_definitions(create_sql)
+    _fill_declared_types(model, definitions, conn.dialect)
+    _fill_generated(model, definitions)
     _fill_collations(model, sqltext.column_collations(create_sql))
     autoincrement = sqltext.has_autoincrement(create_sql)
     if autoincrement:
         model.table_kwargs["sqlite_autoincrement"] = True
     with_rowid = table.dialect_options["sqlite"].get("with_rowid", True) is not False
     return Source(table, model, with_rowid=with_rowid, autoincrement=autoincrement)
+
+
+class DeclaredType(sa.types.UserDefinedType[Any]):
+    """A column type written exactly as the old table declared it (SQLite keeps any text,
+    or none, as a column's type)."""
+
+    cache_ok = True
+
+    def __init__(self, declared: str, collation: str | None = None) -> None:
+        self.declared = declared
+        self.collation = collation
+
+    def get_col_spec(self, **kw: Any) -> str:
+        if self.collation is None:
+            return self.declared
+        return f"{self.declared} COLLATE {self.collation}".strip()
+
+    def __repr__(self) -> str:
+        return f"DeclaredType({self.declared!r})"
+
+
+def _fill_declared_types(
+    model: TableModel, definitions: dict[str, sqltext.ColumnDefinition], dialect: Any
+) -> None:
+    """A column with no declared type, or one SQLAlchemy does not know (``UUID``, ``ANY`` of
+    a STRICT table...), keeps its declared text: SQLAlchemy reflects no type (which does not
+    compile) or the affinity's (``NUMERIC``, which a STRICT table refuses)."""
+    for col in model.columns:
+        found = definitions.get(col.name.lower())
+        if found is None:
+            continue
+        match = re.match(r"([\w ]+)", found.declared_type.upper())
+        known = match is not None and match.group(1).strip() in dialect.ischema_names
+        if isinstance(col.type, sa.types.NullType) or not known:
+            col.type = DeclaredType(found.declared_type)
+
+
+def _fill_generated(
+    model: TableModel, definitions: dict[str, sqltext.ColumnDefinition]
+) -> None:
+    """Generated columns' expressions and VIRTUAL / STORED as written (SQLAlchemy's reading
+    runs across a one-line definition into the next column's)."""
+    for col in model.columns:
+        found = definitions.get(col.name.lower())
+        if found is None or found.generated is None:
+            continue
+        col.computed = sa.Computed(sa.text(found.generated), persisted=found.stored)
+        col.server_default = None
 
 
 def _fill_collations(model: TableModel, collations: dict[str, str]) -> None:

@@ -287,6 +287,57 @@ def column_collations(create_table_sql: str) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class ColumnDefinition:
+    """A column as written in a CREATE TABLE: its declared type text ("" when it has none)
+    and, for a generated column, the expression inside ``AS (...)`` and whether it is
+    STORED (SQLite's default is VIRTUAL)."""
+
+    name: str
+    declared_type: str
+    generated: str | None = None
+    stored: bool = False
+
+
+def column_definitions(create_table_sql: str) -> dict[str, ColumnDefinition]:
+    """Each column definition of a CREATE TABLE, by lower-cased column name (SQLAlchemy's
+    reflection rewrites types it does not know and misreads generated columns written on
+    one line)."""
+    tokens, parts = table_body(create_table_sql)
+    out: dict[str, ColumnDefinition] = {}
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if not sig or tokens[sig[0]].upper() in (
+            "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"
+        ):
+            continue
+        name = tokens[sig[0]].value
+        k = 1
+        type_end = sig[0] + 1
+        while k < len(sig) and tokens[sig[k]].upper() not in _CONSTRAINT_WORDS:
+            if tokens[sig[k]].text == "(":
+                close = _balanced_end(tokens, sig[k])
+                k = sig.index(close)
+            type_end = sig[k] + 1
+            k += 1
+        declared = _text(tokens, sig[0] + 1, type_end) if k > 1 else ""
+        generated, stored = None, False
+        while k < len(sig):
+            tok = tokens[sig[k]]
+            if tok.text == "(":
+                k = sig.index(_balanced_end(tokens, sig[k])) + 1
+                continue
+            if tok.upper() == "AS" and k + 1 < len(sig) and tokens[sig[k + 1]].text == "(":
+                close = _balanced_end(tokens, sig[k + 1])
+                generated = _text(tokens, sig[k + 1] + 1, close)
+                after = sig.index(close) + 1
+                stored = after < len(sig) and tokens[sig[after]].upper() == "STORED"
+                break
+            k += 1
+        out[name.lower()] = ColumnDefinition(name, declared, generated, stored)
+    return out
+
+
 def has_autoincrement(create_table_sql: str) -> bool:
     """Whether a CREATE TABLE declares ``AUTOINCREMENT`` (SQLAlchemy does not reflect it)."""
     return any(t.upper() == "AUTOINCREMENT" for t in tokenize(create_table_sql))

@@ -5,6 +5,7 @@ and ``copy_from`` online."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -129,3 +130,91 @@ def test_added_column_keeps_its_column_level_checks(engine: Any) -> None:
             execute(engine, f"INSERT INTO t VALUES {bad}")
     execute(engine, "INSERT INTO t VALUES (3, 1, 'p', 1, 1, 1)")
     clean(engine)
+
+
+# --- 3. untyped columns and types SQLAlchemy does not know -------------------------------------
+
+
+def declared_types(engine: Any, table: str) -> dict[str, str]:
+    return {r[1]: r[2] for r in rows(engine, f"PRAGMA table_xinfo({table})")}
+
+
+def test_untyped_and_unknown_types_keep_their_declared_text(sqlite_url: str) -> None:
+    eng = engine_for(sqlite_url)
+    execute(
+        eng,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, notype, blobby MYBLOB, u UUID, "
+        "money MONEYTYPE COLLATE NOCASE, d DECIMAL(10,2), x INT)",
+        "INSERT INTO t VALUES (1, x'0102', x'03', 'abc', '12.50', 1.5, 1), "
+        "(2, '12', 'b', 'def', 'x', '3.10', 2)",
+    )
+    before = declared_types(eng, "t")
+    data = "SELECT notype, typeof(notype), u, typeof(u), money, typeof(money) FROM t ORDER BY id"
+    rows_before = rows(eng, data)
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.alter_column("x", nullable=False)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.exc.SAWarning)  # "Did not recognize type"
+        run(eng, batch)
+    after = declared_types(eng, "t")
+    assert after == {**before, "d": "DECIMAL(10, 2)", "x": "INTEGER"}
+    assert after["notype"] == "" and after["u"] == "UUID" and after["money"] == "MONEYTYPE"
+    assert "money MONEYTYPE COLLATE NOCASE" in table_sql(eng)
+    assert rows(eng, data) == rows_before
+    clean(eng)
+    eng.dispose()
+
+
+def test_strict_table_with_any_recreates(sqlite_url: str) -> None:
+    eng = engine_for(sqlite_url)
+    execute(
+        eng,
+        "CREATE TABLE s (id INTEGER PRIMARY KEY, a ANY, n INT) STRICT",
+        "INSERT INTO s VALUES (1, 'text', 1), (2, 2.5, 2), (3, x'00', 3)",
+    )
+    data = "SELECT a, typeof(a) FROM s ORDER BY id"
+    rows_before = rows(eng, data)
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("s", recreate="always") as b:
+            b.add_column(sa.Column("z", sa.Integer, nullable=False, server_default="0"))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.exc.SAWarning)
+        run(eng, batch)
+    assert declared_types(eng, "s")["a"] == "ANY"
+    assert "STRICT" in table_sql(eng, "s")
+    assert rows(eng, data) == rows_before
+    clean(eng)
+    eng.dispose()
+
+
+# --- 4. generated columns written on one line -------------------------------------------------
+
+
+def test_one_line_generated_columns_are_read_from_the_sql(sqlite_url: str) -> None:
+    eng = engine_for(sqlite_url)
+    execute(
+        eng,
+        "CREATE TABLE w (id INTEGER PRIMARY KEY, v INT, g INT AS (v*2) VIRTUAL, "
+        "st INT AS (v+1) STORED, h INT GENERATED ALWAYS AS (v - 1))",
+        "INSERT INTO w (id, v) VALUES (1, 1), (2, 5)",
+    )
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("w", recreate="always") as b:
+            b.alter_column("v", nullable=False)
+
+    run(eng, batch)
+    sql = table_sql(eng, "w")
+    assert "g INTEGER GENERATED ALWAYS AS (v*2) VIRTUAL" in sql
+    assert "st INTEGER GENERATED ALWAYS AS (v+1) STORED" in sql
+    assert "h INTEGER GENERATED ALWAYS AS (v - 1) VIRTUAL" in sql
+    assert rows(eng, "SELECT * FROM w ORDER BY id") == [(1, 1, 2, 2, 0), (2, 5, 10, 6, 4)]
+    execute(eng, "INSERT INTO w (id, v) VALUES (3, 7)")
+    assert rows(eng, "SELECT g, st, h FROM w WHERE id = 3") == [(14, 8, 6)]
+    clean(eng)
+    eng.dispose()
