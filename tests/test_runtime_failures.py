@@ -93,6 +93,12 @@ def test_failure_in_the_middle(kind, request, tmp_path):
     if nontx:
         assert "its DDL may be partly applied" in message
         assert "the version table still names r2" in message
+        if url_kind == "mysql":
+            assert "(no transactional DDL on mysql)" in message
+        else:  # the backend has it; this run turned it off
+            dialect = sa.engine.make_url(url).get_backend_name()
+            assert (f"(transactional DDL on {dialect} was turned off for this run "
+                    "(transactional_ddl=False))") in message
     else:
         expected = "r2" if opts.get("transaction_per_migration") else "base"
         assert f"rolled back, the database is still at {expected}" in message
@@ -104,7 +110,8 @@ def test_failure_in_the_middle(kind, request, tmp_path):
             "mig_version" in names
         ) else set()
         history = conn.execute(
-            sa.text("SELECT revisions, success, error FROM mig_history ORDER BY id")
+            sa.text("SELECT revisions, success, error, from_heads, to_heads FROM mig_history "
+                    "ORDER BY id")
         ).all()
     assert heads == heads_after
     assert {n[2:] for n in names if n.startswith("t_")} == tables_after
@@ -112,6 +119,8 @@ def test_failure_in_the_middle(kind, request, tmp_path):
     applied = sorted(heads_after and {"r1", "r2"})
     assert [(r[0], bool(r[1])) for r in history] == [(r, True) for r in applied] + [("r3", False)]
     assert "no_such_table" in history[-1][2]
+    # the failure row names the heads the database holds, not the rolled-back in-memory ones
+    assert (history[-1][3], history[-1][4]) == (" ".join(heads_after),) * 2
 
     # fixing the revision and rerunning completes from where the database is
     (tmp_path / "migrations" / "versions" / "r3_r3.py").write_text(

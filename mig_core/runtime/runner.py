@@ -227,6 +227,7 @@ class StepRunner:
                     started = now() if history.enabled else None
                     if pipeline is not None:
                         pipeline.starting(step, before, started)
+                    found = before  # what the table held (a purge empties it first)
                     if not step.is_stamp:
                         self._run_revision(step, operations, history, before, started)
                     elif step.purge:
@@ -243,7 +244,7 @@ class StepRunner:
                             run_args=self.run_args,
                         )
                     if history.enabled:
-                        history.add(history.row(step, before, after, started))
+                        history.add(history.row(step, found, after, started))
                         if per_step:
                             history.flush()
                 if per_step:
@@ -317,12 +318,16 @@ class StepRunner:
             )
         else:
             message += (
-                f"; its DDL may be partly applied (no transactional DDL on "
-                f"{ctx.dialect.name}); the version table still names {_heads_text(before)}"
+                f"; its DDL may be partly applied ({_why_not_transactional(ctx)}); "
+                f"the version table still names {_heads_text(before)}"
             )
         if history.enabled and not ctx._in_external_transaction:
             history._rows.clear()  # rolled back with the step(s)
-            row = history.row(step, before, before, started, error=describe_error(exc))
+            # the heads the database holds once this failure is over: on a transactional
+            # backend the last commit's (the steps since then roll back with this one); on a
+            # non-transactional one each earlier step committed its version row, so ``before``
+            held = ctx._committed_heads if ctx.impl.transactional_ddl else before
+            row = history.row(step, held, held, started, error=describe_error(exc))
             if ctx._transaction is not None and ctx._transaction.is_active:
                 ctx._after_transaction.append(lambda committed: history.write_alone(row))
             else:
@@ -332,6 +337,16 @@ class StepRunner:
         error.path = path  # type: ignore[attr-defined]
         error.line = line  # type: ignore[attr-defined]
         return error
+
+
+def _why_not_transactional(ctx: MigrationContext) -> str:
+    """Why a failed step's DDL was not rolled back: the backend, or this run's configuration."""
+    if type(ctx.impl).transactional_ddl:
+        return (
+            f"transactional DDL on {ctx.dialect.name} was turned off for this run "
+            "(transactional_ddl=False)"
+        )
+    return f"no transactional DDL on {ctx.dialect.name}"
 
 
 class _VersionRows:
