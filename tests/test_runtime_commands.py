@@ -45,7 +45,11 @@ def test_current_plain_verbose_json_and_check_heads(project):
     command.upgrade(config_for(ini), "bbb2")
     assert out_of(ini, command.current) == "bbb2 (head)\n"
     verbose = out_of(ini, command.current, verbose=True)
-    assert verbose.splitlines()[:2] == ["bbb2 (head)", "  Parent: aaa1"]
+    assert verbose.splitlines()[:3] == [
+        f"Current revision(s) for {config_for(ini).get_main_option('sqlalchemy.url')}:",
+        "bbb2 (head)",
+        "  Parent: aaa1",
+    ]
     assert "versions/bbb2_bbb2.py" in verbose and "create b" in verbose
     data = json.loads(out_of(ini, command.current, as_json=True))
     assert data["heads"] == ["bbb2"] and data["at_head"] is False

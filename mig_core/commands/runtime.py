@@ -137,16 +137,23 @@ def stamp(
 
     script = _script(config)
     wanted = [revisions] if isinstance(revisions, str) else list(revisions)
-    start: str | None = None
+    starts: dict[str | None, str] = {}  # resolved start -> the start as written
     targets: list[str] = []
     for rev in wanted:
         if ":" in rev:
-            if start is not None:
-                raise RevisionArgumentError("stamp: only one start:end range may be given")
-            start, end = _split_range(rev, sql, "stamp")
+            written, end = _split_range(rev, sql, "stamp")
+            starts.setdefault(_resolve_start(script, written), str(written))
             targets.append(end)
         else:
             targets.append(rev)
+    if len(starts) > 1:
+        raise RevisionArgumentError(
+            "stamp --sql: the ranges start at different revisions ("
+            + ", ".join(starts.values())
+            + "); a script has one starting point, so every start:end range must share "
+            "its start (e.g. a1:b1 a1:c1)"
+        )
+    starting_rev = next(iter(starts)) if starts else None
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
         return plan_stamp(script, targets, heads, purge=purge)
@@ -156,7 +163,7 @@ def stamp(
         script,
         plan,
         as_sql=sql,
-        starting_rev=_resolve_start(script, start),
+        starting_rev=starting_rev,
         destination_rev=" ".join(targets),
         tag=tag,
         lock_timeout=lock_timeout,
@@ -203,11 +210,6 @@ def _read_each(
     return found
 
 
-def _read(config: Config, script: Any, reader: Callable[[MigrationContext], Any]) -> Any:
-    """``reader(ctx)`` of the last database env.py visits (see :func:`_read_each`)."""
-    return _read_each(config, script, reader)[-1][1]
-
-
 def _database_name(ctx: MigrationContext) -> str:
     bind = ctx.connection
     if bind is None:
@@ -238,6 +240,8 @@ def _describe_head(script: Any, rev: str, graph_heads: set[str]) -> dict[str, An
         "doc": getattr(sc, "doc", None),
         "branch_labels": sorted(getattr(sc, "branch_labels", None) or ()),
         "down_revisions": list(getattr(sc, "down_revisions", None) or ()),
+        "is_branch_point": bool(getattr(sc, "is_branch_point", False)),
+        "is_merge_point": bool(getattr(sc, "is_merge_point", False)),
     }
 
 
@@ -246,6 +250,7 @@ def current(
 ) -> None:
     """Print the database's current revision(s): ``<rev> (head)`` lines, ``-v``, ``--json``.
 
+    ``-v`` first names the database (``Current revision(s) for <url>:``, password hidden).
     With several databases (multidb), each is shown under its URL; ``--check-heads`` needs all.
     """
     script = _script(config)
@@ -269,7 +274,9 @@ def current(
         config.print_stdout(json.dumps(body, indent=2))
     else:
         for report in reports:
-            if several:
+            if verbose:
+                config.print_stdout(f"Current revision(s) for {report['database']}:")
+            elif several:
                 config.print_stdout(f"{report['database']}:")
             indent = "  " if several else ""
             if several and not report["revisions"]:
@@ -290,6 +297,10 @@ def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
     label = entry["revision"]
     if entry["is_head"]:
         label += " (head)"
+    if entry.get("is_branch_point"):
+        label += " (branchpoint)"
+    if entry.get("is_merge_point"):
+        label += " (mergepoint)"
     if not entry["known"]:
         label += " (unknown: no revision file has this id)"
     if entry.get("branch_labels"):
@@ -304,7 +315,12 @@ def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
 
 
 def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
-    """Print the applied-history table, newest last (``--json``: a list of objects)."""
+    """Print the applied-history table, oldest first (``--json``: a list of objects).
+
+    Every database env.py visits is read (the ``multidb`` template visits several): the text
+    shows each one's rows under its URL, and each JSON object names its ``database``, so the
+    JSON is one flat list of the same shape whether there is one database or several.
+    """
     from mig_core.runtime.history import HistoryWriter, history_table_name
 
     script = _script(config)
@@ -326,16 +342,30 @@ def log(config: Config, as_json: bool = False, limit: int | None = None) -> None
         rows.reverse()
         return rows
 
-    rows = _read(config, script, reader)
-    if isinstance(rows, str):
-        if as_json:
-            config.print_stdout("[]")
-        else:
-            config.print_stdout(rows)
-        return
+    per_database = _read_each(config, script, reader)
     if as_json:
-        config.print_stdout(json.dumps([_json_row(r) for r in rows], indent=2))
+        objects = [
+            {"database": database, **_json_row(row)}
+            for database, rows in per_database
+            if not isinstance(rows, str)
+            for row in rows
+        ]
+        config.print_stdout(json.dumps(objects, indent=2))
         return
+    several = len(per_database) > 1
+    indent = "  " if several else ""
+    for database, rows in per_database:
+        if several:
+            config.print_stdout(f"{database}:")
+        if isinstance(rows, str):
+            config.print_stdout(indent + rows)
+        else:
+            for line in _log_lines(rows):
+                config.print_stdout((indent + line).rstrip())
+
+
+def _log_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The history rows as an aligned text table, header first."""
     lines = [("id", "started (UTC)", "direction", "revisions", "heads", "ms", "by", "result")]
     for row in rows:
         lines.append((
@@ -349,26 +379,47 @@ def log(config: Config, as_json: bool = False, limit: int | None = None) -> None
             "ok" if row["success"] else f"FAILED: {row['error']}",
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    out = []
     for line in lines:
         cells = [cell.rjust(w) if i in (0, 5) else cell.ljust(w)
                  for i, (cell, w) in enumerate(zip(line, widths))]
-        config.print_stdout("  ".join(cells + [line[-1]]).rstrip())
+        out.append("  ".join(cells + [line[-1]]))
+    return out
+
+
+def _utc(value: Any) -> Any:
+    """A stored time as an aware UTC datetime.
+
+    mig stores UTC; SQLite and MySQL/MariaDB give it back naive, PostgreSQL aware in the
+    session's time zone. Anything that is not a datetime is returned as it is.
+    """
+    import datetime as dt
+
+    if not isinstance(value, dt.datetime):
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
 
 
 def _when(value: Any) -> str:
-    """A stored time as UTC text (SQLite gives it back naive, already UTC)."""
+    """A stored time as ``YYYY-MM-DD HH:MM:SS`` UTC text."""
+    value = _utc(value)
     if not hasattr(value, "strftime"):
         return str(value)
-    if value.tzinfo is not None:
-        import datetime as dt
-
-        value = value.astimezone(dt.timezone.utc)
     return str(value.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A history row for JSON: times as ISO 8601 UTC with microseconds and ``+00:00``."""
+    import datetime as dt
+
     out = {}
     for key, value in row.items():
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        if isinstance(value, dt.datetime):
+            value = _utc(value).isoformat(timespec="microseconds")
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[key] = value
     out["success"] = bool(row["success"])
     return out
