@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from contextlib import AbstractContextManager
 
     from mig_core.config import Config
@@ -33,6 +33,7 @@ hookspec = pluggy.HookspecMarker("mig")
 DIALECT_BOUND_HOOKS = frozenset(
     {
         "mig_ddl_execute",
+        "mig_batch_recreate_keep",
         "mig_run_lock",
         "mig_compare_schema",
         "mig_compare_table",
@@ -169,6 +170,30 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool | None:
         ``reflect_args``, ``reflect_kwargs``, ``naming_convention``, ``partial_reordering``) and
         ``migration_context``.
     :returns: True when the table was recreated.
+    """
+
+
+@hookspec
+def mig_batch_recreate_keep(
+    impl: Any, batch: Any, columns: dict[str, str]
+) -> Callable[[], None] | None:
+    """Check what a move and copy of the table would lose, before anything changes.
+
+    Called by a ``mig_batch_recreate`` implementation once the batch is planned and before its
+    first statement (for every dialect but SQLite's own flow). Dialect-bound. Implemented by
+    dialect plugins whose tables carry properties a ``CREATE TABLE`` / ``INSERT ... SELECT`` /
+    ``DROP`` / ``RENAME`` does not (mig-postgres: privileges, row-level security and policies;
+    partitioned and inheriting tables are refused). Collects from every plugin.
+
+    To refuse, raise :class:`mig_core.errors.CommandError` naming the table and the reason. To
+    keep something, read it now and return a callable: the recreate calls it with no argument
+    after the new table has taken the old name (indexes and triggers recreated), in the same
+    transaction. Return None when there is nothing to do (offline runs cannot read a catalog).
+
+    :param impl: the run's DDL implementation (``impl.connection`` online, ``impl.as_sql``).
+    :param batch: the :class:`mig_core.operations.batch.TableBatch` (``table_name``, ``schema``).
+    :param columns: the old table's column names mapped to their names in the new table; a
+        column the batch drops is absent.
     """
 
 

@@ -525,6 +525,9 @@ class GenericRecreate(_Recreate):
         identities: dict[str, tuple[str, int, bool]] = {}
         if conn is not None and postgres:
             children, triggers, sequences, identities = self._postgres_dependents(conn)
+        keepers = self.batch.migration_context.hooks.mig_batch_recreate_keep(  # refuse or read
+            impl=self.impl, batch=self.batch,
+            columns={c.source: c.name for c in self.model.columns if c.source is not None})
         table = self.tmp_table()
         if postgres:
             self._postgres_names(table)
@@ -570,6 +573,8 @@ class GenericRecreate(_Recreate):
                 f"{definition}",
                 f"re-adding foreign key {child.name} of {child.table}",
             )
+        for keeper in keepers:  # privileges, row-level security, ... (mig_batch_recreate_keep)
+            keeper()
 
     def _drop_tmp_quietly(self) -> None:
         try:
