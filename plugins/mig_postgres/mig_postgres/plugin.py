@@ -114,3 +114,15 @@ def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> 
     from mig_postgres.lock import PostgresRunLock
 
     return PostgresRunLock(impl, timeout, transaction_scoped)
+
+
+# --- batch -----------------------------------------------------------------------------------
+
+
+@hookimpl
+def mig_batch_recreate_keep(impl: Any, batch: Any, columns: dict[str, str]) -> Any:
+    """A move and copy refuses partitioned, partition, inheriting, typed and unlogged tables
+    and keeps the owner, privileges, row-level security and policies (see batch_safety.py)."""
+    from mig_postgres.batch_safety import keep
+
+    return keep(impl, batch, columns)

@@ -1,5 +1,7 @@
 """The same move and copy on PostgreSQL with ``recreate="always"``: constraints, indexes,
-comments, identity and serial sequences, triggers and referencing tables are kept."""
+comments, identity and serial sequences, triggers and referencing tables are kept. Owner,
+privileges, row-level security and policies, and the refusals (partitions, inheritance) are in
+test_recreate_postgres_safety.py; docs/batch.md "Other databases" lists what is not kept."""
 
 from __future__ import annotations
 

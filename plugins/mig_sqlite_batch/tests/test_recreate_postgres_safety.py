@@ -1,0 +1,206 @@
+"""Move and copy on PostgreSQL (``recreate="always"``) never loses a table property silently:
+the owner, table and column privileges, row-level security and policies are kept;
+partitioned tables, partitions and inheritance parents and children are refused before
+anything changes (mig-postgres's ``mig_batch_recreate_keep``)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from batch_support import run, shared
+
+from mig_core.errors import CommandError
+
+postgres_url = shared.postgres_url
+
+TAG = uuid.uuid4().hex[:8]
+OWNER, READER, WRITER = f"mig_own_{TAG}", f"mig_read_{TAG}", f"mig_write_{TAG}"
+
+
+@pytest.fixture
+def engine(postgres_url: str) -> Iterator[Any]:
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        for role in (OWNER, READER, WRITER):
+            conn.exec_driver_sql(f"CREATE ROLE {role}")
+        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER}")
+    yield eng
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        for role in (OWNER, READER, WRITER):
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+    eng.dispose()
+
+
+def execute(engine: Any, *sql: str) -> None:
+    with engine.begin() as conn:
+        for s in sql:
+            conn.exec_driver_sql(s)
+
+
+def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql).all()]
+
+
+def acl(engine: Any, table: str) -> set[tuple[Any, ...]]:
+    """(grantee, privilege, grantable) of the table, grantors left out."""
+    return set(q(engine, (
+        "SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, "
+        "x.privilege_type, x.is_grantable FROM pg_class c, "
+        "aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x "
+        f"WHERE c.oid = '{table}'::regclass"
+    )))
+
+
+def add_flag(table: str, **renames: str) -> Any:
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table(table, recreate="always") as b:
+            b.add_column(sa.Column("flag", sa.Boolean, server_default=sa.true()))
+            for old, new in renames.items():
+                b.alter_column(old, new_column_name=new)
+
+    return migrate
+
+
+def test_owner_and_privileges_are_kept(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE doc (id INTEGER PRIMARY KEY, name TEXT, body TEXT)",
+        "INSERT INTO doc VALUES (1, 'a', 'x'), (2, 'b', 'y')",
+        f"ALTER TABLE doc OWNER TO {OWNER}",
+        f"GRANT SELECT ON doc TO {READER}",
+        f"GRANT INSERT, UPDATE ON doc TO {WRITER} WITH GRANT OPTION",
+        "GRANT SELECT ON doc TO PUBLIC",
+        f"GRANT UPDATE (name) ON doc TO {READER} WITH GRANT OPTION",
+        f"REVOKE TRUNCATE ON doc FROM {OWNER}",
+        # a default privilege the new table gets but the old one does not have: taken back
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT DELETE ON TABLES TO {READER}",
+    )
+    before = acl(engine, "doc")
+    run(engine, add_flag("doc", name="label"))
+    assert acl(engine, "doc") == before
+    assert q(engine, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'doc'::regclass"
+             ) == [(OWNER,)]
+    assert q(engine, f"SELECT has_table_privilege('{READER}', 'doc', 'SELECT'), "
+                     f"has_table_privilege('{READER}', 'doc', 'DELETE'), "
+                     f"has_table_privilege('{WRITER}', 'doc', 'UPDATE WITH GRANT OPTION'), "
+                     f"has_column_privilege('{READER}', 'doc', 'label', 'UPDATE WITH GRANT OPTION'), "
+                     f"has_column_privilege('{READER}', 'doc', 'body', 'UPDATE')"
+             ) == [(True, False, True, True, False)]
+    assert q(engine, "SELECT id, label, body, flag FROM doc ORDER BY id") == [
+        (1, "a", "x", True), (2, "b", "y", True)
+    ]
+
+
+RLS_SETUP = [
+    "CREATE TABLE note (id INTEGER PRIMARY KEY, author TEXT NOT NULL, body TEXT)",
+    "INSERT INTO note VALUES (1, 'someone', 'x'), (2, 'else', 'y'), (3, 'other', 'z')",
+    f"ALTER TABLE note OWNER TO {OWNER}",
+    "ALTER TABLE note ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE note FORCE ROW LEVEL SECURITY",
+    "CREATE POLICY p_author ON note USING (author = current_user) "
+    "WITH CHECK (author = current_user AND body IS NOT NULL)",
+    f"CREATE POLICY p_positive ON note AS RESTRICTIVE FOR SELECT TO {READER}, {WRITER} "
+    "USING (id > 0)",
+    f"CREATE POLICY p_insert ON note FOR INSERT TO {WRITER} WITH CHECK (true)",
+]
+POLICIES = ("SELECT policyname, permissive, roles::text, cmd, qual, with_check FROM pg_policies "
+            "WHERE tablename = 'note' ORDER BY 1")
+
+
+def test_row_level_security_and_policies_are_kept(engine: Any) -> None:
+    execute(engine, *RLS_SETUP)
+    before = q(engine, POLICIES)
+
+    def as_owner(op: Any) -> None:
+        # FORCE applies to the owner: the copy must still see every row
+        op.execute(f"SET ROLE {OWNER}")
+        add_flag("note")(op)
+        op.execute("RESET ROLE")
+
+    run(engine, as_owner)
+    assert q(engine, POLICIES) == before
+    assert len(before) == 3
+    assert q(engine, "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+                     "WHERE oid = 'note'::regclass") == [(True, True)]
+    assert q(engine, "SELECT id, author, flag FROM note ORDER BY id") == [
+        (1, "someone", True), (2, "else", True), (3, "other", True)
+    ]
+
+
+def test_a_policy_on_a_renamed_column_is_refused(engine: Any) -> None:
+    execute(engine, *RLS_SETUP)
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('note'): policy 'p_author' uses column(s) author that the batch "
+        "renames or drops; drop it before the batch and create it again after"
+    )):
+        run(engine, add_flag("note", author="writer"))
+    assert q(engine, "SELECT count(*) FROM pg_policies WHERE tablename = 'note'") == [(3,)]
+
+
+def structure(engine: Any) -> list[tuple[Any, ...]]:
+    return q(engine, (
+        "SELECT c.relname, c.relkind, (SELECT count(*) FROM pg_inherits WHERE inhrelid = c.oid), "
+        "(SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
+        " WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) "
+        "FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN "
+        "('r', 'p') ORDER BY 1"
+    ))
+
+
+def test_partitioned_table_and_partitions_are_refused(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE measure (id INTEGER, k INTEGER NOT NULL) PARTITION BY RANGE (k)",
+        "CREATE TABLE measure_lo PARTITION OF measure FOR VALUES FROM (0) TO (10)",
+        "CREATE TABLE measure_hi PARTITION OF measure FOR VALUES FROM (10) TO (100)",
+        "INSERT INTO measure SELECT i, i FROM generate_series(0, 50) i",
+    )
+    before = structure(engine)
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('measure'): measure is a partitioned table (partitions: measure_hi, "
+        "measure_lo); a recreate would make it a plain table and drop its partitions; change "
+        "it with plain ALTERs instead (op.add_column, op.alter_column"
+    )):
+        run(engine, add_flag("measure"))
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('measure_lo'): measure_lo is a partition of measure; a recreate "
+        "would detach it"
+    )):
+        run(engine, add_flag("measure_lo"))
+    assert structure(engine) == before
+    assert q(engine, "SELECT count(*) FROM ONLY measure_lo") == [(10,)]
+    assert q(engine, "SELECT count(*) FROM measure") == [(51,)]
+
+
+def test_inheritance_parent_and_child_are_refused(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE inh_parent (id INTEGER PRIMARY KEY, a TEXT)",
+        "CREATE TABLE inh_child (b TEXT) INHERITS (inh_parent)",
+        "INSERT INTO inh_parent VALUES (1, 'p')",
+        "INSERT INTO inh_child VALUES (2, 'c', 'cb')",
+    )
+    before = structure(engine)
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('inh_parent'): table(s) inh_child inherit from inh_parent; a "
+        "recreate cannot drop a parent table without dropping them; change it with plain ALTERs"
+    )):
+        run(engine, add_flag("inh_parent"))
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('inh_child'): inh_child inherits from inh_parent; a recreate would "
+        "lose that link; change it with plain ALTERs"
+    )):
+        run(engine, add_flag("inh_child"))
+    assert structure(engine) == before
+    assert q(engine, "SELECT id FROM inh_parent ORDER BY id") == [(1,), (2,)]
