@@ -140,7 +140,8 @@ class SQLiteRunLock:
         """The main database's file, or None for an in-memory or temporary database."""
         cursor = self._dbapi().cursor()
         try:
-            rows = cursor.execute("PRAGMA database_list").fetchall()
+            cursor.execute("PRAGMA database_list")  # aiosqlite's adapted execute() returns no cursor
+            rows = cursor.fetchall()
         finally:
             cursor.close()
         for _seq, name, file in rows:
