@@ -8,7 +8,8 @@ indexes are dropped before its ``drop_table``, so the reverse re-creates them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.table_order import creation_order
 from mig_core.operations.ops import (
@@ -28,20 +29,20 @@ if TYPE_CHECKING:
 
 
 def schemas_to_compare(ctx: CompareContext) -> list[str | None]:
-    """None (the default schema), plus every other schema with ``include_schemas``."""
+    """None (the default schema), plus every other schema with ``include_schemas``.
+
+    As in Alembic, ``include_name`` sees every schema, the default one as
+    ``include_name(None, "schema", {})``, and may leave any of them out.
+    """
     insp = ctx.inspector  # also learns the default schema's name
-    schemas: list[str | None] = [None]
-    if not ctx.opts.get("include_schemas"):
-        return schemas
-    named = set(insp.get_schema_names())
-    named.update(s for s, _ in ctx.meta_tables() if s is not None)
-    named.discard("information_schema")
-    for name in sorted(named):
-        if name == ctx.default_schema:
-            continue
-        if ctx.run_name_filters(name, "schema", {}):
-            schemas.append(name)
-    return schemas
+    candidates: list[str | None] = [None]
+    if ctx.opts.get("include_schemas"):
+        named = set(insp.get_schema_names())
+        named.update(s for s, _ in ctx.meta_tables() if s is not None)
+        named.discard("information_schema")
+        named.discard(ctx.default_schema)
+        candidates.extend(sorted(n for n in named if n is not None))
+    return [s for s in candidates if ctx.run_name_filters(s, "schema", {})]
 
 
 def compare_schema_tables(
@@ -51,6 +52,7 @@ def compare_schema_tables(
     created: list[MigrateOperation] = []
     modified: list[MigrateOperation] = []
     removed: list[MigrateOperation] = []
+    removed_all: list[ReflectedTable] = []
     meta_tables = ctx.meta_tables()
     wanted = set(schemas)
     for schema in schemas:
@@ -87,16 +89,18 @@ def compare_schema_tables(
         removed_tables = [conn_tables[n] for n in conn_tables if n not in model]
         if removed_tables:  # their re-creation needs the primary keys and CHECK constraints
             snapshot.load_deferred([t.name for t in removed_tables])
-        for conn_table in _reverse_dependency_order(removed_tables):
-            table = conn_table.to_table()
-            index_drops: list[MigrateOperation] = [
-                DropIndexOp.from_index(ix)
-                for ix in sorted(table.indexes, key=lambda i: str(i.name))
-                if _index_included(ctx, ix, reflected=True)
-            ]
-            if index_drops:
-                removed.append(ModifyTableOps(table.name, index_drops, schema=table.schema))
-            removed.append(DropTableOp.from_table(table))
+            removed_all.extend(removed_tables)
+    # removed tables of every schema are ordered together: a foreign key may cross schemas
+    for conn_table in _reverse_dependency_order(removed_all, ctx.normalize_schema):
+        table = conn_table.to_table()
+        index_drops: list[MigrateOperation] = [
+            DropIndexOp.from_index(ix)
+            for ix in sorted(table.indexes, key=lambda i: str(i.name))
+            if _index_included(ctx, ix, reflected=True)
+        ]
+        if index_drops:
+            removed.append(ModifyTableOps(table.name, index_drops, schema=table.schema))
+        removed.append(DropTableOp.from_table(table))
     new_tables = [
         table
         for (schema, name), table in meta_tables.items()
@@ -129,26 +133,49 @@ def _index_included(ctx: CompareContext, index: sa.Index, *, reflected: bool) ->
     )
 
 
-def _reverse_dependency_order(tables: list[ReflectedTable]) -> list[ReflectedTable]:
-    """Tables ordered so that a table comes before the tables its foreign keys refer to."""
-    by_name = {t.name: t for t in tables}
-    refers: dict[str, set[str]] = {
-        t.name: {
-            fk["referred_table"]
-            for fk in t.foreign_keys
-            if fk["referred_table"] in by_name and fk["referred_table"] != t.name
-        }
-        for t in tables
-    }
-    order: list[str] = []
-    done: set[str] = set()
-    # referred tables first (dependency order), then reversed; cycles are broken by name
-    pending = sorted(by_name)
-    while pending:
-        ready = [n for n in pending if refers[n] <= done] or pending[:1]
-        for name in ready:
-            order.append(name)
-            done.add(name)
-        pending = [n for n in pending if n not in done]
-    return [by_name[n] for n in reversed(order)]
+TableKey = tuple[str | None, str]
 
+
+def _reverse_dependency_order(
+    tables: list[ReflectedTable], normalize_schema: Callable[[str | None], str | None]
+) -> list[ReflectedTable]:
+    """Tables ordered so that a table comes before the tables its foreign keys refer to.
+
+    Tables of several schemas are ordered together, keyed by ``(schema, name)`` with None for
+    the default schema (``normalize_schema``). A reflected ``referred_schema`` of None means
+    the default schema on PostgreSQL (a table visible on the search path) and the referring
+    table's own schema elsewhere, so both are tried, the default schema first.
+    """
+    by_key: dict[TableKey, ReflectedTable] = {
+        (normalize_schema(t.schema), t.name): t for t in tables
+    }
+
+    def referred_key(own: TableKey, fk: dict[str, Any]) -> TableKey | None:
+        name = fk["referred_table"]
+        schema = fk.get("referred_schema")
+        candidates: list[TableKey] = (
+            [(None, name), (own[0], name)] if schema is None
+            else [(normalize_schema(schema), name)]
+        )
+        return next((key for key in candidates if key in by_key), None)
+
+    refers: dict[TableKey, set[TableKey]] = {}
+    for key, table in by_key.items():
+        found = {referred_key(key, fk) for fk in table.foreign_keys}
+        refers[key] = {k for k in found if k is not None and k != key}
+    order: list[TableKey] = []
+    done: set[TableKey] = set()
+    # referred tables first (dependency order), then reversed; cycles are broken by name
+    pending = sorted(by_key, key=_sort_key)
+    while pending:
+        ready = [k for k in pending if refers[k] <= done] or pending[:1]
+        for key in ready:
+            order.append(key)
+            done.add(key)
+        pending = [k for k in pending if k not in done]
+    return [by_key[k] for k in reversed(order)]
+
+
+def _sort_key(key: TableKey) -> tuple[bool, str, str]:
+    """The default schema (None) first, then the named schemas, each by table name."""
+    return (key[0] is not None, key[0] or "", key[1])

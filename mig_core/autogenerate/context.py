@@ -266,7 +266,8 @@ class RenderContext:
         """Python source for ``type_`` (``render_item`` first, then ``mig_render_type``)."""
         custom = self.user_render("type", type_)
         if custom is not False:
-            return custom or ""
+            # None is written as None, as Alembic does: sa.Column('x', None) is a NullType column
+            return "None" if custom is None else str(custom)
         text = self.hooks.mig_render_type(ctx=self, type_=type_)
         if text is None:
             raise CommandError(f"no renderer for type {type_!r}")

@@ -70,8 +70,61 @@ def diff_record(diff: tuple[Any, ...]) -> dict[str, Any]:
             element = obj.elements[0]
             record["referred_table"] = ".".join(element.target_fullname.split(".")[:-1])
     else:
-        record["detail"] = [repr(part) for part in diff[1:]]
+        record.update(_other_record(diff))
     return record
+
+
+def _other_record(diff: tuple[Any, ...]) -> dict[str, Any]:
+    """A plugin's diff: ``(kind, schema, name, *details)`` or ``(kind, object, *details)``.
+
+    ``schema`` / ``name`` are filled when the tuple has that shape (``detail`` then holds the
+    rest, readable); a tuple of another shape keeps every part in ``detail``.
+    """
+    parts = diff[1:]
+    if len(parts) >= 2 and (parts[0] is None or isinstance(parts[0], str)) \
+            and isinstance(parts[1], str):
+        return {"schema": parts[0], "name": parts[1],
+                "detail": [_detail_text(p) for p in parts[2:]]}
+    if parts and isinstance(getattr(parts[0], "name", None), str):
+        obj = parts[0]
+        return {"schema": getattr(obj, "schema", None), "name": obj.name,
+                "detail": [_detail_text(p) for p in parts[1:]]}
+    return {"detail": [_detail_text(p) for p in parts]}
+
+
+def _detail_text(value: Any) -> str:
+    """A detail of a plugin's diff as short readable text (SQL as SQL, lists as lists)."""
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        return "[" + ", ".join(repr(v) if isinstance(v, str) else _detail_text(v)
+                               for v in value) + "]"
+    elif isinstance(value, (bool, int, float)):
+        return repr(value)
+    else:
+        text = _sql_text(value)
+    text = " ".join(text.split())
+    return text if len(text) <= _DETAIL_WIDTH else text[: _DETAIL_WIDTH - 3] + "..."
+
+
+def _sql_text(value: Any) -> str:
+    sql = getattr(value, "text", None)
+    if isinstance(sql, str):
+        return sql
+    try:
+        from mig_core.autogenerate.render import render_sql_text_for
+
+        return render_sql_text_for(None, value)
+    except Exception:
+        return repr(value)
+
+
+#: a plugin diff's detail (a view's SQL, say) is cut to this width in the one-line description
+_DETAIL_WIDTH = 60
+#: kinds whose two details are an old and a new value
+_CHANGE_PREFIXES = ("modify_", "alter_", "rename_", "change_")
 
 
 def _columns_of(obj: Any) -> list[Any]:
@@ -96,6 +149,17 @@ def describe_diff(diff: tuple[Any, ...]) -> str:
         cols = ", ".join(str(c) for c in record["columns"])
         target = f" -> {record['referred_table']}" if "referred_table" in record else ""
         return f"{kind} {record['name'] or '(unnamed)'} on {where} ({cols}){target}"
-    if kind.endswith("table_comment"):
-        return f"{kind} {where}: {record.get('new')!r}"
-    return f"{kind} {' '.join(record.get('detail', []))}"
+    if kind == "add_table_comment":
+        old = record.get("old")
+        change = f"{old!r} -> " if old is not None else ""
+        return f"{kind} {where}: {change}{record.get('new')!r}"
+    if kind == "remove_table_comment":
+        return f"{kind} {where}"
+    details = record.get("detail", [])
+    if "name" in record:
+        line = f"{kind} {_qualified(record.get('schema'), record['name'])}"
+    else:
+        line, details = f"{kind}", [d for d in details if d != "None"]
+    if len(details) == 2 and kind.startswith(_CHANGE_PREFIXES):
+        return f"{line}: {details[0]} -> {details[1]}"
+    return f"{line}: {' '.join(details)}" if details else line

@@ -163,11 +163,14 @@ def _render_identity(ctx: RenderContext, identity: Any) -> str:
     return f"{ctx.sa('Identity')}({', '.join(args)})"
 
 
-def render_column(ctx: RenderContext, column: Any) -> str:
-    """``sa.Column('name', sa.Type(), ..., nullable=...)`` (foreign keys are rendered apart)."""
+def render_column(ctx: RenderContext, column: Any) -> str | None:
+    """``sa.Column('name', sa.Type(), ..., nullable=...)`` (foreign keys are rendered apart).
+
+    None when ``render_item`` returned None for it: ``create_table`` leaves the column out.
+    """
     custom = ctx.user_render("column", column)
     if custom is not False:
-        return custom or ""
+        return None if custom is None else str(custom)
     args = [repr(column.name), ctx.render_type(column.type)]
     kw: list[tuple[str, str]] = []
     computed = getattr(column, "computed", None)
@@ -375,7 +378,7 @@ def _call(ctx: RenderContext, name: str, args: list[str]) -> str:
 
 def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     table = op.to_table()
-    items = [render_column(ctx, c) for c in table.c]
+    items: list[str | None] = [render_column(ctx, c) for c in table.c]
     constraints = set(table.constraints)
     for column in table.c:  # column-level CHECKs live on the column
         constraints.update(column.constraints)
@@ -385,7 +388,7 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
         rendered = render_constraint(ctx, constraint)
         if rendered:
             items.append(rendered)
-    items = [i for i in items if i]
+    kept = [i for i in items if i]
     kw = []
     if op.schema is not None:
         kw.append(f"schema={op.schema!r}")
@@ -395,7 +398,7 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
         kw.append(f"prefixes={op.prefixes!r}")
     for key, value in sorted(op.kw.items()):
         kw.append(f"{key}={value!r}")
-    body = ",\n".join(INDENT + i for i in [*items, *kw])
+    body = ",\n".join(INDENT + i for i in [*kept, *kw])
     return f"{ctx.op('create_table')}({op.table_name!r},\n{body}\n)"
 
 
@@ -411,7 +414,14 @@ def render_drop_table(ctx: RenderContext, op: ops.DropTableOp) -> str:
 
 
 def render_add_column(ctx: RenderContext, op: ops.AddColumnOp) -> str:
-    args = [*_table_args(ctx, op.table_name), render_column(ctx, op.column)]
+    column = render_column(ctx, op.column)
+    if column is None:
+        raise CommandError(
+            f"render_item returned None for column {op.column.name!r} of table "
+            f"{op.table_name!r}: None leaves a column out of op.create_table() only; "
+            "op.add_column() needs the column (return its source, or False for the default)"
+        )
+    args = [*_table_args(ctx, op.table_name), column]
     return _call(ctx, "add_column", args + _schema_kw(ctx, op.schema))
 
 
