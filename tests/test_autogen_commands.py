@@ -202,3 +202,88 @@ def test_env_process_revision_directives_can_drop_the_file(tmp_path, sqlite_url)
     result = mig(root, "revision", "--autogenerate", "-m", "nothing to do")
     assert "Generating" not in result.stdout
     assert len(revision_files(root)) == 1
+
+
+def autogenerate(root: Path, message: str) -> str:
+    mig(root, "revision", "--autogenerate", "-m", message)
+    text = revision_files(root)[-1].read_text()
+    compile(text, "revision", "exec")
+    return text
+
+
+def test_revision_imports_exactly_what_it_uses(tmp_path, sqlite_url):
+    root = project(tmp_path, sqlite_url)
+    first = autogenerate(root, "tables")
+    assert "import sqlalchemy as sa\n" in first and "sa.Column(" in first
+    assert "from mig_core import op\n\n# revision identifiers" in first
+    mig(root, "upgrade", "head")
+    model = root / "app_model.py"
+    model.write_text(model.read_text() + "\nsa.Index('ix_product_title', product.c.title)\n")
+    only_index = autogenerate(root, "index")
+    assert "op.create_index('ix_product_title', 'product', ['title']" in only_index
+    assert "sa." not in only_index and "import sqlalchemy" not in only_index
+    mig(root, "upgrade", "head")
+    assert mig(root, "check").returncode == 0
+
+
+def test_render_imports_hook_of_a_plugin_reaches_the_file(tmp_path, sqlite_url):
+    root = project(tmp_path, sqlite_url)
+    (root / "imports_plugin.py").write_text(
+        "from mig_core import hookimpl\n\n\n"
+        "@hookimpl\n"
+        "def mig_render_imports(ctx):\n"
+        "    return ['import uuid', 'from decimal import Decimal']\n"
+    )
+    mig(root, "-p", "imports_plugin", "revision", "--autogenerate", "-m", "tables")
+    text = revision_files(root)[-1].read_text()
+    assert ("from mig_core import op\nfrom decimal import Decimal\nimport uuid\n\n"
+            "# revision identifiers") in text
+    mig(root, "upgrade", "head")  # the file runs with its extra imports
+
+
+def test_rewriter_in_env_configure_rewrites_the_generated_file(tmp_path, sqlite_url):
+    root = project(tmp_path, sqlite_url)
+    mig(root, "revision", "--autogenerate", "-m", "tables")
+    mig(root, "upgrade", "head")
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "context.configure(connection=connection, target_metadata=target_metadata)",
+        "context.configure(connection=connection, target_metadata=target_metadata,\n"
+        "                      process_revision_directives=writer)",
+    ).replace(
+        "def run_with(connection) -> None:",
+        "from mig_core.autogenerate.rewriter import Rewriter\n"
+        "from mig_core.operations import ops\n\n"
+        "writer = Rewriter()\n\n\n"
+        "@writer.rewrites(ops.AddColumnOp)\n"
+        "def index_new_columns(context, revision, op):\n"
+        "    name = f'ix_{op.table_name}_{op.column.name}_new'\n"
+        "    return [op, ops.CreateIndexOp(name, op.table_name, [op.column.name])]\n\n\n"
+        "def run_with(connection) -> None:",
+    ))
+    use_model(root, "model_v2.py")
+    text = autogenerate(root, "v2")
+    assert "op.create_index('ix_customer_phone_new', 'customer', ['phone']" in text
+    mig(root, "upgrade", "head")
+    engine = sa.create_engine(sqlite_url)
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("customer")}
+    engine.dispose()
+    assert "ix_customer_phone_new" in indexes
+
+
+def test_render_as_batch_set_in_env_py(tmp_path, sqlite_url):
+    root = project(tmp_path, sqlite_url, batch=True)
+    mig(root, "revision", "--autogenerate", "-m", "tables")
+    mig(root, "upgrade", "head")
+    use_model(root, "model_v2.py")
+    text = autogenerate(root, "v2")
+    assert "with op.batch_alter_table('customer', schema=None) as batch_op:" in text
+    assert "batch_op.add_column(sa.Column('phone'" in text
+    assert " op.add_column(" not in text
+    mig(root, "upgrade", "head")
+    assert mig(root, "check").returncode == 0
+    mig(root, "downgrade", "-1")
+    engine = sa.create_engine(sqlite_url)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("customer")}
+    engine.dispose()
+    assert "phone" not in columns

@@ -13,7 +13,10 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 
 from mig_core import op
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
+
 # revision identifiers, used by mig.
 revision: str = ${repr(up_revision)}
 down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}

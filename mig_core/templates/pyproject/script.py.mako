@@ -18,7 +18,10 @@ import sqlalchemy as sa
 % endif
 
 from mig_core import op
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
+
 # revision identifiers, used by mig.
 revision: str = ${repr(up_revision)}
 down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
