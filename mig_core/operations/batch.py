@@ -8,6 +8,7 @@ recreated (``recreate="always"``, or ``"auto"`` and the impl says so), through t
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,5 +83,46 @@ class TableBatch:
                     "mig_batch_recreate; install it with: pip install mig-sqlite-batch"
                 )
             return
+        renames: dict[str, str] = {}
         for op in self.ops:
-            self.impl.invoke(op)
+            self.impl.invoke(_follow_renames(op, renames, self.table_name))
+
+
+def _follow_renames(op: MigrateOperation, renames: dict[str, str], table: str) -> Any:
+    """``op`` with the columns it names by an old name (renamed earlier in this batch) named
+    by their current one, as a recreate would read them; ``renames`` (old -> current) is
+    kept up to date with the batch's renames and added columns."""
+    from mig_core.operations import ops
+
+    def current(name: Any) -> Any:
+        return renames.get(name, name) if isinstance(name, str) else name
+
+    if isinstance(op, ops.AddColumnOp):
+        renames.pop(op.column.name, None)  # the name now means the new column
+        return op
+    if not renames and not (isinstance(op, ops.AlterColumnOp) and op.modify_name):
+        return op
+    out = op
+    if isinstance(op, (ops.AlterColumnOp, ops.DropColumnOp)) and op.column_name in renames:
+        out = copy.copy(op)
+        out.column_name = renames[op.column_name]  # type: ignore[attr-defined]
+    elif isinstance(op, (ops.CreateIndexOp, ops.CreatePrimaryKeyOp,
+                         ops.CreateUniqueConstraintOp)):
+        if any(c in renames for c in op.columns if isinstance(c, str)):
+            out = copy.copy(op)
+            out.columns = [current(c) for c in op.columns]  # type: ignore[attr-defined]
+    elif isinstance(op, ops.CreateForeignKeyOp):
+        out = copy.copy(op)
+        out.local_cols = [current(c) for c in op.local_cols]
+        if op.referent_table == table:
+            out.remote_cols = [current(c) for c in op.remote_cols]
+    if isinstance(out, ops.AlterColumnOp) and out.modify_name and (
+        out.modify_name != out.column_name
+    ):
+        old, new = out.column_name, out.modify_name
+        for key, value in list(renames.items()):
+            if value == old:
+                renames[key] = new
+        renames[old] = new
+        renames.pop(new, None)
+    return out

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import clean, engine_for, execute, rows, run, schema_sql, shared
+from batch_support import clean, engine_for, execute, offline, rows, run, schema_sql, shared
 
 from mig_core.errors import CommandError
 
@@ -218,3 +218,43 @@ def test_one_line_generated_columns_are_read_from_the_sql(sqlite_url: str) -> No
     assert rows(eng, "SELECT g, st, h FROM w WHERE id = 3") == [(14, 8, 6)]
     clean(eng)
     eng.dispose()
+
+
+# --- 5. old column names after a rename, without a recreate ----------------------------------
+
+
+def test_old_name_follows_a_rename_when_the_batch_does_not_recreate(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:  # auto: plain ALTERs on SQLite
+            b.alter_column("x", new_column_name="xx")
+            b.create_index("ix_old", ["x"])
+            b.alter_column("x", new_column_name="xy")  # the old name, twice renamed
+            b.alter_column("price", new_column_name="cost")
+            b.add_column(sa.Column("price", sa.Integer))  # "price" is now the new column
+            b.create_index("ix_price", ["price"])
+            b.create_index("ix_cost", ["cost"])
+
+    run(engine, batch)
+    schema = schema_sql(engine)
+    assert schema["t"].startswith("CREATE TABLE t (")  # ALTERed in place, not recreated
+    assert rows(engine, "SELECT id, flag, cost, xy, price FROM t ORDER BY id") == [
+        (1, 1, "1.5", 1, None), (2, 0, "2", 50, None),
+    ]
+    assert schema["ix_old"] == "CREATE INDEX ix_old ON t (xy)"
+    assert schema["ix_price"] == "CREATE INDEX ix_price ON t (price)"
+    clean(engine)
+
+
+def test_old_name_follows_a_rename_offline() -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="never") as b:
+            b.alter_column("a", new_column_name="aa")
+            b.create_unique_constraint("uq_a", ["a"])
+            b.create_foreign_key("fk_self", "t", ["a"], ["a"])
+            b.alter_column("a", nullable=False, existing_type=sa.Integer)
+
+    sql = offline("postgresql", batch)
+    assert "ALTER TABLE t RENAME COLUMN a TO aa" in sql
+    assert "ADD CONSTRAINT uq_a UNIQUE (aa)" in sql
+    assert "FOREIGN KEY(aa) REFERENCES t (aa)" in sql
+    assert "ALTER COLUMN aa SET NOT NULL" in sql
