@@ -103,10 +103,19 @@ def _sqlite_source(
         checks = [(c.name, c.sqltext) for c in sqltext.check_clauses(create_sql)]
     except (ValueError, StopIteration):  # SQL this reader cannot follow: keep SQLAlchemy's
         checks = None
+        reflected = [
+            f"{'CONSTRAINT ' + str(c.name) + ' ' if isinstance(c.name, str) else ''}"
+            f"CHECK ({c.sqltext})"
+            for c in sorted(table.constraints, key=lambda c: str(c.name or ""))
+            if isinstance(c, sa.CheckConstraint)
+        ]
         warnings.warn(
             f"batch_alter_table({batch.table_name!r}): could not read the CHECK constraints "
-            "from the table's SQL; keeping those SQLAlchemy reflected (unnamed column-level "
-            "ones may be missing)",
+            f"from the SQL of table {table.name!r} (columns: "
+            f"{', '.join(c.name for c in table.columns)}); the new table keeps only those "
+            f"SQLAlchemy reflected: {'; '.join(reflected) if reflected else 'none'}. Column-level "
+            "CHECKs SQLAlchemy does not reflect are lost: compare with the table's SQL and add "
+            "them with batch_op.create_check_constraint()",
             MigWarning,
             stacklevel=4,
         )

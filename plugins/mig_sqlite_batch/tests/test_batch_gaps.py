@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from batch_support import clean, engine_for, execute, offline, rows, run, schema_sql, shared
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 
 sqlite_url = shared.sqlite_url
 
@@ -258,3 +258,35 @@ def test_old_name_follows_a_rename_offline() -> None:
     assert "ADD CONSTRAINT uq_a UNIQUE (aa)" in sql
     assert "FOREIGN KEY(aa) REFERENCES t (aa)" in sql
     assert "ALTER COLUMN aa SET NOT NULL" in sql
+
+
+# --- 6. the warning when the CHECKs cannot be read from the SQL ------------------------------
+
+
+def test_unreadable_checks_warning_names_table_columns_and_checks(
+    engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mig_sqlite_batch import sqltext
+
+    execute(
+        engine,
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, a INT CHECK (a > 0), b INT, "
+        "CONSTRAINT ck_b CHECK (b < 10))",
+    )
+
+    def unreadable(sql: str) -> Any:
+        raise ValueError("unbalanced parentheses")
+
+    monkeypatch.setattr(sqltext, "check_clauses", unreadable)
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("c", recreate="always") as b:
+            b.alter_column("b", nullable=False)
+
+    with pytest.warns(MigWarning) as caught:
+        run(engine, batch)
+    message = " ".join(str(w.message) for w in caught)
+    assert "table 'c'" in message
+    assert "columns: id, a, b" in message
+    assert "CONSTRAINT ck_b CHECK (b < 10)" in message
+    assert "CONSTRAINT ck_b CHECK (b < 10)" in table_sql(engine, "c")
