@@ -161,31 +161,88 @@ def _sqlite_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, 
     return found
 
 
-def _dialect_options_differ(ctx: CompareContext, index: sa.Index, record: dict[str, Any]) -> bool:
-    """Whether the model's options for this dialect differ from the reflected ones."""
-    if ctx.dialect_name not in index.dialect_options:
-        return False  # no option given for this dialect (the usual case)
-    prefix = ctx.dialect_name + "_"
+#: options that are how an index is built, or that reflection never reports: not compared
+_UNCOMPARED_OPTIONS = frozenset({"concurrently", "tablespace", "online"})
+
+
+def _construct_defaults(ctx: CompareContext, obj: Any) -> dict[str, Any]:
+    """{option: default} the dialect declares for ``obj``'s class (``construct_arguments``),
+    without the options that are not compared (the reflected-only ones among them)."""
+    import sqlalchemy as sa
+
+    cache = _CONSTRUCT_DEFAULTS.get(ctx.dialect_name)
+    if cache is None:
+        cache = _CONSTRUCT_DEFAULTS[ctx.dialect_name] = {}
+    found = cache.get(obj.__class__)
+    if found is None:
+        found = {}
+        for cls, args in getattr(ctx.dialect, "construct_arguments", None) or ():
+            if isinstance(obj, cls) and args:
+                for key, default in args.items():
+                    if key in _UNCOMPARED_OPTIONS or key.startswith("_") or isinstance(
+                        default, sa.sql.base.DialectKWArgConst  # type: ignore[attr-defined]
+                    ):
+                        continue
+                    found.setdefault(key, default)
+        cache[obj.__class__] = found
+    return found
+
+
+_CONSTRUCT_DEFAULTS: dict[str, dict[type, dict[str, Any]]] = {}
+
+#: an index method the database uses when none is named, so naming it changes nothing
+_DEFAULT_INDEX_METHODS = frozenset({"btree"})
+
+
+def _normal_option(ctx: CompareContext, key: str, value: Any, default: Any) -> Any:
+    """One side's option comparable to the other's: None when it is the dialect's default
+    (or empty: reflection reports ``[]``, ``{}``, ``False`` for options nobody set)."""
+    if is_empty_option(value):
+        return None
+    if key == "where":
+        text = value if isinstance(value, str) else getattr(value, "text", None)
+        if not isinstance(text, str):
+            text = str(value.compile(
+                dialect=ctx.dialect,
+                compile_kwargs={"literal_binds": True, "include_table": False},
+            ))
+        return normalize_expression(text) or None
+    if isinstance(value, dict):
+        return tuple(sorted(
+            (str(getattr(k, "name", k)).lower(), str(v).lower()) for k, v in value.items()
+        )) or None
+    if isinstance(value, (list, tuple)):
+        return tuple([str(getattr(v, "name", v)) for v in value]) or None
+    if isinstance(value, bool):
+        return None if value is default else value
+    text = str(value).lower()
+    if key == "using" and text in _DEFAULT_INDEX_METHODS:
+        return None
+    if isinstance(default, (str, int)) and not isinstance(default, bool) and (
+        text == str(default).lower()
+    ):
+        return None
+    return text
+
+
+def _dialect_options_differ(ctx: CompareContext, obj: Any, record: dict[str, Any]) -> bool:
+    """Whether the model's options for this dialect differ from the reflected ones, in either
+    direction: an option set on one side only counts when it is not the dialect's default."""
     conn_options = record.get("dialect_options") or {}
-    for key, value in index.dialect_kwargs.items():
-        if not key.startswith(prefix) or is_empty_option(value):
-            continue
-        reflected = conn_options.get(key)
-        if key.endswith("_where"):
-            if reflected is None:
-                return True
-            mine = value if isinstance(value, str) else str(
-                value.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False})
-            )
-            if normalize_expression(mine) != normalize_expression(str(reflected)):
-                return True
-        elif isinstance(value, (list, tuple)):
-            names = [getattr(v, "name", v) for v in value]
-            if [str(n) for n in names] != [str(n) for n in (reflected or [])]:
-                return True
-        elif str(value).lower() != str(reflected).lower():
-            if not (key.endswith("_using") and reflected is None and str(value).lower() == "btree"):
-                return True
+    prefix = ctx.dialect_name + "_"
+    model_options = {
+        k[len(prefix):]: v for k, v in obj.dialect_kwargs.items()
+        if k.startswith(prefix) and not is_empty_option(v)
+    } if ctx.dialect_name in obj.dialect_options else {}
+    if not model_options and not any(
+        not is_empty_option(v) for k, v in conn_options.items() if k.startswith(prefix)
+    ):
+        return False  # neither side has an option (the usual case)
+    for key, default in _construct_defaults(ctx, obj).items():
+        mine = _normal_option(ctx, key, model_options.get(key), default)
+        theirs = _normal_option(ctx, key, conn_options.get(prefix + key), default)
+        if mine != theirs:
+            return True
     return False
 
 
@@ -250,7 +307,8 @@ def compare_indexes_and_uniques(
         if record is None and name and index.unique and name in conn_unique_by_name:
             uq = conn_unique_by_name[name]
             matched.add(id(uq))
-            if tuple(c.lower() for c in uq["column_names"]) != signature:
+            if (tuple(c.lower() for c in uq["column_names"]) != signature
+                    or _dialect_options_differ(ctx, index, uq)):
                 drops.append(DropConstraintOp.from_constraint(conn_table.object_for(uq)))
                 adds.append(CreateIndexOp.from_index(index))
             continue
@@ -287,7 +345,8 @@ def compare_indexes_and_uniques(
             adds.append(AddConstraintOp.from_constraint(uc))
             continue
         matched.add(id(record))
-        if tuple([str(c).lower() for c in record["column_names"]]) != columns:
+        if (tuple([str(c).lower() for c in record["column_names"]]) != columns
+                or _dialect_options_differ(ctx, uc, record)):
             drops.append(_drop_for_record(conn_table, record))
             adds.append(AddConstraintOp.from_constraint(uc))
 
