@@ -56,6 +56,8 @@ def load(impl: Any, batch: Any) -> Source:
             naming_convention=batch.naming_convention, case_sensitive=not is_sqlite,
         )
         options = table.dialect_options["sqlite"] if is_sqlite else {}
+        if is_sqlite and not impl.as_sql and impl.connection is not None:
+            _warn_copy_from_omits(impl.connection, batch, model, options)
         return Source(
             table, model,
             with_rowid=bool(options.get("with_rowid", True)) if is_sqlite else True,
@@ -93,6 +95,33 @@ def load(impl: Any, batch: Any) -> Source:
         return Source(table, model)
     assert create_sql is not None
     return _sqlite_source(conn, batch, table, create_sql, make_objects)
+
+
+def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any) -> None:
+    """Online, ``copy_from`` replaces what the database says about the table: name what the
+    live table has that ``copy_from`` leaves out, as the recreate drops it."""
+    create_sql = sqlite_schema.table_sql(conn, batch.schema, batch.table_name)
+    if create_sql is None:
+        return
+    omitted = [
+        f"index {name}" for name in sqlite_schema.index_sql(conn, batch.schema, batch.table_name)
+        if model.find_index(name) is None
+        and not any(str(getattr(ix, "name", "")).lower() == name for ix in batch.table_args)
+    ]
+    if (
+        sqltext.has_autoincrement(create_sql)
+        and not options.get("autoincrement")
+        and not batch.table_kwargs.get("sqlite_autoincrement")
+    ):
+        omitted.append("AUTOINCREMENT (its sqlite_sequence position)")
+    if omitted:
+        warnings.warn(
+            f"batch_alter_table({batch.table_name!r}, copy_from=...): the table in the database "
+            f"has {', '.join(omitted)}, which copy_from does not describe; the recreated table "
+            "will not have them (add them to copy_from, or to table_args / table_kwargs)",
+            MigWarning,
+            stacklevel=5,
+        )
 
 
 def _sqlite_source(
@@ -139,7 +168,8 @@ def _sqlite_source(
         for ix in sqlite_schema.indexes(conn, batch.schema, table.name, names)
     ]
     definitions = sqltext.column_definitions(create_sql)
-    _fill_declared_types(model, definitions, conn.dialect)
+    given = {c.name.lower() for c in batch.reflect_args if isinstance(c, sa.Column)}
+    _fill_declared_types(model, definitions, conn.dialect, given)
     _fill_generated(model, definitions)
     _fill_collations(model, sqltext.column_collations(create_sql))
     autoincrement = sqltext.has_autoincrement(create_sql)
@@ -168,15 +198,23 @@ class DeclaredType(sa.types.UserDefinedType[Any]):
         return f"DeclaredType({self.declared!r})"
 
 
+#: the types SQLAlchemy's SQLite reflection falls back to for a type it does not know
+_AFFINITY_TYPES = (sa.types.NullType, sa.INTEGER, sa.TEXT, sa.REAL, sa.NUMERIC)
+
+
 def _fill_declared_types(
-    model: TableModel, definitions: dict[str, sqltext.ColumnDefinition], dialect: Any
+    model: TableModel,
+    definitions: dict[str, sqltext.ColumnDefinition],
+    dialect: Any,
+    given: set[str],
 ) -> None:
     """A column with no declared type, or one SQLAlchemy does not know (``UUID``, ``ANY`` of
     a STRICT table...), keeps its declared text: SQLAlchemy reflects no type (which does not
-    compile) or the affinity's (``NUMERIC``, which a STRICT table refuses)."""
+    compile) or the affinity's (``NUMERIC``, which a STRICT table refuses). A type the batch
+    gives (``reflect_args``, a ``column_reflect`` listener) is kept."""
     for col in model.columns:
         found = definitions.get(col.name.lower())
-        if found is None:
+        if found is None or col.name.lower() in given or type(col.type) not in _AFFINITY_TYPES:
             continue
         match = re.match(r"([\w ]+)", found.declared_type.upper())
         known = match is not None and match.group(1).strip() in dialect.ischema_names

@@ -290,3 +290,102 @@ def test_unreadable_checks_warning_names_table_columns_and_checks(
     assert "columns: id, a, b" in message
     assert "CONSTRAINT ck_b CHECK (b < 10)" in message
     assert "CONSTRAINT ck_b CHECK (b < 10)" in table_sql(engine, "c")
+
+
+# --- 7. reflect_args, reflect_kwargs, table_kwargs, copy_from online --------------------------
+
+
+def test_reflect_args_and_reflect_kwargs_shape_the_new_table(engine: Any) -> None:
+    execute(engine, "ALTER TABLE t ADD COLUMN u UUID")
+
+    def on_reflect(inspector: Any, table: Any, info: dict[str, Any]) -> None:
+        if info["name"] == "price":
+            info["type"] = sa.String(20)
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table(
+            "t", recreate="always",
+            reflect_args=[
+                sa.Column("flag", sa.Boolean(create_constraint=True, name="ck_flag_bool")),
+                sa.Column("u", sa.String(36)),
+            ],
+            reflect_kwargs={"listeners": [("column_reflect", on_reflect)]},
+        ) as b:
+            b.alter_column("x", new_column_name="xx")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.exc.SAWarning)  # "Did not recognize type 'UUID'"
+        run(engine, batch)
+    sql = table_sql(engine)
+    assert "flag BOOLEAN" in sql and "CONSTRAINT ck_flag_bool CHECK (flag IN (0, 1))" in sql
+    assert "price VARCHAR(20)" in sql
+    assert "u VARCHAR(36)" in sql  # reflect_args wins over the declared text
+    assert rows(engine, "SELECT id, flag, price, xx FROM t ORDER BY id") == [
+        (1, 1, "1.5", 1), (2, 0, "2", 50),
+    ]
+    clean(engine)
+
+
+def test_table_kwargs_without_rowid(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table(
+            "t", recreate="always", table_kwargs={"sqlite_with_rowid": False}
+        ):
+            pass
+
+    run(engine, batch)
+    assert table_sql(engine).rstrip().endswith("WITHOUT ROWID")
+    assert rows(engine, "SELECT * FROM t ORDER BY id") == [(1, 1, "1.5", 1), (2, 0, "2", 50)]
+    clean(engine)
+
+
+def copy_from_table() -> sa.Table:
+    return sa.Table(
+        "t", sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("price", sa.Numeric(10, 2)),
+        sa.Column("x", sa.Integer),
+    )
+
+
+def test_copy_from_online_replaces_reflection(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", copy_from=copy_from_table()) as b:
+            b.alter_column("price", type_=sa.Text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)  # nothing omitted: no warning
+        run(engine, batch)
+    sql = table_sql(engine)
+    assert "flag BOOLEAN" in sql and "price TEXT" in sql  # copy_from's types, not reflected
+    assert rows(engine, "SELECT id, flag, price, typeof(price), x FROM t ORDER BY id") == [
+        (1, 1, "1.5", "text", 1), (2, 0, "2", "text", 50),
+    ]
+    clean(engine)
+
+
+def test_copy_from_online_warns_about_what_it_omits(sqlite_url: str) -> None:
+    eng = engine_for(sqlite_url)
+    execute(
+        eng,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, flag INT, price TEXT, x INT)",
+        "CREATE INDEX ix_x ON t (x)",
+        "CREATE INDEX ix_kept ON t (flag)",
+        "INSERT INTO t VALUES (1, 1, '1.5', 1)",
+    )
+    described = copy_from_table()
+    sa.Index("ix_kept", described.c.flag)
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", copy_from=described) as b:
+            b.alter_column("x", nullable=False)
+
+    with pytest.warns(MigWarning, match="copy_from") as caught:
+        run(eng, batch)
+    message = " ".join(str(w.message) for w in caught)
+    assert "index ix_x" in message and "AUTOINCREMENT" in message
+    assert "ix_kept" not in message
+    schema = schema_sql(eng)
+    assert "ix_x" not in schema and "ix_kept" in schema  # as the warning said
+    eng.dispose()
