@@ -127,3 +127,18 @@ def test_postgresql_nulls_order(postgres_url, core_only, in_db, in_model, same):
         assert (found == []) is same, found
     finally:
         engine.dispose()
+
+
+def test_reflected_sorting_records_read_as_sorted_columns():
+    """The reflection records of PostgreSQL (column_sorting by column) and Oracle (a DESC column
+    is the expression '"A"' with column_sorting) give the signature of the sorted column."""
+    from mig_core.autogenerate.compare_constraints import _conn_index_signature
+
+    pg = {"column_names": ["a", "b"], "column_sorting": {"b": ("desc", "nulls_last")}}
+    assert _conn_index_signature(pg) == ("a", "b desc nulls last")
+    oracle = {"column_names": [None, "b"], "expressions": ['"A"', "b"],
+              "column_sorting": {'"A"': ("desc",)}}
+    assert _conn_index_signature(oracle) == ("a desc", "b")
+    expression = {"column_names": [None], "expressions": ["lower(c)"],
+                  "column_sorting": {"lower(c)": ("desc",)}}
+    assert _conn_index_signature(expression) == ("lowercdesc",)

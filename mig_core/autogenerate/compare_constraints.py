@@ -114,14 +114,22 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
     return tuple(out)
 
 
+_BARE_NAME = re.compile(r'^\s*"?(\w+)"?\s*$')
+
+
 def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
     sorting = record.get("column_sorting") or {}
     exprs = record.get("expressions")
     if exprs:
-        return tuple(
-            normalize_expression(e) + _sort_suffix(sorting.get(e, ())).replace(" ", "")
-            for e in exprs
-        )
+        out = []
+        for e in exprs:
+            suffix = _sort_suffix(sorting.get(e, ()))
+            bare = _BARE_NAME.match(e)
+            if bare:  # Oracle reflects a DESC column as the expression '"A"'
+                out.append(bare.group(1).lower() + suffix)
+            else:
+                out.append(normalize_expression(e) + suffix.replace(" ", ""))
+        return tuple(out)
     return tuple([
         (c.lower() if c.__class__ is str else str(c).lower()) + _sort_suffix(sorting.get(c, ()))
         for c in record["column_names"]
