@@ -29,8 +29,26 @@ def batch_hint(table_name: str, call: str) -> str:
 
 def _args(*positional: Any, **named: Any) -> str:
     parts = [repr(p) for p in positional]
-    parts += [f"{k}={v!r}" for k, v in named.items()]
+    parts += [
+        f"{k}={render_type(v) if k == 'type_' and not isinstance(v, str) else repr(v)}"
+        for k, v in named.items()
+    ]
     return ", ".join(parts)
+
+
+def render_type(type_: Any) -> str:
+    """A type as a migration would write it: ``sa.Text()``, ``sa.String(40)``,
+    ``sa.Numeric(10, 2)`` (not ``<class 'sqlalchemy.sql.sqltypes.Text'>``)."""
+    import re
+
+    import sqlalchemy as sa
+
+    instance = sa.types.to_instance(type_)
+    text = repr(instance)
+    text = re.sub(r"^(\w+)\(length=(\d+)(?=[,)])", r"\1(\2", text)
+    text = re.sub(r"^(\w+)\(precision=(\d+), scale=(\d+)(?=[,)])", r"\1(\2, \3", text)
+    name = type(instance).__name__
+    return f"sa.{text}" if getattr(sa, name, None) is type(instance) else text
 
 
 def _constraint_call(const: Any) -> str:

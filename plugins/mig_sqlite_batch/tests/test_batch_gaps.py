@@ -389,3 +389,19 @@ def test_copy_from_online_warns_about_what_it_omits(sqlite_url: str) -> None:
     schema = schema_sql(eng)
     assert "ix_x" not in schema and "ix_kept" in schema  # as the warning said
     eng.dispose()
+
+
+# --- 8. the batch hint renders types as a migration writes them -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "rendered"),
+    [(sa.Text, "type_=sa.Text()"), (sa.String(40), "type_=sa.String(40)"),
+     (sa.Numeric(10, 2), "type_=sa.Numeric(10, 2)")],
+)
+def test_batch_hint_renders_the_type(engine: Any, type_: Any, rendered: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        run(engine, lambda op: op.alter_column("t", "price", type_=type_))
+    message = str(caught.value)
+    assert f"batch_op.alter_column('price', {rendered})" in message
+    assert "<class" not in message
