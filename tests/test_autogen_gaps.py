@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from mig_core.autogenerate.api import render_python_code
-from mig_core.autogenerate.describe import describe_diff
+from mig_core.autogenerate.describe import describe_diff, diff_record
 from mig_core.errors import CommandError
 from mig_core.operations import ops
 from tests.autogen_helpers import diffs, flat, migrate, run_code, setup
@@ -183,6 +183,9 @@ def test_check_lines_for_comments_and_plugin_operations():
     long = describe_diff(("remove_view", None, "v", "SELECT " + "x, " * 40 + "y FROM t"))
     assert long.startswith("remove_view v: SELECT x, x,") and long.endswith("...")
     assert len(long) < 90
+    # --json keeps the whole SQL
+    whole = diff_record(("remove_view", None, "v", "SELECT " + "x, " * 40 + "y FROM t"))
+    assert whole["detail"] == ["SELECT " + "x, " * 40 + "y FROM t"]
     assert describe_diff(("alter_enum", "s", "mood", ("a",), ("a", "b"))) == (
         "alter_enum s.mood: ['a'] -> ['a', 'b']")
     assert describe_diff(("add_sequence", sa.Sequence("seq", schema="s"))) == "add_sequence s.seq"

@@ -105,7 +105,11 @@ def _detail_text(value: Any) -> str:
         return repr(value)
     else:
         text = _sql_text(value)
-    text = " ".join(text.split())
+    return " ".join(text.split())
+
+
+def _cut(text: str) -> str:
+    """A detail shortened for the one-line description (``--json`` keeps it whole)."""
     return text if len(text) <= _DETAIL_WIDTH else text[: _DETAIL_WIDTH - 3] + "..."
 
 
@@ -155,7 +159,7 @@ def describe_diff(diff: tuple[Any, ...]) -> str:
         return f"{kind} {where}: {change}{record.get('new')!r}"
     if kind == "remove_table_comment":
         return f"{kind} {where}"
-    details = record.get("detail", [])
+    details = [_cut(d) for d in record.get("detail", [])]
     if "name" in record:
         line = f"{kind} {_qualified(record.get('schema'), record['name'])}"
     else:
