@@ -168,6 +168,19 @@ class DefaultImpl:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
 
+    def execute_step(self, sql: Any, what: str) -> None:
+        """Run one statement of a change made of several; a database error becomes a
+        :class:`CommandError` ``"<what> failed: <first line of the database's message>"``."""
+        import sqlalchemy as sa
+
+        try:
+            self.execute(sql)
+        except MigError:
+            raise
+        except sa.exc.DBAPIError as exc:
+            first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+            raise CommandError(f"{what} failed: {first}") from exc
+
     def sends_statements_together(self) -> bool:
         """Whether the driver runs several ``;``-separated statements in one ``execute()``.
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mig_core.errors import CommandError, MigError
+from mig_core.errors import CommandError
 
 #: what to use instead of a recreate, for the refusals
 INSTEAD = (
@@ -111,13 +111,7 @@ class Kept:
                       f"recreating policy {policy.name}")
 
     def _run(self, sql: str, step: str) -> None:
-        try:
-            self.impl.execute(sql)
-        except MigError:
-            raise
-        except sa.exc.DBAPIError as exc:
-            first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-            raise CommandError(f"{self.where}: {step} failed: {first}") from exc
+        self.impl.execute_step(sql, f"{self.where}: {step}")
 
 
 def acl_statements(qualified: str, old: Acl, new: Acl) -> list[str]:

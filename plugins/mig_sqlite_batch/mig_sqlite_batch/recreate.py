@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from mig_core.errors import CommandError, MigError
+from mig_core.errors import CommandError
 from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.model import ColumnState, TableModel
 from mig_sqlite_batch.source import Source, load
@@ -213,13 +213,7 @@ class _Recreate:
 
     def execute(self, sql: Any, step: str) -> None:
         """Run one statement; a database error names the step it broke."""
-        try:
-            self.impl.execute(sql)
-        except MigError:
-            raise
-        except sa.exc.DBAPIError as exc:
-            first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-            raise CommandError(f"{self.where}: {step} failed: {first}") from exc
+        self.impl.execute_step(sql, f"{self.where}: {step}")
 
     def in_schema(self, create_sql: str) -> str:
         """Stored SQL of an index or trigger, created in the table's schema."""
