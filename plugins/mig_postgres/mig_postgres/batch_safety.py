@@ -5,9 +5,14 @@ PostgreSQL, checked before it changes anything (the ``mig_batch_recreate_keep`` 
 
 - refused: partitioned tables and partitions, inheritance parents and children, typed tables
   (``OF type``) and unlogged tables; a policy using a column the batch renames or drops;
+  a replica identity index on a column the batch drops; a publication whose column list
+  names a dropped column or whose row filter names a renamed or dropped column; extended
+  statistics on a renamed or dropped column; security labels;
 - kept: the owner, table and column privileges (grant options included; grantors are not:
   everything is re-granted by the migrating role), ENABLE / FORCE ROW LEVEL SECURITY and
   every policy. FORCE is switched off on the old table first, so the copy sees every row.
+  REPLICA IDENTITY, membership of publications naming the table (column list and row
+  filter included), extended statistics (name, schema, statistics target, owner, comment).
 """
 
 from __future__ import annotations
@@ -80,6 +85,12 @@ class Kept:
     row_security: bool = False
     force_row_security: bool = False
     policies: list[Policy] = field(default_factory=list)
+    #: ALTER TABLE ... REPLICA IDENTITY clause ("FULL", "NOTHING", "USING INDEX i"), or None
+    replica_identity: str | None = None
+    #: ALTER PUBLICATION ... ADD TABLE statements
+    publications: list[tuple[str, str]] = field(default_factory=list)
+    #: (name, statements) per extended statistics object
+    statistics: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def __call__(self) -> None:
         conn = self.impl.connection
@@ -109,6 +120,14 @@ class Kept:
         for policy in self.policies:
             self._run(policy.create_sql(quote, self.qualified),
                       f"recreating policy {policy.name}")
+        if self.replica_identity is not None:
+            self._run(f"ALTER TABLE {self.qualified} REPLICA IDENTITY {self.replica_identity}",
+                      "keeping the replica identity")
+        for pubname, sql in self.publications:
+            self._run(sql, f"adding the table back to publication {pubname}")
+        for statname, statements in self.statistics:
+            for sql in statements:
+                self._run(sql, f"recreating statistics {statname}")
 
     def _run(self, sql: str, step: str) -> None:
         self.impl.execute_step(sql, f"{self.where}: {step}")
@@ -212,6 +231,148 @@ def read_policies(
     return out
 
 
+def refuse_security_labels(conn: Any, oid: int, where: str, name: str) -> None:
+    """Security labels (``SECURITY LABEL ... ON TABLE / COLUMN``) go with the dropped table;
+    re-applying them needs the label provider, so they are refused."""
+    labels = conn.execute(
+        sa.text(
+            "SELECT s.provider, CASE WHEN s.objsubid = 0 THEN 'table ' || :name "
+            "ELSE 'column ' || a.attname END FROM pg_seclabel s LEFT JOIN pg_attribute a "
+            "ON a.attrelid = s.objoid AND a.attnum = s.objsubid "
+            "WHERE s.classoid = 'pg_class'::regclass AND s.objoid = :oid "
+            "ORDER BY s.objsubid, s.provider"
+        ),
+        {"oid": oid, "name": name},
+    ).all()
+    if labels:
+        found = ", ".join(f"{provider} on {target}" for provider, target in labels)
+        raise CommandError(
+            f"{where}: {name} has security labels ({found}); a recreate would drop them; "
+            f"{INSTEAD}"
+        )
+
+
+def read_replica_identity(
+    conn: Any, oid: int, where: str, name: str, columns: dict[str, str], quote: Any
+) -> str | None:
+    """The REPLICA IDENTITY clause to re-apply (None for DEFAULT, what a new table has).
+    USING INDEX names the index, which the recreate rebuilds under its own name."""
+    ident = conn.execute(
+        sa.text("SELECT relreplident FROM pg_class WHERE oid = :oid"), {"oid": oid}
+    ).scalar()
+    if ident == "f":
+        return "FULL"
+    if ident == "n":
+        return "NOTHING"
+    if ident != "i":
+        return None
+    row = conn.execute(
+        sa.text(
+            "SELECT c.relname, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) k "
+            "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k ORDER BY 1) "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = :oid AND i.indisreplident"
+        ),
+        {"oid": oid},
+    ).first()
+    if row is None:  # the index was dropped: PostgreSQL then behaves as NOTHING
+        return "NOTHING"
+    index, used = row
+    dropped = [c for c in used if c not in columns]
+    if dropped:
+        raise CommandError(
+            f"{where}: the replica identity of {name} is index {index!r}, on column(s) "
+            f"{', '.join(dropped)} that the batch drops; {INSTEAD}"
+        )
+    return f"USING INDEX {quote(index)}"
+
+
+def read_publications(
+    conn: Any, oid: int, where: str, name: str, columns: dict[str, str], qualified: str,
+    quote: Any,
+) -> list[tuple[str, str]]:
+    """``ALTER PUBLICATION ... ADD TABLE`` for each publication naming the table (dropping
+    the table takes it out of them). FOR ALL TABLES / FOR TABLES IN SCHEMA publications
+    cover the new table by themselves."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT p.pubname, "
+            "CASE WHEN pr.prattrs IS NULL THEN NULL ELSE ARRAY(SELECT a.attname "
+            "  FROM unnest(pr.prattrs::int2[]) WITH ORDINALITY k(n, o) JOIN pg_attribute a "
+            "  ON a.attrelid = pr.prrelid AND a.attnum = k.n ORDER BY k.o) END, "
+            "pg_get_expr(pr.prqual, pr.prrelid), "
+            "ARRAY(SELECT DISTINCT a.attname FROM regexp_matches(coalesce(pr.prqual::text, ''), "
+            "      '[:]varattno ([0-9]+)', 'g') m JOIN pg_attribute a "
+            "      ON a.attrelid = pr.prrelid AND a.attnum = m[1]::int2 ORDER BY 1) "
+            "FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid "
+            "WHERE pr.prrelid = :oid ORDER BY p.pubname"
+        ),
+        {"oid": oid},
+    ).all()
+    out = []
+    for pubname, attnames, rowfilter, filtered in rows:
+        changed = [c for c in filtered if columns.get(c) != c]
+        if changed:
+            raise CommandError(
+                f"{where}: the row filter of {name} in publication {pubname!r} uses column(s) "
+                f"{', '.join(changed)} that the batch renames or drops; {INSTEAD}"
+            )
+        sql = f"ALTER PUBLICATION {quote(pubname)} ADD TABLE {qualified}"
+        if attnames is not None:
+            dropped = [c for c in attnames if c not in columns]
+            if dropped:
+                raise CommandError(
+                    f"{where}: publication {pubname!r} publishes column(s) "
+                    f"{', '.join(dropped)} of {name} that the batch drops; {INSTEAD}"
+                )
+            sql += f" ({', '.join(quote(columns[c]) for c in attnames)})"
+        if rowfilter is not None:
+            sql += f" WHERE ({rowfilter})"
+        out.append((pubname, sql))
+    return out
+
+
+def read_statistics(
+    conn: Any, oid: int, where: str, name: str, columns: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """Extended statistics (``CREATE STATISTICS``), recreated from their definition under
+    their name and schema; one on a column the batch renames or drops is refused."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT s.stxname, pg_get_statisticsobjdef(s.oid), "
+            "quote_ident(n.nspname) || '.' || quote_ident(s.stxname), s.stxstattarget, "
+            "quote_ident(pg_get_userbyid(s.stxowner)), "
+            "obj_description(s.oid, 'pg_statistic_ext'), "
+            "ARRAY(SELECT DISTINCT a.attname FROM pg_depend d JOIN pg_attribute a "
+            "      ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+            "      WHERE d.classid = 'pg_statistic_ext'::regclass AND d.objid = s.oid "
+            "      AND d.refclassid = 'pg_class'::regclass AND d.refobjid = s.stxrelid "
+            "      AND d.refobjsubid > 0 ORDER BY 1) "
+            "FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace "
+            "WHERE s.stxrelid = :oid ORDER BY n.nspname, s.stxname"
+        ),
+        {"oid": oid},
+    ).all()
+    out = []
+    for statname, definition, qualname, target, owner, comment, used in rows:
+        changed = [c for c in used if columns.get(c) != c]
+        if changed:
+            raise CommandError(
+                f"{where}: statistics {statname!r} on {name} use(s) column(s) "
+                f"{', '.join(changed)} that the batch renames or drops; drop them before the "
+                "batch and create them again after"
+            )
+        statements = [definition]
+        if target is not None and target >= 0:
+            statements.append(f"ALTER STATISTICS {qualname} SET STATISTICS {int(target)}")
+        statements.append(f"ALTER STATISTICS {qualname} OWNER TO {owner}")
+        if comment is not None:
+            literal = "'" + comment.replace("'", "''") + "'"
+            statements.append(f"COMMENT ON STATISTICS {qualname} IS {literal}")
+        out.append((statname, statements))
+    return out
+
+
 def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
     """Refuse what a recreate would break, and read what it must restore (online only)."""
     if impl.dialect.name != "postgresql" or impl.as_sql or impl.connection is None:
@@ -225,7 +386,11 @@ def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
     where = f"batch_alter_table({name!r})"
     oid = _oid(conn, qualified)
     refuse_structure(conn, oid, where, name)
+    refuse_security_labels(conn, oid, where, name)
     policies = read_policies(conn, oid, where, columns)
+    replica_identity = read_replica_identity(conn, oid, where, name, columns, preparer.quote)
+    publications = read_publications(conn, oid, where, name, columns, qualified, preparer.quote)
+    statistics = read_statistics(conn, oid, where, name, columns)
     owner, row_security, force = conn.execute(
         sa.text(
             "SELECT quote_ident(pg_get_userbyid(relowner)), relrowsecurity, relforcerowsecurity "
@@ -248,7 +413,8 @@ def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
         if r[0] in columns
     ]
     kept = Kept(impl, where, qualified, owner, _acl(conn, oid), column_acl,
-                bool(row_security), bool(force), policies)
+                bool(row_security), bool(force), policies, replica_identity, publications,
+                statistics)
     if force:
         # the owner is subject to forced policies: the copy would silently skip the rows they
         # hide (the old table is dropped anyway; the new one gets FORCE back)
