@@ -182,8 +182,9 @@ def mig_batch_recreate_keep(
     Called by a ``mig_batch_recreate`` implementation once the batch is planned and before its
     first statement (for every dialect but SQLite's own flow). Dialect-bound. Implemented by
     dialect plugins whose tables carry properties a ``CREATE TABLE`` / ``INSERT ... SELECT`` /
-    ``DROP`` / ``RENAME`` does not (mig-postgres: privileges, row-level security and policies;
-    partitioned and inheriting tables are refused). Collects from every plugin.
+    ``DROP`` / ``RENAME`` does not (mig-postgres: privileges, row-level security and policies,
+    replica identity, publication membership, extended statistics; partitioned and inheriting
+    tables and security labels are refused). Collects from every plugin.
 
     To refuse, raise :class:`mig_core.errors.CommandError` naming the table and the reason. To
     keep something, read it now and return a callable: the recreate calls it with no argument

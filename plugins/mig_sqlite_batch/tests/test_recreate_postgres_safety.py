@@ -388,3 +388,20 @@ def test_security_labels_are_refused(engine: Any) -> None:
         assert columns_of(engine, "doc") == [("id,body",)]
     finally:
         execute(engine, "DELETE FROM pg_seclabel WHERE objoid = 'doc'::regclass")
+
+
+def test_dropping_the_replica_identity_index_fails_and_rolls_back(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE ri_index (id INTEGER PRIMARY KEY, code TEXT NOT NULL, body TEXT)",
+        "CREATE UNIQUE INDEX ri_index_code ON ri_index (code)",
+        "ALTER TABLE ri_index REPLICA IDENTITY USING INDEX ri_index_code",
+    )
+
+    def drop_index(op: Any) -> None:
+        with op.batch_alter_table("ri_index", recreate="always") as b:
+            b.drop_index("ri_index_code")
+
+    with pytest.raises(CommandError, match="keeping the replica identity"):
+        run(engine, drop_index)
+    assert q(engine, REPLICA_IDENTITY) == [("ri_index", "i", "ri_index_code")]
