@@ -190,3 +190,14 @@ def test_check_lines_for_comments_and_plugin_operations():
         "alter_enum s.mood: ['a'] -> ['a', 'b']")
     assert describe_diff(("add_sequence", sa.Sequence("seq", schema="s"))) == "add_sequence s.seq"
     assert "None" not in describe_diff(("add_enum", None, "mood", ("a", "b")))
+
+
+def test_sqlite_on_conflict_of_an_unchanged_unique_constraint_is_no_difference(tmp_path):
+    """SQLAlchemy does not reflect sqlite_on_conflict: comparing it would report every run."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'oc.db'}")
+    md = sa.MetaData()
+    sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Integer),
+             sa.UniqueConstraint("a", name="uq_a", sqlite_on_conflict="REPLACE"))
+    md.create_all(engine)
+    assert flat(diffs(engine, md)) == []
+    engine.dispose()

@@ -171,6 +171,9 @@ def _sqlite_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, 
 
 #: options that are how an index is built, or that reflection never reports: not compared
 _UNCOMPARED_OPTIONS = frozenset({"concurrently", "tablespace", "online"})
+#: options a dialect takes but SQLAlchemy's reflection never reads back: not compared either
+#: (the database would always look as if it lacked them)
+_UNREFLECTED_OPTIONS = {"sqlite": frozenset({"on_conflict"})}
 
 
 def _construct_defaults(ctx: CompareContext, obj: Any) -> dict[str, Any]:
@@ -184,10 +187,11 @@ def _construct_defaults(ctx: CompareContext, obj: Any) -> dict[str, Any]:
     found = cache.get(obj.__class__)
     if found is None:
         found = {}
+        unreflected = _UNREFLECTED_OPTIONS.get(ctx.dialect_name, frozenset())
         for cls, args in getattr(ctx.dialect, "construct_arguments", None) or ():
             if isinstance(obj, cls) and args:
                 for key, default in args.items():
-                    if key in _UNCOMPARED_OPTIONS or key.startswith("_") or isinstance(
+                    if key in _UNCOMPARED_OPTIONS or key in unreflected or key.startswith("_") or isinstance(
                         default, sa.sql.base.DialectKWArgConst  # type: ignore[attr-defined]
                     ):
                         continue

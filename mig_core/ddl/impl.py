@@ -178,7 +178,8 @@ class DefaultImpl:
         except MigError:
             raise
         except sa.exc.DBAPIError as exc:
-            first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+            message = str(exc.orig if exc.orig is not None else exc)
+            first = (message.splitlines() or [type(exc.orig or exc).__name__])[0]
             raise CommandError(f"{what} failed: {first}") from exc
 
     def sends_statements_together(self) -> bool:

@@ -57,14 +57,17 @@ class RunLockFile:
         """
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if _try_lock(self._fd, wait=deadline is None):
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                os.close(self._fd)
-                self._fd = None
-                return False
-            time.sleep(POLL_SECONDS)
+        try:
+            while True:
+                if _try_lock(self._fd, wait=deadline is None):
+                    return True
+                if deadline is not None and time.monotonic() >= deadline:
+                    self.release()
+                    return False
+                time.sleep(POLL_SECONDS)
+        except BaseException:  # no lock support here, Ctrl-C while waiting: no open descriptor
+            self.release()
+            raise
 
     def release(self) -> None:
         if self._fd is not None:
