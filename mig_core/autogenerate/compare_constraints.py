@@ -10,7 +10,6 @@ other (backends differ in which one they report). Foreign keys are matched by wh
 from __future__ import annotations
 
 import re
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.snapshot import is_empty_option
@@ -47,11 +46,6 @@ def normalize_expression(text: str) -> str:
     """Index expression text without casts, quotes, parentheses, spaces or case."""
     return _EXPR_NOISE.sub("", text).lower()
 
-
-#: dialects whose reflection reports each index column's sort order (``column_sorting``);
-#: SQLite's is read by :func:`_sqlite_sorting`. Elsewhere (MySQL, MariaDB ...) the model's
-#: ASC / DESC / NULLS are left out of the comparison: the database's cannot be seen.
-SORTING_REFLECTED = frozenset({"postgresql", "oracle", "sqlite"})
 
 _SORT_MODIFIERS = {"desc_op": "desc", "asc_op": "asc", "nulls_first_op": "nulls_first",
                    "nullsfirst_op": "nulls_first", "nulls_last_op": "nulls_last",
@@ -93,7 +87,7 @@ def _index_column(index: sa.Index, expr: Any) -> tuple[Any, str]:
 
 def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ...]:
     out = []
-    sorting = ctx.dialect_name in SORTING_REFLECTED
+    sorting = ctx.impl.index_sorting_reflected
     for expr in index.expressions:
         column, suffix = _index_column(index, expr)
         if not sorting:
@@ -141,39 +135,19 @@ def _has_expressions(index: sa.Index) -> bool:
     return any(_index_column(index, e)[0] is None for e in index.expressions)
 
 
-_SQLITE_SORTING: weakref.WeakKeyDictionary[Any, dict[Any, dict[tuple[str, str], dict[str, Any]]]]
-_SQLITE_SORTING = weakref.WeakKeyDictionary()
-
-
-def _sqlite_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, str], Any]:
-    """{(table, index): {column: ("desc",)}} of one SQLite schema, read once per comparison:
-    SQLAlchemy reflects no ``column_sorting`` on SQLite (``PRAGMA index_xinfo`` has it)."""
-    per_ctx = _SQLITE_SORTING.setdefault(ctx, {})
-    found = per_ctx.get(schema)
+def _index_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, str], Any]:
+    """The impl's :meth:`~mig_core.ddl.impl.DefaultImpl.index_sorting` of one schema, read once
+    per comparison."""
+    key = ("index_sorting", schema)
+    found = ctx.cache.get(key)
     if found is None:
-        found = {}
-        name = schema or "main"
-        quoted = ctx.dialect.identifier_preparer.quote_identifier(name)
-        try:
-            rows = ctx.connection.exec_driver_sql(  # type: ignore[union-attr]
-                f"SELECT m.tbl_name, m.name, x.name FROM {quoted}.sqlite_master m "
-                "JOIN pragma_index_xinfo(m.name, ?) x "
-                "WHERE m.type = 'index' AND x.key = 1 AND x.desc = 1 AND x.name IS NOT NULL",
-                (name,),
-            ).fetchall()
-        except Exception:  # an old SQLite without table-valued PRAGMAs: nothing is seen sorted
-            rows = []
-        for table, index, column in rows:
-            found.setdefault((table, index), {})[column] = ("desc",)
-        per_ctx[schema] = found
+        found = ctx.cache[key] = ctx.impl.index_sorting(schema)
     return found
 
 
 #: options that are how an index is built, or that reflection never reports: not compared
 _UNCOMPARED_OPTIONS = frozenset({"concurrently", "tablespace", "online"})
-#: options a dialect takes but SQLAlchemy's reflection never reads back: not compared either
-#: (the database would always look as if it lacked them)
-_UNREFLECTED_OPTIONS = {"sqlite": frozenset({"on_conflict"})}
+
 
 
 def _construct_defaults(ctx: CompareContext, obj: Any) -> dict[str, Any]:
@@ -187,7 +161,7 @@ def _construct_defaults(ctx: CompareContext, obj: Any) -> dict[str, Any]:
     found = cache.get(obj.__class__)
     if found is None:
         found = {}
-        unreflected = _UNREFLECTED_OPTIONS.get(ctx.dialect_name, frozenset())
+        unreflected = ctx.impl.unreflected_options  # never read back: always "absent"
         for cls, args in getattr(ctx.dialect, "construct_arguments", None) or ():
             if isinstance(obj, cls) and args:
                 for key, default in args.items():
@@ -297,8 +271,8 @@ def compare_indexes_and_uniques(
         conn_uniques = conn_table.unique_constraints
     if not (meta_indexes or meta_uniques or conn_indexes or conn_uniques):
         return [], []
-    if conn_indexes and ctx.dialect_name == "sqlite":
-        sorted_columns = _sqlite_sorting(ctx, schema)
+    if conn_indexes and ctx.impl.index_sorting_reflected:
+        sorted_columns = _index_sorting(ctx, schema)
         if sorted_columns:
             for r in conn_indexes:
                 found = sorted_columns.get((conn_table.name, str(r.get("name"))))

@@ -87,6 +87,12 @@ class DefaultImpl:
     #: whether a plugin's own ``add_column`` accepts a plain column (no constraint, index,
     #: comment or schema type) that belongs to no Table; the core then skips building one
     add_column_takes_plain_columns: ClassVar[bool] = False
+    #: whether reflection reports each index column's sort order (``column_sorting``, or
+    #: :meth:`index_sorting`); when not, autogenerate leaves ASC / DESC / NULLS out
+    index_sorting_reflected: ClassVar[bool] = False
+    #: dialect options (without the dialect prefix) that reflection never reads back, which
+    #: autogenerate therefore does not compare
+    unreflected_options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -167,6 +173,11 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
+
+    def index_sorting(self, schema: str | None) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
+        """``{(table, index): {column: ("desc", ...)}}`` for a dialect whose reflection gives no
+        ``column_sorting`` but whose catalog has it (autogenerate asks once per schema)."""
+        return {}
 
     def execute_step(self, sql: Any, what: str) -> None:
         """Run one statement of a change made of several; a database error becomes a

@@ -50,6 +50,8 @@ class OracleImpl(DefaultImpl):
 
     dialect_name = "oracle"
     transactional_ddl = False
+    #: reflection reports each index column's sort order (``column_sorting``)
+    index_sorting_reflected = True
     command_terminator = ""
     batch_separator = "/"
     #: only written when a run forces ``transactional_ddl=True``

@@ -68,6 +68,8 @@ class PostgresqlImpl(DefaultImpl):
 
     dialect_name = "postgresql"
     transactional_ddl = True
+    #: reflection reports each index column's sort order (``column_sorting``)
+    index_sorting_reflected = True
     #: type names PostgreSQL reflects differently from how the model writes them (autogenerate)
     type_synonyms = (
         frozenset({"FLOAT", "DOUBLE PRECISION", "FLOAT(53)"}),

@@ -91,6 +91,30 @@ class SQLiteImpl(DefaultImpl):
     transactional_ddl = True
     #: add_column below handles a column that belongs to no Table (nothing inline, no index)
     add_column_takes_plain_columns = True
+    #: index sort order: read by index_sorting below (SQLAlchemy reflects none on SQLite)
+    index_sorting_reflected = True
+    #: ``sqlite_on_conflict`` is not reflected by SQLAlchemy
+    unreflected_options = frozenset({"on_conflict"})
+
+    def index_sorting(self, schema: str | None) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
+        """The DESC columns of every index of ``schema``, from ``PRAGMA index_xinfo`` in one
+        query (an old SQLite without table-valued PRAGMAs: none)."""
+        assert self.connection is not None
+        name = schema or "main"
+        quoted = self.dialect.identifier_preparer.quote_identifier(name)
+        try:
+            rows = self.connection.exec_driver_sql(
+                f"SELECT m.tbl_name, m.name, x.name FROM {quoted}.sqlite_master m "
+                "JOIN pragma_index_xinfo(m.name, ?) x "
+                "WHERE m.type = 'index' AND x.key = 1 AND x.desc = 1 AND x.name IS NOT NULL",
+                (name,),
+            ).fetchall()
+        except Exception:
+            return {}
+        found: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+        for table, index, column in rows:
+            found.setdefault((table, index), {})[column] = ("desc",)
+        return found
 
     # --- batch -----------------------------------------------------------------------------
     def requires_recreate_in_batch(self, batch: Any) -> bool:
