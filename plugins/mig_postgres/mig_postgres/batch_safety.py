@@ -133,6 +133,29 @@ class Kept:
         self.impl.execute_step(sql, f"{self.where}: {step}")
 
 
+def _columns_used(catalog: str, oid: str, relid: str) -> str:
+    """SQL for the array of the table's column names an object of ``catalog`` depends on."""
+    return (
+        "ARRAY(SELECT DISTINCT a.attname FROM pg_depend d JOIN pg_attribute a "
+        "ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+        f"WHERE d.classid = '{catalog}'::regclass AND d.objid = {oid} "
+        f"AND d.refclassid = 'pg_class'::regclass AND d.refobjid = {relid} "
+        "AND d.refobjsubid > 0 ORDER BY 1)"
+    )
+
+
+def _refuse_changed_columns(where: str, what: str, used: list[str], columns: dict[str, str],
+                            *, plural: bool = False) -> None:
+    """Refuse the batch when ``what`` uses a column the batch renames or drops."""
+    changed = [c for c in used if columns.get(c) != c]
+    if changed:
+        uses, it = ("use(s)", "them") if plural else ("uses", "it")
+        raise CommandError(
+            f"{where}: {what} {uses} column(s) {', '.join(changed)} that the batch renames or "
+            f"drops; drop {it} before the batch and create {it} again after"
+        )
+
+
 def acl_statements(qualified: str, old: Acl, new: Acl) -> list[str]:
     """GRANT / REVOKE statements turning the new table's privileges into the old table's
     (the new one may hold default privileges the old one had revoked)."""
@@ -210,23 +233,14 @@ def read_policies(
             "ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) "
             "      END FROM unnest(p.polroles) r ORDER BY 1), "
             "pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), "
-            "ARRAY(SELECT DISTINCT a.attname FROM pg_depend d JOIN pg_attribute a "
-            "      ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-            "      WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid "
-            "      AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p.polrelid "
-            "      AND d.refobjsubid > 0 ORDER BY 1) "
+            + _columns_used("pg_policy", "p.oid", "p.polrelid") + " "
             "FROM pg_policy p WHERE p.polrelid = :oid ORDER BY p.polname"
         ),
         {"oid": oid},
     ).all()
     out = []
     for name, permissive, cmd, roles, using, check, used in rows:
-        changed = [c for c in used if columns.get(c) != c]
-        if changed:
-            raise CommandError(
-                f"{where}: policy {name!r} uses column(s) {', '.join(changed)} that the batch "
-                "renames or drops; drop it before the batch and create it again after"
-            )
+        _refuse_changed_columns(where, f"policy {name!r}", used, columns)
         out.append(Policy(name, bool(permissive), _COMMANDS[cmd], list(roles), using, check))
     return out
 
@@ -343,11 +357,7 @@ def read_statistics(
             "quote_ident(n.nspname) || '.' || quote_ident(s.stxname), s.stxstattarget, "
             "quote_ident(pg_get_userbyid(s.stxowner)), "
             "obj_description(s.oid, 'pg_statistic_ext'), "
-            "ARRAY(SELECT DISTINCT a.attname FROM pg_depend d JOIN pg_attribute a "
-            "      ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-            "      WHERE d.classid = 'pg_statistic_ext'::regclass AND d.objid = s.oid "
-            "      AND d.refclassid = 'pg_class'::regclass AND d.refobjid = s.stxrelid "
-            "      AND d.refobjsubid > 0 ORDER BY 1) "
+            + _columns_used("pg_statistic_ext", "s.oid", "s.stxrelid") + " "
             "FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace "
             "WHERE s.stxrelid = :oid ORDER BY n.nspname, s.stxname"
         ),
@@ -355,13 +365,8 @@ def read_statistics(
     ).all()
     out = []
     for statname, definition, qualname, target, owner, comment, used in rows:
-        changed = [c for c in used if columns.get(c) != c]
-        if changed:
-            raise CommandError(
-                f"{where}: statistics {statname!r} on {name} use(s) column(s) "
-                f"{', '.join(changed)} that the batch renames or drops; drop them before the "
-                "batch and create them again after"
-            )
+        _refuse_changed_columns(where, f"statistics {statname!r} on {name}", used, columns,
+                                plural=True)
         statements = [definition]
         if target is not None and target >= 0:
             statements.append(f"ALTER STATISTICS {qualname} SET STATISTICS {int(target)}")
