@@ -307,7 +307,7 @@ def compare_indexes_and_uniques(
             or bool(record.get("unique")) != bool(index.unique)
             or _dialect_options_differ(ctx, index, record)
         ):
-            drops.append(DropIndexOp.from_index(_conn_index(conn_table, record)))
+            drops.append(DropIndexOp.from_index(_conn_index(ctx, conn_table, record)))
             adds.append(CreateIndexOp.from_index(index))
 
     for uc in meta_uniques:
@@ -333,7 +333,7 @@ def compare_indexes_and_uniques(
         matched.add(id(record))
         if (tuple([str(c).lower() for c in record["column_names"]]) != columns
                 or _dialect_options_differ(ctx, uc, record)):
-            drops.append(_drop_for_record(conn_table, record))
+            drops.append(_drop_for_record(ctx, conn_table, record))
             adds.append(AddConstraintOp.from_constraint(uc))
 
     for record in conn_indexes:
@@ -342,39 +342,77 @@ def compare_indexes_and_uniques(
                 id(u) in matched for u in conn_uniques if u.get("name") == record.get("name")
             ):
                 continue
-            drops.append(DropIndexOp.from_index(_conn_index(conn_table, record)))
+            drops.append(DropIndexOp.from_index(_conn_index(ctx, conn_table, record)))
     for record in conn_uniques:
         if id(record) not in matched:
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
 
 
-def _conn_index(conn_table: ReflectedTable, record: dict[str, Any]) -> sa.Index:
-    """The reflected index as an ``Index`` whose sorted columns keep their sort order (so the
-    downgrade re-creates it as it was)."""
+_SORT_METHODS = {"desc": "desc", "asc": "asc", "nulls_first": "nulls_first",
+                 "nulls_last": "nulls_last"}
+
+
+def _conn_index(ctx: CompareContext, conn_table: ReflectedTable, record: dict[str, Any]) -> sa.Index:
+    """The reflected index as an ``Index`` whose columns and expressions keep their sort order
+    (so the downgrade re-creates it as it was). ``column_sorting`` is keyed by the column name
+    or the expression text; Oracle reflects a DESC column as the expression ``'"A"'``, which
+    becomes the column again."""
     index = conn_table.object_for(record)
     sorting = record.get("column_sorting")
-    if not sorting or record.get("expressions"):
+    if not sorting:
         return index  # type: ignore[no-any-return]
     import sqlalchemy as sa
 
-    parts: list[Any] = []
-    for expr in index.expressions:
-        element = expr
-        for modifier in sorting.get(getattr(expr, "name", None), ()):
-            method = {"desc": "desc", "asc": "asc", "nulls_first": "nulls_first",
-                      "nulls_last": "nulls_last"}.get(modifier)
-            if method is not None:
-                element = getattr(element, method)()
-        parts.append(element)
     table = index.table
+    names = record["column_names"]
+    exprs = record.get("expressions") or names
+    parts: list[Any] = []
+    for name, expr in zip(names, exprs):
+        element: Any
+        if name is not None:
+            element = table.c[name]
+            modifiers = sorting.get(expr, ()) or sorting.get(name, ())
+        else:
+            element = _bare_column(ctx, conn_table, table, expr)
+            if element is None:
+                element = sa.text(expr)
+            modifiers = sorting.get(expr, ())
+        for modifier in modifiers:
+            method = _SORT_METHODS.get(modifier)
+            if method is not None:
+                element = getattr(sa, method)(element)
+        parts.append(element)
     table.indexes.discard(index)
     return sa.Index(index.name, *parts, unique=index.unique, _table=table, **index.kwargs)
 
 
-def _drop_for_record(conn_table: ReflectedTable, record: dict[str, Any]) -> MigrateOperation:
-    obj = _conn_index(conn_table, record) if any(r is record for r in conn_table.indexes) else (
-        conn_table.object_for(record))
+def _bare_column(ctx: CompareContext, conn_table: ReflectedTable, table: sa.Table,
+                 expr: str) -> Any:
+    """The table column an expression that is only a (quoted) column name stands for, or None."""
+    bare = _BARE_NAME.match(expr)
+    if not bare:
+        return None
+    name = bare.group(1)
+    if ctx.dialect.requires_name_normalize:
+        name = ctx.dialect.normalize_name(name)
+    if name in table.c:
+        return table.c[name]
+    if name not in conn_table.columns:
+        return None
+    import sqlalchemy as sa
+
+    column = sa.Column(name, conn_table.columns[name].type)
+    table.append_column(column)
+    return column
+
+
+def _drop_for_record(ctx: CompareContext, conn_table: ReflectedTable,
+                     record: dict[str, Any]) -> MigrateOperation:
+    obj = (
+        _conn_index(ctx, conn_table, record) if any(r is record for r in conn_table.indexes)
+        else conn_table.object_for(record)
+    )
     import sqlalchemy as sa
 
     if isinstance(obj, sa.Index):
