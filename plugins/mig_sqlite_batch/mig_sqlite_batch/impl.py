@@ -27,28 +27,14 @@ def batch_hint(table_name: str, call: str) -> str:
     )
 
 
-def _args(*positional: Any, **named: Any) -> str:
+def _args(*positional: Any, render_type: Any = None, **named: Any) -> str:
+    """Call arguments as Python source; ``type_`` goes through ``render_type``."""
     parts = [repr(p) for p in positional]
     parts += [
         f"{k}={render_type(v) if k == 'type_' and not isinstance(v, str) else repr(v)}"
         for k, v in named.items()
     ]
     return ", ".join(parts)
-
-
-def render_type(type_: Any) -> str:
-    """A type as a migration would write it: ``sa.Text()``, ``sa.String(40)``,
-    ``sa.Numeric(10, 2)`` (not ``<class 'sqlalchemy.sql.sqltypes.Text'>``)."""
-    import re
-
-    import sqlalchemy as sa
-
-    instance = sa.types.to_instance(type_)
-    text = repr(instance)
-    text = re.sub(r"^(\w+)\(length=(\d+)(?=[,)])", r"\1(\2", text)
-    text = re.sub(r"^(\w+)\(precision=(\d+), scale=(\d+)(?=[,)])", r"\1(\2, \3", text)
-    name = type(instance).__name__
-    return f"sa.{text}" if getattr(sa, name, None) is type(instance) else text
 
 
 def _constraint_call(const: Any) -> str:
@@ -291,6 +277,17 @@ class SQLiteImpl(DefaultImpl):
                 + batch_hint(table_name, f"drop_column({name!r})")
             ) from exc
 
+    def _render_type(self, type_: Any) -> str:
+        """A type as autogenerate writes it (``sa.String(length=40)``), through the renderer
+        hooks and the run's ``render_item`` / prefixes."""
+        import sqlalchemy as sa
+
+        from mig_core.autogenerate.context import RenderContext
+
+        return RenderContext(hooks=self.hooks, opts=self.context_opts).render_type(
+            sa.types.to_instance(type_)
+        )
+
     def alter_column(
         self,
         table_name: str,
@@ -328,7 +325,8 @@ class SQLiteImpl(DefaultImpl):
                 changes["new_column_name"] = name
             raise CommandError(
                 f"{what}: SQLite cannot change a column's {named} with ALTER TABLE; "
-                + batch_hint(table_name, f"alter_column({_args(column_name, **changes)})")
+                + batch_hint(table_name, "alter_column("
+                             f"{_args(column_name, render_type=self._render_type, **changes)})")
             )
         super().alter_column(
             table_name, column_name, name=name, schema=schema, autoincrement=autoincrement,

@@ -142,7 +142,7 @@ def test_alter_column_rename_runs_other_changes_need_a_batch(engine: Any) -> Non
         "alter_column('acct', 'full_name'): SQLite cannot change a column's type, nullability "
         "with ALTER TABLE; use a batch, which recreates the table: with "
         "op.batch_alter_table('acct') as batch_op: batch_op.alter_column('full_name', "
-        "type_=sa.String(80), nullable=False, new_column_name='nm')"
+        "type_=sa.String(length=80), nullable=False, new_column_name='nm')"
     )):
         run(engine, lambda op: op.alter_column("acct", "full_name", type_=sa.String(80),
                                                nullable=False, new_column_name="nm"))
