@@ -26,7 +26,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from mig_core.errors import CommandError
 from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.model import ColumnState, TableModel
-from mig_sqlite_batch.source import Source, load
+from mig_sqlite_batch.source import Source, declared_text, load
 
 log = logging.getLogger("mig.batch")
 
@@ -173,8 +173,7 @@ class _Recreate:
     def needs_cast(self, col: ColumnState) -> bool:
         if not col.type_changed or col.old_type is None:
             return False
-        compile_type = self.dialect.type_compiler_instance.process
-        old, new = compile_type(col.old_type), compile_type(col.type)
+        old, new = declared_text(col.old_type, self.dialect), declared_text(col.type, self.dialect)
         if self.dialect.name == "sqlite":
             before, after = sqlite_affinity(old), sqlite_affinity(new)
             # NUMERIC affinity already converts well-formed numbers and keeps other values
@@ -405,8 +404,7 @@ class SQLiteRecreate(_Recreate):
             return None
         pk = list(table.primary_key.columns)
         if len(pk) == 1:
-            declared = self.dialect.type_compiler_instance.process(pk[0].type)
-            if declared.upper() == "INTEGER":
+            if declared_text(pk[0].type, self.dialect).upper() == "INTEGER":
                 return None
         used = {c.lower() for c in table.columns.keys()} | {
             c.name.lower() for c in self.source.table.columns

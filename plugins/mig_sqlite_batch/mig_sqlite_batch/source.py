@@ -71,6 +71,14 @@ def load(impl: Any, batch: Any) -> Source:
         )
     conn = impl.connection
     create_sql = None
+    #: columns whose type the batch gives (reflect_args, its own column_reflect listeners)
+    given = {c.name.lower() for c in batch.reflect_args if isinstance(c, sa.Column)}
+    reflect_kwargs = dict(batch.reflect_kwargs)
+    if reflect_kwargs.get("listeners"):
+        reflect_kwargs["listeners"] = [
+            (event, _watch_types(fn, given) if event == "column_reflect" else fn)
+            for event, fn in reflect_kwargs["listeners"]
+        ]
     if is_sqlite:
         create_sql = sqlite_schema.table_sql(conn, batch.schema, batch.table_name)
         if create_sql is None:
@@ -85,7 +93,7 @@ def load(impl: Any, batch: Any) -> Source:
             *batch.reflect_args,
             schema=batch.schema,
             autoload_with=conn,
-            **dict(batch.reflect_kwargs),
+            **reflect_kwargs,
         )
     if not is_sqlite:
         model = TableModel.from_table(
@@ -94,7 +102,19 @@ def load(impl: Any, batch: Any) -> Source:
         )
         return Source(table, model)
     assert create_sql is not None
-    return _sqlite_source(conn, batch, table, create_sql, make_objects)
+    return _sqlite_source(conn, batch, table, create_sql, make_objects, given)
+
+
+def _watch_types(listener: Any, given: set[str]) -> Any:
+    """A batch's own ``column_reflect`` listener, noting each column whose type it replaces."""
+
+    def watched(inspector: Any, table: Any, info: dict[str, Any]) -> None:
+        before = info.get("type")
+        listener(inspector, table, info)
+        if info.get("type") is not before:
+            given.add(str(info["name"]).lower())
+
+    return watched
 
 
 def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any) -> None:
@@ -125,7 +145,8 @@ def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any
 
 
 def _sqlite_source(
-    conn: Any, batch: Any, table: sa.Table, create_sql: str, make_objects: Any
+    conn: Any, batch: Any, table: sa.Table, create_sql: str, make_objects: Any,
+    given: set[str],
 ) -> Source:
     checks: list[tuple[str | None, str]] | None
     try:
@@ -168,8 +189,7 @@ def _sqlite_source(
         for ix in sqlite_schema.indexes(conn, batch.schema, table.name, names)
     ]
     definitions = sqltext.column_definitions(create_sql)
-    given = {c.name.lower() for c in batch.reflect_args if isinstance(c, sa.Column)}
-    _fill_declared_types(model, definitions, conn.dialect, given)
+    _fill_declared_types(model, definitions, given)
     _fill_generated(model, definitions)
     _fill_collations(model, sqltext.column_collations(create_sql))
     autoincrement = sqltext.has_autoincrement(create_sql)
@@ -181,45 +201,64 @@ def _sqlite_source(
 
 class DeclaredType(sa.types.UserDefinedType[Any]):
     """A column type written exactly as the old table declared it (SQLite keeps any text,
-    or none, as a column's type)."""
+    or none, as a column's type). ``reflected`` is SQLAlchemy's reading of it, whose type
+    affinity the DDL compiler asks for (``INTEGER PRIMARY KEY AUTOINCREMENT``)."""
 
     cache_ok = True
 
-    def __init__(self, declared: str, collation: str | None = None) -> None:
+    def __init__(
+        self, declared: str, collation: str | None = None, reflected: Any = None
+    ) -> None:
         self.declared = declared
         self.collation = collation
+        self.reflected = reflected
+
+    @property
+    def _type_affinity(self) -> Any:  # type: ignore[override]
+        if self.reflected is None:
+            return type(self)
+        return self.reflected._type_affinity
 
     def get_col_spec(self, **kw: Any) -> str:
         if self.collation is None:
             return self.declared
-        return f"{self.declared} COLLATE {self.collation}".strip()
+        return f"{self.declared} COLLATE {_collation_sql(self.collation)}".strip()
 
     def __repr__(self) -> str:
         return f"DeclaredType({self.declared!r})"
 
 
-#: the types SQLAlchemy's SQLite reflection falls back to for a type it does not know
-_AFFINITY_TYPES = (sa.types.NullType, sa.INTEGER, sa.TEXT, sa.REAL, sa.NUMERIC)
+def _collation_sql(name: str) -> str:
+    """A collation name as SQL: bare when it can be (``NOCASE``), else quoted."""
+    from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
+
+    reserved = SQLiteIdentifierPreparer.reserved_words
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.lower() not in reserved:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def declared_text(type_: Any, dialect: Any) -> str:
+    """A column type's declared text, without COLLATE (what SQLite's affinity and
+    rowid-alias rules read)."""
+    if isinstance(type_, DeclaredType):
+        return type_.declared
+    return str(dialect.type_compiler_instance.process(type_))
 
 
 def _fill_declared_types(
-    model: TableModel,
-    definitions: dict[str, sqltext.ColumnDefinition],
-    dialect: Any,
-    given: set[str],
+    model: TableModel, definitions: dict[str, sqltext.ColumnDefinition], given: set[str]
 ) -> None:
-    """A column with no declared type, or one SQLAlchemy does not know (``UUID``, ``ANY`` of
-    a STRICT table...), keeps its declared text: SQLAlchemy reflects no type (which does not
-    compile) or the affinity's (``NUMERIC``, which a STRICT table refuses). A type the batch
-    gives (``reflect_args``, a ``column_reflect`` listener) is kept."""
+    """Every column keeps its type as the old table declared it (``INT PRIMARY KEY`` is not
+    the rowid, ``INTEGER PRIMARY KEY`` is; SQLAlchemy would re-render ``INT`` as
+    ``INTEGER``, an unknown type as its affinity, no type not at all). A type the batch gives
+    (``reflect_args``, its own ``column_reflect`` listener) is kept."""
     for col in model.columns:
         found = definitions.get(col.name.lower())
-        if found is None or col.name.lower() in given or type(col.type) not in _AFFINITY_TYPES:
+        if found is None or col.name.lower() in given:
             continue
-        match = re.match(r"([\w ]+)", found.declared_type.upper())
-        known = match is not None and match.group(1).strip() in dialect.ischema_names
-        if isinstance(col.type, sa.types.NullType) or not known:
-            col.type = DeclaredType(found.declared_type)
+        reflected = None if isinstance(col.type, sa.types.NullType) else col.type
+        col.type = DeclaredType(found.declared_type, reflected=reflected)
 
 
 def _fill_generated(

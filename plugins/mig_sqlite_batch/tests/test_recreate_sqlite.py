@@ -555,7 +555,7 @@ def test_column_details_are_kept(sqlite_url: str) -> None:
     run(eng, migrate)
     assert checksum(eng, "f") == before
     sql = schema_sql(eng)["f"]
-    for kept in ('name TEXT COLLATE "NOCASE"', "created TEXT DEFAULT (datetime('now'))",
+    for kept in ("name TEXT COLLATE NOCASE", "created TEXT DEFAULT (datetime('now'))",
                  "s TEXT DEFAULT 'it''s'", "g INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL",
                  "gs INTEGER GENERATED ALWAYS AS (n * 3) STORED", "UNIQUE (name)"):
         assert kept in sql
