@@ -180,19 +180,28 @@ _CONSTRUCT_DEFAULTS: dict[str, dict[type, dict[str, Any]]] = {}
 _DEFAULT_INDEX_METHODS = frozenset({"btree"})
 
 
-def _normal_option(ctx: CompareContext, key: str, value: Any, default: Any) -> Any:
+def clause_text(dialect: Any, value: Any) -> str:
+    """An option's SQL (a ``where`` clause: a string, ``text()`` or an expression) as text,
+    compiled for ``dialect`` with literal values and without table names."""
+    text = value if isinstance(value, str) else getattr(value, "text", None)
+    if not isinstance(text, str):
+        text = str(value.compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False},
+        ))
+    return text
+
+
+def _normal_option(ctx: CompareContext, key: str, value: Any, default: Any, obj: Any) -> Any:
     """One side's option comparable to the other's: None when it is the dialect's default
-    (or empty: reflection reports ``[]``, ``{}``, ``False`` for options nobody set)."""
+    (or empty: reflection reports ``[]``, ``{}``, ``False`` for options nobody set). The impl's
+    :meth:`~mig_core.ddl.impl.DefaultImpl.normalize_index_option` decides first."""
     if is_empty_option(value):
         return None
+    found = ctx.impl.normalize_index_option(key, value, obj)
+    if found is not NotImplemented:
+        return found
     if key == "where":
-        text = value if isinstance(value, str) else getattr(value, "text", None)
-        if not isinstance(text, str):
-            text = str(value.compile(
-                dialect=ctx.dialect,
-                compile_kwargs={"literal_binds": True, "include_table": False},
-            ))
-        return normalize_expression(text) or None
+        return normalize_expression(clause_text(ctx.dialect, value)) or None
     if isinstance(value, dict):
         return tuple(sorted(
             (str(getattr(k, "name", k)).lower(), str(v).lower()) for k, v in value.items()
@@ -225,8 +234,8 @@ def _dialect_options_differ(ctx: CompareContext, obj: Any, record: dict[str, Any
     ):
         return False  # neither side has an option (the usual case)
     for key, default in _construct_defaults(ctx, obj).items():
-        mine = _normal_option(ctx, key, model_options.get(key), default)
-        theirs = _normal_option(ctx, key, conn_options.get(prefix + key), default)
+        mine = _normal_option(ctx, key, model_options.get(key), default, obj)
+        theirs = _normal_option(ctx, key, conn_options.get(prefix + key), default, obj)
         if mine != theirs:
             return True
     return False

@@ -179,6 +179,14 @@ class DefaultImpl:
         ``column_sorting`` but whose catalog has it (autogenerate asks once per schema)."""
         return {}
 
+    def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
+        """A dialect option of an index or unique constraint (``key`` without the dialect
+        prefix; ``value`` the model's or the reflected one, never empty) in the form
+        autogenerate compares, for an option the server reports in its own spelling;
+        ``obj`` is the model's Index / UniqueConstraint. ``NotImplemented`` (the default)
+        leaves it to the core (a ``where`` clause as normalized text, defaults as absent)."""
+        return NotImplemented
+
     def execute_step(self, sql: Any, what: str) -> None:
         """Run one statement of a change made of several; a database error becomes a
         :class:`CommandError` ``"<what> failed: <first line of the database's message>"``."""

@@ -6,11 +6,15 @@
   without one is compared as if the reflected type had none too.
 * Server defaults: SQL Server stores them wrapped in parentheses (``((0))``, ``(N'x')``,
   ``(getdate())``); both sides are compared without those wrappers, ``N`` prefixes and quotes.
+* Filtered indexes: SQL Server stores ``mssql_where`` as its own text (``([a]>(1))``,
+  ``([b] IS NOT NULL)``, ``<>`` for ``!=``); both sides are compared without brackets,
+  parentheses, ``N`` prefixes, quotes, spaces or case (:func:`normalize_filter`).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 #: groups of type names that mean the same column type on SQL Server
@@ -101,3 +105,28 @@ def _balanced(text: str) -> bool:
 def server_defaults_differ(conn_default: str | None, meta_default: str | None) -> bool:
     """Whether a reflected default text and the model's rendered default differ."""
     return normalize_default(conn_default) != normalize_default(meta_default)
+
+
+_BRACKETED = re.compile(r"\[((?:[^\]]|\]\])*)\]")
+_N_PREFIX = re.compile(r"(?<![\w'])[nN]'")
+
+
+def normalize_filter(text: str) -> str:
+    """A filtered index's WHERE clause in one spelling, the server's (``([a]>(1))``) or the
+    model's (``a > 1``): ``[names]`` unbracketed, ``N'x'`` as ``'x'``, ``!=`` as ``<>``, then the
+    core's expression normalisation (no parentheses, quotes, spaces or case)."""
+    from mig_core.autogenerate.compare_constraints import normalize_expression
+
+    out = _BRACKETED.sub(lambda m: m.group(1).replace("]]", "]"), text)
+    out = _N_PREFIX.sub("'", out).replace("!=", "<>")
+    return normalize_expression(out)
+
+
+def index_option(dialect: Any, key: str, value: Any) -> Any:
+    """``mssql_where`` as :func:`normalize_filter` text (None when empty); any other option
+    ``NotImplemented`` (the core compares it)."""
+    if key != "where":
+        return NotImplemented
+    from mig_core.autogenerate.compare_constraints import clause_text
+
+    return normalize_filter(clause_text(dialect, value)) or None

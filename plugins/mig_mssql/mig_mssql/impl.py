@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
-from mig_mssql import ddl
+from mig_mssql import compare, ddl
 from mig_mssql.compare import TYPE_SYNONYMS
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ class MSSQLImpl(DefaultImpl):
             # offline there is no server version to ask; write what SQLAlchemy writes for
             # SQL Server 2012 and later (VARCHAR(max), not the deprecated TEXT / NTEXT / IMAGE)
             self.dialect.deprecate_large_types = True  # type: ignore[attr-defined]
+
+    def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
+        """``mssql_where`` compared as SQL Server writes a filter (``([a]>(1))``), see
+        :func:`mig_mssql.compare.normalize_filter`; other options as the core compares them."""
+        return compare.index_option(self.dialect, key, value)
 
     # --- statements ------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
