@@ -12,6 +12,10 @@ Server defaults: Oracle returns the default's text as written, often with traili
 newlines, keeps the text ``NULL`` after ``MODIFY c DEFAULT NULL``, and may wrap it in
 parentheses and quotes; all of that is ignored, and so is a ``<sequence>.NEXTVAL`` default when
 the model column uses that :class:`sqlalchemy.Sequence`.
+
+Index compression: reflection gives ``oracle_compress`` as the prefix length Oracle stored;
+the model's ``oracle_compress=True`` (``COMPRESS`` without a number) is Oracle's default
+length, every key column of a non-unique index and all but the last of a unique one.
 """
 
 from __future__ import annotations
@@ -118,3 +122,18 @@ def server_defaults_differ(
     if meta_default is None and _is_sequence_default(conn_default, meta_col):
         return False
     return normalize_default(conn_default) != normalize_default(meta_default)
+
+
+def index_option(key: str, value: Any, obj: Any) -> Any:
+    """``oracle_compress`` as its prefix length (``True``: Oracle's default for ``obj``, the
+    model's index); any other option ``NotImplemented`` (the core compares it)."""
+    if key != "compress":
+        return NotImplemented
+    if value is True:
+        elements = getattr(obj, "expressions", None) or getattr(obj, "columns", None) or ()
+        columns = len(elements)
+        return columns - 1 if getattr(obj, "unique", False) else columns
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value).lower()

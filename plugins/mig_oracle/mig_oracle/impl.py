@@ -65,6 +65,11 @@ class OracleImpl(DefaultImpl):
         names.configure_limit(self.dialect, self.context_opts)
         self._guard_table: list[tuple[type, str, list[int]]] | None = None
 
+    def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
+        """``oracle_compress`` compared as the prefix length Oracle reflects (``True`` is its
+        default length for the index), see :func:`mig_oracle.compare.index_option`."""
+        return compare.index_option(key, value, obj)
+
     # --- statements ------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run or write ``sql``; SQLAlchemy's IF [NOT] EXISTS forms become guarded blocks."""
