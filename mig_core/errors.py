@@ -16,16 +16,18 @@ Exit codes (also documented in the README and docs/cli.md):
 from __future__ import annotations
 
 
-class MigError(Exception):
-    """Base of every error mig reports to the user as one line."""
+class CommandError(Exception):
+    """Base of every error mig reports to the user as one line.
+
+    The Alembic-compatible name: code that wraps ``command.*`` calls in
+    ``except CommandError`` catches every error below, whatever its exit code.
+    """
 
     exit_code = 1
 
 
-class CommandError(MigError):
-    """A command could not do what was asked (the Alembic-compatible name)."""
-
-    exit_code = 1
+#: the same class under mig's own name
+MigError = CommandError
 
 
 class UsageError(MigError):
