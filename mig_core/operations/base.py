@@ -87,7 +87,9 @@ class Operations:
         return InlineLiteral(value, type_)
 
     def get_bind(self) -> Connection:
-        """The connection migrations run on (None in offline mode)."""
+        """The connection migrations run on; offline (``--sql``), a stand-in whose executions
+        (``execute()``, ``exec_driver_sql()``, ``Enum.create(bind)`` ...) are written into the
+        script, and whose reads raise an error."""
         return self.migration_context.bind  # type: ignore[no-any-return]
 
     def get_context(self) -> Any:

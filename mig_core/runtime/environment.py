@@ -233,7 +233,8 @@ class EnvironmentContext:
         return self._migration_context
 
     def get_bind(self) -> Any:
-        """The connection passed to ``configure()`` (None offline)."""
+        """The connection passed to ``configure()``; offline, a stand-in connection whose
+        executions are written into the SQL script (see ``MigrationContext.bind``)."""
         return self.get_context().bind
 
     def get_impl(self) -> Any:

@@ -130,6 +130,7 @@ class MigrationContext:
         self._run_heads: tuple[str, ...] = ()  # heads before the step running now
         self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
         self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
+        self._offline_bind: Any = None  # op.get_bind() offline, made on first use
         self.version_store = VersionStore(self)
         self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
             opts.get("on_version_apply")
@@ -182,7 +183,18 @@ class MigrationContext:
     # --- properties -------------------------------------------------------------------------
     @property
     def bind(self) -> Connection | None:
-        """The connection (None offline); DDL still queued is sent first."""
+        """The connection; DDL still queued is sent first.
+
+        Offline (``as_sql``): an :class:`~mig_core.runtime.offline_bind.OfflineConnection`
+        (the same one for the whole run) whose executions are written into the script.
+        """
+        if self.as_sql:
+            offline = self._offline_bind
+            if offline is None:
+                from mig_core.runtime.offline_bind import OfflineConnection
+
+                offline = self._offline_bind = OfflineConnection(self)
+            return offline  # type: ignore[no-any-return]
         pipeline = self._pipeline
         if pipeline is not None:
             pipeline.flush()
