@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from mig_core.autogenerate.snapshot import is_empty_option
+from mig_core.autogenerate.snapshot import (
+    BARE_NAME,
+    add_index_sorting,
+    is_empty_option,
+    sorted_index,
+)
 from mig_core.operations.ops import (
     AddConstraintOp,
     CreateIndexOp,
@@ -108,9 +113,6 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
     return tuple(out)
 
 
-_BARE_NAME = re.compile(r'^\s*"?(\w+)"?\s*$')
-
-
 def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
     sorting = record.get("column_sorting") or {}
     exprs = record.get("expressions")
@@ -118,7 +120,7 @@ def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
         out = []
         for e in exprs:
             suffix = _sort_suffix(sorting.get(e, ()))
-            bare = _BARE_NAME.match(e)
+            bare = BARE_NAME.match(e)
             if bare:  # Oracle reflects a DESC column as the expression '"A"'
                 out.append(bare.group(1).lower() + suffix)
             else:
@@ -133,16 +135,6 @@ def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
 def _has_expressions(index: sa.Index) -> bool:
     """Whether an index has an element other than a (possibly sorted) column of its table."""
     return any(_index_column(index, e)[0] is None for e in index.expressions)
-
-
-def _index_sorting(ctx: CompareContext, schema: str | None) -> dict[tuple[str, str], Any]:
-    """The impl's :meth:`~mig_core.ddl.impl.DefaultImpl.index_sorting` of one schema, read once
-    per comparison."""
-    key = ("index_sorting", schema)
-    found = ctx.cache.get(key)
-    if found is None:
-        found = ctx.cache[key] = ctx.impl.index_sorting(schema)
-    return found
 
 
 #: options that are how an index is built, or that reflection never reports: not compared
@@ -280,13 +272,7 @@ def compare_indexes_and_uniques(
         conn_uniques = conn_table.unique_constraints
     if not (meta_indexes or meta_uniques or conn_indexes or conn_uniques):
         return [], []
-    if conn_indexes and ctx.impl.index_sorting_reflected:
-        sorted_columns = _index_sorting(ctx, schema)
-        if sorted_columns:
-            for r in conn_indexes:
-                found = sorted_columns.get((conn_table.name, str(r.get("name"))))
-                if found and "column_sorting" not in r:
-                    r["column_sorting"] = found
+    add_index_sorting(ctx, conn_table, conn_indexes)
     conn_index_by_name = {str(r["name"]): r for r in conn_indexes if r.get("name")}
     conn_unique_by_name = {str(r["name"]): r for r in conn_uniques if r.get("name")}
     matched: set[int] = set()
@@ -316,7 +302,7 @@ def compare_indexes_and_uniques(
             or bool(record.get("unique")) != bool(index.unique)
             or _dialect_options_differ(ctx, index, record)
         ):
-            drops.append(DropIndexOp.from_index(_conn_index(ctx, conn_table, record)))
+            drops.append(DropIndexOp.from_index(sorted_index(ctx, conn_table, record)))
             adds.append(CreateIndexOp.from_index(index))
 
     for uc in meta_uniques:
@@ -351,75 +337,17 @@ def compare_indexes_and_uniques(
                 id(u) in matched for u in conn_uniques if u.get("name") == record.get("name")
             ):
                 continue
-            drops.append(DropIndexOp.from_index(_conn_index(ctx, conn_table, record)))
+            drops.append(DropIndexOp.from_index(sorted_index(ctx, conn_table, record)))
     for record in conn_uniques:
         if id(record) not in matched:
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
 
 
-_SORT_METHODS = {"desc": "desc", "asc": "asc", "nulls_first": "nulls_first",
-                 "nulls_last": "nulls_last"}
-
-
-def _conn_index(ctx: CompareContext, conn_table: ReflectedTable, record: dict[str, Any]) -> sa.Index:
-    """The reflected index as an ``Index`` whose columns and expressions keep their sort order
-    (so the downgrade re-creates it as it was). ``column_sorting`` is keyed by the column name
-    or the expression text; Oracle reflects a DESC column as the expression ``'"A"'``, which
-    becomes the column again."""
-    index = conn_table.object_for(record)
-    sorting = record.get("column_sorting")
-    if not sorting:
-        return index  # type: ignore[no-any-return]
-    import sqlalchemy as sa
-
-    table = index.table
-    names = record["column_names"]
-    exprs = record.get("expressions") or names
-    parts: list[Any] = []
-    for name, expr in zip(names, exprs):
-        element: Any
-        if name is not None:
-            element = table.c[name]
-            modifiers = sorting.get(expr, ()) or sorting.get(name, ())
-        else:
-            element = _bare_column(ctx, conn_table, table, expr)
-            if element is None:
-                element = sa.text(expr)
-            modifiers = sorting.get(expr, ())
-        for modifier in modifiers:
-            method = _SORT_METHODS.get(modifier)
-            if method is not None:
-                element = getattr(sa, method)(element)
-        parts.append(element)
-    table.indexes.discard(index)
-    return sa.Index(index.name, *parts, unique=index.unique, _table=table, **index.kwargs)
-
-
-def _bare_column(ctx: CompareContext, conn_table: ReflectedTable, table: sa.Table,
-                 expr: str) -> Any:
-    """The table column an expression that is only a (quoted) column name stands for, or None."""
-    bare = _BARE_NAME.match(expr)
-    if not bare:
-        return None
-    name = bare.group(1)
-    if ctx.dialect.requires_name_normalize:
-        name = ctx.dialect.normalize_name(name)
-    if name in table.c:
-        return table.c[name]
-    if name not in conn_table.columns:
-        return None
-    import sqlalchemy as sa
-
-    column = sa.Column(name, conn_table.columns[name].type)
-    table.append_column(column)
-    return column
-
-
 def _drop_for_record(ctx: CompareContext, conn_table: ReflectedTable,
                      record: dict[str, Any]) -> MigrateOperation:
     obj = (
-        _conn_index(ctx, conn_table, record) if any(r is record for r in conn_table.indexes)
+        sorted_index(ctx, conn_table, record) if any(r is record for r in conn_table.indexes)
         else conn_table.object_for(record)
     )
     import sqlalchemy as sa

@@ -3,7 +3,8 @@
 The order of the operations is chosen so that both the upgrade and its reverse (the downgrade)
 run: new tables in foreign-key order, then changes to existing tables, then removed tables in
 reverse foreign-key order. A new table's indexes follow its ``create_table``; a removed table's
-indexes are dropped before its ``drop_table``, so the reverse re-creates them.
+indexes are dropped before its ``drop_table``, so the reverse re-creates them (with the sort
+order the database reports, as for a changed index).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.snapshot import add_index_sorting, sorted_index
 from mig_core.autogenerate.table_order import creation_order
 from mig_core.operations.ops import (
     CreateIndexOp,
@@ -93,9 +95,13 @@ def compare_schema_tables(
     # removed tables of every schema are ordered together: a foreign key may cross schemas
     for conn_table in _reverse_dependency_order(removed_all, ctx.normalize_schema):
         table = conn_table.to_table()
+        # each index as the database has it, sort order included, so the downgrade re-creates it
+        records = [r for r in conn_table.indexes if not r.get("duplicates_constraint")]
+        add_index_sorting(ctx, conn_table, records)
+        reflected = [sorted_index(ctx, conn_table, r) for r in records]
         index_drops: list[MigrateOperation] = [
             DropIndexOp.from_index(ix)
-            for ix in sorted(table.indexes, key=lambda i: str(i.name))
+            for ix in sorted(reflected, key=lambda i: str(i.name))
             if _index_included(ctx, ix, reflected=True)
         ]
         if index_drops:

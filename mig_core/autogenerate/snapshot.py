@@ -314,6 +314,88 @@ def index_from_record(ix: dict[str, Any], table: sa.Table) -> sa.Index:
     return sa.Index(ix["name"], *parts, unique=bool(ix.get("unique")), _table=table, **options)
 
 
+#: an expression that is only a (quoted) column name: Oracle reflects a DESC column so
+BARE_NAME = re.compile(r'^\s*"?(\w+)"?\s*$')
+
+_SORT_METHODS = {"desc": "desc", "asc": "asc", "nulls_first": "nulls_first",
+                 "nulls_last": "nulls_last"}
+
+
+def add_index_sorting(ctx: CompareContext, conn_table: ReflectedTable,
+                      records: list[dict[str, Any]]) -> None:
+    """Give ``records`` (indexes of ``conn_table``) the ``column_sorting`` the impl reads from
+    the catalog where SQLAlchemy's reflection has none (SQLite); read once per schema."""
+    if not records or not ctx.impl.index_sorting_reflected:
+        return
+    key = ("index_sorting", conn_table.schema)
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = ctx.impl.index_sorting(conn_table.schema)
+    if not found:
+        return
+    for record in records:
+        sorting = found.get((conn_table.name, str(record.get("name"))))
+        if sorting and "column_sorting" not in record:
+            record["column_sorting"] = sorting
+
+
+def sorted_index(ctx: CompareContext, conn_table: ReflectedTable,
+                 record: dict[str, Any]) -> sa.Index:
+    """The reflected index as an ``Index`` whose columns and expressions keep their sort order,
+    so a downgrade re-creates it as it was (a changed index, or a dropped table's).
+
+    ``column_sorting`` is keyed by the column name or the expression text; Oracle reflects a
+    DESC column as the expression ``'"A"'``, which becomes the column again.
+    """
+    index = conn_table.object_for(record)
+    sorting = record.get("column_sorting")
+    if not sorting:
+        return index  # type: ignore[no-any-return]
+    import sqlalchemy as sa
+
+    table = index.table
+    names = record["column_names"]
+    exprs = record.get("expressions") or names
+    parts: list[Any] = []
+    for name, expr in zip(names, exprs):
+        element: Any
+        if name is not None:
+            element = table.c[name]
+            modifiers = sorting.get(expr, ()) or sorting.get(name, ())
+        else:
+            element = _bare_column(ctx, conn_table, table, expr)
+            if element is None:
+                element = sa.text(expr)
+            modifiers = sorting.get(expr, ())
+        for modifier in modifiers:
+            method = _SORT_METHODS.get(modifier)
+            if method is not None:
+                element = getattr(sa, method)(element)
+        parts.append(element)
+    table.indexes.discard(index)
+    return sa.Index(index.name, *parts, unique=index.unique, _table=table, **index.kwargs)
+
+
+def _bare_column(ctx: CompareContext, conn_table: ReflectedTable, table: sa.Table,
+                 expr: str) -> Any:
+    """The table column an expression that is only a (quoted) column name stands for, or None."""
+    bare = BARE_NAME.match(expr)
+    if not bare:
+        return None
+    name = bare.group(1)
+    if ctx.dialect.requires_name_normalize:
+        name = ctx.dialect.normalize_name(name)
+    if name in table.c:
+        return table.c[name]
+    if name not in conn_table.columns:
+        return None
+    import sqlalchemy as sa
+
+    column = sa.Column(name, conn_table.columns[name].type)
+    table.append_column(column)
+    return column
+
+
 class SchemaSnapshot:
     """The reflected tables of one schema (None: the default schema)."""
 
