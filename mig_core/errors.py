@@ -48,6 +48,23 @@ class RevisionArgumentError(UsageError):
     exit_code = 2
 
 
+class ResolutionError(RevisionArgumentError):
+    """A revision argument that names no revision, or a prefix of several (Alembic's name)."""
+
+    def __init__(self, message: str, argument: str | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
+class MultipleHeads(RevisionArgumentError):
+    """``head`` (or a step from it) where the graph has several heads (Alembic's name)."""
+
+    def __init__(self, message: str, heads: tuple[str, ...] = (), argument: str | None = None):
+        super().__init__(message)
+        self.heads = heads
+        self.argument = argument
+
+
 class PluginError(MigError):
     """A plugin failed to load, conflicts with another, or is missing."""
 

@@ -23,6 +23,10 @@ from mig_core.operations.ops import (
 if TYPE_CHECKING:
     from mig_core.runtime.migration import MigrationContext
 
+#: Alembic's name for the object a ``render_item`` hook receives (``imports``, the prefixes,
+#: ``migration_context``): mig's :class:`RenderContext`
+AutogenContext = RenderContext
+
 
 def produce_upgrade_ops(
     context: MigrationContext,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from mig_core.errors import CommandError, RevisionArgumentError
+from mig_core.errors import CommandError, MultipleHeads, RevisionArgumentError
 from mig_core.script.revision_map import Revision, RevisionMap
 
 _RELATIVE_RE = re.compile(r"(.*?)([+-])(\d+)")
@@ -106,10 +106,11 @@ def _ids(revs: Iterable[Revision]) -> str:
     return ", ".join(r.revision for r in revs) or "base"
 
 
-def multiple_heads_error(text: str, heads: Sequence[str]) -> RevisionArgumentError:
-    return RevisionArgumentError(
+def multiple_heads_error(text: str, heads: Sequence[str]) -> MultipleHeads:
+    return MultipleHeads(
         f"{text!r} is ambiguous: there are {len(heads)} heads ({', '.join(heads)}); use 'heads' "
-        "for all of them, '<label>@head' for one branch, or 'mig merge heads' to join them"
+        "for all of them, '<label>@head' for one branch, or 'mig merge heads' to join them",
+        heads=tuple(heads), argument=text,
     )
 
 

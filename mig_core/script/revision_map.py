@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mig_core.errors import RevisionArgumentError, RevisionGraphError
+from mig_core.errors import ResolutionError, RevisionGraphError
 
 #: characters a revision id cannot contain (they are the revision-argument grammar's operators)
 FORBIDDEN_ID_CHARS = "@-+:"
@@ -332,12 +332,13 @@ class RevisionMap:
         if matches:
             shown = ", ".join(f"{m} ({self.by_id[m].where()})" for m in matches[:10])
             more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
-            raise RevisionArgumentError(
+            raise ResolutionError(
                 f"ambiguous revision {name!r}: it is the start of {len(matches)} revision ids: "
-                f"{shown}{more}; give more characters"
+                f"{shown}{more}; give more characters",
+                argument=name,
             )
         hint = "" if len(self) else " (there are no revision files yet)"
-        raise RevisionArgumentError(f"no revision or branch label {name!r}{hint}")
+        raise ResolutionError(f"no revision or branch label {name!r}{hint}", argument=name)
 
     def real_heads(self) -> tuple[str, ...]:
         """Heads counting ``depends_on`` as an edge too (``heads --resolve-dependencies``)."""

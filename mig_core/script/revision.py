@@ -1,0 +1,9 @@
+"""Alembic's ``alembic.script.revision`` names, for code that imports them from there."""
+
+from __future__ import annotations
+
+from mig_core.errors import MultipleHeads, ResolutionError
+from mig_core.errors import RevisionArgumentError as RevisionError
+from mig_core.script.revision_map import Revision, RevisionMap
+
+__all__ = ["MultipleHeads", "ResolutionError", "Revision", "RevisionError", "RevisionMap"]
