@@ -130,10 +130,12 @@ class Config:
 
     def set_main_option(self, name: str, value: str) -> None:
         """Set a key of the main section (``%`` must be doubled, as in the ini file)."""
-        self.set_section_option(self.config_ini_section, name, value)
+        parser = self.file_config  # reading the file first may switch the section to [alembic]
+        parser.set(self.config_ini_section, name, value)
 
     def remove_main_option(self, name: str) -> None:
-        self.file_config.remove_option(self.config_ini_section, name)
+        parser = self.file_config
+        parser.remove_option(self.config_ini_section, name)
 
     def get_main_list(self, name: str, default: list[str] | None = None) -> list[str]:
         """A list-valued key: a TOML list, or an ini value split on newlines, commas or spaces."""
@@ -186,7 +188,15 @@ class Config:
         """A key that must be set; its absence is a :class:`ConfigError` naming file and key."""
         value = self.get_main_option(name)
         if value is None or value == "":
-            raise ConfigError(f"{self._where()}: no {name!r} key found in section [{self.config_ini_section}]")
+            if self.config_file_name is None and self.toml_file_name is None:
+                raise ConfigError(
+                    f"no config file: no mig.ini or alembic.ini in {os.getcwd()} and no "
+                    f"[tool.mig] in a pyproject.toml there; give one with -c FILE or "
+                    f"MIG_CONFIG (key {name!r} is needed)"
+                )
+            raise ConfigError(
+                f"{self._where()}: no {name!r} key found in section [{self.config_ini_section}]"
+            )
         return value
 
     def _where(self) -> str:
@@ -253,13 +263,15 @@ def find_config(
 ) -> tuple[str | None, str | None]:
     """Locate (ini file, pyproject file) for a CLI run.
 
-    ``-c FILE`` wins, then ``MIG_CONFIG``; otherwise ``mig.ini`` (else ``alembic.ini``) in the
-    working directory. ``pyproject.toml`` there is used when it has ``[tool.mig]``. An explicit
-    file named ``pyproject.toml`` is taken as the TOML file.
+    ``-c FILE`` wins, then ``MIG_CONFIG``, then Alembic's ``ALEMBIC_CONFIG``; otherwise
+    ``mig.ini`` (else ``alembic.ini``) in the working directory. ``pyproject.toml`` there is used
+    when it has ``[tool.mig]``. An explicit file named ``pyproject.toml`` is taken as the TOML
+    file.
     """
     env = os.environ if env is None else env
     cwd = cwd or os.getcwd()
-    chosen = explicit or env.get("MIG_CONFIG")
+    variable = next((v for v in ("MIG_CONFIG", "ALEMBIC_CONFIG") if env.get(v)), None)
+    chosen = explicit or (env[variable] if variable else None)
     toml_path = os.path.join(cwd, "pyproject.toml")
     toml = toml_path if os.path.exists(toml_path) else None
     if chosen:
@@ -268,7 +280,7 @@ def find_config(
                 raise ConfigError(f"config file {chosen!r} not found")
             return None, chosen
         if not os.path.exists(chosen):
-            source = "-c" if explicit else "MIG_CONFIG"
+            source = "-c" if explicit else variable
             raise ConfigError(f"config file {chosen!r} (from {source}) not found")
         return chosen, toml
     for name in ("mig.ini", "alembic.ini"):
@@ -276,3 +288,32 @@ def find_config(
         if os.path.exists(path):
             return path, toml
     return None, toml
+
+
+# --- Alembic's command-line entry points (``alembic.config.main``) ----------------------------
+
+
+def main(argv: list[str] | None = None, prog: str | None = None, **kwargs: Any) -> None:
+    """Run the ``mig`` command line, as ``alembic.config.main(argv=[...])`` runs Alembic's:
+    returns None on success, raises ``SystemExit`` with the exit code on failure."""
+    from mig_core.cli import main as cli_main
+
+    code = cli_main(argv, prog=prog or "mig")
+    if code:
+        raise SystemExit(code)
+
+
+class CommandLine:
+    """Alembic's ``CommandLine(prog).main(argv)``: the ``mig`` command line as an object."""
+
+    def __init__(self, prog: str | None = None) -> None:
+        self.prog = prog or "mig"
+
+    @property
+    def parser(self) -> Any:
+        from mig_core.cli import build_parser
+
+        return build_parser()
+
+    def main(self, argv: list[str] | None = None) -> None:
+        main(argv, self.prog)

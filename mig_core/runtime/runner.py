@@ -18,6 +18,7 @@ from mig_core.errors import MigrationFailed
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.history import HistoryWriter, now
 from mig_core.runtime.lock import RunLock
+from mig_core.runtime.logs import follow_alembic_logger
 from mig_core.runtime.pipeline import PipelinedStatementFailed, StatementPipeline
 from mig_core.runtime.steps import make_parents_of
 from mig_core.script import code_cache
@@ -127,6 +128,7 @@ class StepRunner:
         plan = self.ctx.opts.get("fn")
         if plan is None:
             return
+        follow_alembic_logger()
         try:
             self._run(plan)
         finally:
@@ -147,10 +149,11 @@ class StepRunner:
             lock.acquire()
         ok = False
         try:
-            heads = ctx.version_store.read_heads()  # read again now that the lock is held
+            heads = ctx.version_store.read_heads(warn=False)  # again, now the lock is held
             steps = list(plan(heads, ctx) or ())
             if steps:
                 if not ctx.version_store.exists():
+                    ctx.version_store.refuse_alembic_table_left_behind()
                     ctx.version_store.ensure()
                 with _older_objects_frozen(len(steps)):
                     self._run_steps(steps, heads)

@@ -8,10 +8,11 @@ DELETE statements, online with statements built once, offline as plain literal S
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 
 if TYPE_CHECKING:
     from mig_core.runtime.migration import MigrationContext
@@ -180,11 +181,15 @@ class VersionStore:
             self.table.create(self.ctx.connection)
             self._exists = True
 
-    def read_heads(self) -> tuple[str, ...]:
-        """The heads stored in the table (online), or () when it does not exist."""
+    def read_heads(self, warn: bool = True) -> tuple[str, ...]:
+        """The heads stored in the table (online), or () when it does not exist (with a warning
+        when an Alembic version table sits beside it, see :meth:`alembic_table_left_behind`)."""
         if self.ctx.as_sql:
             raise CommandError("cannot read the version table in offline (--sql) mode")
         if not self.exists(refresh=True):
+            if warn and self.alembic_table_left_behind():
+                warnings.warn(self._alembic_message("mig reads it as at base"), MigWarning,
+                              stacklevel=2)
             return ()
         import sqlalchemy as sa
 
@@ -192,6 +197,33 @@ class VersionStore:
         assert conn is not None
         rows = conn.execute(sa.select(self.table.c.version_num)).scalars().all()
         return tuple(rows)
+
+    def alembic_table_left_behind(self) -> bool:
+        """True when ``version_table`` was left at its default, ``mig_version`` does not exist,
+        and Alembic's ``alembic_version`` does: a project switched from Alembic without
+        ``version_table = alembic_version``, whose database is not really at base."""
+        if self.ctx.opts.get("version_table") or self.ctx.connection is None:
+            return False
+        import sqlalchemy as sa
+
+        return bool(sa.inspect(self.ctx.connection).has_table("alembic_version", schema=self.schema))
+
+    def refuse_alembic_table_left_behind(self) -> None:
+        """Refuse to write a new ``mig_version`` beside an Alembic version table."""
+        if self.alembic_table_left_behind():
+            raise CommandError(self._alembic_message(
+                "refusing to start it again from base; to start a separate history anyway, set "
+                "version_table = mig_version explicitly"
+            ))
+
+    def _alembic_message(self, consequence: str) -> str:
+        where = f" in schema {self.schema!r}" if self.schema else ""
+        return (
+            f"this database has Alembic's version table alembic_version{where} but no "
+            f"{self.name}: set version_table = alembic_version in the config (or "
+            f"context.configure(version_table='alembic_version')) to carry on from Alembic's "
+            f"revision; {consequence}"
+        )
 
     def _prepared(self) -> dict[str, Any]:
         if self._statements is None:
