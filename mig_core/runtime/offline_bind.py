@@ -42,10 +42,13 @@ def describe_statement(statement: Any, dialect: Any = None) -> str:
     if isinstance(statement, str):
         text = statement
     else:
-        try:
-            text = str(statement.compile(dialect=dialect))
+        try:  # with values where they have a literal form, as the script would show it
+            text = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         except Exception:
-            text = type(statement).__name__
+            try:
+                text = str(statement.compile(dialect=dialect))
+            except Exception:
+                text = type(statement).__name__
     text = " ".join(text.split())
     return text if len(text) <= 120 else text[:117] + "..."
 
