@@ -27,7 +27,7 @@ def _pm_with_sqlite(mig_pm):
 def test_offline_context_writes_sql_to_output_buffer():
     buf = io.StringIO()
     ctx = MigrationContext.configure(dialect_name="postgresql", opts={"output_buffer": buf})
-    assert ctx.as_sql and ctx.bind is None
+    assert ctx.as_sql and ctx.bind.dialect.name == "postgresql"  # the offline stand-in
     assert ctx.dialect.name == "postgresql"
     assert type(ctx.impl).__name__ == "PostgresqlImpl"
     assert ctx.impl.transactional_ddl is True
