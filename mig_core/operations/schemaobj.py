@@ -9,11 +9,13 @@ constraints and indexes named ``None``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.types import NULLTYPE
+from sqlalchemy.util import set_creation_order
 
 from mig_core.operations.naming import naming_convention_of
 
@@ -52,8 +54,28 @@ class SchemaObjects:
     def table(self, name: str, *items: Any, schema: str | None = None, **kw: Any) -> sa.Table:
         """A Table holding ``items`` (columns, constraints, indexes); attached items are copied."""
         metadata = kw.pop("metadata", None) or self.metadata()
-        prepared = [_detached(item) for item in items]
+        # a constraint on another table's columns (a model table's primary key, a copy of one)
+        # is copied onto this table's columns of the same names once the table exists: a plain
+        # copy would keep the other table's columns (SQLAlchemy warns of a primary key that
+        # does not match the primary_key=True columns) and attach itself to that table too
+        prepared: list[Any] = []
+        rebound: list[tuple[Any, SimpleNamespace]] = []
+        for item in items:
+            if _on_other_columns(item):
+                slot = SimpleNamespace()  # its place in the DDL, taken in the items' order
+                set_creation_order(slot)
+                rebound.append((item, slot))
+            else:
+                prepared.append(_detached(item))
         table = sa.Table(name, metadata, *prepared, schema=schema, **kw)
+        for item, slot in rebound:
+            if any(c.key not in table.c for c in item.columns):  # not all here: as given
+                table.append_constraint(_detached(item))
+                continue
+            copy = item._copy(target_table=table)
+            copy._creation_order = slot._creation_order
+            if copy.parent is not table:
+                table.append_constraint(copy)
         self._ensure_fk_targets(table)
         return table
 
@@ -227,6 +249,16 @@ class SchemaObjects:
                 raise TypeError(f"index column must be a name or a SQL expression, got {col!r}")
         index = sa.Index(name, *elements, _table=table, **kw)
         return index
+
+
+def _on_other_columns(item: Any) -> bool:
+    """Whether ``item`` is a constraint (not a foreign key: those name their columns) holding
+    Column objects of a Table, which ``_copy(target_table=...)`` maps to another table's."""
+    if not isinstance(item, sa.schema.ColumnCollectionConstraint) or isinstance(
+        item, sa.ForeignKeyConstraint
+    ):
+        return False
+    return isinstance(getattr(item, "parent", None), sa.Table)
 
 
 def _detached(item: Any) -> Any:
