@@ -3,6 +3,8 @@
 ``op.<name>`` is looked up in the plugin manager's operation registry, which the core fills with
 Alembic's directives (``mig_core.builtin.operations``) and plugins extend through
 ``mig_register_operations``; core and third-party operations therefore work the same way.
+Alembic's ``Operations.register_operation`` / ``implementation_for`` decorators feed the same
+registry and handler table (:mod:`mig_core.operations.custom`).
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mig_core.errors import CommandError, PluginError
+from mig_core.operations import custom
 from mig_core.operations.batch import TableBatch
 from mig_core.operations.naming import f as _f
 from mig_core.operations.schemaobj import SchemaObjects
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound=Callable[..., Any])
 
 
 class Operations:
@@ -31,7 +37,9 @@ class Operations:
         self.migration_context = migration_context
         self.impl = impl if impl is not None else migration_context.impl
         self.schema_obj = SchemaObjects.for_options(getattr(migration_context, "opts", None))
-        self._registry = migration_context.plugin_manager.operations
+        plugin_manager = migration_context.plugin_manager
+        custom.install(plugin_manager)  # Alembic-style register_operation, as plugins
+        self._registry = plugin_manager.operations
 
     # --- registered operations ---------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
@@ -41,6 +49,11 @@ class Operations:
         if registry is None:
             raise AttributeError(name)
         entry = registry.entries.get(name)
+        if entry is None:
+            plugin_manager = self.migration_context.plugin_manager
+            if custom.install(plugin_manager):  # registered after this object was made
+                registry = self._registry = plugin_manager.operations
+                entry = registry.entries.get(name)
         prefix = "batch_op" if self.is_batch else "op"
         if entry is None:
             raise AttributeError(
@@ -58,6 +71,11 @@ class Operations:
             ) from exc
         if self.is_batch:
             target = getattr(target, "batch_form", None) or target
+        elif getattr(target, "batch_only", False):
+            raise AttributeError(
+                f"op.{name}: operation {name!r} was registered on BatchOperations only; use "
+                f"batch_op.{name} inside op.batch_alter_table()"
+            )
         bound = functools.partial(target, self)
         functools.update_wrapper(bound, target)
         self.__dict__[name] = bound
@@ -70,10 +88,36 @@ class Operations:
                 names.add(name)
         return sorted(names)
 
+    # --- Alembic's API for custom operations ---------------------------------------------------
+    @classmethod
+    def register_operation(
+        cls, name: str, sourcename: str | None = None
+    ) -> Callable[[type[_T]], type[_T]]:
+        """Class decorator: the operation class's classmethod ``sourcename`` (default ``name``)
+        becomes ``op.<name>`` (``batch_op.<name>`` when called on :class:`BatchOperations`).
+
+        Alembic's API, kept for ported code; a plugin (``mig_register_operations``) is the mig
+        way. See :mod:`mig_core.operations.custom`.
+        """
+        return custom.register_operation(name, sourcename, batch=cls.is_batch)
+
+    @classmethod
+    def implementation_for(cls, op_cls: Any, replace: bool = False) -> Callable[[_C], _C]:
+        """Decorator: ``fn(operations, operation)`` carries out ``op_cls`` objects when they are
+        invoked (through ``mig_ddl_execute``, like every operation)."""
+        return custom.implementation_for(op_cls, replace=replace)
+
     # --- running operation objects -----------------------------------------------------------
     def invoke(self, operation: Any) -> Any:
         """Carry out an operation object (``mig_ddl_execute``); returns its result."""
-        return self.impl.invoke(operation)
+        if not custom.has_implementation(operation):
+            return self.impl.invoke(operation)
+        token = custom.invoking(self)
+        try:
+            result = self.impl.invoke(operation)
+        finally:
+            custom.done_invoking(token)
+        return None if result is custom.NO_RESULT else result
 
     # --- helpers ---------------------------------------------------------------------------------
     def f(self, name: str) -> Any:
@@ -187,9 +231,22 @@ class BatchOperations(Operations):
     def schema(self) -> str | None:
         return self.batch.schema
 
-    def invoke(self, operation: Any) -> None:
-        """Queue the operation; the batch applies it when its block ends."""
+    def invoke(self, operation: Any) -> Any:
+        """Queue the operation; the batch applies it when its block ends.
+
+        An operation with an Alembic-style implementation (``implementation_for``) runs now, as
+        in Alembic, given an ``Operations`` on the same connection (so its ``execute`` runs now
+        too instead of joining the batch, which a recreate could not carry out).
+        """
+        if custom.has_implementation(operation):
+            now = self.__dict__.get("_immediate")
+            if now is None:
+                now = self.__dict__["_immediate"] = Operations(
+                    self.migration_context, impl=self.impl
+                )
+            return now.invoke(operation)
         self.batch.add(operation)
+        return None
 
     @contextmanager
     def batch_alter_table(self, *args: Any, **kw: Any) -> Iterator[BatchOperations]:
