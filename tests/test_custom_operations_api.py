@@ -194,6 +194,18 @@ def test_the_same_module_imported_again_replaces_its_registrations(tmp_path: Pat
     assert entry.op_form is not None and entry.op_form.op_class is second.CreateSequenceOp
 
 
+def test_a_module_imported_during_the_run_is_seen(tmp_path: Path) -> None:
+    """Registered after ``op`` was made (imported inside upgrade()): found on first use."""
+    (tmp_path / f"{MODULE}.py").write_text(MYOPS)
+    revision = {"rev": "l1", "upgrade": f"import {MODULE}\nop.create_sequence('late')"}
+    ini = make_project(
+        tmp_path, f"sqlite:///{tmp_path / 'app.db'}", [revision],
+        ini_extra="prepend_sys_path = .\n",
+    )
+    command.upgrade(config_for(ini), "head")
+    assert tables(tmp_path) == {"seq_late"}
+
+
 def _define(module: str, body: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": module}
     exec(textwrap.dedent(body), namespace)

@@ -48,12 +48,12 @@ class Operations:
         registry = self.__dict__.get("_registry")
         if registry is None:
             raise AttributeError(name)
+        if custom.install(self.migration_context.plugin_manager):
+            # Alembic-style operations registered after this object was made
+            for cached in [n for n in self.__dict__ if n in registry.entries]:
+                del self.__dict__[cached]
+            registry = self._registry = self.migration_context.plugin_manager.operations
         entry = registry.entries.get(name)
-        if entry is None:
-            plugin_manager = self.migration_context.plugin_manager
-            if custom.install(plugin_manager):  # registered after this object was made
-                registry = self._registry = plugin_manager.operations
-                entry = registry.entries.get(name)
         prefix = "batch_op" if self.is_batch else "op"
         if entry is None:
             raise AttributeError(
