@@ -67,6 +67,7 @@ def drop_sequence(operations, operation):
 
 
 @Operations.register_operation("make_marker", "build")
+@BatchOperations.register_operation("make_marker", "batch_build")
 class MarkerOp(MigrateOperation):
     def __init__(self, name):
         self.name = name
@@ -74,6 +75,10 @@ class MarkerOp(MigrateOperation):
     @classmethod
     def build(cls, operations, name):
         return operations.invoke(cls(name))
+
+    @classmethod
+    def batch_build(cls, operations):
+        return operations.invoke(cls(operations.table_name))
 
 
 @Operations.implementation_for(MarkerOp)
@@ -172,10 +177,11 @@ def test_batch_operations_registration(tmp_path: Path, recreate: str) -> None:
         with op.batch_alter_table("t", recreate={recreate!r}) as batch_op:
             batch_op.add_column(sa.Column("x", sa.Integer))
             batch_op.add_audit()
+            assert batch_op.make_marker() == "made t"
             assert "add_audit" in dir(batch_op)
     """)}
     command.upgrade(project(tmp_path, [revision]), "head")
-    assert tables(tmp_path) == {"t", "t_audit"}
+    assert tables(tmp_path) == {"t", "t_audit", "marker_t"}
     with sqlite3.connect(tmp_path / "app.db") as conn:
         assert [r[1] for r in conn.execute("PRAGMA table_info(t)")] == ["id", "x"]
 
