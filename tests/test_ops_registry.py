@@ -240,7 +240,7 @@ def test_batch_argument_errors() -> None:
         offline(pm, "sqlite", bad_recreate)
 
     def position(op: Any) -> None:
-        with op.batch_alter_table("t") as batch_op:
+        with op.batch_alter_table("t", recreate="never") as batch_op:
             batch_op.add_column(sa.Column("x", sa.Integer), insert_before="a")
 
     with pytest.raises(ops.OperationArgumentError, match=r"batch_op.add_column\('x'\): "

@@ -83,9 +83,28 @@ class TableBatch:
                     "mig_batch_recreate; install it with: pip install mig-sqlite-batch"
                 )
             return
+        positioned = [op for op in self.ops if _position_of(op)]
+        if positioned:
+            raise OperationArgumentError(
+                f"batch_alter_table({self.table_name!r}): insert_before / insert_after "
+                f"({_describe(positioned[0])}) need the table recreated, and dialect "
+                f"{self.impl.dialect.name!r} runs this batch as ALTER statements; pass "
+                "recreate='always' to batch_alter_table"
+            )
         renames: dict[str, str] = {}
         for op in self.ops:
             self.impl.invoke(_follow_renames(op, renames, self.table_name))
+
+
+def _position_of(op: MigrateOperation) -> Any:
+    kw = getattr(op, "kw", None) or {}
+    return kw.get("insert_before") or kw.get("insert_after")
+
+
+def _describe(op: MigrateOperation) -> str:
+    column = getattr(op, "column", None)
+    name = getattr(column, "name", None) or getattr(op, "column_name", "?")
+    return f"column {name!r}"
 
 
 def _follow_renames(op: MigrateOperation, renames: dict[str, str], table: str) -> Any:

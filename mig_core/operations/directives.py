@@ -101,10 +101,12 @@ def _require_column(what: str, column: Any) -> None:
 
 
 def _check_position(what: str, batch: BatchOperations, kw: Mapping[str, Any]) -> None:
-    if (kw.get("insert_before") or kw.get("insert_after")) and batch.batch.recreate != "always":
+    """``recreate="never"`` cannot place a column; under ``"auto"`` the batch decides when it
+    ends (see :meth:`~mig_core.operations.batch.TableBatch.apply`)."""
+    if (kw.get("insert_before") or kw.get("insert_after")) and batch.batch.recreate == "never":
         raise OperationArgumentError(
-            f"{what}: insert_before / insert_after need the table recreated; pass "
-            "recreate='always' to batch_alter_table"
+            f"{what}: insert_before / insert_after need the table recreated, and this batch "
+            "has recreate='never'"
         )
 
 
