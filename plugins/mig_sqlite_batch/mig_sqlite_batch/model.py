@@ -9,9 +9,11 @@ operation may name a renamed column by its new or its old name.
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -320,13 +322,17 @@ class TableModel:
             return expr
         if isinstance(expr, TextClause):
             return expr.text
-        return str(expr.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        return str(expr.compile(
+            dialect=self.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
+        ))
 
     def alter_column(self, op: ops.AlterColumnOp) -> None:
         what = f"batch_op.alter_column({op.column_name!r})"
         col = self.column(op.column_name, what)
         if op.modify_type is not None:
             new_type = sa.types.to_instance(op.modify_type)
+            if op.existing_type is not None:
+                self._drop_type_checks(col.name, op.existing_type)
             if not col.type_changed:
                 col.old_type = col.type
             col.type = new_type
@@ -352,6 +358,54 @@ class TableModel:
             self._rename(col, op.modify_name, what)
         if op.kw.get("insert_before") or op.kw.get("insert_after"):
             self._place(col, op.kw, what, new=False)
+
+    def type_checks(self, column: str, type_: Any) -> list[tuple[str | None, str]]:
+        """The CHECK constraints ``type_`` creates on ``column`` of this table (an Enum or
+        Boolean with ``create_constraint=True`` where the dialect has no native type):
+        (name, normalised SQL) pairs, the name as given and as the naming conventions of the
+        run (or the batch) give it; None for an unnamed one."""
+        type_ = sa.types.to_instance(type_)
+        if not isinstance(type_, sa.types.SchemaType) or not getattr(
+            type_, "create_constraint", False
+        ):
+            return []
+        compiler = SimpleNamespace(dialect=self.dialect)
+        out: list[tuple[str | None, str]] = []
+        for metadata in (sa.MetaData(), self._schema_objects().metadata()):
+            scratch = sa.Table(
+                self.name, metadata, sa.Column(column, copy.copy(type_)), schema=self.schema
+            )
+            for const in scratch.constraints:
+                if not isinstance(const, sa.CheckConstraint) or not getattr(
+                    const, "_type_bound", False
+                ):
+                    continue
+                rule = getattr(const, "_create_rule", None)
+                if rule is not None and not rule(compiler):
+                    continue
+                name = str(const.name) if isinstance(const.name, str) else None
+                found = (name, sqltext.normalized(self._sql_of(const.sqltext)))
+                if found not in out:
+                    out.append(found)
+        return out
+
+    def _drop_type_checks(self, column: str, existing_type: Any) -> None:
+        """A column's type changes from ``existing_type``: drop the CHECK that type created
+        (by its name; an unnamed one by its SQL), as the new type brings its own."""
+        made = self.type_checks(column, existing_type)
+        if not made:
+            return
+        names = {n.lower() for n, _ in made if n is not None}
+        texts = {text for n, text in made if n is None}
+        self.constraints = [
+            state for state in self.constraints
+            if state.kind != "check"
+            or not (
+                (state.name is not None and str(state.name).lower() in names)
+                or (state.name is None
+                    and sqltext.normalized(self._sql_of(state.sqltext)) in texts)
+            )
+        ]
 
     def _rename(self, col: ColumnState, new: str, what: str) -> None:
         clash = self.find_column(new)
@@ -537,7 +591,10 @@ class TableModel:
         table = sa.Table(
             name, metadata, *[c.to_column() for c in self.columns], schema=self.schema, **kwargs
         )
+        given = self._given_checks(table, table_args)
         for state in self.constraints:
+            if state.kind == "check" and self._superseded(state, given):
+                continue  # the column's type or table_args brings it again
             table.append_constraint(self._build_constraint(state, table, self_target))
         for extra in table_args:
             if isinstance(extra, sa.Constraint):
@@ -549,6 +606,36 @@ class TableModel:
                 )
         stub_fk_targets(table)
         return table
+
+    def _given_checks(
+        self, table: sa.Table, table_args: Sequence[Any]
+    ) -> tuple[set[str], set[str]]:
+        """Names (lower-cased) and normalised SQL of the unnamed CHECKs that the new
+        columns' types (Enum, Boolean) and ``table_args`` create."""
+        names: set[str] = set()
+        texts: set[str] = set()
+        type_bound = [
+            c for c in table.constraints
+            if isinstance(c, sa.CheckConstraint) and getattr(c, "_type_bound", False)
+        ]
+        compiler = SimpleNamespace(dialect=self.dialect)
+        for const in [*type_bound, *(a for a in table_args if isinstance(a, sa.CheckConstraint))]:
+            rule = getattr(const, "_create_rule", None)
+            if rule is not None and not rule(compiler):
+                continue
+            if isinstance(const.name, str):
+                names.add(const.name.lower())
+            else:
+                texts.add(sqltext.normalized(self._sql_of(const.sqltext)))
+        return names, texts
+
+    def _superseded(self, state: ConstraintState, given: tuple[set[str], set[str]]) -> bool:
+        """A CHECK of the model that a type or ``table_args`` CHECK of the same name (an
+        unnamed one: of the same SQL) replaces: never two CHECKs of one name."""
+        names, texts = given
+        if state.name is not None:
+            return str(state.name).lower() in names
+        return sqltext.normalized(self._sql_of(state.sqltext)) in texts
 
     def _table_arg_copy(self, extra: sa.Constraint, table: sa.Table) -> sa.Constraint:
         """A copy of a ``table_args`` constraint for ``table``: the table is built more than

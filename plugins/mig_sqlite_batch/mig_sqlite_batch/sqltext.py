@@ -104,6 +104,21 @@ def mentioned(sql: str, names: Iterable[str]) -> set[str]:
     return found
 
 
+def normalized(sql: str) -> str:
+    """``sql`` reduced for comparison: no comments, single spaces between tokens, identifiers
+    unquoted and lower-cased, keywords upper-cased (``kind IN ('a','b')`` equals
+    ``"KIND" in ('a', 'b')``). String literals are kept exactly."""
+    out = []
+    for tok in tokenize(sql):
+        if tok.kind in ("ws", "comment"):
+            continue
+        if tok.is_identifier:
+            out.append(tok.value.lower())
+        else:
+            out.append(tok.text)
+    return " ".join(out)
+
+
 def rename_columns(sql: str, renames: dict[str, str], quote: Callable[[str], str]) -> str:
     """``sql`` with the column references in ``renames`` (old -> new, case-insensitive)
     replaced by ``quote(new)``; strings, comments and function names are left alone."""
