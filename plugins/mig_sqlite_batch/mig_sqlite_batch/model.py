@@ -426,6 +426,11 @@ class TableModel:
                 state.referred_columns = [new if c == old else c for c in state.referred_columns]
             if state.kind == "check":
                 state.sqltext = sqltext.rename_columns(self._sql_of(state.sqltext), renames, quote)
+        for other in self.columns:
+            computed = other.computed
+            if computed is not None and isinstance(computed, sa.Computed):
+                text = sqltext.rename_columns(self._sql_of(computed.sqltext), renames, quote)
+                other.computed = sa.Computed(sa.text(text), persisted=computed.persisted)
         for index in self.indexes:
             index.expressions = [
                 (new if e == old else e)
