@@ -195,6 +195,7 @@ def _sqlite_source(
     autoincrement = sqltext.has_autoincrement(create_sql)
     if autoincrement:
         model.table_kwargs["sqlite_autoincrement"] = True
+    _fill_clause_options(model, sqltext.clause_options(create_sql), autoincrement)
     with_rowid = table.dialect_options["sqlite"].get("with_rowid", True) is not False
     return Source(table, model, with_rowid=with_rowid, autoincrement=autoincrement)
 
@@ -321,4 +322,38 @@ def _fill_foreign_key_actions(model: TableModel, rows: list[Any]) -> None:
                 state.options["onupdate"] = row.on_update
             if row.match and row.match.upper() != "NONE":
                 state.options["match"] = row.match
+            break
+
+
+def _fill_clause_options(
+    model: TableModel, found: list[sqltext.ClauseOptions], autoincrement: bool
+) -> None:
+    """``ON CONFLICT`` of the primary key, UNIQUE constraints and NOT NULL columns, and
+    ``[NOT] DEFERRABLE [INITIALLY ...]`` of foreign keys, read from the table's SQL
+    (SQLAlchemy reflects DEFERRABLE of table-level foreign keys only)."""
+
+    def same(a: Any, b: Any) -> bool:
+        return [c.lower() for c in a] == [c.lower() for c in b]
+
+    for option in found:
+        if option.kind == "notnull":
+            col = model.find_column(option.columns[0])
+            if col is not None:
+                col.dialect_kwargs["sqlite_on_conflict_not_null"] = option.on_conflict
+            continue
+        for state in model.constraints:
+            if state.kind != option.kind or not same(state.columns, option.columns):
+                continue
+            if option.kind == "foreignkey":
+                if (state.referred_table or "").lower() != (option.referred_table or "").lower():
+                    continue
+                state.options["deferrable"] = option.deferrable
+                if option.initially is not None:
+                    state.options["initially"] = option.initially
+            else:
+                state.options["sqlite_on_conflict"] = option.on_conflict
+                if option.kind == "primary" and autoincrement and len(option.columns) == 1:
+                    col = model.find_column(option.columns[0])
+                    if col is not None:  # AUTOINCREMENT puts the key on the column
+                        col.dialect_kwargs["sqlite_on_conflict_primary_key"] = option.on_conflict
             break

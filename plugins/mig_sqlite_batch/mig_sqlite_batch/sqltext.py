@@ -278,6 +278,106 @@ def named_constraints(create_table_sql: str) -> list[NamedConstraint]:
     return out
 
 
+@dataclass(frozen=True)
+class ClauseOptions:
+    """What SQLAlchemy's reflection leaves out of a constraint written in a CREATE TABLE:
+    ``ON CONFLICT`` of a PRIMARY KEY, UNIQUE or NOT NULL, and ``[NOT] DEFERRABLE
+    [INITIALLY ...]`` of a foreign key (column- or table-level)."""
+
+    kind: str  # primary, unique, notnull, foreignkey
+    columns: tuple[str, ...]
+    on_conflict: str | None = None
+    referred_table: str | None = None
+    deferrable: bool | None = None
+    initially: str | None = None
+
+
+def clause_options(create_table_sql: str) -> list[ClauseOptions]:
+    """The ON CONFLICT and DEFERRABLE clauses of a CREATE TABLE, with the constraint they
+    belong to (its kind and local columns)."""
+    tokens, parts = table_body(create_table_sql)
+    out: list[ClauseOptions] = []
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if not sig:
+            continue
+
+        def word(j: int, sig: list[int] = sig) -> str:
+            return tokens[sig[j]].upper() if j < len(sig) else ""
+
+        def is_open(j: int, sig: list[int] = sig) -> bool:
+            return j < len(sig) and tokens[sig[j]].text == "("
+
+        def after_paren(j: int, sig: list[int] = sig) -> int:
+            return sig.index(_balanced_end(tokens, sig[j])) + 1
+
+        def conflict(j: int) -> tuple[str | None, int]:
+            if word(j) == "ON" and word(j + 1) == "CONFLICT" and word(j + 2):
+                return word(j + 2), j + 3
+            return None, j
+
+        first = tokens[sig[0]]
+        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+        own: tuple[str, ...] = (first.value,) if is_column else ()
+        fk_columns = own
+        k = 1 if is_column else 0
+        while k < len(sig):
+            w = word(k)
+            if is_open(k):
+                k = after_paren(k)
+            elif w == "CONSTRAINT":
+                k += 2  # (its name may be any word)
+            elif w in ("PRIMARY", "UNIQUE"):
+                k += 2 if w == "PRIMARY" and word(k + 1) == "KEY" else 1
+                cols = own
+                if is_open(k):
+                    cols = _paren_columns(tokens, sig[k])
+                    k = after_paren(k)
+                if word(k) in ("ASC", "DESC"):
+                    k += 1
+                action, k = conflict(k)
+                if action is not None:
+                    out.append(ClauseOptions("primary" if w == "PRIMARY" else "unique", cols,
+                                             action))
+            elif w == "NOT" and word(k + 1) == "NULL":
+                action, k = conflict(k + 2)
+                if action is not None and is_column:
+                    out.append(ClauseOptions("notnull", own, action))
+            elif w == "FOREIGN" and word(k + 1) == "KEY" and is_open(k + 2):
+                fk_columns = _paren_columns(tokens, sig[k + 2])
+                k = after_paren(k + 2)
+            elif w == "REFERENCES" and k + 1 < len(sig):
+                referred = tokens[sig[k + 1]].value
+                k += 2
+                if k + 1 < len(sig) and tokens[sig[k]].text == ".":
+                    referred = tokens[sig[k + 1]].value
+                    k += 2
+                if is_open(k):
+                    k = after_paren(k)
+                while True:
+                    if word(k) == "ON" and word(k + 1) in ("DELETE", "UPDATE"):
+                        k += 4 if word(k + 2) in ("SET", "NO") else 3
+                    elif word(k) == "MATCH":
+                        k += 2
+                    else:
+                        break
+                deferrable: bool | None = None
+                initially = None
+                if word(k) == "NOT" and word(k + 1) == "DEFERRABLE":
+                    deferrable, k = False, k + 2
+                elif word(k) == "DEFERRABLE":
+                    deferrable, k = True, k + 1
+                if deferrable is not None and word(k) == "INITIALLY" and word(k + 1):
+                    initially, k = word(k + 1), k + 2
+                if deferrable is not None:
+                    out.append(ClauseOptions("foreignkey", fk_columns, None, referred,
+                                             deferrable, initially))
+                fk_columns = own
+            else:
+                k += 1
+    return out
+
+
 def column_collations(create_table_sql: str) -> dict[str, str]:
     """``COLLATE`` of each column definition, by lower-cased column name (SQLAlchemy's
     reflection does not return it)."""
