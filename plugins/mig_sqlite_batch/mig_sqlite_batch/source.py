@@ -134,6 +134,7 @@ def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any
         and not batch.table_kwargs.get("sqlite_autoincrement")
     ):
         omitted.append("AUTOINCREMENT (its sqlite_sequence position)")
+    omitted += _omitted_constraints(conn, batch, model, create_sql)
     if omitted:
         warnings.warn(
             f"batch_alter_table({batch.table_name!r}, copy_from=...): the table in the database "
@@ -142,6 +143,66 @@ def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any
             MigWarning,
             stacklevel=5,
         )
+
+
+def _omitted_constraints(
+    conn: Any, batch: Any, model: TableModel, create_sql: str
+) -> list[str]:
+    """The CHECK, UNIQUE and FOREIGN KEY constraints of the live table that neither
+    ``copy_from`` (its columns' types included) nor ``table_args`` has."""
+
+    def cols(names: Any) -> tuple[str, ...]:
+        return tuple(str(n).lower() for n in names)
+
+    given = list(batch.copy_from.constraints) + [
+        c for col in batch.copy_from.columns for c in col.constraints
+    ] + [c for c in batch.table_args if isinstance(c, sa.Constraint)]
+    check_names = {str(c.name).lower() for c in given
+                   if isinstance(c, sa.CheckConstraint) and isinstance(c.name, str)}
+    check_texts = {sqltext.normalized(model._sql_of(c.sqltext)) for c in given
+                   if isinstance(c, sa.CheckConstraint) and not isinstance(c.name, str)}
+    unique = {cols(s.columns) for s in model.constraints if s.kind in ("unique", "primary")}
+    unique |= {cols(ix.expressions) for ix in model.indexes
+               if ix.unique and all(isinstance(e, str) for e in ix.expressions)}
+    unique |= {cols(c.columns.keys()) for c in given
+               if isinstance(c, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))}
+    foreign = {(cols(s.columns), str(s.referred_table).lower())
+               for s in model.constraints if s.kind == "foreignkey"}
+    for c in given:
+        if isinstance(c, sa.ForeignKeyConstraint) and c.elements:
+            first = c.elements[0]
+            target = first._column_tokens[1] if isinstance(first._colspec, str) else (
+                first.column.table.name
+            )
+            foreign.add((cols(c.column_keys), str(target).lower()))
+    named = sqltext.named_constraints(create_sql)
+    out = []
+    try:
+        live_checks = sqltext.check_clauses(create_sql)
+    except (ValueError, StopIteration):
+        live_checks = []
+    for check in live_checks:
+        if check.name is not None:
+            if check.name.lower() not in check_names:
+                out.append(f"CHECK constraint {check.name}")
+        elif sqltext.normalized(check.sqltext) not in check_texts:
+            out.append(f"CHECK ({check.sqltext})")
+    for columns in sqlite_schema.unique_constraints(conn, batch.schema, batch.table_name):
+        if cols(columns) in unique:
+            continue
+        name = next((n.name for n in named if n.kind == "unique" and cols(n.columns)
+                     == cols(columns)), None)
+        out.append(f"UNIQUE constraint {name}" if name else f"UNIQUE ({', '.join(columns)})")
+    for fk in sqlite_schema.foreign_keys(conn, batch.schema, batch.table_name):
+        if (cols(fk.columns), fk.referred_table.lower()) in foreign:
+            continue
+        name = next((n.name for n in named if n.kind == "foreignkey" and cols(n.columns)
+                     == cols(fk.columns)), None)
+        out.append(
+            f"{'foreign key ' + name + ' ' if name else ''}FOREIGN KEY ({', '.join(fk.columns)}) "
+            f"REFERENCES {fk.referred_table}"
+        )
+    return out
 
 
 def _sqlite_source(
