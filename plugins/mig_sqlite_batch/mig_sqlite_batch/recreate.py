@@ -18,12 +18,13 @@ and on PostgreSQL keep owned sequences, identity positions and triggers.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.model import ColumnState, TableModel
 from mig_sqlite_batch.source import Source, declared_text, load
@@ -242,6 +243,7 @@ class SQLiteRecreate(_Recreate):
 
     def run(self) -> None:
         self.plan()
+        self.warn_lost_rowid_alias()
         conn = self.impl.connection if self.online else None
         children: list[sqlite_schema.ForeignKeyRow] = []
         if conn is not None:
@@ -276,6 +278,35 @@ class SQLiteRecreate(_Recreate):
             self.execute(self.in_schema(sql), f"recreating trigger {name}")
         if conn is not None and self.model.dropped and (mentioning or stored_triggers):
             self.validate_dependents(conn)
+
+    def warn_lost_rowid_alias(self) -> None:
+        """Only a column declared exactly ``INTEGER`` as the sole primary key of a rowid table
+        is the rowid: a retype of it to ``BIGINT`` & co. keeps the values but makes it an
+        ordinary column (an insert without it stores NULL, not a new id)."""
+        if not self.source.with_rowid:
+            return
+        old_key = [c.name.lower() for c in self.source.table.primary_key.columns]
+        new_key = self.model.primary_key()
+        for col in self.model.columns:
+            if not col.type_changed or col.old_type is None or col.source is None:
+                continue
+            if old_key != [col.source.lower()]:
+                continue
+            if new_key is None or [c.lower() for c in new_key.columns] != [col.name.lower()]:
+                continue
+            before = declared_text(col.old_type, self.dialect).strip().upper()
+            after = declared_text(col.type, self.dialect).strip()
+            if before == "INTEGER" and after.upper() != "INTEGER":
+                warnings.warn(
+                    f"{self.where}: alter_column({col.name!r}, type_=...) declares the "
+                    f"INTEGER PRIMARY KEY column {col.name!r} as {after}: it is no longer the "
+                    "table's rowid (only a column declared exactly INTEGER is), so a row "
+                    f"inserted without {col.name} stores NULL instead of a new id; use "
+                    "sa.Integer (or sa.BigInteger().with_variant(sa.Integer, 'sqlite')) to "
+                    "keep the rowid",
+                    MigWarning,
+                    stacklevel=2,
+                )
 
     def tuned(self, conn: Any) -> Any:
         """A larger page cache (and sorter) for the copy and the index builds, restored after
