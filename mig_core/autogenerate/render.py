@@ -89,13 +89,15 @@ def _render_modify_table(ctx: RenderContext, group: ops.ModifyTableOps) -> list[
 
 
 def render_name(ctx: RenderContext, name: Any) -> str:
-    """A constraint / index name: ``op.f('x')`` for convention-made names, repr otherwise."""
+    """A constraint / index name: ``op.f('x')`` (``batch_op.f('x')`` in a batch block) for a
+    final name (a ``conv``: made by the model's naming convention, or read from the database),
+    repr otherwise: the naming convention applies to a plain name when the revision runs."""
     from sqlalchemy.sql.elements import conv
 
     if name is None or type(name).__name__ == "_NoneName":
         return "None"
     if isinstance(name, conv):
-        return f"{ctx.base_op_prefix}f({str(name)!r})"
+        return f"{ctx.op_prefix}f({str(name)!r})"
     return repr(str(name))
 
 

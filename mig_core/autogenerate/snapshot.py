@@ -218,12 +218,18 @@ class ReflectedTable:
         items: list[Any] = [col.to_column() for col in self.columns.values()]
         pk_cols = self.primary_key.get("constrained_columns") or []
         if pk_cols:
-            items.append(sa.PrimaryKeyConstraint(*pk_cols, name=self.primary_key.get("name")))
+            items.append(sa.PrimaryKeyConstraint(
+                *pk_cols, name=final_name(self.primary_key.get("name"))
+            ))
         objects: dict[int, Any] = {}
         for uq in self.unique_constraints:
-            objects[id(uq)] = sa.UniqueConstraint(*uq["column_names"], name=uq.get("name"))
+            objects[id(uq)] = sa.UniqueConstraint(
+                *uq["column_names"], name=final_name(uq.get("name"))
+            )
         for ck in self.check_constraints:
-            objects[id(ck)] = sa.CheckConstraint(sa.text(ck["sqltext"]), name=ck.get("name"))
+            objects[id(ck)] = sa.CheckConstraint(
+                sa.text(ck["sqltext"]), name=final_name(ck.get("name"))
+            )
         items.extend(objects.values())
         kw: dict[str, Any] = {}
         if self.comment is not None:
@@ -266,7 +272,9 @@ class ReflectedTable:
             obj = fk_constraint(record, md, self.schema)
             table.append_constraint(obj)
         elif any(r is record for r in self.unique_constraints):
-            obj = sa.UniqueConstraint(*record["column_names"], name=record.get("name"))
+            obj = sa.UniqueConstraint(
+                *record["column_names"], name=final_name(record.get("name"))
+            )
             table.append_constraint(obj)
         else:
             obj = index_from_record(record, table)
@@ -275,6 +283,17 @@ class ReflectedTable:
 
     def __repr__(self) -> str:
         return f"ReflectedTable({self.fullname!r}, {len(self.columns)} columns)"
+
+
+def final_name(name: Any) -> Any:
+    """A name read from the database, marked final (SQLAlchemy's ``conv``): the target
+    MetaData's naming convention is never applied to it again, and autogenerate writes it as
+    ``op.f('name')``, so the revision drops or re-creates exactly that name. None stays None."""
+    if not isinstance(name, str):
+        return name
+    from sqlalchemy.sql.elements import conv
+
+    return name if isinstance(name, conv) else conv(name)
 
 
 def fk_constraint(fk: dict[str, Any], metadata: sa.MetaData, schema: str | None) -> Any:
@@ -294,7 +313,7 @@ def fk_constraint(fk: dict[str, Any], metadata: sa.MetaData, schema: str | None)
     return sa.ForeignKeyConstraint(
         fk["constrained_columns"],
         [referred.c[col] for col in fk["referred_columns"]],
-        name=fk.get("name"),
+        name=final_name(fk.get("name")),
         **options,
     )
 
@@ -311,7 +330,9 @@ def index_from_record(ix: dict[str, Any], table: sa.Table) -> sa.Index:
         else:
             parts.append(sa.text(expr))
     options = clean_dialect_options(ix.get("dialect_options"))
-    return sa.Index(ix["name"], *parts, unique=bool(ix.get("unique")), _table=table, **options)
+    return sa.Index(
+        final_name(ix["name"]), *parts, unique=bool(ix.get("unique")), _table=table, **options
+    )
 
 
 #: an expression that is only a (quoted) column name: Oracle reflects a DESC column so
