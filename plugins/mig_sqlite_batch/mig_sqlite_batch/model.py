@@ -335,7 +335,7 @@ class TableModel:
                 self._drop_type_checks(col.name, op.existing_type)
             if not col.type_changed:
                 col.old_type = col.type
-            col.type = new_type
+            col.type = self._keep_collation(col.type, new_type)
             col.type_changed = True
             using = op.kw.get(f"{self.dialect.name}_using")
             if using is not None:
@@ -358,6 +358,24 @@ class TableModel:
             self._rename(col, op.modify_name, what)
         if op.kw.get("insert_before") or op.kw.get("insert_after"):
             self._place(col, op.kw, what, new=False)
+
+    def _keep_collation(self, old: Any, new: Any) -> Any:
+        """SQLite: a column's COLLATE stays when its new type is a string type given without
+        a collation of its own (``VARCHAR(10) COLLATE RTRIM`` -> ``String(40)`` keeps
+        RTRIM); SQLite compares the column's values by it, which a length change is not meant
+        to alter."""
+        collation = getattr(old, "collation", None)
+        if (
+            self.dialect.name != "sqlite"
+            or collation is None
+            or not isinstance(new, sa.String)
+            or isinstance(new, sa.types.SchemaType)
+            or new.collation is not None
+        ):
+            return new
+        kept = copy.copy(new)
+        kept.collation = collation
+        return kept
 
     def type_checks(self, column: str, type_: Any) -> list[tuple[str | None, str]]:
         """The CHECK constraints ``type_`` creates on ``column`` of this table (an Enum or
