@@ -171,12 +171,82 @@ def test_add_enum_value_autocommit_true_leaves_the_transaction():
 RECREATE_HEAD = """DO $mig$
 DECLARE
     old_type oid := 'app."Mood"'::regtype;
+    old_array oid := (SELECT typarray FROM pg_type WHERE oid = old_type);
     rels regclass[];
     cols name[];
     arrays boolean[];
     defaults text[];
     suffix text;
+    used_classes oid[];
+    used_objects oid[];
+    used_subids integer[];
+    blockers text;
+    index_defs text[];
+    index_names text[];
+    index_tables text[];
+    index_spaces text[];
+    index_comments text[];
+    index_clustered boolean[];
+    con_tables text[];
+    con_names name[];
+    con_defs text[];
+    con_comments text[];
+    old_space text := current_setting('default_tablespace');
 BEGIN
+    -- the type, its array type, and every table column of either (inherited ones too: the
+    -- conversion recurses to them)
+    SELECT array_agg(u.cls), array_agg(u.obj), array_agg(u.sub)
+      INTO used_classes, used_objects, used_subids
+      FROM (SELECT 'pg_type'::regclass::oid, t, 0 FROM unnest(ARRAY[old_type, old_array]) AS t
+            UNION ALL
+            SELECT 'pg_class'::regclass::oid, a.attrelid, a.attnum::integer
+              FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p')
+             WHERE a.atttypid IN (old_type, old_array) AND a.attnum > 0 AND NOT a.attisdropped)
+           AS u(cls, obj, sub);
+    -- attgenerated (PostgreSQL 12+) is read through to_jsonb so that older servers run this
+    SELECT string_agg(DISTINCT CASE
+               WHEN d.classid = 'pg_rewrite'::regclass THEN (
+                   SELECT CASE WHEN w.rulename = '_RETURN' THEN ''
+                          ELSE 'rule ' || quote_ident(w.rulename) || ' on ' END
+                          || pg_describe_object('pg_class'::regclass, w.ev_class, 0)
+                   FROM pg_rewrite w WHERE w.oid = d.objid)
+               WHEN d.classid = 'pg_class'::regclass AND d.objsubid > 0 AND EXISTS (
+                   SELECT 1 FROM pg_class WHERE oid = d.objid AND relkind IN ('v', 'm')) THEN
+                   pg_describe_object(d.classid, d.objid, 0)
+               WHEN d.classid = 'pg_attrdef'::regclass THEN (
+                   SELECT CASE WHEN coalesce(to_jsonb(a) ->> 'attgenerated', '') <> ''
+                          THEN 'generated column ' ELSE 'default of column ' END
+                          || quote_ident(a.attname) || ' of '
+                          || pg_describe_object('pg_class'::regclass, a.attrelid, 0)
+                   FROM pg_attrdef ad JOIN pg_attribute a
+                        ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                   WHERE ad.oid = d.objid)
+               ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END, ', ')
+      INTO blockers
+      FROM pg_depend d
+     WHERE d.deptype IN ('n', 'a') AND (d.refclassid, d.refobjid, d.refobjsubid) IN (SELECT * FROM unnest(used_classes, used_objects, used_subids))
+       AND NOT (
+           d.classid = 'pg_class'::regclass AND d.objsubid > 0
+               AND d.refclassid = 'pg_type'::regclass
+               AND (d.classid, d.objid, d.objsubid) IN (SELECT * FROM unnest(used_classes, used_objects, used_subids))
+           OR d.classid = 'pg_class'::regclass AND d.objsubid = 0
+               AND EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = d.objid)
+           OR d.classid = 'pg_constraint'::regclass
+               AND EXISTS (SELECT 1 FROM pg_constraint
+                            WHERE oid = d.objid AND conrelid <> 0
+                              AND contype IN ('p', 'u', 'c', 'f', 'x'))
+           OR d.classid = 'pg_attrdef'::regclass
+               AND EXISTS (SELECT 1 FROM pg_attrdef ad
+                             JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                            WHERE ad.oid = d.objid
+                              AND coalesce(to_jsonb(a) ->> 'attgenerated', '') = ''
+                              AND ('pg_class'::regclass::oid, a.attrelid, a.attnum::integer)
+                                  IN (SELECT * FROM unnest(used_classes, used_objects, used_subids)))
+           OR d.classid = 'pg_statistic_ext'::regclass AND d.refclassid = 'pg_class'::regclass);
+    IF blockers IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot change enum type %: used by %', 'app."Mood"', blockers
+            USING HINT = 'drop those before this operation and create them again after it';
+    END IF;
     SELECT array_agg(a.attrelid::regclass ORDER BY a.attrelid, a.attnum),
            array_agg(a.attname ORDER BY a.attrelid, a.attnum),
            array_agg(a.atttypid <> old_type ORDER BY a.attrelid, a.attnum),
@@ -185,8 +255,51 @@ BEGIN
       FROM pg_attribute a
       JOIN pg_class r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p')
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE a.atttypid IN (old_type, (SELECT typarray FROM pg_type WHERE oid = old_type))
+     WHERE a.atttypid IN (old_type, old_array)
        AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount = 0;
+    -- CHECK, FOREIGN KEY and EXCLUDE constraints and indexes with a predicate or expressions
+    -- would be parsed again against the renamed type: dropped now, created again at the end
+    SELECT array_agg(c.conrelid::regclass::text ORDER BY c.oid),
+           array_agg(c.conname ORDER BY c.oid),
+           array_agg(pg_get_constraintdef(c.oid) ORDER BY c.oid),
+           array_agg(obj_description(c.oid, 'pg_constraint') ORDER BY c.oid)
+      INTO con_tables, con_names, con_defs, con_comments
+      FROM pg_constraint c
+     WHERE c.contype IN ('c', 'f', 'x') AND c.conrelid <> 0 AND c.coninhcount = 0
+       AND EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE (d.classid = 'pg_constraint'::regclass AND d.objid = c.oid
+                           OR c.contype = 'x' AND d.classid = 'pg_class'::regclass
+                              AND d.objid = c.conindid)
+                      AND (d.refclassid, d.refobjid, d.refobjsubid) IN (SELECT * FROM unnest(used_classes, used_objects, used_subids)));
+    SELECT array_agg(CASE x.relkind WHEN 'I' THEN  -- ON ONLY would leave out the partitions
+               overlay(pg_get_indexdef(i.indexrelid)
+                       PLACING 'INDEX ' || quote_ident(x.relname) || ' ON '
+                       FROM position('INDEX ' || quote_ident(x.relname) || ' ON ONLY '
+                                     IN pg_get_indexdef(i.indexrelid))
+                       FOR length('INDEX ' || quote_ident(x.relname) || ' ON ONLY '))
+               ELSE pg_get_indexdef(i.indexrelid) END ORDER BY i.indexrelid),
+           array_agg(i.indexrelid::regclass::text ORDER BY i.indexrelid),
+           array_agg(i.indrelid::regclass::text ORDER BY i.indexrelid),
+           array_agg(coalesce(s.spcname, '') ORDER BY i.indexrelid),
+           array_agg(obj_description(i.indexrelid, 'pg_class') ORDER BY i.indexrelid),
+           array_agg(i.indisclustered ORDER BY i.indexrelid)
+      INTO index_defs, index_names, index_tables, index_spaces, index_comments, index_clustered
+      FROM pg_index i
+      JOIN pg_class x ON x.oid = i.indexrelid
+      LEFT JOIN pg_tablespace s ON s.oid = x.reltablespace
+     WHERE (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = i.indexrelid)
+       AND NOT EXISTS (SELECT 1 FROM pg_depend WHERE classid = 'pg_class'::regclass
+                          AND objid = i.indexrelid AND refclassid = 'pg_constraint'::regclass
+                          AND deptype = 'i')
+       AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = i.indexrelid AND (d.refclassid, d.refobjid, d.refobjsubid) IN (SELECT * FROM unnest(used_classes, used_objects, used_subids)));
+    FOR i IN 1 .. coalesce(array_length(con_names, 1), 0) LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', con_tables[i], con_names[i]);
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(index_names, 1), 0) LOOP
+        EXECUTE format('DROP INDEX %s', index_names[i]);
+    END LOOP;
     ALTER TYPE app."Mood" RENAME TO "Mood_mig_old";
 """
 RECREATE_TAIL = """
@@ -205,11 +318,50 @@ RECREATE_TAIL = """
                 USING HINT = 'update or delete those rows first, or rename the value instead';
         END;
         IF defaults[i] IS NOT NULL THEN
-            EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', rels[i], cols[i],
-                           defaults[i]);
+            BEGIN
+                EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', rels[i],
+                               cols[i], defaults[i]);
+            EXCEPTION WHEN invalid_text_representation THEN
+                RAISE EXCEPTION 'cannot change enum type %: the default of column %.% is a '
+                                'value the new type lacks (%)', 'app."Mood"', rels[i],
+                                cols[i], SQLERRM
+                    USING HINT = 'change the default first';
+            END;
         END IF;
     END LOOP;
     DROP TYPE app."Mood_mig_old";
+    FOR i IN 1 .. coalesce(array_length(index_names, 1), 0) LOOP
+        PERFORM set_config('default_tablespace', index_spaces[i], true);
+        BEGIN
+            EXECUTE index_defs[i];
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION 'cannot change enum type %: index % uses a value the new type '
+                            'lacks (%)', 'app."Mood"', index_names[i], SQLERRM
+                USING HINT = 'drop or change the index first';
+        END;
+        IF index_comments[i] IS NOT NULL THEN
+            EXECUTE format('COMMENT ON INDEX %s IS %L', index_names[i], index_comments[i]);
+        END IF;
+        IF index_clustered[i] THEN
+            EXECUTE format('ALTER TABLE %s CLUSTER ON %I', index_tables[i],
+                           (SELECT relname FROM pg_class WHERE oid = index_names[i]::regclass));
+        END IF;
+    END LOOP;
+    PERFORM set_config('default_tablespace', old_space, true);
+    FOR i IN 1 .. coalesce(array_length(con_names, 1), 0) LOOP
+        BEGIN
+            EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', con_tables[i], con_names[i],
+                           con_defs[i]);
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION 'cannot change enum type %: constraint % on % uses a value the new '
+                            'type lacks (%)', 'app."Mood"', con_names[i], con_tables[i], SQLERRM
+                USING HINT = 'drop or change the constraint first';
+        END;
+        IF con_comments[i] IS NOT NULL THEN
+            EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', con_names[i], con_tables[i],
+                           con_comments[i]);
+        END IF;
+    END LOOP;
 END
 $mig$;"""
 
