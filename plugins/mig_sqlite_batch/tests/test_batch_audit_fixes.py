@@ -199,6 +199,23 @@ def test_table_args_check_of_a_reflected_name_replaces_it(engine: Any) -> None:
     execute(engine, "INSERT INTO t VALUES (2, 1)")
 
 
+def test_table_args_check_of_a_reflected_unnamed_check_is_not_doubled(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, x INT CHECK (x > 5), y INT)",
+        "INSERT INTO t VALUES (1, 6, 1)",
+    )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t", table_args=(sa.CheckConstraint("x>5"),)) as b:
+            b.alter_column("y", existing_type=sa.Integer, nullable=False)
+
+    run(engine, upgrade)
+    sql = table_sql(engine)
+    assert sql.count("CHECK") == 1 and "CHECK (x>5)" in sql, sql
+    assert fails(engine, "INSERT INTO t VALUES (2, 1, 1)")
+
+
 # --- 2. a rename reaches generated columns ---------------------------------------------------------
 
 
