@@ -120,6 +120,61 @@ class PostgresqlImpl(DefaultImpl):
         self.execute(DropTable(table, if_exists=bool(if_exists)))
         table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=runner)
 
+    # --- columns -------------------------------------------------------------------------------
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        server_default: Any = False,
+        type_: Any = None,
+        comment: Any = False,
+        name: str | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        **kw: Any,
+    ) -> None:
+        """With a type change: what the type change needs first, the rest after it.
+
+        PostgreSQL checks a default against the column's type when it is set, and casts the
+        current default when the type changes; ``USING`` may turn NULLs into values or values
+        into NULLs. So: ``DROP NOT NULL``, the old default dropped (it may not cast to the new
+        type; dropping a missing default is a no-op), the type, then ``SET NOT NULL``, the new
+        default, the comment and the rename. An identity (``sa.Identity``) is added or changed
+        after the type change, dropped before. Without a type change, the core's order.
+        """
+        import sqlalchemy as sa
+
+        nullable = kw.pop("nullable", None)
+        if type_ is None or (server_default is False and nullable is not False):
+            super().alter_column(
+                table_name, column_name, nullable=nullable, server_default=server_default,
+                type_=type_, comment=comment, name=name, existing_type=existing_type,
+                existing_server_default=existing_server_default, **kw,
+            )
+            return
+        if existing_server_default is False:
+            existing_server_default = None
+        drops_default = server_default is not False and not isinstance(server_default, sa.Identity)
+        # DROP NOT NULL, the drop of the old default (or identity), the type
+        super().alter_column(
+            table_name, column_name, nullable=True if nullable else None,
+            server_default=None if drops_default else False,
+            type_=type_, existing_type=existing_type,
+            existing_server_default=existing_server_default, **kw,
+        )
+        # SET NOT NULL, the new default, comment, rename: on the column as it now is
+        rest = {k: v for k, v in kw.items() if k in ("schema", "existing_nullable")}
+        if nullable is not None:
+            rest["existing_nullable"] = nullable
+        super().alter_column(
+            table_name, column_name, nullable=False if nullable is False else None,
+            server_default=False if server_default is None else server_default,
+            comment=comment, name=name, existing_type=type_,
+            existing_server_default=None if drops_default else existing_server_default,
+            existing_comment=kw.get("existing_comment"), **rest,
+        )
+
     # --- enum types ----------------------------------------------------------------------------
     def create_enum(
         self,
