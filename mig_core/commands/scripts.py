@@ -271,18 +271,20 @@ def history(
     if rev_range:
         upper = [r.revision for r in paths.resolve(rmap, end or "heads", current)]
         lower = [r.revision for r in paths.resolve(rmap, start or "base", current)]
-        revs = paths.iterate_revisions(rmap, upper, lower or None, inclusive=True)
+        revs = display.history_order(
+            rmap, paths.iterate_revisions(rmap, upper, lower or None, inclusive=True)
+        )
     else:
-        revs = list(reversed(rmap.order))
+        revs = display.history_order(rmap)
     marked = frozenset(current) if indicate_current else frozenset()
     if as_json:
         config.print_stdout(display.to_json([display.record(r, marked) for r in revs]))
     elif not revs:
         return
-    elif verbose:
-        config.print_stdout("\n".join(display.log_entry(r, marked) for r in revs).rstrip("\n"))
+    elif verbose:  # each entry ends with a blank line, the last one too (as in Alembic)
+        config.print_stdout("\n".join(display.log_entry(r, marked) for r in revs))
     else:
-        config.print_stdout("\n".join(display.line(r, marked) for r in revs))
+        config.print_stdout("\n".join(display.history_line(r, marked) for r in revs))
 
 
 def _revisions_for(config: Config, script: ScriptDirectory, rev: str) -> list[Any]:

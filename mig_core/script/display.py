@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from mig_core.script.revision_map import Revision, RevisionMap
@@ -42,6 +42,97 @@ def line(rev: Revision, current: Collection[str] = (), parents: bool = True) -> 
     return f"{text}, {doc}" if doc else text
 
 
+def history_line(rev: Revision, current: Collection[str] = ()) -> str:
+    """One ``history`` line as Alembic prints it: ``a, b (dep) -> rev (labels) (head)
+    (current) (branchpoint) (mergepoint), message``. A merge point's parents are listed
+    bare, ``depends_on`` (as written) follows in parentheses, and a head that another
+    revision depends on is an ``(effective head)``."""
+    parents = ", ".join(rev.down_revisions) if rev.down_revisions else "<base>"
+    if rev.depends_on:
+        parents += f" ({', '.join(rev.depends_on)})"
+    text = f"{parents} -> {rev.revision}{_labels(rev)}"
+    if rev.is_head:
+        text += " (effective head)" if rev.dependents else " (head)"
+    if current and rev.revision in current:
+        text += " (current)"
+    if rev.is_branch_point:
+        text += " (branchpoint)"
+    if rev.is_merge_point:
+        text += " (mergepoint)"
+    doc = getattr(rev, "doc", "") or ""
+    return f"{text}, {doc}" if doc else text
+
+
+def history_order(rmap: RevisionMap, revs: Iterable[Revision] | None = None) -> list[Revision]:
+    """``revs`` (default: every revision) newest first, in the order Alembic's ``history``
+    lists them: each branch as one block, read down from its head until it reaches a revision
+    that a revision not yet listed still needs, then on with another branch.
+
+    The walk keeps an ordered list of tips, at first the heads (those no revision depends on
+    either) in file order, and a position in it. The tip at the position is listed when every
+    revision above it (children and dependents) is; its place then goes to its first parent
+    not yet placed, its other new parents and dependencies go to the end of the list, and when
+    it has none its place is dropped and the position moves back by one. A tip with a revision
+    above it still to list moves the position to the first tip above it. Linear, plus a walk
+    over the unlisted revisions above a tip each time one waits.
+    """
+    nodes = rmap.order if revs is None else list(revs)
+    by_id = rmap.by_id
+    inside = {r.revision for r in nodes}
+    whole = revs is None or len(inside) == len(by_id)
+    # how many revisions inside still have to be listed before each one (children, dependents)
+    waiting: dict[str, int] = {}
+    for rev in nodes:
+        above = (*rev.nextrev, *rev.dependents) if rev.dependents else rev.nextrev
+        waiting[rev.revision] = len(above) if whole else sum(1 for a in above if a in inside)
+    file_order = {rev_id: i for i, rev_id in enumerate(by_id)}
+    tips = sorted((r for r, n in waiting.items() if not n), key=file_order.__getitem__)
+    placed = set(tips)
+    listed: set[str] = set()
+    out: list[Revision] = []
+    idx = 0
+    while tips:
+        rev = by_id[tips[idx]]
+        if waiting[rev.revision]:
+            idx = _first_tip_above(rmap, rev, tips, listed, inside)
+            continue
+        out.append(rev)
+        listed.add(rev.revision)
+        fresh: list[str] = []
+        for parent in (*rev.down_revisions, *rev.dependencies):
+            if parent in inside:
+                waiting[parent] -= 1
+                if parent not in placed:
+                    placed.add(parent)
+                    fresh.append(parent)
+        if fresh:
+            tips[idx] = fresh[0]
+            tips.extend(fresh[1:])
+        else:
+            del tips[idx]
+            idx = max(idx - 1, 0)
+    return out
+
+
+def _first_tip_above(rmap: RevisionMap, rev: Revision, tips: list[str],
+                     listed: set[str], inside: set[str]) -> int:
+    """The place in ``tips`` of the first tip that descends from ``rev`` (every revision
+    between them is not listed yet)."""
+    by_id = rmap.by_id
+    above: set[str] = set()
+    todo = [rev.revision]
+    while todo:
+        node = by_id[todo.pop()]
+        for child in (*node.nextrev, *node.dependents):
+            if child in inside and child not in listed and child not in above:
+                above.add(child)
+                todo.append(child)
+    for i, tip in enumerate(tips):
+        if tip in above:
+            return i
+    raise AssertionError(f"revision {rev.revision} waits for no listed tip")  # pragma: no cover
+
+
 def short(rev: Revision, current: Collection[str] = ()) -> str:
     """``rev (labels) (head)`` — what ``heads`` prints."""
     return f"{rev.revision}{_labels(rev)}{markers(rev, current)}"
@@ -49,7 +140,10 @@ def short(rev: Revision, current: Collection[str] = ()) -> str:
 
 def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
     """A multi-line description: id, parents, dependencies, children, labels, path, docstring."""
-    lines = [f"Rev: {rev.revision}{markers(rev, current)}"]
+    marks = markers(rev)  # Alembic puts (current) last here, and first nowhere
+    if current and rev.revision in current:
+        marks += " (current)"
+    lines = [f"Rev: {rev.revision}{marks}"]
     if rev.is_merge_point:
         lines.append(f"Merges: {', '.join(rev.down_revisions)}")
     else:
@@ -65,7 +159,7 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
     doc = doc if doc is not None else getattr(rev, "doc", "")
     if doc:
         lines.append("")
-        lines.extend(f"    {ln}".rstrip() for ln in doc.splitlines())
+        lines.extend(f"    {ln}" for ln in doc.splitlines())  # as Alembic: "    " when blank
     return "\n".join(lines) + "\n"
 
 
