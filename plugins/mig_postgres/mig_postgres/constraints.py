@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.snapshot import final_name
 from mig_core.operations.ops import DropTableOp, ModifyTableOps
 from mig_postgres.catalog import catalog
 from mig_postgres.ops import CreateExcludeConstraintOp, drop_exclude_constraint_op
@@ -148,7 +149,7 @@ def exclusion_create_op(schema: str | None, table: str, found: Any,
         if found.initially_deferred:
             kw["initially"] = "DEFERRED"
     return CreateExcludeConstraintOp(
-        found.name, table, elements, schema=schema, where=found.where, **kw
+        final_name(found.name), table, elements, schema=schema, where=found.where, **kw
     )
 
 
