@@ -390,9 +390,12 @@ class TableModel:
         compiler = SimpleNamespace(dialect=self.dialect)
         out: list[tuple[str | None, str]] = []
         for metadata in (sa.MetaData(), self._schema_objects().metadata()):
-            scratch = sa.Table(
-                self.name, metadata, sa.Column(column, copy.copy(type_)), schema=self.schema
-            )
+            try:
+                scratch = sa.Table(
+                    self.name, metadata, sa.Column(column, copy.copy(type_)), schema=self.schema
+                )
+            except (sa.exc.InvalidRequestError, KeyError):  # a convention it cannot fill
+                continue
             for const in scratch.constraints:
                 if not isinstance(const, sa.CheckConstraint) or not getattr(
                     const, "_type_bound", False
