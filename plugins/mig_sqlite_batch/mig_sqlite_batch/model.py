@@ -63,6 +63,7 @@ class TableModel:
         self._schema_objects = make_schema_objects
         self._case_sensitive = case_sensitive
         self._dropping: tuple[str, ...] = ()
+        self._dropped_names: list[str] = []  # names dropped columns had when dropped
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -262,6 +263,7 @@ class TableModel:
         self.columns.remove(col)
         if col.source is not None:
             self.dropped.append(col.source)
+        self._dropped_names.append(col.name)
         self._dropping = (col.name,)
         try:
             self._forget_column(col.name)
@@ -564,6 +566,24 @@ class TableModel:
 
     def set_comment(self, comment: str | None) -> None:
         self.comment = comment
+
+    def check_generated(self) -> None:
+        """Refuse a generated column whose expression uses a column the batch dropped (the
+        new table could not be created), naming both."""
+        current = {c.name.lower() for c in self.columns}
+        gone = [n for n in self._dropped_names if n.lower() not in current]
+        if not gone:
+            return
+        for col in self.columns:
+            if col.computed is None:
+                continue
+            used = sqltext.mentioned(self._sql_of(col.computed.sqltext), gone)
+            if used:
+                raise CommandError(
+                    f"batch_alter_table({self.name!r}): generated column {col.name!r} is "
+                    f"computed from {', '.join(sorted(used))}, which the batch drops; drop "
+                    f"{col.name!r} too, or change its expression, in the same batch"
+                )
 
     # --- column order ----------------------------------------------------------------------
     def reorder(self, partial_reordering: Sequence[Sequence[str]] | None) -> None:

@@ -97,6 +97,7 @@ class _Recreate:
         for op in self.batch.ops:
             self.model.apply(op)
         self.model.reorder(self.batch.partial_reordering)
+        self.model.check_generated()
         if not self.model.columns:
             raise CommandError(f"{self.where}: the batch leaves the table without columns")
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from batch_support import clean, engine_for, execute, rows, run, schema_sql, shared
 
-from mig_core.errors import MigWarning
+from mig_core.errors import CommandError, MigWarning
 
 sqlite_url = shared.sqlite_url
 
@@ -250,6 +250,32 @@ def test_rename_of_a_column_a_generated_column_uses(engine: Any) -> None:
     assert "GENERATED ALWAYS AS (amount * qty) STORED" in table_sql(engine, "line")
     assert rows(engine, "SELECT total FROM line ORDER BY id") == [(6,), (20,), (20,)]
     clean(engine)
+
+
+def test_drop_of_a_column_a_generated_column_uses_names_it(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE line (id INTEGER PRIMARY KEY, amount NUMERIC, qty INT, "
+        "total NUMERIC AS (amount * qty))",
+        "INSERT INTO line (id, amount, qty) VALUES (1, 2, 3)",
+    )
+
+    def drop_amount(op: Any) -> None:
+        with op.batch_alter_table("line") as b:
+            b.alter_column("amount", new_column_name="price")
+            b.drop_column("price")
+
+    with pytest.raises(CommandError, match=r"generated column 'total' .* price"):
+        run(engine, drop_amount)
+    assert rows(engine, "SELECT total FROM line") == [(6,)]
+
+    def drop_both(op: Any) -> None:
+        with op.batch_alter_table("line") as b:
+            b.drop_column("amount")
+            b.drop_column("total")
+
+    run(engine, drop_both)
+    assert rows(engine, "SELECT * FROM line") == [(1, 3)]
 
 
 # --- 3. DEFERRABLE and ON CONFLICT --------------------------------------------------------------
