@@ -130,7 +130,7 @@ def test_heads_history_branches_show(branched, run):
     assert run("heads") == (0, "bbb2 (head)\nccc3 (side) (head)\n", "")
     assert run("history") == (
         0,
-        "aaa1 -> ccc3 (side) (head), side\naaa1 -> bbb2 (head), two\n"
+        "aaa1 -> bbb2 (head), two\naaa1 -> ccc3 (side) (head), side\n"
         "<base> -> aaa1 (branchpoint), one\n",
         "",
     )
@@ -151,7 +151,7 @@ def test_json_outputs(branched, run):
     assert [h["revision"] for h in heads] == ["bbb2", "ccc3"]
     assert heads[1]["branch_labels"] == ["side"] and heads[1]["down_revisions"] == ["aaa1"]
     history = json.loads(run("history", "--json")[1])
-    assert [h["revision"] for h in history] == ["ccc3", "bbb2", "aaa1"]
+    assert [h["revision"] for h in history] == ["bbb2", "ccc3", "aaa1"]
     assert history[2]["is_branch_point"] and history[2]["children"] == ["bbb2", "ccc3"]
     assert history[2]["doc"] == "one" and history[2]["path"].endswith("aaa1_one.py")
     branches = json.loads(run("branches", "--json")[1])
