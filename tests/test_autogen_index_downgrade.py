@@ -1,7 +1,7 @@
 """The downgrade of an index change re-creates the database's index with its sort order
 (issue 6). On SQLite, whose reflection has no sort order, it comes from the impl's
 ``index_sorting()`` (``PRAGMA index_xinfo``); the re-created index is built from the reflected
-record by ``_conn_index``, checked here also on a PostgreSQL-shaped record (expressions with
+record by ``snapshot.sorted_index``, checked here also on a PostgreSQL-shaped record (expressions with
 ``column_sorting``) without a server."""
 
 from __future__ import annotations
