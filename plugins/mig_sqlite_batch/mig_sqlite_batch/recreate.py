@@ -12,7 +12,8 @@ SQLite also renames columns in place first (``RENAME COLUMN`` rewrites indexes, 
 views and other tables' foreign keys), turns foreign key enforcement off around the work
 (:mod:`mig_sqlite_batch.fkeys`) and reports progress of long copies. Other backends
 (``recreate="always"``) drop and re-add the foreign keys of tables that reference this one,
-and on PostgreSQL keep owned sequences, identity positions and triggers.
+and on PostgreSQL keep owned sequences, identity positions and triggers, add deferrable and
+NOT VALID foreign keys after the copy and keep DEFERRABLE primary keys / unique constraints.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import warnings
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from mig_core.errors import CommandError, MigWarning
+from mig_core.operations import ops
 from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.model import ColumnState, TableModel
 from mig_sqlite_batch.source import Source, declared_text, load
@@ -220,8 +222,16 @@ class _Recreate:
         """Stored SQL of an index or trigger, created in the table's schema."""
         return sqltext.qualify_created_name(create_sql, self.schema, self.preparer.quote_schema)
 
-    def create_tmp_table(self, table: sa.Table) -> None:
-        self.execute(CreateTable(table), f"creating {self.tmp}")
+    def create_tmp_table(self, table: sa.Table, late: list[Any] | None = None) -> None:
+        """CREATE TABLE; when ``late`` (foreign keys to add after the copy) is not empty,
+        the table's foreign keys marked ``_mig_late`` are left out."""
+        if late:
+            inline = [fk for fk in table.foreign_key_constraints
+                      if not getattr(fk, "_mig_late", False)]
+            create = CreateTable(table, include_foreign_key_constraints=inline)
+        else:
+            create = CreateTable(table)
+        self.execute(create, f"creating {self.tmp}")
         if self.dialect.supports_comments and not self.dialect.inline_comments:
             if table.comment is not None:
                 self.impl.create_table_comment(table)
@@ -530,6 +540,11 @@ class SQLiteRecreate(_Recreate):
                 self.impl.execute("PRAGMA legacy_alter_table = ON")
 
 
+def _in_order(table: sa.Table) -> list[Any]:
+    """The table's foreign keys in the order they were added."""
+    return [c for c in table._sorted_constraints if isinstance(c, sa.ForeignKeyConstraint)]
+
+
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -553,8 +568,10 @@ class GenericRecreate(_Recreate):
             impl=self.impl, batch=self.batch,
             columns={c.source: c.name for c in self.model.columns if c.source is not None})
         table = self.tmp_table()
+        late: list[Any] = []  # foreign keys added after the copy (PostgreSQL)
         if postgres:
             self._postgres_names(table)
+            late = self._postgres_constraint_modes(conn, table)
         indexes = self.final_indexes()
         for child in children:
             self.execute(
@@ -572,7 +589,7 @@ class GenericRecreate(_Recreate):
             self.execute(f"ALTER SEQUENCE {seq} OWNED BY NONE", f"detaching sequence {seq}")
         created = False
         try:
-            self.create_tmp_table(table)
+            self.create_tmp_table(table, late)
             created = True
             self.execute(self.copy_sql({}), "copying the rows")
             self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
@@ -585,6 +602,8 @@ class GenericRecreate(_Recreate):
             f"renaming {self.tmp} to {self.name}",
         )
         self.create_indexes(indexes)
+        for fk in late:
+            self.execute(AddConstraint(fk), f"adding foreign key {fk.name or ''}".rstrip())
         if postgres:
             self._postgres_after(conn, sequences, identities)
             self._position_serial(table)
@@ -658,6 +677,67 @@ class GenericRecreate(_Recreate):
                 const.name = f"{self.name}_pkey"
             elif isinstance(const, sa.UniqueConstraint) and cols:
                 const.name = f"{self.name}_{'_'.join(cols)}_key"
+
+    def _postgres_constraint_modes(self, conn: Any, table: sa.Table) -> list[Any]:
+        """Carry DEFERRABLE / INITIALLY DEFERRED of primary keys and unique constraints
+        (reflection does not report them) and NOT VALID of foreign keys from the old table,
+        and pick the foreign keys to add after the copy, as ``ALTER TABLE ... ADD CONSTRAINT``
+        on the final table: the deferrable ones (each copied row would queue a check for the
+        end of the transaction, and ``CREATE INDEX`` / ``ALTER TABLE`` refuse a table with
+        queued checks; ``ADD CONSTRAINT`` checks all rows at once and queues nothing) and
+        the NOT VALID ones (only ``ADD CONSTRAINT`` leaves rows unchecked)."""
+        created = {  # a constraint the batch (re)creates gets only what the batch says
+            op.constraint_name for op in self.batch.ops
+            if isinstance(op, ops.AddConstraintOp)
+            and isinstance(getattr(op, "constraint_name", None), str)
+        }
+        modes: dict[str, tuple[str, bool, bool, bool]] = {}
+        if conn is not None:
+            modes = {
+                r[0]: (r[1], bool(r[2]), bool(r[3]), bool(r[4]))
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT conname, contype, condeferrable, condeferred, convalidated "
+                        "FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+                        "AND contype IN ('p', 'u', 'f')"
+                    ),
+                    {"t": self.qualified(self.name)},
+                )
+                if r[0] not in created
+            }
+        for const in table.constraints:
+            if isinstance(const, (sa.PrimaryKeyConstraint, sa.UniqueConstraint)) and isinstance(
+                const.name, str
+            ):
+                found = modes.get(const.name)
+                if found is not None and found[0] in "pu" and found[1] and not const.deferrable:
+                    const.deferrable = True
+                    const.initially = "DEFERRED" if found[2] else None
+
+        def not_valid(fk: Any) -> bool:
+            found = modes.get(fk.name) if isinstance(fk.name, str) else None
+            return found is not None and found[0] == "f" and not found[3]
+
+        def late(fk: Any) -> bool:
+            return bool(fk.deferrable) or not_valid(fk) or bool(
+                fk.dialect_options["postgresql"]["not_valid"]
+            )
+
+        # the same constraints on a table named like the final one: a self-reference
+        # points at the final name, which the new table has when they are added
+        final = self.model.build_table(
+            self.name, self_target=self.name, table_args=self.batch.table_args,
+            table_kwargs=self.batch.table_kwargs,
+        )
+        tmp_keys = [fk for fk in _in_order(table) if late(fk)]
+        final_keys = [fk for fk in _in_order(final) if late(fk)]
+        if len(tmp_keys) != len(final_keys):  # (cannot happen: built from the same model)
+            return []
+        for tmp_fk, fk in zip(tmp_keys, final_keys, strict=True):
+            if not_valid(fk):
+                fk.dialect_kwargs["postgresql_not_valid"] = True
+            tmp_fk._mig_late = True  # type: ignore[attr-defined]
+        return final_keys
 
     def _old_global_names(self) -> list[str]:
         """Constraints of the old table to drop before the new one is created: PostgreSQL

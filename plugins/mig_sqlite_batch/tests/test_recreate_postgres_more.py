@@ -1,0 +1,175 @@
+"""Move and copy on PostgreSQL (``recreate="always"``), continued: deferred constraints.
+
+- A table with a ``DEFERRABLE INITIALLY DEFERRED`` foreign key and an index used to fail with
+  PostgreSQL's "cannot CREATE INDEX ... because it has pending trigger events" (the copy queued
+  one deferred check per row). The new table's deferrable (and NOT VALID) foreign keys are
+  added after the copy and the index builds (``ALTER TABLE ... ADD CONSTRAINT`` checks the
+  rows at once), with their names and options; they stay deferred. DEFERRABLE primary keys
+  and unique constraints, which reflection does not report, stay DEFERRABLE.
+
+(The fixtures for PostgreSQL recreates live in this folder: test_recreate_postgres.py,
+test_recreate_postgres_safety.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from batch_support import run, shared
+
+postgres_url = shared.postgres_url
+
+
+@pytest.fixture
+def engine(postgres_url: str) -> Iterator[Any]:
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    execute(eng, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
+    yield eng
+    execute(eng, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
+    eng.dispose()
+
+
+def execute(engine: Any, *sql: str) -> None:
+    with engine.begin() as conn:
+        for s in sql:
+            conn.exec_driver_sql(s.replace("%", "%%"))
+
+
+def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("%", "%%")).all()]
+
+
+def rows(engine: Any, table: str, columns: str = "*") -> list[tuple[Any, ...]]:
+    return q(engine, f"SELECT {columns} FROM {table} ORDER BY 1")
+
+
+def constraints(engine: Any, table: str) -> dict[str, tuple[str, bool, bool, bool]]:
+    """name -> (definition, deferrable, initially deferred, validated)."""
+    return {
+        r[0]: tuple(r[1:])  # type: ignore[misc]
+        for r in q(engine, (
+            "SELECT conname, pg_get_constraintdef(oid), condeferrable, condeferred, "
+            f"convalidated FROM pg_constraint WHERE conrelid = '{table}'::regclass"
+        ))
+    }
+
+
+def widen_note(table: str = "t", **renames: str) -> Any:
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table(table, recreate="always") as b:
+            b.alter_column("note", existing_type=sa.String(20), type_=sa.String(40))
+            for old, new in renames.items():
+                b.alter_column(old, new_column_name=new)
+
+    return migrate
+
+
+DEFERRED_SETUP = [
+    "CREATE TABLE p (id INT PRIMARY KEY, code INT UNIQUE)",
+    "CREATE TABLE t (id SERIAL PRIMARY KEY, pid INT, up INT, pcode INT, note VARCHAR(20), "
+    "slot INT, "
+    "CONSTRAINT fk_t_p FOREIGN KEY (pid) REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED, "
+    "CONSTRAINT fk_t_up FOREIGN KEY (up) REFERENCES t (id) ON DELETE CASCADE "
+    "DEFERRABLE INITIALLY DEFERRED, "
+    "CONSTRAINT fk_t_code FOREIGN KEY (pcode) REFERENCES p (code) MATCH FULL "
+    "ON UPDATE SET NULL DEFERRABLE INITIALLY IMMEDIATE, "
+    "CONSTRAINT uq_t_slot UNIQUE (slot) DEFERRABLE INITIALLY DEFERRED)",
+    "CREATE INDEX ix_t_pid ON t (pid)",
+    "CREATE TABLE c (id INT PRIMARY KEY, tid INT CONSTRAINT fk_c_t REFERENCES t (id) "
+    "DEFERRABLE INITIALLY DEFERRED)",
+    "INSERT INTO p VALUES (1, 10), (2, 20)",
+    "INSERT INTO t (pid, up, pcode, note, slot) VALUES (1, NULL, 10, 'a', 1), "
+    "(1, 1, 20, 'b', 2), (2, 2, NULL, 'c', 3)",
+    "INSERT INTO c VALUES (1, 1), (2, 3)",
+]
+
+
+def test_deferred_foreign_keys_with_an_index(engine: Any) -> None:
+    execute(engine, *DEFERRED_SETUP)
+    before = rows(engine, "t")
+    t_before, c_before = constraints(engine, "t"), constraints(engine, "c")
+    run(engine, widen_note())  # used to fail: pending trigger events at CREATE INDEX
+    assert rows(engine, "t") == before
+    assert rows(engine, "c") == [(1, 1), (2, 3)]
+    assert constraints(engine, "t") == t_before
+    assert constraints(engine, "c") == c_before
+    assert q(engine, "SELECT character_maximum_length FROM information_schema.columns "
+                     "WHERE table_name = 't' AND column_name = 'note'") == [(40,)]
+    assert q(engine, "SELECT indexname FROM pg_indexes WHERE tablename = 't' "
+                     "AND indexname = 'ix_t_pid'") == [("ix_t_pid",)]
+    # still deferred: child rows before their parents in one transaction
+    execute(
+        engine,
+        "INSERT INTO t (id, pid, up, note, slot) VALUES (100, 3, 101, 'x', 100)",
+        "INSERT INTO t (id, pid, up, note, slot) VALUES (101, 3, NULL, 'y', 101)",
+        "INSERT INTO c VALUES (3, 102)",
+        "INSERT INTO t (id, pid, note, slot) VALUES (102, 1, 'z', 102)",
+        "INSERT INTO p VALUES (3, 30)",
+        # deferred uniqueness: swap two slots
+        "UPDATE t SET slot = 2 WHERE id = 1",
+        "UPDATE t SET slot = 1 WHERE id = 2",
+    )
+    with pytest.raises(sa.exc.IntegrityError):  # and still checked at commit
+        execute(engine, "INSERT INTO t (pid, note) VALUES (99, 'orphan')")
+    with pytest.raises(sa.exc.IntegrityError):  # fk_t_code stays INITIALLY IMMEDIATE
+        execute(engine, "INSERT INTO t (pcode, note) VALUES (99, 'orphan')")
+    execute(engine, "DELETE FROM t WHERE id = 101")  # ON DELETE CASCADE kept
+    assert q(engine, "SELECT count(*) FROM t WHERE id IN (100, 101)") == [(0,)]
+
+
+def test_deferred_foreign_keys_follow_a_renamed_column(engine: Any) -> None:
+    execute(engine, *DEFERRED_SETUP)
+    before = rows(engine, "t")
+    run(engine, widen_note(pid="parent_id", id="tid"))
+    assert rows(engine, "t") == before
+    cons = constraints(engine, "t")
+    assert cons["fk_t_p"] == (
+        "FOREIGN KEY (parent_id) REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED", True, True,
+        True,
+    )
+    assert cons["fk_t_up"][0] == (
+        "FOREIGN KEY (up) REFERENCES t(tid) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
+    )
+    assert constraints(engine, "c")["fk_c_t"][0] == (
+        "FOREIGN KEY (tid) REFERENCES t(tid) DEFERRABLE INITIALLY DEFERRED"
+    )
+
+
+def test_not_valid_foreign_key_stays_not_valid(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE p (id INT PRIMARY KEY)",
+        "CREATE TABLE t (id INT PRIMARY KEY, pid INT, note VARCHAR(20))",
+        "INSERT INTO p VALUES (1)",
+        "INSERT INTO t VALUES (1, 1, 'a'), (2, 7, 'old orphan')",
+        "ALTER TABLE t ADD CONSTRAINT fk_t_p FOREIGN KEY (pid) REFERENCES p (id) NOT VALID",
+    )
+    before = rows(engine, "t")
+    run(engine, widen_note())  # used to fail: the new table's key checked the old rows
+    assert rows(engine, "t") == before
+    assert constraints(engine, "t")["fk_t_p"] == (
+        "FOREIGN KEY (pid) REFERENCES p(id) NOT VALID", False, False, False
+    )
+    with pytest.raises(sa.exc.IntegrityError):  # new rows are checked
+        execute(engine, "INSERT INTO t VALUES (3, 8, 'x')")
+
+
+def test_deferred_primary_key_and_unique_with_an_index(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE t (id INT, slot INT, note VARCHAR(20), "
+        "CONSTRAINT pk_t PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED, "
+        "CONSTRAINT uq_t_slot UNIQUE (slot) DEFERRABLE)",
+        "CREATE INDEX ix_t_note ON t (note)",
+        "INSERT INTO t SELECT i, i, 'n' || i FROM generate_series(1, 50) i",
+    )
+    before, cons = rows(engine, "t"), constraints(engine, "t")
+    run(engine, widen_note())
+    assert rows(engine, "t") == before
+    assert constraints(engine, "t") == cons
+    execute(engine, "UPDATE t SET id = id + 1")  # deferred uniqueness: passes at commit
+    assert rows(engine, "t", "min(id), max(id)") == [(2, 51)]
+
