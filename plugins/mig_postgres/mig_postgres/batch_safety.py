@@ -12,7 +12,11 @@ PostgreSQL, checked before it changes anything (the ``mig_batch_recreate_keep`` 
   everything is re-granted by the migrating role), ENABLE / FORCE ROW LEVEL SECURITY and
   every policy. FORCE is switched off on the old table first, so the copy sees every row.
   REPLICA IDENTITY, membership of publications naming the table (column list and row
-  filter included), extended statistics (name, schema, statistics target, owner, comment).
+  filter included), extended statistics (name, schema, statistics target, owner, comment);
+  per-column settings of the columns that stay (renamed ones followed): the statistics
+  target (``SET STATISTICS``), ``n_distinct`` / ``n_distinct_inherited``, and, when the batch
+  does not change the column's type (``ALTER COLUMN ... TYPE`` resets them too), ``SET
+  STORAGE`` and ``SET COMPRESSION``.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ class Kept:
     publications: list[tuple[str, str]] = field(default_factory=list)
     #: (name, statements) per extended statistics object
     statistics: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: per-column settings of the columns that stay
+    column_settings: list[ColumnSettings] = field(default_factory=list)
 
     def __call__(self) -> None:
         conn = self.impl.connection
@@ -128,9 +134,107 @@ class Kept:
         for statname, statements in self.statistics:
             for sql in statements:
                 self._run(sql, f"recreating statistics {statname}")
+        if self.column_settings:
+            actions = column_setting_actions(conn, oid, self.column_settings, quote)
+            if actions:
+                self._run(f"ALTER TABLE {self.qualified} {', '.join(actions)}",
+                          "keeping the column settings")
 
     def _run(self, sql: str, step: str) -> None:
         self.impl.execute_step(sql, f"{self.where}: {step}")
+
+
+#: attstorage / attcompression codes and what ALTER COLUMN ... SET spells them
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
+#: PostgreSQL's attribute options (``ALTER COLUMN ... SET (...)``); a server may store
+#: options of its own in attoptions, which are not the user's to carry over
+_ATTRIBUTE_OPTIONS = ("n_distinct", "n_distinct_inherited")
+
+
+@dataclass
+class ColumnSettings:
+    """What ``ALTER TABLE ... ALTER COLUMN`` set on a column that the batch keeps."""
+
+    name: str  # in the new table
+    type_: tuple[int, int]  # (atttypid, atttypmod) in the old table
+    statistics: int | None  # the statistics target; None: the default
+    storage: str | None  # attstorage when not the type's default
+    compression: str | None  # attcompression when set
+    options: list[tuple[str, str]]
+
+
+def read_column_settings(
+    conn: Any, oid: int, columns: dict[str, str]
+) -> list[ColumnSettings]:
+    """Per-column settings a new table does not have: statistics target (-1, or NULL from
+    PostgreSQL 17, is the default), storage other than the type's, compression (PostgreSQL
+    14+), attribute options."""
+    compression = (
+        "a.attcompression::text"
+        if (conn.dialect.server_version_info or (0,)) >= (14,) else "''"
+    )
+    rows = conn.execute(
+        sa.text(
+            "SELECT a.attname, a.atttypid, a.atttypmod, coalesce(a.attstattarget::int, -1), "
+            f"NULLIF(a.attstorage, t.typstorage), NULLIF({compression}, ''), "
+            "coalesce(a.attoptions, '{}') "
+            "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+            "WHERE a.attrelid = :oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+        ),
+        {"oid": oid},
+    ).all()
+    out = []
+    for name, typid, typmod, target, storage, method, attoptions in rows:
+        options = []
+        for option in attoptions:
+            key, _, value = option.partition("=")
+            if key in _ATTRIBUTE_OPTIONS:
+                options.append((key, value))
+        if name not in columns or (
+            target < 0 and storage is None and method is None and not options
+        ):
+            continue
+        out.append(ColumnSettings(
+            columns[name], (int(typid), int(typmod)), int(target) if target >= 0 else None,
+            storage, method, options,
+        ))
+    return out
+
+
+def column_setting_actions(
+    conn: Any, oid: int, settings: list[ColumnSettings], quote: Callable[[str], str]
+) -> list[str]:
+    """``ALTER COLUMN ... SET ...`` actions giving the new table's columns their settings
+    back. Storage and compression follow the rule of ``ALTER COLUMN ... TYPE``: a column
+    whose type (or type modifier) changed has its type's default again."""
+    types = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            sa.text(
+                "SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = :oid "
+                "AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"oid": oid},
+        )
+    }
+    actions = []
+    for col in settings:
+        column = f"ALTER COLUMN {quote(col.name)}"
+        if col.statistics is not None:
+            actions.append(f"{column} SET STATISTICS {col.statistics}")
+        if col.options:
+            listed = ", ".join(
+                f"{key} = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in col.options
+            )
+            actions.append(f"{column} SET ({listed})")
+        if types.get(col.name) != col.type_:
+            continue
+        if col.storage in _STORAGE:
+            actions.append(f"{column} SET STORAGE {_STORAGE[col.storage]}")
+        if col.compression in _COMPRESSION:
+            actions.append(f"{column} SET COMPRESSION {_COMPRESSION[col.compression]}")
+    return actions
 
 
 def _columns_used(catalog: str, oid: str, relid: str) -> str:
@@ -419,7 +523,7 @@ def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
     ]
     kept = Kept(impl, where, qualified, owner, _acl(conn, oid), column_acl,
                 bool(row_security), bool(force), policies, replica_identity, publications,
-                statistics)
+                statistics, read_column_settings(conn, oid, columns))
     if force:
         # the owner is subject to forced policies: the copy would silently skip the rows they
         # hide (the old table is dropped anyway; the new one gets FORCE back)

@@ -1,4 +1,5 @@
-"""Move and copy on PostgreSQL (``recreate="always"``), continued: deferred constraints.
+"""Move and copy on PostgreSQL (``recreate="always"``), continued: deferred constraints and
+per-column settings.
 
 - A table with a ``DEFERRABLE INITIALLY DEFERRED`` foreign key and an index used to fail with
   PostgreSQL's "cannot CREATE INDEX ... because it has pending trigger events" (the copy queued
@@ -6,6 +7,8 @@
   added after the copy and the index builds (``ALTER TABLE ... ADD CONSTRAINT`` checks the
   rows at once), with their names and options; they stay deferred. DEFERRABLE primary keys
   and unique constraints, which reflection does not report, stay DEFERRABLE.
+- Per-column settings (``SET STATISTICS``, ``SET STORAGE``, ``SET (n_distinct = ...)``,
+  ``SET COMPRESSION``) are kept by mig-postgres's ``mig_batch_recreate_keep``.
 
 (The fixtures for PostgreSQL recreates live in this folder: test_recreate_postgres.py,
 test_recreate_postgres_safety.py.)"""
@@ -173,3 +176,62 @@ def test_deferred_primary_key_and_unique_with_an_index(engine: Any) -> None:
     execute(engine, "UPDATE t SET id = id + 1")  # deferred uniqueness: passes at commit
     assert rows(engine, "t", "min(id), max(id)") == [(2, 51)]
 
+
+def attributes(engine: Any, table: str) -> dict[str, tuple[Any, ...]]:
+    """column -> (statistics target, storage, options, compression); defaults as None.
+    Only PostgreSQL's own attribute options (n_distinct, n_distinct_inherited) are compared:
+    a server may add options of its own to every column."""
+    return {
+        r[0]: tuple(r[1:])
+        for r in q(engine, (
+            "SELECT a.attname, NULLIF(coalesce(a.attstattarget::int, -1), -1), "
+            "NULLIF(a.attstorage, t.typstorage), "
+            "NULLIF(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%' "
+            "ORDER BY o), '{}'), "
+            "NULLIF(a.attcompression::text, '') FROM pg_attribute a "
+            "JOIN pg_type t ON t.oid = a.atttypid "
+            f"WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+        ))
+    }
+
+
+def test_column_settings_are_kept(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE t (id INT PRIMARY KEY, code TEXT NOT NULL, body TEXT, kind INT, "
+        "legacy TEXT, note VARCHAR(20), blob TEXT)",
+        "ALTER TABLE t ALTER COLUMN code SET STATISTICS 500",
+        "ALTER TABLE t ALTER COLUMN kind SET STATISTICS 0",
+        "ALTER TABLE t ALTER COLUMN kind SET (n_distinct = -0.25, n_distinct_inherited = 12)",
+        "ALTER TABLE t ALTER COLUMN body SET STORAGE EXTERNAL",
+        "ALTER TABLE t ALTER COLUMN body SET COMPRESSION pglz",
+        "ALTER TABLE t ALTER COLUMN legacy SET STATISTICS 50",
+        "ALTER TABLE t ALTER COLUMN note SET STORAGE MAIN",
+        "ALTER TABLE t ALTER COLUMN note SET STATISTICS 7",
+        "ALTER TABLE t ALTER COLUMN blob SET STORAGE MAIN",
+        "INSERT INTO t SELECT i, 'c' || i, repeat('x', 100), i % 4, 'l', 'n', 'b' "
+        "FROM generate_series(1, 20) i",
+    )
+    before = rows(engine, "t", "id, code, body, kind, note, blob")
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.alter_column("code", new_column_name="ref")
+            b.drop_column("legacy")
+            b.alter_column("note", existing_type=sa.String(20), type_=sa.String(40))
+            b.alter_column("blob", existing_type=sa.Text, type_=sa.LargeBinary,
+                           postgresql_using="convert_to(blob, 'UTF8')")
+
+    run(engine, migrate)
+    assert rows(engine, "t", "id, ref, body, kind, note, convert_from(blob, 'UTF8')") == before
+    attrs = attributes(engine, "t")
+    assert attrs == {
+        "id": (None, None, None, None),
+        "ref": (500, None, None, None),
+        "body": (None, "e", None, "p"),
+        "kind": (0, None, ["n_distinct=-0.25", "n_distinct_inherited=12"], None),
+        # a type change (varchar(20) -> varchar(40) too) resets storage and compression,
+        # as ALTER COLUMN ... TYPE does
+        "note": (7, None, None, None),
+        "blob": (None, None, None, None),
+    }
