@@ -278,22 +278,27 @@ def load_env_module(path: str) -> Any:
 
 def run_env(env: EnvironmentContext) -> None:
     """Execute env.py with ``context`` installed; errors name env.py and its line."""
-    from mig_core.runtime.runner import describe_error, failing_line
-
-    path = env.script.env_py_location
-    if not os.path.exists(path):
-        raise CommandError(f"no env.py at {path} (script_location)")
     _prepend_sys_path(env.config)
     with env:
-        try:
-            load_env_module(path)
-        except MigError:
-            raise
-        except BrokenPipeError as exc:  # `mig upgrade head --sql | head`
-            raise CommandError(
-                "the output was closed before the SQL script was complete (broken pipe)"
-            ) from exc
-        except Exception as exc:
-            line = failing_line(exc, path)
-            where = f"{path} line {line}" if line else path
-            raise CommandError(f"env.py failed ({where}): {describe_error(exc)}") from exc
+        exec_env_py(env.script.env_py_location)
+
+
+def exec_env_py(path: str) -> None:
+    """Execute env.py at ``path`` under the ``context`` already installed (an entered
+    EnvironmentContext); errors name env.py and its line."""
+    from mig_core.runtime.runner import describe_error, failing_line
+
+    if not os.path.exists(path):
+        raise CommandError(f"no env.py at {path} (script_location)")
+    try:
+        load_env_module(path)
+    except MigError:
+        raise
+    except BrokenPipeError as exc:  # `mig upgrade head --sql | head`
+        raise CommandError(
+            "the output was closed before the SQL script was complete (broken pipe)"
+        ) from exc
+    except Exception as exc:
+        line = failing_line(exc, path)
+        where = f"{path} line {line}" if line else path
+        raise CommandError(f"env.py failed ({where}): {describe_error(exc)}") from exc

@@ -257,6 +257,48 @@ class ScriptDirectory:
         """``revisions`` without those below another one of them."""
         return self.revision_map.filter_heads(revisions, include_dependencies)
 
+    def as_revision_number(self, id_: str | None) -> str | tuple[str, ...] | None:
+        """The full revision id an argument names (``heads``: a tuple of ids; ``base``: None)."""
+        revs = self.get_revisions(id_)
+        if id_ == "heads":
+            return tuple(r.revision for r in revs)
+        if len(revs) > 1:
+            raise paths.multiple_heads_error(str(id_), [r.revision for r in revs])
+        return revs[0].revision if revs else None
+
+    # --- Alembic's programmatic runner (EnvironmentContext(fn=...) + run_env()) ---------------
+    def run_env(self) -> None:
+        """Run this directory's env.py inside the EnvironmentContext the caller has entered:
+        ``with EnvironmentContext(cfg, script, fn=...): script.run_env()``."""
+        from mig_core.runtime.environment import exec_env_py
+
+        exec_env_py(self.env_py_location)
+
+    def _upgrade_revs(self, destination: str, current_rev: str | Sequence[str] | None
+                      ) -> list[Any]:
+        """The steps that upgrade ``current_rev`` (the heads ``fn`` receives) to
+        ``destination``, for an EnvironmentContext's ``fn``."""
+        from mig_core.runtime.steps import plan_revisions
+
+        heads = _heads_tuple(current_rev)
+        return plan_revisions(self.upgrade_revisions(destination, heads), is_upgrade=True)
+
+    def _downgrade_revs(self, destination: str, current_rev: str | Sequence[str] | None
+                        ) -> list[Any]:
+        """The steps that downgrade ``current_rev`` to ``destination`` (newest first)."""
+        from mig_core.runtime.steps import plan_revisions
+
+        heads = _heads_tuple(current_rev)
+        return plan_revisions(self.downgrade_revisions(destination, heads), is_upgrade=False)
+
+    def _stamp_revs(self, revision: str | Sequence[str], heads: str | Sequence[str] | None
+                    ) -> list[Any]:
+        """The stamp steps that move the version table from ``heads`` to ``revision``."""
+        from mig_core.runtime.steps import plan_stamp
+
+        wanted = [revision] if isinstance(revision, str) else list(revision)
+        return plan_stamp(self, wanted, _heads_tuple(heads))
+
     # --- writing -------------------------------------------------------------------------------
     def generate_revision(
         self,
@@ -286,6 +328,14 @@ class ScriptDirectory:
             check_revision_id(rev_id)
         except Exception as exc:
             raise RevisionArgumentError(str(exc)) from None
+
+
+def _heads_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
 
 
 def resolve_location(config: Config, key: str, value: str) -> str:
