@@ -223,8 +223,9 @@ class _Recreate:
         return sqltext.qualify_created_name(create_sql, self.schema, self.preparer.quote_schema)
 
     def create_tmp_table(self, table: sa.Table, late: list[Any] | None = None) -> None:
-        """CREATE TABLE; when ``late`` (foreign keys to add after the copy) is not empty,
-        the table's foreign keys marked ``_mig_late`` are left out."""
+        """CREATE TABLE; when ``late`` (constraints to add after the copy) is not empty,
+        the table's foreign keys marked ``_mig_late`` are left out (late CHECKs are already
+        off the table)."""
         if late:
             inline = [fk for fk in table.foreign_key_constraints
                       if not getattr(fk, "_mig_late", False)]
@@ -568,7 +569,7 @@ class GenericRecreate(_Recreate):
             impl=self.impl, batch=self.batch,
             columns={c.source: c.name for c in self.model.columns if c.source is not None})
         table = self.tmp_table()
-        late: list[Any] = []  # foreign keys added after the copy (PostgreSQL)
+        late: list[Any] = []  # constraints added after the copy (PostgreSQL)
         if postgres:
             self._postgres_names(table)
             late = self._postgres_constraint_modes(conn, table)
@@ -602,8 +603,9 @@ class GenericRecreate(_Recreate):
             f"renaming {self.tmp} to {self.name}",
         )
         self.create_indexes(indexes)
-        for fk in late:
-            self.execute(AddConstraint(fk), f"adding foreign key {fk.name or ''}".rstrip())
+        for const in late:
+            what = "foreign key" if isinstance(const, sa.ForeignKeyConstraint) else "constraint"
+            self.execute(AddConstraint(const), f"adding {what} {const.name or ''}".rstrip())
         if postgres:
             self._postgres_after(conn, sequences, identities)
             self._position_serial(table)
@@ -699,7 +701,7 @@ class GenericRecreate(_Recreate):
                     sa.text(
                         "SELECT conname, contype, condeferrable, condeferred, convalidated "
                         "FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
-                        "AND contype IN ('p', 'u', 'f')"
+                        "AND contype IN ('p', 'u', 'f', 'c')"
                     ),
                     {"t": self.qualified(self.name)},
                 )
@@ -737,7 +739,28 @@ class GenericRecreate(_Recreate):
             if not_valid(fk):
                 fk.dialect_kwargs["postgresql_not_valid"] = True
             tmp_fk._mig_late = True  # type: ignore[attr-defined]
-        return final_keys
+        return final_keys + self._late_not_valid_checks(table, final, modes)
+
+    @staticmethod
+    def _late_not_valid_checks(table: sa.Table, final: sa.Table,
+                               modes: dict[str, tuple[str, bool, bool, bool]]) -> list[Any]:
+        """NOT VALID CHECK constraints of the old table: the rows they were never checked
+        against would fail a CHECK in CREATE TABLE during the copy, so they are left out of it
+        and added afterwards as ``ADD CONSTRAINT ... NOT VALID`` (the new table's ones)."""
+        late: list[Any] = []
+        finals = {c.name: c for c in final.constraints
+                  if isinstance(c, sa.CheckConstraint) and isinstance(c.name, str)}
+        for const in list(table.constraints):
+            if not isinstance(const, sa.CheckConstraint) or not isinstance(const.name, str):
+                continue
+            found = modes.get(const.name)
+            if found is None or found[0] != "c" or found[3] or const.name not in finals:
+                continue
+            table.constraints.discard(const)  # not in CREATE TABLE
+            check = finals[const.name]
+            check.dialect_kwargs["postgresql_not_valid"] = True
+            late.append(check)
+        return late
 
     def _old_global_names(self) -> list[str]:
         """Constraints of the old table to drop before the new one is created: PostgreSQL

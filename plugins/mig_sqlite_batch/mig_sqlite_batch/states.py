@@ -120,7 +120,11 @@ def constraint_order(const: sa.Constraint) -> tuple[int, str]:
 
 
 def _dialect_kw(const: Any) -> dict[str, Any]:
-    return {k: v for k, v in const.dialect_kwargs.items() if v is not None}
+    """A constraint's dialect options; SQLAlchemy's reflection of a PostgreSQL NOT VALID
+    CHECK hands its ``dialect_options`` dict over as a keyword (no dialect is named
+    "dialect"): left out, the recreate reads NOT VALID from the catalog itself."""
+    return {k: v for k, v in const.dialect_kwargs.items()
+            if v is not None and k != "dialect_options"}
 
 
 def state_of(const: sa.Constraint, table: sa.Table) -> ConstraintState | None:

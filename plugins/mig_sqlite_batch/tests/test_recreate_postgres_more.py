@@ -160,6 +160,24 @@ def test_not_valid_foreign_key_stays_not_valid(engine: Any) -> None:
         execute(engine, "INSERT INTO t VALUES (3, 8, 'x')")
 
 
+def test_not_valid_check_stays_not_valid(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE t (id INT PRIMARY KEY, qty INT, note VARCHAR(20))",
+        "INSERT INTO t VALUES (1, 5, 'a'), (2, -3, 'old negative')",
+        "ALTER TABLE t ADD CONSTRAINT ck_t_qty CHECK (qty >= 0) NOT VALID",
+        "ALTER TABLE t ADD CONSTRAINT ck_t_id CHECK (id > 0)",
+    )
+    before = rows(engine, "t")
+    run(engine, widen_note())  # used to fail: CREATE TABLE's CHECK refused the old row
+    assert rows(engine, "t") == before
+    found = constraints(engine, "t")
+    assert found["ck_t_qty"] == ("CHECK ((qty >= 0)) NOT VALID", False, False, False)
+    assert found["ck_t_id"] == ("CHECK ((id > 0))", False, False, True)
+    with pytest.raises(sa.exc.IntegrityError):  # new rows are checked
+        execute(engine, "INSERT INTO t VALUES (3, -1, 'x')")
+
+
 def test_deferred_primary_key_and_unique_with_an_index(engine: Any) -> None:
     execute(
         engine,
