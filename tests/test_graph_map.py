@@ -40,7 +40,7 @@ def test_structure(graph):
     assert graph["aa01"].is_base and graph["aa01"].down_revision is None
     assert graph["bb02"].down_revision == "aa01"
     # depends_on orders but does not make cc03 a non-head-like node nor yy10 a merge point
-    assert graph["yy10"].dependencies == ("cc03",)
+    assert graph["yy10"]._resolved_dependencies == ("cc03",)
     assert graph["cc03"].dependents == {"yy10"} and graph["cc03"].nextrev == {"ee06"}
     assert not graph["yy10"].is_merge_point
 
@@ -48,7 +48,7 @@ def test_structure(graph):
 def test_topological_order_respects_parents_and_dependencies(graph):
     index = {r.revision: i for i, r in enumerate(graph.order)}
     for r in graph.order:
-        for p in (*r.down_revisions, *r.dependencies):
+        for p in (*r.down_revisions, *r._resolved_dependencies):
             assert index[p] < index[r.revision]
     assert [r.order for r in graph.order] == list(range(len(GRAPH)))
 
@@ -90,7 +90,7 @@ def test_branch_label_walk_stops_at_merge_point():
 def test_depends_on_by_label_and_prefix():
     g = build(("aa11", None, "lib"), ("bb22",), ("cc33", "bb22", None, ("lib", "bb2")))
     # "lib" is aa11's label; the prefix "bb2" names cc33's own parent, so it adds nothing
-    assert g["cc33"].dependencies == ("aa11",)
+    assert g["cc33"]._resolved_dependencies == ("aa11",)
     assert g["cc33"].depends_on == ("lib", "bb2")
 
 

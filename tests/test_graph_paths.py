@@ -125,7 +125,7 @@ def assert_topological(revs, newest_first=False):
     seq = list(reversed(revs)) if newest_first else list(revs)
     pos = {r.revision: i for i, r in enumerate(seq)}
     for r in seq:
-        for p in (*r.down_revisions, *r.dependencies):
+        for p in (*r.down_revisions, *r._resolved_dependencies):
             if p in pos:
                 assert pos[p] < pos[r.revision], f"{p} must come before {r.revision}"
 

@@ -30,14 +30,14 @@ def dags(draw):
 
 def closed(rmap, applied):
     """Every parent and dependency of an applied revision is applied."""
-    return all(p in applied for r in applied for p in (*rmap[r].down_revisions, *rmap[r].dependencies))
+    return all(p in applied for r in applied for p in (*rmap[r].down_revisions, *rmap[r]._resolved_dependencies))
 
 
 def respects_edges(rmap, before, sequence):
     """Applying ``sequence`` in order on top of ``before`` never runs a revision early."""
     done = set(before)
     for rev in sequence:
-        for p in (*rev.down_revisions, *rev.dependencies):
+        for p in (*rev.down_revisions, *rev._resolved_dependencies):
             if p not in done:
                 return False
         done.add(rev.revision)
@@ -91,7 +91,7 @@ def test_downgrade_never_strands_a_revision(rmap, data):
     left = set(applied)
     for rev in path:
         left.discard(rev.revision)
-        assert not any(rev.revision in (*rmap[o].down_revisions, *rmap[o].dependencies) for o in left)
+        assert not any(rev.revision in (*rmap[o].down_revisions, *rmap[o]._resolved_dependencies) for o in left)
     if target == "base":
         assert remaining == set()
     else:

@@ -103,7 +103,7 @@ def test_generate_branches_labels_dependencies(tmp_path):
     script.generate_revision("a1", "one")
     script.generate_revision("lib1", "library", head="base", branch_labels="lib")
     c = script.generate_revision("c3", "uses lib", head="a1", depends_on=["lib", "lib"])
-    assert c.depends_on == ("lib",) and c.dependencies == ("lib1",)
+    assert c.depends_on == ("lib",) and c._resolved_dependencies == ("lib1",) and c.dependencies == "lib"
     d = script.generate_revision("d4", "partial dep", head="c3", depends_on="a")
     assert d.depends_on == ("a1",)  # a prefix is written out in full
     assert set(script.get_heads()) == {"d4", "lib1"}

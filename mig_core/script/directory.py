@@ -35,8 +35,10 @@ class Script(Revision):
         self.down_revisions = header.down_revisions
         self.depends_on = header.depends_on
         labels = frozenset(header.branch_labels) if header.branch_labels else _NO_IDS
-        self.declared_branch_labels = self.branch_labels = labels
-        self.dependencies = ()
+        self.declared_branch_labels = self._branch_labels = labels
+        self._branch_labels_set = None
+        self._resolved_dependencies = ()
+        self._normalized_downs = None
         self.nextrev = self.dependents = _NO_IDS
         self.path = header.path
         self.line = header.line

@@ -31,7 +31,7 @@ def _parents(rev: Revision) -> str:
 
 
 def _labels(rev: Revision) -> str:
-    return f" ({', '.join(sorted(rev.branch_labels))})" if rev.branch_labels else ""
+    return f" ({', '.join(sorted(rev._branch_labels))})" if rev._branch_labels else ""
 
 
 def line(rev: Revision, current: Collection[str] = (), parents: bool = True) -> str:
@@ -99,7 +99,7 @@ def history_order(rmap: RevisionMap, revs: Iterable[Revision] | None = None) -> 
         out.append(rev)
         listed.add(rev.revision)
         fresh: list[str] = []
-        for parent in (*rev.down_revisions, *rev.dependencies):
+        for parent in (*rev.down_revisions, *rev._resolved_dependencies):
             if parent in inside:
                 waiting[parent] -= 1
                 if parent not in placed:
@@ -148,12 +148,12 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
         lines.append(f"Merges: {', '.join(rev.down_revisions)}")
     else:
         lines.append(f"Parent: {_parents(rev)}")
-    if rev.dependencies:
-        lines.append(f"Also depends on: {', '.join(rev.dependencies)}")
+    if rev._resolved_dependencies:
+        lines.append(f"Also depends on: {', '.join(rev._resolved_dependencies)}")
     if rev.is_branch_point:
         lines.append(f"Branches into: {', '.join(sorted(rev.nextrev))}")
-    if rev.branch_labels:
-        lines.append(f"Branch names: {', '.join(sorted(rev.branch_labels))}")
+    if rev._branch_labels:
+        lines.append(f"Branch names: {', '.join(sorted(rev._branch_labels))}")
     lines.append(f"Path: {rev.path}")
     doc = getattr(rev, "longdoc", None) if rev.path else None
     doc = doc if doc is not None else getattr(rev, "doc", "")
@@ -168,8 +168,8 @@ def record(rev: Revision, current: Collection[str] = ()) -> dict[str, Any]:
     return {
         "revision": rev.revision,
         "down_revisions": list(rev.down_revisions),
-        "dependencies": list(rev.dependencies),
-        "branch_labels": sorted(rev.branch_labels),
+        "dependencies": list(rev._resolved_dependencies),
+        "branch_labels": sorted(rev._branch_labels),
         "children": sorted(rev.nextrev),
         "path": rev.path,
         "doc": getattr(rev, "doc", ""),
@@ -219,7 +219,7 @@ def dot(rmap: RevisionMap) -> str:
     for rev in rmap.order:
         for parent in rev.down_revisions:
             out.append(f"  {_dot_quote(parent)} -> {_dot_quote(rev.revision)};")
-        for dep in rev.dependencies:
+        for dep in rev._resolved_dependencies:
             out.append(
                 f'  {_dot_quote(dep)} -> {_dot_quote(rev.revision)} [style=dashed, label="depends_on"];'
             )
@@ -252,7 +252,7 @@ def mermaid(rmap: RevisionMap) -> str:
     for rev in rmap.order:
         for parent in rev.down_revisions:
             out.append(f"  {ids[parent]} --> {ids[rev.revision]}")
-        for dep in rev.dependencies:
+        for dep in rev._resolved_dependencies:
             out.append(f"  {ids[dep]} -. depends_on .-> {ids[rev.revision]}")
     out.append("  classDef head stroke-width:3px")
     out.append("  classDef branchpoint fill:#fff3cd")

@@ -129,7 +129,7 @@ def applied_revisions(rmap: RevisionMap, current_heads: Iterable[str]) -> set[st
 def branch_scope(rmap: RevisionMap, branch: str) -> set[str]:
     """Revisions of a branch: those carrying a label, or the line through a revision."""
     if branch in rmap.labels and branch not in rmap.by_id:
-        return {r.revision for r in rmap.order if branch in r.branch_labels}
+        return {r.revision for r in rmap.order if branch in r._branch_labels}
     rev = rmap.lookup(branch)
     return rmap.ancestors([rev.revision], include_dependencies=False) | rmap.descendants(
         [rev.revision], include_dependencies=False
@@ -378,14 +378,24 @@ def iterate_revisions(
     above = rmap.ancestors(u.revision for u in uppers)
     for low in lowers:
         if low.revision not in above:
-            raise RevisionArgumentError(
+            raise RangeNotAncestorError(
                 f"requested range {_text(lower)}:{_text(upper)} does not refer to "
                 f"ancestor/descendant revisions along the same branch ({low.revision} is not "
-                f"an ancestor of {_ids(uppers)})"
+                f"an ancestor of {_ids(uppers)})",
+                lower=lower, upper=upper,
             )
     if lowers:
         above &= rmap.descendants((low.revision for low in lowers), inclusive=inclusive)
     return rmap.sorted(above, newest_first=True)
+
+
+class RangeNotAncestorError(RevisionArgumentError):
+    """``lower:upper`` where ``lower`` is not an ancestor of ``upper`` (Alembic's name)."""
+
+    def __init__(self, message: str, lower: object = None, upper: object = None) -> None:
+        super().__init__(message)
+        self.lower = lower
+        self.upper = upper
 
 
 def _text(arg: str | Sequence[str] | None) -> str:

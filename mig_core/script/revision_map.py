@@ -8,9 +8,26 @@ branches kept contiguous), heads, bases and the branch labels each revision carr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from mig_core.errors import ResolutionError, RevisionGraphError
+
+
+class CycleDetected(RevisionGraphError):
+    """The ``down_revision`` edges form a cycle (Alembic's name)."""
+
+
+class DependencyCycleDetected(CycleDetected):
+    """A cycle that goes through a ``depends_on`` edge (Alembic's name)."""
+
+
+class LoopDetected(CycleDetected):
+    """A revision names itself as its ``down_revision`` (Alembic's name)."""
+
+
+class DependencyLoopDetected(DependencyCycleDetected, LoopDetected):
+    """A revision names itself in ``depends_on`` (Alembic's name)."""
+
 
 #: characters a revision id cannot contain (they are the revision-argument grammar's operators)
 FORBIDDEN_ID_CHARS = "@-+:"
@@ -22,16 +39,19 @@ RESERVED = frozenset({"head", "heads", "base", "current"})
 class Revision:
     """One node of the graph. :class:`~mig_core.script.directory.Script` adds the file side.
 
-    ``down_revisions`` and ``depends_on`` are as written; ``dependencies`` are ``depends_on``
-    resolved to revision ids (labels and unique prefixes allowed there). ``branch_labels`` are
+    ``down_revisions`` and ``depends_on`` are tuples of what is written; ``dependencies`` is
+    ``depends_on`` as written (None, a name or a tuple, Alembic's attribute);
+    ``_resolved_dependencies`` are ``depends_on`` resolved to revision ids (labels and unique
+    prefixes allowed there). ``branch_labels`` are
     the labels the revision carries, its own plus inherited ones; ``declared_branch_labels``
     only its own. ``nextrev`` / ``dependents`` are filled in by :class:`RevisionMap`.
     """
 
     __slots__ = (
-        "revision", "down_revisions", "depends_on", "dependencies", "declared_branch_labels",
-        "branch_labels", "nextrev", "dependents", "path", "line", "down_line", "depends_line",
-        "order",
+        "revision", "down_revisions", "depends_on", "_resolved_dependencies",
+        "_normalized_downs", "declared_branch_labels", "_branch_labels",
+        "_branch_labels_set", "nextrev", "dependents", "path", "line", "down_line",
+        "depends_line", "order",
     )
 
     def __init__(
@@ -49,8 +69,10 @@ class Revision:
         self.down_revisions = _tuple(down_revisions)
         self.depends_on = _tuple(depends_on)
         self.declared_branch_labels = frozenset(_tuple(branch_labels))
-        self.branch_labels: frozenset[str] = self.declared_branch_labels
-        self.dependencies: tuple[str, ...] = ()
+        self._branch_labels: frozenset[str] = self.declared_branch_labels
+        self._branch_labels_set: set[str] | None = None
+        self._resolved_dependencies: tuple[str, ...] = ()
+        self._normalized_downs: tuple[str, ...] | None = None
         self.nextrev: frozenset[str] = frozenset()
         self.dependents: frozenset[str] = frozenset()
         self.path = path
@@ -66,6 +88,37 @@ class Revision:
         if not self.down_revisions:
             return None
         return self.down_revisions[0] if len(self.down_revisions) == 1 else self.down_revisions
+
+    @property
+    def dependencies(self) -> str | tuple[str, ...] | None:
+        """``depends_on`` as a revision file writes it: None, one name, or a tuple."""
+        if not self.depends_on:
+            return None
+        return self.depends_on[0] if len(self.depends_on) == 1 else self.depends_on
+
+    @property
+    def branch_labels(self) -> set[str]:
+        """The labels this revision carries (its own and inherited), as a set (Alembic's
+        type; changing it does not change the graph)."""
+        labels = self._branch_labels_set
+        if labels is None:
+            labels = self._branch_labels_set = set(self._branch_labels)
+        return labels
+
+    @property
+    def _all_down_revisions(self) -> tuple[str, ...]:
+        """Down revisions, then resolved dependencies."""
+        return self.down_revisions + self._resolved_dependencies
+
+    @property
+    def _versioned_down_revisions(self) -> tuple[str, ...]:
+        return self.down_revisions
+
+    @property
+    def _normalized_down_revisions(self) -> tuple[str, ...]:
+        """Down revisions, then the dependencies not already below one of them."""
+        found = self._normalized_downs
+        return self.down_revisions if found is None else found
 
     @property
     def is_head(self) -> bool:
@@ -145,6 +198,14 @@ class RevisionMap:
         for i, rev in enumerate(self.order):
             rev.order = i
         self._propagate_labels()
+        for rev in self.order:
+            if rev._resolved_dependencies:
+                below = self.ancestors(rev.down_revisions, inclusive=False) | set(
+                    rev.down_revisions
+                )
+                rev._normalized_downs = rev.down_revisions + tuple(
+                    d for d in rev._resolved_dependencies if d not in below
+                )
         self.heads: tuple[str, ...] = tuple(r.revision for r in self.order if not r.nextrev)
         self.bases: tuple[str, ...] = tuple(r.revision for r in self.order if not r.down_revisions)
 
@@ -179,7 +240,7 @@ class RevisionMap:
         for rev in self.by_id.values():
             for parent in rev.down_revisions:
                 if parent == rev.revision:
-                    raise RevisionGraphError(
+                    raise LoopDetected(
                         f"{rev.where(rev.down_line)}: revision {rev.revision} names itself as "
                         "its down_revision (self-loop)"
                     )
@@ -193,14 +254,14 @@ class RevisionMap:
             for name in rev.depends_on:
                 target = self._dependency_target(rev, name)
                 if target == rev.revision:
-                    raise RevisionGraphError(
+                    raise DependencyLoopDetected(
                         f"{rev.where(rev.depends_line)}: revision {rev.revision} depends on "
                         "itself (self-loop)"
                     )
                 if target not in rev.down_revisions and target not in deps:
                     deps.append(target)
                     dependents.setdefault(target, []).append(rev.revision)
-            rev.dependencies = tuple(deps)
+            rev._resolved_dependencies = tuple(deps)
         for rev_id, kids in children.items():
             self.by_id[rev_id].nextrev = frozenset(kids)
         for rev_id, kids in dependents.items():
@@ -227,7 +288,7 @@ class RevisionMap:
     def _toposort(self) -> list[Revision]:
         """Kahn's algorithm with a stack, so a branch is emitted before its sibling starts."""
         by_id = self.by_id
-        pending = {r.revision: len(r.down_revisions) + len(r.dependencies) for r in by_id.values()}
+        pending = {r.revision: len(r.down_revisions) + len(r._resolved_dependencies) for r in by_id.values()}
         stack = sorted((r for r, n in pending.items() if n == 0), reverse=True)
         order: list[Revision] = []
         append, pop, push = order.append, stack.pop, stack.append
@@ -252,11 +313,15 @@ class RevisionMap:
                 ready.sort(reverse=True)
                 stack.extend(ready)
         if len(order) != len(by_id):
-            raise RevisionGraphError(self._describe_cycle({r for r, n in pending.items() if n}))
+            message, through_dependency = self._describe_cycle(
+                {r for r, n in pending.items() if n}
+            )
+            raise (DependencyCycleDetected if through_dependency else CycleDetected)(message)
         return order
 
-    def _describe_cycle(self, stuck: set[str]) -> str:
-        """Name one cycle among revisions that never became ready."""
+    def _describe_cycle(self, stuck: set[str]) -> tuple[str, bool]:
+        """Name one cycle among revisions that never became ready; and whether it goes
+        through a ``depends_on`` edge."""
         start = min(stuck)
         path: list[str] = []
         index: dict[str, int] = {}
@@ -269,7 +334,7 @@ class RevisionMap:
             nxt = next((p for p in sorted(rev.down_revisions) if p in stuck), None)
             kind = "down_revision"
             if nxt is None:
-                nxt = next(p for p in sorted(rev.dependencies) if p in stuck)
+                nxt = next(p for p in sorted(rev._resolved_dependencies) if p in stuck)
                 kind = "depends_on"
             kinds.append(kind)
             node = nxt
@@ -279,10 +344,11 @@ class RevisionMap:
             for r in cycle[:-1]
         )
         files = ", ".join(self.by_id[r].where() for r in cycle[:-1])
+        through_dependency = any(kinds[index[r]] == "depends_on" for r in cycle[:-1])
         return (
             f"cycle in the revision graph: {steps} -> {cycle[-1]} (each revises the next; "
             f"files: {files})"
-        )
+        ), through_dependency
 
     def _propagate_labels(self) -> None:
         """A label covers its revision, its descendants, and its ancestors back to the previous
@@ -291,21 +357,21 @@ class RevisionMap:
             return  # every revision keeps its (empty) declared labels
         by_id = self.by_id
         for rev in self.order:
-            inherited = [by_id[p].branch_labels for p in rev.down_revisions]
+            inherited = [by_id[p]._branch_labels for p in rev.down_revisions]
             inherited = [s for s in inherited if s]
             if not inherited:
-                rev.branch_labels = rev.declared_branch_labels
+                rev._branch_labels = rev.declared_branch_labels
             elif len(inherited) == 1 and not rev.declared_branch_labels:
-                rev.branch_labels = inherited[0]
+                rev._branch_labels = inherited[0]
             else:
-                rev.branch_labels = rev.declared_branch_labels.union(*inherited)
+                rev._branch_labels = rev.declared_branch_labels.union(*inherited)
         for label, owner in self.labels.items():
             node = owner
             while len(node.down_revisions) == 1:
                 parent = by_id[node.down_revisions[0]]
                 if len(parent.nextrev) > 1 or len(parent.down_revisions) > 1:
                     break
-                parent.branch_labels = parent.branch_labels | {label}
+                parent._branch_labels = parent._branch_labels | {label}
                 node = parent
 
     # --- lookups -----------------------------------------------------------------------------
@@ -340,6 +406,43 @@ class RevisionMap:
         hint = "" if len(self) else " (there are no revision files yet)"
         raise ResolutionError(f"no revision or branch label {name!r}{hint}", argument=name)
 
+    # Alembic's RevisionMap lookups (the node objects are the ScriptDirectory's Scripts) ----
+    def get_revision(self, id_: str | None) -> Revision | None:
+        """The revision an argument names (id, prefix, label, ``head`` ...); None for base."""
+        from mig_core.script import paths
+
+        revs = paths.resolve(self, id_)
+        if len(revs) > 1:
+            raise paths.multiple_heads_error(str(id_), [r.revision for r in revs])
+        return revs[0] if revs else None
+
+    def get_revisions(self, id_: str | Sequence[str] | None) -> tuple[Revision, ...]:
+        """The revisions an argument (or a sequence of them) names; () for base / None."""
+        from mig_core.script import paths
+
+        return paths.resolve(self, id_)
+
+    def iterate_revisions(
+        self, upper: str | Sequence[str] | None, lower: str | Sequence[str] | None,
+        inclusive: bool = False, **_alembic_kw: object,
+    ) -> Iterator[Revision]:
+        """Ancestors of ``upper`` that descend from ``lower``, newest first (``lower`` itself
+        with ``inclusive``; ``base``: every ancestor of ``upper``)."""
+        from mig_core.script import paths
+
+        yield from paths.iterate_revisions(self, upper, lower, inclusive=inclusive)
+
+    def get_current_head(self, branch_label: str | None = None) -> str | None:
+        """The single head (of ``branch_label`` when given); several is :class:`MultipleHeads`."""
+        from mig_core.script import paths
+
+        heads = self.get_revisions(f"{branch_label}@heads" if branch_label else "heads")
+        if len(heads) > 1:
+            raise paths.multiple_heads_error(
+                f"{branch_label}@head" if branch_label else "head", [r.revision for r in heads]
+            )
+        return heads[0].revision if heads else None
+
     def real_heads(self) -> tuple[str, ...]:
         """Heads counting ``depends_on`` as an edge too (``heads --resolve-dependencies``)."""
         return tuple(r.revision for r in self.order if not r.nextrev and not r.dependents)
@@ -354,7 +457,7 @@ class RevisionMap:
         todo = start
         while todo:
             rev = by_id[todo.pop()]
-            edges = (*rev.down_revisions, *rev.dependencies) if include_dependencies else (
+            edges = (*rev.down_revisions, *rev._resolved_dependencies) if include_dependencies else (
                 rev.down_revisions
             )
             for p in edges:
