@@ -112,3 +112,178 @@ def test_run_env_outside_an_environment_context_reports_env_py(tmp_path):
     config, _ = _chain(tmp_path)
     with pytest.raises(CommandError, match="env.py failed"):
         ScriptDirectory.from_config(config).run_env()
+
+
+# --- 2. MigrationInfo lookups and RevisionMap's Alembic methods -----------------------------------
+
+
+def test_on_version_apply_step_gives_scripts(tmp_path):
+    from mig_core import command
+    from mig_core.runtime.migration import MigrationInfo
+    from mig_core.script import Script
+
+    config, _ = _chain(tmp_path)
+    seen: list[tuple[str, ...]] = []
+
+    def record(ctx: Any, step: MigrationInfo, heads: set[str], run_args: dict[str, Any]) -> None:
+        assert isinstance(step.up_revision, Script)
+        assert all(isinstance(s, Script) for s in (*step.up_revisions, *step.down_revisions))
+        seen.append((
+            "up" if step.is_upgrade else "down",
+            step.up_revision.revision,
+            *(s.revision for s in step.up_revisions),
+            "|",
+            *(s.revision for s in step.down_revisions),
+        ))
+
+    config.attributes["configure"] = {"on_version_apply": record}
+    command.upgrade(config, "head")
+    command.downgrade(config, "r1")
+    assert seen == [
+        ("up", "r1", "r1", "|"),
+        ("up", "r2", "r2", "|", "r1"),
+        ("up", "r3", "r3", "|", "r2"),
+        ("down", "r3", "r3", "|", "r2"),
+        ("down", "r2", "r2", "|", "r1"),
+    ]
+
+
+def test_revision_map_lookups(tmp_path):
+    from mig_core.errors import MultipleHeads
+    from mig_core.script import ScriptDirectory
+    from mig_core.script.revision import RevisionMap
+
+    config, _ = _chain(tmp_path)
+    rmap = ScriptDirectory.from_config(config).revision_map
+    assert isinstance(rmap, RevisionMap)
+    r2 = rmap.get_revision("r2")
+    assert r2 is not None and r2.revision == "r2"
+    assert rmap.get_revision("base") is None and rmap.get_revision(None) is None
+    assert [r.revision for r in rmap.get_revisions("heads")] == ["r3"]
+    assert [r.revision for r in rmap.get_revisions(("r1", "r2"))] == ["r1", "r2"]
+    assert rmap.get_revisions(None) == ()
+    assert rmap.get_current_head() == "r3"
+    assert [r.revision for r in rmap.iterate_revisions("heads", "base")] == ["r3", "r2", "r1"]
+    assert [r.revision for r in rmap.iterate_revisions("r3", "r1")] == ["r3", "r2"]
+    assert [r.revision for r in rmap.iterate_revisions("r3", "r1", inclusive=True)] == [
+        "r3", "r2", "r1"
+    ]
+
+    from mig_core.script.revision import Revision
+
+    two = RevisionMap([Revision("a"), Revision("b", "a"), Revision("c", "a")])
+    with pytest.raises(MultipleHeads):
+        two.get_current_head()
+
+
+# --- 6. alembic.script.revision's error classes --------------------------------------------------
+
+
+def test_revision_error_classes(tmp_path):
+    from mig_core.errors import RevisionGraphError
+    from mig_core.script import revision as rv
+
+    config, _ = _chain(tmp_path)
+    from mig_core.script import ScriptDirectory
+
+    rmap = ScriptDirectory.from_config(config).revision_map
+    with pytest.raises(rv.RangeNotAncestorError) as excinfo:
+        list(rmap.iterate_revisions("r1", "r3"))
+    assert isinstance(excinfo.value, rv.RevisionError)
+
+    with pytest.raises(rv.CycleDetected) as cycle:
+        rv.RevisionMap([rv.Revision("a", "b"), rv.Revision("b", "a")])
+    assert not isinstance(cycle.value, rv.DependencyCycleDetected)
+    assert isinstance(cycle.value, RevisionGraphError)  # still exit code 4
+    with pytest.raises(rv.DependencyCycleDetected):
+        rv.RevisionMap([
+            rv.Revision("a"), rv.Revision("b", "a", depends_on="c"), rv.Revision("c", "a",
+                                                                              depends_on="b"),
+        ])
+    with pytest.raises(rv.CycleDetected):
+        rv.RevisionMap([rv.Revision("a", "a")])
+    with pytest.raises(rv.DependencyCycleDetected):
+        rv.RevisionMap([rv.Revision("a", depends_on="a")])
+
+
+# --- 3. on_version_apply for stamps, and dependencies in a step's down ids ----------------------
+
+
+def _branchy(tmp_path: Path) -> Any:
+    """r1 -> r2 -> r3, and r1 -> r2b (two heads: r3, r2b)."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ini = make_project(tmp_path, url, [
+        {"rev": "r1"}, {"rev": "r2", "down": "r1"}, {"rev": "r3", "down": "r2"},
+        {"rev": "r2b", "down": "r1"},
+    ])
+    return ini, url
+
+
+def _recorder(seen: list[Any]) -> Any:
+    def record(ctx: Any, step: Any, heads: set[str], run_args: dict[str, Any]) -> None:
+        seen.append((step.is_upgrade, step.is_stamp, step.up_revision_ids, step.down_revision_ids,
+                     step.source_revision_ids, step.destination_revision_ids, sorted(heads)))
+    return record
+
+
+def test_on_version_apply_for_stamps_one_step_per_head(tmp_path):
+    from mig_core import command
+
+    ini, url = _branchy(tmp_path)
+    seen: list[Any] = []
+    config = config_for(ini, configure={"on_version_apply": _recorder(seen)})
+
+    def stamp(*revs: str) -> list[Any]:
+        seen.clear()
+        command.stamp(config, list(revs))
+        return list(seen)
+
+    assert stamp("r3") == [(True, True, ("r3",), (), (), ("r3",), ["r3"])]
+    assert stamp("r1") == [  # downward: "up" is the revision moved away from
+        (False, True, ("r3",), ("r1",), ("r3",), ("r1",), ["r1"]),
+    ]
+    assert stamp("r3", "r2b") == [
+        (True, True, ("r3",), ("r1",), ("r1",), ("r3",), ["r3"]),
+        (True, True, ("r2b",), ("r1",), ("r1",), ("r2b",), ["r2b", "r3"]),
+    ]
+    assert _rows(url) == ["r2b", "r3"]
+    assert stamp("r2") == [(False, True, ("r3",), ("r2",), ("r3",), ("r2",), ["r2", "r2b"])]
+    assert stamp("base") == [
+        (False, True, ("r2",), (), ("r2",), (), ["r2b"]),
+        (False, True, ("r2b",), (), ("r2b",), (), []),
+    ]
+    assert _rows(url) == []
+    assert stamp("r2") == [(True, True, ("r2",), (), (), ("r2",), ["r2"])]
+    assert stamp("r2") == []  # nothing moved
+
+
+def test_stamp_onto_a_merge_point_is_one_step_from_both_parents(tmp_path):
+    from mig_core import command
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ini = make_project(tmp_path, url, [
+        {"rev": "a"}, {"rev": "b", "down": "a"}, {"rev": "c", "down": "a"},
+        {"rev": "m", "down": ("b", "c")},
+    ])
+    seen: list[Any] = []
+    config = config_for(ini, configure={"on_version_apply": _recorder(seen)})
+    command.stamp(config, ["b", "c"])
+    seen.clear()
+    command.stamp(config, "m")
+    assert seen == [(True, True, ("m",), ("b", "c"), ("b", "c"), ("m",), ["m"])]
+
+
+def test_upgrade_step_down_ids_include_dependencies(tmp_path):
+    from mig_core import command
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ini = make_project(tmp_path, url, [
+        {"rev": "r1"}, {"rev": "r2", "down": "r1"}, {"rev": "r2b", "down": "r1"},
+        {"rev": "r3", "down": "r2", "depends_on": "r2b"},
+        {"rev": "r4", "down": "r3", "depends_on": "r1"},  # r1 is already below r3
+    ])
+    seen: list[Any] = []
+    command.upgrade(config_for(ini, configure={"on_version_apply": _recorder(seen)}), "r4")
+    by_up = {s[2]: s for s in seen}
+    assert by_up[("r3",)][3] == ("r2", "r2b")
+    assert by_up[("r4",)][3] == ("r3",)

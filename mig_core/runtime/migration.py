@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
 from mig_core.errors import CommandError
+from mig_core.runtime.steps import MigrationInfo
 from mig_core.runtime.versions import VersionStore
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
     from mig_core.plugins import MigPluginManager
     from mig_core.runtime.environment import EnvironmentContext
+
+__all__ = ["MigrationContext", "MigrationInfo"]
 
 
 def _dialect_from(url: Any, dialect_name: str | None, dialect_opts: dict[str, Any] | None) -> Any:

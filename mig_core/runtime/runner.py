@@ -239,13 +239,15 @@ class StepRunner:
                     after = step.heads_after(before, self.parents_of)
                     versions.moved_to(after)
                     heads = after
-                    for callback in callbacks:
-                        callback(
-                            ctx=ctx,
-                            step=step.info(revision_map, before, after),
-                            heads=set(after),
-                            run_args=self.run_args,
-                        )
+                    if callbacks:
+                        for info, info_heads in step.infos(
+                            revision_map, before, after, self.parents_of
+                        ):
+                            for callback in callbacks:
+                                callback(
+                                    ctx=ctx, step=info, heads=set(info_heads),
+                                    run_args=self.run_args,
+                                )
                     if history.enabled:
                         history.add(history.row(step, found, after, started))
                         if per_step:

@@ -12,6 +12,7 @@ from typing import Any
 from mig_core.errors import CommandError
 from mig_core.runtime.versions import (
     ParentsOf,
+    _is_ancestor_of_any,
     heads_after_downgrade,
     heads_after_upgrade,
     normalize_heads,
@@ -43,7 +44,7 @@ def make_parents_of(script_directory: Any) -> ParentsOf:
         found = cache.get(rev)
         if found is None:
             script = lookup(rev)
-            deps = _tuple(getattr(script, "dependencies", None))
+            deps = _tuple(getattr(script, "_resolved_dependencies", None))
             found = tuple(dict.fromkeys(_tuple(script.down_revisions) + deps))
             cache[rev] = found
         return found
@@ -156,10 +157,17 @@ class RevisionStep:
 
     def info(self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...]) -> Any:
         downs = tuple(h for h in (before if self.is_upgrade else after) if h != self.revision)
-        parents = _tuple(self.script.down_revisions)
+        parents = _normalized_down_revisions(self.script, revision_map)
         return MigrationInfo(
             revision_map, self.is_upgrade, False, (self.revision,), parents or downs
         )
+
+    def infos(
+        self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...],
+        parents_of: ParentsOf,
+    ) -> list[tuple[MigrationInfo, tuple[str, ...]]]:
+        """What ``on_version_apply`` callbacks get for this step: ``(info, heads after)``."""
+        return [(self.info(revision_map, before, after), after)]
 
     def function(self) -> Callable[..., Any]:
         """The revision's upgrade or downgrade function (imports the file once)."""
@@ -204,6 +212,42 @@ class StampStep:
     def info(self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...]) -> Any:
         return MigrationInfo(revision_map, self.is_upgrade, True, after, before)
 
+    def infos(
+        self, revision_map: Any, before: tuple[str, ...], after: tuple[str, ...],
+        parents_of: ParentsOf,
+    ) -> list[tuple[MigrationInfo, tuple[str, ...]]]:
+        """One ``(info, heads after)`` per head the stamp moves, as Alembic reports stamps.
+
+        A new head replacing the current heads on its line of descent is one step from them
+        (an upgrade when it descends from one of them, else a downgrade with the old head as
+        the "up" revision); a new head with none is inserted from base; a head removed
+        without a replacement (``stamp base``) is a downgrade to base.
+        """
+        out: list[tuple[MigrationInfo, tuple[str, ...]]] = []
+        removed = [h for h in before if h not in after]
+        paired: set[str] = set()
+        current = list(before)
+        for target in after:
+            if target in before:
+                continue
+            related = tuple(h for h in removed if _is_related(h, target, parents_of))
+            paired.update(related)
+            current = [h for h in current if h not in related] + [target]
+            upward = not related or any(
+                _is_ancestor_of_any(h, [target], parents_of) for h in related
+            )
+            if upward:
+                info = MigrationInfo(revision_map, True, True, (target,), related)
+            else:
+                info = MigrationInfo(revision_map, False, True, related, (target,))
+            out.append((info, tuple(current)))
+        for head in removed:
+            if head in paired:
+                continue
+            current = [h for h in current if h != head]
+            out.append((MigrationInfo(revision_map, False, True, (head,), ()), tuple(current)))
+        return out
+
 
 def plan_stamp(
     script_directory: Any, revisions: Sequence[str], heads: tuple[str, ...], purge: bool = False
@@ -229,9 +273,14 @@ def plan_stamp(
 
 def _is_related(a: str, b: str, parents_of: ParentsOf) -> bool:
     """Whether ``a`` and ``b`` are on one line of descent (one is an ancestor of the other)."""
-    from mig_core.runtime.versions import _is_ancestor_of_any
-
     return _is_ancestor_of_any(a, [b], parents_of) or _is_ancestor_of_any(b, [a], parents_of)
+
+
+def _normalized_down_revisions(script: Any, revision_map: Any) -> tuple[str, ...]:
+    """``down_revisions`` plus the resolved ``depends_on`` ids that are not already below one
+    of them (what Alembic reports as a step's ``down_revision_ids``)."""
+    found = getattr(script, "_normalized_down_revisions", None)
+    return _tuple(script.down_revisions) if found is None else tuple(found)
 
 
 def plan_revisions(scripts: Sequence[Any], is_upgrade: bool) -> list[RevisionStep]:
