@@ -287,3 +287,29 @@ def test_upgrade_step_down_ids_include_dependencies(tmp_path):
     by_up = {s[2]: s for s in seen}
     assert by_up[("r3",)][3] == ("r2", "r2b")
     assert by_up[("r4",)][3] == ("r3",)
+
+
+# --- 4. MigrationContext's version-table attributes ----------------------------------------------
+
+
+def test_migration_context_version_table_attributes(tmp_path):
+    from mig_core.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": "my_version"})
+        assert ctx.version_table == "my_version"
+        assert ctx.version_table_schema is None
+        assert isinstance(ctx._version, sa.Table) and ctx._version.name == "my_version"
+        assert [c.name for c in ctx._version.columns] == ["version_num"]
+        assert not sa.inspect(conn).has_table("my_version")
+        ctx._ensure_version_table()
+        assert sa.inspect(conn).has_table("my_version")
+        ctx._ensure_version_table()  # again: nothing to do
+        conn.execute(ctx._version.insert().values(version_num="abc"))
+        assert ctx.get_current_heads() == ("abc",)
+        ctx._ensure_version_table(purge=True)
+        assert ctx.get_current_heads() == ()
+
+        default = MigrationContext.configure(conn)
+        assert default.version_table == "mig_version"

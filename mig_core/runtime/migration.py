@@ -315,6 +315,29 @@ class MigrationContext:
                 self._transaction = conn.begin()
 
     # --- version table --------------------------------------------------------------------
+    @property
+    def version_table(self) -> str:
+        """The version table's name (``mig_version`` unless configured)."""
+        return self.version_store.name
+
+    @property
+    def version_table_schema(self) -> str | None:
+        return self.version_store.schema
+
+    @property
+    def _version(self) -> Any:
+        """The version table as a SQLAlchemy ``Table`` (Alembic's attribute)."""
+        return self.version_store.table
+
+    def _ensure_version_table(self, purge: bool = False) -> None:
+        """Create the version table if it is missing (``purge``: also delete its rows)."""
+        self.version_store.ensure()
+        if purge:
+            self.version_store.clear()
+
+    def _has_version_table(self) -> bool:
+        return self.version_store.exists(refresh=True)
+
     def get_current_heads(self) -> tuple[str, ...]:
         """The revisions in the version table (offline: the starting revision(s), if any)."""
         if self.as_sql:
