@@ -280,13 +280,13 @@ def test_upgrade_step_down_ids_include_dependencies(tmp_path):
     ini = make_project(tmp_path, url, [
         {"rev": "r1"}, {"rev": "r2", "down": "r1"}, {"rev": "r2b", "down": "r1"},
         {"rev": "r3", "down": "r2", "depends_on": "r2b"},
-        {"rev": "r4", "down": "r3", "depends_on": "r1"},  # r1 is already below r3
+        {"rev": "r4", "down": "r3", "depends_on": "r1"},  # listed though already below r3
     ])
     seen: list[Any] = []
     command.upgrade(config_for(ini, configure={"on_version_apply": _recorder(seen)}), "r4")
     by_up = {s[2]: s for s in seen}
     assert by_up[("r3",)][3] == ("r2", "r2b")
-    assert by_up[("r4",)][3] == ("r3",)
+    assert by_up[("r4",)][3] == ("r3", "r1")
 
 
 # --- 4. MigrationContext's version-table attributes ----------------------------------------------
@@ -313,3 +313,51 @@ def test_migration_context_version_table_attributes(tmp_path):
 
         default = MigrationContext.configure(conn)
         assert default.version_table == "mig_version"
+
+
+# --- 5. Script objects as report tooling reads them ----------------------------------------------
+
+
+def test_script_str_cmd_format_and_attributes(tmp_path):
+    from mig_core.script import ScriptDirectory
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ini = make_project(tmp_path, url, [
+        {"rev": "r1", "message": "rev r1"},
+        {"rev": "r2", "down": "r1", "branch_labels": ("lab",), "message": "rev r2"},
+        {"rev": "r2b", "down": "r1", "message": "rev r2b"},
+        {"rev": "r3", "down": "r2", "depends_on": "r1", "message": "rev r3"},
+        {"rev": "m4", "down": ("r3", "r2b"), "message": "rev m4"},
+    ])
+    sd = ScriptDirectory.from_config(config_for(ini))
+    r1, r2, r3, m4 = (sd.get_revision(r) for r in ("r1", "r2", "r3", "m4"))
+    assert r1 is not None and r2 is not None and r3 is not None and m4 is not None
+
+    assert str(r1) == "<base> -> r1 (branchpoint), rev r1"
+    assert str(r3) == "r2 -> r3, rev r3"
+    assert str(m4) == "r3, r2b -> m4 (head) (mergepoint), rev m4"
+
+    assert m4.cmd_format(False) == "m4 (head) (mergepoint)"
+    assert m4.cmd_format(False, include_branches=True) == "m4 (lab) (head) (mergepoint)"
+    assert m4.cmd_format(False, include_doc=True) == "m4 (head) (mergepoint), rev m4"
+    assert m4.cmd_format(False, include_parents=True) == "r3, r2b -> m4 (head) (mergepoint)"
+    assert m4.cmd_format(False, tree_indicators=False) == "m4 (head)"
+    assert r3.cmd_format(False, include_parents=True) == "r2 (r1) -> r3"
+    assert r1.cmd_format(
+        False, include_branches=True, include_doc=True, include_parents=True,
+        tree_indicators=False,
+    ) == "<base> -> r1, rev r1"
+    assert r3.cmd_format(True) == r3.log_entry
+    assert r3.cmd_format(True).startswith("Rev: r3\nParent: r2\nAlso depends on: r1\n")
+
+    assert r3.dependencies == "r1" and r2.dependencies is None
+    assert r3._resolved_dependencies == ("r1",)
+    assert r3._all_down_revisions == ("r2", "r1")
+    assert r3._versioned_down_revisions == ("r2",)
+    assert r3._normalized_down_revisions == ("r2", "r1")
+    assert m4._all_down_revisions == ("r3", "r2b")
+
+    assert type(r2.branch_labels) is set and r2.branch_labels == {"lab"}
+    r3.branch_labels.add("x")  # a plain set, as in Alembic
+    assert "x" in r3.branch_labels
+    assert sd.get_revision("lab@head") is m4  # the graph is unchanged

@@ -277,8 +277,8 @@ def _is_related(a: str, b: str, parents_of: ParentsOf) -> bool:
 
 
 def _normalized_down_revisions(script: Any, revision_map: Any) -> tuple[str, ...]:
-    """``down_revisions`` plus the resolved ``depends_on`` ids that are not already below one
-    of them (what Alembic reports as a step's ``down_revision_ids``)."""
+    """``down_revisions`` plus the resolved ``depends_on`` ids (what Alembic reports as a
+    step's ``down_revision_ids``)."""
     found = getattr(script, "_normalized_down_revisions", None)
     return _tuple(script.down_revisions) if found is None else tuple(found)
 

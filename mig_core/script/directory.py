@@ -38,7 +38,6 @@ class Script(Revision):
         self.declared_branch_labels = self._branch_labels = labels
         self._branch_labels_set = None
         self._resolved_dependencies = ()
-        self._normalized_downs = None
         self.nextrev = self.dependents = _NO_IDS
         self.path = header.path
         self.line = header.line
@@ -84,6 +83,33 @@ class Script(Revision):
         from mig_core.script.display import log_entry
 
         return log_entry(self)
+
+    def cmd_format(
+        self,
+        verbose: bool,
+        include_branches: bool = False,
+        include_doc: bool = False,
+        include_parents: bool = False,
+        tree_indicators: bool = True,
+        head_indicators: bool = True,
+    ) -> str:
+        """Alembic's one-line forms (``r3 (head)``, ``r2 -> r3 (lab) (head), msg``), or the
+        multi-line :attr:`log_entry` when ``verbose``."""
+        from mig_core.script.display import format_line, log_entry
+
+        if verbose:
+            return log_entry(self)
+        return format_line(
+            self, include_branches=include_branches, include_doc=include_doc,
+            include_parents=include_parents, tree_indicators=tree_indicators,
+        )
+
+    def __str__(self) -> str:
+        """``r2 -> r3 (head), message`` (Alembic's form: parents, markers, docstring line)."""
+        from mig_core.script.display import format_line
+
+        return format_line(self, include_doc=True, include_parents=True,
+                           include_dependencies=False)
 
 
 class ScriptDirectory:

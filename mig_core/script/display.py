@@ -47,19 +47,41 @@ def history_line(rev: Revision, current: Collection[str] = ()) -> str:
     (current) (branchpoint) (mergepoint), message``. A merge point's parents are listed
     bare, ``depends_on`` (as written) follows in parentheses, and a head that another
     revision depends on is an ``(effective head)``."""
-    parents = ", ".join(rev.down_revisions) if rev.down_revisions else "<base>"
-    if rev.depends_on:
-        parents += f" ({', '.join(rev.depends_on)})"
-    text = f"{parents} -> {rev.revision}{_labels(rev)}"
+    return format_line(rev, current, include_branches=True, include_doc=True,
+                       include_parents=True)
+
+
+def format_line(
+    rev: Revision,
+    current: Collection[str] = (),
+    include_branches: bool = False,
+    include_doc: bool = False,
+    include_parents: bool = False,
+    tree_indicators: bool = True,
+    include_dependencies: bool = True,
+) -> str:
+    """The one-line forms of a revision (``history``, ``Script.cmd_format``, ``str(script)``):
+    ``[parents [(deps)] -> ]rev [(labels)] (head) [(current)] [(branchpoint) (mergepoint)]
+    [, message]``."""
+    text = ""
+    if include_parents:
+        text = ", ".join(rev.down_revisions) if rev.down_revisions else "<base>"
+        if include_dependencies and rev.depends_on:
+            text += f" ({', '.join(rev.depends_on)})"
+        text += " -> "
+    text += rev.revision
+    if include_branches:
+        text += _labels(rev)
     if rev.is_head:
-        text += " (effective head)" if rev.dependents else " (head)"
+        text += " (effective head)" if include_dependencies and rev.dependents else " (head)"
     if current and rev.revision in current:
         text += " (current)"
-    if rev.is_branch_point:
-        text += " (branchpoint)"
-    if rev.is_merge_point:
-        text += " (mergepoint)"
-    doc = getattr(rev, "doc", "") or ""
+    if tree_indicators:
+        if rev.is_branch_point:
+            text += " (branchpoint)"
+        if rev.is_merge_point:
+            text += " (mergepoint)"
+    doc = getattr(rev, "doc", "") or "" if include_doc else ""
     return f"{text}, {doc}" if doc else text
 
 

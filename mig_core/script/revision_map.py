@@ -49,7 +49,7 @@ class Revision:
 
     __slots__ = (
         "revision", "down_revisions", "depends_on", "_resolved_dependencies",
-        "_normalized_downs", "declared_branch_labels", "_branch_labels",
+        "declared_branch_labels", "_branch_labels",
         "_branch_labels_set", "nextrev", "dependents", "path", "line", "down_line",
         "depends_line", "order",
     )
@@ -72,7 +72,6 @@ class Revision:
         self._branch_labels: frozenset[str] = self.declared_branch_labels
         self._branch_labels_set: set[str] | None = None
         self._resolved_dependencies: tuple[str, ...] = ()
-        self._normalized_downs: tuple[str, ...] | None = None
         self.nextrev: frozenset[str] = frozenset()
         self.dependents: frozenset[str] = frozenset()
         self.path = path
@@ -116,9 +115,8 @@ class Revision:
 
     @property
     def _normalized_down_revisions(self) -> tuple[str, ...]:
-        """Down revisions, then the dependencies not already below one of them."""
-        found = self._normalized_downs
-        return self.down_revisions if found is None else found
+        """What a step reports as its down revisions: parents, then resolved dependencies."""
+        return self.down_revisions + self._resolved_dependencies
 
     @property
     def is_head(self) -> bool:
@@ -198,14 +196,6 @@ class RevisionMap:
         for i, rev in enumerate(self.order):
             rev.order = i
         self._propagate_labels()
-        for rev in self.order:
-            if rev._resolved_dependencies:
-                below = self.ancestors(rev.down_revisions, inclusive=False) | set(
-                    rev.down_revisions
-                )
-                rev._normalized_downs = rev.down_revisions + tuple(
-                    d for d in rev._resolved_dependencies if d not in below
-                )
         self.heads: tuple[str, ...] = tuple(r.revision for r in self.order if not r.nextrev)
         self.bases: tuple[str, ...] = tuple(r.revision for r in self.order if not r.down_revisions)
 
