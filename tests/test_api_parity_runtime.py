@@ -271,6 +271,12 @@ def test_stamp_onto_a_merge_point_is_one_step_from_both_parents(tmp_path):
     seen.clear()
     command.stamp(config, "m")
     assert seen == [(True, True, ("m",), ("b", "c"), ("b", "c"), ("m",), ["m"])]
+    seen.clear()
+    command.stamp(config, ["b", "c"])  # back down: one step per parent, each from m
+    assert seen == [
+        (False, True, ("m",), ("b",), ("m",), ("b",), ["b"]),
+        (False, True, ("m",), ("c",), ("m",), ("c",), ["b", "c"]),
+    ]
 
 
 def test_upgrade_step_down_ids_include_dependencies(tmp_path):
