@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.context import CompareContext, RenderContext
 from mig_core.operations.ops import (
-    AlterColumnOp,
     DowngradeOps,
     MigrationScript,
     OpContainer,
@@ -74,15 +73,7 @@ def compare_metadata(context: MigrationContext, metadata: Any) -> list[Any]:
 
 def diffs_of(container: OpContainer) -> list[Any]:
     """Diff entries of an operation tree (column changes nested per column)."""
-    out: list[Any] = []
-    for op in container.ops:
-        if isinstance(op, OpContainer):
-            out.extend(diffs_of(op))
-        elif isinstance(op, AlterColumnOp):
-            out.append(op.to_diff_tuple())
-        else:
-            out.append(op.to_diff_tuple())
-    return out
+    return container.as_diffs()
 
 
 def produce_migrations(context: MigrationContext, metadata: Any) -> MigrationScript:

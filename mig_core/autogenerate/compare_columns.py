@@ -87,6 +87,7 @@ def compare_columns(
         alter = _altered(ctx, hook, schema, meta_table, conn_col, col)
         if alter is not None:
             alters.append(alter)
+    dropped: list[sa.Column[Any]] = []
     for name, conn_col in conn_cols.items():
         if name in meta_names:
             continue
@@ -94,9 +95,14 @@ def compare_columns(
             continue
         if filtered and not ctx.run_object_filters(conn_col, name, "column", True, None):
             continue
-        drops.append(
-            DropColumnOp.from_column_and_tablename(schema, meta_table.name, conn_col.to_column())
-        )
+        column = conn_col.to_column()
+        dropped.append(column)
+        drops.append(DropColumnOp.from_column_and_tablename(schema, meta_table.name, column))
+    if dropped:
+        # bound to a table, as Alembic's reflected columns are: ``diff[3].table.name`` works
+        import sqlalchemy
+
+        sqlalchemy.Table(meta_table.name, sqlalchemy.MetaData(), *dropped, schema=schema)
     return adds, alters, drops
 
 
@@ -109,11 +115,17 @@ def _altered(ctx: CompareContext, hook: Any, schema: str | None, meta_table: sa.
         schema=schema,
         existing_type=conn_col.type,
         existing_nullable=conn_col.nullable,
-        existing_server_default=_text_or_none(conn_col.server_default),
+        # False, as in Alembic, when the column has no default: "unknown / not touched"
+        existing_server_default=(
+            False if conn_col.server_default is None
+            else _text_or_none(conn_col.server_default)
+        ),
         existing_comment=conn_col.comment,
     )
     hook(ctx=ctx, alter_op=alter, schema=schema, table_name=meta_table.name,
          conn_col=conn_col, meta_col=col)
+    if alter.modify_server_default is not False and alter.existing_server_default is False:
+        alter.existing_server_default = None  # the old value is known now: no default
     return alter if alter.has_changes() else None
 
 

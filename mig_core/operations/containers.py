@@ -22,7 +22,10 @@ class OpContainer(MigrateOperation):
         return not self.ops
 
     def as_diffs(self) -> list[Any]:
-        """Every leaf operation's diff entry, flattened, in order."""
+        """Every leaf operation's diff entry, in order, as ``compare_metadata`` gives them.
+
+        Containers are flattened; the changes of one column stay together in one list.
+        """
         return list(self._flatten(self))
 
     @classmethod
@@ -31,11 +34,7 @@ class OpContainer(MigrateOperation):
             if isinstance(op, OpContainer):
                 yield from cls._flatten(op)
             else:
-                diff = op.to_diff_tuple()
-                if isinstance(diff, list):
-                    yield from diff
-                else:
-                    yield diff
+                yield op.to_diff_tuple()
 
     def reversed_ops(self) -> list[MigrateOperation]:
         """The reverse of each operation, last first."""

@@ -436,31 +436,38 @@ class AlterColumnOp(MigrateOperation):
         )
 
     def to_diff_tuple(self) -> list[tuple[Any, ...]]:
+        """Alembic's ``(kind, schema, table, column, existing_kw, old, new)`` tuples.
+
+        Each ``existing_kw`` leaves out the key its tuple modifies, so
+        ``AlterColumnOp(t, c, modify_type=new, existing_type=old, **existing_kw)`` works.
+        """
         existing = {
-            "existing_nullable": self.existing_nullable,
-            "existing_server_default": self.existing_server_default or None,
-            "existing_comment": self.existing_comment,
             "existing_type": self.existing_type,
+            "existing_nullable": self.existing_nullable,
+            "existing_server_default": self.existing_server_default,
+            "existing_comment": self.existing_comment,
         }
+
+        def without(key: str) -> dict[str, Any]:
+            return {k: v for k, v in existing.items() if k != key}
+
         out: list[tuple[Any, ...]] = []
         where = (self.schema, self.table_name, self.column_name)
         if self.modify_type is not None:
-            out.append(("modify_type", *where, existing, self.existing_type, self.modify_type))
+            out.append(("modify_type", *where, without("existing_type"), self.existing_type,
+                        self.modify_type))
         if self.modify_nullable is not None:
-            out.append(
-                ("modify_nullable", *where, existing, self.existing_nullable, self.modify_nullable)
-            )
+            out.append(("modify_nullable", *where, without("existing_nullable"),
+                        self.existing_nullable, self.modify_nullable))
         if self.modify_server_default is not False:
-            out.append(
-                ("modify_default", *where, existing, self.existing_server_default or None,
-                 self.modify_server_default)
-            )
+            out.append(("modify_default", *where, without("existing_server_default"),
+                        self.existing_server_default or None, self.modify_server_default))
         if self.modify_comment is not False:
-            out.append(
-                ("modify_comment", *where, existing, self.existing_comment, self.modify_comment)
-            )
+            out.append(("modify_comment", *where, without("existing_comment"),
+                        self.existing_comment, self.modify_comment))
         if self.modify_name is not None:
-            out.append(("modify_name", *where, existing, self.column_name, self.modify_name))
+            out.append(("modify_name", *where, dict(existing), self.column_name,
+                        self.modify_name))
         return out
 
 

@@ -1,0 +1,101 @@
+"""Alembic API parity of autogenerate and its commands: diff tuple shapes, exceptions, module
+paths and the ``comparators`` / ``renderers`` dispatch API (compat audit 4, findings 4, 5, 8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from mig_core.autogenerate.api import compare_metadata, produce_migrations
+from mig_core.operations import ops
+from mig_core.runtime.migration import MigrationContext
+
+
+def _shape(diffs: list[Any]) -> list[Any]:
+    return [[x[0] for x in d] if isinstance(d, list) else d[0] for d in diffs]
+
+
+@pytest.fixture
+def changed_db(sqlite_url: str) -> sa.Engine:
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE k (id INTEGER PRIMARY KEY, a VARCHAR(20) NOT NULL, "
+            "b INT DEFAULT 3, c INT, d INT)"
+        )
+    return engine
+
+
+def _model() -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table(
+        "k", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.String(30), nullable=True),
+        sa.Column("b", sa.Integer, server_default="4", nullable=False),
+        sa.Column("c", sa.Integer, server_default="5"),
+    )
+    return md
+
+
+def _compare(engine: sa.Engine, **opts: Any) -> tuple[list[Any], list[Any]]:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(connection=conn, opts=opts)
+        return compare_metadata(ctx, _model()), produce_migrations(ctx, _model()).upgrade_ops.as_diffs()
+
+
+def _by_column(diffs: list[Any]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    return {(x[3], x[0]): x for d in diffs if isinstance(d, list) for x in d}
+
+
+def test_existing_kw_leaves_out_the_modified_key(changed_db: sa.Engine) -> None:
+    diffs, _ = _compare(changed_db, compare_server_default=True)
+    found = _by_column(diffs)
+    assert set(found[("a", "modify_type")][4]) == {
+        "existing_nullable", "existing_server_default", "existing_comment"}
+    assert set(found[("a", "modify_nullable")][4]) == {
+        "existing_type", "existing_server_default", "existing_comment"}
+    assert set(found[("b", "modify_default")][4]) == {
+        "existing_type", "existing_nullable", "existing_comment"}
+    # the usual way back from a diff to an operation does not pass a keyword twice
+    kind, schema, table, column, existing_kw, old, new = found[("a", "modify_type")]
+    op = ops.AlterColumnOp(table, column, modify_type=new, existing_type=old, **existing_kw)
+    assert op.existing_nullable is False
+
+
+def test_existing_server_default_is_false_without_a_default(changed_db: sa.Engine) -> None:
+    diffs, _ = _compare(changed_db, compare_server_default=True)
+    found = _by_column(diffs)
+    assert found[("a", "modify_type")][4]["existing_server_default"] is False
+    # a default the database has is given as SQLAlchemy holds it
+    assert isinstance(found[("b", "modify_nullable")][4]["existing_server_default"],
+                      sa.DefaultClause)
+    # a default added where there was none: the old value is None, as in Alembic
+    assert found[("c", "modify_default")][5] is None
+    with changed_db.connect() as conn:
+        ctx = MigrationContext.configure(connection=conn, opts={"compare_server_default": True})
+        upgrade = produce_migrations(ctx, _model()).upgrade_ops
+    alters = {o.column_name: o for o in upgrade.ops[0].ops if isinstance(o, ops.AlterColumnOp)}
+    assert alters["a"].existing_server_default is False
+    assert alters["c"].existing_server_default is None
+    from mig_core.autogenerate.api import render_python_code
+
+    text = render_python_code(upgrade)
+    assert "existing_server_default=False" not in text
+    assert "existing_server_default=None" not in text
+
+
+def test_remove_column_is_bound_to_its_table(changed_db: sa.Engine) -> None:
+    diffs, _ = _compare(changed_db)
+    (removed,) = [d for d in diffs if not isinstance(d, list) and d[0] == "remove_column"]
+    assert removed[3].name == "d"
+    assert removed[3].table.name == "k"
+
+
+def test_as_diffs_nests_column_changes_like_compare_metadata(changed_db: sa.Engine) -> None:
+    diffs, as_diffs = _compare(changed_db, compare_server_default=True)
+    assert ["modify_type", "modify_nullable"] in _shape(diffs)
+    assert _shape(as_diffs) == _shape(diffs)
+
