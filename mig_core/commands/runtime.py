@@ -284,9 +284,11 @@ def current(
             for entry in report["revisions"]:
                 _print_current_entry(config, entry, verbose, indent)
     if check_heads and behind:
+        from mig_core.errors import DatabaseNotAtHead
+
         database, heads = behind[0]
         where = f"{database} " if several else ""
-        raise CommandError(
+        raise DatabaseNotAtHead(
             f"the database {where}is not at head: it is at {', '.join(heads) or 'base'}, the "
             f"graph's heads are {', '.join(sorted(graph_heads)) or 'none'}"
         )
