@@ -177,3 +177,142 @@ def test_cli_check_keeps_its_report(tmp_path: Any, sqlite_url: str, capsys: Any)
     assert "New upgrade operations detected (1):\n  add_table extra" in out
     assert "the model and the database differ (1 difference)" in err
 
+
+# --- module paths and the dispatch_for API (finding 8) ------------------------------------------
+
+
+def test_alembic_module_paths() -> None:
+    from mig_core.autogenerate import comparators, renderers
+    from mig_core.autogenerate.api import RevisionContext
+    from mig_core.autogenerate.render import render_op_text
+    from mig_core.autogenerate.revision import AutogenRun
+
+    assert callable(comparators.dispatch_for) and callable(renderers.dispatch_for)
+    assert RevisionContext is AutogenRun
+    from mig_core.autogenerate.context import RenderContext
+
+    op = ops.AddColumnOp("t", sa.Column("x", sa.Integer()))
+    assert render_op_text(RenderContext(), op) == (
+        "op.add_column('t', sa.Column('x', sa.Integer(), nullable=True))"
+    )
+
+
+# Alembic's "autogenerate extension" recipe (the docs' CreateSequenceOp example), made to run on
+# SQLite: the model lists views in MetaData.info, a schema comparator emits the op for a view the
+# database lacks, a renderer writes it; a table comparator adds a marker op per compared table.
+EXTENSION_ENV = '''
+import sqlalchemy as sa
+from mig_core.autogenerate import comparators, renderers
+from mig_core.operations import MigrateOperation, Operations
+
+target_metadata = sa.MetaData(info={"my_views": {"v_ids": "SELECT id FROM extra"}})
+sa.Table("extra", target_metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+@Operations.register_operation("create_myview")
+class CreateMyViewOp(MigrateOperation):
+    def __init__(self, name, sql):
+        self.name, self.sql = name, sql
+
+    @classmethod
+    def create_myview(cls, operations, name, sql):
+        return operations.invoke(cls(name, sql))
+
+    def reverse(self):
+        return DropMyViewOp(self.name, self.sql)
+
+
+@Operations.register_operation("drop_myview")
+class DropMyViewOp(MigrateOperation):
+    def __init__(self, name, sql=None):
+        self.name, self.sql = name, sql
+
+    @classmethod
+    def drop_myview(cls, operations, name, sql=None):
+        return operations.invoke(cls(name, sql))
+
+    def reverse(self):
+        return CreateMyViewOp(self.name, self.sql)
+
+
+@Operations.implementation_for(CreateMyViewOp)
+def _create_myview(operations, op):
+    operations.execute("CREATE VIEW %s AS %s" % (op.name, op.sql))
+
+
+@Operations.implementation_for(DropMyViewOp)
+def _drop_myview(operations, op):
+    operations.execute("DROP VIEW %s" % op.name)
+
+
+class NoteOp(MigrateOperation):
+    def __init__(self, table):
+        self.table = table
+
+    def reverse(self):
+        return NoteOp(self.table)
+
+
+@comparators.dispatch_for("schema")
+def compare_views(autogen_context, upgrade_ops, schemas):
+    assert None in schemas
+    rows = autogen_context.connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'view'").all()
+    existing = {r[0] for r in rows}
+    for name, sql in sorted(autogen_context.metadata.info["my_views"].items()):
+        if name not in existing:
+            upgrade_ops.ops.append(CreateMyViewOp(name, sql))
+
+
+@comparators.dispatch_for("table")
+def note_tables(autogen_context, modify_table_ops, schema, tname, conn_table, metadata_table):
+    assert conn_table.name == tname and isinstance(conn_table, sa.Table)
+    modify_table_ops.ops.append(NoteOp(tname))
+
+
+@renderers.dispatch_for(CreateMyViewOp)
+def render_create_myview(autogen_context, op):
+    return "op.create_myview(%r, %r)" % (op.name, op.sql)
+
+
+@renderers.dispatch_for(DropMyViewOp)
+def render_drop_myview(autogen_context, op):
+    return "op.drop_myview(%r)" % (op.name,)
+
+
+@renderers.dispatch_for(NoteOp)
+def render_note(autogen_context, op):
+    return "# compared %s\\npass" % op.table
+'''
+
+
+@pytest.fixture
+def forget_dispatch() -> Any:
+    from mig_core.autogenerate import comparators, renderers
+    from mig_core.operations import custom
+
+    yield
+    for module in (comparators, renderers):
+        module.forget()
+    custom.forget()
+
+
+def test_autogenerate_extension_recipe(tmp_path: Any, sqlite_url: str,
+                                       forget_dispatch: Any) -> None:
+    from mig_core import command
+
+    cfg = _project(tmp_path, sqlite_url, EXTENSION_ENV)
+    first = command.revision(cfg, "tables", autogenerate=True, rev_id="r1")
+    text = open(first.path).read()
+    assert "op.create_myview('v_ids', 'SELECT id FROM extra')" in text
+    assert "op.drop_myview('v_ids')" in text
+    assert text.index("op.create_table('extra'") < text.index("op.create_myview(")
+    command.upgrade(cfg, "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        views = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'view'").all()
+    assert views == [("v_ids",)]
+    second = command.revision(cfg, "again", autogenerate=True, rev_id="r2")
+    body = open(second.path).read()
+    # the table comparator ran for the table both sides have, its op rendered by its renderer
+    assert "    # compared extra\n    pass" in body
+    assert "create_myview" not in body

@@ -82,6 +82,7 @@ class CompareContext:
         self.dialect = migration_context.dialect
         self.dialect_name: str = str(self.dialect.name)
         self.impl = migration_context.impl
+        install_dispatch(getattr(migration_context, "plugin_manager", None))
         self.hooks = migration_context.hooks
         self._inspector: Any = None
         self._snapshots: dict[str | None, SchemaSnapshot] = {}
@@ -246,6 +247,7 @@ class RenderContext:
             from mig_core.plugins import build_plugin_manager
 
             hooks = build_plugin_manager(None).hooks_for(None)
+        install_dispatch(getattr(hooks, "_pm", None))
         self.hooks = hooks
         self.imports: set[str] = set(imports or ())
         self.sa_prefix: str = self.opts.get("sqlalchemy_module_prefix") or "sa."
@@ -292,3 +294,18 @@ class RenderContext:
     def op(self, name: str) -> str:
         """``name`` with the operations prefix (``op.add_column`` or ``batch_op.add_column``)."""
         return f"{self.op_prefix}{name}"
+
+
+def install_dispatch(plugin_manager: Any) -> None:
+    """Install Alembic-style ``comparators`` / ``renderers.dispatch_for`` registrations.
+
+    Only when the user's code imported those modules (nothing to do otherwise).
+    """
+    if plugin_manager is None:
+        return
+    import sys
+
+    for name in ("mig_core.autogenerate.comparators", "mig_core.autogenerate.renderers"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.install(plugin_manager)

@@ -56,6 +56,11 @@ def render_op(ctx: RenderContext, op: ops.MigrateOperation) -> list[str]:
     return [result] if isinstance(result, str) else list(result)
 
 
+def render_op_text(autogen_context: RenderContext, op: ops.MigrateOperation) -> str:
+    """The source text of one operation, lines joined (Alembic's ``render_op_text``)."""
+    return "\n".join(render_op(autogen_context, op))
+
+
 def _render_modify_table(ctx: RenderContext, group: ops.ModifyTableOps) -> list[str]:
     if not group.ops:
         return []

@@ -1,0 +1,188 @@
+"""Alembic's ``autogenerate.comparators.dispatch_for``, on top of mig's comparator hooks.
+
+Code written for Alembic's "autogenerate extension" recipe (alembic-utils and the like) adds
+comparators with a decorator::
+
+    from mig_core.autogenerate import comparators
+
+    @comparators.dispatch_for("schema")
+    def compare_sequences(autogen_context, upgrade_ops, schemas): ...
+
+    @comparators.dispatch_for("table")
+    def compare_grants(autogen_context, modify_table_ops, schema, tname, conn_table, metadata_table): ...
+
+    @comparators.dispatch_for("column")
+    def compare_x(autogen_context, alter_column_op, schema, tname, cname, conn_col, metadata_col): ...
+
+The registrations form one plugin, installed into a run's plugin manager when a comparison or a
+rendering starts (:func:`install`), whose ``mig_compare_schema`` / ``mig_compare_table`` /
+``mig_compare_column`` wrappers call them after the core and the other plugins have compared,
+as Alembic calls them after its own. ``autogen_context`` is mig's
+:class:`~mig_core.autogenerate.context.CompareContext` (``connection``, ``dialect``,
+``metadata``, ``opts``, ``migration_context``, ``run_name_filters`` ...); ``conn_table`` and
+``conn_col`` are real SQLAlchemy objects built from the reflection. As in mig generally, the
+table and column comparators see only tables both sides have. ``qualifier`` is a dialect name
+(``"default"``: every dialect); ``priority`` (a number or Alembic's ``DispatchPriority``
+member: higher runs first) orders the functions of one target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from mig_core import hookimpl
+from mig_core.errors import CommandError
+
+_C = TypeVar("_C", bound=Callable[..., Any])
+
+TARGETS = ("schema", "table", "column")
+#: Alembic's medium priority, the default
+DEFAULT_PRIORITY = 25
+
+
+@dataclass
+class _Comparator:
+    fn: Callable[..., Any]
+    qualifier: str
+    priority: int
+    order: int
+
+
+_COMPARATORS: dict[str, list[_Comparator]] = {target: [] for target in TARGETS}
+#: bumped on every change, so plugin managers know when to pick the registrations up again
+_generation = 0
+
+
+def _priority_value(priority: Any) -> int:
+    value = getattr(priority, "value", priority)
+    if not isinstance(value, int):
+        raise CommandError(f"comparators.dispatch_for: priority must be a number, got {priority!r}")
+    return value
+
+
+def dispatch_for(
+    target: str, *, priority: Any = DEFAULT_PRIORITY, qualifier: str = "default",
+    subgroup: str | None = None,
+) -> Callable[[_C], _C]:
+    """Register ``fn`` as a comparator for ``target`` (``"schema"``, ``"table"``, ``"column"``).
+
+    Registering the same function again (a re-import: same module and name) replaces it.
+    """
+    if target not in TARGETS:
+        raise CommandError(
+            f"comparators.dispatch_for({target!r}): mig compares {', '.join(TARGETS)}"
+        )
+    rank = _priority_value(priority)
+
+    def decorate(fn: _C) -> _C:
+        global _generation
+        entries = _COMPARATORS[target]
+        key = _origin(fn)
+        entries[:] = [e for e in entries if _origin(e.fn) != key]
+        entries.append(_Comparator(fn, qualifier, rank, _generation))
+        _generation += 1
+        return fn
+
+    return decorate
+
+
+def _origin(fn: Any) -> tuple[str, str]:
+    return (getattr(fn, "__module__", "?"), getattr(fn, "__qualname__", repr(fn)))
+
+
+def forget(module: str | None = None) -> None:
+    """Drop the registrations (of ``module``, or all): for tests of code using the decorator."""
+    global _generation
+    for entries in _COMPARATORS.values():
+        entries[:] = [e for e in entries if module is not None and e.fn.__module__ != module]
+    _generation += 1
+
+
+def _for(target: str, dialect_name: str | None) -> list[Callable[..., Any]]:
+    entries = [
+        e for e in _COMPARATORS[target]
+        if e.qualifier in ("default", dialect_name)
+    ]
+    entries.sort(key=lambda e: (-e.priority, e.order))
+    return [e.fn for e in entries]
+
+
+# --- the plugin ----------------------------------------------------------------------------
+
+
+@hookimpl(wrapper=True)
+def _compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -> Generator[
+        None, Any, Any]:
+    result = yield
+    for fn in _for("schema", ctx.dialect_name):
+        fn(ctx, upgrade_ops, set(schemas))
+    return result
+
+
+@hookimpl(wrapper=True)
+def _compare_table(
+    ctx: Any, modify_ops: Any, schema: str | None, name: str, conn_table: Any, meta_table: Any
+) -> Generator[None, Any, Any]:
+    result = yield
+    fns = _for("table", ctx.dialect_name)
+    if fns:
+        reflected = conn_table.to_table() if hasattr(conn_table, "to_table") else conn_table
+        for fn in fns:
+            fn(ctx, modify_ops, schema, name, reflected, meta_table)
+    return result
+
+
+@hookimpl(wrapper=True)
+def _compare_column(
+    ctx: Any, alter_op: Any, schema: str | None, table_name: str, conn_col: Any, meta_col: Any
+) -> Generator[None, Any, Any]:
+    result = yield
+    fns = _for("column", ctx.dialect_name)
+    if fns:
+        reflected = conn_col.to_column() if hasattr(conn_col, "to_column") else conn_col
+        for fn in fns:
+            fn(ctx, alter_op, schema, table_name, meta_col.name, reflected, meta_col)
+    return result
+
+
+class _DispatchPlugin:
+    """The registrations of :func:`dispatch_for`, as a mig plugin (only the hooks in use)."""
+
+    __name__ = "mig_core.autogenerate.comparators"
+
+    def __init__(self, targets: set[str]) -> None:
+        if "schema" in targets:
+            self.mig_compare_schema = _compare_schema
+        if "table" in targets:
+            self.mig_compare_table = _compare_table
+        if "column" in targets:
+            self.mig_compare_column = _compare_column
+
+
+PLUGIN_NAME = "mig_core.autogenerate.comparators (dispatch_for)"
+
+
+def install(plugin_manager: Any) -> bool:
+    """Bring ``plugin_manager`` up to date with the ``dispatch_for`` registrations.
+
+    Cheap when nothing changed since the last call for this manager; returns whether its
+    plugins changed.
+    """
+    seen = getattr(plugin_manager, "_mig_dispatch_comparators", None)
+    if seen is not None and seen[0] == _generation:
+        return False
+    targets = {t for t, entries in _COMPARATORS.items() if entries}
+    if seen is None and not targets:
+        return False
+    register = getattr(plugin_manager, "register_plugin", None)
+    if register is None:  # not a mig plugin manager (a test double)
+        return False
+    if seen is not None and seen[1] is not None and plugin_manager.is_registered(seen[1]):
+        plugin_manager.unregister(seen[1])
+    plugin = _DispatchPlugin(targets) if targets else None
+    if plugin is not None:
+        register(plugin, PLUGIN_NAME)
+    plugin_manager._mig_dispatch_comparators = (_generation, plugin)
+    return True
