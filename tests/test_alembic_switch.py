@@ -160,6 +160,28 @@ def test_alembic_ini_logging_shows_progress(tmp_path: Path) -> None:
     assert "INFO  [mig.runtime] Running upgrade base -> one" in result.stderr
 
 
+def test_alembic_env_py_logging_shows_progress_on_every_run(tmp_path: Path) -> None:
+    """Alembic's env.py calls ``fileConfig(...)`` without ``disable_existing_loggers=False``,
+    which disables mig's existing loggers again on every run in the process."""
+    ini = _alembic_project(tmp_path)
+    command.revision(Config(str(ini)), "two", rev_id="two")
+    env_py = tmp_path / "migrations" / "env.py"
+    text = env_py.read_text()
+    assert "disable_existing_loggers=False" in text
+    env_py.write_text(text.replace(", disable_existing_loggers=False", ""))
+    script = (
+        "from mig_core import command\n"
+        "from mig_core.config import Config\n"
+        f"command.upgrade(Config({str(ini)!r}), 'one')\n"
+        f"command.upgrade(Config({str(ini)!r}), 'two')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=_env_without_bytecode_flag())
+    assert result.returncode == 0, result.stderr
+    assert "INFO  [mig.runtime] Running upgrade base -> one" in result.stderr
+    assert "INFO  [mig.runtime] Running upgrade one -> two" in result.stderr
+
+
 def test_a_configured_mig_logger_is_left_alone(tmp_path: Path) -> None:
     ini = _alembic_project(tmp_path)
     text = ini.read_text().replace("keys = root,sqlalchemy,alembic", "keys = root,sqlalchemy,alembic,mig")
