@@ -314,8 +314,11 @@ def _dispatch(config: Any, args: argparse.Namespace) -> int:
     from mig_core import command
 
     fn: Callable[..., Any] = getattr(command, args.command)
+    kwargs = _command_kwargs(args)
+    if args.command == "check":
+        kwargs["report"] = True  # the readable list; command.check() alone is Alembic's
     try:
-        result = fn(config, **_command_kwargs(args))
+        result = fn(config, **kwargs)
     except TypeError as exc:
         if "argument" in str(exc) and fn.__name__ in str(exc):
             raise UsageError(f"{args.command}: {exc}") from exc
