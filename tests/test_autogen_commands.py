@@ -204,6 +204,34 @@ def test_env_process_revision_directives_can_drop_the_file(tmp_path, sqlite_url)
     assert len(revision_files(root)) == 1
 
 
+def test_check_sees_what_process_revision_directives_leaves(tmp_path, sqlite_url):
+    """As Alembic's check: a hook that filters operations out filters them out of the check,
+    and the cookbook's "skip empty revisions" hook does not break it."""
+    root = project(tmp_path, sqlite_url)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "context.configure(connection=connection, target_metadata=target_metadata)",
+        "context.configure(connection=connection, target_metadata=target_metadata,\n"
+        "                      process_revision_directives=keep_no_tables)",
+    ).replace(
+        "def run_with(connection) -> None:",
+        "def keep_no_tables(context, revision, directives):\n"
+        "    script = directives[0]\n"
+        "    script.upgrade_ops.ops[:] = [\n"
+        "        o for o in script.upgrade_ops.ops\n"
+        "        if type(o).__name__ not in ('CreateTableOp', 'CreateIndexOp', 'ModifyTableOps')]\n"
+        "    if script.upgrade_ops.is_empty():\n"
+        "        directives[:] = []\n\n\n"
+        "def run_with(connection) -> None:",
+    ))
+    result = mig(root, "check")  # the model's tables are all new, and all filtered out
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No new upgrade operations detected." in result.stdout
+    env.write_text(env.read_text().replace("('CreateTableOp', 'CreateIndexOp', 'ModifyTableOps')", "()"))
+    result = mig(root, "check", check=False)
+    assert result.returncode == 1 and "add_table" in result.stdout
+
+
 def autogenerate(root: Path, message: str) -> str:
     mig(root, "revision", "--autogenerate", "-m", message)
     text = revision_files(root)[-1].read_text()

@@ -178,28 +178,31 @@ def _write(
 
 
 def check_run(config: Config, script: ScriptDirectory) -> AutogenRun:
-    """Compare every environment's model and database (``mig check``); no hook edits it.
+    """Compare every environment's model and database (``mig check``).
 
-    The run's ``generated_revisions`` holds one MigrationScript with every environment's
-    upgrade (and reversed downgrade) operations.
+    As with ``revision --autogenerate`` (and Alembic's ``check``), env.py's
+    ``process_revision_directives`` sees the MigrationScript and may edit or drop it: what it
+    leaves is what is checked. The run's ``generated_revisions`` holds that script.
     """
-    from mig_core.operations.ops import MigrationScript
+    from mig_core.operations.ops import DowngradeOps, MigrationScript, UpgradeOps
+    from mig_core.script.render import new_rev_id
 
-    run = AutogenRun(script, None, config)
+    run = AutogenRun(script, MigrationScript(new_rev_id(), UpgradeOps(), DowngradeOps()), config)
     _run(config, script, run)
-    ups: list[Any] = list(run.upgrade_ops)
-    downs: list[Any] = [ops.reverse() for ops in ups]
-    run.migration_script = (
-        MigrationScript(None, ups[0], downs[0]) if len(ups) == 1
-        else MigrationScript(None, ups, downs)
-    )
     return run
+
+
+def checked_upgrade_ops(run: AutogenRun) -> list[Any]:
+    """The upgrade operations a check reports: those of the generated script, after env.py's
+    hook (none when the hook dropped the script)."""
+    generated = run.generated_revisions
+    return list(generated[0].upgrade_ops_list) if generated else []
 
 
 def check_diffs(config: Config, script: ScriptDirectory) -> list[Any]:
     """Diff entries between every environment's model and database (``mig check``)."""
     run = check_run(config, script)
     diffs: list[Any] = []
-    for upgrade_ops in run.upgrade_ops:
+    for upgrade_ops in checked_upgrade_ops(run):
         diffs.extend(upgrade_ops.as_diffs())
     return diffs
