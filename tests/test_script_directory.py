@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -233,6 +234,16 @@ def test_pyproject_configuration(tmp_path):
     script = ScriptDirectory.from_config(Config(toml_file=str(toml)))
     assert script.version_locations == [str(env / "versions"), str(env / "one")]
     assert script.recursive_version_locations and script.truncate_slug_length == 5
+
+
+def test_unconfigured_version_locations_read_as_empty(tmp_path):
+    """As Alembic reports them: [] when the key is not set; versions/ is still used."""
+    cfg = make_env(tmp_path)
+    script = ScriptDirectory.from_config(cfg)
+    assert script.version_locations == []
+    created = script.generate_revision("a1", "one")
+    assert Path(created.path).parent == tmp_path / "migrations" / "versions"
+    assert ScriptDirectory.from_config(cfg).get_heads() == ["a1"]
 
 
 def test_duplicate_revision_in_two_files(tmp_path):

@@ -131,7 +131,10 @@ class ScriptDirectory:
         self.dir = dir
         self.file_template = file_template or DEFAULT_FILE_TEMPLATE
         self.truncate_slug_length = 40 if truncate_slug_length is None else truncate_slug_length
-        self.version_locations = list(version_locations or [os.path.join(dir, "versions")])
+        #: the configured ``version_locations`` ([] when none, as Alembic reports them)
+        self.version_locations = list(version_locations or [])
+        #: the folders revision files are read from and written to
+        self._version_locations = self.version_locations or [os.path.join(dir, "versions")]
         self.sourceless = sourceless
         self.output_encoding = output_encoding
         self.timezone = timezone
@@ -174,7 +177,7 @@ class ScriptDirectory:
     @property
     def versions(self) -> str:
         """The first version folder."""
-        return self.version_locations[0]
+        return self._version_locations[0]
 
     @property
     def env_py_location(self) -> str:
@@ -191,7 +194,7 @@ class ScriptDirectory:
         scripts: list[Script] = []
         seen: set[str] = set()
         locations: set[str] = set()
-        for location in self.version_locations:
+        for location in self._version_locations:
             real = os.path.realpath(location)
             if real in locations:  # the same folder listed twice (or through a symlink)
                 continue

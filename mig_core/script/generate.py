@@ -62,7 +62,7 @@ def _dependencies(rmap: RevisionMap, depends_on: str | Sequence[str] | None) -> 
 
 
 def _folder(script: ScriptDirectory, parents: list[Revision], version_path: str | None) -> str:
-    locations = [os.path.abspath(v) for v in script.version_locations]
+    locations = [os.path.abspath(v) for v in script._version_locations]
     if version_path is not None:
         wanted = os.path.abspath(version_path)
         for loc in locations:
