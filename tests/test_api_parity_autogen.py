@@ -308,13 +308,10 @@ def render_note(autogen_context, op):
 
 @pytest.fixture
 def forget_dispatch() -> Any:
-    from mig_core.autogenerate import comparators, renderers
-    from mig_core.operations import custom
+    from mig_core.testing import reset_registrations
 
     yield
-    for module in (comparators, renderers):
-        module.forget()
-    custom.forget()
+    reset_registrations()
 
 
 def test_autogenerate_extension_recipe(tmp_path: Any, sqlite_url: str,

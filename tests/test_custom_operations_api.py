@@ -8,7 +8,9 @@ import io
 import sqlite3
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,10 @@ import pytest
 from runtime_support import ENV_PY, config_for, make_project
 
 from mig_core import command, hookimpl
-from mig_core.errors import PluginError
+from mig_core.errors import MigWarning, PluginError
 from mig_core.operations import custom
 from mig_core.plugins import build_plugin_manager, module_plugin
+from mig_core.testing import reset_registrations
 
 MODULE = "mig_test_myops"
 
@@ -108,9 +111,9 @@ def clean_registrations() -> Iterator[None]:
     """The decorators register process-wide: start and end every test without them."""
     saved_path = list(sys.path)
     sys.modules.pop(MODULE, None)
-    custom.forget()
+    reset_registrations()
     yield
-    custom.forget()
+    reset_registrations()
     sys.modules.pop(MODULE, None)
     sys.path[:] = saved_path
 
@@ -229,12 +232,21 @@ class {name}(MigrateOperation):
 """
 
 
-def test_two_classes_claiming_one_name_is_an_error_naming_both() -> None:
+def test_two_modules_claiming_one_name_the_last_wins_with_a_warning() -> None:
+    """Two services in one process, each with the cookbook's ``create_sequence``: as in Alembic
+    the last registration wins (it was a PluginError on the second import)."""
     _define("pkg_a.ops", SEQ_CLASS.format(name="CreateSequenceOp"))
-    _define("pkg_a.ops", SEQ_CLASS.format(name="CreateSequenceOp"))  # a re-import: fine
-    with pytest.raises(PluginError, match=r"two classes: pkg_a\.ops\.CreateSequenceOp and "
-                                          r"pkg_b\.ops\.MySequenceOp"):
-        _define("pkg_b.ops", SEQ_CLASS.format(name="MySequenceOp"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _define("pkg_a.ops", SEQ_CLASS.format(name="CreateSequenceOp"))  # a re-import: silent
+    with pytest.warns(MigWarning, match=r"two classes: pkg_a\.ops\.CreateSequenceOp and "
+                                        r"pkg_b\.ops\.MySequenceOp"):
+        second = _define("pkg_b.ops", SEQ_CLASS.format(name="MySequenceOp"))
+    entry = custom._REGISTRATIONS["create_sequence"]
+    assert entry.op_form is not None and entry.op_form.op_class is second["MySequenceOp"]
+    pm = build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+    custom.install(pm)
+    assert pm.operations.entries["create_sequence"].plugin == "pkg_b.ops"
 
 
 def test_a_name_a_plugin_registers_too_is_an_error_naming_both() -> None:
@@ -283,3 +295,125 @@ def test_alembic_operations_names_are_exported() -> None:
     assert issubclass(BatchOperations, Operations)
     assert operations.MigrationScript is ops.MigrationScript
     assert {"MigrateOperation", "Operations", "BatchOperations", "ops"} <= set(operations.__all__)
+
+
+LATE_OPS = """
+from mig_core.operations import MigrateOperation, Operations
+
+@Operations.register_operation("create_thing")
+class CreateThingOp(MigrateOperation):
+    def __init__(self, name):
+        self.name = name
+
+    @classmethod
+    def create_thing(cls, operations, name):
+        return operations.invoke(cls(name))
+
+@Operations.implementation_for(CreateThingOp)
+def create_thing(operations, operation):
+    operations.execute("CREATE TABLE %s (n INTEGER)" % operation.name)
+"""
+
+
+@contextmanager
+def direct_operations() -> Iterator[tuple[Any, Any]]:
+    """An ``Operations`` made by hand (embedded use) on an in-memory SQLite database."""
+    import sqlalchemy as sa
+
+    from mig_core.operations import Operations
+    from mig_core.runtime.migration import MigrationContext
+
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+        context = MigrationContext.configure(conn, plugin_manager=build_plugin_manager(None))
+        yield Operations(context), conn
+
+
+def _tables(conn: Any) -> set[str]:
+    import sqlalchemy as sa
+
+    return set(sa.inspect(conn).get_table_names())
+
+
+def test_an_operation_registered_late_is_seen_after_a_batch_noticed_it_first() -> None:
+    """``batch_op`` installing a new registration must not leave ``op`` on the old registry."""
+    import sqlalchemy as sa
+
+    with direct_operations() as (op, conn):
+        op.execute("SELECT 1")  # op in use
+        _define("pkg_late.ops", LATE_OPS)  # imported inside upgrade()
+        with op.batch_alter_table("t") as batch_op:
+            batch_op.add_column(sa.Column("b", sa.Integer))
+        op.create_thing("x")
+        assert _tables(conn) == {"t", "x"}
+
+
+REPLACED_ADD_COLUMN = """
+from mig_core.operations import Operations, ops
+
+EVENTS = []
+
+@Operations.implementation_for(ops.AddColumnOp, replace=True)
+def add_column(operations, operation):
+    EVENTS.append(("impl", type(operations).__name__, operation.column.name))
+    operations.impl.add_column(operation.table_name, operation.column, schema=operation.schema)
+"""
+
+
+@pytest.mark.parametrize("recreate", ["never", "always"])
+def test_a_replaced_core_operation_is_queued_in_a_batch(recreate: str) -> None:
+    """``implementation_for(AddColumnOp, replace=True)`` must not take add_column out of the
+    batch: it is queued (ran at once, and past a recreate, before)."""
+    import sqlalchemy as sa
+
+    from mig_core.operations import ops, toimpl
+
+    core_handler = toimpl._HANDLERS[ops.AddColumnOp]
+    namespace = _define("pkg_replace.ops", REPLACED_ADD_COLUMN)
+    events = namespace["EVENTS"]
+    with direct_operations() as (op, conn):
+        with op.batch_alter_table("t", recreate=recreate) as batch_op:
+            batch_op.add_column(sa.Column("b", sa.Integer))
+            events.append("queued")
+        columns = [c["name"] for c in sa.inspect(conn).get_columns("t")]
+        assert columns == ["id", "a", "b"]
+    if recreate == "never":  # applied as ALTERs: the implementation, given the outer op
+        assert events == ["queued", ("impl", "Operations", "b")]
+    else:  # the recreate carries the queued operation out
+        assert events == ["queued"]
+    custom.forget()
+    assert toimpl._HANDLERS[ops.AddColumnOp] is core_handler  # the core handler is back
+
+
+BATCH_IMPL = """
+from mig_core.operations import BatchOperations, MigrateOperation, Operations
+
+SEEN = []
+
+@BatchOperations.register_operation("note_table", "batch_note_table")
+class NoteTableOp(MigrateOperation):
+    def __init__(self, table_name):
+        self.table_name = table_name
+
+    @classmethod
+    def batch_note_table(cls, operations):
+        return operations.invoke(cls(operations.table_name))
+
+@Operations.implementation_for(NoteTableOp)
+def note_table(operations, operation):
+    SEEN.append((type(operations).__name__, operations.table_name))
+    operations.execute("CREATE TABLE %s_note (n INTEGER)" % operation.table_name)
+    return "noted"
+"""
+
+
+@pytest.mark.parametrize("recreate", ["never", "always"])
+def test_a_custom_operation_in_a_batch_gets_the_batch_operations(recreate: str) -> None:
+    namespace = _define("pkg_batchimpl.ops", BATCH_IMPL)
+    with direct_operations() as (op, conn):
+        with op.batch_alter_table("t", recreate=recreate) as batch_op:
+            assert batch_op.note_table() == "noted"
+            assert "t_note" in _tables(conn)  # its execute() ran at once
+        assert _tables(conn) == {"t", "t_note"}
+    assert namespace["SEEN"] == [("BatchOperations", "t")]

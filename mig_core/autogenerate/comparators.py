@@ -24,6 +24,10 @@ as Alembic calls them after its own. ``autogen_context`` is mig's
 table and column comparators see only tables both sides have. ``qualifier`` is a dialect name
 (``"default"``: every dialect); ``priority`` (a number or Alembic's ``DispatchPriority``
 member: higher runs first) orders the functions of one target.
+
+Registrations are process-wide, like Alembic's: every later run in the process uses them,
+whichever project it is for. :func:`mig_core.testing.reset_registrations` forgets them (with the
+other Alembic-style registrations), as tests running several projects need.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ installed into a run's plugin manager with the comparators' (see
 :func:`mig_core.autogenerate.comparators.install`); its ``mig_render_op`` runs before the
 core's, so a function may also take a core operation over (with ``replace=True``).
 ``qualifier`` is a dialect name (``"default"``: every dialect); a dialect's own function wins.
+
+Registrations are process-wide, like Alembic's: every later run in the process uses them,
+whichever project it is for. :func:`mig_core.testing.reset_registrations` forgets them (with the
+other Alembic-style registrations), as tests running several projects need.
 """
 
 from __future__ import annotations

@@ -48,11 +48,15 @@ class Operations:
         registry = self.__dict__.get("_registry")
         if registry is None:
             raise AttributeError(name)
-        if custom.install(self.migration_context.plugin_manager):
-            # Alembic-style operations registered after this object was made
+        plugin_manager = self.migration_context.plugin_manager
+        custom.install(plugin_manager)
+        current = plugin_manager.operations
+        if current is not registry:
+            # Alembic-style operations registered after this object was made (another
+            # Operations, a batch_op say, may have been the one to install them)
             for cached in [n for n in self.__dict__ if n in registry.entries]:
                 del self.__dict__[cached]
-            registry = self._registry = self.migration_context.plugin_manager.operations
+            registry = self._registry = current
         entry = registry.entries.get(name)
         prefix = "batch_op" if self.is_batch else "op"
         if entry is None:
@@ -201,7 +205,13 @@ class Operations:
             naming_convention=naming_convention,
         )
         yield BatchOperations(self.migration_context, batch, impl=self.impl)
-        batch.apply()
+        # a core operation whose handler was replaced (implementation_for(..., replace=True))
+        # is queued; when applied as an ALTER its implementation gets this Operations
+        token = custom.invoking(self)
+        try:
+            batch.apply()
+        finally:
+            custom.done_invoking(token)
 
     @classmethod
     @contextmanager
@@ -234,17 +244,21 @@ class BatchOperations(Operations):
     def invoke(self, operation: Any) -> Any:
         """Queue the operation; the batch applies it when its block ends.
 
-        An operation with an Alembic-style implementation (``implementation_for``) runs now, as
-        in Alembic, given an ``Operations`` on the same connection (so its ``execute`` runs now
-        too instead of joining the batch, which a recreate could not carry out).
+        An operation of a class with its own Alembic-style implementation (``implementation_for``
+        on a class the core has no handler for) runs now, as in Alembic, and its implementation
+        gets this ``BatchOperations``: what it invokes is queued like any ``batch_op`` call,
+        except ``execute()``, which runs at once (as Alembic's does; a recreate could not carry
+        it out). A core operation whose handler was replaced (``replace=True``) is queued as
+        usual, so the batch (and a recreate) still sees it.
         """
-        if custom.has_implementation(operation):
-            now = self.__dict__.get("_immediate")
-            if now is None:
-                now = self.__dict__["_immediate"] = Operations(
-                    self.migration_context, impl=self.impl
-                )
-            return now.invoke(operation)
+        if self.__dict__.get("_implementing") and _is_execute(operation):
+            return Operations.invoke(self, operation)
+        if custom.runs_immediately_in_batch(operation):
+            self.__dict__["_implementing"] = self.__dict__.get("_implementing", 0) + 1
+            try:
+                return Operations.invoke(self, operation)
+            finally:
+                self.__dict__["_implementing"] -= 1
         self.batch.add(operation)
         return None
 
@@ -252,3 +266,9 @@ class BatchOperations(Operations):
     def batch_alter_table(self, *args: Any, **kw: Any) -> Iterator[BatchOperations]:
         raise CommandError("batch_alter_table cannot be nested inside another batch")
         yield  # pragma: no cover
+
+
+def _is_execute(operation: Any) -> bool:
+    from mig_core.operations.ops import ExecuteSQLOp
+
+    return isinstance(operation, ExecuteSQLOp)

@@ -11,21 +11,27 @@ listed, conflict-checked and looked up exactly as plugin operations are.
 :mod:`mig_core.operations.toimpl`'s handler table, which the core's ``mig_ddl_execute`` reads:
 ``operations.invoke(op)`` reaches it through the same hook as every other operation.
 
-Registrations are process-wide (they happen when the user's module is imported, as in
-Alembic). Registering the same class again (a re-import: same module and qualified name) replaces
-the earlier registration; a different class claiming a taken name is a :class:`PluginError`.
+Registrations are process-wide, like Alembic's (they happen when the user's module is
+imported): every later run in the process sees them. Registering the same class again (a
+re-import: same module and qualified name) replaces the earlier registration silently; another
+class claiming a taken name replaces it too (the last registration wins, as in Alembic) with a
+:class:`~mig_core.errors.MigWarning` naming both. A name that a plugin's
+``mig_register_operations`` also adds is still a conflict of the run's registry
+(:class:`PluginError`). Tests reset everything with
+:func:`mig_core.testing.reset_registrations` (or this module's :func:`forget`).
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mig_core import hookimpl
-from mig_core.errors import CommandError, PluginError
+from mig_core.errors import CommandError, MigWarning, PluginError
 
 _T = TypeVar("_T")
 _C = TypeVar("_C", bound=Callable[..., Any])
@@ -121,10 +127,16 @@ def register_operation(
             entry = _REGISTRATIONS[name] = _Registration(name, op_class.__module__)
         current = entry.batch_form if batch else entry.op_form
         if current is not None and _origin(current.op_class) != _origin(op_class):
-            raise PluginError(
+            # two projects (services) in one process, each with the cookbook's recipe: the
+            # last registration wins, as in Alembic
+            warnings.warn(
                 f"operation {name!r} is registered by two classes: {_label(current.op_class)} "
-                f"and {_label(op_class)} ({where}.register_operation)"
+                f"and {_label(op_class)} ({where}.register_operation); the last one "
+                "replaces the first (registrations are process-wide, as in Alembic)",
+                MigWarning,
+                stacklevel=2,
             )
+        entry.plugin = op_class.__module__
         if batch:
             entry.batch_form = form
         else:
@@ -197,6 +209,17 @@ def has_implementation(operation: Any) -> bool:
     if not _IMPLEMENTATIONS:
         return False
     return any(cls in _IMPLEMENTATIONS for cls in type(operation).__mro__)
+
+
+def runs_immediately_in_batch(operation: Any) -> bool:
+    """Whether ``batch_op.invoke(operation)`` runs it now instead of queueing it: its class (or
+    nearest base with one) has an implementation, and that is not a replaced core handler."""
+    if not _IMPLEMENTATIONS:
+        return False
+    for cls in type(operation).__mro__:
+        if cls in _IMPLEMENTATIONS:
+            return cls not in _REPLACED
+    return False
 
 
 def invoking(operations: Any) -> contextvars.Token[Any]:
