@@ -110,3 +110,27 @@ def test_reset_of_one_module_keeps_the_others() -> None:
     assert _compare() == [("project_b_view", "v")]
     assert set(custom._REGISTRATIONS) == {"create_view_b"}
     assert comparators._for("schema", None)[0].__module__ == "project_b.migrations.ops"
+
+
+def test_reset_of_a_module_whose_batch_form_was_replaced_keeps_the_op_form() -> None:
+    from mig_core.errors import MigWarning
+
+    body = """
+from mig_core.operations import {owner}, MigrateOperation
+
+@{owner}.register_operation("stamp_it")
+class StampOp(MigrateOperation):
+    @classmethod
+    def stamp_it(cls, operations):
+        return None
+"""
+    _define("svc_a.ops", body.format(owner="Operations"))
+    _define("svc_a.ops", body.format(owner="BatchOperations"))
+    with pytest.warns(MigWarning, match="svc_a.ops.StampOp and svc_b.ops.StampOp"):
+        _define("svc_b.ops", body.format(owner="BatchOperations"))
+    reset_registrations("svc_b.ops")
+    entry = custom._REGISTRATIONS["stamp_it"]
+    assert entry.batch_form is None and entry.op_form is not None
+    assert entry.plugin == "svc_a.ops"
+    reset_registrations("svc_a.ops")
+    assert "stamp_it" not in custom._REGISTRATIONS

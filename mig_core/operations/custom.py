@@ -307,8 +307,18 @@ def forget(module: str | None = None) -> None:
     """Drop the registrations (of ``module``, or all): for tests of code using the decorators."""
     global _generation
     for name, entry in list(_REGISTRATIONS.items()):
-        if module is None or entry.plugin == module:
+        # the op and batch_op forms of one name may come from two modules (one replaced)
+        if entry.op_form is not None and module in (None, entry.op_form.op_class.__module__):
+            entry.op_form = None
+        if entry.batch_form is not None and module in (
+            None, entry.batch_form.op_class.__module__
+        ):
+            entry.batch_form = None
+        remaining = entry.op_form or entry.batch_form
+        if remaining is None:
             del _REGISTRATIONS[name]
+        else:
+            entry.plugin = remaining.op_class.__module__
     from mig_core.operations import toimpl
 
     for op_class, fn in list(_IMPLEMENTATIONS.items()):
