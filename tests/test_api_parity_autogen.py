@@ -286,6 +286,8 @@ def compare_views(autogen_context, upgrade_ops, schemas):
 
 @comparators.dispatch_for("table")
 def note_tables(autogen_context, modify_table_ops, schema, tname, conn_table, metadata_table):
+    if conn_table is None or metadata_table is None:
+        return  # an added or removed table (Alembic calls table comparators for those too)
     assert conn_table.name == tname and isinstance(conn_table, sa.Table)
     modify_table_ops.ops.append(NoteOp(tname))
 

@@ -20,8 +20,9 @@ rendering starts (:func:`install`), whose ``mig_compare_schema`` / ``mig_compare
 as Alembic calls them after its own. ``autogen_context`` is mig's
 :class:`~mig_core.autogenerate.context.CompareContext` (``connection``, ``dialect``,
 ``metadata``, ``opts``, ``migration_context``, ``run_name_filters`` ...); ``conn_table`` and
-``conn_col`` are real SQLAlchemy objects built from the reflection. As in mig generally, the
-table and column comparators see only tables both sides have. ``qualifier`` is a dialect name
+``conn_col`` are real SQLAlchemy objects built from the reflection. Table comparators also
+see added tables (``conn_table=None``) and removed ones (``metadata_table=None``), as in
+Alembic; column comparators see the columns both sides have. ``qualifier`` is a dialect name
 (``"default"``: every dialect); ``priority`` (a number or Alembic's ``DispatchPriority``
 member: higher runs first) orders the functions of one target.
 
@@ -120,9 +121,42 @@ def _for(target: str, dialect_name: str | None) -> list[Callable[..., Any]]:
 def _compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -> Generator[
         None, Any, Any]:
     result = yield
+    _compare_added_and_removed_tables(ctx, upgrade_ops)
     for fn in _for("schema", ctx.dialect_name):
         fn(ctx, upgrade_ops, set(schemas))
     return result
+
+
+def _compare_added_and_removed_tables(ctx: Any, upgrade_ops: Any) -> None:
+    """Table comparators also see the tables only one side has, as in Alembic: an added table
+    with ``conn_table=None``, a removed one with ``metadata_table=None``. What they add goes
+    into a ``ModifyTableOps`` right after the table's create (or before its drop)."""
+    from mig_core.operations.ops import CreateTableOp, DropTableOp, ModifyTableOps
+
+    fns = _for("table", ctx.dialect_name)
+    if not fns:
+        return
+    meta_tables = ctx.meta_tables()
+    out: list[Any] = []
+    for op in upgrade_ops.ops:
+        if isinstance(op, CreateTableOp):
+            meta = meta_tables.get((ctx.normalize_schema(op.schema), op.table_name))
+            modify = ModifyTableOps(op.table_name, [], schema=op.schema)
+            for fn in fns:
+                fn(ctx, modify, op.schema, op.table_name, None, meta)
+            out.append(op)
+            if modify.ops:
+                out.append(modify)
+        elif isinstance(op, DropTableOp):
+            modify = ModifyTableOps(op.table_name, [], schema=op.schema)
+            for fn in fns:
+                fn(ctx, modify, op.schema, op.table_name, op.to_table(), None)
+            if modify.ops:
+                out.append(modify)
+            out.append(op)
+        else:
+            out.append(op)
+    upgrade_ops.ops[:] = out
 
 
 @hookimpl(wrapper=True)
@@ -157,7 +191,7 @@ class _DispatchPlugin:
     __name__ = "mig_core.autogenerate.comparators"
 
     def __init__(self, targets: set[str]) -> None:
-        if "schema" in targets:
+        if targets & {"schema", "table"}:  # table comparators also see added/removed tables
             self.mig_compare_schema = _compare_schema
         if "table" in targets:
             self.mig_compare_table = _compare_table
