@@ -625,3 +625,29 @@ def get_plugin_manager(config: Config | None) -> MigPluginManager:
     if getattr(config, "plugin_manager", None) is None:
         config.plugin_manager = build_plugin_manager(config)
     return config.plugin_manager  # type: ignore[no-any-return]
+
+
+def sync_generated_plugin(
+    plugin_manager: Any, key: str, generation: int, make_plugin: Callable[[], Any | None],
+    name: str,
+) -> bool:
+    """Keep one plugin built from process-wide registrations (Alembic-style decorators) up to
+    date in ``plugin_manager``: when ``generation`` moved since the last call for this manager,
+    the old plugin is unregistered and ``make_plugin()`` (None: nothing registered) replaces
+    it. ``key`` names the attribute that remembers (generation, plugin) on the manager.
+    Returns whether the manager's plugins changed."""
+    seen = getattr(plugin_manager, key, None)
+    if seen is not None and seen[0] == generation:
+        return False
+    register = getattr(plugin_manager, "register_plugin", None)
+    if register is None:  # not a mig plugin manager (a test double)
+        return False
+    plugin = make_plugin()
+    if seen is None and plugin is None:
+        return False
+    if seen is not None and seen[1] is not None and plugin_manager.is_registered(seen[1]):
+        plugin_manager.unregister(seen[1])
+    if plugin is not None:
+        register(plugin, name)
+    setattr(plugin_manager, key, (generation, plugin))
+    return True

@@ -208,19 +208,12 @@ def install(plugin_manager: Any) -> bool:
     Cheap when nothing changed since the last call for this manager; returns whether its
     plugins changed.
     """
-    seen = getattr(plugin_manager, "_mig_dispatch_comparators", None)
-    if seen is not None and seen[0] == _generation:
-        return False
-    targets = {t for t, entries in _COMPARATORS.items() if entries}
-    if seen is None and not targets:
-        return False
-    register = getattr(plugin_manager, "register_plugin", None)
-    if register is None:  # not a mig plugin manager (a test double)
-        return False
-    if seen is not None and seen[1] is not None and plugin_manager.is_registered(seen[1]):
-        plugin_manager.unregister(seen[1])
-    plugin = _DispatchPlugin(targets) if targets else None
-    if plugin is not None:
-        register(plugin, PLUGIN_NAME)
-    plugin_manager._mig_dispatch_comparators = (_generation, plugin)
-    return True
+    from mig_core.plugins import sync_generated_plugin
+
+    def make() -> _DispatchPlugin | None:
+        targets = {t for t, entries in _COMPARATORS.items() if entries}
+        return _DispatchPlugin(targets) if targets else None
+
+    return sync_generated_plugin(
+        plugin_manager, "_mig_dispatch_comparators", _generation, make, PLUGIN_NAME
+    )

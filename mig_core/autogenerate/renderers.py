@@ -109,18 +109,9 @@ PLUGIN_NAME = "mig_core.autogenerate.renderers (dispatch_for)"
 
 def install(plugin_manager: Any) -> bool:
     """Bring ``plugin_manager`` up to date with the ``dispatch_for`` registrations."""
-    seen = getattr(plugin_manager, "_mig_dispatch_renderers", None)
-    if seen is not None and seen[0] == _generation:
-        return False
-    if seen is None and not _RENDERERS:
-        return False
-    register = getattr(plugin_manager, "register_plugin", None)
-    if register is None:
-        return False
-    if seen is not None and seen[1] is not None and plugin_manager.is_registered(seen[1]):
-        plugin_manager.unregister(seen[1])
-    plugin = _DispatchPlugin() if _RENDERERS else None
-    if plugin is not None:
-        register(plugin, PLUGIN_NAME)
-    plugin_manager._mig_dispatch_renderers = (_generation, plugin)
-    return True
+    from mig_core.plugins import sync_generated_plugin
+
+    return sync_generated_plugin(
+        plugin_manager, "_mig_dispatch_renderers", _generation,
+        lambda: _DispatchPlugin() if _RENDERERS else None, PLUGIN_NAME,
+    )
