@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("MIG_VENV", ROOT / ".venv"))
-PLUGINS = ["mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle"]
+PLUGINS = ["mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle", "mig_mysql"]
 EXAMPLES = ["examples/mig_views"]
 
 

@@ -43,6 +43,8 @@ KNOWN_DIALECT_DISTRIBUTIONS = {
     "sqlite": "mig-sqlite-batch",
     "mssql": "mig-mssql",
     "oracle": "mig-oracle",
+    "mysql": "mig-mysql",
+    "mariadb": "mig-mysql",
 }
 
 

@@ -13,10 +13,8 @@ import pytest
 import sqlalchemy as sa
 from runtime_support import config_for, create_table, make_project
 
-from mig_core import command, hookimpl
-from mig_core.ddl.impl import DefaultImpl
+from mig_core import command
 from mig_core.errors import MigrationFailed
-from mig_core.plugins import build_plugin_manager, module_plugin
 
 BROKEN = [
     {"rev": "r1", **create_table("t_r1")},
@@ -33,26 +31,8 @@ BROKEN = [
 ]
 
 
-class MariaImpl(DefaultImpl):
-    """A minimal non-transactional impl for MariaDB (no mig-mysql plugin exists yet)."""
-
-    dialect_name = "mysql"
-    transactional_ddl = False
-
-
-@hookimpl
-def mig_register_dialects(registry):
-    registry.add("mysql", MariaImpl, transactional_ddl=False)
-
-
 def _config(ini, url_kind, opts):
-    config = config_for(ini, configure=opts)
-    if url_kind == "mysql":
-        pm = build_plugin_manager(config)
-        pm.register_plugin(module_plugin("t_mysql", mig_register_dialects=mig_register_dialects),
-                           "t_mysql")
-        config.plugin_manager = pm
-    return config
+    return config_for(ini, configure=opts)  # MariaDB: the installed mig-mysql plugin
 
 
 CASES = {

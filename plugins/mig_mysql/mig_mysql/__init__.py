@@ -1,0 +1,1 @@
+"""mig-mysql: MySQL and MariaDB support for mig (DDL, autogenerate, run lock)."""
