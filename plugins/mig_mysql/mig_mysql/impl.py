@@ -1,10 +1,29 @@
-"""The MySQL / MariaDB DDL implementation (no transactional DDL)."""
+"""The MySQL / MariaDB DDL implementation (no transactional DDL).
+
+The SQL text lives in :mod:`mig_mysql.ddl`; this class decides the statements: one ``MODIFY``
+/ ``CHANGE`` per ``alter_column`` with the whole column restated (online, what the caller did
+not say is read from the catalog, see :mod:`mig_mysql.catalog`), ``RENAME COLUMN`` and
+``ALTER COLUMN ... SET DEFAULT`` where no restatement is needed, ``DROP FOREIGN KEY`` /
+``PRIMARY KEY`` / ``INDEX`` / ``CHECK`` by constraint kind, and the ``IF [NOT] EXISTS``
+forms only MariaDB has.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import warnings
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.errors import CommandError, MigWarning
+from mig_mysql import ddl
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from mig_mysql.catalog import CatalogColumn
+
+#: the table name the core gives ``drop_index(name)`` called without one
+_UNKNOWN_TABLE = "_mig_unknown_table"
 
 
 class MySQLImpl(DefaultImpl):
@@ -13,3 +32,314 @@ class MySQLImpl(DefaultImpl):
     dialect_name: ClassVar[str] = "mysql"
     transactional_ddl: ClassVar[bool] = False
     drop_constraint_requires_type: ClassVar[bool] = True
+
+    @property
+    def is_mariadb(self) -> bool:
+        return ddl.is_mariadb(self.dialect)
+
+    @property
+    def server(self) -> str:
+        return "MariaDB" if self.is_mariadb else "MySQL"
+
+    def _require_mariadb(self, what: str, clause: str) -> None:
+        """MySQL has ``IF [NOT] EXISTS`` for tables only; MariaDB for columns, indexes and
+        constraints too."""
+        if not self.is_mariadb:
+            raise CommandError(
+                f"{what}: MySQL has no {clause} (MariaDB has); drop the option or check first "
+                "with op.get_bind() / inspect()"
+            )
+
+    def _mirror_options(self, obj: Any) -> None:
+        """On SQLAlchemy's ``mariadb`` dialect (offline, ``mariadb://`` URLs) the ``mysql_*``
+        options of a table or index are ignored unless also given as ``mariadb_*``: copy
+        them, so ``mysql_engine`` / ``mysql_length`` / ``mysql_prefix`` mean the same on both."""
+        if self.dialect.name != "mariadb":
+            return
+        kwargs = obj.dialect_kwargs
+        for key, value in list(kwargs.items()):
+            if key.startswith("mysql_") and kwargs.get("mariadb_" + key[6:]) is None:
+                kwargs["mariadb_" + key[6:]] = value
+
+    def create_table(self, table: sa.Table, *, if_not_exists: bool | None = None) -> None:
+        self._mirror_options(table)
+        for index in table.indexes:
+            self._mirror_options(index)
+        super().create_table(table, if_not_exists=if_not_exists)
+
+    # --- columns ---------------------------------------------------------------------------
+    def add_column(self, table_name: str, column: sa.Column[Any], schema: str | None = None,
+                   *, if_not_exists: bool | None = None, **kw: Any) -> None:
+        if if_not_exists:
+            self._require_mariadb(f"add_column({table_name!r}, {column.name!r})",
+                                  "ADD COLUMN IF NOT EXISTS")
+        super().add_column(table_name, column, schema, if_not_exists=if_not_exists, **kw)
+
+    def drop_column(self, table_name: str, column: sa.Column[Any] | str,
+                    schema: str | None = None, *, if_exists: bool | None = None,
+                    **kw: Any) -> None:
+        if if_exists:
+            name = column if isinstance(column, str) else column.name
+            self._require_mariadb(f"drop_column({table_name!r}, {name!r})",
+                                  "DROP COLUMN IF EXISTS")
+        super().drop_column(table_name, column, schema, if_exists=if_exists, **kw)
+
+    def alter_column(  # noqa: C901 - one decision table, read top to bottom
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        server_default: Any = False,
+        name: str | None = None,
+        type_: Any = None,
+        schema: str | None = None,
+        autoincrement: bool | None = None,
+        comment: Any = False,
+        existing_comment: str | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = False,
+        existing_nullable: bool | None = None,
+        existing_autoincrement: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """One statement: ``MODIFY`` / ``CHANGE`` with the full column spec, or — when nothing
+        else changes — ``RENAME COLUMN a TO b`` or ``ALTER COLUMN c SET / DROP DEFAULT``.
+
+        ``existing_server_default=False`` means unknown (None: the column has no default);
+        ``existing_comment=""`` says the column has no comment.
+        """
+        import sqlalchemy as sa
+
+        where = f"alter_column({self._qualified(table_name, schema)!r}, {column_name!r})"
+        for key in kw:
+            raise CommandError(f"{where}: unknown option {key!r}")
+        for default in (server_default, existing_server_default):
+            if isinstance(default, sa.Identity):
+                raise CommandError(
+                    f"{where}: MySQL has no identity columns; use autoincrement=True"
+                )
+        if isinstance(server_default, sa.Computed):
+            raise CommandError(
+                f"{where}: changing a generated column's expression is not supported; drop "
+                "and re-add the column"
+            )
+        if type_ is not None:
+            type_ = sa.types.to_instance(type_)
+        if existing_type is not None:
+            existing_type = sa.types.to_instance(existing_type)
+        renames = name is not None and name != column_name
+        changes_default = server_default is not False
+        functional = changes_default and self._functional_default(server_default)
+        needs_spec = (
+            type_ is not None or nullable is not None or comment is not False
+            or autoincrement is not None or functional
+            or (renames and (changes_default or not ddl.supports_rename_column(
+                self.dialect, self.context_opts)))
+        )
+        catalog = None
+        if not self.as_sql and (needs_spec or changes_default):
+            catalog = self._catalog_column(table_name, column_name, schema, where)
+            if changes_default and not needs_spec and catalog.spec.on_update:
+                needs_spec = True  # SET DEFAULT would drop the column's ON UPDATE
+        if not needs_spec:
+            if renames:
+                assert name is not None
+                self.execute(ddl.RenameColumn(table_name, column_name, name, schema=schema))
+            elif changes_default:
+                from mig_core.ddl.base import ColumnDefault
+
+                self.execute(ColumnDefault(table_name, column_name, server_default,
+                                           schema=schema))
+            return
+        spec = self._spec(
+            where, catalog,
+            type_=type_, existing_type=existing_type,
+            nullable=nullable, existing_nullable=existing_nullable,
+            server_default=server_default, existing_server_default=existing_server_default,
+            autoincrement=autoincrement, existing_autoincrement=existing_autoincrement,
+            comment=comment, existing_comment=existing_comment,
+        )
+        self.execute(ddl.ModifyColumn(table_name, column_name, spec, schema=schema,
+                                      newname=name if renames else None))
+
+    def _functional_default(self, default: Any) -> bool:
+        """A timestamp-function default that MySQL accepts only in a column definition
+        (MariaDB also takes it in ``SET DEFAULT``; ``ON UPDATE`` needs the definition on both)."""
+        import sqlalchemy as sa
+        from sqlalchemy.sql.elements import ClauseElement
+
+        if isinstance(default, sa.DefaultClause):
+            default = default.arg
+        if isinstance(default, str) or not isinstance(default, ClauseElement):
+            return False
+        text = default.text if isinstance(default, sa.TextClause) else self.compile(default)
+        if "on update" in text.lower():
+            return True
+        return not self.is_mariadb and bool(ddl.TIMESTAMP_FUNCTION.match(text))
+
+    def _catalog_column(self, table: str, column: str, schema: str | None,
+                        where: str) -> CatalogColumn:
+        from mig_mysql.catalog import read_column
+
+        assert self.connection is not None
+        found = read_column(
+            self.connection, schema, table, column, self.is_mariadb,
+            ddl.server_version(self.dialect),
+        )
+        if found is None:
+            raise CommandError(f"{where}: no such column in the database")
+        return found
+
+    def _spec(self, where: str, catalog: CatalogColumn | None, **given: Any) -> ddl.ColumnSpec:
+        """The new column spec: the caller's new values, else the caller's ``existing_*``, else
+        the catalog's (online). Offline, unknown attributes are written as MySQL's defaults
+        (NULL, no default, no comment) with a :class:`MigWarning` saying what is reset."""
+        import sqlalchemy as sa
+
+        type_ = given["type_"] if given["type_"] is not None else given["existing_type"]
+        if type_ is None and catalog is None:
+            raise CommandError(
+                f"{where}: MySQL restates the whole column (MODIFY / CHANGE); offline the "
+                "existing type is unknown: pass existing_type="
+            )
+        spec = ddl.ColumnSpec(type=type_) if catalog is None else catalog.spec
+        if type_ is not None:
+            if catalog is not None and not self._keeps_collation(type_):
+                spec.charset = spec.collation = None
+            if given["type_"] is not None:
+                spec.check = None if catalog is None else self._kept_check(catalog, type_)
+            spec.type = type_
+        reset: list[str] = []
+
+        def pick(new: Any, existing: Any, unset: Any, attr: str, what: str) -> Any:
+            for value in (new, existing):
+                if value is not unset:
+                    return value
+            if catalog is not None:
+                return getattr(spec, attr)
+            reset.append(what)
+            return None
+
+        nullable = pick(given["nullable"], given["existing_nullable"], None, "nullable",
+                        "NOT NULL (it is written NULL)")
+        spec.nullable = nullable is not False
+        default = pick(given["server_default"], given["existing_server_default"], False,
+                       "default", "its DEFAULT")
+        if isinstance(default, sa.Computed):
+            spec.computed, spec.default = default, None
+        else:
+            spec.default = default
+            if given["server_default"] is not False and self._has_on_update(default):
+                spec.on_update = None  # the new default text says ON UPDATE itself
+        existing_comment = given["existing_comment"]
+        comment = pick(given["comment"], False if existing_comment is None else existing_comment,
+                       False, "comment", "its COMMENT")
+        spec.comment = comment or None
+        auto = given["autoincrement"]
+        if auto is None:
+            auto = given["existing_autoincrement"]
+        if auto is None:
+            auto = spec.autoincrement if catalog is not None else False
+            if catalog is None and isinstance(type_, sa.Integer):
+                reset.append("AUTO_INCREMENT")
+        spec.autoincrement = bool(auto)
+        if reset:
+            warnings.warn(
+                f"{where}: MODIFY / CHANGE restates the whole column and offline mig cannot "
+                f"read it, so it is written without {', '.join(reset)}; pass existing_nullable="
+                ", existing_server_default=, existing_comment= (\"\" for none) and "
+                "existing_autoincrement= to keep what the column has",
+                MigWarning,
+                stacklevel=4,
+            )
+        return spec
+
+    @staticmethod
+    def _keeps_collation(type_: Any) -> bool:
+        """A new string type without its own charset / collation keeps the column's."""
+        import sqlalchemy as sa
+
+        return (
+            isinstance(type_, (sa.String, sa.Enum))
+            and not getattr(type_, "collation", None)
+            and not getattr(type_, "charset", None)
+        )
+
+    @staticmethod
+    def _kept_check(catalog: CatalogColumn, type_: Any) -> str | None:
+        """MariaDB's column-level CHECK survives a type change, except JSON's own
+        ``json_valid`` when the new type is no longer JSON."""
+        import sqlalchemy as sa
+
+        check = catalog.spec.check
+        if check and check.lower().startswith("json_valid") and not isinstance(type_, sa.JSON):
+            return None
+        return check
+
+    @staticmethod
+    def _has_on_update(default: Any) -> bool:
+        text = getattr(getattr(default, "arg", default), "text", default)
+        return isinstance(text, str) and "on update" in text.lower()
+
+    @staticmethod
+    def _qualified(table: str, schema: str | None) -> str:
+        return f"{schema}.{table}" if schema else table
+
+    # --- indexes and constraints -------------------------------------------------------------
+    def create_index(self, index: sa.Index, *, if_not_exists: bool | None = None, **kw: Any):
+        if if_not_exists:
+            self._require_mariadb(f"create_index({index.name!r})", "CREATE INDEX IF NOT EXISTS")
+        self._mirror_options(index)
+        super().create_index(index, if_not_exists=if_not_exists, **kw)
+
+    def drop_index(self, index: sa.Index, *, if_exists: bool | None = None, **kw: Any) -> None:
+        """``DROP INDEX ix ON t``: MySQL needs the table."""
+        if index.table is None or index.table.name == _UNKNOWN_TABLE:
+            raise CommandError(
+                f"drop_index({str(index.name)!r}): MySQL's DROP INDEX names the table; pass "
+                "drop_index(index_name, table_name)"
+            )
+        if if_exists:
+            self._require_mariadb(f"drop_index({index.name!r})", "DROP INDEX IF EXISTS")
+        super().drop_index(index, if_exists=if_exists, **kw)
+
+    def drop_constraint(self, const: sa.Constraint, *, if_exists: bool | None = None) -> None:
+        """``DROP FOREIGN KEY`` / ``PRIMARY KEY`` / ``INDEX`` (unique) / ``CHECK`` (MariaDB:
+        ``CONSTRAINT``). Without ``type_``, online the kind is read from the catalog."""
+        import sqlalchemy as sa
+
+        table = const.table
+        where = f"drop_constraint({str(const.name)!r}) on {table.name!r}"
+        if const.name is None:
+            raise CommandError(f"{where}: the constraint needs a name")
+        if getattr(const, "_type_bound", False):
+            return  # a CHECK an Enum / Boolean made: it goes with the column
+        kinds = (
+            (sa.ForeignKeyConstraint, "foreignkey"),
+            (sa.PrimaryKeyConstraint, "primary"),
+            (sa.UniqueConstraint, "unique"),
+            (sa.CheckConstraint, "check"),
+        )
+        kind = next((k for cls, k in kinds if isinstance(const, cls)), None)
+        if kind is None:
+            if self.as_sql:
+                raise CommandError(
+                    f"{where}: MySQL drops each kind of constraint differently and offline "
+                    "the kind cannot be looked up; pass type_='foreignkey', 'primary', "
+                    "'unique' or 'check'"
+                )
+            from mig_mysql.catalog import constraint_kind
+
+            assert self.connection is not None
+            kind = constraint_kind(self.connection, table.schema, table.name, str(const.name))
+            if kind is None:
+                if if_exists:
+                    return
+                raise CommandError(f"{where}: no such constraint in the database")
+        if if_exists:
+            self._require_mariadb(where, "DROP ... IF EXISTS for constraints")
+            if kind == "primary":
+                raise CommandError(f"{where}: MariaDB has no DROP PRIMARY KEY IF EXISTS")
+        self.execute(ddl.DropConstraint(table.name, str(const.name), kind, schema=table.schema,
+                                        if_exists=bool(if_exists)))
