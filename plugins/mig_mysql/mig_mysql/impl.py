@@ -241,7 +241,7 @@ class MySQLImpl(DefaultImpl):
             auto = given["existing_autoincrement"]
         if auto is None:
             auto = spec.autoincrement if catalog is not None else False
-            if catalog is None and isinstance(type_, sa.Integer):
+            if catalog is None and isinstance(type_, sa.Integer) and spec.computed is None:
                 reset.append("AUTO_INCREMENT")
         spec.autoincrement = bool(auto)
         if reset:
@@ -313,8 +313,6 @@ class MySQLImpl(DefaultImpl):
         where = f"drop_constraint({str(const.name)!r}) on {table.name!r}"
         if const.name is None:
             raise CommandError(f"{where}: the constraint needs a name")
-        if getattr(const, "_type_bound", False):
-            return  # a CHECK an Enum / Boolean made: it goes with the column
         kinds = (
             (sa.ForeignKeyConstraint, "foreignkey"),
             (sa.PrimaryKeyConstraint, "primary"),

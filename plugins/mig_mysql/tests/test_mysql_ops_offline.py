@@ -1,0 +1,478 @@
+"""Every MySQL / MariaDB operation as exact offline SQL, on SQLAlchemy's ``mysql`` dialect
+(MySQL 8 assumed) and its ``mariadb`` dialect (MariaDB 10.11 assumed)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from mysql_support import offline, script
+
+from mig_core.cli import main
+from mig_core.errors import CommandError, MigWarning
+
+BOTH = pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+
+
+def sql_of(fn: Any, dialect: str = "mysql", **opts: Any) -> str:
+    """The offline script, failing on any warning (tests of warnings catch them themselves)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return offline(fn, dialect, **opts)
+
+
+# --- framing -------------------------------------------------------------------------------
+
+
+@BOTH
+def test_statements_end_with_semicolon_and_no_transaction(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.add_column("t", sa.Column("x", sa.Integer))
+        op.drop_column("t", "y")
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t ADD COLUMN x INTEGER", "ALTER TABLE t DROP COLUMN y"
+    )
+
+
+def test_upgrade_script_has_plain_version_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """``mig upgrade --sql`` on mysql://: version table DDL and INSERT as plain statements, no
+    BEGIN / COMMIT anywhere (MySQL commits DDL at once)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "migrations"]) == 0
+    ini = tmp_path / "mig.ini"
+    ini.write_text(re.sub(r"^sqlalchemy\.url = .*$", "sqlalchemy.url = mysql://", ini.read_text(),
+                          flags=re.M))
+    (tmp_path / "migrations" / "versions" / "a1_first.py").write_text(
+        '"""first\n\nRevision ID: a1\nRevises:\n"""\nimport sqlalchemy as sa\n'
+        "from mig_core import op\n\nrevision = 'a1'\ndown_revision = None\n"
+        "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n"
+        "    op.add_column('t', sa.Column('x', sa.Integer))\n\n\ndef downgrade():\n"
+        "    op.drop_column('t', 'x')\n"
+    )
+    capsys.readouterr()
+    assert main(["upgrade", "--sql", "head"]) == 0
+    sql = capsys.readouterr().out
+    assert (
+        "CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));\n"
+    ) in sql
+    assert "ALTER TABLE t ADD COLUMN x INTEGER;\n" in sql
+    assert "INSERT INTO mig_version (version_num) VALUES ('a1');\n" in sql
+    assert not re.search(r"^(BEGIN|COMMIT|START TRANSACTION)", sql, re.M)
+
+
+# --- alter_column --------------------------------------------------------------------------
+
+
+@BOTH
+def test_rename_is_rename_column_without_spec(dialect: str) -> None:
+    """A pure rename needs no spec (MySQL 8, MariaDB 10.5+): nothing can be lost."""
+    assert sql_of(lambda op: op.alter_column("t", "a", new_column_name="b"), dialect) == script(
+        "ALTER TABLE t RENAME COLUMN a TO b"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dialect", "version"), [("mysql", "5.7.44"), ("mariadb", "10.4.32")]
+)
+def test_rename_on_older_servers_is_change_with_spec(dialect: str, version: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "a", new_column_name="b", existing_type=sa.String(100),
+                        existing_nullable=False, existing_server_default="x",
+                        existing_comment="c")
+
+    assert sql_of(fn, dialect, mysql_server_version=version) == script(
+        "ALTER TABLE t CHANGE a b VARCHAR(100) NOT NULL DEFAULT 'x' COMMENT 'c'"
+    )
+
+
+def test_rename_on_older_server_needs_existing_type() -> None:
+    with pytest.raises(CommandError, match=r"alter_column\('t', 'a'\).*existing_type="):
+        sql_of(lambda op: op.alter_column("t", "a", new_column_name="b"),
+               mysql_server_version=(5, 7))
+
+
+@BOTH
+def test_rename_with_other_changes_is_one_change(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "a", new_column_name="b", nullable=False, server_default="z",
+                        existing_type=sa.String(100), existing_comment="", schema="s")
+
+    assert sql_of(fn, dialect) == script("ALTER TABLE s.t CHANGE a b VARCHAR(100) NOT NULL DEFAULT 'z'")
+
+
+@BOTH
+def test_every_change_in_one_modify(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "a", type_=sa.String(200), nullable=False, server_default="z",
+                        comment="it's", existing_autoincrement=False)
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY a VARCHAR(200) NOT NULL DEFAULT 'z' COMMENT 'it''s'"
+    )
+
+
+@BOTH
+def test_autoincrement_and_nullability_restate_the_spec(dialect: str) -> None:
+    known = {"existing_server_default": None, "existing_comment": ""}
+
+    def fn(op: Any) -> None:
+        op.alter_column("t", "id", existing_type=sa.Integer, autoincrement=True,
+                        existing_nullable=False, **known)
+        op.alter_column("t", "id", existing_type=sa.Integer, autoincrement=False,
+                        existing_nullable=False, **known)
+        op.alter_column("t", "n", existing_type=sa.Integer, nullable=True,
+                        existing_server_default="4", existing_comment="cnt",
+                        existing_autoincrement=False)
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY id INTEGER NOT NULL AUTO_INCREMENT",
+        "ALTER TABLE t MODIFY id INTEGER NOT NULL",
+        "ALTER TABLE t MODIFY n INTEGER NULL DEFAULT '4' COMMENT 'cnt'",
+    )
+
+
+@BOTH
+def test_comment_change_and_removal(dialect: str) -> None:
+    known = {"existing_nullable": True, "existing_server_default": None,
+             "existing_autoincrement": False}
+
+    def fn(op: Any) -> None:
+        op.alter_column("t", "a", comment="new", existing_type=sa.Integer, **known)
+        op.alter_column("t", "a", comment=None, existing_type=sa.Integer,
+                        existing_comment="old", **known)
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY a INTEGER NULL COMMENT 'new'",
+        "ALTER TABLE t MODIFY a INTEGER NULL",
+    )
+
+
+@BOTH
+def test_default_only_changes_use_alter_column(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "a", server_default="5")
+        op.alter_column("t", "a", server_default=sa.text("0"))
+        op.alter_column("t", "a", server_default=sa.text("rand()"))
+        op.alter_column("t", "a", server_default=None)
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT '5'",
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT 0",
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT (rand())",
+        "ALTER TABLE t ALTER COLUMN a DROP DEFAULT",
+    )
+
+
+def test_timestamp_function_default_on_mysql_restates_the_column() -> None:
+    """MySQL's ``ALTER COLUMN SET DEFAULT`` takes a literal or ``(expr)`` only; a timestamp
+    function default goes in the column definition."""
+    def fn(op: Any) -> None:
+        op.alter_column("t", "at", server_default=sa.text("CURRENT_TIMESTAMP"),
+                        existing_type=sa.DateTime, existing_nullable=False, existing_comment="")
+
+    assert sql_of(fn) == script("ALTER TABLE t MODIFY at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP")
+
+
+def test_timestamp_function_default_on_mariadb_uses_set_default() -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "at", server_default=sa.text("CURRENT_TIMESTAMP"))
+
+    assert sql_of(fn, "mariadb") == script("ALTER TABLE t ALTER COLUMN at SET DEFAULT CURRENT_TIMESTAMP")
+
+
+@BOTH
+def test_on_update_default_restates_the_column(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "at", existing_type=sa.TIMESTAMP, existing_nullable=False,
+                        existing_comment="",
+                        server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"))
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE "
+        "CURRENT_TIMESTAMP"
+    )
+
+
+@BOTH
+def test_existing_computed_column_is_restated(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "g", comment="doubled", existing_type=sa.Integer,
+                        existing_nullable=True, existing_server_default=sa.Computed("n * 2"))
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY g INTEGER GENERATED ALWAYS AS (n * 2) COMMENT 'doubled'"
+    )
+
+
+@BOTH
+def test_modify_without_existing_type_offline_is_an_error(dialect: str) -> None:
+    with pytest.raises(CommandError, match=r"alter_column\('s.acct', 'name'\).*existing_type="):
+        sql_of(lambda op: op.alter_column("acct", "name", nullable=False, schema="s"), dialect)
+
+
+@BOTH
+def test_offline_unknown_attributes_are_reset_with_a_warning(dialect: str) -> None:
+    """As Alembic writes it (NULL, no default, no comment), but never silently."""
+    with pytest.warns(MigWarning) as caught:
+        sql = offline(lambda op: op.alter_column("t", "n", type_=sa.BigInteger), dialect)
+    assert sql == script("ALTER TABLE t MODIFY n BIGINT NULL")
+    (message,) = [str(w.message) for w in caught]
+    assert "alter_column('t', 'n')" in message
+    for lost in ("NOT NULL", "DEFAULT", "COMMENT", "AUTO_INCREMENT"):
+        assert lost in message
+
+
+def test_no_warning_when_every_existing_value_is_given() -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("t", "n", type_=sa.BigInteger, existing_nullable=False,
+                        existing_server_default=sa.text("0"), existing_comment="",
+                        existing_autoincrement=False)
+
+    assert sql_of(fn) == script("ALTER TABLE t MODIFY n BIGINT NOT NULL DEFAULT 0")
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"server_default": sa.Identity()}, "no identity columns"),
+        ({"server_default": sa.Computed("a + 1")}, "generated column"),
+        ({"mysql_bogus": 1}, "unknown option 'mysql_bogus'"),
+    ],
+)
+def test_alter_column_refuses(kw: dict[str, Any], match: str) -> None:
+    with pytest.raises(CommandError, match=match):
+        sql_of(lambda op: op.alter_column("t", "a", existing_type=sa.Integer, **kw))
+
+
+def test_core_constructs_compile_for_mysql() -> None:
+    """mig's one-aspect constructs, executed directly, restate the column from existing_*."""
+    from sqlalchemy.dialects import mysql
+
+    from mig_core.ddl import base
+
+    dialect = mysql.dialect()
+
+    def text(construct: Any) -> str:
+        return str(construct.compile(dialect=dialect))
+
+    kw = {"existing_type": sa.String(10), "existing_server_default": "x"}
+    assert text(base.ColumnNullable("t", "c", False, **kw)) == (
+        "ALTER TABLE t MODIFY c VARCHAR(10) NOT NULL DEFAULT 'x'"
+    )
+    assert text(base.ColumnType("t", "c", sa.Text(), existing_nullable=False)) == (
+        "ALTER TABLE t MODIFY c TEXT NOT NULL"
+    )
+    assert text(base.ColumnComment("t", "c", "hi", **kw)) == (
+        "ALTER TABLE t MODIFY c VARCHAR(10) NULL DEFAULT 'x' COMMENT 'hi'"
+    )
+    assert text(base.ColumnName("t", "c", "d")) == "ALTER TABLE t RENAME COLUMN c TO d"
+    assert text(base.ColumnDefault("t", "c", None)) == "ALTER TABLE t ALTER COLUMN c DROP DEFAULT"
+    with pytest.raises(CommandError, match=r"t\.c.*existing_type="):
+        text(base.ColumnNullable("t", "c", True))
+
+
+# --- constraints and indexes -----------------------------------------------------------------
+
+
+def test_drop_constraint_by_kind_mysql() -> None:
+    def fn(op: Any) -> None:
+        op.drop_constraint("fk_a", "t", type_="foreignkey")
+        op.drop_constraint("pk_t", "t", type_="primary")
+        op.drop_constraint("uq_a", "t", type_="unique")
+        op.drop_constraint("ck_a", "t", type_="check", schema="s")
+
+    assert sql_of(fn) == script(
+        "ALTER TABLE t DROP FOREIGN KEY fk_a",
+        "ALTER TABLE t DROP PRIMARY KEY",
+        "ALTER TABLE t DROP INDEX uq_a",
+        "ALTER TABLE s.t DROP CHECK ck_a",
+    )
+
+
+def test_drop_constraint_by_kind_mariadb_with_if_exists() -> None:
+    def fn(op: Any) -> None:
+        op.drop_constraint("ck_a", "t", type_="check")
+        op.drop_constraint("fk_a", "t", type_="foreignkey", if_exists=True)
+        op.drop_constraint("uq_a", "t", type_="unique", if_exists=True)
+        op.drop_constraint("ck_a", "t", type_="check", if_exists=True)
+
+    assert sql_of(fn, "mariadb") == script(
+        "ALTER TABLE t DROP CONSTRAINT ck_a",
+        "ALTER TABLE t DROP FOREIGN KEY IF EXISTS fk_a",
+        "ALTER TABLE t DROP INDEX IF EXISTS uq_a",
+        "ALTER TABLE t DROP CONSTRAINT IF EXISTS ck_a",
+    )
+
+
+@BOTH
+def test_drop_constraint_without_type_offline_is_an_error(dialect: str) -> None:
+    with pytest.raises(CommandError, match=r"drop_constraint\('fk_a'\) on 't'.*type_="):
+        sql_of(lambda op: op.drop_constraint("fk_a", "t"), dialect)
+
+
+def test_drop_primary_key_if_exists_is_refused() -> None:
+    with pytest.raises(CommandError, match="DROP PRIMARY KEY IF EXISTS"):
+        sql_of(lambda op: op.drop_constraint("pk", "t", type_="primary", if_exists=True),
+               "mariadb")
+
+
+@BOTH
+def test_indexes(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.create_index("ix_ab", "t", ["a", "b"], mysql_length={"a": 10}, mysql_using="btree")
+        op.create_index("ix_ft", "t", ["txt"], mysql_prefix="FULLTEXT")
+        op.create_index("ix_u", "t", ["a"], unique=True, schema="s")
+        op.drop_index("ix_ab", "t")
+        op.drop_index("ix_u", "t", schema="s")
+
+    assert sql_of(fn, dialect) == script(
+        "CREATE INDEX ix_ab ON t (a(10), b) USING btree",
+        "CREATE FULLTEXT INDEX ix_ft ON t (txt)",
+        "CREATE UNIQUE INDEX ix_u ON s.t (a)",
+        "DROP INDEX ix_ab ON t",
+        "DROP INDEX ix_u ON s.t",
+    )
+
+
+def test_drop_index_needs_the_table() -> None:
+    with pytest.raises(CommandError, match=r"drop_index\('ix'\).*table_name"):
+        sql_of(lambda op: op.drop_index("ix"))
+
+
+# --- IF [NOT] EXISTS -------------------------------------------------------------------------
+
+
+def test_if_exists_forms_on_mariadb() -> None:
+    def fn(op: Any) -> None:
+        op.add_column("t", sa.Column("x", sa.Integer), if_not_exists=True)
+        op.drop_column("t", "x", if_exists=True)
+        op.create_index("ix", "t", ["x"], if_not_exists=True)
+        op.drop_index("ix", "t", if_exists=True)
+        op.create_table("u", sa.Column("id", sa.Integer, primary_key=True), if_not_exists=True)
+        op.drop_table("u", if_exists=True)
+
+    assert sql_of(fn, "mariadb") == script(
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS x INTEGER",
+        "ALTER TABLE t DROP COLUMN IF EXISTS x",
+        "CREATE INDEX IF NOT EXISTS ix ON t (x)",
+        "DROP INDEX IF EXISTS ix ON t",
+        "CREATE TABLE IF NOT EXISTS u (\n    id INTEGER NOT NULL AUTO_INCREMENT, \n"
+        "    PRIMARY KEY (id)\n)",
+        "DROP TABLE IF EXISTS u",
+    )
+
+
+def test_mysql_has_if_exists_for_tables() -> None:
+    def fn(op: Any) -> None:
+        op.create_table("u", sa.Column("id", sa.Integer, primary_key=True), if_not_exists=True)
+        op.drop_table("u", if_exists=True)
+
+    assert sql_of(fn) == script(
+        "CREATE TABLE IF NOT EXISTS u (\n    id INTEGER NOT NULL AUTO_INCREMENT, \n"
+        "    PRIMARY KEY (id)\n)",
+        "DROP TABLE IF EXISTS u",
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "clause"),
+    [
+        (lambda op: op.add_column("t", sa.Column("x", sa.Integer), if_not_exists=True),
+         "ADD COLUMN IF NOT EXISTS"),
+        (lambda op: op.drop_column("t", "x", if_exists=True), "DROP COLUMN IF EXISTS"),
+        (lambda op: op.create_index("ix", "t", ["x"], if_not_exists=True),
+         "CREATE INDEX IF NOT EXISTS"),
+        (lambda op: op.drop_index("ix", "t", if_exists=True), "DROP INDEX IF EXISTS"),
+        (lambda op: op.drop_constraint("fk", "t", type_="foreignkey", if_exists=True),
+         "DROP ... IF EXISTS for constraints"),
+    ],
+)
+def test_mysql_refuses_if_exists_it_lacks(call: Any, clause: str) -> None:
+    with pytest.raises(CommandError, match=f"MySQL has no {re.escape(clause)}"):
+        sql_of(call)
+
+
+# --- tables, comments, data ------------------------------------------------------------------
+
+
+@BOTH
+def test_rename_table_keeps_the_schema(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.rename_table("t", "u")
+        op.rename_table("t", "u", schema="s")
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t RENAME TO u", "ALTER TABLE s.t RENAME TO s.u"
+    )
+
+
+@BOTH
+def test_table_comments(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        op.create_table_comment("t", "it's", schema="s")
+        op.drop_table_comment("t")
+
+    assert sql_of(fn, dialect) == script("ALTER TABLE s.t COMMENT 'it''s'", "ALTER TABLE t COMMENT ''")
+
+
+@BOTH
+def test_create_table_with_mysql_options(dialect: str) -> None:
+    """``mysql_*`` table options mean the same on SQLAlchemy's ``mariadb`` dialect."""
+    def fn(op: Any) -> None:
+        op.create_table(
+            "acct",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("n", sa.Integer, comment="count"),
+            sa.Column("twice", sa.Integer, sa.Computed("n * 2", persisted=True)),
+            mysql_engine="InnoDB", mysql_charset="utf8mb4", comment="accounts",
+        )
+
+    assert sql_of(fn, dialect) == script(
+        "CREATE TABLE acct (\n    id INTEGER NOT NULL AUTO_INCREMENT, \n"
+        "    n INTEGER COMMENT 'count', \n"
+        "    twice INTEGER GENERATED ALWAYS AS (n * 2) STORED, \n    PRIMARY KEY (id)\n"
+        ")ENGINE=InnoDB CHARSET=utf8mb4 COMMENT='accounts'"
+    )
+
+
+@BOTH
+def test_literals_escape_backslashes_and_quotes(dialect: str) -> None:
+    t = sa.table("t", sa.column("a", sa.String), sa.column("b", sa.Integer))
+
+    def fn(op: Any) -> None:
+        op.execute(t.update().where(t.c.b == op.inline_literal(1))
+                   .values(a=op.inline_literal("a\\b'c")))
+        op.bulk_insert(t, [{"a": "x\\y", "b": 1}, {"a": None, "b": 2}])
+        op.execute("SET foreign_key_checks = 0")
+
+    assert sql_of(fn, dialect) == script(
+        "UPDATE t SET a='a\\\\b''c' WHERE t.b = 1",
+        "INSERT INTO t (a, b) VALUES ('x\\\\y', 1)",
+        "INSERT INTO t (a, b) VALUES (NULL, 2)",
+        "SET foreign_key_checks = 0",
+    )
+
+
+@BOTH
+def test_batch_never_recreates(dialect: str) -> None:
+    def fn(op: Any) -> None:
+        with op.batch_alter_table("t") as batch:
+            batch.add_column(sa.Column("x", sa.Integer))
+            batch.alter_column("y", new_column_name="z")
+            batch.create_index("ix_x", ["x"])
+            batch.drop_constraint("fk_y", type_="foreignkey")
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t ADD COLUMN x INTEGER",
+        "ALTER TABLE t RENAME COLUMN y TO z",
+        "CREATE INDEX ix_x ON t (x)",
+        "ALTER TABLE t DROP FOREIGN KEY fk_y",
+    )
