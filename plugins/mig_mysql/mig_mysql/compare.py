@@ -1,20 +1,202 @@
-"""Autogenerate on MySQL / MariaDB: how the server reports what the model declares."""
+"""Autogenerate on MySQL / MariaDB: how the server reports what the model declares.
+
+Before the core compares a table, its reflection records are settled (no query, except one
+bulk read of column collations per schema when the model names a charset or collation):
+
+* Indexes MySQL created by itself for a foreign key (named after the constraint or its first
+  column, on exactly the constrained columns) are marked ``duplicates_constraint``, so they are
+  neither reported as removed nor re-created by the downgrade of a dropped table; an index the
+  model declares under that name is still compared.
+* MySQL has no unique constraint apart from a unique index, and reflects each one twice (an
+  index, and a unique constraint with ``duplicates_index``). The constraint copy is dropped; the
+  core matches a model ``UniqueConstraint``, ``unique=True`` column or ``Index(unique=True)``
+  against the unique index (a removed one is dropped with ``drop_index``, as Alembic does).
+* ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
+  for every column of the index, the reflected lengths are written in that form.
+* A column whose model type names a charset or collation gets the reflected one even where
+  ``SHOW CREATE TABLE`` left it out (it does when it is the table's default).
+
+Type and server-default comparison live in :mod:`mig_mysql.typecompare` and
+:mod:`mig_mysql.defaults`.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from mig_mysql.defaults import server_defaults_differ as _defaults_differ
+from mig_mysql.typecompare import types_differ as _types_differ
+
+#: ctx.cache key: ids of the reflected tables already settled
+_SETTLED = "mysql_settled_tables"
+
+
+def before_schema_compare(ctx: Any, schemas: Any) -> None:
+    """Settle every reflected table of ``schemas`` (dropped tables too: their re-creation in
+    the downgrade must not repeat the implicit or duplicated indexes)."""
+    meta_tables = ctx.meta_tables()
+    for schema in schemas:
+        for name, conn_table in ctx.snapshot(schema).tables.items():
+            meta_table = meta_tables.get((ctx.normalize_schema(schema), name))
+            settle_table(ctx, schema, conn_table, meta_table)
 
 
 def before_table_compare(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any) -> None:
     """Settle what MySQL reflects differently from the model before the core compares."""
+    if conn_table is not None:
+        settle_table(ctx, schema, conn_table, meta_table)
+
+
+def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any) -> None:
+    """Adjust one reflected table's records (once per comparison; see the module docstring)."""
+    settled: set[int] = ctx.cache.setdefault(_SETTLED, set())
+    if id(conn_table) in settled:
+        return
+    settled.add(id(conn_table))
+    declared = _declared_index_names(meta_table)
+    _mark_implicit_fk_indexes(conn_table, declared)
+    _drop_unique_twins(conn_table)
+    if meta_table is not None:
+        _index_lengths_as_model(conn_table, meta_table)
+        _fill_collations(ctx, schema, conn_table, meta_table)
+
+
+def _declared_index_names(meta_table: Any) -> set[str]:
+    if meta_table is None:
+        return set()
+    names = {str(ix.name) for ix in meta_table.indexes if ix.name is not None}
+    names.update(
+        str(c.name) for c in meta_table.constraints
+        if isinstance(c.name, str) and type(c).__name__ == "UniqueConstraint"
+    )
+    return names
+
+
+def _implicit_name(name: str, fk: dict[str, Any]) -> bool:
+    """Whether ``name`` is one MySQL gives the index it adds for ``fk`` (the constraint's
+    name, or the first column's, with ``_2``, ``_3`` ... when taken)."""
+    candidates = {str(fk.get("name") or ""), str(fk["constrained_columns"][0])}
+    if name in candidates:
+        return True
+    base, _, number = name.rpartition("_")
+    return number.isdigit() and base in candidates
+
+
+def _mark_implicit_fk_indexes(conn_table: Any, declared: set[str]) -> None:
+    for record in conn_table.indexes:
+        name = record.get("name")
+        if not name or record.get("unique") or record.get("duplicates_constraint"):
+            continue
+        if name in declared or record.get("expressions") or record.get("dialect_options"):
+            continue
+        columns = list(record["column_names"])
+        for fk in conn_table.foreign_keys:
+            if list(fk["constrained_columns"]) == columns and _implicit_name(name, fk):
+                record["duplicates_constraint"] = fk.get("name") or name
+                break
+
+
+def _drop_unique_twins(conn_table: Any) -> None:
+    if not conn_table.unique_constraints:
+        return
+    index_names = {r.get("name") for r in conn_table.indexes if r.get("unique")}
+    conn_table.unique_constraints = [
+        uq for uq in conn_table.unique_constraints
+        if not (uq.get("duplicates_index") and uq["duplicates_index"] in index_names)
+    ]
+
+
+def _index_lengths_as_model(conn_table: Any, meta_table: Any) -> None:
+    """A reflected ``{column: n}`` prefix-length map as the model's single ``n``."""
+    lengths = {
+        str(ix.name): ix.dialect_kwargs.get("mysql_length")
+        for ix in meta_table.indexes if ix.name is not None
+    }
+    if not any(isinstance(v, int) for v in lengths.values()):
+        return
+    for record in conn_table.indexes:
+        wanted = lengths.get(str(record.get("name")))
+        options = record.get("dialect_options") or {}
+        found = options.get("mysql_length")
+        if not isinstance(wanted, int) or not isinstance(found, dict):
+            continue
+        columns = [c for c in record["column_names"] if c is not None]
+        if set(found) == set(columns) and set(found.values()) == {wanted}:
+            record["dialect_options"] = {**options, "mysql_length": wanted}
+
+
+# --- charsets and collations -------------------------------------------------------------------
+
+
+def _states_collation(type_: Any) -> bool:
+    for candidate in (type_, getattr(type_, "impl", None)):
+        if candidate is not None and (
+            getattr(candidate, "collation", None) or getattr(candidate, "charset", None)
+        ):
+            return True
+    return False
+
+
+def _fill_collations(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any) -> None:
+    """Give reflected string types the charset / collation the model compares them on."""
+    wanted = [
+        col.name for col in meta_table.columns
+        if _states_collation(col.type)
+    ]
+    if not wanted:
+        return
+    by_name = {raw["name"]: raw for raw in conn_table.raw_columns}
+    missing = [
+        by_name[n] for n in wanted
+        if n in by_name and not getattr(by_name[n]["type"], "collation", None)
+        and hasattr(by_name[n]["type"], "collation")
+    ]
+    if not missing:
+        return
+    known = schema_collations(ctx, schema)
+    for raw in missing:
+        found = known.get((conn_table.name, raw["name"]))
+        if found is None:
+            continue
+        type_ = copy.copy(raw["type"])
+        charset, collation = found
+        if hasattr(type_, "charset") and not type_.charset:
+            type_.charset = charset
+        type_.collation = collation
+        conn_table.set_column_type(raw, type_)
+
+
+def schema_collations(ctx: Any, schema: str | None) -> dict[tuple[str, str], tuple[str, str]]:
+    """``{(table, column): (charset, collation)}`` of a schema's character columns, read once
+    per comparison in one query."""
+    key = ("mysql_collations", schema)
+    found = ctx.cache.get(key)
+    if found is None:
+        import sqlalchemy as sa
+
+        where = "TABLE_SCHEMA = :schema" if schema else "TABLE_SCHEMA = DATABASE()"
+        rows = ctx.connection.execute(
+            sa.text(
+                "SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME "
+                f"FROM information_schema.COLUMNS WHERE {where} AND COLLATION_NAME IS NOT NULL"
+            ),
+            {"schema": schema} if schema else {},
+        )
+        found = ctx.cache[key] = {(r[0], r[1]): (r[2], r[3]) for r in rows}
+    return found  # type: ignore[no-any-return]
+
+
+# --- hooks -------------------------------------------------------------------------------------
 
 
 def types_differ(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
     """MySQL's opinion on two column types; None leaves it to the core."""
-    return None
+    return _types_differ(ctx.dialect, conn_col.type, meta_col.type)
 
 
 def server_defaults_differ(ctx: Any, conn_col: Any, meta_col: Any, conn_default: str | None,
                            meta_default: str | None) -> bool | None:
     """MySQL's opinion on two server defaults; None leaves it to the core."""
-    return None
+    return _defaults_differ(ctx.dialect, conn_col, meta_col, conn_default, meta_default)
+

@@ -68,3 +68,13 @@ def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> 
     from mig_mysql.lock import MySQLRunLock
 
     return MySQLRunLock(impl, timeout, transaction_scoped)
+
+
+@hookimpl(wrapper=True)
+def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
+    """Reflected tables settled before the core compares, dropped ones included: their
+    re-creation must not repeat MySQL's implicit FK indexes or twin unique records."""
+    from mig_mysql.compare import before_schema_compare
+
+    before_schema_compare(ctx, list(schemas))
+    return (yield)

@@ -1,0 +1,287 @@
+"""Autogenerate on the real MariaDB / MySQL server: indexes, unique constraints, foreign keys,
+comments and rendering (types and server defaults: test_mysql_autogen_types.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from autogen_support import (
+    autogenerate,
+    build,
+    changes,
+    compare,
+    run_rendered,
+    summary,
+    table,
+)
+from runtime_support import shared_fixtures
+
+mysql_url = shared_fixtures().mysql_url
+
+
+@pytest.fixture(scope="module")
+def engine(mysql_url: str) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    yield eng
+    eng.dispose()
+
+
+def parent_child(*child_items: object, fk: sa.ForeignKey | None = None) -> sa.MetaData:
+    md = table(sa.Column("code", sa.String(20)), name="parent")
+    fk = fk if fk is not None else sa.ForeignKey("parent.id")
+    return table(sa.Column("pid", sa.Integer, fk), *child_items, name="child", metadata=md)
+
+
+# --- indexes MySQL makes for foreign keys ------------------------------------------------------
+
+
+def test_implicit_index_of_an_unnamed_foreign_key_is_not_reported(engine: sa.Engine) -> None:
+    assert changes(engine, parent_child(), parent_child()) == []
+
+
+def test_implicit_index_of_a_named_foreign_key_is_not_reported(engine: sa.Engine) -> None:
+    model = parent_child(fk=sa.ForeignKey("parent.id", name="fk_child_parent"))
+    build(engine, model)
+    from autogen_support import scalar
+
+    # MySQL named the index after the constraint
+    assert scalar(engine, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
+                  "TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'fk_child_parent'") == 1
+    assert summary(compare(engine, model)) == []
+
+
+def test_implicit_indexes_of_two_foreign_keys_on_one_column_name_pattern(
+    engine: sa.Engine,
+) -> None:
+    def ddl(conn: sa.Connection) -> None:
+        conn.execute(sa.text("CREATE TABLE parent (id INT PRIMARY KEY, code VARCHAR(20))"))
+        conn.execute(sa.text(
+            "CREATE TABLE child (id INT PRIMARY KEY, pid INT, other INT, "
+            "FOREIGN KEY (pid) REFERENCES parent (id), "
+            "FOREIGN KEY (other) REFERENCES parent (id))"
+        ))
+
+    md = table(sa.Column("code", sa.String(20)), name="parent")
+    table(sa.Column("pid", sa.Integer, sa.ForeignKey("parent.id")),
+          sa.Column("other", sa.Integer, sa.ForeignKey("parent.id")), name="child", metadata=md)
+    assert changes(engine, ddl, md) == []
+
+
+def test_declared_index_on_a_foreign_key_removed_from_the_model_is_reported(
+    engine: sa.Engine,
+) -> None:
+    database = parent_child(sa.Index("ix_child_pid", "pid"))
+    assert changes(engine, database, parent_child()) == [
+        ("remove_index", "child", "ix_child_pid"),
+    ]
+
+
+def test_declared_index_on_a_foreign_key_is_compared(engine: sa.Engine) -> None:
+    model = parent_child(sa.Index("ix_child_pid", "pid"))
+    assert changes(engine, model, model) == []
+    # added to a database that only has MySQL's own index
+    assert changes(engine, parent_child(), model) == [("add_index", "child", "ix_child_pid")]
+
+
+def test_plain_index_removed_from_the_model_is_reported(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer), sa.Index("ix_t_a", "a"))
+    assert changes(engine, database, table(sa.Column("a", sa.Integer))) == [
+        ("remove_index", "t", "ix_t_a"),
+    ]
+
+
+def test_prefix_length_as_one_number_round_trips(engine: sa.Engine) -> None:
+    model = table(sa.Column("a", sa.String(200)), sa.Column("b", sa.String(200)),
+                  sa.Index("ix_t_ab", "a", "b", mysql_length=10))
+    assert changes(engine, model, model) == []
+
+
+def test_prefix_length_per_column_round_trips(engine: sa.Engine) -> None:
+    model = table(sa.Column("a", sa.String(200)), sa.Column("b", sa.String(200)),
+                  sa.Index("ix_t_ab", "a", "b", mysql_length={"a": 10, "b": 20}))
+    assert changes(engine, model, model) == []
+
+
+def test_changed_prefix_length_is_reported(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.String(200)), sa.Index("ix_t_a", "a", mysql_length=10))
+    model = table(sa.Column("a", sa.String(200)), sa.Index("ix_t_a", "a", mysql_length=20))
+    assert changes(engine, database, model) == [
+        ("remove_index", "t", "ix_t_a"), ("add_index", "t", "ix_t_a"),
+    ]
+
+
+# --- unique constraints, which MySQL keeps as unique indexes ---------------------------------
+
+
+@pytest.mark.parametrize("unique", [
+    pytest.param(lambda: [sa.Column("a", sa.Integer), sa.UniqueConstraint("a", name="uq_t_a")],
+                 id="named-constraint"),
+    pytest.param(lambda: [sa.Column("a", sa.Integer), sa.Column("b", sa.Integer),
+                          sa.UniqueConstraint("a", "b")], id="unnamed-constraint"),
+    pytest.param(lambda: [sa.Column("a", sa.Integer, unique=True)], id="unique-column"),
+    pytest.param(lambda: [sa.Column("a", sa.Integer), sa.Index("ix_t_a", "a", unique=True)],
+                 id="unique-index"),
+    pytest.param(lambda: [sa.Column("a", sa.String(100)),
+                          sa.Index("ix_t_a", "a", unique=True, mysql_length=8)],
+                 id="unique-index-with-length"),
+])
+def test_unique_forms_round_trip(engine: sa.Engine, unique: object) -> None:
+    model = table(*unique())  # type: ignore[operator]
+    assert changes(engine, model, model) == []
+
+
+def test_unique_constraint_added_is_reported_once(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer))
+    model = table(sa.Column("a", sa.Integer), sa.UniqueConstraint("a", name="uq_t_a"))
+    assert changes(engine, database, model) == [("add_constraint", "t", "uq_t_a")]
+
+
+def test_unique_constraint_removed_is_one_index_drop(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer), sa.UniqueConstraint("a", name="uq_t_a"))
+    assert changes(engine, database, table(sa.Column("a", sa.Integer))) == [
+        ("remove_index", "t", "uq_t_a"),
+    ]
+
+
+def test_unique_constraint_removed_upgrade_and_downgrade_run(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer), sa.UniqueConstraint("a", name="uq_t_a"))
+    model = table(sa.Column("a", sa.Integer))
+    build(engine, database)
+    imports, up, down = autogenerate(engine, model)
+    run_rendered(engine, up, imports)
+    assert summary(compare(engine, model)) == []
+    run_rendered(engine, down, imports)
+    assert summary(compare(engine, database)) == []
+
+
+def test_unique_becoming_non_unique_is_reported(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer), sa.Index("ix_t_a", "a", unique=True))
+    model = table(sa.Column("a", sa.Integer), sa.Index("ix_t_a", "a"))
+    assert changes(engine, database, model) == [
+        ("remove_index", "t", "ix_t_a"), ("add_index", "t", "ix_t_a"),
+    ]
+
+
+# --- dropped tables: the downgrade re-creates them as they were --------------------------------
+
+
+def test_dropped_tables_downgrade_without_duplicate_indexes(engine: sa.Engine) -> None:
+    database = parent_child(
+        sa.Column("a", sa.Integer, unique=True),
+        sa.Column("b", sa.String(50)),
+        sa.UniqueConstraint("b", "pid", name="uq_child_pid_b"),
+        sa.Index("ix_child_b", "b", mysql_length=5),
+    )
+    build(engine, database)
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert "create_index(op.f('pid')" not in down  # MySQL's own FK index: made by the FK
+    assert down.count("uq_child_pid_b") == 1
+    run_rendered(engine, up, imports)
+    assert sa.inspect(engine).get_table_names() == []
+    run_rendered(engine, down, imports)
+    assert summary(compare(engine, database)) == []
+
+
+# --- foreign keys ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["RESTRICT", "NO ACTION"])
+def test_default_fk_actions_equal_none(engine: sa.Engine, action: str) -> None:
+    database = parent_child()
+    model = parent_child(fk=sa.ForeignKey("parent.id", ondelete=action, onupdate=action))
+    assert changes(engine, database, model) == []
+    assert changes(engine, model, parent_child()) == []
+
+
+def test_changed_ondelete_is_reported(engine: sa.Engine) -> None:
+    database = parent_child(fk=sa.ForeignKey("parent.id", name="fk_c_p", ondelete="RESTRICT"))
+    model = parent_child(fk=sa.ForeignKey("parent.id", name="fk_c_p", ondelete="CASCADE"))
+    assert changes(engine, database, model) == [
+        ("remove_fk", "child", "fk_c_p"), ("add_fk", "child", "fk_c_p"),
+    ]
+
+
+def test_cascade_fk_round_trips(engine: sa.Engine) -> None:
+    model = parent_child(fk=sa.ForeignKey("parent.id", ondelete="CASCADE", onupdate="SET NULL"))
+    assert changes(engine, model, model) == []
+
+
+def test_fk_name_from_the_model_or_mysql_is_not_a_difference(engine: sa.Engine) -> None:
+    # matched by what they link, as everywhere in mig: MySQL's child_ibfk_1 is the model's FK
+    named = parent_child(fk=sa.ForeignKey("parent.id", name="fk_child_parent"))
+    assert changes(engine, parent_child(), named) == []
+    assert changes(engine, named, named) == []
+
+
+def test_fk_removed_is_reported_by_its_mysql_name(engine: sa.Engine) -> None:
+    assert changes(engine, parent_child(), table(sa.Column("code", sa.String(20)), name="parent",
+                                                 metadata=table(sa.Column("pid", sa.Integer),
+                                                                name="child"))) == [
+        ("remove_fk", "child", "child_ibfk_1"),
+    ]
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+def test_comments_round_trip(engine: sa.Engine) -> None:
+    model = table(sa.Column("a", sa.Integer, comment="the a's \"value\""), comment="it's t")
+    assert changes(engine, model, model) == []
+
+
+def test_changed_comments_are_reported(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer, comment="old"), comment="old table")
+    model = table(sa.Column("a", sa.Integer, comment="new"), comment="new table")
+    assert changes(engine, database, model) == [
+        ("modify_comment", "t", "a"), ("add_table_comment", "t"),
+    ]
+
+
+def test_removed_comments_are_reported(engine: sa.Engine) -> None:
+    database = table(sa.Column("a", sa.Integer, comment="old"), comment="old table")
+    assert changes(engine, database, table(sa.Column("a", sa.Integer))) == [
+        ("modify_comment", "t", "a"), ("remove_table_comment", "t"),
+    ]
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def test_reflected_types_render_as_mysql_types(engine: sa.Engine) -> None:
+    from sqlalchemy.dialects import mysql
+
+    database = table(
+        sa.Column("flag", sa.Boolean),
+        sa.Column("n", mysql.INTEGER(unsigned=True)),
+        sa.Column("mood", sa.Enum("sad", "ok")),
+        sa.Column("at", mysql.DATETIME(fsp=6)),
+        sa.Column("body", mysql.MEDIUMTEXT(collation="utf8mb4_bin")),
+        sa.Column("tags", mysql.SET("x", "y")),
+    )
+    build(engine, database)
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert imports == "from sqlalchemy.dialects import mysql"
+    for text in (
+        "mysql.TINYINT(display_width=1)",
+        "unsigned=True)",  # mysql.INTEGER(display_width=10, unsigned=True) on MariaDB
+        "mysql.ENUM('sad', 'ok')",
+        "mysql.DATETIME(fsp=6)",
+        "collation='utf8mb4_bin'",
+        "mysql.SET('x', 'y')",
+    ):
+        assert text in down, text
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert summary(compare(engine, database)) == []
+
+
+def test_generic_model_types_render_as_sa_types(engine: sa.Engine) -> None:
+    build(engine, sa.MetaData())
+    model = table(sa.Column("a", sa.Integer), sa.Column("b", sa.Boolean),
+                  sa.Column("c", sa.String(20)), sa.Column("d", sa.JSON))
+    imports, up, _ = autogenerate(engine, model)
+    assert "mysql." not in up and imports == ""
+    for text in ("sa.Integer()", "sa.Boolean()", "sa.String(length=20)", "sa.JSON()"):
+        assert text in up, text
