@@ -55,10 +55,11 @@ def script(*statements: str) -> str:
 
 
 def run(engine: sa.Engine, fn: Callable[[Any], Any], **opts: Any) -> Any:
-    """Run ``fn(op)`` online as one migration step."""
-    with engine.connect() as conn:
+    """Run ``fn(op)`` online in one connection transaction, committed at the end (on MySQL each
+    DDL statement commits at once; the transaction carries the data statements)."""
+    with engine.begin() as conn:
         ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=plugin_manager())
-        with Operations.context(ctx) as op, ctx.begin_transaction():
+        with Operations.context(ctx) as op:
             return fn(op)
 
 

@@ -476,3 +476,49 @@ def test_batch_never_recreates(dialect: str) -> None:
         "CREATE INDEX ix_x ON t (x)",
         "ALTER TABLE t DROP FOREIGN KEY fk_y",
     )
+
+
+# --- reading the catalog (MySQL rows, which the MariaDB server here cannot produce) ----------
+
+
+def _spec_sql(row: tuple[Any, ...], mariadb: bool) -> str:
+    from mig_mysql.catalog import column_from_row
+    from mig_mysql.ddl import ModifyColumn
+    from sqlalchemy.dialects import mysql
+
+    spec = column_from_row(row, mariadb).spec
+    return str(ModifyColumn("t", "c", spec).compile(dialect=mysql.dialect()))
+
+
+@pytest.mark.parametrize(
+    ("row", "mariadb", "expected"),
+    [
+        # MySQL 8: literal defaults bare, expression defaults marked DEFAULT_GENERATED
+        (("varchar(20)", "varchar", "NO", "it's", "", "nm", "utf8mb4", "utf8mb4_0900_ai_ci",
+          "", "utf8mb4_0900_ai_ci"), False,
+         "varchar(20) NOT NULL DEFAULT 'it''s' COMMENT 'nm'"),
+        (("double", "double", "YES", "rand()", "DEFAULT_GENERATED", "", None, None, "",
+          "utf8mb4_0900_ai_ci"), False, "double NULL DEFAULT (rand())"),
+        (("timestamp", "timestamp", "NO", "CURRENT_TIMESTAMP",
+          "DEFAULT_GENERATED on update CURRENT_TIMESTAMP", "", None, None, "",
+          "utf8mb4_0900_ai_ci"), False,
+         "timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+        (("int unsigned", "int", "NO", None, "auto_increment", "", None, None, "",
+          "utf8mb4_0900_ai_ci"), False, "int unsigned NOT NULL AUTO_INCREMENT"),
+        (("int", "int", "YES", None, "STORED GENERATED", "", None, None, "(`n` * 2)",
+          "utf8mb4_0900_ai_ci"), False, "int GENERATED ALWAYS AS ((`n` * 2)) STORED"),
+        (("varchar(5)", "varchar", "YES", None, "INVISIBLE", "", "latin1", "latin1_bin", "",
+          "utf8mb4_0900_ai_ci"), False,
+         "varchar(5) CHARACTER SET latin1 COLLATE latin1_bin NULL INVISIBLE"),
+        # MariaDB: defaults as SQL, 'NULL' for none
+        (("varchar(5)", "varchar", "YES", "NULL", "", "", "utf8mb4", "utf8mb4_general_ci",
+          None, "utf8mb4_general_ci"), True, "varchar(5) NULL"),
+        (("int(11)", "int", "NO", "5", "", "", None, None, None, "utf8mb4_general_ci"), True,
+         "int(11) NOT NULL DEFAULT 5"),
+        (("datetime(3)", "datetime", "YES", "current_timestamp(3)", "", "", None, None, None,
+          "x"), True, "datetime(3) NULL DEFAULT current_timestamp(3)"),
+    ],
+)
+def test_catalog_rows_restate_the_column(row: tuple[Any, ...], mariadb: bool,
+                                          expected: str) -> None:
+    assert _spec_sql(row, mariadb) == f"ALTER TABLE t MODIFY c {expected}"

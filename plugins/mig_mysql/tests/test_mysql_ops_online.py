@@ -1,0 +1,304 @@
+"""Operations on the real MariaDB server, each result checked in the catalog.
+
+The point of most of these: ``alter_column`` without ``existing_*`` reads the column from
+information_schema, so a rename or type change keeps NOT NULL, the default, the comment,
+AUTO_INCREMENT, ON UPDATE, the collation and column CHECKs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from mysql_support import column_info, constraints, execute, indexes, rows, run, show_create
+from runtime_support import shared_fixtures
+
+from mig_core.errors import CommandError
+
+mysql_url = shared_fixtures().mysql_url
+
+pytestmark = pytest.mark.mysql
+
+ACCT = (
+    "CREATE TABLE acct ("
+    " id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY COMMENT 'the id',"
+    " name VARCHAR(50) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL DEFAULT 'it''s'"
+    " COMMENT 'nm',"
+    " n INT NOT NULL DEFAULT 5 COMMENT 'count' CHECK (n > 0),"
+    " ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+    " g INT AS (n * 2) VIRTUAL,"
+    " hidden INT INVISIBLE,"
+    " doc JSON)"
+)
+
+
+@pytest.fixture
+def engine(mysql_url: str) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    execute(eng, "DROP TABLE IF EXISTS child", "DROP TABLE IF EXISTS acct",
+            "DROP TABLE IF EXISTS acct2", ACCT)
+    yield eng
+    eng.dispose()
+
+
+def info(engine: sa.Engine, column: str, table: str = "acct") -> dict[str, Any]:
+    found = column_info(engine, table, column)
+    assert found is not None, f"{table}.{column} is missing"
+    return found
+
+
+# --- alter_column: what the catalog fills ------------------------------------------------------
+
+
+def test_rename_keeps_everything(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "name", new_column_name="full_name"))
+    assert info(engine, "full_name") == {
+        "COLUMN_TYPE": "varchar(50)", "IS_NULLABLE": "NO", "COLUMN_DEFAULT": "'it''s'",
+        "EXTRA": "", "COLUMN_COMMENT": "nm", "COLLATION_NAME": "latin1_bin",
+    }
+
+
+def test_rename_with_a_change_is_one_change_keeping_the_rest(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "id", new_column_name="ident",
+                                           comment="key"))
+    assert info(engine, "ident") == {
+        "COLUMN_TYPE": "int(10) unsigned", "IS_NULLABLE": "NO", "COLUMN_DEFAULT": None,
+        "EXTRA": "auto_increment", "COLUMN_COMMENT": "key", "COLLATION_NAME": None,
+    }
+
+
+def test_type_change_keeps_not_null_default_comment_and_check(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "n", type_=sa.BigInteger))
+    assert info(engine, "n") == {
+        "COLUMN_TYPE": "bigint(20)", "IS_NULLABLE": "NO", "COLUMN_DEFAULT": "5",
+        "EXTRA": "", "COLUMN_COMMENT": "count", "COLLATION_NAME": None,
+    }
+    assert "CHECK (`n` > 0)" in show_create(engine, "acct")
+
+
+def test_type_change_keeps_auto_increment(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "id", type_=sa.BigInteger))
+    found = info(engine, "id")
+    assert (found["COLUMN_TYPE"], found["EXTRA"], found["COLUMN_COMMENT"]) == (
+        "bigint(20)", "auto_increment", "the id"
+    )
+
+
+def test_string_type_change_keeps_the_collation(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "name", type_=sa.String(80)))
+    found = info(engine, "name")
+    assert (found["COLUMN_TYPE"], found["COLLATION_NAME"], found["IS_NULLABLE"]) == (
+        "varchar(80)", "latin1_bin", "NO"
+    )
+
+
+def test_nullable_change_keeps_default_and_comment(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "n", nullable=True))
+    found = info(engine, "n")
+    assert (found["IS_NULLABLE"], found["COLUMN_DEFAULT"], found["COLUMN_COMMENT"]) == (
+        "YES", "5", "count"
+    )
+
+
+def test_caller_values_win_over_the_catalog(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "n", type_=sa.Integer,
+                                           existing_nullable=True, existing_comment=""))
+    found = info(engine, "n")
+    assert (found["IS_NULLABLE"], found["COLUMN_DEFAULT"], found["COLUMN_COMMENT"]) == (
+        "YES", "5", ""
+    )
+
+
+def test_default_change_keeps_on_update(engine: sa.Engine) -> None:
+    """MariaDB's ALTER COLUMN SET DEFAULT drops ON UPDATE: mig restates the column instead."""
+    run(engine, lambda op: op.alter_column("acct", "ts", server_default="2000-01-01 00:00:00"))
+    found = info(engine, "ts")
+    assert found["COLUMN_DEFAULT"] == "'2000-01-01 00:00:00'"
+    assert found["EXTRA"] == "on update current_timestamp()"
+
+
+def test_default_only_changes(engine: sa.Engine) -> None:
+    run(engine, lambda op: op.alter_column("acct", "n", server_default="7"))
+    assert info(engine, "n")["COLUMN_DEFAULT"] == "7"
+    run(engine, lambda op: op.alter_column("acct", "n", server_default=sa.text("(1 + 2)")))
+    assert info(engine, "n")["COLUMN_DEFAULT"] == "(1 + 2)"
+    run(engine, lambda op: op.alter_column("acct", "n", server_default=None))
+    found = info(engine, "n")
+    assert (found["COLUMN_DEFAULT"], found["IS_NULLABLE"], found["COLUMN_COMMENT"]) == (
+        None, "NO", "count"
+    )
+
+
+def test_generated_invisible_and_json_columns_are_restated(engine: sa.Engine) -> None:
+    def fn(op: Any) -> None:
+        op.alter_column("acct", "g", comment="doubled")
+        op.alter_column("acct", "hidden", type_=sa.BigInteger)
+        op.alter_column("acct", "doc", nullable=False)
+
+    run(engine, fn)
+    ddl = show_create(engine, "acct")
+    assert "`g` int(11) GENERATED ALWAYS AS (`n` * 2) VIRTUAL COMMENT 'doubled'" in ddl
+    assert "`hidden` bigint(20) INVISIBLE" in ddl
+    assert "`doc` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK " in ddl
+
+
+def test_timestamp_function_default(engine: sa.Engine) -> None:
+    execute(engine, "ALTER TABLE acct ADD COLUMN at DATETIME NULL")
+    run(engine, lambda op: op.alter_column("acct", "at",
+                                           server_default=sa.text("CURRENT_TIMESTAMP")))
+    assert info(engine, "at")["COLUMN_DEFAULT"] == "current_timestamp()"
+
+
+def test_missing_column_is_a_clear_error(engine: sa.Engine) -> None:
+    with pytest.raises(CommandError, match=r"alter_column\('acct', 'nope'\): no such column"):
+        run(engine, lambda op: op.alter_column("acct", "nope", nullable=True))
+
+
+def test_pure_rename_without_catalog_lookup_is_rename_column(engine: sa.Engine) -> None:
+    """RENAME COLUMN keeps what the column is by itself, whatever existing_* say."""
+    run(engine, lambda op: op.alter_column("acct", "n", new_column_name="cnt",
+                                           existing_type=sa.Integer))
+    found = info(engine, "cnt")
+    assert (found["IS_NULLABLE"], found["COLUMN_DEFAULT"], found["COLUMN_COMMENT"]) == (
+        "NO", "5", "count"
+    )
+
+
+# --- constraints, indexes, IF [NOT] EXISTS --------------------------------------------------
+
+
+def _with_child(engine: sa.Engine) -> None:
+    execute(
+        engine,
+        "CREATE TABLE child (id INT PRIMARY KEY, acct_id INT UNSIGNED, code INT,"
+        " CONSTRAINT fk_acct FOREIGN KEY (acct_id) REFERENCES acct (id),"
+        " CONSTRAINT uq_code UNIQUE (code), CONSTRAINT ck_code CHECK (code > 0))",
+    )
+
+
+def test_drop_constraint_by_type(engine: sa.Engine) -> None:
+    _with_child(engine)
+
+    def fn(op: Any) -> None:
+        op.drop_constraint("fk_acct", "child", type_="foreignkey")
+        op.drop_constraint("uq_code", "child", type_="unique")
+        op.drop_constraint("ck_code", "child", type_="check")
+        op.drop_constraint("PRIMARY", "child", type_="primary")
+
+    run(engine, fn)
+    assert constraints(engine, "child") == {}
+
+
+def test_drop_constraint_without_type_reads_the_kind(engine: sa.Engine) -> None:
+    _with_child(engine)
+
+    def fn(op: Any) -> None:
+        op.drop_constraint("fk_acct", "child")
+        op.drop_constraint("uq_code", "child")
+        op.drop_constraint("ck_code", "child")
+
+    run(engine, fn)
+    assert constraints(engine, "child") == {"PRIMARY": "PRIMARY KEY"}
+
+
+def test_drop_constraint_without_type_unknown_name(engine: sa.Engine) -> None:
+    _with_child(engine)
+    with pytest.raises(CommandError, match=r"drop_constraint\('nope'\) on 'child': no such"):
+        run(engine, lambda op: op.drop_constraint("nope", "child"))
+    run(engine, lambda op: op.drop_constraint("nope", "child", if_exists=True))
+
+
+def test_if_exists_forms_run_on_mariadb(engine: sa.Engine) -> None:
+    _with_child(engine)
+
+    def fn(op: Any) -> None:
+        for _ in range(2):
+            op.add_column("child", sa.Column("x", sa.Integer), if_not_exists=True)
+            op.create_index("ix_x", "child", ["x"], if_not_exists=True)
+        for _ in range(2):
+            op.drop_index("ix_x", "child", if_exists=True)
+            op.drop_column("child", "x", if_exists=True)
+            op.drop_constraint("fk_acct", "child", type_="foreignkey", if_exists=True)
+            op.drop_constraint("ck_code", "child", type_="check", if_exists=True)
+            op.drop_constraint("uq_code", "child", type_="unique", if_exists=True)
+
+    run(engine, fn)
+    assert column_info(engine, "child", "x") is None
+    assert constraints(engine, "child") == {"PRIMARY": "PRIMARY KEY"}
+
+
+def test_indexes_with_mysql_options(engine: sa.Engine) -> None:
+    execute(engine, "ALTER TABLE acct ADD COLUMN body TEXT")
+
+    def fn(op: Any) -> None:
+        op.create_index("ix_name", "acct", ["name", "n"], mysql_length={"name": 10})
+        op.create_index("ix_body", "acct", ["body"], mysql_prefix="FULLTEXT")
+
+    run(engine, fn)
+    assert rows(
+        engine,
+        "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART, INDEX_TYPE FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'acct' AND INDEX_NAME LIKE 'ix%' "
+        "ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+    ) == [("ix_body", "body", None, "FULLTEXT"), ("ix_name", "name", 10, "BTREE"),
+          ("ix_name", "n", None, "BTREE")]
+    run(engine, lambda op: op.drop_index("ix_name", "acct"))
+    assert "ix_name" not in indexes(engine, "acct")
+
+
+# --- tables, comments, data, batch ------------------------------------------------------------
+
+
+def test_rename_table_and_comments(engine: sa.Engine) -> None:
+    schema = engine.url.database
+
+    def fn(op: Any) -> None:
+        op.rename_table("acct", "acct2", schema=schema)
+        op.create_table_comment("acct2", "accounts")
+
+    run(engine, fn)
+    assert rows(engine, "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE "
+                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'acct2'") == [("accounts",)]
+    run(engine, lambda op: op.drop_table_comment("acct2"))
+    assert rows(engine, "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE "
+                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'acct2'") == [("",)]
+
+
+def test_create_table_bulk_insert_and_literals(engine: sa.Engine) -> None:
+    def fn(op: Any) -> None:
+        t = op.create_table(
+            "acct2",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("s", sa.String(20), comment="text"),
+            sa.Column("twice", sa.Integer, sa.Computed("id * 2")),
+            mysql_engine="InnoDB", mysql_charset="utf8mb4", comment="copy",
+        )
+        op.bulk_insert(t, [{"s": "a\\b"}, {"s": "it's"}])
+        op.execute(t.update().where(t.c.id == op.inline_literal(2))
+                   .values(s=op.inline_literal("x\\y'z")))
+
+    run(engine, fn)
+    assert rows(engine, "SELECT id, s, twice FROM acct2 ORDER BY id") == [
+        (1, "a\\b", 2), (2, "x\\y'z", 4)
+    ]
+    assert "COMMENT='copy'" in show_create(engine, "acct2")
+
+
+def test_batch_runs_as_plain_alters(engine: sa.Engine) -> None:
+    def fn(op: Any) -> None:
+        with op.batch_alter_table("acct") as batch:
+            batch.add_column(sa.Column("x", sa.Integer))
+            batch.alter_column("name", new_column_name="nm")
+            batch.alter_column("n", type_=sa.BigInteger)
+            batch.create_index("ix_x", ["x"])
+
+    run(engine, fn)
+    assert info(engine, "nm")["COLLATION_NAME"] == "latin1_bin"
+    assert info(engine, "n")["COLUMN_TYPE"] == "bigint(20)"
+    assert info(engine, "n")["IS_NULLABLE"] == "NO"
+    assert "ix_x" in indexes(engine, "acct")
+    # no copy was made: the AUTO_INCREMENT counter and the table itself are the originals
+    assert rows(engine, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                "TABLE_SCHEMA = DATABASE() ORDER BY 1") == [("acct",)]
