@@ -13,8 +13,10 @@ views and other tables' foreign keys), turns foreign key enforcement off around 
 (:mod:`mig_sqlite_batch.fkeys`) and reports progress of long copies. Other backends
 (``recreate="always"``) drop and re-add the foreign keys of tables that reference this one,
 and on PostgreSQL keep owned sequences, identity positions and triggers, add deferrable and
-NOT VALID foreign keys after the copy and keep DEFERRABLE primary keys / unique constraints;
-those PostgreSQL-only steps live in :mod:`mig_sqlite_batch.recreate_postgres`.
+NOT VALID foreign keys after the copy, keep DEFERRABLE primary keys / unique constraints and
+run deferred checks still pending from the migration's earlier statements first; those
+PostgreSQL-only steps live in :mod:`mig_sqlite_batch.recreate_postgres` and
+:mod:`mig_sqlite_batch.deferred`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from mig_core.errors import CommandError, MigWarning
-from mig_sqlite_batch import fkeys, sqlite_schema, sqltext
+from mig_sqlite_batch import deferred, fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.model import ColumnState, TableModel
 from mig_sqlite_batch.recreate_postgres import PostgresRecreate, literal
 from mig_sqlite_batch.source import Source, declared_text, load
@@ -547,6 +549,9 @@ class GenericRecreate(PostgresRecreate, _Recreate):
     self-referencing foreign key points at the new table; referencing foreign keys are
     dropped and re-added; PostgreSQL's sequences, identities and triggers are kept."""
 
+    #: deferrable constraints whose pending checks ran before the recreate (PostgreSQL)
+    _fired: tuple[deferred.Deferrable, ...] = ()
+
     def run(self) -> None:
         self.plan()
         postgres = self.dialect.name == "postgresql"
@@ -566,6 +571,8 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             self._postgres_names(table)
             late = self._postgres_constraint_modes(conn, table)
         indexes = self.final_indexes()
+        if conn is not None and postgres:
+            self._fired = tuple(self._fire_deferred(conn))  # before anything is altered
         for child in children:
             self.execute(
                 f"ALTER TABLE {child.table} DROP CONSTRAINT {self.preparer.quote(child.name)}",
@@ -612,6 +619,14 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             )
         for keeper in keepers:  # privileges, row-level security, ... (mig_batch_recreate_keep)
             keeper()
+        if self._fired:
+            self._restore_deferred(conn, list(self._fired))
+
+    def execute(self, sql: Any, step: str) -> None:
+        """Run one statement; PostgreSQL's refusal because of deferred checks still pending
+        says what to do (:func:`mig_sqlite_batch.deferred.explained`)."""
+        with deferred.explained(self.where, self.name, list(self._fired)):
+            super().execute(sql, step)
 
     def _drop_tmp_quietly(self) -> None:
         try:

@@ -4,8 +4,10 @@ copy (:class:`mig_sqlite_batch.recreate.GenericRecreate`) does in addition on Po
 Before the copy it refuses dependent views, exclusion constraints and triggers that use a
 renamed or dropped column, reads owned sequences and identity positions, names unnamed keys as
 PostgreSQL would on the final table, carries DEFERRABLE / NOT VALID modes, and lists the old
-table's constraints whose names are schema-global (to drop first); after it, it re-attaches
-sequences and positions identities and SERIAL columns past the copied values.
+table's constraints whose names are schema-global (to drop first), and runs the pending checks
+of deferrable constraints the migration's earlier statements queued (:mod:`.deferred`); after
+it, it re-attaches sequences, positions identities and SERIAL columns past the copied values
+and defers those constraints again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 
 from mig_core.errors import CommandError
 from mig_core.operations import ops
-from mig_sqlite_batch import sqltext
+from mig_sqlite_batch import deferred, sqltext
 
 if TYPE_CHECKING:
     from mig_sqlite_batch.recreate import _Recreate
@@ -195,6 +197,19 @@ class PostgresRecreate(_Base):
             if key_name is not None:
                 out.append(key_name)
         return out
+
+    def _fire_deferred(self, conn: Any) -> list[deferred.Deferrable]:
+        """Run now the pending checks of the deferrable constraints on this table and on the
+        tables referencing it (PostgreSQL refuses to drop or alter a table with pending
+        checks); returns them, for :meth:`_restore_deferred` (:mod:`.deferred`)."""
+        fired = deferred.involved(conn, self.qualified(self.name))
+        if fired:
+            deferred.fire(self.execute, self.where, fired, self.preparer)
+        return fired
+
+    def _restore_deferred(self, conn: Any, fired: list[deferred.Deferrable]) -> None:
+        """Put the fired INITIALLY DEFERRED constraints the recreate kept back to DEFERRED."""
+        deferred.restore(conn, self.execute, self.where, fired, self.preparer)
 
     def _postgres_after(
         self, conn: Any, sequences: list[tuple[str, str]], identities: dict[str, Any]
