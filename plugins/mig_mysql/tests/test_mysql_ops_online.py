@@ -302,3 +302,17 @@ def test_batch_runs_as_plain_alters(engine: sa.Engine) -> None:
     # no copy was made: the AUTO_INCREMENT counter and the table itself are the originals
     assert rows(engine, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
                 "TABLE_SCHEMA = DATABASE() ORDER BY 1") == [("acct",)]
+
+
+def test_rename_table_in_another_schema_stays_there(engine: sa.Engine) -> None:
+    """Unqualified, ``RENAME TO`` would move the table into the connection's database."""
+    other = f"{engine.url.database}_other"
+    execute(engine, f"DROP DATABASE IF EXISTS `{other}`", f"CREATE DATABASE `{other}`",
+            f"CREATE TABLE `{other}`.t (a INT)")
+    try:
+        run(engine, lambda op: op.rename_table("t", "u", schema=other))
+        assert rows(engine, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                    "WHERE TABLE_NAME IN ('t', 'u') AND TABLE_SCHEMA IN (:o, DATABASE())",
+                    o=other) == [(other, "u")]
+    finally:
+        execute(engine, f"DROP DATABASE IF EXISTS `{other}`")
