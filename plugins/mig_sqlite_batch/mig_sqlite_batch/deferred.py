@@ -17,6 +17,7 @@ that name in its schema, so those are fired and restored with the rest.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,10 +103,10 @@ def fire(execute: Execute, where: str, constraints: list[Deferrable], preparer: 
 def _violation(where: str, error: sa.exc.IntegrityError) -> str:
     """The message for a deferred constraint found violated before a recreate."""
     orig = error.orig
-    diag = getattr(orig, "diag", None)
-    name = getattr(diag, "constraint_name", None) or "?"
-    table = getattr(diag, "table_name", None) or "?"
+    diag = getattr(orig, "diag", None)  # psycopg; other drivers: read the message
     lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    name = getattr(diag, "constraint_name", None) or _quoted_after("constraint", lines)
+    table = getattr(diag, "table_name", None) or _quoted_after("table", lines)
     return (
         f"{where}: deferred constraint {name!r} (on table {table!r}) is violated by rows this "
         f"migration changed before the batch: {' '.join(lines)}. A recreate on PostgreSQL "
@@ -113,6 +114,12 @@ def _violation(where: str, error: sa.exc.IntegrityError) -> str:
         "before it drops the table (PostgreSQL refuses DDL on a table with pending checks); "
         "make those rows valid before the batch, or run the batch before the changes"
     )
+
+
+def _quoted_after(word: str, lines: list[str]) -> str:
+    """The first ``word "name"`` of PostgreSQL's message (``?`` when there is none)."""
+    found = re.search(rf'{word} "([^"]+)"', lines[0] if lines else "")
+    return found.group(1) if found else "?"
 
 
 def restore(conn: Any, execute: Execute, where: str, fired: list[Deferrable],
@@ -174,9 +181,10 @@ def explained(where: str, table: str, fired: list[Deferrable]) -> Iterator[None]
         if isinstance(exc, PendingTriggerEvents) or "pending trigger events" not in str(exc):
             raise
         involved_text = f" (deferrable constraints involved: {label(fired)})" if fired else ""
+        step = str(exc).removeprefix(f"{where}: ")
         raise PendingTriggerEvents(
             f"{where}: PostgreSQL cannot recreate {table!r} while deferred checks this "
-            f"migration queued earlier in the transaction are pending{involved_text}: {exc}. "
+            f"migration queued earlier in the transaction are pending{involved_text}: {step}. "
             "Run SET CONSTRAINTS <those constraints> IMMEDIATE before the batch, or commit "
             "the earlier changes first (a migration of their own, with "
             "transaction_per_migration)"

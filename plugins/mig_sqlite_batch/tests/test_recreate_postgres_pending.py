@@ -280,7 +280,9 @@ def test_pending_checks_left_unfired_are_a_clear_error(
         "migration queued earlier in the transaction are pending (deferrable constraints "
         "involved: fk_c_q (on c), fk_c_t (on c), fk_t_p (on t), uq_t_slot (on t)): "
     )
-    assert 'cannot ALTER TABLE "c" because it has pending trigger events' in message
+    assert ('involved: fk_c_q (on c), fk_c_t (on c), fk_t_p (on t), uq_t_slot (on t)): '
+            'dropping foreign key fk_c_t of c failed: cannot ALTER TABLE "c" because it has '
+            'pending trigger events. ') in message
     assert "Run SET CONSTRAINTS <those constraints> IMMEDIATE before the batch" in message
     assert "transaction_per_migration" in message
 
@@ -346,3 +348,16 @@ def test_a_deferred_constraint_trigger_fires_before_and_is_recreated_deferred(
     run(engine, migrate)
     assert q(engine, "SELECT id FROM log ORDER BY id") == [(3,), (4,)]
     assert modes(engine) == before
+
+
+def test_the_violation_message_without_diagnostics() -> None:
+    """Drivers without psycopg's ``diag``: the names come from PostgreSQL's message."""
+    from mig_sqlite_batch.deferred import _violation
+
+    orig = Exception('insert or update on table "t" violates foreign key constraint "fk_t_p"\n'
+                     'DETAIL:  Key (pid)=(99) is not present in table "p".')
+    message = _violation("batch_alter_table('t')", sa.exc.IntegrityError("SET", {}, orig))
+    assert message.startswith("batch_alter_table('t'): deferred constraint 'fk_t_p' (on table "
+                              "'t') is violated by rows this migration changed before the "
+                              "batch: insert or update on table \"t\" violates foreign key "
+                              "constraint \"fk_t_p\" DETAIL:  Key (pid)=(99) is not present")
