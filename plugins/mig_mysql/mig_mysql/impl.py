@@ -214,7 +214,7 @@ class MySQLImpl(DefaultImpl):
             if given["type_"] is not None:
                 spec.check = None if catalog is None else self._kept_check(catalog, type_)
             spec.type = type_
-        reset: list[str] = []
+        reset: list[tuple[str, str]] = []  # (what the statement loses, the argument to pass)
 
         def pick(new: Any, existing: Any, unset: Any, attr: str, what: str) -> Any:
             for value in (new, existing):
@@ -222,7 +222,7 @@ class MySQLImpl(DefaultImpl):
                     return value
             if catalog is not None:
                 return getattr(spec, attr)
-            reset.append(what)
+            reset.append((what, f"existing_{'server_default' if attr == 'default' else attr}="))
             return None
 
         nullable = pick(given["nullable"], given["existing_nullable"], None, "nullable",
@@ -246,14 +246,16 @@ class MySQLImpl(DefaultImpl):
         if auto is None:
             auto = spec.autoincrement if catalog is not None else False
             if catalog is None and isinstance(type_, sa.Integer) and spec.computed is None:
-                reset.append("AUTO_INCREMENT")
+                reset.append(("AUTO_INCREMENT", "existing_autoincrement="))
         spec.autoincrement = bool(auto)
         if reset:
+            lost = ", ".join(what for what, _ in reset)
+            hints = ", ".join(arg + (' ("" for none)' if arg == "existing_comment=" else "")
+                              for _, arg in reset)
             warnings.warn(
                 f"{where}: MODIFY / CHANGE restates the whole column and offline mig cannot "
-                f"read it, so it is written without {', '.join(reset)}; pass existing_nullable="
-                ", existing_server_default=, existing_comment= (\"\" for none) and "
-                "existing_autoincrement= to keep what the column has",
+                f"read it, so it is written without {lost}; pass {hints} to keep what the "
+                "column has",
                 MigWarning,
                 stacklevel=4,
             )

@@ -228,6 +228,18 @@ def test_offline_unknown_attributes_are_reset_with_a_warning(dialect: str) -> No
     assert "alter_column('t', 'n')" in message
     for lost in ("NOT NULL", "DEFAULT", "COMMENT", "AUTO_INCREMENT"):
         assert lost in message
+    assert ("pass existing_nullable=, existing_server_default=, existing_comment= (\"\" for "
+            "none), existing_autoincrement= to keep") in message
+
+
+def test_offline_warning_names_only_what_is_missing() -> None:
+    with pytest.warns(MigWarning) as caught:
+        offline(lambda op: op.alter_column("t", "n", type_=sa.String(40),
+                                           existing_nullable=False), "mysql")
+    (message,) = [str(w.message) for w in caught]
+    assert "written without its DEFAULT, its COMMENT;" in message
+    assert 'pass existing_server_default=, existing_comment= ("" for none) to keep' in message
+    assert "existing_nullable" not in message and "AUTO_INCREMENT" not in message
 
 
 def test_no_warning_when_every_existing_value_is_given() -> None:
