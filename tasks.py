@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up a virtual environment and run the demo or the test suite. Needs only Python 3.10+.
 
-    python3 tasks.py demo    # the quickstart on SQLite, plus SQL for PostgreSQL, MSSQL, Oracle
+    python3 tasks.py demo    # the quickstart on SQLite, plus SQL for PostgreSQL, MSSQL, Oracle, MySQL
     python3 tasks.py test    # ruff, mypy and the whole pytest suite
     python3 tasks.py setup   # only create/refresh .venv
 
@@ -39,7 +39,7 @@ def _requirements_fingerprint() -> str:
 
 
 def setup() -> None:
-    """Create .venv and install mig-core, the four plugins and the test tools (editable)."""
+    """Create .venv and install mig-core, the five plugins and the test tools (editable)."""
     if sys.version_info < (3, 10):  # noqa: UP036 - tasks.py may be run by an older python3
         sys.exit("mig needs Python 3.10 or newer")
     if not Path(_bin("python")).exists():

@@ -2,7 +2,7 @@
 
 init -> autogenerate a revision from a model -> upgrade -> history -> change the model ->
 autogenerate and upgrade again -> downgrade -1 -> the same plan as SQL scripts for PostgreSQL,
-MSSQL and Oracle. Runs in a temporary folder (``--keep`` keeps it and prints where).
+MSSQL, Oracle and MySQL. Runs in a temporary folder (``--keep`` keeps it and prints where).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MIG = [sys.executable, "-m", "mig_core"]
-OFFLINE_URLS = {"postgresql": "postgresql://", "mssql": "mssql://", "oracle": "oracle://"}
+OFFLINE_URLS = {
+    "postgresql": "postgresql://", "mssql": "mssql://", "oracle": "oracle://", "mysql": "mysql://",
+}
 
 
 def mig(*args: str, cwd: Path, expect: int = 0) -> str:
