@@ -22,6 +22,16 @@ def mig_register_dialects(registry: Any) -> None:
 
 
 @hookimpl(wrapper=True)
+def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
+    """Reflected tables settled before the core compares, dropped ones included: their
+    re-creation must not repeat MySQL's implicit FK indexes or twin unique records."""
+    from mig_mysql.compare import before_schema_compare
+
+    before_schema_compare(ctx, list(schemas))
+    return (yield)
+
+
+@hookimpl(wrapper=True)
 def mig_compare_table(
     ctx: Any, modify_ops: Any, schema: Any, name: str, conn_table: Any, meta_table: Any
 ) -> Any:
@@ -68,13 +78,3 @@ def mig_run_lock(impl: Any, timeout: float | None, transaction_scoped: bool) -> 
     from mig_mysql.lock import MySQLRunLock
 
     return MySQLRunLock(impl, timeout, transaction_scoped)
-
-
-@hookimpl(wrapper=True)
-def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
-    """Reflected tables settled before the core compares, dropped ones included: their
-    re-creation must not repeat MySQL's implicit FK indexes or twin unique records."""
-    from mig_mysql.compare import before_schema_compare
-
-    before_schema_compare(ctx, list(schemas))
-    return (yield)
