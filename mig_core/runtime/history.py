@@ -5,6 +5,11 @@ started_at, finished_at, duration_ms, success, error, checksum, mig_version, use
 Success rows are written in the step's own transaction (they vanish with a rollback, as the
 step does); the row of a failure is written after the rollback, in a short transaction of its
 own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it.
+
+On backends whose DDL commits by itself (MySQL/MariaDB, Oracle) each revision first commits a
+*started* row (``success`` false, ``error`` :data:`INTERRUPTED`), which the step's own row then
+replaces. A process killed between the DDL and the version-row update leaves that row last in
+the table, and the next writing run stops on it (see ``runner``) instead of running the DDL again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ log = logging.getLogger("mig.runtime")
 
 DEFAULT_HISTORY_TABLE = "mig_history"
 _OFF = {"false", "off", "no", "0", "none", ""}
+#: the error of a started row: what ``mig log`` shows when its run died before finishing it
+INTERRUPTED = "interrupted: started and never finished (the run died or lost its connection)"
 
 
 def history_table_name(opts: dict[str, Any]) -> str | None:
@@ -87,6 +94,8 @@ class HistoryWriter:
             ctx.opts.get("history_table_schema", ctx.opts.get("version_table_schema")),
         )
         self._rows: list[dict[str, Any]] = []
+        #: the id of the running step's started row (replaced by the step's own row)
+        self._started_id: Any = None
         self._user, self._host = _who() if self.enabled else (None, None)
         self._version = __version__
 
@@ -129,6 +138,9 @@ class HistoryWriter:
 
     def add(self, row: dict[str, Any]) -> None:
         if self.enabled:
+            if self._started_id is not None:  # the step's row replaces its started row
+                row = {**row, "_started_id": self._started_id}
+                self._started_id = None
             self._rows.append(row)
 
     def flush(self) -> None:
@@ -136,8 +148,50 @@ class HistoryWriter:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        assert self.ctx.connection is not None
-        self.ctx.connection.execute(self.table.insert(), rows)
+        conn = self.ctx.connection
+        assert conn is not None
+        inserts = [row for row in rows if "_started_id" not in row]
+        for row in rows:
+            if "_started_id" in row:
+                self._replace(conn, row)
+        if inserts:
+            conn.execute(self.table.insert(), inserts)
+
+    def _replace(self, conn: Any, row: dict[str, Any]) -> None:
+        values = dict(row)
+        row_id = values.pop("_started_id")
+        conn.execute(self.table.update().where(self.table.c.id == row_id).values(**values))
+
+    def mark_started(self, step: Any, heads: tuple[str, ...], started: dt.datetime | None) -> None:
+        """Commit a row saying ``step`` started, before its DDL runs (see the module's doc).
+
+        Called between steps, outside mig's transactions, on backends without transactional DDL.
+        """
+        if not self.enabled:
+            return
+        conn = self.ctx.connection
+        assert conn is not None
+        row = self.row(step, heads, heads, started, error=INTERRUPTED)
+        row.update(finished_at=row["started_at"], duration_ms=0.0)
+        result = conn.execute(self.table.insert().values(**row))
+        self._started_id = result.inserted_primary_key[0]
+        conn.commit()
+
+    def interrupted(self) -> dict[str, Any] | None:
+        """The last row, when it is a started row no step replaced (its run died mid-step)."""
+        if not self.enabled:
+            return None
+        import sqlalchemy as sa
+
+        conn = self.ctx.connection
+        assert conn is not None
+        if not sa.inspect(conn).has_table(self.table.name, schema=self.table.schema):
+            return None
+        query = sa.select(self.table).order_by(self.table.c.id.desc()).limit(1)
+        last = conn.execute(query).first()
+        if last is None or last.success or last.error != INTERRUPTED:
+            return None
+        return dict(last._mapping)
 
     def write_alone(self, row: dict[str, Any]) -> None:
         """Insert one row in a short transaction of its own (after a rollback)."""
@@ -150,7 +204,11 @@ class HistoryWriter:
                 conn.rollback()
             with conn.begin():
                 self.ensure()  # a first run's failure rolled the CREATE TABLE back too
-                conn.execute(self.table.insert(), [row])
+                if self._started_id is not None:  # the failure replaces the started row
+                    self._replace(conn, {**row, "_started_id": self._started_id})
+                    self._started_id = None
+                else:
+                    conn.execute(self.table.insert(), [row])
         except Exception as exc:  # never hide the migration's own error behind this one
             log.warning(
                 "could not record the failure in %s: %s: %s",

@@ -47,6 +47,11 @@ class RunLock:
             self.released_with_transaction = True
             ctx._after_transaction.append(lambda committed: self.release())
 
+    @property
+    def held(self) -> bool:
+        """Whether a dialect lock was taken (and not yet released)."""
+        return self._cm is not None
+
     def release(self) -> None:
         """Give the lock back (idempotent; a dead connection already lost it)."""
         cm, self._cm = self._cm, None

@@ -151,6 +151,8 @@ class StepRunner:
         try:
             heads = ctx.version_store.read_heads(warn=False)  # again, now the lock is held
             steps = list(plan(heads, ctx) or ())
+            if lock is not None and lock.held and any(not s.is_stamp for s in steps):
+                self._refuse_after_interrupted_run(heads)
             if steps:
                 if not ctx.version_store.exists():
                     ctx.version_store.refuse_alembic_table_left_behind()
@@ -181,6 +183,29 @@ class StepRunner:
             if ok:
                 raise
 
+    def _marks_started(self) -> bool:
+        """Whether each step first commits a started history row: on backends whose DDL
+        commits by itself (a kill between the DDL and the version row leaves the schema ahead
+        of the version table); elsewhere a dead run's transaction rolls its DDL back."""
+        ctx = self.ctx
+        return (
+            not type(ctx.impl).transactional_ddl
+            and not ctx.as_sql
+            and not ctx._in_external_transaction
+        )
+
+    def _refuse_after_interrupted_run(self, heads: tuple[str, ...]) -> None:
+        """Stop before running revisions when the last run died inside one (its started row
+        is the last history row). Only under the run lock: otherwise that row may belong to a
+        run still going. ``mig stamp`` (no revision runs) records where the database is and
+        clears it."""
+        if not self._marks_started():
+            return
+        row = HistoryWriter(self.ctx).interrupted()
+        if row is None:
+            return
+        raise interrupted_run_error(self.ctx, row, heads)
+
     def _per_step_commits(self) -> bool:
         ctx = self.ctx
         if ctx._in_external_transaction:
@@ -209,6 +234,7 @@ class StepRunner:
         history = HistoryWriter(ctx)
         history.ensure()
         per_step = self._per_step_commits()
+        mark_started = history.enabled and self._marks_started()
         versions = _VersionRows(ctx, heads, defer=self._defer_version_writes(per_step))
         ctx._before_commit.extend((versions.flush, history.flush))
         ctx._committed_heads = heads
@@ -222,12 +248,14 @@ class StepRunner:
             for step in steps:
                 before = heads
                 ctx._run_heads = before
+                started = now() if history.enabled else None
+                if mark_started and not step.is_stamp:
+                    history.mark_started(step, before, started)
                 with ctx.begin_transaction(_per_migration=True):
                     if ctx.as_sql:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
                         log.info(step.description())
-                    started = now() if history.enabled else None
                     if pipeline is not None:
                         pipeline.starting(step, before, started)
                     found = before  # what the table held (a purge empties it first)
@@ -342,6 +370,43 @@ class StepRunner:
         error.path = path  # type: ignore[attr-defined]
         error.line = line  # type: ignore[attr-defined]
         return error
+
+
+def interrupted_run_error(
+    ctx: MigrationContext, row: dict[str, Any], heads: tuple[str, ...]
+) -> MigrationFailed:
+    """The error for a history row saying a revision started and never finished."""
+    revision = row["revisions"]
+    script = None
+    if ctx.script is not None:
+        try:
+            script = ctx.script.get_revision(revision)
+        except Exception:  # a revision file since removed: the id says enough
+            script = None
+    path = getattr(script, "path", None)
+    done = revision  # what to stamp when all of its DDL ran
+    if row["direction"] == "downgrade":
+        down = getattr(script, "down_revision", None) if script is not None else None
+        parents = [down] if isinstance(down, str) else list(down or ())
+        done = " ".join(parents) or "base"
+    where = f" ({_display_path(ctx, path)})" if path else ""
+    started = row["started_at"]
+    when = started.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(started, "strftime") else started
+    by = "@".join(p for p in (row.get("username"), row.get("hostname")) if p)
+    message = (
+        f"revision {revision}{where} {row['direction']} was interrupted: a run started it at "
+        f"{when}{' by ' + by if by else ''} (history row {row['id']}) and never finished; "
+        f"its DDL may be partly applied ({_why_not_transactional(ctx)}) and the version table "
+        f"still names {_heads_text(heads)}. Check the schema against the revision, repair it if "
+        f"needed, then record where the database is with `mig stamp {' '.join(heads) or 'base'}`"
+        f" (none of its DDL took effect) or `mig stamp {done}` (all of it did), and run the "
+        "command again"
+    )
+    error = MigrationFailed(message)
+    error.revision = revision  # type: ignore[attr-defined]
+    error.path = path  # type: ignore[attr-defined]
+    error.line = None  # type: ignore[attr-defined]
+    return error
 
 
 def _why_not_transactional(ctx: MigrationContext) -> str:
