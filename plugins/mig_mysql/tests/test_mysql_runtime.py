@@ -1,0 +1,298 @@
+"""Runs on the real MariaDB beyond the lock itself: 8 concurrent ``mig upgrade head`` processes,
+a revision failing in its second statement (seen through the CLI and ``mig log --json``), runs
+killed between a revision's DDL and its version row (the next writing command stops, ``mig
+stamp`` records where the database is), and offline scripts (no lock, no BEGIN/COMMIT).
+
+Tests/test_runtime_failures.py covers the failure message, tables, version row and history
+rows of a mid-run failure on MariaDB; these do not repeat it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mig_core.runtime.history import INTERRUPTED
+
+TESTS = Path(__file__).resolve().parents[3] / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from runtime_support import create_table, make_project, shared_fixtures  # noqa: E402
+
+mysql_url = shared_fixtures().mysql_url
+
+
+def _mig(ini: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "mig_core", "-c", str(ini), *args]
+
+
+def _run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_mig(ini, *args), capture_output=True, text=True, timeout=60)
+
+
+def _scalar(engine: sa.Engine, sql: str) -> object:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql)).scalar()
+
+
+def _columns(engine: sa.Engine, table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(engine).get_columns(table)}
+
+
+def _log(ini: Path) -> list[dict[str, object]]:
+    result = _run(ini, "log", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def engine(mysql_url):
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f"DROP TABLE `{name}`"))
+    yield engine
+    engine.dispose()
+
+
+# --- concurrent runs ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_eight_concurrent_upgrades_apply_each_revision_once(tmp_path, engine, mysql_url):
+    revisions = [{"rev": "r00", "upgrade": "op.execute('CREATE TABLE applied (rev VARCHAR(8))')\n"
+                                           "op.execute(\"INSERT INTO applied VALUES ('r00')\")"}]
+    for i in range(1, 30):
+        revisions.append({
+            "rev": f"r{i:02d}",
+            "down": f"r{i - 1:02d}",
+            "upgrade": f"op.execute('CREATE TABLE t{i:02d} (x INT)')\n"
+                       f"op.execute(\"INSERT INTO applied VALUES ('r{i:02d}')\")",
+        })
+    ini = make_project(tmp_path, mysql_url, revisions)
+    procs = [
+        subprocess.Popen(_mig(ini, "upgrade", "head"), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    results = [p.communicate(timeout=90) for p in procs]
+    for proc, (_out, err) in zip(procs, results):
+        assert proc.returncode == 0, err
+    with engine.connect() as conn:
+        applied = conn.execute(sa.text("SELECT rev, count(*) FROM applied GROUP BY rev")).all()
+        history = conn.execute(sa.text(
+            "SELECT revisions, count(*) FROM mig_history WHERE direction = 'upgrade' "
+            "GROUP BY revisions")).all()
+        failed = conn.execute(sa.text("SELECT count(*) FROM mig_history WHERE NOT success"))
+        heads = conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars().all()
+        assert failed.scalar() == 0  # no failure, no started row left behind
+    assert sorted(tuple(r) for r in applied) == [(f"r{i:02d}", 1) for i in range(30)]
+    assert sorted(tuple(r) for r in history) == [(f"r{i:02d}", 1) for i in range(30)]
+    assert heads == ["r29"]
+
+
+# --- a failure in a revision's second statement, through the CLI --------------------------------
+
+
+def test_failure_in_second_statement_through_cli_and_log_json(tmp_path, engine, mysql_url):
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": (
+            "op.add_column('t', sa.Column('x', sa.Integer))\n"
+            "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+        )},
+    ])
+    result = _run(ini, "upgrade", "head")
+    assert result.returncode == 1
+    line = result.stderr.strip()
+    assert "\n" not in line
+    source = (tmp_path / "migrations" / "versions" / "r2_r2.py").read_text().splitlines()
+    failing = next(i for i, text in enumerate(source, 1) if "no_such_table" in text)
+    assert line.startswith(f"mig: error: revision r2 (versions/r2_r2.py line {failing}) upgrade "
+                           "failed: ProgrammingError: (1146, \"Table ")
+    assert line.endswith("its DDL may be partly applied (no transactional DDL on mysql); "
+                         "the version table still names r1")
+    assert "x" in _columns(engine, "t")  # the first statement committed
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    rows = _log(ini)
+    assert [(r["revisions"], r["success"]) for r in rows] == [("r1", True), ("r2", False)]
+    assert "no_such_table" in str(rows[-1]["error"])
+    assert (rows[-1]["from_heads"], rows[-1]["to_heads"]) == ("r1", "r1")
+    assert rows[-1]["database"] and "mig_test_" in str(rows[-1]["database"])
+
+
+def test_successful_steps_replace_their_started_rows(tmp_path, engine, mysql_url):
+    """Each revision first commits a started row; its own row replaces it (same id, one row
+    per step), so a finished run leaves no started row behind."""
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t1")},
+        {"rev": "r2", "down": "r1", **create_table("t2")},
+    ])
+    assert _run(ini, "upgrade", "head").returncode == 0
+    assert _run(ini, "downgrade", "r1").returncode == 0
+    rows = _log(ini)
+    assert [(r["id"], r["revisions"], r["direction"], r["success"], r["error"]) for r in rows] == [
+        (1, "r1", "upgrade", True, None),
+        (2, "r2", "upgrade", True, None),
+        (3, "r2", "downgrade", True, None),
+    ]
+
+
+# --- interrupted runs --------------------------------------------------------------------------
+
+KILLS_ITSELF = (
+    "op.add_column('t', sa.Column('x', sa.Integer))\n"
+    "import os, signal\n"
+    "os.kill(os.getpid(), signal.SIGKILL)  # dies between the DDL and the version row\n"
+)
+
+
+def _interrupted_project(tmp_path: Path, url: str, upgrade: str) -> Path:
+    return make_project(tmp_path, url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": upgrade,
+         "downgrade": "op.drop_column('t', 'x')"},
+        {"rev": "r3", "down": "r2", **create_table("t3")},
+    ])
+
+
+def _assert_stops_on_interrupted_r2(ini: Path, *command: str) -> str:
+    result = _run(ini, *command)
+    assert result.returncode == 1, result.stderr
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert message.startswith("mig: error: revision r2 (versions/r2_r2.py) upgrade was "
+                              "interrupted: a run started it at ")
+    assert ("never finished; its DDL may be partly applied (no transactional DDL on mysql) and "
+            "the version table still names r1. Check the schema against the revision, repair it "
+            "if needed, then record where the database is with `mig stamp r1` (none of its DDL "
+            "took effect) or `mig stamp r2` (all of it did), and run the command again") in message
+    return message
+
+
+def test_killed_run_stops_the_next_writing_command_until_stamped(tmp_path, engine, mysql_url):
+    ini = _interrupted_project(tmp_path, mysql_url, KILLS_ITSELF)
+    killed = _run(ini, "upgrade", "head")
+    assert killed.returncode == -signal.SIGKILL
+    # the schema is ahead of the version table: r2's column exists, the table names r1
+    assert "x" in _columns(engine, "t")
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    rows = _log(ini)
+    assert [(r["revisions"], r["success"], r["error"]) for r in rows] == [
+        ("r1", True, None), ("r2", False, INTERRUPTED)]
+    assert (rows[-1]["from_heads"], rows[-1]["to_heads"]) == ("r1", "r1")
+
+    # without the check, this would run r2's ADD COLUMN again: "Duplicate column name 'x'"
+    _assert_stops_on_interrupted_r2(ini, "upgrade", "head")
+    _assert_stops_on_interrupted_r2(ini, "downgrade", "base")  # any run of revisions
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    assert _run(ini, "current").returncode == 0  # reading commands are not concerned
+
+    # the column is there: r2 ran completely; stamping says so, then the upgrade goes on
+    stamped = _run(ini, "stamp", "r2")
+    assert stamped.returncode == 0, stamped.stderr
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    assert [(r["revisions"], r["direction"], r["success"]) for r in _log(ini)] == [
+        ("r1", "upgrade", True), ("r2", "upgrade", False), ("r2", "stamp", True),
+        ("r3", "upgrade", True)]
+
+
+def test_stamping_the_current_revision_reruns_the_interrupted_one(tmp_path, engine, mysql_url):
+    """None of r2's DDL took effect (the user dropped what there was): ``mig stamp r1`` (where
+    the table already is) records that, and the next upgrade runs r2 again."""
+    ini = _interrupted_project(tmp_path, mysql_url, KILLS_ITSELF)
+    assert _run(ini, "upgrade", "head").returncode == -signal.SIGKILL
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE t DROP COLUMN x"))
+    assert _run(ini, "stamp", "r1").returncode == 0
+    (tmp_path / "migrations" / "versions" / "r2_r2.py").write_text(
+        (tmp_path / "migrations" / "versions" / "r2_r2.py").read_text()
+        .replace("os.kill(os.getpid(), signal.SIGKILL)", "pass"))
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert "x" in _columns(engine, "t")
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+
+
+def test_a_killed_downgrade_names_its_parent_to_stamp(tmp_path, engine, mysql_url):
+    ini = _interrupted_project(tmp_path, mysql_url, "op.add_column('t', sa.Column('x', "
+                                                    "sa.Integer))")
+    assert _run(ini, "upgrade", "head").returncode == 0
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    path.write_text(path.read_text().replace(
+        "op.drop_column('t', 'x')",
+        "op.drop_column('t', 'x')\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)"))
+    assert _run(ini, "downgrade", "r1").returncode == -signal.SIGKILL
+    result = _run(ini, "upgrade", "head")
+    assert result.returncode == 1
+    assert "revision r2 (versions/r2_r2.py) downgrade was interrupted" in result.stderr
+    assert "`mig stamp r2` (none of its DDL took effect) or `mig stamp r1` (all of it did)" in (
+        result.stderr)
+
+
+@pytest.mark.slow
+def test_kill_9_from_outside_between_ddl_and_version_row(tmp_path, engine, mysql_url):
+    """A real ``kill -9`` of ``mig upgrade head`` while its revision sleeps after a DDL."""
+    ini = _interrupted_project(
+        tmp_path, mysql_url,
+        "op.add_column('t', sa.Column('x', sa.Integer))\nop.execute('SELECT SLEEP(2)')\n",
+    )
+    proc = subprocess.Popen(_mig(ini, "upgrade", "head"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not _scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
+                                  "WHERE INFO = 'SELECT SLEEP(2)'"):
+            assert proc.poll() is None, "the run ended before its revision slept"
+            assert time.monotonic() < deadline, "the revision never slept"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "x" in _columns(engine, "t")
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    # the server ends the dead client's session (and its run lock) once the SLEEP returns;
+    # the next run waits for that, then stops on the interrupted revision
+    _assert_stops_on_interrupted_r2(ini, "upgrade", "head")
+    assert _run(ini, "stamp", "r2").returncode == 0
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+
+
+# --- offline scripts ---------------------------------------------------------------------------
+
+
+def test_offline_script_holds_no_lock_and_has_no_transaction(tmp_path, engine, mysql_url):
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t1")},
+        {"rev": "r2", "down": "r1", **create_table("t2")},
+    ])
+    with engine.connect() as holder:  # a run holding the lock does not stop a script
+        name = f"mig:{sa.engine.make_url(mysql_url).database}.mig_version"
+        assert holder.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": name}).scalar() == 1
+        result = _run(ini, "upgrade", "head", "--sql", "--lock-timeout", "0")
+    assert result.returncode == 0, result.stderr
+    sql = result.stdout
+    upper = sql.upper()
+    assert "CREATE TABLE mig_version" in sql
+    assert "CREATE TABLE t1" in sql and "CREATE TABLE t2" in sql
+    assert "-- Running upgrade r1 -> r2" in sql
+    for absent in ("GET_LOCK", "RELEASE_LOCK", "BEGIN", "COMMIT", "START TRANSACTION",
+                   "MIG_HISTORY"):
+        assert absent not in upper, absent
+    assert not sa.inspect(engine).has_table("mig_version")  # nothing ran
