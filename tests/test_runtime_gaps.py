@@ -174,7 +174,7 @@ def _assert_utc_iso(text, before, after):
 
 @pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url", "mysql_url"])
 def test_log_json_times_are_utc_iso_on_every_backend(fixture, request, tmp_path):
-    from test_runtime_failures import _config  # MariaDB needs a minimal impl registered
+    from test_runtime_failures import _config  # MariaDB: the installed mig-mysql plugin
 
     url = request.getfixturevalue(fixture)
     if fixture == "postgres_url":  # a session in another zone still gets UTC back
