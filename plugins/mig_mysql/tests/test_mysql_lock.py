@@ -290,3 +290,12 @@ def test_a_null_result_is_a_clear_error(engine, monkeypatch):
             MySQLRunLock(FakeImpl(mine), timeout=1).__enter__()
     assert info.value.exit_code == 1
     assert not isinstance(info.value, LockTimeoutError)
+
+
+def test_importing_the_plugin_and_lock_imports_no_sqlalchemy():
+    code = ("import sys, mig_mysql.plugin, mig_mysql.lock; "
+            "print(sorted(m for m in ('sqlalchemy', 'pymysql') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

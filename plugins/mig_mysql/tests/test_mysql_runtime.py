@@ -147,6 +147,48 @@ def test_successful_steps_replace_their_started_rows(tmp_path, engine, mysql_url
     ]
 
 
+def _started_rows_seen_during_steps(config: object, engine: sa.Engine) -> list[object]:
+    """Run ``upgrade head``; what another connection reads of mig_history inside each step."""
+    from mig_core import command
+
+    seen: list[object] = []
+
+    def look(ctx, step, heads, run_args):  # inside the step, after its DDL
+        with engine.connect() as other:
+            if not sa.inspect(other).has_table("mig_history"):  # not committed yet
+                seen.append([])
+                return
+            seen.append(other.execute(
+                sa.text("SELECT revisions, error FROM mig_history ORDER BY id")).all())
+
+    config.attributes.setdefault("configure", {})["on_version_apply"] = look  # type: ignore[attr-defined]
+    command.upgrade(config, "head")  # type: ignore[arg-type]
+    return seen
+
+
+def test_started_row_is_committed_before_the_ddl_on_mariadb_only(tmp_path, engine, mysql_url):
+    """MariaDB: while a revision runs, its started row is already visible to anyone;
+    SQLite (transactional DDL): a killed run rolls everything back, so no started row."""
+    from runtime_support import config_for
+
+    revisions = [{"rev": "r1", **create_table("t1")}, {"rev": "r2", "down": "r1",
+                                                       **create_table("t2")}]
+    ini = make_project(tmp_path / "mysql", mysql_url, revisions)
+    seen = _started_rows_seen_during_steps(config_for(ini), engine)
+    assert [[tuple(r) for r in rows] for rows in seen] == [
+        [("r1", INTERRUPTED)],
+        [("r1", None), ("r2", INTERRUPTED)],
+    ]
+    sqlite_url = f"sqlite:///{tmp_path / 'lite.db'}"
+    lite = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    ini = make_project(tmp_path / "sqlite", sqlite_url, revisions)
+    config = config_for(ini)
+    config.attributes["configure"] = {"transaction_per_migration": True}
+    seen = _started_rows_seen_during_steps(config, lite)
+    assert [[tuple(r) for r in rows] for rows in seen] == [[], [("r1", None)]]
+    lite.dispose()
+
+
 # --- interrupted runs --------------------------------------------------------------------------
 
 KILLS_ITSELF = (
