@@ -92,6 +92,14 @@ class ColumnSpec:
     check: str | None = None
 
 
+def raw_sql(compiler: DDLCompiler, text: str) -> str:
+    """SQL text written into a statement as it is (the catalog's column type, default,
+    generation expression and CHECK, a ``text()`` default): with ``%`` doubled where the
+    driver's paramstyle reads it (pymysql, mysqlclient), as SQLAlchemy does for the text it
+    compiles, else a default like ``'5%'`` fails in the driver."""
+    return text.replace("%", "%%") if compiler.preparer._double_percents else text
+
+
 def render_default(compiler: DDLCompiler, default: Any) -> str:
     """A server default as MySQL writes it: strings quoted, expressions in parentheses where the
     server needs them (timestamp functions and literals stay bare)."""
@@ -100,7 +108,7 @@ def render_default(compiler: DDLCompiler, default: Any) -> str:
     if isinstance(default, str):
         return base.format_literal(compiler, default)
     if isinstance(default, TextClause):
-        text = default.text
+        text = raw_sql(compiler, default.text)
     elif isinstance(default, ClauseElement):
         text = compiler.sql_compiler.process(default, literal_binds=True, include_table=False)
     else:
@@ -116,14 +124,16 @@ def render_default(compiler: DDLCompiler, default: Any) -> str:
 
 def render_spec(compiler: DDLCompiler, spec: ColumnSpec) -> str:
     """The column definition after the name, in the order MySQL's grammar takes."""
-    parts = [spec.type if isinstance(spec.type, str) else base.format_type(compiler, spec.type)]
+    parts = [raw_sql(compiler, spec.type) if isinstance(spec.type, str)
+             else base.format_type(compiler, spec.type)]
     if spec.charset:
         parts.append(f"CHARACTER SET {spec.charset}")
     if spec.collation:
         parts.append(f"COLLATE {spec.collation}")
     if spec.computed is not None:
         computed = spec.computed
-        parts.append(computed if isinstance(computed, str) else compiler.process(computed))
+        parts.append(raw_sql(compiler, computed) if isinstance(computed, str)
+                     else compiler.process(computed))
         if not spec.nullable:
             parts.append("NOT NULL")
     else:
@@ -131,7 +141,7 @@ def render_spec(compiler: DDLCompiler, spec: ColumnSpec) -> str:
         if spec.default is not None:
             parts.append("DEFAULT " + render_default(compiler, spec.default))
         if spec.on_update:
-            parts.append(f"ON UPDATE {spec.on_update}")
+            parts.append(f"ON UPDATE {raw_sql(compiler, spec.on_update)}")
     if spec.invisible:
         parts.append("INVISIBLE")
     if spec.autoincrement:
@@ -139,7 +149,7 @@ def render_spec(compiler: DDLCompiler, spec: ColumnSpec) -> str:
     if spec.comment:
         parts.append("COMMENT " + base.format_literal(compiler, spec.comment))
     if spec.check:
-        parts.append(f"CHECK ({spec.check})")
+        parts.append(f"CHECK ({raw_sql(compiler, spec.check)})")
     return " ".join(parts)
 
 
