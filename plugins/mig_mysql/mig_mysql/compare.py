@@ -11,6 +11,7 @@ bulk read of column collations per schema when the model names a charset or coll
   index, and a unique constraint with ``duplicates_index``). The constraint copy is dropped; the
   core matches a model ``UniqueConstraint``, ``unique=True`` column or ``Index(unique=True)``
   against the unique index (a removed one is dropped with ``drop_index``, as Alembic does).
+* ENUM / SET values with backslashes are unescaped (reflection leaves ``\\\\`` doubled).
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -57,6 +58,7 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
     declared = _declared_index_names(meta_table)
     _mark_implicit_fk_indexes(conn_table, declared)
     _drop_unique_twins(conn_table)
+    _unescape_enum_values(conn_table)
     if meta_table is not None:
         _index_lengths_as_model(conn_table, meta_table)
         _fill_collations(ctx, schema, conn_table, meta_table)
@@ -124,6 +126,30 @@ def _index_lengths_as_model(conn_table: Any, meta_table: Any) -> None:
         columns = [c for c in record["column_names"] if c is not None]
         if set(found) == set(columns) and set(found.values()) == {wanted}:
             record["dialect_options"] = {**options, "mysql_length": wanted}
+
+
+def _unescape_enum_values(conn_table: Any) -> None:
+    """ENUM / SET values as the server holds them: SQLAlchemy's reflection undoes only the
+    doubled quotes of ``SHOW CREATE TABLE``, so ``enum('a\\\\b')`` came back as ``a\\\\b``
+    (then compared as changed on every run, and re-created with two backslashes)."""
+    from sqlalchemy.dialects import mysql
+
+    from mig_mysql.defaults import literal_value
+
+    for raw in conn_table.raw_columns:
+        type_ = raw["type"]
+        if type(type_) not in (mysql.ENUM, mysql.SET):
+            continue
+        is_set = isinstance(type_, mysql.SET)
+        values = list(type_.values if is_set else type_.enums)
+        if not any("\\" in v for v in values):
+            continue
+        plain = [literal_value("'" + v.replace("'", "''") + "'") or v for v in values]
+        kw = {k: getattr(type_, k) for k in
+              ("charset", "collation", "ascii", "unicode", "binary", "national")}
+        if is_set:
+            kw["retrieve_as_bitwise"] = type_.retrieve_as_bitwise
+        conn_table.set_column_type(raw, type(type_)(*plain, **kw))
 
 
 # --- charsets and collations -------------------------------------------------------------------

@@ -67,11 +67,35 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _is_literal(text: str) -> bool:
+#: MySQL's backslash escapes in string literals (``\\%`` and ``\\_`` keep their backslash)
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+
+
+def literal_value(text: str) -> str | None:
+    """The value of a MySQL string literal (``'it''s'``, ``'a\\\\b'`` as SHOW CREATE TABLE and
+    information_schema write them: quotes doubled, backslashes escaped); None when ``text`` is
+    not one quoted literal."""
     if len(text) < 2 or text[0] != "'" or text[-1] != "'":
-        return False
-    inner = text[1:-1].replace("''", "").replace("\\'", "")
-    return "'" not in inner
+        return None
+    out: list[str] = []
+    i, end = 1, len(text) - 1
+    while i < end:
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 == end:
+                return None  # the closing quote is escaped
+            nxt = text[i + 1]
+            out.append("\\" + nxt if nxt in "%_" else _ESCAPES.get(nxt, nxt))
+            i += 2
+        elif ch == "'":
+            if text[i + 1] != "'" or i + 1 == end:
+                return None  # the literal ends before the text does
+            out.append("'")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out) if i == end else None
 
 
 def parse_value(text: str | None) -> Value | None:
@@ -81,8 +105,9 @@ def parse_value(text: str | None) -> Value | None:
     out = _unwrap(text)
     if not out or out.upper() == "NULL":
         return None
-    if _is_literal(out):
-        return ("lit", out[1:-1].replace("''", "'").replace("\\'", "'"))
+    value = literal_value(out)
+    if value is not None:
+        return ("lit", value)
     if _number(out) is not None or out.lower() in ("true", "false"):
         return ("lit", out)
     return ("expr", normalize_expression(out))
@@ -169,4 +194,7 @@ def server_defaults_differ(dialect: Any, conn_col: Any, meta_col: Any,
     ):
         return True
     affinity = _affinity(getattr(meta_col, "type", None))
-    return not values_equal(parse_value(conn_value), parse_value(meta_value), affinity)
+    arg = getattr(getattr(meta_col, "server_default", None), "arg", None)
+    # a model string is the value itself (the core quotes it without MySQL's backslash escapes)
+    meta = ("lit", arg) if isinstance(arg, str) else parse_value(meta_value)
+    return not values_equal(parse_value(conn_value), meta, affinity)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from autogen_support import changes, scalar, table
+from autogen_support import autogenerate, build, changes, scalar, table
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import mysql
 
@@ -43,6 +43,8 @@ SAME_TYPES = [
     pytest.param(mysql.INTEGER(unsigned=True), mysql.INTEGER(unsigned=True), id="unsigned"),
     pytest.param(sa.Enum("a", "b"), sa.Enum("b", "a"), id="enum-order"),
     pytest.param(mysql.SET("x", "y"), mysql.SET("y", "x"), id="set-order"),
+    pytest.param(sa.Enum("a\\b", "it's\\"), sa.Enum("a\\b", "it's\\"), id="enum-backslash"),
+    pytest.param(mysql.SET("a\\b", "y"), mysql.SET("a\\b", "y"), id="set-backslash"),
     pytest.param(sa.Enum("a", "b", native_enum=False), sa.Enum("a", "b", native_enum=False),
                  id="non-native-enum"),
     pytest.param(sa.JSON(), sa.JSON(), id="json"),
@@ -84,6 +86,16 @@ def test_type_as_stored_is_not_a_difference(engine: sa.Engine, database: Any,
     assert changes(engine, col(database), col(model)) == []
 
 
+def test_enum_values_with_backslashes_are_rendered_as_stored(engine: sa.Engine) -> None:
+    """Reflection leaves SHOW CREATE TABLE's ``\\\\`` in ENUM / SET values; the re-created
+    table of a downgrade must have the values the server holds."""
+    build(engine, table(sa.Column("c", sa.Enum("a\\b", "x")),
+                        sa.Column("s", mysql.SET("a\\b", "y"))))
+    _, _, down = autogenerate(engine, sa.MetaData())
+    assert "mysql.ENUM('a\\\\b', 'x')" in down
+    assert "mysql.SET('a\\\\b', 'y')" in down
+
+
 def test_json_with_mariadb_check_constraint_is_not_a_difference(engine: sa.Engine) -> None:
     found = changes(engine, col(sa.JSON), col(sa.JSON), compare_server_default=True)
     assert found == []
@@ -114,6 +126,7 @@ CHANGED_TYPES = [
     pytest.param(sa.Boolean(), sa.Integer(), id="boolean-to-int"),
     pytest.param(sa.Enum("a", "b"), sa.Enum("a", "b", "c"), id="enum-new-value"),
     pytest.param(sa.Enum("a", "b"), sa.Enum("a"), id="enum-value-removed"),
+    pytest.param(sa.Enum("a\\b"), sa.Enum("a\\\\b"), id="enum-backslash-doubled"),
     pytest.param(mysql.DATETIME(fsp=6), mysql.DATETIME(fsp=3), id="fsp"),
     pytest.param(mysql.DATETIME(fsp=6), sa.DateTime(), id="fsp-dropped"),
     pytest.param(sa.DateTime(), sa.TIMESTAMP(), id="datetime-to-timestamp"),
@@ -153,6 +166,11 @@ SAME_DEFAULTS = [
     pytest.param(sa.String(10), "x", "x", id="string"),
     pytest.param(sa.String(10), "it's", "it's", id="string-quote"),
     pytest.param(sa.String(10), "0", sa.text("'0'"), id="string-zero"),
+    # the server writes backslashes escaped ('a\\b'); a model string is the value itself
+    pytest.param(sa.String(10), "a\\b", "a\\b", id="string-backslash"),
+    pytest.param(sa.String(10), "x\\'y", "x\\'y", id="string-backslash-quote"),
+    pytest.param(sa.String(10), "\\n", "\\n", id="string-backslash-n"),
+    pytest.param(sa.String(10), "a\\b", sa.text("'a\\\\b'"), id="string-backslash-as-sql"),
     pytest.param(sa.String(10), "NULL", "NULL", id="string-NULL-text"),
     pytest.param(sa.String(10), sa.text("NULL"), sa.text("NULL"), id="null"),
     pytest.param(sa.String(10), None, sa.text("NULL"), id="null-is-none"),
@@ -202,6 +220,8 @@ CHANGED_DEFAULTS = [
     pytest.param(sa.Boolean(), sa.true(), sa.false(), id="boolean"),
     pytest.param(sa.String(10), "x", "y", id="string"),
     pytest.param(sa.String(10), "x", None, id="string-removed"),
+    pytest.param(sa.String(10), "a\\b", "a\\c", id="string-backslash"),
+    pytest.param(sa.String(10), "a\\b", "ab", id="string-backslash-removed"),
     pytest.param(sa.String(10), None, "x", id="string-added"),
     pytest.param(sa.String(10), "NULL", sa.text("NULL"), id="NULL-text-to-null"),
     pytest.param(sa.DateTime(), sa.text("CURRENT_TIMESTAMP"), "2020-01-01 00:00:00",
