@@ -16,7 +16,9 @@ and on PostgreSQL keep owned sequences, identity positions and triggers, add def
 NOT VALID foreign keys after the copy, keep DEFERRABLE primary keys / unique constraints and
 run deferred checks still pending from the migration's earlier statements first; those
 PostgreSQL-only steps live in :mod:`mig_sqlite_batch.recreate_postgres` and
-:mod:`mig_sqlite_batch.deferred`.
+:mod:`mig_sqlite_batch.deferred`. MySQL / MariaDB, whose DDL cannot roll back, have their own
+order (copy verified first, an atomic RENAME swap, undo on failure):
+:mod:`mig_sqlite_batch.recreate_mysql`.
 """
 
 from __future__ import annotations
@@ -43,15 +45,20 @@ def recreate_table(impl: Any, batch: Any) -> bool:
     """Apply ``batch`` to its table by moving and copying it (the mig_batch_recreate hook)."""
     if impl.dialect.name == "sqlite":
         SQLiteRecreate(impl, batch).run()
+    elif impl.dialect.name in ("mysql", "mariadb"):
+        from mig_sqlite_batch.recreate_mysql import MySQLRecreate
+
+        MySQLRecreate(impl, batch).run()
     else:
         GenericRecreate(impl, batch).run()
     return True
 
 
-def temp_name(name: str, dialect: Any) -> str:
-    """``_mig_tmp_<name>``, shortened with a hash to fit the dialect's identifier length."""
+def temp_name(name: str, dialect: Any, prefix: str = TEMP_PREFIX) -> str:
+    """``_mig_tmp_<name>`` (or another prefix), shortened with a hash to fit the dialect's
+    identifier length."""
     limit = int(getattr(dialect, "max_identifier_length", 0) or 63)
-    full = TEMP_PREFIX + name
+    full = prefix + name
     if len(full) <= limit:
         return full
     import zlib  # (hashlib would load OpenSSL: a long import for eight characters)
