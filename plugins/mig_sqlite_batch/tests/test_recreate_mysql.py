@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from batch_support import PM, offline, shared, statements
 from mig_sqlite_batch.recreate_mysql import MySQLRecreate
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 from mig_core.operations import Operations
 from mig_core.runtime.migration import MigrationContext
 
@@ -343,3 +343,23 @@ def test_offline_script_has_the_same_order() -> None:
         "REFERENCES node (id) ON DELETE CASCADE",
         "DROP TABLE _mig_old_node",
     ]
+
+
+def test_an_original_that_cannot_be_dropped_is_left_with_a_warning(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = MySQLRecreate.execute
+
+    def refuse_drop(self: MySQLRecreate, sql: Any, step: str) -> None:
+        if step == "dropping _mig_old_node":
+            raise CommandError(f"{self.where}: {step} failed: injected")
+        real(self, sql, step)
+
+    monkeypatch.setattr(MySQLRecreate, "execute", refuse_drop)
+    with pytest.warns(MigWarning, match=r"dropping _mig_old_node failed: injected; the batch is "
+                                        "applied, the original table is left as _mig_old_node"):
+        run(engine, change)
+    assert rows(engine, "SELECT id, slug, label, parent_id FROM node ORDER BY id") == NODE_ROWS
+    assert rows(engine, "SELECT id, code FROM _mig_old_node ORDER BY id") == [
+        (1, "a"), (2, "b"), (3, "c")]
+    assert "FOREIGN KEY" not in show_create(engine, "_mig_old_node")
