@@ -1,6 +1,7 @@
-"""``batch_alter_table`` on the real MariaDB: plain ALTERs under ``recreate="auto"``, the generic
-move and copy under ``recreate="always"``, and a referenced table refused by the server with the
-original left as it was."""
+"""``batch_alter_table`` on the real MariaDB: plain ALTERs under ``recreate="auto"``, the move and
+copy under ``recreate="always"``, also of a table other tables reference (their keys are dropped
+and re-added around the swap; plugins/mig_sqlite_batch/tests/test_recreate_mysql.py has the
+details)."""
 
 from __future__ import annotations
 
