@@ -186,12 +186,16 @@ class StepRunner:
     def _marks_started(self) -> bool:
         """Whether each step first commits a started history row: on backends whose DDL
         commits by itself (a kill between the DDL and the version row leaves the schema ahead
-        of the version table); elsewhere a dead run's transaction rolls its DDL back."""
+        of the version table); elsewhere a dead run's transaction rolls its DDL back. Only
+        when mig commits step by step: the row's commit between steps would otherwise commit
+        the one transaction of the run (``transactional_ddl=True`` given for such a backend),
+        and the version rows written after it were never committed."""
         ctx = self.ctx
         return (
             not type(ctx.impl).transactional_ddl
             and not ctx.as_sql
             and not ctx._in_external_transaction
+            and self._per_step_commits()
         )
 
     def _refuse_after_interrupted_run(self, heads: tuple[str, ...]) -> None:

@@ -189,6 +189,30 @@ def test_started_row_is_committed_before_the_ddl_on_mariadb_only(tmp_path, engin
     lite.dispose()
 
 
+def test_transactional_ddl_forced_on_keeps_the_run_one_transaction(tmp_path, engine, mysql_url):
+    """``transactional_ddl=True`` (an Alembic option) on MariaDB makes the run one transaction:
+    no started row is committed between steps (that commit ended the run's transaction, and
+    the version rows written after it were never committed: exit 0, version table behind)."""
+    from runtime_support import config_for
+
+    from mig_core import command
+
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t1")},
+        {"rev": "r2", "down": "r1", **create_table("t2")},
+    ])
+    config = config_for(ini)
+    config.attributes["configure"] = {"transactional_ddl": True}
+    command.upgrade(config, "head")
+    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r2"
+    rows = _log(ini)
+    assert [(r["revisions"], r["success"], r["error"]) for r in rows] == [
+        ("r1", True, None), ("r2", True, None),
+    ]
+    command.downgrade(config, "base")
+    assert _scalar(engine, "SELECT COUNT(*) FROM mig_version") == 0
+
+
 # --- interrupted runs --------------------------------------------------------------------------
 
 KILLS_ITSELF = (
