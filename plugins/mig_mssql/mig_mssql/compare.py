@@ -111,13 +111,31 @@ _BRACKETED = re.compile(r"\[((?:[^\]]|\]\])*)\]")
 _N_PREFIX = re.compile(r"(?<![\w'])[nN]'")
 
 
+_IN_LIST = re.compile(
+    r"(?P<col>\[(?:[^\]]|\]\])*\]|\"[^\"]*\"|[\w.]+)\s+(?P<neg>not\s+)?in\s*"
+    r"\((?P<values>(?:[^()']|'(?:[^']|'')*')*)\)",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"\s*((?:[^,']|'(?:[^']|'')*')+)")
+
+
+def _in_as_comparisons(match: re.Match[str]) -> str:
+    """``c IN (1, 2)`` as SQL Server stores it, ``c=1 OR c=2`` (``NOT IN``: ``<>`` ANDed)."""
+    col, negated = match.group("col"), bool(match.group("neg"))
+    values = [m.group(1).strip() for m in _LIST_ITEM.finditer(match.group("values"))]
+    joiner, op = (" AND ", "<>") if negated else (" OR ", "=")
+    return joiner.join(f"{col}{op}{value}" for value in values if value)
+
+
 def normalize_filter(text: str) -> str:
     """A filtered index's WHERE clause in one spelling, the server's (``([a]>(1))``) or the
-    model's (``a > 1``): ``[names]`` unbracketed, ``N'x'`` as ``'x'``, ``!=`` as ``<>``, then the
-    core's expression normalisation (no parentheses, quotes, spaces or case)."""
+    model's (``a > 1``): ``[names]`` unbracketed, ``N'x'`` as ``'x'``, ``!=`` as ``<>``, an
+    ``IN`` list as the ``OR`` of comparisons SQL Server turns it into, then the core's
+    expression normalisation (no parentheses, quotes, spaces or case)."""
     from mig_core.autogenerate.compare_constraints import normalize_expression
 
-    out = _BRACKETED.sub(lambda m: m.group(1).replace("]]", "]"), text)
+    out = _IN_LIST.sub(_in_as_comparisons, text)
+    out = _BRACKETED.sub(lambda m: m.group(1).replace("]]", "]"), out)
     out = _N_PREFIX.sub("'", out).replace("!=", "<>")
     return normalize_expression(out)
 

@@ -100,3 +100,32 @@ def test_normalize_filter_spellings() -> None:
     assert normalize_filter("([Odd]]Name] IS NULL)") == "odd]nameisnull"
     # a literal 'N' is not an N prefix
     assert normalize_filter("([c]='N')") != normalize_filter("c = ''")
+
+
+@pytest.mark.parametrize(
+    ("reflected", "model"),
+    [
+        ("([a]=(1) OR [a]=(2))", "a IN (1, 2)"),
+        ("([status]='new' OR [status]='it''s, ok')", "status in ('new', 'it''s, ok')"),
+        ("([b c]<>(1) AND [b c]<>(2))", "[b c] NOT IN (1,2)"),
+        ("(([a]=(1) OR [a]=(2)) AND [b]>(1))", "a IN (1, 2) AND b > 1"),
+        ("([kind]=N'x')", "kind IN (N'x')"),
+    ],
+)
+def test_an_in_list_equals_the_ors_sql_server_stores(reflected: str, model: str) -> None:
+    """SQL Server keeps a filter's ``IN (...)`` as ORed comparisons (``NOT IN``: ANDed ``<>``);
+    the model's IN list is not a change on every run."""
+    assert normalize_filter(reflected) == normalize_filter(model)
+    assert not _differs(_record(reflected), sa.text(model))
+
+
+@pytest.mark.parametrize(
+    ("reflected", "model"),
+    [
+        ("([a]=(1) OR [a]=(2))", "a IN (1, 3)"),
+        ("([a]=(1) OR [a]=(2))", "a NOT IN (1, 2)"),
+        ("([a]=(1) OR [a]=(2))", "a IN (1, 2, 3)"),
+    ],
+)
+def test_a_changed_in_list_is_a_difference(reflected: str, model: str) -> None:
+    assert _differs(_record(reflected), sa.text(model))
