@@ -82,11 +82,13 @@ def diffs_of(container: OpContainer) -> list[Any]:
 
 def produce_migrations(context: MigrationContext, metadata: Any) -> MigrationScript:
     """A MigrationScript whose upgrade brings the database to ``metadata`` and downgrade back."""
+    from mig_core.autogenerate.redundant import without_index_drops_before_table_drops as lean
+
     upgrade_ops = produce_upgrade_ops(context, metadata)
     return MigrationScript(
         rev_id=None,
-        upgrade_ops=upgrade_ops,
-        downgrade_ops=reverse_ops(upgrade_ops),
+        upgrade_ops=lean(upgrade_ops),
+        downgrade_ops=lean(reverse_ops(upgrade_ops)),
     )
 
 

@@ -61,13 +61,18 @@ class AutogenRun:
         self.contexts.append(ctx)
         self.upgrade_ops.append(upgrade_ops)
         if self.migration_script is not None and not self.dropped:
-            downgrade_ops = upgrade_ops.reverse()
+            from mig_core.autogenerate.redundant import (
+                without_index_drops_before_table_drops as lean,
+            )
+
+            downgrade_ops = lean(upgrade_ops.reverse())
             downgrade_ops.downgrade_token = ctx.opts.get("downgrade_token") or "downgrades"
+            written = lean(upgrade_ops)  # `mig check` still lists every removed index
             ms = self.migration_script
             if len(self.upgrade_ops) == 1:
-                ms.upgrade_ops, ms.downgrade_ops = upgrade_ops, downgrade_ops
+                ms.upgrade_ops, ms.downgrade_ops = written, downgrade_ops
             else:  # one more environment (multidb): one more token each
-                ms.upgrade_ops = [*ms.upgrade_ops_list, upgrade_ops]
+                ms.upgrade_ops = [*ms.upgrade_ops_list, written]
                 ms.downgrade_ops = [*ms.downgrade_ops_list, downgrade_ops]
             hook = ctx.opts.get("process_revision_directives")
             if hook is not None:

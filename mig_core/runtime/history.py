@@ -174,7 +174,9 @@ class HistoryWriter:
         row = self.row(step, heads, heads, started, error=INTERRUPTED)
         row.update(finished_at=row["started_at"], duration_ms=0.0)
         result = conn.execute(self.table.insert().values(**row))
-        self._started_id = result.inserted_primary_key[0]
+        key = result.inserted_primary_key
+        assert key is not None  # an Identity id, returned on every backend mig supports
+        self._started_id = key[0]
         conn.commit()
 
     def interrupted(self) -> dict[str, Any] | None:

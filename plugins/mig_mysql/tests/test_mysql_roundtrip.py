@@ -77,9 +77,9 @@ book = sa.Table(
     comment="what they write",
 )
 sa.Index("ix_book_title", book.c.title, unique=True, mysql_length=100)
-# an index serving a foreign key (ix_book_editor on editor_id) is left out: the generated
-# downgrade drops a table's indexes before the table, which MySQL refuses for the index a
-# foreign key needs (error 1553; Alembic writes the same downgrade)
+# an index a foreign key needs: the generated downgrade drops the table without dropping
+# it first (MySQL refuses DROP INDEX of it, error 1553; Alembic writes that drop_index)
+sa.Index("ix_book_editor", book.c.editor_id, book.c.title, mysql_length={"title": 50})
 sa.Index("ix_book_pages", book.c.pages)
 
 sa.Table(
@@ -185,6 +185,9 @@ def test_round_trip_through_the_cli(project: Path, engine: sa.Engine) -> None:
                  "mysql.DATETIME(fsp=6)", "mysql.MEDIUMTEXT()", "sa.Boolean()",
                  "mysql_length=20", "ondelete='CASCADE'"):
         assert text in upgrade, text
+    downgrade = first.split("def downgrade")[1]
+    assert "op.drop_table('book')" in downgrade
+    assert "drop_index" not in downgrade  # drop_table takes the indexes (1553 otherwise)
 
     mig(project, "upgrade", "head")
     checked(project)
