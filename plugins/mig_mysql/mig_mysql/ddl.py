@@ -28,10 +28,19 @@ if TYPE_CHECKING:
 
 DIALECTS = ("mysql", "mariadb")
 
-#: a default MySQL takes without parentheses: literals, NULL, the timestamp functions
+_TIMESTAMP = r"(?:current_timestamp|now|localtime|localtimestamp)(?:\s*\(\s*\d*\s*\))?"
+#: a whole default MySQL takes without parentheses: a literal, NULL / TRUE / FALSE, or a
+#: timestamp function (with its ON UPDATE); any other expression needs ``(...)`` on both
+#: MySQL and MariaDB (``DEFAULT now() + interval 1 day`` is a syntax error)
 _BARE_DEFAULT = re.compile(
-    r"""^\s*(['"(]|[-+]?\.?\d|null\b|true\b|false\b|[bx]'|0x|_\w+'|"""
-    r"""(current_timestamp|now|localtime|localtimestamp|current_date|current_time)\b)""",
+    r"""\s*(?:"""
+    r"(?:_\w+\s*)?'(?:[^'\\]|\\.|'')*'"
+    r'|"(?:[^"\\]|\\.|"")*"'
+    r"""|[bx]'[0-9a-f]*'|0x[0-9a-f]+|0b[01]+"""
+    r"""|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"""
+    r"""|null|true|false"""
+    rf"""|{_TIMESTAMP}(?:\s+on\s+update\s+{_TIMESTAMP})?"""
+    r""")\s*""",
     re.I,
 )
 #: a timestamp function (with optional precision), possibly followed by ``ON UPDATE ...``
@@ -115,11 +124,32 @@ def render_default(compiler: DDLCompiler, default: Any) -> str:
         return base.format_literal(compiler, str(default))
     if (
         _expression_defaults(compiler.dialect)
-        and not _BARE_DEFAULT.match(text)
+        and not _BARE_DEFAULT.fullmatch(text)
+        and not _wrapped(text)
         and not re.fullmatch(r"\s*\w+\s*", text)
     ):
         return f"({text})"
     return text
+
+
+def _wrapped(text: str) -> bool:
+    """``(...)`` around the whole text (quoted parentheses aside)."""
+    text = text.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quote = 0, ""
+    for position, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and position != len(text) - 1:
+                return False
+    return depth == 0
 
 
 def render_spec(compiler: DDLCompiler, spec: ColumnSpec) -> str:

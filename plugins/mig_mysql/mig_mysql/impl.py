@@ -146,6 +146,22 @@ class MySQLImpl(DefaultImpl):
             catalog = self._catalog_column(table_name, column_name, schema, where)
             if changes_default and not needs_spec and catalog.spec.on_update:
                 needs_spec = True  # SET DEFAULT would drop the column's ON UPDATE
+        kept_on_update = None
+        if (self.as_sql and changes_default and not self._has_on_update(server_default)
+                and self._has_on_update(existing_server_default)):
+            # offline, existing_server_default is all mig knows of the column's ON UPDATE
+            kept_on_update = self._on_update_of(existing_server_default)
+            if type_ is None and existing_type is None:
+                warnings.warn(
+                    f"{where}: ALTER COLUMN ... SET DEFAULT may drop the column's ON UPDATE "
+                    f"{kept_on_update} (MariaDB does); pass existing_type= so that the column "
+                    "is restated with it",
+                    MigWarning,
+                    stacklevel=3,
+                )
+                kept_on_update = None
+            else:
+                needs_spec = True
         if not needs_spec:
             if renames:
                 assert name is not None
@@ -164,6 +180,8 @@ class MySQLImpl(DefaultImpl):
             autoincrement=autoincrement, existing_autoincrement=existing_autoincrement,
             comment=comment, existing_comment=existing_comment,
         )
+        if kept_on_update is not None:
+            spec.on_update = kept_on_update
         self.execute(ddl.ModifyColumn(table_name, column_name, spec, schema=schema,
                                       newname=name if renames else None))
 
@@ -287,6 +305,15 @@ class MySQLImpl(DefaultImpl):
     def _has_on_update(default: Any) -> bool:
         text = getattr(getattr(default, "arg", default), "text", default)
         return isinstance(text, str) and "on update" in text.lower()
+
+    @staticmethod
+    def _on_update_of(default: Any) -> str | None:
+        """The ``ON UPDATE`` expression of a default's text (``CURRENT_TIMESTAMP ON UPDATE
+        CURRENT_TIMESTAMP`` -> ``CURRENT_TIMESTAMP``)."""
+        from mig_mysql.defaults import split_on_update
+
+        text = getattr(getattr(default, "arg", default), "text", default)
+        return split_on_update(text)[1] if isinstance(text, str) else None
 
     @staticmethod
     def _qualified(table: str, schema: str | None) -> str:

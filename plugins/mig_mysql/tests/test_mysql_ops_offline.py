@@ -534,3 +534,50 @@ def _spec_sql(row: tuple[Any, ...], mariadb: bool) -> str:
 def test_catalog_rows_restate_the_column(row: tuple[Any, ...], mariadb: bool,
                                           expected: str) -> None:
     assert _spec_sql(row, mariadb) == f"ALTER TABLE t MODIFY c {expected}"
+
+
+@BOTH
+def test_expression_defaults_are_parenthesized_whole(dialect: str) -> None:
+    """Only a whole literal or timestamp function stays bare: ``DEFAULT 1 + 1`` and ``DEFAULT
+    now() + interval 1 day`` are syntax errors on MySQL and MariaDB."""
+    def fn(op: Any) -> None:
+        op.alter_column("t", "n", server_default=sa.text("1 + 1"))
+        op.alter_column("t", "n", server_default=sa.text("-2.5"))
+        op.alter_column("t", "s", server_default=sa.text("'a' ' b'"))
+        op.alter_column("t", "d", server_default=sa.text("now() + interval 1 day"),
+                        existing_type=sa.DateTime, existing_nullable=True, existing_comment="")
+
+    first, *rest = sql_of(fn, dialect).split(";\n\n")
+    assert first == "ALTER TABLE t ALTER COLUMN n SET DEFAULT (1 + 1)"
+    assert rest[0] == "ALTER TABLE t ALTER COLUMN n SET DEFAULT -2.5"
+    assert rest[1] == "ALTER TABLE t ALTER COLUMN s SET DEFAULT ('a' ' b')"
+    # MySQL takes a timestamp function's expression only in the column definition
+    assert rest[2].rstrip(";\n") == (
+        "ALTER TABLE t MODIFY d DATETIME NULL DEFAULT (now() + interval 1 day)"
+        if dialect == "mysql" else "ALTER TABLE t ALTER COLUMN d SET DEFAULT (now() + interval 1 day)"
+    )
+
+
+@BOTH
+def test_offline_default_change_keeps_on_update_from_existing_server_default(
+    dialect: str,
+) -> None:
+    """``SET DEFAULT`` drops ``ON UPDATE`` (MariaDB): with existing_type the column is restated
+    with the ON UPDATE its existing_server_default names; without, a warning says so."""
+    on_update = sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")
+
+    def fn(op: Any) -> None:
+        op.alter_column("t", "at", server_default=sa.text("'2020-01-01'"),
+                        existing_type=sa.TIMESTAMP, existing_nullable=False,
+                        existing_comment="", existing_server_default=on_update)
+
+    assert sql_of(fn, dialect) == script(
+        "ALTER TABLE t MODIFY at TIMESTAMP NOT NULL DEFAULT '2020-01-01' "
+        "ON UPDATE CURRENT_TIMESTAMP"
+    )
+    with pytest.warns(MigWarning, match=r"may drop the column's ON UPDATE CURRENT_TIMESTAMP "
+                                        r"\(MariaDB does\); pass existing_type="):
+        sql = offline(lambda op: op.alter_column(
+            "t", "at", server_default=sa.text("'2020-01-01'"),
+            existing_server_default=on_update), dialect)
+    assert sql == script("ALTER TABLE t ALTER COLUMN at SET DEFAULT '2020-01-01'")

@@ -358,3 +358,31 @@ def test_catalog_text_with_percent_signs_is_restated(engine: sa.Engine) -> None:
     created = show_create(engine, "acct2")
     assert "CHECK (`m` like '%@%')" in created
     assert "GENERATED ALWAYS AS (`id` MOD 2) VIRTUAL COMMENT 'parity'" in created
+
+
+def test_expression_defaults_run_on_the_server(engine: sa.Engine) -> None:
+    """The parentheses mig adds are what MariaDB needs (bare, both are syntax errors)."""
+    run(engine, lambda op: op.alter_column("acct", "n", server_default=sa.text("1 + 1")))
+    run(engine, lambda op: op.alter_column("acct", "ts",
+                                           server_default=sa.text("now() + interval 1 day")))
+    assert info(engine, "n")["COLUMN_DEFAULT"] == "(1 + 1)"
+    ts = info(engine, "ts")
+    assert ts["COLUMN_DEFAULT"] == "(current_timestamp() + interval 1 day)"
+    assert ts["EXTRA"] == "on update current_timestamp()"  # read from the catalog, kept
+
+
+def test_offline_default_change_statement_keeps_on_update_on_the_server(
+    engine: sa.Engine,
+) -> None:
+    """The offline MODIFY (restated from existing_server_default) run on MariaDB."""
+    from mysql_support import offline
+
+    sql = offline(lambda op: op.alter_column(
+        "acct", "ts", server_default=sa.text("'2020-01-01 00:00:00'"),
+        existing_type=sa.TIMESTAMP, existing_nullable=False, existing_comment="",
+        existing_server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")),
+        "mariadb")
+    execute(engine, sql.rstrip(";\n"))
+    ts = info(engine, "ts")
+    assert ts["COLUMN_DEFAULT"] == "'2020-01-01 00:00:00'"
+    assert ts["EXTRA"] == "on update current_timestamp()"
