@@ -460,24 +460,40 @@ def normalize_default(text: str | None) -> str | None:
     """Default SQL without outer parentheses, ``::type`` casts, quotes or case differences."""
     if text is None:
         return None
-    out = _CAST.sub("", text.strip())
-    while len(out) >= 2 and out[0] == "(" and out[-1] == ")" and _balanced(out[1:-1]):
-        out = out[1:-1].strip()
+    out = unwrap_parentheses(_CAST.sub("", text.strip()))
     if len(out) >= 2 and out[0] == out[-1] and out[0] in "'\"":
         out = out[1:-1]
     return out.lower()
 
 
+def unwrap_parentheses(text: str) -> str:
+    """``text`` trimmed and without the parentheses wrapping all of it, as often as they do
+    (``((1))`` -> ``1``; ``(a) + (b)`` stays). Servers store defaults and expressions wrapped
+    (SQL Server ``((0))``, MySQL 8 ``(rand())``) where models write them bare; parentheses
+    inside ``'...'`` or ``"..."`` do not count."""
+    out = text.strip()
+    while len(out) >= 2 and out[0] == "(" and out[-1] == ")" and _balanced(out[1:-1]):
+        out = out[1:-1].strip()
+    return out
+
+
 def _balanced(text: str) -> bool:
-    depth = 0
+    """Every ``)`` closes an earlier ``(``, none is left open and no quote either (parentheses
+    inside quotes do not count)."""
+    depth, quote = 0, ""
     for ch in text:
-        if ch == "(":
+        if quote:
+            if ch == quote:  # a doubled quote closes and reopens: still inside
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth < 0:
                 return False
-    return depth == 0
+    return depth == 0 and not quote
 
 
 def default_server_defaults_differ(conn_default: str | None, meta_default: str | None) -> bool:

@@ -58,9 +58,9 @@ def normalize_default(text: str | None) -> str | None:
     literal re-quoted with its case kept (a numeric one unquoted); an expression lower-cased."""
     if text is None:
         return None
-    out = text.strip()
-    while len(out) >= 2 and out[0] == "(" and out[-1] == ")" and _balanced(out[1:-1]):
-        out = out[1:-1].strip()
+    from mig_core.autogenerate.compare_columns import unwrap_parentheses
+
+    out = unwrap_parentheses(text)
     if out[:1] in ("n", "N") and _is_literal(out[1:]):
         out = out[1:]
     if _is_literal(out):
@@ -82,24 +82,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _balanced(text: str) -> bool:
-    """Parentheses balanced, quoted text aside."""
-    depth = 0
-    quoted = False
-    for ch in text:
-        if ch == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def server_defaults_differ(conn_default: str | None, meta_default: str | None) -> bool:

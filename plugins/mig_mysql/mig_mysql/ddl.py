@@ -19,6 +19,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
+from mig_core.autogenerate.compare_columns import unwrap_parentheses
 from mig_core.ddl import base
 from mig_core.errors import CommandError
 
@@ -134,22 +135,7 @@ def render_default(compiler: DDLCompiler, default: Any) -> str:
 
 def _wrapped(text: str) -> bool:
     """``(...)`` around the whole text (quoted parentheses aside)."""
-    text = text.strip()
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
-    depth, quote = 0, ""
-    for position, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0 and position != len(text) - 1:
-                return False
-    return depth == 0
+    return unwrap_parentheses(text) != text.strip()
 
 
 def render_spec(compiler: DDLCompiler, spec: ColumnSpec) -> str:

@@ -23,6 +23,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mig_core.autogenerate.compare_columns import unwrap_parentheses
+
 _ON_UPDATE = re.compile(r"^(?P<value>.*?)\s*\bON\s+UPDATE\s+(?P<expr>.+)$", re.I | re.S)
 _EMPTY_CALL = re.compile(r"\b([a-z_][\w$]*)\(\)")
 _TIMESTAMP_SYNONYMS = {"now": "current_timestamp", "localtimestamp": "current_timestamp",
@@ -41,30 +43,6 @@ def split_on_update(text: str | None) -> tuple[str | None, str | None]:
     if found is None:
         return text, None
     return (found.group("value") or None), found.group("expr")
-
-
-def _unwrap(text: str) -> str:
-    out = text.strip()
-    while len(out) >= 2 and out[0] == "(" and out[-1] == ")" and _balanced(out[1:-1]):
-        out = out[1:-1].strip()
-    return out
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    quote = ""
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 #: MySQL's backslash escapes in string literals (``\\%`` and ``\\_`` keep their backslash)
@@ -102,7 +80,7 @@ def parse_value(text: str | None) -> Value | None:
     """One default (without ON UPDATE) as a literal or an expression; None for no default."""
     if text is None:
         return None
-    out = _unwrap(text)
+    out = unwrap_parentheses(text)
     if not out or out.upper() == "NULL":
         return None
     value = literal_value(out)
@@ -115,7 +93,7 @@ def parse_value(text: str | None) -> Value | None:
 
 def normalize_expression(text: str) -> str:
     """An expression default in one spelling (see the module docstring)."""
-    out = _unwrap(text).lower()
+    out = unwrap_parentheses(text).lower()
     out = _EMPTY_CALL.sub(r"\1", out)
     out = _SYNONYM_WORD.sub(lambda m: _TIMESTAMP_SYNONYMS[m.group(1)], out)
     return "".join(out.split())
