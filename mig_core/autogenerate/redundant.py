@@ -27,25 +27,23 @@ def without_index_drops_before_table_drops(container: C) -> C:
     from mig_core.operations.table_ops import DropTableOp
 
     ops = container.ops
-    dropped_after: list[set[tuple[str | None, str]]] = [set() for _ in ops]
-    later: set[tuple[str | None, str]] = set()
-    for position in range(len(ops) - 1, -1, -1):
-        dropped_after[position] = set(later)
-        op = ops[position]
+    last_drop: dict[tuple[str | None, str | None], int] = {}  # (schema, table): its last drop_table
+    for position, op in enumerate(ops):
         if isinstance(op, DropTableOp):
-            later.add((op.schema, op.table_name))
-    if not later:
+            last_drop[(op.schema, op.table_name)] = position
+    if not last_drop:
         return container
 
-    def redundant(op: MigrateOperation, tables: set[tuple[str | None, str]]) -> bool:
-        return isinstance(op, DropIndexOp) and (op.schema, op.table_name) in tables
+    def redundant(op: MigrateOperation, position: int) -> bool:
+        return isinstance(op, DropIndexOp) and last_drop.get(
+            (op.schema, op.table_name), -1) > position
 
     kept: list[MigrateOperation] = []
-    for op, tables in zip(ops, dropped_after):
-        if redundant(op, tables):
+    for position, op in enumerate(ops):
+        if redundant(op, position):
             continue
-        if isinstance(op, ModifyTableOps) and (op.schema, op.table_name) in tables:
-            inner = [o for o in op.ops if not redundant(o, {(op.schema, op.table_name)})]
+        if isinstance(op, ModifyTableOps):
+            inner = [o for o in op.ops if not redundant(o, position)]
             if not inner:
                 continue
             if len(inner) != len(op.ops):
