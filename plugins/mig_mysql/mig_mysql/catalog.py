@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mig_mysql.ddl import ColumnSpec
+from mig_mysql.ddl import TIMESTAMP_FUNCTION, ColumnSpec
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -44,7 +44,6 @@ CONSTRAINT_KINDS = {
     "CHECK": "check",
 }
 _ON_UPDATE = re.compile(r"on update (\S+(?:\(\d*\))?)", re.I)
-_TIMESTAMP_DEFAULT = re.compile(r"^(current_timestamp|now|localtimestamp|localtime)\b", re.I)
 
 
 @dataclass
@@ -83,7 +82,7 @@ def column_from_row(row: Any, mariadb: bool) -> CatalogColumn:
         if mariadb:
             spec.default = None if default == "NULL" else sa.text(default)
         elif "default_generated" in extra_l or (
-            data_type in ("timestamp", "datetime") and _TIMESTAMP_DEFAULT.match(default)
+            data_type in ("timestamp", "datetime") and TIMESTAMP_FUNCTION.match(default)
         ) or (data_type == "bit" and default.startswith("b'")):
             spec.default = sa.text(default)
         else:

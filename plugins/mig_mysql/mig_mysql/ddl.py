@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 DIALECTS = ("mysql", "mariadb")
 
-_TIMESTAMP = r"(?:current_timestamp|now|localtime|localtimestamp)(?:\s*\(\s*\d*\s*\))?"
+_TIMESTAMP_NAME = r"(?:current_timestamp|now|localtimestamp|localtime)"
+_TIMESTAMP = rf"{_TIMESTAMP_NAME}(?:\s*\(\s*\d*\s*\))?"
 #: a whole default MySQL takes without parentheses: a literal, NULL / TRUE / FALSE, or a
 #: timestamp function (with its ON UPDATE); any other expression needs ``(...)`` on both
 #: MySQL and MariaDB (``DEFAULT now() + interval 1 day`` is a syntax error)
@@ -44,10 +45,8 @@ _BARE_DEFAULT = re.compile(
     r""")\s*""",
     re.I,
 )
-#: a timestamp function (with optional precision), possibly followed by ``ON UPDATE ...``
-TIMESTAMP_FUNCTION = re.compile(
-    r"^\s*(current_timestamp|now|localtime|localtimestamp)\s*(\(\s*\d*\s*\))?", re.I
-)
+#: text starting with a timestamp function (``now()``, ``CURRENT_TIMESTAMP(6) ON UPDATE ...``)
+TIMESTAMP_FUNCTION = re.compile(rf"\s*{_TIMESTAMP_NAME}\b", re.I)
 
 
 def is_mariadb(dialect: Dialect) -> bool:
