@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from mysql_support import plugin_manager, reset
 
 from mig_core.operations import Operations
-from mig_core.plugins import build_plugin_manager
 from mig_core.runtime.migration import MigrationContext
-
-TESTS = Path(__file__).resolve().parents[3] / "tests"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-PM = build_plugin_manager(None, env={})
-
-
-def reset(engine: sa.Engine) -> None:
-    """Drop every table of the database."""
-    with engine.begin() as conn:
-        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
-        for name in sa.inspect(conn).get_table_names():
-            conn.execute(sa.text(f"DROP TABLE `{name}`"))
-        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
 
 
 def build(engine: sa.Engine, schema: sa.MetaData | Callable[[sa.Connection], Any]) -> None:
@@ -44,7 +27,7 @@ def compare(engine: sa.Engine, model: sa.MetaData, **opts: Any) -> list[Any]:
     from mig_core.autogenerate.api import compare_metadata
 
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=PM)
+        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=plugin_manager())
         found = compare_metadata(ctx, model)
     out: list[Any] = []
     for diff in found:
@@ -94,7 +77,7 @@ def autogenerate(engine: sa.Engine, model: sa.MetaData, **opts: Any) -> tuple[st
     from mig_core.autogenerate.render import render_ops_body
 
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=PM)
+        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=plugin_manager())
         script = produce_migrations(ctx, model)
         render = RenderContext(migration_context=ctx)
         up = render_ops_body(render, script.upgrade_ops)
@@ -110,11 +93,7 @@ def run_rendered(engine: sa.Engine, body: str, imports: str = "") -> None:
     namespace: dict[str, Any] = {"op": op}
     exec(compile(source, "<rendered>", "exec"), namespace)  # noqa: S102 - the code under test
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=plugin_manager())
         with op.installed(Operations(ctx)), ctx.begin_transaction():
             namespace["fn"]()
 
-
-def scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()

@@ -1,4 +1,5 @@
-"""Helpers for the mig-mysql tests: offline SQL capture, online runs, catalog queries.
+"""Helpers for the mig-mysql tests: offline SQL capture, online runs, catalog queries, the
+``mig`` command line.
 
 Offline runs use SQLAlchemy's ``mysql`` dialect (MySQL 8 assumed) or ``mariadb`` (MariaDB);
 online runs use the MariaDB server of ``MIG_TEST_MYSQL_URL``. Test modules take the shared
@@ -61,6 +62,20 @@ def run(engine: sa.Engine, fn: Callable[[Any], Any], **opts: Any) -> Any:
         ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=plugin_manager())
         with Operations.context(ctx) as op:
             return fn(op)
+
+
+def mig_command(ini: Path, *args: str) -> list[str]:
+    """The argv of ``mig -c <ini> <args>`` run as a separate process."""
+    return [sys.executable, "-m", "mig_core", "-c", str(ini), *args]
+
+
+def reset(engine: sa.Engine) -> None:
+    """Drop every table of the database."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f"DROP TABLE `{name}`"))
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
 
 
 def execute(engine: sa.Engine, *sql: str) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from autogen_support import autogenerate, build, changes, scalar, table
+from autogen_support import autogenerate, build, changes, table
+from mysql_support import scalar
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import mysql
 

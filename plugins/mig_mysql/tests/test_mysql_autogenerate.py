@@ -44,7 +44,7 @@ def test_implicit_index_of_an_unnamed_foreign_key_is_not_reported(engine: sa.Eng
 def test_implicit_index_of_a_named_foreign_key_is_not_reported(engine: sa.Engine) -> None:
     model = parent_child(fk=sa.ForeignKey("parent.id", name="fk_child_parent"))
     build(engine, model)
-    from autogen_support import scalar
+    from mysql_support import scalar
 
     # MySQL named the index after the constraint
     assert scalar(engine, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "

@@ -10,41 +10,25 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from mig_mysql.lock import FOREVER, MAX_NAME, MySQLRunLock, lock_name, wait_seconds
+from mysql_support import mig_command, reset, scalar
+from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core import command
 from mig_core.errors import CommandError, LockTimeoutError, MigrationFailed
-
-TESTS = Path(__file__).resolve().parents[3] / "tests"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from runtime_support import config_for, create_table, make_project, shared_fixtures  # noqa: E402
 
 mysql_url = shared_fixtures().mysql_url
 
 TWO = [{"rev": "a", **create_table("t_a")}, {"rev": "b", "down": "a", **create_table("t_b")}]
 
 
-def _mig(ini: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "mig_core", "-c", str(ini), *args]
-
-
-def _scalar(engine: sa.Engine, sql: str, **params: object) -> object:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()
-
-
 @pytest.fixture
 def engine(mysql_url):
     engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        for name in sa.inspect(conn).get_table_names():
-            conn.execute(sa.text(f"DROP TABLE `{name}`"))
+    reset(engine)
     yield engine
     engine.dispose()
 
@@ -102,7 +86,7 @@ def test_upgrade_downgrade_and_stamp_hold_the_lock_and_release_it(tmp_path, engi
 
     def check(ctx, step, heads, run_args):
         me = ctx.connection.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
-        seen.append((_scalar(engine, "SELECT IS_USED_LOCK(:n)", n=name), me))
+        seen.append((scalar(engine, "SELECT IS_USED_LOCK(:n)", n=name), me))
 
     ini = make_project(tmp_path, mysql_url, TWO)
     config = config_for(ini, configure={"on_version_apply": check})
@@ -115,8 +99,8 @@ def test_upgrade_downgrade_and_stamp_hold_the_lock_and_release_it(tmp_path, engi
         run()
         assert len(seen) == steps
         assert all(holder == me and me for holder, me in seen), seen  # the run's own session
-        assert _scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "b"
+        assert scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "b"
 
 
 def test_lock_released_after_a_failed_run(tmp_path, engine, mysql_url, name):
@@ -126,8 +110,8 @@ def test_lock_released_after_a_failed_run(tmp_path, engine, mysql_url, name):
     ])
     with pytest.raises(MigrationFailed, match="revision b"):
         command.upgrade(config_for(ini), "head")
-    assert _scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "a"
+    assert scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "a"
 
 
 def test_cli_lock_timeout_exits_5_naming_the_lock_and_holder(tmp_path, engine, mysql_url, name):
@@ -135,7 +119,7 @@ def test_cli_lock_timeout_exits_5_naming_the_lock_and_holder(tmp_path, engine, m
     with engine.connect() as holder:
         holder_id = _hold(holder, name)
         started = time.monotonic()
-        result = subprocess.run(_mig(ini, "upgrade", "head", "--lock-timeout", "1"),
+        result = subprocess.run(mig_command(ini, "upgrade", "head", "--lock-timeout", "1"),
                                 capture_output=True, text=True, timeout=60)
         waited = time.monotonic() - started
     assert result.returncode == 5, result.stderr
@@ -157,7 +141,7 @@ def test_lock_timeout_from_python_raises_lock_timeout_error(tmp_path, engine, my
         assert 0.25 <= time.monotonic() - started < 3
         assert info.value.exit_code == 5
     command.upgrade(config_for(ini), "head", lock_timeout=2)  # holder closed: lock gone
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "b"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "b"
 
 
 def test_a_killed_holder_releases_the_lock(tmp_path, engine, mysql_url, name):
@@ -181,7 +165,7 @@ def test_a_killed_holder_releases_the_lock(tmp_path, engine, mysql_url, name):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "b"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "b"
 
 
 def test_a_killed_holder_session_releases_the_lock(tmp_path, engine, mysql_url, name):
@@ -196,7 +180,7 @@ def test_a_killed_holder_session_releases_the_lock(tmp_path, engine, mysql_url, 
     finally:
         holder.invalidate()
         holder.close()
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "b"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "b"
 
 
 def test_a_waiting_run_reads_heads_again_and_finds_nothing_to_do(tmp_path, engine, mysql_url,
@@ -207,11 +191,11 @@ def test_a_waiting_run_reads_heads_again_and_finds_nothing_to_do(tmp_path, engin
     ini = make_project(tmp_path, mysql_url, TWO)
     with engine.connect() as holder:
         _hold(holder, name)
-        waiting = subprocess.Popen(_mig(ini, "upgrade", "head"), stdout=subprocess.PIPE,
+        waiting = subprocess.Popen(mig_command(ini, "upgrade", "head"), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 20
-            while not _scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
+            while not scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
                                       "WHERE INFO LIKE 'SELECT GET_LOCK(%'"):
                 assert waiting.poll() is None, waiting.communicate()
                 assert time.monotonic() < deadline, "the run never asked for the lock"
@@ -231,7 +215,7 @@ def test_a_waiting_run_reads_heads_again_and_finds_nothing_to_do(tmp_path, engin
                 waiting.wait()
     assert waiting.returncode == 0, err
     assert "Running upgrade" not in err
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "b"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "b"
     assert not sa.inspect(engine).has_table("mig_history")  # it ran no step
 
 
@@ -242,7 +226,7 @@ def test_inside_a_callers_transaction_the_lock_ends_with_the_run(tmp_path, engin
     held: list[object] = []
 
     def check(ctx, step, heads, run_args):
-        held.append(_scalar(engine, "SELECT IS_USED_LOCK(:n)", n=name))
+        held.append(scalar(engine, "SELECT IS_USED_LOCK(:n)", n=name))
 
     ini = make_project(tmp_path, mysql_url, TWO[:1])
     with engine.connect() as conn:
@@ -252,9 +236,9 @@ def test_inside_a_callers_transaction_the_lock_ends_with_the_run(tmp_path, engin
                         "head")
         assert held == [me]
         assert conn.in_transaction()  # the caller's, still open
-        assert _scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
+        assert scalar(engine, "SELECT IS_FREE_LOCK(:n)", n=name) == 1
         conn.commit()
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "a"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "a"
 
 
 # --- the lock object ---------------------------------------------------------------------------
@@ -273,11 +257,11 @@ def test_lock_object_names_the_schema_and_leaves_no_transaction_open(engine):
         with lock:
             assert lock.name == "mig:elsewhere.v"
             assert not mine.in_transaction()
-            assert _scalar(engine, "SELECT IS_USED_LOCK('mig:elsewhere.v')") == (
+            assert scalar(engine, "SELECT IS_USED_LOCK('mig:elsewhere.v')") == (
                 mine.execute(sa.text("SELECT CONNECTION_ID()")).scalar())
             mine.rollback()
         assert not mine.in_transaction()
-        assert _scalar(engine, "SELECT IS_FREE_LOCK('mig:elsewhere.v')") == 1
+        assert scalar(engine, "SELECT IS_FREE_LOCK('mig:elsewhere.v')") == 1
 
 
 def test_a_null_result_is_a_clear_error(engine, monkeypatch):

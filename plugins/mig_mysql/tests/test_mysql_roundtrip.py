@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from autogen_support import compare, reset, summary
+from autogen_support import compare, summary
+from mysql_support import reset
 from runtime_support import shared_fixtures
 
 mysql_url = shared_fixtures().mysql_url

@@ -13,35 +13,21 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from mysql_support import mig_command, reset, scalar
+from runtime_support import create_table, make_project, shared_fixtures
 
 from mig_core.runtime.history import INTERRUPTED
-
-TESTS = Path(__file__).resolve().parents[3] / "tests"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from runtime_support import create_table, make_project, shared_fixtures  # noqa: E402
 
 mysql_url = shared_fixtures().mysql_url
 
 
-def _mig(ini: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "mig_core", "-c", str(ini), *args]
-
-
 def _run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_mig(ini, *args), capture_output=True, text=True, timeout=60)
-
-
-def _scalar(engine: sa.Engine, sql: str) -> object:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql)).scalar()
+    return subprocess.run(mig_command(ini, *args), capture_output=True, text=True, timeout=60)
 
 
 def _columns(engine: sa.Engine, table: str) -> set[str]:
@@ -57,9 +43,7 @@ def _log(ini: Path) -> list[dict[str, object]]:
 @pytest.fixture
 def engine(mysql_url):
     engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        for name in sa.inspect(conn).get_table_names():
-            conn.execute(sa.text(f"DROP TABLE `{name}`"))
+    reset(engine)
     yield engine
     engine.dispose()
 
@@ -80,7 +64,7 @@ def test_eight_concurrent_upgrades_apply_each_revision_once(tmp_path, engine, my
         })
     ini = make_project(tmp_path, mysql_url, revisions)
     procs = [
-        subprocess.Popen(_mig(ini, "upgrade", "head"), stdout=subprocess.PIPE,
+        subprocess.Popen(mig_command(ini, "upgrade", "head"), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
         for _ in range(8)
     ]
@@ -122,7 +106,7 @@ def test_failure_in_second_statement_through_cli_and_log_json(tmp_path, engine, 
     assert line.endswith("its DDL may be partly applied (no transactional DDL on mysql); "
                          "the version table still names r1")
     assert "x" in _columns(engine, "t")  # the first statement committed
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
     rows = _log(ini)
     assert [(r["revisions"], r["success"]) for r in rows] == [("r1", True), ("r2", False)]
     assert "no_such_table" in str(rows[-1]["error"])
@@ -204,13 +188,13 @@ def test_transactional_ddl_forced_on_keeps_the_run_one_transaction(tmp_path, eng
     config = config_for(ini)
     config.attributes["configure"] = {"transactional_ddl": True}
     command.upgrade(config, "head")
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r2"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r2"
     rows = _log(ini)
     assert [(r["revisions"], r["success"], r["error"]) for r in rows] == [
         ("r1", True, None), ("r2", True, None),
     ]
     command.downgrade(config, "base")
-    assert _scalar(engine, "SELECT COUNT(*) FROM mig_version") == 0
+    assert scalar(engine, "SELECT COUNT(*) FROM mig_version") == 0
 
 
 # --- interrupted runs --------------------------------------------------------------------------
@@ -251,7 +235,7 @@ def test_killed_run_stops_the_next_writing_command_until_stamped(tmp_path, engin
     assert killed.returncode == -signal.SIGKILL
     # the schema is ahead of the version table: r2's column exists, the table names r1
     assert "x" in _columns(engine, "t")
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
     rows = _log(ini)
     assert [(r["revisions"], r["success"], r["error"]) for r in rows] == [
         ("r1", True, None), ("r2", False, INTERRUPTED)]
@@ -260,7 +244,7 @@ def test_killed_run_stops_the_next_writing_command_until_stamped(tmp_path, engin
     # without the check, this would run r2's ADD COLUMN again: "Duplicate column name 'x'"
     _assert_stops_on_interrupted_r2(ini, "upgrade", "head")
     _assert_stops_on_interrupted_r2(ini, "downgrade", "base")  # any run of revisions
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
     assert _run(ini, "current").returncode == 0  # reading commands are not concerned
 
     # the column is there: r2 ran completely; stamping says so, then the upgrade goes on
@@ -268,7 +252,7 @@ def test_killed_run_stops_the_next_writing_command_until_stamped(tmp_path, engin
     assert stamped.returncode == 0, stamped.stderr
     done = _run(ini, "upgrade", "head")
     assert done.returncode == 0, done.stderr
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
     assert [(r["revisions"], r["direction"], r["success"]) for r in _log(ini)] == [
         ("r1", "upgrade", True), ("r2", "upgrade", False), ("r2", "stamp", True),
         ("r3", "upgrade", True)]
@@ -288,7 +272,7 @@ def test_stamping_the_current_revision_reruns_the_interrupted_one(tmp_path, engi
     done = _run(ini, "upgrade", "head")
     assert done.returncode == 0, done.stderr
     assert "x" in _columns(engine, "t")
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
 
 
 def test_a_killed_downgrade_names_its_parent_to_stamp(tmp_path, engine, mysql_url):
@@ -314,11 +298,11 @@ def test_kill_9_from_outside_between_ddl_and_version_row(tmp_path, engine, mysql
         tmp_path, mysql_url,
         "op.add_column('t', sa.Column('x', sa.Integer))\nop.execute('SELECT SLEEP(2)')\n",
     )
-    proc = subprocess.Popen(_mig(ini, "upgrade", "head"), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(mig_command(ini, "upgrade", "head"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
-        while not _scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
+        while not scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
                                   "WHERE INFO = 'SELECT SLEEP(2)'"):
             assert proc.poll() is None, "the run ended before its revision slept"
             assert time.monotonic() < deadline, "the revision never slept"
@@ -330,14 +314,14 @@ def test_kill_9_from_outside_between_ddl_and_version_row(tmp_path, engine, mysql
             proc.kill()
             proc.wait()
     assert "x" in _columns(engine, "t")
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
     # the server ends the dead client's session (and its run lock) once the SLEEP returns;
     # the next run waits for that, then stops on the interrupted revision
     _assert_stops_on_interrupted_r2(ini, "upgrade", "head")
     assert _run(ini, "stamp", "r2").returncode == 0
     done = _run(ini, "upgrade", "head")
     assert done.returncode == 0, done.stderr
-    assert _scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
 
 
 # --- offline scripts ---------------------------------------------------------------------------
