@@ -5,17 +5,15 @@ every row is kept, and a failure part-way is undone or says exactly what is left
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import PM, offline, shared, statements
+from batch_support import offline, run, shared, statements
 from mig_sqlite_batch.recreate_mysql import MySQLRecreate
 
 from mig_core.errors import CommandError, MigWarning
-from mig_core.operations import Operations
-from mig_core.runtime.migration import MigrationContext
 
 mysql_url = shared.mysql_url
 
@@ -56,13 +54,6 @@ def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
 
 def show_create(engine: sa.Engine, table: str) -> str:
     return str(rows(engine, f"SHOW CREATE TABLE {table}")[0][1])
-
-
-def run(engine: sa.Engine, fn: Callable[[Any], Any]) -> None:
-    with engine.begin() as conn:
-        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
-        with Operations.context(ctx) as op:
-            fn(op)
 
 
 def leftovers(engine: sa.Engine) -> list[tuple[Any, ...]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import engine_for, run, runtime_support, shared
+from batch_support import engine_for, execute, rows, run, runtime_support, shared
 
 from mig_core import command
 
@@ -34,22 +34,11 @@ def engine(postgres_url: str) -> Iterator[Any]:
     eng.dispose()
 
 
-def execute(engine: Any, *sql: str) -> None:
-    with engine.begin() as conn:
-        for s in sql:
-            conn.exec_driver_sql(s)
-
-
-def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(sql).all()]
-
-
 def modes(engine: Any) -> dict[str, tuple[str, bool, bool]]:
     """constraint name -> (table, condeferrable, condeferred) of every constraint."""
     return {
         r[0]: (r[1], r[2], r[3])
-        for r in q(engine, (
+        for r in rows(engine, (
             "SELECT conname, conrelid::regclass::text, condeferrable, condeferred "
             "FROM pg_constraint WHERE connamespace IN ('public'::regnamespace) ORDER BY 1"
         ))
@@ -98,11 +87,11 @@ def test_pending_checks_on_the_recreated_table(engine: Any) -> None:
     before = modes(engine)
     # used to fail: cannot ALTER TABLE "t" because it has pending trigger events
     run(engine, migration("INSERT INTO t VALUES (3, 1, 'c', 3)"))
-    assert q(engine, "SELECT * FROM t ORDER BY id") == [
+    assert rows(engine, "SELECT * FROM t ORDER BY id") == [
         (1, 1, "a", 1), (2, 2, "b", 2), (3, 1, "c", 3)
     ]
     assert modes(engine) == before
-    assert q(engine, "SELECT character_maximum_length FROM information_schema.columns "
+    assert rows(engine, "SELECT character_maximum_length FROM information_schema.columns "
                      "WHERE table_name = 't' AND column_name = 'note'") == [(40,)]
 
 
@@ -111,8 +100,8 @@ def test_pending_checks_on_a_referencing_table(engine: Any) -> None:
     before = modes(engine)
     # used to fail: cannot ALTER TABLE "c" because it has pending trigger events
     run(engine, migration("INSERT INTO c VALUES (2, 2, 1)"))
-    assert q(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 2, 1)]
-    assert q(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    assert rows(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 2, 1)]
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
     assert modes(engine) == before
 
 
@@ -125,7 +114,7 @@ def test_pending_checks_of_a_referenced_row_and_a_deferred_unique(engine: Any) -
         "UPDATE t SET slot = 2 WHERE id = 1",  # uq_t_slot: a duplicate until commit
         "INSERT INTO t VALUES (4, 1, 'd', 1)",
     ))
-    assert q(engine, "SELECT id, slot FROM t ORDER BY id") == [(1, 2), (4, 1)]
+    assert rows(engine, "SELECT id, slot FROM t ORDER BY id") == [(1, 2), (4, 1)]
     assert modes(engine) == before
 
 
@@ -143,7 +132,7 @@ def test_constraints_are_deferred_again_after_the_recreate(engine: Any) -> None:
             "INSERT INTO q VALUES (7)",
         ),
     ))
-    assert q(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 3, 1), (3, 6, 7)]
+    assert rows(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 3, 1), (3, 6, 7)]
     # and still checked at commit
     with pytest.raises(sa.exc.IntegrityError, match="fk_c_q"):
         run(engine, migration(
@@ -163,7 +152,7 @@ def test_a_violated_deferred_constraint_is_a_clear_error(engine: Any) -> None:
                               "the batch")
     assert "Key (pid)=(99) is not present in table \"p\"" in message
     assert "make those rows valid before the batch" in message
-    assert q(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]  # rolled back
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]  # rolled back
 
 
 def test_a_violation_on_a_referencing_table_names_it(engine: Any) -> None:
@@ -187,7 +176,7 @@ def test_set_constraints_all_deferred_before_the_batch(engine: Any) -> None:
         "SET CONSTRAINTS ALL DEFERRED", "INSERT INTO t VALUES (3, 1, 'c', 3)",
         after=("INSERT INTO t VALUES (4, 8, 'd', 4)", "INSERT INTO p VALUES (8)"),
     ))
-    assert q(engine, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 2), (3, 1), (4, 8)]
+    assert rows(engine, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 2), (3, 1), (4, 8)]
     assert modes(engine) == before
 
 
@@ -207,7 +196,7 @@ def test_a_table_in_a_schema_off_the_search_path(engine: Any) -> None:
         op.execute("INSERT INTO other.t VALUES (7, 1, 'g', 7)")
 
     run(engine, migrate)
-    assert q(engine, "SELECT * FROM other.c ORDER BY id") == [(1, 1, 1), (2, 3, 1), (3, 7, 1)]
+    assert rows(engine, "SELECT * FROM other.c ORDER BY id") == [(1, 1, 1), (2, 3, 1), (3, 7, 1)]
     fired = [s for s in seen if s.startswith("SET CONSTRAINTS")]
     assert fired == [
         "SET CONSTRAINTS other.fk_c_q, other.fk_c_t, other.fk_t_p, other.uq_t_slot IMMEDIATE",
@@ -245,7 +234,7 @@ def test_a_shared_name_is_restored_on_every_table(engine: Any) -> None:
         after=("INSERT INTO u VALUES (2, 5)", "INSERT INTO c VALUES (3, 1, 5)",
                "INSERT INTO q VALUES (5)"),
     ))
-    assert q(engine, "SELECT * FROM u ORDER BY id") == [(1, 1), (2, 5)]
+    assert rows(engine, "SELECT * FROM u ORDER BY id") == [(1, 1), (2, 5)]
 
 
 def test_a_name_shared_with_an_immediate_constraint_stays_immediate(engine: Any) -> None:
@@ -256,7 +245,7 @@ def test_a_name_shared_with_an_immediate_constraint_stays_immediate(engine: Any)
     with pytest.warns(MigWarning, match=r"the deferred constraint\(s\) fk_ref \(on c\) stay "
                                         r"IMMEDIATE for the rest of the transaction"):
         run(engine, migration("INSERT INTO c VALUES (2, 1, 1)"))
-    assert q(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 1, 1)]
+    assert rows(engine, "SELECT * FROM c ORDER BY id") == [(1, 1, 1), (2, 1, 1)]
     with pytest.warns(MigWarning), pytest.raises(sa.exc.IntegrityError, match="fk_ref"):
         run(engine, migration(  # immediate now: the row is refused at once
             "INSERT INTO c VALUES (3, 1, 1)",
@@ -305,7 +294,7 @@ def test_upgrade_with_earlier_revision_changes_in_the_same_transaction(
         {"rev": "c", "down": "b", "upgrade": "op.execute('INSERT INTO p VALUES (9)')"},
     ])
     command.upgrade(runtime_support.config_for(ini), "head")
-    assert q(engine, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 2), (3, 1), (5, 9)]
+    assert rows(engine, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 2), (3, 1), (5, 9)]
 
 
 # --- SQLite has its own recreate --------------------------------------------------------------
@@ -320,9 +309,9 @@ def test_sqlite_is_unaffected(tmp_path: Path) -> None:
     seen = statements(eng)
     run(eng, migration("INSERT INTO t VALUES (2, 1, 'b', 2)",
                        after=("INSERT INTO t VALUES (3, 5, 'c', 3)", "INSERT INTO p VALUES (5)")))
-    assert q(eng, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 1), (3, 5)]
+    assert rows(eng, "SELECT id, pid FROM t ORDER BY id") == [(1, 1), (2, 1), (3, 5)]
     assert not [s for s in seen if "SET CONSTRAINTS" in s]
-    assert q(eng, "PRAGMA foreign_key_check") == []
+    assert rows(eng, "PRAGMA foreign_key_check") == []
 
 
 def test_a_deferred_constraint_trigger_fires_before_and_is_recreated_deferred(
@@ -346,7 +335,7 @@ def test_a_deferred_constraint_trigger_fires_before_and_is_recreated_deferred(
         assert op.get_bind().exec_driver_sql("SELECT id FROM log").all() == [(3,)]  # deferred
 
     run(engine, migrate)
-    assert q(engine, "SELECT id FROM log ORDER BY id") == [(3,), (4,)]
+    assert rows(engine, "SELECT id FROM log ORDER BY id") == [(3,), (4,)]
     assert modes(engine) == before
 
 
