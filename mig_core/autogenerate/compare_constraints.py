@@ -437,10 +437,10 @@ def _fk_options_differ(ctx: CompareContext, fk: sa.ForeignKeyConstraint,
             continue
         meta_value = _fk_option(key, raw_meta)
         conn_value = _fk_option(key, raw_conn)
-        if key in ("ondelete", "onupdate") and ctx.dialect_name in ("mysql", "mariadb"):
-            # RESTRICT is MySQL's default action (SHOW CREATE TABLE leaves it out)
-            meta_value = None if meta_value == "RESTRICT" else meta_value
-            conn_value = None if conn_value == "RESTRICT" else conn_value
+        if key in ("ondelete", "onupdate") and ctx.impl.implicit_fk_actions:
+            implicit = ctx.impl.implicit_fk_actions  # MySQL: RESTRICT
+            meta_value = None if meta_value in implicit else meta_value
+            conn_value = None if conn_value in implicit else conn_value
         if key in ("deferrable", "initially", "match") and key not in options and not (
             ctx.dialect_name == "postgresql"
         ):

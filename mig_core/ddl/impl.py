@@ -93,6 +93,9 @@ class DefaultImpl:
     #: dialect options (without the dialect prefix) that reflection never reads back, which
     #: autogenerate therefore does not compare
     unreflected_options: ClassVar[frozenset[str]] = frozenset()
+    #: foreign-key actions besides NO ACTION that mean "none given" (reflection leaves them
+    #: out), so autogenerate takes an ``ondelete`` / ``onupdate`` of one of them as unset
+    implicit_fk_actions: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

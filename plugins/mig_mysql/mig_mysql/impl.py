@@ -36,6 +36,8 @@ class MySQLImpl(DefaultImpl):
     dialect_name: ClassVar[str] = "mysql"
     transactional_ddl: ClassVar[bool] = False
     drop_constraint_requires_type: ClassVar[bool] = True
+    #: RESTRICT is MySQL's default action: SHOW CREATE TABLE leaves it out
+    implicit_fk_actions: ClassVar[frozenset[str]] = frozenset({"RESTRICT"})
 
     @property
     def is_mariadb(self) -> bool:
