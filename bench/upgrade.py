@@ -1,6 +1,8 @@
-"""``mig upgrade head`` on N revisions, whole process: SQLite, PostgreSQL, and offline ``--sql``.
+"""``mig upgrade head`` on N revisions, whole process: SQLite, PostgreSQL, MySQL / MariaDB, and
+offline ``--sql``.
 
-    .venv/bin/python bench/upgrade.py [--sizes 500,2000,5000] [--targets sqlite,postgresql,offline]
+    .venv/bin/python bench/upgrade.py [--sizes 500,2000,5000]
+                                      [--targets sqlite,postgresql,offline] (also: mysql)
                                       [--alembic bench/.venv-alembic/bin/python] [--runs 1]
                                       [--cold] [--gaps]
 
@@ -9,12 +11,16 @@ Each revision adds a column; every 10th also creates a table (so N=5,000 makes 5
 
 * ``floor``: a plain Python process that imports SQLAlchemy and executes (or, offline, prints)
   the same DDL, as ready-made strings, in one transaction: what the database (or the output)
-  costs on its own;
+  costs on its own (on MySQL, which commits each DDL statement anyway, autocommitted);
 * ``sa floor``: the least work any SQLAlchemy-based tool does for these revisions: start Python
   with SQLAlchemy and the dialect, run each revision module from its .pyc (read, unmarshal,
   exec: no import machinery), let its ``upgrade()`` build its Columns, compile each statement
   with SQLAlchemy's compiler for the dialect (no Table for an added column) and execute or
-  print it, in one transaction. No version table, no history, no error handling.
+  print it, in one transaction (on MySQL autocommitted). No version table, no history, no
+  error handling.
+
+PostgreSQL and MySQL get a fresh database per measured run (``MIG_BENCH_POSTGRES_URL``,
+``MIG_BENCH_MYSQL_URL``: a server URL whose user may create and drop databases).
 
 With ``--alembic PYTHON`` (an interpreter with Alembic installed, kept apart in
 ``bench/.venv-alembic``; mig never imports it), the same revisions run under Alembic in the same
@@ -28,7 +34,7 @@ up as one that has been used before: revision files dated an hour back, byte-com
 one untimed ``mig upgrade head --sql``. ``--cold``: no .pyc, no mig caches, every run compiles.
 
 Issue targets at N=5,000 against Alembic 1.20.1: SQLite <= 0.25x, PostgreSQL <= 0.5x,
-offline <= 0.2x (reference on this machine: 27.6 s, 11.6 s, 9.6 s).
+offline <= 0.2x (reference on this machine: 27.6 s, 11.6 s, 9.6 s). MySQL has no target.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ from pathlib import Path
 
 PY = sys.executable
 POSTGRES = os.environ.get("MIG_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+MYSQL = os.environ.get("MIG_BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+#: the server of each target that needs a database of its own per run
+SERVERS = {"postgresql": POSTGRES, "mysql": MYSQL}
 ALEMBIC_REFERENCE_5000 = {"sqlite": 27.6, "postgresql": 11.6, "offline": 9.6}
 TARGET = {"sqlite": 0.25, "postgresql": 0.5, "offline": 0.2}
 
@@ -139,6 +148,8 @@ from upgrade import statements
 sql = [s for i in range(n) for _, s in statements(i)]
 if url.startswith("postgresql"):  # what sa.Integer primary keys become there
     sql = [s.replace("id INTEGER NOT NULL", "id SERIAL NOT NULL") for s in sql]
+elif url.startswith("mysql"):
+    sql = [s.replace("id INTEGER NOT NULL", "id INTEGER NOT NULL AUTO_INCREMENT") for s in sql]
 if offline:
     out = sys.stdout
     out.write("BEGIN;\\n\\n")
@@ -147,6 +158,8 @@ if offline:
     out.write("COMMIT;\\n\\n")
 else:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name == "mysql":  # each DDL statement commits there anyway
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")  # pysqlite would otherwise autocommit each DDL
@@ -161,6 +174,8 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 url, versions, offline = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 engine = sa.create_engine(url, poolclass=sa.pool.NullPool) if not offline else None
+if engine is not None and engine.dialect.name == "mysql":  # each DDL statement commits anyway
+    engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 dialect = engine.dialect if engine is not None else sa.engine.make_url(url).get_dialect()()
 compiler = dialect.ddl_compiler(dialect, None)
 quote = dialect.identifier_preparer.quote
@@ -234,26 +249,33 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, _children_cpu() - cpu
 
 
-def pg_admin():  # type: ignore[no-untyped-def]
+def _drop_db(conn, name: str) -> None:  # type: ignore[no-untyped-def]
+    quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+
+
+def server_admin(target: str):  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    return sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    return sa.create_engine(SERVERS[target], isolation_level="AUTOCOMMIT",
+                            poolclass=sa.pool.NullPool)
 
 
-def fresh_pg_db(name: str) -> str:
+def fresh_db(target: str, name: str) -> str:
+    """An empty database ``name`` on the target's server (dropped first); its URL."""
     import sqlalchemy as sa
 
-    with pg_admin().connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    return sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    with server_admin(target).connect() as conn:
+        _drop_db(conn, name)
+        quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+        conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    url = sa.engine.make_url(SERVERS[target]).set(database=name)
+    return url.render_as_string(hide_password=False)
 
 
-def drop_pg_db(name: str) -> None:
-    import sqlalchemy as sa
-
-    with pg_admin().connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+def drop_db(target: str, name: str) -> None:
+    with server_admin(target).connect() as conn:
+        _drop_db(conn, name)
 
 
 def age_files(root: Path, seconds: float = 3600) -> None:
@@ -289,8 +311,8 @@ def measure(target: str, n: int, work: Path, alembic_python: str | None, runs: i
             if path.exists():
                 path.unlink()
             return f"sqlite:///{path}"
-        if target == "postgresql":
-            return fresh_pg_db(db_name)
+        if target in SERVERS:
+            return fresh_db(target, db_name)
         return "postgresql://"  # offline: a dialect, no database
 
     def median(make_cmd, ini: Path | None, cwd: Path):  # type: ignore[no-untyped-def]
@@ -324,8 +346,8 @@ def measure(target: str, n: int, work: Path, alembic_python: str | None, runs: i
         out["alembic"], out["alembic_cpu"] = median(
             lambda url: [alembic_python, "-m", "alembic", "-c", str(alembic_ini), "upgrade",
                          "head", *sql], alembic_ini, work / "alembic")
-    if target == "postgresql":
-        drop_pg_db(db_name)
+    if target in SERVERS:
+        drop_db(target, db_name)
     return out
 
 
@@ -354,12 +376,12 @@ def measure_gaps(n: int) -> None:
     db_name = f"mig_bench_{os.getpid()}"
     print(f"PostgreSQL, {n} revisions' DDL in one transaction, client busy between statements")
     for gap_us in (0, 25, 50, 100, 200, 400):
-        url = fresh_pg_db(db_name)
+        url = fresh_db("postgresql", db_name)
         result = subprocess.run([PY, "-c", GAPS, url, str(n), str(gap_us),
                                  str(Path(__file__).parent)], capture_output=True, text=True,
                                 check=True)
         print(f"  {gap_us:>4} µs between statements: {float(result.stdout):6.2f} s besides them")
-    drop_pg_db(db_name)
+    drop_db("postgresql", db_name)
 
 
 def main() -> None:
@@ -406,7 +428,7 @@ def main() -> None:
                 r = measure(target, n, work, args.alembic, args.runs, args.cold)
                 alembic = r.get("alembic")
                 note = ""
-                if alembic is None and n == 5000:
+                if alembic is None and n == 5000 and target in ALEMBIC_REFERENCE_5000:
                     alembic = ALEMBIC_REFERENCE_5000[target]
                     note = "*"
                 ratio = f"{r['mig'] / alembic:.3f}{note}" if alembic else "-"
@@ -414,9 +436,10 @@ def main() -> None:
                 alembic_text = f"{alembic:.2f}{note}" if alembic else "-"
                 cpu = (f"{r['alembic_cpu']:>8.2f}{r['mig_cpu'] / r['alembic_cpu']:>7.3f}"
                        if "alembic_cpu" in r else f"{'-':>8}{'-':>7}")
+                goal = f"{TARGET[target]:.2f}" if target in TARGET else "-"
                 print(f"{target:<11}{n:>6}{r['floor']:>9.2f}{r['sa_floor']:>9.2f}"
                       f"{r['mig']:>8.2f}{r['mig'] / r['sa_floor']:>7.2f}{alembic_text:>11}"
-                      f"{ratio:>12}{sa_ratio:>11}{TARGET[target]:>6.2f}{r['sa_floor_cpu']:>10.2f}"
+                      f"{ratio:>12}{sa_ratio:>11}{goal:>6}{r['sa_floor_cpu']:>10.2f}"
                       f"{r['mig_cpu']:>6.2f}{cpu}", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
