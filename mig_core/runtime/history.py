@@ -96,6 +96,9 @@ class HistoryWriter:
         self._rows: list[dict[str, Any]] = []
         #: the id of the running step's started row (replaced by the step's own row)
         self._started_id: Any = None
+        # built once: a statement built per revision costs more than running it
+        self._insert = self.table.insert()
+        self._update: Any = None
         self._user, self._host = _who() if self.enabled else (None, None)
         self._version = __version__
 
@@ -155,17 +158,26 @@ class HistoryWriter:
             if "_started_id" in row:
                 self._replace(conn, row)
         if inserts:
-            conn.execute(self.table.insert(), inserts)
+            conn.execute(self._insert, inserts)
 
     def _replace(self, conn: Any, row: dict[str, Any]) -> None:
+        if self._update is None:
+            import sqlalchemy as sa
+
+            self._update = self.table.update().where(
+                self.table.c.id == sa.bindparam("started_row_id")
+            )
         values = dict(row)
-        row_id = values.pop("_started_id")
-        conn.execute(self.table.update().where(self.table.c.id == row_id).values(**values))
+        values["started_row_id"] = values.pop("_started_id")
+        conn.execute(self._update, values)
 
-    def mark_started(self, step: Any, heads: tuple[str, ...], started: dt.datetime | None) -> None:
-        """Commit a row saying ``step`` started, before its DDL runs (see the module's doc).
+    def mark_started(self, step: Any, heads: tuple[str, ...], started: dt.datetime | None,
+                     *, commit: bool = True) -> None:
+        """Write a row saying ``step`` started, before its DDL runs (see the module's doc), and
+        commit it; ``commit=False`` when the previous step's commit, just after, carries it.
 
-        Called between steps, outside mig's transactions, on backends without transactional DDL.
+        Called outside mig's transactions or at the end of the previous step's, on backends
+        without transactional DDL.
         """
         if not self.enabled:
             return
@@ -173,11 +185,12 @@ class HistoryWriter:
         assert conn is not None
         row = self.row(step, heads, heads, started, error=INTERRUPTED)
         row.update(finished_at=row["started_at"], duration_ms=0.0)
-        result = conn.execute(self.table.insert().values(**row))
+        result = conn.execute(self._insert, row)
         key = result.inserted_primary_key
         assert key is not None  # an Identity id, returned on every backend mig supports
         self._started_id = key[0]
-        conn.commit()
+        if commit:
+            conn.commit()
 
     def interrupted(self) -> dict[str, Any] | None:
         """The last row, when it is a started row no step replaced (its run died mid-step)."""
@@ -210,7 +223,7 @@ class HistoryWriter:
                     self._replace(conn, {**row, "_started_id": self._started_id})
                     self._started_id = None
                 else:
-                    conn.execute(self.table.insert(), [row])
+                    conn.execute(self._insert, [row])
         except Exception as exc:  # never hide the migration's own error behind this one
             log.warning(
                 "could not record the failure in %s: %s: %s",

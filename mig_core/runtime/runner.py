@@ -248,13 +248,17 @@ class StepRunner:
         pipeline = StatementPipeline.for_run(ctx) if operations is not None else None
         if pipeline is not None:
             pipeline.attach()
+        marked_next: Any = None  # the started time of a step whose row the last commit carried
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
                 before = heads
                 ctx._run_heads = before
-                started = now() if history.enabled else None
-                if mark_started and not step.is_stamp:
-                    history.mark_started(step, before, started)
+                if marked_next is not None:
+                    started, marked_next = marked_next, None
+                else:
+                    started = now() if history.enabled else None
+                    if mark_started and not step.is_stamp:
+                        history.mark_started(step, before, started)
                 with ctx.begin_transaction(_per_migration=True):
                     if ctx.as_sql:
                         ctx.impl.static_output(f"-- {step.description()}")
@@ -284,6 +288,12 @@ class StepRunner:
                         history.add(history.row(step, found, after, started))
                         if per_step:
                             history.flush()
+                        following = steps[index + 1] if index + 1 < len(steps) else None
+                        if mark_started and following is not None and not following.is_stamp:
+                            # the next step's started row goes in with this step's commit:
+                            # one durable commit per revision, not two
+                            marked_next = now()
+                            history.mark_started(following, after, marked_next, commit=False)
                 if per_step:
                     ctx._committed_heads = heads
             if pipeline is not None:

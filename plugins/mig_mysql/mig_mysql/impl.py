@@ -36,6 +36,8 @@ class MySQLImpl(DefaultImpl):
     dialect_name: ClassVar[str] = "mysql"
     transactional_ddl: ClassVar[bool] = False
     drop_constraint_requires_type: ClassVar[bool] = True
+    #: a plain column's add_column builds no Table (see ``add_column``)
+    add_column_takes_plain_columns: ClassVar[bool] = True
     #: RESTRICT is MySQL's default action: SHOW CREATE TABLE leaves it out
     implicit_fk_actions: ClassVar[frozenset[str]] = frozenset({"RESTRICT"})
 
@@ -76,9 +78,17 @@ class MySQLImpl(DefaultImpl):
     # --- columns ---------------------------------------------------------------------------
     def add_column(self, table_name: str, column: sa.Column[Any], schema: str | None = None,
                    *, if_not_exists: bool | None = None, **kw: Any) -> None:
+        """``ADD COLUMN``; a column without a Table (``add_column_takes_plain_columns``: no
+        constraint, index or comment of its own) is that one statement."""
         if if_not_exists:
             self._require_mariadb(f"add_column({table_name!r}, {column.name!r})",
                                   "ADD COLUMN IF NOT EXISTS")
+        if column.table is None:
+            from mig_core.ddl.base import AddColumn
+
+            self.execute(AddColumn(table_name, column, schema=schema,
+                                   if_not_exists=if_not_exists))
+            return
         super().add_column(table_name, column, schema, if_not_exists=if_not_exists, **kw)
 
     def drop_column(self, table_name: str, column: sa.Column[Any] | str,

@@ -581,3 +581,22 @@ def test_offline_default_change_keeps_on_update_from_existing_server_default(
             "t", "at", server_default=sa.text("'2020-01-01'"),
             existing_server_default=on_update), dialect)
     assert sql == script("ALTER TABLE t ALTER COLUMN at SET DEFAULT '2020-01-01'")
+
+
+@BOTH
+def test_a_plain_add_column_builds_no_table(dialect: str) -> None:
+    """The core's fast path (no Table per add_column: most of its cost on long histories)
+    applies to mig-mysql's add_column, and writes the same statement."""
+    import io
+
+    from mysql_support import plugin_manager
+
+    from mig_core.operations.toimpl import _table_free_add_column
+    from mig_core.runtime.migration import MigrationContext
+
+    ctx = MigrationContext.configure(dialect_name=dialect, plugin_manager=plugin_manager(),
+                                     opts={"as_sql": True, "output_buffer": io.StringIO()})
+    assert _table_free_add_column(ctx.impl)
+    assert sql_of(lambda op: op.add_column(
+        "t", sa.Column("x", sa.Integer, nullable=False, server_default="0")), dialect) == script(
+        "ALTER TABLE t ADD COLUMN x INTEGER NOT NULL DEFAULT '0'")

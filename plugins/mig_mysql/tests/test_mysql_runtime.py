@@ -346,3 +346,51 @@ def test_offline_script_holds_no_lock_and_has_no_transaction(tmp_path, engine, m
                    "MIG_HISTORY"):
         assert absent not in upper, absent
     assert not sa.inspect(engine).has_table("mig_version")  # nothing ran
+
+
+# --- round trips per revision -----------------------------------------------------------------
+
+
+def test_one_commit_per_revision(tmp_path, engine, mysql_url):
+    """Per revision: its DDL, the version row, its history row (replacing the started row) and
+    the next revision's started row, all carried by ONE commit; only the first revision's
+    started row has a commit of its own."""
+    from runtime_support import config_for
+
+    from mig_core import command
+
+    revisions = [{"rev": "r0", **create_table("t")}]
+    for i in range(1, 5):
+        revisions.append({"rev": f"r{i}", "down": f"r{i - 1}",
+                          "upgrade": f"op.add_column('t', sa.Column('c{i}', sa.Integer))"})
+    ini = make_project(tmp_path, mysql_url, revisions)
+    command.upgrade(config_for(ini), "r0")  # tables made; now count the 4 revisions
+    statements: list[str] = []
+    commits: list[int] = []
+
+    def on_execute(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()[:3]))
+
+    def on_commit(conn):
+        commits.append(len(statements))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", on_execute)
+    sa.event.listen(sa.engine.Engine, "commit", on_commit)
+    try:
+        command.upgrade(config_for(ini), "head")
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", on_execute)
+        sa.event.remove(sa.engine.Engine, "commit", on_commit)
+    first = statements.index("INSERT INTO mig_history")
+    run = statements[first:statements.index("SELECT RELEASE_LOCK(%(name)s)")]
+    per_revision = ["ALTER TABLE t", "UPDATE mig_version SET", "UPDATE mig_history SET"]
+    assert run == ["INSERT INTO mig_history"] + (per_revision + ["INSERT INTO mig_history"]) * 3 \
+        + per_revision, run
+    # the first started row, then one commit after each revision's four statements (the
+    # run's closing commit may follow the last, with nothing left to send)
+    during = [c - first for c in commits if 0 < c - first <= len(run)]
+    assert sorted(set(during)) == [1, 5, 9, 13, 16], commits
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.text(
+            "SELECT revisions, success, error FROM mig_history ORDER BY id"))]
+    assert rows[1:] == [(f"r{i}", 1, None) for i in range(1, 5)]
