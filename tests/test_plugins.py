@@ -157,6 +157,9 @@ def test_missing_dialect_gives_install_hint():
         pm.dialect_entry("oracle")
     assert "pip install mig-oracle" in str(info.value)
     assert "postgresql (mig-postgres)" in str(info.value)
+    for dialect in ("mysql", "mariadb"):  # mariadb:// URLs too
+        with pytest.raises(NoDialectImplError, match="pip install mig-mysql"):
+            pm.dialect_entry(dialect)
 
 
 def test_autoload_disabled_loads_only_named_plugins():
