@@ -54,7 +54,8 @@ def test_current_plain_verbose_json_and_check_heads(project):
     data = json.loads(out_of(ini, command.current, as_json=True))
     assert data["heads"] == ["bbb2"] and data["at_head"] is False
     assert data["revisions"][0]["down_revisions"] == ["aaa1"]
-    with pytest.raises(CommandError, match="not at head: it is at bbb2") as info:
+    with pytest.raises(CommandError, match="^Database is not on all head revisions: it is at "
+                                           "bbb2, the graph's heads are bbb2, ccc3$") as info:
         command.current(config_for(ini), check_heads=True)
     assert info.value.exit_code == 1
     command.upgrade(config_for(ini), "heads")

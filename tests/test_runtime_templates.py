@@ -98,8 +98,8 @@ def test_multidb_template_two_sqlite_databases(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert behind.returncode == 1
     assert behind.stdout.endswith(f"sqlite:///{two}:\n  (base)\n")
-    assert behind.stderr == (f"mig: error: the database sqlite:///{two} is not at head: it is at "
-                             f"base, the graph's heads are {rev}\n")
+    assert behind.stderr == (f"mig: error: Database sqlite:///{two} is not on all head revisions: "
+                             f"it is at base, the graph's heads are {rev}\n")
     mig(tmp_path, "stamp", "head")
     mig(tmp_path, "downgrade", "base")
     assert versions(one) == [] and versions(two) == []

@@ -287,10 +287,11 @@ def current(
         from mig_core.errors import DatabaseNotAtHead
 
         database, heads = behind[0]
-        where = f"{database} " if several else ""
-        raise DatabaseNotAtHead(
-            f"the database {where}is not at head: it is at {', '.join(heads) or 'base'}, the "
-            f"graph's heads are {', '.join(sorted(graph_heads)) or 'none'}"
+        where = f" {database}" if several else ""
+        raise DatabaseNotAtHead(  # Alembic's words first: scripts may look for them
+            f"Database{where} is not on all head revisions: it is at "
+            f"{', '.join(heads) or 'base'}, the graph's heads are "
+            f"{', '.join(sorted(graph_heads)) or 'none'}"
         )
 
 
