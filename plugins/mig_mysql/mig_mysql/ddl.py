@@ -204,15 +204,6 @@ class DropConstraint(base.AlterTable):
         self.if_exists = if_exists
 
 
-class RenameColumn(base.AlterTable):
-    """``ALTER TABLE t RENAME COLUMN a TO b`` (no spec needed: nothing else changes)."""
-
-    def __init__(self, table_name: str, column_name: str, newname: str, schema: str | None = None):
-        super().__init__(table_name, schema=schema)
-        self.column_name = column_name
-        self.newname = newname
-
-
 def _register(construct: type[ExecutableDDLElement]) -> Any:
     """``@compiles(construct, "mysql", "mariadb")``."""
     return compiles(construct, *DIALECTS)
@@ -226,15 +217,6 @@ def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> s
     if element.newname is not None and element.newname != element.column_name:
         return f"{head} CHANGE {name} {base.format_column_name(compiler, element.newname)} {spec}"
     return f"{head} MODIFY {name} {spec}"
-
-
-@_register(RenameColumn)
-def _rename_column(element: RenameColumn, compiler: DDLCompiler, **kw: Any) -> str:
-    return (
-        f"{base.alter_table(compiler, element.table_name, element.schema)} RENAME COLUMN "
-        f"{base.format_column_name(compiler, element.column_name)} TO "
-        f"{base.format_column_name(compiler, element.newname)}"
-    )
 
 
 @_register(DropConstraint)
@@ -317,11 +299,7 @@ def _column_default(element: base.ColumnDefault, compiler: DDLCompiler, **kw: An
 @_register(base.ColumnName)
 def _column_name(element: base.ColumnName, compiler: DDLCompiler, **kw: Any) -> str:
     if supports_rename_column(compiler.dialect):
-        return _rename_column(
-            RenameColumn(element.table_name, element.column_name, element.newname,
-                         schema=element.schema),
-            compiler,
-        )
+        return base._column_name(element, compiler)  # RENAME COLUMN: no spec needed
     return _modify_column(
         ModifyColumn(
             element.table_name, element.column_name, spec_from_existing(element),

@@ -177,7 +177,9 @@ class MySQLImpl(DefaultImpl):
         if not needs_spec:
             if renames:
                 assert name is not None
-                self.execute(ddl.RenameColumn(table_name, column_name, name, schema=schema))
+                from mig_core.ddl.base import ColumnName
+
+                self.execute(ColumnName(table_name, column_name, name, schema=schema))
             elif changes_default:
                 from mig_core.ddl.base import ColumnDefault
 
