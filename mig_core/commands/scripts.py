@@ -271,9 +271,7 @@ def history(
     if rev_range:
         upper = [r.revision for r in paths.resolve(rmap, end or "heads", current)]
         lower = [r.revision for r in paths.resolve(rmap, start or "base", current)]
-        revs = display.history_order(
-            rmap, paths.iterate_revisions(rmap, upper, lower or None, inclusive=True)
-        )
+        revs = paths.iterate_revisions(rmap, upper, lower or None, inclusive=True)
     else:
         revs = display.history_order(rmap)
     marked = frozenset(current) if indicate_current else frozenset()

@@ -86,73 +86,118 @@ def format_line(
 
 
 def history_order(rmap: RevisionMap, revs: Iterable[Revision] | None = None) -> list[Revision]:
-    """``revs`` (default: every revision) newest first, in the order Alembic's ``history``
-    lists them: each branch as one block, read down from its head until it reaches a revision
-    that a revision not yet listed still needs, then on with another branch.
+    """``revs`` (default: every revision) newest first, in the order Alembic's ``history`` and
+    ``walk_revisions()`` list them: each branch as one block, read down from its head until it
+    reaches a revision that a revision not yet listed still needs, then on with another branch.
 
-    The walk keeps an ordered list of tips, at first the heads (those no revision depends on
-    either) in file order, and a position in it. The tip at the position is listed when every
-    revision above it (children and dependents) is; its place then goes to its first parent
-    not yet placed, its other new parents and dependencies go to the end of the list, and when
-    it has none its place is dropped and the position moves back by one. A tip with a revision
-    above it still to list moves the position to the first tip above it. Linear, plus a walk
-    over the unlisted revisions above a tip each time one waits.
+    The walk keeps an ordered list of tips, at first the revisions nothing in ``revs`` is above
+    (children and dependents), in file order, and a position in it. The tip at the position is
+    listed unless another tip descends from it (through any revision of the graph, in ``revs``
+    or not); then the position moves to the first such tip. A listed tip's place goes to its
+    first parent not yet placed; its other new parents and dependencies go to the end of the
+    list; when it has none its place is dropped and the position moves back by one. A
+    dependency that a ``down_revision`` ancestor already depends on is not placed from here
+    (Alembic's normalised dependencies): it comes with that ancestor's block. Linear, plus a
+    walk over the unlisted revisions above a tip each time one waits.
     """
     nodes = rmap.order if revs is None else list(revs)
     by_id = rmap.by_id
     inside = {r.revision for r in nodes}
     whole = revs is None or len(inside) == len(by_id)
-    # how many revisions inside still have to be listed before each one (children, dependents)
+    # how many revisions inside still have to be listed before each one (children, dependents);
+    # "leaky": a revision with a child or dependent outside ``revs``, which can lead to a tip
     waiting: dict[str, int] = {}
+    leaky: set[str] = set()
     for rev in nodes:
         above = (*rev.nextrev, *rev.dependents) if rev.dependents else rev.nextrev
-        waiting[rev.revision] = len(above) if whole else sum(1 for a in above if a in inside)
+        if whole:
+            waiting[rev.revision] = len(above)
+        else:
+            count = sum(1 for a in above if a in inside)
+            waiting[rev.revision] = count
+            if count != len(above):
+                leaky.add(rev.revision)
     file_order = {rev_id: i for i, rev_id in enumerate(by_id)}
     tips = sorted((r for r, n in waiting.items() if not n), key=file_order.__getitem__)
     placed = set(tips)
     listed: set[str] = set()
     out: list[Revision] = []
     idx = 0
-    while tips:
+    while True:
+        if not tips:
+            if len(listed) == len(inside):
+                return out
+            # revisions no placed tip reaches (a range cut below a dependency's declarer)
+            tips = sorted(
+                (r for r, n in waiting.items() if not n and r not in listed),
+                key=file_order.__getitem__,
+            )
+            placed.update(tips)
+            idx = 0
         rev = by_id[tips[idx]]
-        if waiting[rev.revision]:
-            idx = _first_tip_above(rmap, rev, tips, listed, inside)
-            continue
+        if waiting[rev.revision] or rev.revision in leaky:
+            above_idx = _first_tip_above(rmap, rev, tips, listed)
+            if above_idx is not None:
+                idx = above_idx
+                continue
         out.append(rev)
         listed.add(rev.revision)
-        fresh: list[str] = []
         for parent in (*rev.down_revisions, *rev._resolved_dependencies):
             if parent in inside:
                 waiting[parent] -= 1
-                if parent not in placed:
-                    placed.add(parent)
-                    fresh.append(parent)
+        fresh = [
+            p for p in (*rev.down_revisions, *_normalized_dependencies(rmap, rev))
+            if p in inside and p not in placed
+        ]
         if fresh:
+            placed.update(fresh)
             tips[idx] = fresh[0]
             tips.extend(fresh[1:])
         else:
             del tips[idx]
             idx = max(idx - 1, 0)
-    return out
+
+
+def _normalized_dependencies(rmap: RevisionMap, rev: Revision) -> tuple[str, ...]:
+    """``rev``'s resolved dependencies without those a ``down_revision`` ancestor of it also
+    depends on. Such an ancestor comes after the dependency in the topological order, so the
+    walk down stops at the oldest dependency still unmatched."""
+    deps = rev._resolved_dependencies
+    if not deps:
+        return deps
+    by_id = rmap.by_id
+    left = set(deps)
+    floor = min(by_id[d].order for d in left)
+    seen: set[str] = set()
+    todo = list(rev.down_revisions)
+    while todo and left:
+        node = by_id[todo.pop()]
+        if node.revision in seen or node.order <= floor:
+            continue
+        seen.add(node.revision)
+        if node._resolved_dependencies:
+            left.difference_update(node._resolved_dependencies)
+        todo.extend(node.down_revisions)
+    return tuple(d for d in deps if d in left)
 
 
 def _first_tip_above(rmap: RevisionMap, rev: Revision, tips: list[str],
-                     listed: set[str], inside: set[str]) -> int:
-    """The place in ``tips`` of the first tip that descends from ``rev`` (every revision
-    between them is not listed yet)."""
+                     listed: set[str]) -> int | None:
+    """The place in ``tips`` of the first tip that descends from ``rev``, through any revision
+    of the graph not listed yet; None when no tip does."""
     by_id = rmap.by_id
     above: set[str] = set()
     todo = [rev.revision]
     while todo:
         node = by_id[todo.pop()]
         for child in (*node.nextrev, *node.dependents):
-            if child in inside and child not in listed and child not in above:
+            if child not in listed and child not in above:
                 above.add(child)
                 todo.append(child)
     for i, tip in enumerate(tips):
         if tip in above:
             return i
-    raise AssertionError(f"revision {rev.revision} waits for no listed tip")  # pragma: no cover
+    return None
 
 
 def short(rev: Revision, current: Collection[str] = ()) -> str:

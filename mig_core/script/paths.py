@@ -372,7 +372,12 @@ def iterate_revisions(
     inclusive: bool = False,
 ) -> list[Revision]:
     """Revisions between ``lower`` and ``upper``, newest first: the ancestors of ``upper`` that
-    descend from ``lower`` (``lower`` itself only when ``inclusive``; ``base``: all ancestors)."""
+    descend from ``lower`` (``lower`` itself only when ``inclusive``; ``base``: all ancestors).
+
+    As in Alembic, "descend from ``lower``" follows ``down_revision`` only: ``depends_on``
+    orders revisions but does not put another branch on ``lower``'s line, so ``x1:heads``
+    leaves out a branch that merely depends on ``x1``. The order is ``history``'s
+    (:func:`mig_core.script.display.history_order`)."""
     uppers = resolve(rmap, upper)
     lowers = resolve(rmap, lower)
     above = rmap.ancestors(u.revision for u in uppers)
@@ -385,8 +390,13 @@ def iterate_revisions(
                 lower=lower, upper=upper,
             )
     if lowers:
-        above &= rmap.descendants((low.revision for low in lowers), inclusive=inclusive)
-    return rmap.sorted(above, newest_first=True)
+        above &= rmap.descendants(
+            (low.revision for low in lowers), include_dependencies=False, inclusive=inclusive
+        )
+    from mig_core.script.display import history_order
+
+    by_id = rmap.by_id
+    return history_order(rmap, [by_id[r] for r in above])
 
 
 class RangeNotAncestorError(RevisionArgumentError):
