@@ -173,6 +173,8 @@ class SQLiteRunLock:
         self._file_lock = lock
 
     def _on_begin(self, conn: Any) -> None:
+        if conn is not self.impl.connection:
+            return  # another connection of the engine
         level = conn.get_execution_options().get("isolation_level")
         if level == "AUTOCOMMIT":
             return  # autocommit_block: VACUUM and friends must run outside a transaction
@@ -187,7 +189,10 @@ class SQLiteRunLock:
             self._previous_busy = int(row[0]) if row else None
             self._cursor_execute(f"PRAGMA busy_timeout = {busy_timeout_ms(self.timeout)}")
             self._begin_immediate()
-            event.listen(self.impl.connection, "begin", self._on_begin)
+            # on the engine, after the listeners already there: a project's own "begin"
+            # listener that emits BEGIN (Prefect's does) runs first, and this one then sees
+            # the transaction open (a connection's own listeners would run before the engine's)
+            event.listen(self.impl.connection.engine, "begin", self._on_begin)
             self._listening = True
         except BaseException:
             self.__exit__()
@@ -198,7 +203,7 @@ class SQLiteRunLock:
         from sqlalchemy import event
 
         if self._listening:
-            event.remove(self.impl.connection, "begin", self._on_begin)
+            event.remove(self.impl.connection.engine, "begin", self._on_begin)
             self._listening = False
         if self._previous_busy is not None:
             try:

@@ -142,3 +142,49 @@ def test_concurrent_per_migration_runs_apply_each_revision_once(tmp_path, sqlite
         heads = conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars().all()
     assert sorted(applied) == [(f"r{i:02d}", 1) for i in range(15)]
     assert heads == ["r14"]
+
+
+OWN_BEGIN_ENV_PY = '''
+import sqlalchemy as sa
+from sqlalchemy import event
+from mig_core import context
+
+engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), isolation_level=None)
+
+
+@event.listens_for(engine, "begin")
+def begin_immediate(conn):  # the project emits its own BEGIN, as Prefect's engine does
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+with engine.connect() as connection:
+    context.configure(connection=connection, transaction_per_migration=True)
+    context.execute("COMMIT")
+    context.execute("PRAGMA foreign_keys=OFF")
+    context.execute("BEGIN IMMEDIATE")
+    with context.begin_transaction():
+        context.run_migrations()
+    context.execute("END")
+    context.execute("PRAGMA foreign_keys=ON")
+'''
+
+
+def test_an_engine_that_emits_its_own_begin_runs_every_revision(tmp_path, sqlite_url):
+    """Prefect's env.py: pysqlite's own BEGIN off, an engine "begin" listener that emits
+    BEGIN IMMEDIATE, and a transaction per revision. The run lock's listener must let that
+    BEGIN come first (it failed at the second revision with "cannot start a transaction
+    within a transaction")."""
+    ini = make_project(
+        tmp_path,
+        sqlite_url,
+        [{"rev": "a", **create_table("t_a")}, {"rev": "b", "down": "a", **create_table("t_b")},
+         {"rev": "c", "down": "b", **create_table("t_c")}],
+        env_py=OWN_BEGIN_ENV_PY,
+    )
+    command.upgrade(config_for(ini), "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert {"t_a", "t_b", "t_c"} <= set(sa.inspect(conn).get_table_names())
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "c"
+    command.downgrade(config_for(ini), "base")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert not {"t_a", "t_b", "t_c"} & set(sa.inspect(conn).get_table_names())
