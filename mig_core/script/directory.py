@@ -131,10 +131,7 @@ class ScriptDirectory:
         self.dir = dir
         self.file_template = file_template or DEFAULT_FILE_TEMPLATE
         self.truncate_slug_length = 40 if truncate_slug_length is None else truncate_slug_length
-        #: the configured ``version_locations`` ([] when none, as Alembic reports them)
         self.version_locations = list(version_locations or [])
-        #: the folders revision files are read from and written to
-        self._version_locations = self.version_locations or [os.path.join(dir, "versions")]
         self.sourceless = sourceless
         self.output_encoding = output_encoding
         self.timezone = timezone
@@ -142,6 +139,21 @@ class ScriptDirectory:
         self.config = config
         self.use_cache = use_cache
         self._map: RevisionMap | None = None
+
+    @property
+    def version_locations(self) -> list[str]:
+        """The configured ``version_locations`` ([] when none, as Alembic reports them).
+
+        env.py may assign it (``context.script.version_locations = [...]``, as Prefect's does)
+        before its run reads the graph: the graph is then read from the new folders."""
+        return self._configured_locations
+
+    @version_locations.setter
+    def version_locations(self, locations: Sequence[str | os.PathLike[str]] | None) -> None:
+        self._configured_locations = [os.fspath(loc) for loc in locations or ()]
+        #: the folders revision files are read from and written to
+        self._version_locations = self._configured_locations or [os.path.join(self.dir, "versions")]
+        self._map = None
 
     # --- construction ------------------------------------------------------------------------
     @classmethod
