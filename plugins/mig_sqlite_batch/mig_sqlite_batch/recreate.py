@@ -197,6 +197,12 @@ class _Recreate:
 
     def copy_sql(self, physical: dict[str, str], extra: tuple[str, str] | None = None) -> str:
         """``INSERT INTO tmp (cols) SELECT ... FROM table``."""
+        return self.copy_statement(physical, extra)[0]
+
+    def copy_statement(
+        self, physical: dict[str, str], extra: tuple[str, str] | None = None
+    ) -> tuple[str, str]:
+        """The copy's ``INSERT ... SELECT`` and its ``SELECT`` alone."""
         quote = self.preparer.quote
         targets, values = [], []
         if extra is not None:
@@ -219,10 +225,8 @@ class _Recreate:
             c.identity is not None and c.identity.always for c in self.copied_columns()
         ):
             overriding = " OVERRIDING SYSTEM VALUE"
-        return (
-            f"INSERT INTO {self.qualified(self.tmp)} ({', '.join(targets)}){overriding} "
-            f"SELECT {', '.join(values)} FROM {self.qualified(self.name)}"
-        )
+        select = f"SELECT {', '.join(values)} FROM {self.qualified(self.name)}"
+        return f"INSERT INTO {self.qualified(self.tmp)} ({', '.join(targets)}){overriding} {select}", select
 
     def execute(self, sql: Any, step: str) -> None:
         """Run one statement; a database error names the step it broke."""
@@ -466,7 +470,7 @@ class SQLiteRecreate(_Recreate):
 
     def copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
         rowid = self.rowid_column(table)
-        sql = self.copy_sql(physical, (rowid, rowid) if rowid else None)
+        sql, select = self.copy_statement(physical, (rowid, rowid) if rowid else None)
         if conn is None:
             self.execute(sql, "copying the rows")
             return
@@ -482,7 +486,7 @@ class SQLiteRecreate(_Recreate):
             if self.source.with_rowid else None
         )
         progress = CopyProgress(
-            dbapi, self.name, sql, estimate,
+            dbapi, self.name, select, estimate,
             callback=opts.get("batch_progress"),
             interval=float(opts.get("batch_progress_interval", 2.0)),
         )
