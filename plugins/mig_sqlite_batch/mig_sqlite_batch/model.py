@@ -524,13 +524,28 @@ class TableModel:
         ):
             state.self_referencing = True
             state.referred_columns = self._resolve(state.referred_columns, what)
-        if state.name is not None and self.find_constraint(state.name) is not None:
-            raise CommandError(f"{what}: table {self.name!r} already has a constraint of that name")
+        existing = self.find_constraint(state.name) if state.name is not None else None
+        if existing is not None:
+            self._replace_named(existing, state, what)
         if state.kind == "primary":
             current = self.primary_key()
             if current is not None:
                 self.constraints.remove(current)  # a batch may replace the primary key
         self.constraints.append(state)
+
+    def _replace_named(self, existing: ConstraintState, new: ConstraintState, what: str) -> None:
+        """A constraint added under a name the table has replaces that one, as in Alembic's
+        batch mode (histories that create the same foreign key twice have run that way)."""
+        self.constraints.remove(existing)
+        if _definition(existing) == _definition(new):
+            log.info("batch %s: %s added again; kept once", self.name, new.describe())
+            return
+        warnings.warn(
+            f"{what}: table {self.name!r} already has a {existing.kind} constraint of that "
+            f"name; the new one replaces it",
+            MigWarning,
+            stacklevel=4,
+        )
 
     def _is_this_table(self, table: str | None, schema: str | None) -> bool:
         return table == self.name and (schema or None) == (self.schema or None)
@@ -764,3 +779,12 @@ _HANDLERS: dict[type, Callable[[TableModel, Any], None]] = {
     ops.CreateTableCommentOp: lambda model, op: model.set_comment(op.comment),
     ops.DropTableCommentOp: lambda model, op: model.set_comment(None),
 }
+
+
+def _definition(state: ConstraintState) -> tuple[Any, ...]:
+    """What makes two constraints the same, their name aside."""
+    return (
+        state.kind, list(state.columns), str(state.sqltext) if state.sqltext is not None else None,
+        state.referred_schema, state.referred_table, list(state.referred_columns),
+        dict(state.options),
+    )

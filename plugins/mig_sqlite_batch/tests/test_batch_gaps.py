@@ -405,3 +405,42 @@ def test_batch_hint_renders_the_type(engine: Any, type_: Any, rendered: str) -> 
     message = str(caught.value)
     assert f"batch_op.alter_column('price', {rendered})" in message
     assert "<class" not in message
+
+
+# --- a constraint added twice under one name (Prefect's history does it) -------------------------
+
+
+def test_the_same_foreign_key_added_again_is_kept_once(engine: Any) -> None:
+    execute(engine, "CREATE TABLE parent (id INTEGER PRIMARY KEY)", "INSERT INTO parent VALUES (1), (50)")
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.create_foreign_key("fk_t_x", "parent", ["x"], ["id"], ondelete="CASCADE")
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.create_foreign_key("fk_t_x", "parent", ["x"], ["id"], ondelete="CASCADE")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)
+        run(engine, batch)
+    sql = table_sql(engine)
+    assert sql.count("CONSTRAINT fk_t_x FOREIGN KEY") == 1
+    assert "ON DELETE CASCADE" in sql
+    clean(engine)
+
+
+def test_a_different_constraint_under_a_taken_name_replaces_it_with_a_warning(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.create_check_constraint("ck_x", "x < 100")
+        with op.batch_alter_table("t", recreate="always") as b:
+            b.create_check_constraint("ck_x", "x < 1000")
+
+    with pytest.warns(MigWarning, match=r"create_check_constraint\('ck_x'\): table 't' already "
+                                        r"has a check constraint of that name; the new one "
+                                        r"replaces it"):
+        run(engine, batch)
+    sql = table_sql(engine)
+    assert "CONSTRAINT ck_x CHECK (x < 1000)" in sql
+    assert "x < 100)" not in sql
+    execute(engine, "INSERT INTO t VALUES (3, 1, 'x', 500)")
+    clean(engine)
