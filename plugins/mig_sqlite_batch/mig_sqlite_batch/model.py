@@ -55,6 +55,9 @@ class TableModel:
         self.columns: list[ColumnState] = []
         self.constraints: list[ConstraintState] = []
         self.indexes: list[IndexState] = []
+        #: names of the constraints and indexes that went with a dropped column: a later
+        #: drop of one of them in the same batch has nothing left to do
+        self._gone_with_columns: set[str] = set()
         self.table_kwargs: dict[str, Any] = {}
         self.comment: str | None = None
         self.dropped: list[str] = []  # source names of dropped columns
@@ -285,6 +288,8 @@ class TableModel:
                 else:
                     log.info("batch %s: %s dropped with column %s", self.name,
                              state.describe(), name)
+                if state.name is not None:
+                    self._gone_with_columns.add(str(state.name).lower())
                 continue
             kept.append(state)
         self.constraints = kept
@@ -292,6 +297,8 @@ class TableModel:
         for index in self.indexes:
             if name in self._index_columns(index):
                 log.info("batch %s: index %s dropped with column %s", self.name, index.name, name)
+                if index.name is not None:
+                    self._gone_with_columns.add(str(index.name).lower())
                 continue
             remaining.append(index)
         self.indexes = remaining
@@ -502,7 +509,7 @@ class TableModel:
     def drop_index(self, op: ops.DropIndexOp) -> None:
         index = self.find_index(op.index_name)
         if index is None:
-            if op.if_exists:
+            if op.if_exists or self._went_with_a_column(op.index_name):
                 return
             names = ", ".join(str(i.name) for i in self.indexes) or "none"
             raise CommandError(
@@ -561,12 +568,19 @@ class TableModel:
                 return state
         return None
 
+    def _went_with_a_column(self, name: Any) -> bool:
+        """Dropped with its column earlier in the batch (Alembic accepts the drop too)."""
+        if name is None or str(name).lower() not in self._gone_with_columns:
+            return False
+        log.info("batch %s: %s already dropped with its column", self.name, name)
+        return True
+
     def drop_constraint(self, op: ops.DropConstraintOp) -> None:
         state = self.find_constraint(op.constraint_name, op.constraint_type)
         if state is None and op.constraint_type == "primary" and op.constraint_name is None:
             state = self.primary_key()
         if state is None:
-            if op.if_exists:
+            if op.if_exists or self._went_with_a_column(op.constraint_name):
                 return
             named = ", ".join(
                 f"{c.name} ({c.kind})" for c in self.constraints if c.name is not None
@@ -786,5 +800,5 @@ def _definition(state: ConstraintState) -> tuple[Any, ...]:
     return (
         state.kind, list(state.columns), str(state.sqltext) if state.sqltext is not None else None,
         state.referred_schema, state.referred_table, list(state.referred_columns),
-        dict(state.options),
+        {k: v.upper() if isinstance(v, str) else v for k, v in state.options.items() if v is not None},
     )
