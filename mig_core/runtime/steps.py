@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, RevisionArgumentError
 from mig_core.runtime.versions import (
     ParentsOf,
     _is_ancestor_of_any,
     heads_after_downgrade,
     heads_after_upgrade,
-    normalize_heads,
 )
+from mig_core.script import paths
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -249,26 +249,93 @@ class StampStep:
         return out
 
 
+class StampOverlapError(RevisionArgumentError):
+    """A ``stamp`` whose revisions would leave a revision and one of its ancestors both in the
+    version table (``stamp a1 b1`` with b1 above a1). Alembic writes such a table, or drops one
+    of the two depending on what the table held; mig refuses and names them."""
+
+    def __init__(self, message: str, lower: str, upper: str) -> None:
+        super().__init__(message)
+        self.lower = lower
+        self.upper = upper
+
+
 def plan_stamp(
     script_directory: Any, revisions: Sequence[str], heads: tuple[str, ...], purge: bool = False
 ) -> list[StampStep]:
-    """One step setting the heads to ``revisions`` (resolved by the graph).
+    """One step setting the version table as Alembic's ``stamp`` of ``revisions`` does.
 
-    Without ``purge``, a current head on the same line of descent as a stamped revision is
-    replaced by it and heads on other branches stay; ``base`` removes heads on its branches
-    (plain ``base``: every head). With ``purge`` the table holds exactly the stamped revisions.
+    Each argument concerns the current heads on its line (ancestors or descendants, through
+    ``depends_on`` too; ``<branch>@base``: the branch's; plain ``base``: every head). Each
+    stamped revision that is not already a current head replaces the concerned heads above
+    it, or else those below it, or else is added; when the arguments name no revision
+    (``base``, ``<branch>@base``), the concerned heads are removed. With ``purge`` the table
+    holds exactly the stamped revisions. Revisions that would leave one of them below another
+    one in the table are refused (:class:`StampOverlapError`).
     """
-    parents_of = make_parents_of(script_directory)
+    rmap = script_directory.revision_map
     wanted = [r for r in revisions if r]
-    targets = tuple(script_directory.resolve_heads_for_stamp(wanted)) if wanted else ()
+    dests: list[str] = []
+    anchors: set[str] = set()
+    every_head = False
+    for text in wanted:
+        found = [r.revision for r in paths.resolve(rmap, text, heads)]
+        dests.extend(found)
+        anchors.update(found)
+        arg = paths.parse(rmap, text)
+        if arg.branch:
+            owner = rmap.labels.get(arg.branch) or rmap.lookup(arg.branch)
+            anchors.add(owner.revision)
+        elif arg.kind == "symbol" and arg.symbol == "base":
+            every_head = True
+    dests = list(dict.fromkeys(dests))
+    _check_overlap(rmap, dests, dests, "stamp")
     if purge:
-        return [StampStep(normalize_heads(targets, parents_of), purge=True)]
-    if any(r == "base" for r in wanted) and not targets:
-        return [StampStep((), is_upgrade=False)]
-    kept = [h for h in heads if not any(h == t or _is_related(h, t, parents_of) for t in targets)]
-    after = normalize_heads(kept + list(targets), parents_of)
-    is_upgrade = not targets or any(t not in heads for t in targets)
+        return [StampStep(tuple(dests), purge=True)]
+    near = rmap.ancestors(anchors) | rmap.descendants(anchors)
+    concerned = [h for h in heads if every_head or h in near]
+    rows = list(heads)
+    if not dests:
+        rows = [h for h in rows if h not in concerned]
+    for dest in dests:
+        if dest in concerned:
+            continue
+        above = rmap.descendants([dest], inclusive=False)
+        moved = [h for h in concerned if h in above]
+        if not moved:
+            below = rmap.ancestors([dest], inclusive=False)
+            moved = [h for h in concerned if h in below]
+        rows = [h for h in rows if h not in moved] + [dest]
+    after = tuple(dict.fromkeys(rows))
+    _check_overlap(rmap, after, dests, "stamp")
+    is_upgrade = bool(dests) and any(t not in heads for t in dests)
     return [StampStep(after, is_upgrade=is_upgrade)]
+
+
+def _check_overlap(rmap: Any, rows: Sequence[str], stamped: Sequence[str], what: str) -> None:
+    """Refuse ``rows`` where a revision is below another one (through ``down_revision``, or a
+    ``depends_on`` of one of them that descends from it) and one of the two is ``stamped``.
+    A revision another one only depends on stays a row, as ``upgrade`` leaves it."""
+    rows = [r for r in rows if r in rmap]  # a row no file defines any more has no place
+    if len(rows) < 2:
+        return
+    applied = rmap.ancestors(rows)
+    stamped_set = set(stamped)
+    for low in rows:
+        kids = [c for c in rmap[low].nextrev if c in applied]
+        if not kids:
+            continue
+        for high in rows:
+            if high == low or not (low in stamped_set or high in stamped_set):
+                continue
+            if rmap.ancestors([high]).intersection(kids):
+                direct = low in rmap.ancestors([high], include_dependencies=False)
+                how = "" if direct else " (through depends_on)"
+                raise StampOverlapError(
+                    f"{what}: {low} is an ancestor of {high}{how}; the version table cannot hold "
+                    f"both (stamp {high} alone, or {low} alone)",
+                    lower=low, upper=high,
+                )
 
 
 def _is_related(a: str, b: str, parents_of: ParentsOf) -> bool:
