@@ -568,6 +568,19 @@ class TableModel:
                 return state
         return None
 
+    def _converted_name(self, op: ops.DropConstraintOp) -> Any:
+        """The name the target metadata's naming convention makes of the dropped one (what
+        ``add_constraint`` stored under that name), as Alembic looks it up; None when the
+        convention leaves it alone or cannot apply to a constraint known only by name."""
+        if op.constraint_name is None or op.constraint_type not in ("check", "unique",
+                                                                     "foreignkey"):
+            return None
+        try:
+            name = op.to_constraint(self._schema_objects()).name
+        except Exception:  # a convention token that needs columns
+            return None
+        return name if name is not None and str(name) != str(op.constraint_name) else None
+
     def _went_with_a_column(self, name: Any) -> bool:
         """Dropped with its column earlier in the batch (Alembic accepts the drop too)."""
         if name is None or str(name).lower() not in self._gone_with_columns:
@@ -576,7 +589,12 @@ class TableModel:
         return True
 
     def drop_constraint(self, op: ops.DropConstraintOp) -> None:
-        state = self.find_constraint(op.constraint_name, op.constraint_type)
+        state = None
+        converted = self._converted_name(op)
+        if converted is not None:
+            state = self.find_constraint(converted, op.constraint_type)
+        if state is None:
+            state = self.find_constraint(op.constraint_name, op.constraint_type)
         if state is None and op.constraint_type == "primary" and op.constraint_name is None:
             state = self.primary_key()
         if state is None:

@@ -479,3 +479,26 @@ def test_dropping_an_index_the_table_never_had_is_still_an_error(engine: Any) ->
 
     with pytest.raises(CommandError, match=r"drop_index\('ix_never'\): table 't' has no index"):
         run(engine, batch)
+
+
+def test_a_constraint_named_through_the_naming_convention_is_dropped_by_its_given_name(
+    engine: Any,
+) -> None:
+    """With ``ck_%(table_name)s__%(constraint_name)s`` on the target metadata, a created
+    CHECK gets the converted name, and a drop by the name given converts it the same way
+    (Alembic does both; Prefect's downgrade relies on it)."""
+    metadata = sa.MetaData(naming_convention={"ck": "ck_%(table_name)s__%(constraint_name)s"})
+
+    def create(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.create_check_constraint("x_small", "x < 100")
+
+    def drop(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.drop_constraint("x_small", type_="check")
+
+    run(engine, create, target_metadata=metadata)
+    assert "CONSTRAINT ck_t__x_small CHECK (x < 100)" in table_sql(engine)
+    run(engine, drop, target_metadata=metadata)
+    assert "x < 100" not in table_sql(engine)
+    clean(engine)
