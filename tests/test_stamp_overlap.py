@@ -84,7 +84,32 @@ AGREE = [
     (MERGE, ["m1"], ["b2@base"], []),
     (MERGE, ["m1", "d1"], ["base", "x1"], ["d1", "m1", "x1"]),
     (MERGE, ["d1"], ["x2", "m1"], ["d1", "m1", "x2"]),
+    # a stamped revision with a concerned head on its line replaces every concerned head
+    (MERGE, ["d1", "x1"], ["br@base", "x2"], ["x2"]),
+    (MERGE, ["d1", "x1"], ["c1@base", "x2"], ["d1", "x2"]),
+    (MERGE, ["c1", "x1"], ["d1", "x2"], ["d1", "x2"]),
+    (MERGE, [], ["heads"], ["d1", "m1", "x2"]),
+    (MERGE, ["b2"], ["heads"], ["d1", "m1", "x2"]),
 ]
+
+# r8 - c6 and a5 (two roots); v7 <- (p8, g2) by depends_on, g2 - m7, g2 - g6
+ROOTS = [{"rev": "r8"}, {"rev": "c6", "down": "r8"}, {"rev": "a5"}]
+DEPS = [
+    {"rev": "v7"}, {"rev": "p8", "depends_on": "v7"}, {"rev": "g2", "depends_on": "v7"},
+    {"rev": "m7", "down": "g2"}, {"rev": "g6", "down": "g2", "branch_labels": "L0"},
+]
+
+
+@pytest.mark.parametrize(("graph", "before", "after"), [
+    (ROOTS, ["a5", "r8"], ["a5", "c6"]),  # Alembic 1.20.1 wrote c6 alone
+    (DEPS, ["g2", "p8"], ["g6", "m7", "p8"]),  # Alembic 1.20.1 wrote g6, m7
+])
+def test_stamp_heads_keeps_a_head_already_there(tmp_path, sqlite_url, graph, before, after):
+    # Alembic's stamp heads replaced every head on the heads' lines by the first head it
+    # moved, the heads already in the table too; mig keeps them (the table is at heads)
+    ini, engine = setup(tmp_path, sqlite_url, graph, before)
+    command.stamp(config_for(ini), ["heads"])
+    assert rows(engine) == after
 
 
 @pytest.mark.parametrize(("graph", "before", "args", "after"), AGREE)

@@ -266,9 +266,10 @@ def plan_stamp(
     """One step setting the version table as Alembic's ``stamp`` of ``revisions`` does.
 
     Each argument concerns the current heads on its line (ancestors or descendants, through
-    ``depends_on`` too; ``<branch>@base``: the branch's; plain ``base``: every head). Each
-    stamped revision that is not already a current head replaces the concerned heads above
-    it, or else those below it, or else is added; when the arguments name no revision
+    ``depends_on`` too; ``<branch>@base``: the branch's; plain ``base``: every head; ``heads``
+    means the heads nothing depends on). Each stamped revision that is not already a current
+    head replaces the concerned heads (all of them, as Alembic, but never a stamped one) when
+    one of them is on its line, or else is added; when the arguments name no revision
     (``base``, ``<branch>@base``), the concerned heads are removed. With ``purge`` the table
     holds exactly the stamped revisions. Revisions that would leave one of them below another
     one in the table are refused (:class:`StampOverlapError`).
@@ -279,10 +280,13 @@ def plan_stamp(
     anchors: set[str] = set()
     every_head = False
     for text in wanted:
-        found = [r.revision for r in paths.resolve(rmap, text, heads)]
+        arg = paths.parse(rmap, text)
+        if arg.kind == "symbol" and arg.symbol == "heads" and not arg.branch:
+            found = list(rmap.real_heads())  # Alembic's: a head something depends on is not one
+        else:
+            found = [r.revision for r in paths.resolve(rmap, text, heads)]
         dests.extend(found)
         anchors.update(found)
-        arg = paths.parse(rmap, text)
         if arg.branch:
             owner = rmap.labels.get(arg.branch) or rmap.lookup(arg.branch)
             anchors.add(owner.revision)
@@ -297,15 +301,16 @@ def plan_stamp(
     rows = list(heads)
     if not dests:
         rows = [h for h in rows if h not in concerned]
+    stamped = set(dests)
     for dest in dests:
         if dest in concerned:
             continue
-        above = rmap.descendants([dest], inclusive=False)
-        moved = [h for h in concerned if h in above]
-        if not moved:
-            below = rmap.ancestors([dest], inclusive=False)
-            moved = [h for h in concerned if h in below]
-        rows = [h for h in rows if h not in moved] + [dest]
+        related = rmap.descendants([dest]) | rmap.ancestors([dest])
+        if any(h in related for h in concerned):
+            # as Alembic: every concerned head goes, except one that is itself stamped (Alembic
+            # drops it too: `stamp heads` from a5, r8 wrote c6 alone)
+            rows = [h for h in rows if h not in concerned or h in stamped]
+        rows.append(dest)
     after = tuple(dict.fromkeys(rows))
     _check_overlap(rmap, after, dests, "stamp")
     is_upgrade = bool(dests) and any(t not in heads for t in dests)
