@@ -244,14 +244,16 @@ class BatchOperations(Operations):
     def invoke(self, operation: Any) -> Any:
         """Queue the operation; the batch applies it when its block ends.
 
-        An operation of a class with its own Alembic-style implementation (``implementation_for``
-        on a class the core has no handler for) runs now, as in Alembic, and its implementation
-        gets this ``BatchOperations``: what it invokes is queued like any ``batch_op`` call,
-        except ``execute()``, which runs at once (as Alembic's does; a recreate could not carry
-        it out). A core operation whose handler was replaced (``replace=True``) is queued as
-        usual, so the batch (and a recreate) still sees it.
+        ``batch_op.execute()`` runs at once, before the queued operations, as in Alembic
+        (histories written for Alembic rely on it: SQL that reads a column the batch drops,
+        or a batch that is otherwise a table recreate). An operation of a class with its own
+        Alembic-style implementation (``implementation_for`` on a class the core has no
+        handler for) runs now too, and its implementation gets this ``BatchOperations``: what
+        it invokes is queued like any ``batch_op`` call. A core operation whose handler was
+        replaced (``replace=True``) is queued as usual, so the batch (and a recreate) still
+        sees it.
         """
-        if self.__dict__.get("_implementing") and _is_execute(operation):
+        if _is_execute(operation):
             return Operations.invoke(self, operation)
         if custom.runs_immediately_in_batch(operation):
             self.__dict__["_implementing"] = self.__dict__.get("_implementing", 0) + 1

@@ -502,3 +502,22 @@ def test_a_constraint_named_through_the_naming_convention_is_dropped_by_its_give
     run(engine, drop, target_metadata=metadata)
     assert "x < 100" not in table_sql(engine)
     clean(engine)
+
+
+def test_batch_execute_runs_at_once_before_the_recreate(engine: Any) -> None:
+    """``batch_op.execute()`` runs when called, before the queued operations, as in
+    Alembic: here it reads a column the batch then drops, in a batch that recreates."""
+    execute(engine, "CREATE INDEX ix_t_flag ON t (flag)")
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.drop_column("x")
+            b.execute("UPDATE t SET flag = x")
+            b.execute("DROP INDEX IF EXISTS ix_t_flag")  # Prefect's downgrades do this
+            b.create_index("ix_t_price", ["price"])
+
+    run(engine, batch)
+    schema = schema_sql(engine)
+    assert "ix_t_flag" not in schema and "ix_t_price" in schema and " x INT" not in schema["t"]
+    assert rows(engine, "SELECT * FROM t ORDER BY id") == [(1, 1, "1.5"), (2, 50, "2")]
+    clean(engine)
