@@ -88,6 +88,9 @@ class Project:
     offline: tuple[str, ...] = ("postgresql", "mysql", "mssql", "oracle", "sqlite")
     environ: Callable[[str, str], dict[str, str]] = field(default=lambda target, url: {})
     url_for: Callable[[str, str], str] = field(default=lambda target, url: url)
+    #: run on each fresh database before either tool (a project that creates a base schema
+    #: outside its migrations first), given the target and a synchronous URL
+    prepare: Callable[[str, str], None] | None = None
 
 
 def load_projects() -> dict[str, Project]:
@@ -266,7 +269,10 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
         folder.parent.mkdir(parents=True, exist_ok=True)
         scripts = copy_scripts(project, folder.parent, tool)
         database = f"compat_{name}_{tool}"
-        url = project.url_for(target, fresh_database(target, database, folder))
+        plain_url = fresh_database(target, database, folder)
+        if project.prepare is not None:
+            project.prepare(target, plain_url)
+        url = project.url_for(target, plain_url)
         ini = write_ini(folder, scripts, url, tool)
         environ = project.environ(target, url)
         try:
