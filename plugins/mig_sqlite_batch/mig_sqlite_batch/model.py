@@ -58,6 +58,8 @@ class TableModel:
         #: names of the constraints and indexes that went with a dropped column: a later
         #: drop of one of them in the same batch has nothing left to do
         self._gone_with_columns: set[str] = set()
+        #: index columns named before the batch added them: (column, operation)
+        self._later_columns: list[tuple[str, str]] = []
         self.table_kwargs: dict[str, Any] = {}
         self.comment: str | None = None
         self.dropped: list[str] = []  # source names of dropped columns
@@ -491,10 +493,13 @@ class TableModel:
         what = f"batch_op.create_index({str(index.name)!r})"
         expressions: list[Any] = []
         for expr in index.expressions:
-            if isinstance(expr, sa.Column):
-                expressions.append(self.column(expr.name, what).name)
-            else:
+            if not isinstance(expr, sa.Column):
                 expressions.append(expr)
+            elif self.find_column(expr.name) is not None:
+                expressions.append(self.column(expr.name, what).name)
+            else:  # added later in the batch, as Alembic allows: checked when the batch ends
+                expressions.append(expr.name)
+                self._later_columns.append((expr.name, what))
         kw = {k: v for k, v in index.dialect_kwargs.items() if v is not None}
         self.indexes.append(IndexState(index.name, expressions, bool(index.unique), kw))
 
@@ -613,6 +618,13 @@ class TableModel:
 
     def set_comment(self, comment: str | None) -> None:
         self.comment = comment
+
+    def check_index_columns(self) -> None:
+        """The columns indexes named before the batch added them exist now."""
+        for name, what in self._later_columns:
+            if not any(name in index.column_names() for index in self.indexes):
+                continue  # the index was dropped again
+            self.column(name, what)
 
     def check_generated(self) -> None:
         """Refuse a generated column whose expression uses a column the batch dropped (the

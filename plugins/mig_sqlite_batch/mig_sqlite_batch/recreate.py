@@ -110,6 +110,7 @@ class _Recreate:
             self.model.apply(op)
         self.model.reorder(self.batch.partial_reordering)
         self.model.check_generated()
+        self.model.check_index_columns()
         if not self.model.columns:
             raise CommandError(f"{self.where}: the batch leaves the table without columns")
 

@@ -521,3 +521,28 @@ def test_batch_execute_runs_at_once_before_the_recreate(engine: Any) -> None:
     assert "ix_t_flag" not in schema and "ix_t_price" in schema and " x INT" not in schema["t"]
     assert rows(engine, "SELECT * FROM t ORDER BY id") == [(1, 1, "1.5"), (2, 50, "2")]
     clean(engine)
+
+
+def test_an_index_may_name_a_column_the_batch_adds_after_it(engine: Any) -> None:
+    """Prefect's downgrade creates an index, then adds its columns, in one batch (indexes are
+    built on the new table, so Alembic accepts the order)."""
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.create_index("ix_t_version_x", ["version", "x"])
+            b.alter_column("flag", nullable=False)
+            b.add_column(sa.Column("version", sa.String(), nullable=True))
+
+    run(engine, batch)
+    assert "CREATE INDEX ix_t_version_x ON t (version, x)" in schema_sql(engine).values()
+    clean(engine)
+
+
+def test_an_index_on_a_column_the_batch_never_adds_is_an_error(engine: Any) -> None:
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.create_index("ix_t_nothing", ["nothing"])
+            b.alter_column("flag", nullable=False)
+
+    with pytest.raises(CommandError, match=r"create_index\('ix_t_nothing'\): table 't' has no "
+                                           r"column 'nothing'"):
+        run(engine, batch)
