@@ -304,25 +304,49 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
 SQL_NOISE = re.compile(r"^\s*(--.*)?$")
 
 
+def _statements(script: str) -> list[str]:
+    """The script's statements, one per line, without comments and without the version
+    table's own statements (mig writes them as plain literal SQL, Alembic through its
+    Table: ``RETURNING``, qualified columns; docs/runtime.md)."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        if SQL_NOISE.match(line) or line.startswith("FAILED:"):  # Alembic's error, on stdout
+            continue
+        current.append(line.strip())
+        if line.rstrip().endswith(";") or line.strip() in ("GO", "/"):
+            statement = " ".join(current).rstrip(";").rstrip() + ";"
+            current = []
+            if "alembic_version" not in statement:
+                statements.append(statement)
+    if current:
+        statements.append(" ".join(current))
+    return statements
+
+
 def compare_offline(name: str, project: Project, dialect: str, work: Path, report: list[str]) -> None:
     scripts: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for tool in ("alembic", "mig"):
         folder = work / name / f"offline-{dialect}" / tool
         folder.parent.mkdir(parents=True, exist_ok=True)
         location = copy_scripts(project, folder.parent, tool)
-        url = OFFLINE_URLS[dialect]
+        url = project.url_for(dialect, OFFLINE_URLS[dialect])
         ini = write_ini(folder, location, url, tool)
         run = run_tool(tool, ini, ["upgrade", "head", "--sql"], project.environ(dialect, url))
         (folder / "upgrade.sql").write_text(run.stdout)
         (folder / "upgrade.log").write_text(run.stderr)
-        if run.ok:
-            scripts[tool] = "\n".join(line.rstrip() for line in run.stdout.splitlines() if not SQL_NOISE.match(line))
-        else:
-            scripts[tool] = f"FAILED: {_error(run)}"
+        # the script as far as it got (a failed run's partial script is compared too)
+        scripts[tool] = "\n".join(_statements(run.stdout))
+        if not run.ok:
+            errors[tool] = _error(run)
     changed = _diff(f"{name}-offline-{dialect}", scripts["alembic"], scripts["mig"], work)
-    verdict = _verdict(changed, f"{name}-offline-{dialect}.diff", scripts["alembic"], scripts["mig"])
-    if scripts["alembic"].startswith("FAILED") or scripts["mig"].startswith("FAILED"):
-        verdict += f" | alembic: {scripts['alembic'][:150]} | mig: {scripts['mig'][:150]}"
+    diff_file = f"{name}-offline-{dialect}.diff"
+    verdict = "same" if not changed else f"DIFFERS ({changed} lines, {diff_file})"
+    if errors:
+        failed = "both fail" if len(errors) == 2 else f"only {' and '.join(errors)} fails"
+        verdict = f"{failed}; scripts up to there: {verdict}"
+        verdict += "".join(f" | {tool}: {error[:150]}" for tool, error in errors.items())
     report.append(f"| {name} | {dialect} | upgrade --sql | {verdict} | - |")
 
 

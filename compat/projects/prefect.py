@@ -19,6 +19,8 @@ def environ(target: str, url: str) -> dict[str, str]:
 def url_for(target: str, url: str) -> str:
     if target == "sqlite":
         return url.replace("sqlite://", "sqlite+aiosqlite://")
+    if url == "postgresql://":  # offline: its settings want a whole URL, never connected to
+        return "postgresql+asyncpg://postgres@127.0.0.1:5432/offline"
     return url.replace("postgresql+psycopg2://", "postgresql+asyncpg://")
 
 
@@ -26,7 +28,7 @@ PROJECT = Project(
     "prefect",
     "server/database/_migrations",
     online=("sqlite", "postgresql"),
-    offline=(),
+    offline=("postgresql", "sqlite"),
     environ=environ,
     url_for=url_for,
 )
