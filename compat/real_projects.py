@@ -91,6 +91,10 @@ class Project:
     #: run on each fresh database before either tool (a project that creates a base schema
     #: outside its migrations first), given the target and a synchronous URL
     prepare: Callable[[str, str], None] | None = None
+    #: edits the copied revisions, the same for both tools, given the target and the copy's
+    #: folder (a history that only runs from an empty database with data its application
+    #: writes between revisions, or with a branch for a dialect it never reaches)
+    patch: Callable[[str, Path], None] | None = None
 
 
 def load_projects() -> dict[str, Project]:
@@ -268,6 +272,8 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
     for tool, folder in folders.items():
         folder.parent.mkdir(parents=True, exist_ok=True)
         scripts = copy_scripts(project, folder.parent, tool)
+        if project.patch is not None:
+            project.patch(target, scripts)
         database = f"compat_{name}_{tool}"
         plain_url = fresh_database(target, database, folder)
         if project.prepare is not None:
@@ -331,6 +337,8 @@ def compare_offline(name: str, project: Project, dialect: str, work: Path, repor
         folder = work / name / f"offline-{dialect}" / tool
         folder.parent.mkdir(parents=True, exist_ok=True)
         location = copy_scripts(project, folder.parent, tool)
+        if project.patch is not None:
+            project.patch(dialect, location)
         url = project.url_for(dialect, OFFLINE_URLS[dialect])
         ini = write_ini(folder, location, url, tool)
         run = run_tool(tool, ini, ["upgrade", "head", "--sql"], project.environ(dialect, url))
