@@ -154,10 +154,18 @@ class MySQLImpl(DefaultImpl):
                 self.dialect, self.context_opts)))
         )
         catalog = None
-        if not self.as_sql and (needs_spec or changes_default):
+        if not self.as_sql and (needs_spec or changes_default or renames):
             catalog = self._catalog_column(table_name, column_name, schema, where)
             if changes_default and not needs_spec and catalog.spec.on_update:
                 needs_spec = True  # SET DEFAULT would drop the column's ON UPDATE
+            if needs_spec or renames:
+                self._warn_alembic_resets(
+                    where, catalog,
+                    nullable is None and existing_nullable is None,
+                    not changes_default and existing_server_default is False,
+                    comment is False and existing_comment is None,
+                    autoincrement is None and existing_autoincrement is None,
+                )
         kept_on_update = None
         if (self.as_sql and changes_default and not self._has_on_update(server_default)
                 and self._has_on_update(existing_server_default)):
@@ -198,6 +206,37 @@ class MySQLImpl(DefaultImpl):
             spec.on_update = kept_on_update
         self.execute(ddl.ModifyColumn(table_name, column_name, spec, schema=schema,
                                       newname=name if renames else None))
+
+    @staticmethod
+    def _warn_alembic_resets(where: str, catalog: CatalogColumn, nullable_unsaid: bool,
+                             default_unsaid: bool, comment_unsaid: bool,
+                             auto_unsaid: bool) -> None:
+        """Online, what the call leaves unsaid is kept from the catalog; Alembic's ``CHANGE`` /
+        ``MODIFY`` is built from the ``existing_*`` arguments alone and resets it. Say what
+        differs, so that a project moving from Alembic knows its older databases lost it."""
+        spec = catalog.spec
+        lost = [
+            (what, arg)
+            for unsaid, has, what, arg in (
+                (nullable_unsaid, not spec.nullable, "NOT NULL", "existing_nullable=False"),
+                (default_unsaid, spec.default is not None, "its DEFAULT",
+                 "existing_server_default="),
+                (comment_unsaid, bool(spec.comment), "its COMMENT", "existing_comment="),
+                (auto_unsaid, spec.autoincrement, "AUTO_INCREMENT",
+                 "existing_autoincrement=True"),
+            )
+            if unsaid and has
+        ]
+        if not lost:
+            return
+        warnings.warn(
+            f"{where}: the column keeps {', '.join(what for what, _ in lost)}, read from the "
+            "database; Alembic restates the column from the existing_* arguments only and "
+            "would have dropped that, so a database Alembic migrated differs here; pass "
+            f"{', '.join(arg for _, arg in lost)} to say so (docs/dialects.md, MySQL)",
+            MigWarning,
+            stacklevel=4,
+        )
 
     def _functional_default(self, default: Any) -> bool:
         """A timestamp-function default that MySQL accepts only in a column definition

@@ -7,6 +7,7 @@ AUTO_INCREMENT, ON UPDATE, the collation and column CHECKs.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from mysql_support import column_info, constraints, execute, indexes, rows, run, show_create
 from runtime_support import shared_fixtures
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 
 mysql_url = shared_fixtures().mysql_url
 
@@ -386,3 +387,34 @@ def test_offline_default_change_statement_keeps_on_update_on_the_server(
     ts = info(engine, "ts")
     assert ts["COLUMN_DEFAULT"] == "'2020-01-01 00:00:00'"
     assert ts["EXTRA"] == "on update current_timestamp()"
+
+
+# --- what Alembic's restatement would have dropped ---------------------------------------------
+
+
+def test_rename_without_existing_nullable_keeps_not_null_and_warns(engine: sa.Engine) -> None:
+    """ZenML renames ``artifact_id`` to ``artifact_version_id`` in a batch with only
+    ``existing_type``: Alembic's ``CHANGE`` writes the NOT NULL column as NULL. mig keeps it
+    (read from the catalog) and warns that databases Alembic migrated have lost it."""
+    execute(engine, "CREATE TABLE acct2 (id INT PRIMARY KEY, artifact_id CHAR(32) NOT NULL)")
+
+    def rename(op: Any) -> None:
+        with op.batch_alter_table("acct2") as batch_op:
+            batch_op.alter_column("artifact_id", new_column_name="artifact_version_id",
+                                  existing_type=sa.CHAR(32))
+
+    with pytest.warns(MigWarning, match=r"keeps NOT NULL.*existing_nullable=False"):
+        run(engine, rename)
+    assert info(engine, "artifact_version_id", "acct2")["IS_NULLABLE"] == "NO"
+
+
+def test_alter_column_stating_the_column_does_not_warn(engine: sa.Engine) -> None:
+    """Saying what the column has (as autogenerate does), or a column that has nothing
+    Alembic would drop, gives no warning."""
+    execute(engine, "CREATE TABLE acct2 (id INT PRIMARY KEY, a CHAR(32) NOT NULL, b CHAR(32))")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)
+        run(engine, lambda op: op.alter_column("acct2", "a", new_column_name="a2",
+                                               existing_type=sa.CHAR(32), existing_nullable=False))
+        run(engine, lambda op: op.alter_column("acct2", "b", type_=sa.CHAR(40)))
+    assert info(engine, "a2", "acct2")["IS_NULLABLE"] == "NO"
