@@ -69,6 +69,8 @@ class TableModel:
         self._case_sensitive = case_sensitive
         self._dropping: tuple[str, ...] = ()
         self._dropped_names: list[str] = []  # names dropped columns had when dropped
+        #: (the last column, the column added after it by position-less add_column calls)
+        self._appended_after: list[tuple[ColumnState, str]] = []
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -200,6 +202,8 @@ class TableModel:
                 return
             raise CommandError(f"{what}: table {self.name!r} already has a column {op.column.name!r}")
         state, constraints, indexes = self._absorb_column(op.column)
+        if self.columns and not (op.kw.get("insert_before") or op.kw.get("insert_after")):
+            self._appended_after.append((self.columns[-1], state.name))
         self._place(state, op.kw, what, new=True)
         for const in constraints:
             if const.kind == "primary":
@@ -266,6 +270,7 @@ class TableModel:
             self.column(op.column_name, f"batch_op.drop_column({op.column_name!r})")
             return
         self.columns.remove(col)
+        self._warn_moved_by_alembic(col)
         if col.source is not None:
             self.dropped.append(col.source)
         self._dropped_names.append(col.name)
@@ -274,6 +279,29 @@ class TableModel:
             self._forget_column(col.name)
         finally:
             self._dropping = ()
+
+    def _warn_moved_by_alembic(self, dropped: ColumnState) -> None:
+        """A column added at the end and then the column it followed dropped, in one batch:
+        mig keeps the added column at the end (where Alembic's documentation puts it), while
+        Alembic's own recreate moves it forward, next to the table's first column. The schemas
+        then differ in column order only; say so, since a project switching from Alembic
+        would otherwise find it out by comparing databases."""
+        added: list[str] = []
+        for anchor, name in self._appended_after:  # in call order: a chain x, y, ... follows
+            if anchor is dropped or anchor.name in added:
+                added.append(name)
+        if not added:
+            return
+        names = ", ".join(repr(name) for name in added)
+        warnings.warn(
+            f"batch_alter_table({self.name!r}): {names} added after {dropped.name!r}, which "
+            f"the batch then drops: mig appends them at the end of the table; Alembic puts "
+            "them next to the table's first column instead, so a database Alembic migrated has "
+            "another column order (add_column(..., insert_after=...) states the position for "
+            "both; docs/batch.md)",
+            MigWarning,
+            stacklevel=2,
+        )
 
     def _forget_column(self, name: str) -> None:
         """Remove the constraints and indexes that use column ``name`` (it is dropped)."""
