@@ -70,6 +70,18 @@ def _non_constant_default(text: str) -> bool:
     )
 
 
+def _brings_foreign_key(op: Any) -> bool:
+    """Whether a batch's added column brings a foreign key (not ``inline_references``).
+
+    Alembic adds it as a table constraint, which recreates the table, and mig does the same:
+    written inline in ``ADD COLUMN`` it works, but SQLAlchemy's reflection reads neither the
+    name nor ``ON DELETE``/``ON UPDATE`` of an inline ``REFERENCES``, so autogenerate and every
+    later recreate (which reflects the table) would see a different key. (An inline CHECK is
+    reflected with its name, so a CHECK alone keeps ``ADD COLUMN``.)
+    """
+    return bool(op.column.foreign_keys) and not op.inline_references
+
+
 class SQLiteImpl(DefaultImpl):
     """SQLite: transactional DDL; batch (move and copy) for what ALTER TABLE cannot do."""
 
@@ -105,7 +117,7 @@ class SQLiteImpl(DefaultImpl):
     # --- batch -----------------------------------------------------------------------------
     def requires_recreate_in_batch(self, batch: Any) -> bool:
         """True unless every operation is one SQLite's ALTER TABLE does: adding a plain
-        column, renaming a column, creating or dropping an index."""
+        column (no foreign key), renaming a column, creating or dropping an index."""
         return any(self._needs_recreate(op) for op in batch.ops)
 
     def _needs_recreate(self, op: Any) -> bool:
@@ -113,6 +125,8 @@ class SQLiteImpl(DefaultImpl):
             return False
         if isinstance(op, ops.AddColumnOp):
             if op.kw.get("insert_before") or op.kw.get("insert_after"):
+                return True
+            if _brings_foreign_key(op):
                 return True
             return self.add_column_problem(op.column, op.if_not_exists) is not None
         if isinstance(op, ops.AlterColumnOp):

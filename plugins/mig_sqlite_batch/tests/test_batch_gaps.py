@@ -546,3 +546,46 @@ def test_an_index_on_a_column_the_batch_never_adds_is_an_error(engine: Any) -> N
     with pytest.raises(CommandError, match=r"create_index\('ix_t_nothing'\): table 't' has no "
                                            r"column 'nothing'"):
         run(engine, batch)
+
+
+def test_batch_add_column_with_foreign_key_recreates_and_keeps_name_and_ondelete(
+    engine: Any,
+) -> None:
+    """Phoenix adds ``user_id`` columns with ``sa.ForeignKey(..., ondelete="SET NULL")`` in a
+    batch: Alembic recreates the table, so the key is a named table constraint. mig wrote it
+    inline in ADD COLUMN, which SQLAlchemy reflects with no name and no ON DELETE (and so
+    every later recreate, which reflects, would drop the action)."""
+    execute(engine, "CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    metadata = sa.MetaData(naming_convention={"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"})
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.add_column(sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")))
+
+    run(engine, batch, target_metadata=metadata)
+    assert "CONSTRAINT fk_t_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE SET NULL" in (
+        table_sql(engine)
+    )
+    with engine.connect() as conn:
+        [fk] = sa.inspect(conn).get_foreign_keys("t")
+    assert fk["name"] == "fk_t_user_id_users" and fk["options"] == {"ondelete": "SET NULL"}
+    assert rows(engine, "SELECT id, user_id FROM t ORDER BY id") == [(1, None), (2, None)]
+    clean(engine)
+
+
+def test_batch_add_column_inline_references_keeps_add_column(engine: Any) -> None:
+    """``inline_references=True`` asks for the plain ``ADD COLUMN ... REFERENCES``, which
+    SQLite can do without a recreate (Alembic does the same)."""
+    execute(engine, "CREATE TABLE users (id INTEGER PRIMARY KEY)")
+
+    def batch(op: Any) -> None:
+        with op.batch_alter_table("t") as b:
+            b.add_column(
+                sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
+                inline_references=True,
+            )
+
+    run(engine, batch)
+    assert table_sql(engine).startswith("CREATE TABLE t (id INTEGER PRIMARY KEY")
+    assert "user_id INTEGER REFERENCES users (id) ON DELETE CASCADE" in table_sql(engine)
+    clean(engine)
