@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +70,16 @@ if tool == "mig":
     from mig_core.config import main
 else:
     from alembic.config import main
-if os.environ.get("COMPAT_IN_WORKER_THREAD"):  # env.py expects an anyio worker thread
+hook = os.environ.get("COMPAT_RUN_HOOK")  # "file.py:function": the project's own way to run
+if hook and "--sql" not in argv:
+    import importlib.util
+    path, function = hook.rsplit(":", 1)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(path)))  # compat/, for real_projects
+    spec = importlib.util.spec_from_file_location("compat_run_hook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    getattr(module, function)(tool, argv)
+elif os.environ.get("COMPAT_IN_WORKER_THREAD"):  # env.py expects an anyio worker thread
     import anyio, anyio.to_thread
     async def in_thread():
         await anyio.to_thread.run_sync(lambda: main(argv=argv))
@@ -202,7 +212,8 @@ def snapshot(url: str) -> dict[str, object]:
     """The schema as plain data: everything two tools must agree on."""
     engine = sa.create_engine(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection")  # see below
             inspector = sa.inspect(conn)
             dialect = conn.dialect
             tables = sorted(t for t in inspector.get_table_names() if t not in IGNORED_TABLES)
@@ -228,9 +239,27 @@ def snapshot(url: str) -> dict[str, object]:
                 }
             if dialect.name == "postgresql":
                 result["<enums>"] = sorted(inspector.get_enums(), key=repr)  # type: ignore[attr-defined]
+            if dialect.name == "sqlite":
+                result["<sqlite expression indexes>"] = _sqlite_expression_indexes(conn, result)
             return json.loads(json.dumps(result, default=str, sort_keys=True))
     finally:
         engine.dispose()
+
+
+def _sqlite_expression_indexes(conn: sa.Connection, tables: dict[str, object]) -> dict[str, str]:
+    """name -> SQL (whitespace collapsed) of the indexes SQLAlchemy does not reflect on SQLite
+    (on expressions), which get_indexes() leaves out with a warning."""
+    reflected = {
+        ix["name"] for table in tables.values() for ix in table["indexes"]  # type: ignore[index]
+    }
+    rows = conn.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).all()
+    return {
+        name: " ".join(sql.split())
+        for name, table, sql in rows
+        if table not in IGNORED_TABLES and name not in reflected
+    }
 
 
 def _checks(inspector: sa.Inspector, table: str) -> list[dict[str, object]]:
