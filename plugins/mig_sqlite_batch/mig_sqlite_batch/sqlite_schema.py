@@ -153,8 +153,32 @@ def foreign_keys(conn: Any, schema: str | None, table: str) -> list[ForeignKeyRo
 
 
 def children(conn: Any, schema: str | None, table: str) -> list[ForeignKeyRow]:
-    """The foreign keys of *other* tables that point at ``table``."""
+    """The foreign keys of *other* tables that point at ``table``: one query joining
+    ``pragma_foreign_key_list`` (a recreate runs it, and a query per table in the database
+    made a history of batches on a schema of many tables slow, most of all through an async
+    driver); a query per table on an SQLite without table-valued PRAGMAs (before 3.16)."""
     master = _schema_table(conn.dialect.identifier_preparer, schema)
+    try:
+        rows = _rows(
+            conn,
+            "SELECT m.name, p.id, p.seq, p.\"table\", p.\"from\", p.\"to\", p.on_update, "
+            f"p.on_delete, p.\"match\" FROM {master} m "
+            "JOIN pragma_foreign_key_list(m.name, :s) p "
+            "WHERE m.type = 'table' AND m.name <> :t AND lower(p.\"table\") = lower(:t) "
+            "ORDER BY m.rowid, p.id, p.seq",
+            s=schema or "main", t=table,
+        )
+    except sa.exc.OperationalError:
+        return _children_one_by_one(conn, master, schema, table)
+    by_table: dict[str, list[Any]] = {}
+    for row in rows:
+        by_table.setdefault(row[0], []).append(tuple(row[1:]))
+    return [fk for name, found in by_table.items() for fk in _fk_rows(found, name)]
+
+
+def _children_one_by_one(
+    conn: Any, master: str, schema: str | None, table: str
+) -> list[ForeignKeyRow]:
     names = [
         r[0] for r in _rows(
             conn, f"SELECT name FROM {master} WHERE type = 'table' AND name <> :t", t=table
