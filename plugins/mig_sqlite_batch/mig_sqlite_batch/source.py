@@ -74,6 +74,9 @@ def load(impl: Any, batch: Any) -> Source:
     #: columns whose type the batch gives (reflect_args, its own column_reflect listeners)
     given = {c.name.lower() for c in batch.reflect_args if isinstance(c, sa.Column)}
     reflect_kwargs = dict(batch.reflect_kwargs)
+    # the referred tables are not needed (foreign keys are copied by name, their targets
+    # stubbed): reflecting each of them took most of a recreate's reflection time
+    reflect_kwargs.setdefault("resolve_fks", False)
     if reflect_kwargs.get("listeners"):
         reflect_kwargs["listeners"] = [
             (event, _watch_types(fn, given) if event == "column_reflect" else fn)
