@@ -33,11 +33,10 @@ def run_like_phoenix(tool: str, argv: list[str]) -> None:
     """``-c ini <command> <revision>`` run as phoenix.db.migrate.migrate() runs ``upgrade``."""
     import asyncio
 
-    from sqlalchemy import NullPool, event, make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     from phoenix.db import engines
     from phoenix.db.pg_config import get_pg_config
+    from sqlalchemy import NullPool, event, make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
 
     if tool == "mig":
         from mig_core import command
