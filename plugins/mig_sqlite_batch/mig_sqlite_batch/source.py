@@ -242,7 +242,7 @@ def _sqlite_source(
     _fill_foreign_key_actions(model, sqlite_schema.foreign_keys(conn, batch.schema, table.name))
     model.constraints = [c for c in model.constraints if c.kind != "unique"] + [
         ConstraintState("unique", None, cols)
-        for cols in sqlite_schema.unique_constraints(conn, batch.schema, table.name)
+        for cols in _unique_constraints(conn, batch.schema, table.name, create_sql)
     ]
     kinds = ("primary", "unique", "foreignkey", "check")
     model.constraints.sort(key=lambda c: kinds.index(c.kind) if c.kind in kinds else len(kinds))
@@ -358,6 +358,27 @@ def _fill_collations(model: TableModel, collations: dict[str, str]) -> None:
                 MigWarning,
                 stacklevel=4,
             )
+
+
+def _unique_constraints(
+    conn: Any, schema: str | None, table: str, create_sql: str
+) -> list[list[str]]:
+    """The table's UNIQUE constraints: those SQLite made an index for, then those its SQL
+    declares that repeat the primary key or another UNIQUE (SQLite makes no index for them,
+    yet they are part of the table: SQLAlchemy reflects them and a batch may drop them)."""
+    found = sqlite_schema.unique_constraints(conn, schema, table)
+    try:
+        declared = sqltext.unique_clauses(create_sql)
+    except (ValueError, StopIteration):
+        return found
+    indexed = [tuple(c.lower() for c in cols) for cols in found]
+    for cols in declared:
+        key = tuple(c.lower() for c in cols)
+        if key in indexed:
+            indexed.remove(key)
+        else:
+            found.append(list(cols))
+    return found
 
 
 def _fill_names(model: TableModel, named: list[sqltext.NamedConstraint]) -> None:

@@ -278,6 +278,35 @@ def named_constraints(create_table_sql: str) -> list[NamedConstraint]:
     return out
 
 
+def unique_clauses(create_table_sql: str) -> list[tuple[str, ...]]:
+    """The columns of every UNIQUE constraint written in a CREATE TABLE (column- and
+    table-level, named or not), in order. SQLite makes no index for a UNIQUE that repeats the
+    primary key or an earlier UNIQUE, so ``PRAGMA index_list`` does not show those."""
+    tokens, parts = table_body(create_table_sql)
+    out: list[tuple[str, ...]] = []
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if not sig:
+            continue
+        first = tokens[sig[0]]
+        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+        k = 1 if is_column else 0
+        while k < len(sig):
+            tok = tokens[sig[k]]
+            if tok.text == "(":
+                k = sig.index(_balanced_end(tokens, sig[k])) + 1
+                continue
+            if tok.upper() == "UNIQUE":
+                if is_column:
+                    out.append((first.value,))
+                elif k + 1 < len(sig) and tokens[sig[k + 1]].text == "(":
+                    out.append(_paren_columns(tokens, sig[k + 1]))
+                    k = sig.index(_balanced_end(tokens, sig[k + 1])) + 1
+                    continue
+            k += 1
+    return out
+
+
 @dataclass(frozen=True)
 class ClauseOptions:
     """What SQLAlchemy's reflection leaves out of a constraint written in a CREATE TABLE:
