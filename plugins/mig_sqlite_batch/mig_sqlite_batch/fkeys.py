@@ -225,6 +225,43 @@ class ForeignKeysOffForTransaction:
         raw_rows(dbapi, "PRAGMA foreign_keys = ON")
 
 
+#: key in ``Connection.info`` of the foreign keys to check at the next commit
+PENDING_KEY = "mig_sqlite_batch.keys_to_check"
+
+
+def check_key_at_commit(conn: Any, schema: str | None, child: str, problem: str) -> None:
+    """Check at the commit that ``child``'s foreign keys point at a primary key or unique
+    constraint again (SQLite creates a table whose key does not, and fails only when a row is
+    checked: "foreign key mismatch"). A batch that moves a table's primary key leaves the
+    other tables' foreign keys to the old one until later batches of the same migration move
+    them (MLflow), as Alembic allows; a key still loose at the commit is an error naming
+    ``problem`` and the transaction is rolled back (checked before a guard's own check)."""
+    conn.info.setdefault(PENDING_KEY, []).append((schema, child, problem))
+    _listen(conn)
+
+
+def _check_pending(conn: Any, pending: list[tuple[str | None, str, str]]) -> None:
+    dbapi = dbapi_of(conn)
+    preparer = conn.dialect.identifier_preparer
+    for schema, child, problem in pending:
+        prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+        master = f"{prefix}sqlite_master"
+        exists = raw_rows(
+            dbapi,
+            f"SELECT 1 FROM {master} WHERE type = 'table' AND name = "
+            f"'{child.replace(chr(39), chr(39) * 2)}'",
+        )
+        if not exists:
+            continue  # dropped (or renamed) later in the transaction
+        try:
+            raw_rows(dbapi, f"PRAGMA {prefix}foreign_key_check({preparer.quote(child)})")
+        except Exception as exc:  # foreign key mismatch
+            dbapi.rollback()
+            raise CommandError(
+                f"{problem} ({str(exc).splitlines()[0]}); the transaction was rolled back"
+            ) from exc
+
+
 #: SQLAlchemy Connections that route their commit / rollback events to a guard
 _listening: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -243,12 +280,16 @@ def _listen(conn: Any) -> None:
 
 
 def _dispatch_commit(conn: Any) -> None:
+    pending = conn.info.pop(PENDING_KEY, None)
+    if pending:
+        _check_pending(conn, pending)
     guard = conn.info.get(GUARD_KEY)
     if guard is not None:
         guard.on_commit(conn)
 
 
 def _dispatch_rollback(conn: Any) -> None:
+    conn.info.pop(PENDING_KEY, None)
     guard = conn.info.get(GUARD_KEY)
     if guard is not None:
         guard.on_rollback(conn)

@@ -71,6 +71,9 @@ class TableModel:
         self._dropped_names: list[str] = []  # names dropped columns had when dropped
         #: (the last column, the column added after it by position-less add_column calls)
         self._appended_after: list[tuple[ColumnState, str]] = []
+        #: constraints and indexes that went with a dropped column, with its name: a column
+        #: added again under that name in the same batch brings them back (as in Alembic)
+        self._held: list[tuple[ConstraintState | IndexState, str]] = []
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -214,6 +217,44 @@ class TableModel:
                     )
             self.constraints.append(const)
         self.indexes.extend(indexes)
+        if any(self._same(n, state.name) for n in self._dropped_names):
+            self._restore_held()
+
+    def _restore_held(self) -> None:
+        """Bring back what went with dropped columns whose names all exist again."""
+        held, self._held = self._held, []
+        self._dropping = tuple(self._dropped_names)
+        try:
+            for item, name in held:
+                if isinstance(item, IndexState):
+                    used = self._index_columns(item)
+                else:
+                    used = self._constraint_columns(item)
+                if any(self._current(c) is None for c in used):
+                    self._held.append((item, name))
+                    continue
+                log.info("batch %s: %s kept, column %s is added again", self.name,
+                         item.describe() if isinstance(item, ConstraintState)
+                         else f"index {item.name}", name)
+                if isinstance(item, IndexState):
+                    self.indexes.append(item)
+                else:
+                    self.constraints.append(item)
+                if item.name is not None:
+                    self._gone_with_columns.discard(str(item.name).lower())
+        finally:
+            self._dropping = ()
+
+    def settle_drops(self) -> None:
+        """Warn about the CHECK constraints that went with a dropped column for good."""
+        for item, name in self._held:
+            if isinstance(item, ConstraintState) and item.kind == "check":
+                warnings.warn(
+                    f"batch_alter_table({self.name!r}): {item.describe()} uses column "
+                    f"{name!r}, which the batch drops; the constraint is dropped too",
+                    MigWarning,
+                    stacklevel=2,
+                )
 
     def _absorb_column(
         self, column: sa.Column[Any]
@@ -308,16 +349,10 @@ class TableModel:
         kept = []
         for state in self.constraints:
             if name in self._constraint_columns(state):
-                if state.kind == "check":
-                    warnings.warn(
-                        f"batch_alter_table({self.name!r}): {state.describe()} uses column "
-                        f"{name!r}, which the batch drops; the constraint is dropped too",
-                        MigWarning,
-                        stacklevel=2,
-                    )
-                else:
+                if state.kind != "check":
                     log.info("batch %s: %s dropped with column %s", self.name,
                              state.describe(), name)
+                self._held.append((state, name))
                 if state.name is not None:
                     self._gone_with_columns.add(str(state.name).lower())
                 continue
@@ -327,6 +362,7 @@ class TableModel:
         for index in self.indexes:
             if name in self._index_columns(index):
                 log.info("batch %s: index %s dropped with column %s", self.name, index.name, name)
+                self._held.append((index, name))
                 if index.name is not None:
                     self._gone_with_columns.add(str(index.name).lower())
                 continue

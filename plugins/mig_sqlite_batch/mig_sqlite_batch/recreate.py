@@ -109,6 +109,7 @@ class _Recreate:
         for op in self.batch.ops:
             self.model.apply(op)
         self.model.reorder(self.batch.partial_reordering)
+        self.model.settle_drops()
         self.model.check_generated()
         self.model.check_index_columns()
         if not self.model.columns:
@@ -133,10 +134,16 @@ class _Recreate:
         quoted = self.preparer.quote(name)
         return f"{self.preparer.quote_schema(self.schema)}.{quoted}" if self.schema else quoted
 
-    def check_children(self, children: list[tuple[str, str, list[str | None]]]) -> None:
+    def check_children(
+        self, children: list[tuple[str, str, list[str | None]]], defer_unique: bool = False
+    ) -> list[tuple[str, str, list[str]]]:
         """Refuse when the batch breaks a foreign key of another table: the referenced
-        column is dropped, or is no longer a primary key or unique."""
+        column is dropped, or is no longer a primary key or unique. With ``defer_unique``
+        the latter is returned instead ((child, label, referred columns)), for the caller to
+        check at the end of the transaction: a later batch of the same migration may move
+        the child's foreign key to the new key."""
         model = self.model
+        loose: list[tuple[str, str, list[str]]] = []
         for child, label, referred in children:
             if any(c is None for c in referred):
                 pk = model.primary_key()
@@ -159,11 +166,15 @@ class _Recreate:
                         )
                     targets.append(found.name)
             if not self._is_unique(targets):
+                if defer_unique:
+                    loose.append((child, label, targets))
+                    continue
                 raise CommandError(
                     f"{self.where}: table {child!r} has a foreign key ({label}) to "
                     f"{self.name}({', '.join(targets)}), which after the batch is neither the "
                     "primary key nor unique"
                 )
+        return loose
 
     def _is_unique(self, columns: list[str]) -> bool:
         wanted = {c.lower() for c in columns}
@@ -275,10 +286,17 @@ class SQLiteRecreate(_Recreate):
         children: list[sqlite_schema.ForeignKeyRow] = []
         if conn is not None:
             children = sqlite_schema.children(conn, self.schema, self.name)
-            self.check_children([
+            loose = self.check_children([
                 (fk.table, f"{fk.table}({', '.join(fk.columns)})", fk.referred_columns)
                 for fk in children
-            ])
+            ], defer_unique=True)
+            for child, label, targets in loose:
+                fkeys.check_key_at_commit(
+                    conn, self.schema, child,
+                    f"{self.where}: table {child!r} has a foreign key ({label}) to "
+                    f"{self.name}({', '.join(targets)}), which after the batch is neither the "
+                    "primary key nor unique, and no later step of the transaction moved it",
+                )
             referenced = bool(children) or self._self_referenced_before()
             self.check_triggers(sqlite_schema.triggers(conn, self.schema, self.name))
             self._check_leftover(conn)
