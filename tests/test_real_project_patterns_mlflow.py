@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -172,3 +174,89 @@ def test_sqlite_batch_column_dropped_and_added_again_keeps_its_indexes_and_const
         assert [c["name"] for c in inspector.get_check_constraints("spans")] == ["ck_y"]
         assert [fk["constrained_columns"] for fk in inspector.get_foreign_keys("spans")] == [["y"]]
         assert [c["name"] for c in inspector.get_columns("spans")] == ["id", "x", "y", "content"]
+
+
+def _change_run_status(op: Operations) -> None:
+    """MLflow's cfd24bdc0731 and 39d1c3be5f05: a non-native Enum gets a value, a Boolean gets
+    its CHECK."""
+    with op.batch_alter_table("runs") as batch_op:
+        batch_op.alter_column(
+            "status",
+            type_=sa.Enum("A", "B", "C", create_constraint=True, native_enum=False),
+            existing_type=sa.Enum("A", "B", create_constraint=True, native_enum=False,
+                                  name="status"),
+        )
+        batch_op.alter_column("is_nan", type_=sa.Boolean(create_constraint=True),
+                              nullable=False)
+
+
+def _offline_sql(dialect: str, fn: Callable[[Operations], None]) -> str:
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(
+        dialect_name=dialect, opts={"as_sql": True, "output_buffer": buf, "literal_binds": True}
+    )
+    fn(Operations(ctx))
+    return "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
+
+
+def test_alter_column_type_drops_and_adds_the_checks_of_schema_types() -> None:
+    """mig changed the column's type only: the old Enum's CHECK stayed (without the new value)
+    and no CHECK came with the new Enum or Boolean. Alembic drops the named CHECK of
+    ``existing_type`` (not on MySQL) and adds the new type's where the type is not native."""
+    assert _offline_sql("postgresql", _change_run_status).splitlines() == [
+        "ALTER TABLE runs DROP CONSTRAINT status;",
+        "ALTER TABLE runs ALTER COLUMN status TYPE VARCHAR(1);",
+        "ALTER TABLE runs ADD CHECK (status IN ('A', 'B', 'C'));",
+        "ALTER TABLE runs ALTER COLUMN is_nan TYPE BOOLEAN;",
+        "ALTER TABLE runs ALTER COLUMN is_nan SET NOT NULL;",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MigWarning)  # MODIFY written without existing_*
+        mysql = _offline_sql("mysql", _change_run_status)
+    assert mysql.splitlines() == [
+        "ALTER TABLE runs MODIFY status VARCHAR(1) NULL;",
+        "ALTER TABLE runs ADD CHECK (status IN ('A', 'B', 'C'));",
+        "ALTER TABLE runs MODIFY is_nan BOOL NOT NULL;",
+        "ALTER TABLE runs ADD CHECK (is_nan IN (0, 1));",
+    ]
+
+
+def test_alter_column_type_unnamed_old_check_is_left_with_a_warning() -> None:
+    def change(op: Operations) -> None:
+        op.alter_column("t", "c", type_=sa.Enum("x", "y", create_constraint=True,
+                                                native_enum=False),
+                        existing_type=sa.Enum("x", create_constraint=True, native_enum=False))
+
+    with pytest.warns(MigWarning, match="the CHECK constraint of existing_type .* has no name"):
+        sql = _offline_sql("postgresql", change)
+    assert sql.splitlines() == [
+        "ALTER TABLE t ALTER COLUMN c TYPE VARCHAR(1);",
+        "ALTER TABLE t ADD CHECK (c IN ('x', 'y'));",
+    ]
+
+
+def test_alter_column_enum_check_online_postgres(postgres_url: str) -> None:
+    with operations(postgres_url) as (op, conn):
+        conn.exec_driver_sql(
+            "CREATE TABLE runs (id INT PRIMARY KEY, status VARCHAR(1) "
+            "CONSTRAINT status CHECK (status IN ('A', 'B')), is_nan BOOLEAN)"
+        )
+        _change_run_status(op)
+        conn.exec_driver_sql("INSERT INTO runs VALUES (1, 'C', false)")
+        checks = sa.inspect(conn).get_check_constraints("runs")
+        assert [c["name"] for c in checks] == ["runs_status_check"]
+        conn.exec_driver_sql("DROP TABLE runs")
+
+
+def test_alter_column_boolean_check_online_mariadb(mysql_url: str) -> None:
+    with operations(mysql_url) as (op, conn):
+        conn.exec_driver_sql("CREATE TABLE runs (id INT PRIMARY KEY, status VARCHAR(1), "
+                             "is_nan BOOL)")
+        try:
+            _change_run_status(op)
+            checks = sa.inspect(conn).get_check_constraints("runs")
+            assert sorted(c["sqltext"] for c in checks) == [
+                "`is_nan` in (0,1)", "`status` in ('A','B','C')"
+            ]
+        finally:
+            conn.exec_driver_sql("DROP TABLE runs")

@@ -82,6 +82,9 @@ class DefaultImpl:
     #: offline statement opening a transaction
     begin_statement: ClassVar[str] = "BEGIN"
     commit_statement: ClassVar[str] = "COMMIT"
+    #: whether ``alter_column(type_=, existing_type=)`` drops the CHECK constraints of a schema
+    #: ``existing_type`` before the change (Alembic does, except on MySQL)
+    drops_type_checks_on_type_change: ClassVar[bool] = True
     #: whether ``drop_constraint`` needs to know the constraint's kind (MySQL: DROP FOREIGN KEY)
     drop_constraint_requires_type: ClassVar[bool] = False
     #: whether a plugin's own ``add_column`` accepts a plain column (no constraint, index,

@@ -36,6 +36,9 @@ class MySQLImpl(DefaultImpl):
     dialect_name: ClassVar[str] = "mysql"
     transactional_ddl: ClassVar[bool] = False
     drop_constraint_requires_type: ClassVar[bool] = True
+    #: Alembic's MySQL leaves the CHECKs of a schema ``existing_type`` on a type change (where
+    #: the type was a native ENUM there is none to drop): mig does the same
+    drops_type_checks_on_type_change: ClassVar[bool] = False
     #: a plain column's add_column builds no Table (see ``add_column``)
     add_column_takes_plain_columns: ClassVar[bool] = True
     #: RESTRICT is MySQL's default action: SHOW CREATE TABLE leaves it out
