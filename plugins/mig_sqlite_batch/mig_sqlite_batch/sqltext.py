@@ -10,7 +10,7 @@ touched; an identifier directly followed by ``(`` is a function name, not a colu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 _TOKEN = re.compile(
@@ -248,19 +248,25 @@ def _paren_columns(tokens: list[Token], open_index: int) -> tuple[str, ...]:
     return tuple(cols)
 
 
+def _definitions(create_table_sql: str) -> Iterator[tuple[list[Token], list[int], bool]]:
+    """Each column or table constraint of a CREATE TABLE: the tokens, the indexes of its
+    significant ones (never empty), and whether it is a column definition."""
+    tokens, parts = table_body(create_table_sql)
+    for start, end in parts:
+        sig = [start + i for i in _significant(tokens[start:end])]
+        if sig:
+            head = tokens[sig[0]].upper()
+            yield tokens, sig, head not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+
+
 def named_constraints(create_table_sql: str) -> list[NamedConstraint]:
     """The named key constraints of a CREATE TABLE, column-level ones included (SQLAlchemy's
     reflection does not see the name of ``col INT CONSTRAINT fk REFERENCES p (id)``)."""
-    tokens, parts = table_body(create_table_sql)
     kinds = {"PRIMARY": "primary", "UNIQUE": "unique", "REFERENCES": "foreignkey",
              "FOREIGN": "foreignkey"}
     out: list[NamedConstraint] = []
-    for start, end in parts:
-        sig = [start + i for i in _significant(tokens[start:end])]
-        if not sig:
-            continue
+    for tokens, sig, is_column in _definitions(create_table_sql):
         first = tokens[sig[0]]
-        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
         for k in range(len(sig) - 2):
             if tokens[sig[k]].upper() != "CONSTRAINT":
                 continue
@@ -282,14 +288,9 @@ def unique_clauses(create_table_sql: str) -> list[tuple[str, ...]]:
     """The columns of every UNIQUE constraint written in a CREATE TABLE (column- and
     table-level, named or not), in order. SQLite makes no index for a UNIQUE that repeats the
     primary key or an earlier UNIQUE, so ``PRAGMA index_list`` does not show those."""
-    tokens, parts = table_body(create_table_sql)
     out: list[tuple[str, ...]] = []
-    for start, end in parts:
-        sig = [start + i for i in _significant(tokens[start:end])]
-        if not sig:
-            continue
+    for tokens, sig, is_column in _definitions(create_table_sql):
         first = tokens[sig[0]]
-        is_column = first.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
         k = 1 if is_column else 0
         while k < len(sig):
             tok = tokens[sig[k]]
