@@ -415,8 +415,9 @@ def _text(arg: str | Sequence[str] | None) -> str:
 
 
 def resolve_heads_for_stamp(rmap: RevisionMap, revisions: Sequence[str]) -> tuple[str, ...]:
-    """The heads set a ``stamp`` of ``revisions`` writes (``base`` contributes nothing;
-    a revision below another one in the list is dropped)."""
+    """The revisions ``revisions`` name, as a heads set (``base`` contributes nothing; a
+    revision below another one in the list is left out). ``stamp`` itself refuses such a list
+    (:class:`StampOverlapError`) and also weighs the current heads (``runtime.steps.plan_stamp``)."""
     if isinstance(revisions, str):
         revisions = [revisions]
     ids: list[str] = []
