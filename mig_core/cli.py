@@ -229,7 +229,10 @@ def build_parser(
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
     if issubclass(category, (MigPluginWarning, MigWarning)):
-        sys.stderr.write(f"mig: warning: {message}\n")
+        from mig_core.runtime.current import running_revision
+
+        where = running_revision()
+        sys.stderr.write(f"mig: warning: {where + ': ' if where else ''}{message}\n")
     else:
         _default_showwarning(message, category, *args, **kw)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from runtime_support import config_for, create_table, make_project, revision_source
 
@@ -13,6 +14,7 @@ from mig_core import command
 VERSION_LOCATIONS_ENV_PY = '''
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from mig_core import context
@@ -43,3 +45,22 @@ def test_env_py_choosing_version_locations_at_run_time(tmp_path: Path, sqlite_ur
     command.downgrade(config_for(ini), "base")
     with sa.create_engine(sqlite_url).connect() as conn:
         assert not {"t_a", "t_b"} & set(sa.inspect(conn).get_table_names())
+
+
+def test_a_warning_during_a_revision_names_it_on_the_command_line(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real histories raise mig's warnings from deep in a long run (ZenML's MySQL renames,
+    its column order): the CLI says which revision each one came from."""
+    from mig_core.cli import main
+
+    ini = make_project(tmp_path, sqlite_url, [
+        {"rev": "a", **create_table("t_a")},
+        {"rev": "b", "down": "a",
+         "upgrade": "import warnings\n"
+                    "from mig_core.errors import MigWarning\n"
+                    "warnings.warn('something to know', MigWarning)"},
+    ])
+    assert main(["-c", str(ini), "upgrade", "head"]) == 0
+    err = capsys.readouterr().err
+    assert "mig: warning: revision b (versions/b_b.py): something to know" in err

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import MigrationFailed
 from mig_core.proxies import op as op_proxy
+from mig_core.runtime.current import running
 from mig_core.runtime.history import HistoryWriter, now
 from mig_core.runtime.lock import RunLock
 from mig_core.runtime.logs import follow_alembic_logger
@@ -317,8 +318,11 @@ class StepRunner:
         started: Any,
     ) -> None:
         fn = step.function()
+        def where() -> str:
+            return f"revision {step.revision} ({_display_path(self.ctx, step.script.path)})"
+
         try:
-            with op_proxy.installed(operations):
+            with op_proxy.installed(operations), running(where):
                 fn(**self.run_args)
         except PipelinedStatementFailed:
             raise  # a statement queued earlier, maybe by another revision: reported as its own
