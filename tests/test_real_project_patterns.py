@@ -1,5 +1,5 @@
 """What real projects' env.py files do, found by running their histories with mig beside
-Alembic (compat/real_projects.py, compat/README.md). Each test is one such pattern."""
+Alembic (bench/compat/real_projects.py, bench/compat/README.md). Each test is one such pattern."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What MLflow's migration history does, found by running it with mig beside Alembic
-(compat/real_projects.py, compat/README.md). Each test encodes one such pattern."""
+(bench/compat/real_projects.py, bench/compat/README.md). Each test encodes one such pattern."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What ZenML's migration history does (about 286 revisions for MySQL and SQLite, batch mode
-everywhere), found by running it with mig beside Alembic (compat/real_projects.py,
-compat/README.md). Each test is one such pattern, written out here; nothing of ZenML is used."""
+everywhere), found by running it with mig beside Alembic (bench/compat/real_projects.py,
+bench/compat/README.md). Each test is one such pattern, written out here; nothing of ZenML is used."""
 
 from __future__ import annotations
 

@@ -11,11 +11,13 @@ and a fresh database each. Then, per target database:
 * ``downgrade base``, the same;
 * ``upgrade head --sql`` for each offline dialect, the scripts compared line by line.
 
-Differences are written to the work folder and summed up at the end. Alembic runs in this
-environment's own process (``compat/.venv``, see compat/README.md); mig's runs block
-``import alembic`` so that nothing of it is used.
+Differences are written to the work folder and summed up at the end. Like the other Alembic
+comparisons under bench/, this runs ONLY in a separate environment that has Alembic installed
+(``bench/.venv-compat``, see bench/compat/README.md), each tool in its own subprocess; mig and
+its tests never import Alembic, and mig's runs here block ``import alembic`` so that nothing of
+it is used.
 
-    compat/.venv/bin/python compat/real_projects.py --projects optuna,prefect
+    bench/.venv-compat/bin/python bench/compat/real_projects.py --projects optuna,prefect
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ class Project:
 
 
 def load_projects() -> dict[str, Project]:
-    """Every ``compat/projects/<name>.py``: each defines ``PROJECT = Project(...)``."""
+    """Every ``bench/compat/projects/<name>.py``: each defines ``PROJECT = Project(...)``."""
     found: dict[str, Project] = {}
     for path in sorted((HERE / "projects").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"compat_project_{path.stem}", path)
