@@ -82,8 +82,12 @@ class DefaultImpl:
     #: offline statement opening a transaction
     begin_statement: ClassVar[str] = "BEGIN"
     commit_statement: ClassVar[str] = "COMMIT"
-    #: whether ``alter_column(type_=, existing_type=)`` drops the CHECK constraints of a schema
-    #: ``existing_type`` before the change (Alembic does, except on MySQL)
+    #: whether ``alter_column(type_=)`` drops and adds the CHECK constraints of schema types
+    #: (``Enum(native_enum=False)``, ``Boolean(create_constraint=True)``) around the change,
+    #: as Alembic does; False where constraints cannot be ALTERed (SQLite: a batch recreates)
+    type_change_alters_checks: ClassVar[bool] = True
+    #: whether that includes dropping the CHECKs of a schema ``existing_type`` first (Alembic
+    #: does, except on MySQL)
     drops_type_checks_on_type_change: ClassVar[bool] = True
     #: whether ``drop_constraint`` needs to know the constraint's kind (MySQL: DROP FOREIGN KEY)
     drop_constraint_requires_type: ClassVar[bool] = False

@@ -215,8 +215,9 @@ def _type_constraints(
 def _alter_column(impl: Any, op: ops.AlterColumnOp, so: SchemaObjects) -> None:
     """As Alembic: a type change drops the CHECK constraints of ``existing_type`` first
     (when it is a schema type and they have a name; not on MySQL, whose Alembic leaves them)
-    and adds those of the new type after. SQLite cannot ALTER constraints: a batch does."""
-    if op.modify_type is not None and impl.dialect.name == "sqlite":
+    and adds those of the new type after, where the impl can ALTER constraints
+    (``type_change_alters_checks``; SQLite cannot: a batch recreate does)."""
+    if op.modify_type is not None and not impl.type_change_alters_checks:
         return _alter_column_plain(impl, op)
     if op.modify_type is not None and op.existing_type is not None and (
         impl.drops_type_checks_on_type_change

@@ -93,6 +93,8 @@ class SQLiteImpl(DefaultImpl):
     index_sorting_reflected = True
     #: ``sqlite_on_conflict`` is not reflected by SQLAlchemy
     unreflected_options = frozenset({"on_conflict"})
+    #: no ALTER of constraints: a schema type's CHECK changes in a batch recreate
+    type_change_alters_checks = False
 
     def index_sorting(self, schema: str | None) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
         """The DESC columns of every index of ``schema``, from ``PRAGMA index_xinfo`` in one
