@@ -225,20 +225,27 @@ class RenderContext:
     ``op_prefix`` are the module prefixes (``sa.`` / ``op.``); inside a batch block ``op_prefix``
     is ``batch_op.`` and ``in_batch`` is True. Call :meth:`render_type` to render a nested type
     through the hooks, and :meth:`render_op` for nested operations.
+
+    Also Alembic's ``AutogenContext``: ``AutogenContext(migration_context, metadata=None,
+    opts=None, autogenerate=True)`` builds one (pytest-alembic does, to render a difference).
     """
 
     def __init__(
         self,
-        *,
         migration_context: MigrationContext | None = None,
-        hooks: Any = None,
+        metadata: Any = None,
         opts: dict[str, Any] | None = None,
+        autogenerate: bool = True,
+        *,
+        hooks: Any = None,
         imports: Iterable[str] | None = None,
     ) -> None:
         self.migration_context = migration_context
         self.opts: dict[str, Any] = dict(migration_context.opts) if migration_context else {}
         if opts:
             self.opts.update({k: v for k, v in opts.items() if v is not None})
+        self.metadata = metadata if metadata is not None else self.opts.get("target_metadata")
+        self.connection = migration_context.connection if migration_context else None
         self.dialect = migration_context.dialect if migration_context is not None else None
         self.dialect_name = str(self.dialect.name) if self.dialect is not None else None
         if hooks is None and migration_context is not None:

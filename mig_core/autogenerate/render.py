@@ -38,6 +38,12 @@ def render_ops_body(ctx: RenderContext, container: ops.OpContainer) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+def _render_cmd_body(op_container: ops.OpContainer, autogen_context: RenderContext) -> str:
+    """Alembic's private name for :func:`render_ops_body` (arguments the other way round);
+    pytest-alembic imports it to show the operations a model is missing."""
+    return render_ops_body(autogen_context, op_container)
+
+
 def render_op(ctx: RenderContext, op: ops.MigrateOperation) -> list[str]:
     """Source lines for ``op`` (containers render their children)."""
     if isinstance(op, ops.ModifyTableOps):

@@ -266,9 +266,10 @@ def _prepend_sys_path(config: Config) -> None:
 
 
 def load_env_module(path: str) -> Any:
-    """Import env.py from ``path`` as a fresh module (a new one per run)."""
-    name = "mig_env_" + "".join(c if c.isalnum() else "_" for c in os.path.abspath(path))
-    spec = importlib.util.spec_from_file_location(name, path)
+    """Import env.py from ``path`` as a fresh module (a new one per run, not kept in
+    ``sys.modules``), named ``env_py`` as Alembic names it: pytest-alembic tells env.py from the
+    model modules by that name."""
+    spec = importlib.util.spec_from_file_location("env_py", path)
     if spec is None or spec.loader is None:
         raise CommandError(f"cannot load env.py from {path}")
     module = importlib.util.module_from_spec(spec)
