@@ -7,7 +7,7 @@ import asyncio
 from logging.config import fileConfig
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
 from mig_core import context
 
@@ -41,8 +41,10 @@ def run_with(connection) -> None:
         context.run_migrations()
 
 
-async def run_async_migrations() -> None:
-    engine = async_engine_from_config(
+async def run_async_migrations(engine: AsyncEngine | None) -> None:
+    """On ``engine`` (kept open: its owner disposes of it), or on one made from the URL."""
+    owned = engine is None
+    engine = engine or async_engine_from_config(
         config.get_section(config.config_ini_section, {}),
         prefix="sqlalchemy.",
         poolclass=sa.pool.NullPool,
@@ -51,17 +53,19 @@ async def run_async_migrations() -> None:
         async with engine.connect() as connection:
             await connection.run_sync(run_with)
     finally:
-        await engine.dispose()
+        if owned:
+            await engine.dispose()
 
 
 def run_migrations_online() -> None:
-    """Run on the database; a (sync) connection in ``config.attributes["connection"]`` is used
-    as is, otherwise an async engine is made from ``sqlalchemy.url``."""
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        run_with(connection)
+    """Run on the database. ``config.attributes["connection"]`` may hold a (sync) connection, used
+    as is, or an async engine (as pytest-alembic passes); otherwise an async engine is made from
+    ``sqlalchemy.url``."""
+    given = config.attributes.get("connection")
+    if isinstance(given, sa.engine.Connection):
+        run_with(given)
     else:
-        asyncio.run(run_async_migrations())
+        asyncio.run(run_async_migrations(given))
 
 
 if context.is_offline_mode():

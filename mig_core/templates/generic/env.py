@@ -43,12 +43,13 @@ def run_with(connection) -> None:
 
 
 def run_migrations_online() -> None:
-    """Run on the database; a connection in ``config.attributes["connection"]`` is used as is."""
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        run_with(connection)
+    """Run on the database. ``config.attributes["connection"]`` may hold a connection (used as
+    is) or an engine (as pytest-alembic passes); otherwise one is made from ``sqlalchemy.url``."""
+    given = config.attributes.get("connection")
+    if isinstance(given, sa.engine.Connection):
+        run_with(given)
         return
-    engine = sa.engine_from_config(
+    engine = given or sa.engine_from_config(
         config.get_section(config.config_ini_section, {}),
         prefix="sqlalchemy.",
         poolclass=sa.pool.NullPool,
@@ -57,7 +58,8 @@ def run_migrations_online() -> None:
         with engine.connect() as connection:
             run_with(connection)
     finally:
-        engine.dispose()
+        if given is None:
+            engine.dispose()
 
 
 if context.is_offline_mode():
