@@ -288,6 +288,8 @@ class SQLiteImpl(DefaultImpl):
             self.execute(DropColumn(table_name, name, schema=schema))
         except sa.exc.OperationalError as exc:
             first = str(exc.orig).splitlines()[0]
+            if first.startswith(("no such column", "no such table")):  # a batch would not help
+                raise CommandError(f"{what}: SQLite refused: {first}") from exc
             raise CommandError(
                 f"{what}: SQLite refused: {first}; "
                 + batch_hint(table_name, f"drop_column({name!r})")

@@ -135,6 +135,16 @@ def test_drop_column_sqlite_refuses_shows_batch_form(engine: Any) -> None:
     assert column_names(engine, "acct") == ["id", "name", "qty"]
 
 
+def test_drop_column_of_a_missing_column_does_not_suggest_a_batch(engine: Any) -> None:
+    with pytest.raises(CommandError) as caught:
+        run(engine, lambda op: op.drop_column("acct", "nope"))
+    assert str(caught.value) == (
+        "drop_column('acct', 'nope'): SQLite refused: no such column: \"nope\""
+    )
+    with pytest.raises(CommandError, match=r"SQLite refused: no such table: ghost$"):
+        run(engine, lambda op: op.drop_column("ghost", "x"))
+
+
 def test_alter_column_rename_runs_other_changes_need_a_batch(engine: Any) -> None:
     run(engine, lambda op: op.alter_column("acct", "name", new_column_name="full_name"))
     assert column_names(engine, "acct") == ["id", "full_name", "qty"]
