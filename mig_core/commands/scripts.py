@@ -91,7 +91,7 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
 
     for name in sorted(os.listdir(source)):
         path = os.path.join(source, name)
-        if name == "mig.ini.mako":
+        if name in ("mig.ini.mako", "alembic.ini.mako"):  # the latter: templates for Alembic
             if os.path.exists(ini_file):
                 config.print_stdout(f"File {os.path.abspath(ini_file)} already exists, skipping")
                 continue
