@@ -1,4 +1,5 @@
-"""All five distributions build as wheels and work installed in a fresh virtual environment."""
+"""mig-core, four plugins and mig-as-alembic build as wheels and work installed in a fresh
+virtual environment."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTIONS = [ROOT] + [ROOT / "plugins" / p for p in
-                          ("mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle")]
+                          ("mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle")] + [
+    ROOT / "shims" / "mig_as_alembic"]
 
 
 @pytest.mark.slow
@@ -25,7 +27,8 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
             check=True, capture_output=True, text=True,
         )
     built = sorted(p.name.split("-")[0] for p in wheels.glob("*.whl"))
-    assert built == ["mig_core", "mig_mssql", "mig_oracle", "mig_postgres", "mig_sqlite_batch"]
+    assert built == ["mig_as_alembic", "mig_core", "mig_mssql", "mig_oracle", "mig_postgres",
+                     "mig_sqlite_batch"]
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -53,3 +56,10 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
     blocked = subprocess.run([str(mig), "-p", "no:oracle", "plugins", "--json"],
                              capture_output=True, text=True, cwd=tmp_path)
     assert {r["name"]: r["status"] for r in json.loads(blocked.stdout)}["oracle"] == "blocked"
+    # mig-as-alembic's .pth makes ``import alembic`` load mig from start-up, unless turned off
+    probe = "import alembic, alembic.command; print(alembic.__version__, alembic.command.__name__)"
+    shim = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert shim.stdout == "1.20.1 mig_core.command\n", shim.stderr
+    off = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         env={"MIG_AS_ALEMBIC": "0", "PATH": "/usr/bin:/bin"})
+    assert "No module named 'alembic'" in off.stderr

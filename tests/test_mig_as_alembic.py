@@ -1,0 +1,122 @@
+"""The mig-as-alembic distribution (shims/mig_as_alembic): ``import alembic`` loads mig, for
+libraries that import Alembic and cannot be renamed. Each check runs in a fresh interpreter with
+the hook installed by hand (the wheel test, tests/test_wheels.py, checks the .pth start-up)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mig_core
+
+SHIM = Path(__file__).resolve().parents[1] / "shims" / "mig_as_alembic"
+
+
+def python(code: str, *, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PYTHONPATH": str(SHIM), **env}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=full_env, cwd=cwd, timeout=120)
+
+
+def test_alembic_is_mig_with_alembics_version_number() -> None:
+    result = python("""
+        import sys
+        import mig_as_alembic; mig_as_alembic.install()
+        import alembic, alembic.config, alembic.command, alembic.runtime.migration
+        from alembic import __version__, op, context, command
+        from alembic.util import CommandError
+        import mig_core, mig_core.config, mig_core.runtime.migration
+        assert "alembic.script" not in sys.modules
+        assert __version__ == mig_core.ALEMBIC_API_VERSION
+        assert alembic.config is mig_core.config and command is mig_core.command
+        assert alembic.runtime.migration.MigrationContext is mig_core.runtime.migration.MigrationContext
+        assert op is mig_core.op and context is mig_core.context
+        assert CommandError is mig_core.CommandError
+        assert alembic.hookimpl is mig_core.hookimpl  # any other name: mig_core's
+        import mig_core.script
+        assert alembic.script is mig_core.script  # a submodule not imported yet: imported
+        try:
+            alembic.nosuchthing
+        except AttributeError as exc:
+            assert str(exc) == "module 'alembic' (mig) has no attribute 'nosuchthing'"
+        assert mig_core.config.__spec__.name == "mig_core.config"  # mig's modules keep their spec
+        print("ok")
+    """)
+    assert result.stdout == "ok\n", result.stderr
+    assert mig_core.ALEMBIC_API_VERSION == "1.20.1"
+
+
+def test_a_module_mig_lacks_is_named_in_the_error() -> None:
+    result = python("""
+        import mig_as_alembic; mig_as_alembic.install()
+        try:
+            import alembic.ddl.nosuchdialect
+        except ModuleNotFoundError as exc:
+            print(exc.name, "|", exc)
+    """)
+    assert result.stdout == (
+        "alembic.ddl.nosuchdialect | No module named 'alembic.ddl.nosuchdialect': mig stands in "
+        "for Alembic here (mig-as-alembic) and has no mig_core.ddl.nosuchdialect\n"
+    ), result.stderr
+
+
+def test_mig_as_alembic_0_turns_the_start_up_hook_off() -> None:
+    code = """
+        import mig_as_alembic; mig_as_alembic.install_from_site()
+        try:
+            import alembic
+        except ModuleNotFoundError:
+            print("off")
+        else:
+            print("on", alembic.__version__)
+    """
+    off = python(code, MIG_AS_ALEMBIC="0")
+    assert off.stdout == "off\n", off.stderr
+    on = python(code)
+    assert on.stdout == f"on {mig_core.ALEMBIC_API_VERSION}\n", on.stderr
+
+
+def test_a_project_whose_files_still_import_alembic_runs_on_mig(tmp_path: Path) -> None:
+    """env.py and a revision with ``from alembic import context / op``, run by mig's command."""
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        f"sqlalchemy.url = sqlite:///{tmp_path / 'app.db'}\n"
+    )
+    (tmp_path / "migrations" / "env.py").write_text(textwrap.dedent("""
+        import sqlalchemy as sa
+        from alembic import context
+
+        engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
+        with engine.connect() as connection:
+            context.configure(connection=connection)
+            with context.begin_transaction():
+                context.run_migrations()
+        engine.dispose()
+    """))
+    (tmp_path / "migrations" / "script.py.mako").write_text("")
+    (tmp_path / "migrations" / "versions" / "a1_one.py").write_text(textwrap.dedent("""
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "a1"
+        down_revision = None
+
+        def upgrade():
+            op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))
+
+        def downgrade():
+            op.drop_table("one")
+    """))
+    result = python("""
+        import mig_as_alembic; mig_as_alembic.install()
+        from alembic.config import Config
+        from alembic import command
+        command.upgrade(Config("alembic.ini"), "head")
+        import sqlite3
+        print(sqlite3.connect("app.db").execute("SELECT version_num FROM mig_version").fetchall())
+    """, cwd=tmp_path)
+    assert result.stdout == "[('a1',)]\n", result.stderr
