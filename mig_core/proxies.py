@@ -22,6 +22,9 @@ class ContextProxy:
 
     def __getattr__(self, attr: str) -> Any:
         stack = object.__getattribute__(self, "_stack")
+        if not stack and attr.startswith("__"):
+            # what the import system, copy, pickle and inspect ask any object: not there
+            raise AttributeError(attr)
         if not stack:
             raise NameError(
                 f"mig_core.{self._name}.{attr}: '{self._name}' is only available {self._where}"

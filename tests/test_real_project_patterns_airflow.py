@@ -1,0 +1,62 @@
+"""What Apache Airflow's migration history does (about 125 revisions for SQLite, PostgreSQL and
+MySQL, batch mode everywhere), found by running it with mig beside Alembic
+(bench/compat/real_projects.py, bench/compat/README.md). Each test is one such pattern, written
+out here; nothing of Airflow is used."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import config_for, make_project
+
+from mig_core import command
+from mig_core.errors import CommandError, MigWarning
+from mig_core.operations import Operations
+from mig_core.runtime.migration import MigrationContext
+
+
+@contextmanager
+def operations(url: str, **opts: Any) -> Iterator[tuple[Operations, sa.Connection]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            yield Operations(MigrationContext.configure(conn, opts=opts)), conn
+    finally:
+        engine.dispose()
+
+
+def test_revision_importing_op_as_a_module(tmp_path: Path, sqlite_url: str) -> None:
+    """``import alembic.op as op`` (two of Airflow's revisions): renamed, ``import mig_core.op
+    as op`` must give the same proxy as ``from mig_core import op``, as must
+    ``import mig_core.context``."""
+    ini = make_project(
+        tmp_path,
+        sqlite_url,
+        [{"rev": "a", "upgrade": "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))",
+          "downgrade": "op.drop_table('t')"}],
+    )
+    path = tmp_path / "migrations" / "versions" / "a_a.py"
+    path.write_text(path.read_text().replace("from mig_core import op", "import mig_core.op as op"))
+    command.upgrade(config_for(ini), "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert "t" in sa.inspect(conn).get_table_names()
+    command.downgrade(config_for(ini), "base")
+
+    import mig_core
+    import mig_core.context
+    import mig_core.op
+    from mig_core.proxies import context, op
+
+    assert mig_core.op is op and importlib.import_module("mig_core.op") is op
+    assert mig_core.context is context and importlib.import_module("mig_core.context") is context
+    # what the import system (and copy, inspect) asks an inactive proxy is simply not there
+    assert not hasattr(op, "__spec__")
+    with pytest.raises(NameError, match="only available"):
+        op.add_column  # noqa: B018
