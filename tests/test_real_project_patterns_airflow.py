@@ -60,3 +60,26 @@ def test_revision_importing_op_as_a_module(tmp_path: Path, sqlite_url: str) -> N
     assert not hasattr(op, "__spec__")
     with pytest.raises(NameError, match="only available"):
         op.add_column  # noqa: B018
+
+
+def test_alter_column_with_a_python_side_default(sqlite_url: str) -> None:
+    """``batch_op.alter_column("group", type_=..., default="asset", nullable=False)``: Alembic
+    ignores ``default=`` (it lives only in Python); mig refused it as an unknown keyword and
+    the revision failed. Now ignored with a warning naming it; the rest of the change runs."""
+    with operations(sqlite_url) as (op, conn):
+        conn.exec_driver_sql("CREATE TABLE dataset (id INTEGER PRIMARY KEY, \"group\" VARCHAR(10))")
+        conn.exec_driver_sql("INSERT INTO dataset VALUES (1, 'asset')")
+        with pytest.warns(MigWarning, match=r"default='asset' is a Python-side default"):
+            with op.batch_alter_table("dataset") as batch_op:
+                batch_op.alter_column(
+                    "group", type_=sa.String(20), default="asset", nullable=False
+                )
+        column = {c["name"]: c for c in sa.inspect(conn).get_columns("dataset")}["group"]
+        assert column["nullable"] is False and column["default"] is None
+        assert str(column["type"]) == "VARCHAR(20)"
+        with pytest.warns(MigWarning, match=r"onupdate="):
+            op.alter_column("dataset", "id", onupdate=lambda: 1, existing_type=sa.Integer)
+        # a misspelt argument is still an error
+        with warnings.catch_warnings(), pytest.raises(TypeError, match="'nulable'"):
+            warnings.simplefilter("error")
+            op.alter_column("dataset", "group", nulable=True)

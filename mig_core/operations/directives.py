@@ -287,6 +287,30 @@ def _batch_drop_column(operations: BatchOperations, column_name: str, **kw: Any)
     drop_column(operations, operations.table_name, column_name, schema=operations.schema, **kw)
 
 
+#: Column() arguments that live only in Python (SQLAlchemy fills them in at INSERT / UPDATE):
+#: nothing in the database to alter
+_CLIENT_SIDE_DEFAULTS = ("default", "onupdate")
+
+
+def _drop_client_side_defaults(what: str, kw: dict[str, Any]) -> None:
+    """Remove ``default`` / ``onupdate`` from ``kw`` with a warning: Alembic accepts and ignores
+    them (Airflow passes ``default="asset"`` beside ``nullable=False``), so a history written
+    for it must not fail here; ``server_default`` is what changes the column."""
+    for key in _CLIENT_SIDE_DEFAULTS:
+        if key in kw:
+            value = kw.pop(key)
+            import warnings
+
+            from mig_core.errors import MigWarning
+
+            warnings.warn(
+                f"{what}: {key}={value!r} is a Python-side default and changes nothing in the "
+                "database; ignored (use server_default= for the column's DEFAULT)",
+                MigWarning,
+                stacklevel=4,
+            )
+
+
 @directive
 def alter_column(
     operations: Operations,
@@ -315,6 +339,7 @@ def alter_column(
     _require_name("alter_column", "table_name", table_name)
     _require_name(f"alter_column({table_name!r})", "column_name", column_name)
     allowed = ("autoincrement", "existing_autoincrement", "insert_before", "insert_after")
+    _drop_client_side_defaults(what, kw)
     check_dialect_kw(what, kw, allowed)
     if kw.get("postgresql_using") is not None and type_ is None:
         raise OperationArgumentError(
