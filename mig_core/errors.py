@@ -91,6 +91,14 @@ class LockTimeoutError(MigError):
     exit_code = 5
 
 
+class NoSuchObjectError(CommandError, ValueError):
+    """A batch was told to drop a constraint or an index the table does not have.
+
+    Also a ValueError, as Alembic's batch raises: histories that drop a constraint "if it
+    exists" by wrapping the batch in ``except ValueError`` (Airflow) keep working.
+    """
+
+
 class MigrationFailed(CommandError):
     """A revision raised while it ran; the message names the revision, its file and line."""
 

@@ -83,3 +83,34 @@ def test_alter_column_with_a_python_side_default(sqlite_url: str) -> None:
         with warnings.catch_warnings(), pytest.raises(TypeError, match="'nulable'"):
             warnings.simplefilter("error")
             op.alter_column("dataset", "group", nulable=True)
+
+
+def test_batch_drop_constraint_if_exists_by_catching_value_error(sqlite_url: str) -> None:
+    """Airflow drops a foreign key that older databases may not have as
+    ``try: with op.batch_alter_table(t) as b: b.drop_constraint(name, type_="foreignkey")
+    except ValueError: pass``, as Alembic's batch raises ValueError for a constraint (or an
+    index) the table lacks. mig raised a CommandError that was no ValueError, and the revision
+    failed. The table is left as it was, and the run goes on."""
+    with operations(sqlite_url) as (op, conn):
+        conn.exec_driver_sql("CREATE TABLE dag (dag_id VARCHAR(250) PRIMARY KEY)")
+        conn.exec_driver_sql(
+            "CREATE TABLE ref (dag_id VARCHAR(250) NOT NULL, n INTEGER, "
+            "CONSTRAINT ref_pkey PRIMARY KEY (dag_id))"
+        )
+        conn.exec_driver_sql("CREATE INDEX idx_n ON ref (n)")
+        conn.exec_driver_sql("INSERT INTO ref VALUES ('a', 1)")
+        try:
+            with op.batch_alter_table("ref") as batch_op:
+                batch_op.drop_constraint("ref_dag_id_fkey", type_="foreignkey")
+        except ValueError:
+            pass
+        with pytest.raises(ValueError, match="no index of that name") as raised:
+            with op.batch_alter_table("ref", recreate="always") as batch_op:
+                batch_op.drop_index("idx_missing")
+        assert isinstance(raised.value, CommandError)
+        with op.batch_alter_table("ref") as batch_op:
+            batch_op.create_foreign_key("ref_dag_id_fkey", "dag", ["dag_id"], ["dag_id"])
+        inspector = sa.inspect(conn)
+        assert [fk["name"] for fk in inspector.get_foreign_keys("ref")] == ["ref_dag_id_fkey"]
+        assert [ix["name"] for ix in inspector.get_indexes("ref")] == ["idx_n"]
+        assert conn.exec_driver_sql("SELECT dag_id, n FROM ref").all() == [("a", 1)]

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import TextClause
 
-from mig_core.errors import CommandError, MigWarning
+from mig_core.errors import CommandError, MigWarning, NoSuchObjectError
 from mig_core.operations import ops
 from mig_sqlite_batch import sqltext
 from mig_sqlite_batch.states import (
@@ -581,7 +581,7 @@ class TableModel:
             if op.if_exists or self._went_with_a_column(op.index_name):
                 return
             names = ", ".join(str(i.name) for i in self.indexes) or "none"
-            raise CommandError(
+            raise NoSuchObjectError(
                 f"batch_op.drop_index({str(op.index_name)!r}): table {self.name!r} has no index "
                 f"of that name (indexes: {names})"
             )
@@ -673,7 +673,7 @@ class TableModel:
                 f"{c.name} ({c.kind})" for c in self.constraints if c.name is not None
             ) or "none"
             kind = f" of type {op.constraint_type!r}" if op.constraint_type else ""
-            raise CommandError(
+            raise NoSuchObjectError(
                 f"batch_op.drop_constraint({str(op.constraint_name)!r}): table {self.name!r} has "
                 f"no constraint of that name{kind} (named constraints: {named}; unnamed ones "
                 "can be named with batch_alter_table(naming_convention=...))"
