@@ -8,4 +8,4 @@ import sys
 
 from mig_core.proxies import context
 
-sys.modules[__name__] = context
+sys.modules[__name__] = context  # type: ignore[assignment]

@@ -8,4 +8,4 @@ import sys
 
 from mig_core.proxies import op
 
-sys.modules[__name__] = op
+sys.modules[__name__] = op  # type: ignore[assignment]
