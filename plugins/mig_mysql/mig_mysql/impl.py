@@ -335,11 +335,16 @@ class MySQLImpl(DefaultImpl):
             )
         return spec
 
-    @staticmethod
-    def _keeps_collation(type_: Any) -> bool:
-        """A new string type without its own charset / collation keeps the column's."""
+    def _keeps_collation(self, type_: Any) -> bool:
+        """A new string type without its own charset / collation keeps the column's. The type
+        is looked at as this dialect sees it: ``String(n).with_variant(String(n,
+        collation=...), "mysql")`` (Airflow) states a collation, and restating the catalog's
+        after it wrote ``COLLATE x CHARACTER SET y COLLATE x``, which MySQL rejects."""
         import sqlalchemy as sa
 
+        type_ = type_.dialect_impl(self.dialect)
+        if isinstance(type_, sa.TypeDecorator):
+            type_ = type_.impl_instance
         return (
             isinstance(type_, (sa.String, sa.Enum))
             and not getattr(type_, "collation", None)

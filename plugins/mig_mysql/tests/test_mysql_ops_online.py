@@ -95,6 +95,22 @@ def test_string_type_change_keeps_the_collation(engine: sa.Engine) -> None:
     )
 
 
+def test_type_whose_mysql_variant_states_the_collation(engine: sa.Engine) -> None:
+    """Airflow's ``String(1500).with_variant(String(1500, collation="latin1_general_cs"),
+    "mysql")`` as ``existing_type`` / ``type_``: the variant states a collation, so the
+    catalog's is not restated after it (mig wrote ``COLLATE latin1_general_cs CHARACTER SET
+    latin1 COLLATE latin1_general_cs``, a syntax error)."""
+    variant = sa.String(80).with_variant(sa.String(80, collation="latin1_general_cs"), "mysql")
+    execute(engine, "ALTER TABLE acct ADD uri VARCHAR(80) COLLATE latin1_general_cs NULL")
+    run(engine, lambda op: op.alter_column("acct", "uri", existing_type=variant, nullable=False))
+    run(engine, lambda op: op.alter_column("acct", "name", type_=variant))
+    for column in ("uri", "name"):
+        found = info(engine, column)
+        assert (found["COLUMN_TYPE"], found["COLLATION_NAME"], found["IS_NULLABLE"]) == (
+            "varchar(80)", "latin1_general_cs", "NO"
+        )
+
+
 def test_nullable_change_keeps_default_and_comment(engine: sa.Engine) -> None:
     run(engine, lambda op: op.alter_column("acct", "n", nullable=True))
     found = info(engine, "n")
