@@ -207,6 +207,9 @@ class MySQLImpl(DefaultImpl):
         )
         if kept_on_update is not None:
             spec.on_update = kept_on_update
+        if renames and spec.check and catalog is not None:  # the catalog's, in old names
+            assert name is not None
+            spec.check = self._check_renamed(spec.check, column_name, name)
         self.execute(ddl.ModifyColumn(table_name, column_name, spec, schema=schema,
                                       newname=name if renames else None))
 
@@ -361,6 +364,19 @@ class MySQLImpl(DefaultImpl):
         if check and check.lower().startswith("json_valid") and not isinstance(type_, sa.JSON):
             return None
         return check
+
+    @staticmethod
+    def _check_renamed(check: str, old: str, new: str) -> str:
+        """A column CHECK read from the catalog (MariaDB writes its columns `quoted`), with the
+        renamed column's new name: a ``CHANGE old new`` restating ``CHECK (json_valid(`old`))``
+        fails with "Unknown column 'old' in 'CHECK'" (Airflow renames JSON columns)."""
+        import re
+
+        quoted = "`" + new.replace("`", "``") + "`"
+        return re.sub(
+            "`" + re.escape(old.replace("`", "``")) + "`", lambda _: quoted, check,
+            flags=re.IGNORECASE,
+        )
 
     @staticmethod
     def _has_on_update(default: Any) -> bool:

@@ -161,6 +161,23 @@ def test_generated_invisible_and_json_columns_are_restated(engine: sa.Engine) ->
     assert "`doc` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK " in ddl
 
 
+def test_rename_with_a_change_restates_the_column_check_in_the_new_name(
+    engine: sa.Engine,
+) -> None:
+    """Airflow renames JSON columns with a type: ``alter_column("dataset_expression",
+    new_column_name="asset_expression", type_=sa.JSON())``. MariaDB's JSON is a LONGTEXT with
+    ``CHECK (json_valid(`dataset_expression`))``; restated as read, the ``CHANGE`` failed with
+    "Unknown column 'dataset_expression' in 'CHECK'"."""
+    def fn(op: Any) -> None:
+        op.alter_column("acct", "doc", new_column_name="document", type_=sa.JSON())
+        op.alter_column("acct", "n", new_column_name="count", nullable=True)
+
+    run(engine, fn)
+    ddl = show_create(engine, "acct")
+    assert "CHECK (json_valid(`document`))" in ddl
+    assert "`count` int(11) DEFAULT 5 COMMENT 'count' CHECK (`count` > 0)" in ddl
+
+
 def test_timestamp_function_default(engine: sa.Engine) -> None:
     execute(engine, "ALTER TABLE acct ADD COLUMN at DATETIME NULL")
     run(engine, lambda op: op.alter_column("acct", "at",
