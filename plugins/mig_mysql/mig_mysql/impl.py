@@ -168,6 +168,7 @@ class MySQLImpl(DefaultImpl):
                     not changes_default and existing_server_default is False,
                     comment is False and existing_comment is None,
                     autoincrement is None and existing_autoincrement is None,
+                    self._keeps_collation(type_ if type_ is not None else existing_type),
                 )
         kept_on_update = None
         if (self.as_sql and changes_default and not self._has_on_update(server_default)
@@ -216,7 +217,7 @@ class MySQLImpl(DefaultImpl):
     @staticmethod
     def _warn_alembic_resets(where: str, catalog: CatalogColumn, nullable_unsaid: bool,
                              default_unsaid: bool, comment_unsaid: bool,
-                             auto_unsaid: bool) -> None:
+                             auto_unsaid: bool, collation_unsaid: bool) -> None:
         """Online, what the call leaves unsaid is kept from the catalog; Alembic's ``CHANGE`` /
         ``MODIFY`` is built from the ``existing_*`` arguments alone and resets it. Say what
         differs, so that a project moving from Alembic knows its older databases lost it."""
@@ -230,6 +231,9 @@ class MySQLImpl(DefaultImpl):
                 (comment_unsaid, bool(spec.comment), "its COMMENT", "existing_comment="),
                 (auto_unsaid, spec.autoincrement, "AUTO_INCREMENT",
                  "existing_autoincrement=True"),
+                (collation_unsaid, bool(spec.collation),
+                 f"CHARACTER SET {spec.charset} COLLATE {spec.collation}",
+                 f"a type_ / existing_type stating collation={spec.collation!r}"),
             )
             if unsaid and has
         ]
@@ -345,7 +349,9 @@ class MySQLImpl(DefaultImpl):
         after it wrote ``COLLATE x CHARACTER SET y COLLATE x``, which MySQL rejects."""
         import sqlalchemy as sa
 
-        type_ = type_.dialect_impl(self.dialect)
+        if type_ is None:
+            return False
+        type_ = sa.types.to_instance(type_).dialect_impl(self.dialect)
         if isinstance(type_, sa.TypeDecorator):
             type_ = type_.impl_instance
         return (

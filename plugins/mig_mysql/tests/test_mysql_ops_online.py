@@ -441,6 +441,25 @@ def test_rename_without_existing_nullable_keeps_not_null_and_warns(engine: sa.En
     assert info(engine, "artifact_version_id", "acct2")["IS_NULLABLE"] == "NO"
 
 
+def test_type_change_without_a_collation_keeps_the_columns_and_warns(engine: sa.Engine) -> None:
+    """Airflow turns ``VARCHAR(500) COLLATE utf8mb3_bin`` columns into ``sa.Text()``: Alembic's
+    ``MODIFY login TEXT`` gives them the table's collation; mig keeps the column's (read from
+    the catalog) and says that databases Alembic migrated have the table's instead."""
+    execute(engine, "CREATE TABLE acct2 (id INT PRIMARY KEY, "
+                    "login VARCHAR(500) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin)")
+    with pytest.warns(MigWarning, match=r"keeps CHARACTER SET utf8mb3 COLLATE utf8mb3_bin.*"
+                                        r"stating collation='utf8mb3_bin'"):
+        run(engine, lambda op: op.alter_column("acct2", "login", type_=sa.Text(),
+                                               existing_type=sa.VARCHAR(500),
+                                               existing_nullable=True))
+    assert info(engine, "login", "acct2")["COLLATION_NAME"] == "utf8mb3_bin"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)
+        run(engine, lambda op: op.alter_column(
+            "acct2", "login", type_=sa.Text(collation="utf8mb3_bin"), existing_nullable=True
+        ))
+
+
 def test_alter_column_stating_the_column_does_not_warn(engine: sa.Engine) -> None:
     """Saying what the column has (as autogenerate does), or a column that has nothing
     Alembic would drop, gives no warning."""
