@@ -36,6 +36,11 @@ _CONSTRAINT_SQL = (
     "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table "
     "AND CONSTRAINT_NAME = :name"
 )
+_INDEX_SQL = (
+    "SELECT 1 FROM information_schema.STATISTICS "
+    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table "
+    "AND INDEX_NAME = :name LIMIT 1"
+)
 #: TABLE_CONSTRAINTS.CONSTRAINT_TYPE -> mig's ``type_`` names
 CONSTRAINT_KINDS = {
     "FOREIGN KEY": "foreignkey",
@@ -126,3 +131,11 @@ def constraint_kind(conn: Connection, schema: str | None, table: str, name: str)
             f"({', '.join(sorted(str(k) for k in kinds))}); pass type_="
         )
     return kinds.pop()
+
+
+def has_index(conn: Connection, schema: str | None, table: str, name: str) -> bool:
+    """Whether ``table`` has an index ``name`` (MySQL has no ``DROP INDEX IF EXISTS``)."""
+    import sqlalchemy as sa
+
+    params = {"schema": schema, "table": table, "name": name}
+    return conn.execute(sa.text(_INDEX_SQL), params).first() is not None

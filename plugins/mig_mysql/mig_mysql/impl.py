@@ -416,8 +416,26 @@ class MySQLImpl(DefaultImpl):
                 f"drop_index({str(index.name)!r}): MySQL's DROP INDEX names the table; pass "
                 "drop_index(index_name, table_name)"
             )
-        if if_exists:
-            self._require_mariadb(f"drop_index({index.name!r})", "DROP INDEX IF EXISTS")
+        if if_exists and not self.is_mariadb:
+            # MySQL has no DROP INDEX IF EXISTS: online, look first (Airflow drops an index
+            # that only some of its databases have this way); offline, write what Alembic
+            # writes, which MariaDB runs and MySQL rejects, and say so
+            if not self.as_sql:
+                from mig_mysql.catalog import has_index
+
+                assert self.connection is not None
+                table = index.table
+                if not has_index(self.connection, table.schema, table.name, str(index.name)):
+                    return
+                if_exists = False
+            else:
+                warnings.warn(
+                    f"drop_index({str(index.name)!r}): MySQL has no DROP INDEX IF EXISTS "
+                    "(MariaDB has): the script writes it, and MySQL will reject that "
+                    "statement; online, mig looks the index up first",
+                    MigWarning,
+                    stacklevel=4,
+                )
         import sqlalchemy as sa
 
         try:

@@ -17,6 +17,8 @@ from mysql_support import column_info, constraints, execute, indexes, rows, run,
 from runtime_support import shared_fixtures
 
 from mig_core.errors import CommandError, MigWarning
+from mig_core.operations import Operations
+from mig_core.runtime.migration import MigrationContext
 
 mysql_url = shared_fixtures().mysql_url
 
@@ -420,6 +422,24 @@ def test_offline_default_change_statement_keeps_on_update_on_the_server(
     ts = info(engine, "ts")
     assert ts["COLUMN_DEFAULT"] == "'2020-01-01 00:00:00'"
     assert ts["EXTRA"] == "on update current_timestamp()"
+
+
+def test_drop_index_if_exists_on_mysql_looks_the_index_up(engine: sa.Engine,
+                                                           monkeypatch: Any) -> None:
+    """MySQL has no ``DROP INDEX IF EXISTS``; Airflow drops an index only some databases have
+    as ``with suppress(DatabaseError): op.drop_index(..., if_exists=True)``, which on MySQL
+    relied on the server's syntax error. mig refused before running (a CommandError, not
+    suppressed, so the revision failed); now it looks the index up and drops it when there.
+    (MariaDB stands in for MySQL here by telling the dialect it is not MariaDB.)"""
+    execute(engine, "CREATE INDEX ix_n ON acct (n)")
+    with engine.connect() as conn:
+        monkeypatch.setattr(conn.dialect, "is_mariadb", False)
+        ctx = MigrationContext.configure(connection=conn)
+        with Operations.context(ctx) as op:
+            op.drop_index("ix_n", "acct", if_exists=True)
+            op.drop_index("ix_n", "acct", if_exists=True)
+            op.drop_index("ix_missing", "acct", if_exists=True)
+    assert "ix_n" not in show_create(engine, "acct")
 
 
 # --- what Alembic's restatement would have dropped ---------------------------------------------
