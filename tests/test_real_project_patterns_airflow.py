@@ -114,3 +114,38 @@ def test_batch_drop_constraint_if_exists_by_catching_value_error(sqlite_url: str
         assert [fk["name"] for fk in inspector.get_foreign_keys("ref")] == ["ref_dag_id_fkey"]
         assert [ix["name"] for ix in inspector.get_indexes("ref")] == ["idx_n"]
         assert conn.exec_driver_sql("SELECT dag_id, n FROM ref").all() == [("a", 1)]
+
+
+def test_offline_read_guarded_by_the_results_truth(tmp_path: Path) -> None:
+    """Offline, Alembic's ``bind.execute()`` returns None, and Airflow's data migrations guard
+    their reads with it: ``result = conn.execute(stmt); if result: rows = result.fetchall()``
+    (d59cbbef95eb reads ``.rowcount`` in a loop, 7645189f3479 ``.fetchall()``). mig's offline
+    result refused the read even so; it is now false, so the guard skips the read and the
+    script goes on. A read that is not guarded still fails, naming the statement."""
+    guarded = (
+        "conn = op.get_bind()\n"
+        "result = conn.execute(sa.text('SELECT id FROM ti WHERE try_id IS NULL'))\n"
+        "rows = result.fetchall() if result else []\n"
+        "for row in rows:\n"
+        "    op.execute('never written')\n"
+        "op.execute('UPDATE ti SET n = 1')"
+    )
+    ini = make_project(
+        tmp_path,
+        "postgresql://",
+        [{"rev": "a", "upgrade": guarded},
+         {"rev": "b", "down": "a",
+          "upgrade": "op.get_bind().execute(sa.text('SELECT count(*) FROM ti')).scalar()"}],
+    )
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        command.upgrade(config_for(ini), "a", sql=True)
+    script = out.getvalue()
+    assert "SELECT id FROM ti WHERE try_id IS NULL;" in script
+    assert "UPDATE ti SET n = 1;" in script and "never written" not in script
+    with pytest.raises(CommandError, match=r"\.scalar\(\).*SELECT count\(\*\) FROM ti"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            command.upgrade(config_for(ini), "head", sql=True)

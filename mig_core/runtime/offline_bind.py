@@ -73,6 +73,11 @@ class OfflineResult:
     def _refuse(self, what: str) -> NoReturn:
         raise _read_error(f"reading a result ({what})", self._statement, self._dialect)
 
+    def __bool__(self) -> bool:
+        """False, as Alembic's offline ``execute()`` returns None: revisions written for it
+        guard their reads with ``if result:`` (Airflow), which then skips the read here too."""
+        return False
+
     def close(self) -> None:
         """Nothing to close."""
 
