@@ -33,7 +33,7 @@ def operations(url: str, **opts: Any) -> Iterator[tuple[Operations, sa.Connectio
 
 
 def test_revision_importing_op_as_a_module(tmp_path: Path, sqlite_url: str) -> None:
-    """``import alembic.op as op`` (two of Airflow's revisions): renamed, ``import mig_core.op
+    """``import alembic.op as op`` (Airflow's 6a9e7a527a88): renamed, ``import mig_core.op
     as op`` must give the same proxy as ``from mig_core import op``, as must
     ``import mig_core.context``."""
     ini = make_project(
