@@ -49,6 +49,21 @@ def test_alembic_is_mig_with_alembics_version_number() -> None:
     assert mig_core.ALEMBIC_API_VERSION == "1.20.1"
 
 
+def test_op_and_context_imported_as_modules() -> None:
+    """``import alembic.op as op`` (an Airflow revision): ``mig_core.op`` is a module that is
+    the proxy, which has no ``__spec__`` of its own while no migration runs."""
+    result = python("""
+        import mig_as_alembic; mig_as_alembic.install()
+        import alembic.op as op
+        import alembic.context
+        from alembic import op as op2
+        import mig_core
+        assert op is op2 is mig_core.op and alembic.context is mig_core.context
+        print("ok")
+    """)
+    assert result.stdout == "ok\n", result.stderr
+
+
 def test_a_module_mig_lacks_is_named_in_the_error() -> None:
     result = python("""
         import mig_as_alembic; mig_as_alembic.install()

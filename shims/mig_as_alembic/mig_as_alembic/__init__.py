@@ -45,7 +45,9 @@ class AlembicIsMig(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 f"No module named {spec.name!r}: mig stands in for Alembic here "
                 f"(mig-as-alembic) and has no {target}", name=spec.name,
             ) from None
-        self._specs[id(module)] = module.__spec__  # the import system overwrites __spec__
+        spec = getattr(module, "__spec__", None)  # None: mig_core.op / .context, the proxies
+        if spec is not None:
+            self._specs[id(module)] = spec  # the import system overwrites __spec__
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:
