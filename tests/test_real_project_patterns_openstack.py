@@ -1,0 +1,84 @@
+"""What OpenStack Neutron's ``neutron-db-manage`` (neutron/db/migration/cli.py) asks of the
+Alembic API, found by running it with mig beside Alembic (bench/compat/real_projects.py,
+bench/compat/README.md). Each test is one such pattern, written out here; nothing of Neutron is
+used. Its history: a branchless base, then an ``expand`` and a ``contract`` branch (branch
+labels) whose contract revisions ``depends_on`` expand ones."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+
+def test_util_messages_as_command_line_wrappers_use_them(capsys: pytest.CaptureFixture[str]) -> None:
+    # cli.py: log_error = alembic.util.err, log_warning = ...warn, log_info = ...msg (at import)
+    from mig_core import util
+
+    util.msg("Running upgrade for neutron ...")
+    util.msg("quiet", quiet=True)
+    util.msg("no newline", newline=False)
+    assert capsys.readouterr().out == "Running upgrade for neutron ...\nno newline"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        util.warn("Release aware branch labels are deprecated")
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [
+        (UserWarning, "Release aware branch labels are deprecated", __file__)]
+    with pytest.raises(SystemExit) as exited:
+        util.err("Sub-project foo not installed.")
+    assert exited.value.code == -1
+    assert capsys.readouterr().out == "FAILED: Sub-project foo not installed.\n"
+    assert util.status("Generating x", lambda a: a * 2, 21) == 42
+    assert capsys.readouterr().out == "Generating x ...  done\n"
+    assert util.format_as_comma(["a", "b"]) == "a, b"
+    assert util.format_as_comma(None) == ""
+
+
+def test_util_dispatcher_and_rev_id() -> None:
+    # neutron/db/migration/autogen.py sorts autogenerate's directives into expand and contract
+    # with alembic.util.Dispatcher, and names new revisions with alembic.util.rev_id
+    from mig_core.operations import ops
+    from mig_core.util import Dispatcher, rev_id
+
+    dispatcher = Dispatcher()
+
+    @dispatcher.dispatch_for(ops.CreateTableOp)
+    @dispatcher.dispatch_for(ops.AddColumnOp)
+    def expands(directive: object, phase: str) -> object:
+        return directive if phase == "expand" else None
+
+    @dispatcher.dispatch_for(ops.DropColumnOp)
+    def contracts(directive: object, phase: str) -> object:
+        return directive if phase == "contract" else None
+
+    @dispatcher.dispatch_for(ops.DropColumnOp, qualifier="mysql")
+    def contracts_on_mysql(directive: object, phase: str) -> str:
+        return "mysql"
+
+    add = ops.AddColumnOp("t", __import__("sqlalchemy").Column("x", __import__("sqlalchemy").Integer))
+    drop = ops.DropColumnOp("t", "x")
+    assert dispatcher.dispatch(add)(add, "expand") is add
+    assert dispatcher.dispatch(add)(add, "contract") is None
+    assert dispatcher.dispatch(drop)(drop, "contract") is drop
+    assert dispatcher.dispatch(drop, qualifier="mysql")(drop, "x") == "mysql"
+    assert dispatcher.dispatch(drop, qualifier="postgresql") is contracts  # falls back to default
+    assert dispatcher.dispatch(ops.AddColumnOp) is expands  # a class is looked up along its MRO
+    with pytest.raises(ValueError, match="no dispatch function"):
+        dispatcher.dispatch(ops.DropTableOp("t"))
+    with pytest.raises(ValueError, match="already registered"):
+        dispatcher.dispatch_for(ops.DropColumnOp)(contracts)
+    # a branch is a copy: what it adds does not reach the original
+    branch = dispatcher.branch()
+    branch.dispatch_for(ops.DropTableOp)(contracts)
+    assert branch.dispatch(ops.DropTableOp("t")) is contracts
+    with pytest.raises(ValueError):
+        dispatcher.dispatch(ops.DropTableOp("t"))
+
+    calls: list[str] = []
+    listeners = Dispatcher(uselist=True)
+    listeners.dispatch_for("tick")(lambda: calls.append("one"))
+    listeners.dispatch_for("tick")(lambda: calls.append("two"))
+    listeners.dispatch("tick")()
+    assert calls == ["one", "two"]
+
+    assert re.fullmatch(r"[0-9a-f]{12}", rev_id())
