@@ -11,6 +11,42 @@ import warnings
 
 import pytest
 
+from mig_core.script import paths
+from mig_core.script.revision_map import Revision, RevisionMap
+
+# kilo - e1 (expand) - e2
+#     \- c1 (contract, depends on e1) - c2
+NEUTRON_LIKE = [
+    Revision("kilo", None, path="versions/kilo.py"),
+    Revision("e1", "kilo", "expand", path="versions/expand/e1.py"),
+    Revision("e2", "e1", path="versions/expand/e2.py"),
+    Revision("c1", "kilo", "contract", "e1", path="versions/contract/c1.py"),
+    Revision("c2", "c1", path="versions/contract/c2.py"),
+]
+
+
+def ids(revs: object) -> list[str]:
+    return [r.revision for r in revs]  # type: ignore[attr-defined]
+
+
+def test_iterate_revisions_with_implicit_base_from_another_branch() -> None:
+    # run_sanity_checks() before `upgrade --contract`: what contract@head still needs when the
+    # database is at the expand head, a revision that is not below contract@head
+    rmap = RevisionMap(NEUTRON_LIKE)
+    found = rmap.iterate_revisions("contract@head", ("e2",), implicit_base=True)
+    assert ids(found) == ["c2", "c1"]
+    # before `upgrade --expand` on an empty database: everything below expand@head
+    assert ids(rmap.iterate_revisions("expand@head", (), implicit_base=True)) == ["e2", "e1", "kilo"]
+    # the dependency comes too when it is not applied yet
+    assert ids(rmap.iterate_revisions("contract@head", ("kilo",), implicit_base=True)) == [
+        "c2", "c1", "e1"]
+    assert ids(rmap.iterate_revisions("c2", ("c1",), implicit_base=True, inclusive=True)) == [
+        "c2", "c1"]
+    # without implicit_base such a range is still an error, as in Alembic
+    with pytest.raises(paths.RangeNotAncestorError, match="e2 is not an ancestor of c2"):
+        list(rmap.iterate_revisions("contract@head", ("e2",)))
+
+
 def test_util_messages_as_command_line_wrappers_use_them(capsys: pytest.CaptureFixture[str]) -> None:
     # cli.py: log_error = alembic.util.err, log_warning = ...warn, log_info = ...msg (at import)
     from mig_core import util

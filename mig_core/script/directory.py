@@ -268,11 +268,11 @@ class ScriptDirectory:
 
     def iterate_revisions(
         self, upper: str | Sequence[str] | None, lower: str | Sequence[str] | None,
-        inclusive: bool = False,
+        inclusive: bool = False, implicit_base: bool = False, **_alembic_kw: object,
     ) -> Iterator[Script]:
         """Scripts that are ancestors of ``upper`` but not of ``lower``, newest first."""
         yield from paths.iterate_revisions(  # type: ignore[misc]
-            self.revision_map, upper, lower, inclusive=inclusive
+            self.revision_map, upper, lower, inclusive=inclusive, implicit_base=implicit_base
         )
 
     # --- what the runtime uses ---------------------------------------------------------------

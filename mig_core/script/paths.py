@@ -369,10 +369,16 @@ def downgrade_revisions(
 
 def iterate_revisions(
     rmap: RevisionMap, upper: str | Sequence[str] | None, lower: str | Sequence[str] | None,
-    inclusive: bool = False,
+    inclusive: bool = False, implicit_base: bool = False,
 ) -> list[Revision]:
     """Revisions between ``lower`` and ``upper``, newest first: the ancestors of ``upper`` that
     descend from ``lower`` (``lower`` itself only when ``inclusive``; ``base``: all ancestors).
+
+    With ``implicit_base`` (Alembic's keyword; OpenStack Neutron's ``run_sanity_checks`` asks
+    ``iterate_revisions("contract@head", <current heads>, implicit_base=True)``), ``lower`` is
+    what is applied rather than a point on ``upper``'s line: the answer is the ancestors of
+    ``upper``, ``depends_on`` included, less ``lower`` and its ancestors, and a ``lower`` on
+    another branch is no error.
 
     As in Alembic, "descend from ``lower``" follows ``down_revision`` only: ``depends_on``
     orders revisions but does not put another branch on ``lower``'s line, so ``x1:heads``
@@ -381,6 +387,13 @@ def iterate_revisions(
     uppers = resolve(rmap, upper)
     lowers = resolve(rmap, lower)
     above = rmap.ancestors(u.revision for u in uppers)
+    if implicit_base:
+        above -= rmap.ancestors(low.revision for low in lowers)
+        if inclusive:
+            above.update(low.revision for low in lowers)
+        from mig_core.script.display import history_order
+
+        return history_order(rmap, [rmap.by_id[r] for r in above])
     for low in lowers:
         if low.revision not in above:
             raise RangeNotAncestorError(

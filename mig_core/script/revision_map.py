@@ -414,13 +414,16 @@ class RevisionMap:
 
     def iterate_revisions(
         self, upper: str | Sequence[str] | None, lower: str | Sequence[str] | None,
-        inclusive: bool = False, **_alembic_kw: object,
+        inclusive: bool = False, implicit_base: bool = False, **_alembic_kw: object,
     ) -> Iterator[Revision]:
         """Ancestors of ``upper`` that descend from ``lower``, newest first (``lower`` itself
-        with ``inclusive``; ``base``: every ancestor of ``upper``)."""
+        with ``inclusive``; ``base``: every ancestor of ``upper``; ``implicit_base``: those
+        not below ``lower``, wherever ``lower`` is)."""
         from mig_core.script import paths
 
-        yield from paths.iterate_revisions(self, upper, lower, inclusive=inclusive)
+        yield from paths.iterate_revisions(
+            self, upper, lower, inclusive=inclusive, implicit_base=implicit_base
+        )
 
     def get_current_head(self, branch_label: str | None = None) -> str | None:
         """The single head (of ``branch_label`` when given); several is :class:`MultipleHeads`."""
