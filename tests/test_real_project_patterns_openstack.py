@@ -118,3 +118,53 @@ def test_util_dispatcher_and_rev_id() -> None:
     assert calls == ["one", "two"]
 
     assert re.fullmatch(r"[0-9a-f]{12}", rev_id())
+
+
+# Neutron's release boundaries: an expand revision depends_on the contract head of the release
+# before, so `upgrade expand@head` from an empty database runs contract revisions too. Files
+# sort b1 < b2 < ... < kilo, which interleaves the two branches.
+#   kilo - b1 (expand) - b3 - b5 (depends on b4)
+#       \- b2 (contract) - b4 - b6 (depends on b5)
+BOUNDARY = [
+    Revision("b1", "kilo", "expand", path="versions/b1_x.py"),
+    Revision("b2", "kilo", "contract", path="versions/b2_x.py"),
+    Revision("b3", "b1", path="versions/b3_x.py"),
+    Revision("b4", "b2", path="versions/b4_x.py"),
+    Revision("b5", "b3", None, "b4", path="versions/b5_x.py"),
+    Revision("b6", "b4", None, "b5", path="versions/b6_x.py"),
+    Revision("kilo", None, path="versions/kilo_x.py"),
+]
+
+
+@pytest.mark.parametrize(
+    "destination, current, expected",
+    [
+        # every expected list was observed from Alembic 1.20.1 (ScriptDirectory._upgrade_revs)
+        # on these files: a branch's run of revisions as one block, not file order
+        ("expand@head", (), ["kilo", "b2", "b4", "b1", "b3", "b5"]),
+        ("heads", (), ["kilo", "b2", "b4", "b1", "b3", "b5", "b6"]),
+        ("heads", ("b1",), ["b2", "b4", "b3", "b5", "b6"]),
+        ("contract@head", ("b5",), ["b6"]),
+    ],
+)
+def test_upgrade_runs_revisions_in_alembics_order(
+    destination: str, current: tuple[str, ...], expected: list[str]
+) -> None:
+    rmap = RevisionMap(BOUNDARY)
+    assert ids(paths.upgrade_revisions(rmap, destination, current)) == expected
+
+
+@pytest.mark.parametrize(
+    "destination, current, expected",
+    [
+        # observed from Alembic 1.20.1 (ScriptDirectory._downgrade_revs) on the same files
+        ("base", ("b6",), ["b6", "b5", "b3", "b1", "b4", "b2", "kilo"]),
+        ("kilo", ("b6",), ["b6", "b5", "b3", "b1", "b4", "b2"]),
+        ("b3", ("b6",), ["b6", "b5"]),
+    ],
+)
+def test_downgrade_runs_revisions_in_alembics_order(
+    destination: str, current: tuple[str, ...], expected: list[str]
+) -> None:
+    rmap = RevisionMap(BOUNDARY)
+    assert ids(paths.downgrade_revisions(rmap, destination, current)) == expected

@@ -79,12 +79,13 @@ def test_log_json_limit_and_off(project, tmp_path):
     assert out_of(ini, command.log) == "no history yet (table mig_history does not exist)\n"
     command.upgrade(config_for(ini), "heads")
     rows = json.loads(out_of(ini, command.log, as_json=True))
+    # Alembic's order for two branches off aaa1: the one whose file comes last first
     assert [(r["revisions"], r["direction"], r["success"]) for r in rows] == [
-        ("aaa1", "upgrade", True), ("bbb2", "upgrade", True), ("ccc3", "upgrade", True)
+        ("aaa1", "upgrade", True), ("ccc3", "upgrade", True), ("bbb2", "upgrade", True)
     ]
     assert all(r["started_at"] <= r["finished_at"] for r in rows)
     assert [r["revisions"] for r in json.loads(out_of(ini, command.log, as_json=True,
-                                                      limit=1))] == ["ccc3"]
+                                                      limit=1))] == ["bbb2"]
     with ini.open("a") as f:
         f.write("history_table = off\n")
     assert out_of(ini, command.log) == (

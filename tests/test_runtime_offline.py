@@ -12,6 +12,8 @@ from mig_core.errors import RevisionArgumentError, UsageError
 
 #   a -> b -> m
 #     -> c -/
+# (Alembic 1.20.1 runs them in the order a, c, b, m, and downgrades m, b, c: read down from
+# the head a branch at a time, history's order; mig runs them in the same order)
 GRAPH = [
     {"rev": "a", "upgrade": "op.execute('CREATE TABLE ta (x INT)')",
      "downgrade": "op.execute('DROP TABLE ta')"},
@@ -34,25 +36,25 @@ CREATE TABLE ta (x INT);
 
 INSERT INTO mig_version (version_num) VALUES ('a');
 
--- Running upgrade a -> b
-
-CREATE TABLE tb (x INT);
-
-UPDATE mig_version SET version_num='b' WHERE version_num = 'a';
-
 -- Running upgrade a -> c
 
 CREATE TABLE tc (x INT);
 
-INSERT INTO mig_version (version_num) VALUES ('c');
+UPDATE mig_version SET version_num='c' WHERE version_num = 'a';
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT);
+
+INSERT INTO mig_version (version_num) VALUES ('b');
 
 -- Running upgrade b, c -> m
 
 CREATE TABLE tm (x INT);
 
-DELETE FROM mig_version WHERE version_num = 'b';
+DELETE FROM mig_version WHERE version_num = 'c';
 
-UPDATE mig_version SET version_num='m' WHERE version_num = 'c';
+UPDATE mig_version SET version_num='m' WHERE version_num = 'b';
 
 COMMIT;
 
@@ -73,20 +75,20 @@ GO
 INSERT INTO mig_version (version_num) VALUES ('a');
 GO
 
--- Running upgrade a -> b
-
-CREATE TABLE tb (x INT);
-GO
-
-UPDATE mig_version SET version_num='b' WHERE version_num = 'a';
-GO
-
 -- Running upgrade a -> c
 
 CREATE TABLE tc (x INT);
 GO
 
-INSERT INTO mig_version (version_num) VALUES ('c');
+UPDATE mig_version SET version_num='c' WHERE version_num = 'a';
+GO
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT);
+GO
+
+INSERT INTO mig_version (version_num) VALUES ('b');
 GO
 
 -- Running upgrade b, c -> m
@@ -94,10 +96,10 @@ GO
 CREATE TABLE tm (x INT);
 GO
 
-DELETE FROM mig_version WHERE version_num = 'b';
+DELETE FROM mig_version WHERE version_num = 'c';
 GO
 
-UPDATE mig_version SET version_num='m' WHERE version_num = 'c';
+UPDATE mig_version SET version_num='m' WHERE version_num = 'b';
 GO
 
 COMMIT;
@@ -117,20 +119,20 @@ CREATE TABLE ta (x INT)
 INSERT INTO mig_version (version_num) VALUES ('a')
 /
 
--- Running upgrade a -> b
-
-CREATE TABLE tb (x INT)
-/
-
-UPDATE mig_version SET version_num='b' WHERE version_num = 'a'
-/
-
 -- Running upgrade a -> c
 
 CREATE TABLE tc (x INT)
 /
 
-INSERT INTO mig_version (version_num) VALUES ('c')
+UPDATE mig_version SET version_num='c' WHERE version_num = 'a'
+/
+
+-- Running upgrade a -> b
+
+CREATE TABLE tb (x INT)
+/
+
+INSERT INTO mig_version (version_num) VALUES ('b')
 /
 
 -- Running upgrade b, c -> m
@@ -138,10 +140,10 @@ INSERT INTO mig_version (version_num) VALUES ('c')
 CREATE TABLE tm (x INT)
 /
 
-DELETE FROM mig_version WHERE version_num = 'b'
+DELETE FROM mig_version WHERE version_num = 'c'
 /
 
-UPDATE mig_version SET version_num='m' WHERE version_num = 'c'
+UPDATE mig_version SET version_num='m' WHERE version_num = 'b'
 /
 
 """
@@ -187,17 +189,17 @@ UPDATE mig_version SET version_num='b' WHERE version_num = 'm';
 
 INSERT INTO mig_version (version_num) VALUES ('c');
 
--- Running downgrade c -> a
-
-DROP TABLE tc;
-
-DELETE FROM mig_version WHERE version_num = 'c';
-
 -- Running downgrade b -> a
 
 DROP TABLE tb;
 
-UPDATE mig_version SET version_num='a' WHERE version_num = 'b';
+DELETE FROM mig_version WHERE version_num = 'b';
+
+-- Running downgrade c -> a
+
+DROP TABLE tc;
+
+UPDATE mig_version SET version_num='a' WHERE version_num = 'c';
 
 COMMIT;
 

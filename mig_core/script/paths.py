@@ -290,7 +290,9 @@ def upgrade_revisions(
     rmap: RevisionMap, destination: str, current_heads: Sequence[str]
 ) -> list[Revision]:
     """Revisions to apply to reach ``destination``, oldest first (parents and dependencies
-    before children); only the destination's ancestors, never a sibling branch."""
+    before children); only the destination's ancestors, never a sibling branch. Among the
+    orders the graph allows, Alembic's: :func:`~mig_core.script.display.history_order`
+    reversed (read down from the targets, a branch at a time)."""
     arg = parse(rmap, destination)
     applied = applied_revisions(rmap, current_heads)
     heads_text = ", ".join(current_heads) or "base"
@@ -317,7 +319,12 @@ def upgrade_revisions(
                 f"downgrade {target.revision})"
             )
     needed = rmap.ancestors(t.revision for t in targets) - applied
-    return rmap.sorted(needed)
+    # Alembic's order: its walk down from the targets (history's order), reversed, so that a
+    # branch's run of revisions comes as one block where the graph allows it (a history
+    # tested on Alembic runs its revisions in the order it was tested in)
+    from mig_core.script.display import history_order
+
+    return history_order(rmap, rmap.sorted(needed))[::-1]
 
 
 def downgrade_revisions(
@@ -364,7 +371,9 @@ def downgrade_revisions(
                 (t.revision for t in targets), include_dependencies=False, inclusive=False
             ) & applied
             remove = rmap.descendants(above) & applied
-    return rmap.sorted(remove, newest_first=True)
+    from mig_core.script.display import history_order
+
+    return history_order(rmap, rmap.sorted(remove, newest_first=True))  # Alembic's order too
 
 
 def iterate_revisions(
