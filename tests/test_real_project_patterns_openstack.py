@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,35 @@ def test_downgrade_runs_revisions_in_alembics_order(
 ) -> None:
     rmap = RevisionMap(BOUNDARY)
     assert ids(paths.downgrade_revisions(rmap, destination, current)) == expected
+
+
+def test_graph_answers_for_revisions_without_a_docstring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Neutron's revision files carry a licence comment and "# Revision ID: ..." comments, no
+    # docstring; its CLI prints history, heads --verbose and show through to the user. The
+    # expected texts were observed with Alembic 1.20.1 on the same files.
+    from mig_core.cli import main
+
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (tmp_path / "migrations" / "env.py").write_text("")
+    (tmp_path / "alembic.ini").write_text(f"[alembic]\nscript_location = {tmp_path}/migrations\n")
+    (versions / "a_a.py").write_text(
+        "# Copyright\n\n# add_pvlan\n#\n# Revision ID: a\n\nrevision = 'a'\ndown_revision = None\n"
+    )
+    (versions / "b_b.py").write_text(
+        '"""add things\n\nmore text\n"""\nrevision = "b"\ndown_revision = "a"\n'
+    )
+
+    def out(*args: str) -> str:
+        assert main(["-c", str(tmp_path / "alembic.ini"), *args]) == 0
+        return capsys.readouterr().out
+
+    assert out("history") == "a -> b (head), add things\n<base> -> a, \n"
+    path_a = versions / "a_a.py"
+    path_b = versions / "b_b.py"
+    assert out("show", "a") == f"Rev: a\nParent: <base>\nPath: {path_a}\n\n\n\n"
+    assert out("heads", "-v") == (
+        f"Rev: b (head)\nParent: a\nPath: {path_b}\n\n    add things\n    \n    more text\n\n"
+    )

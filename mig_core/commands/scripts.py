@@ -305,7 +305,8 @@ def show(config: Config, rev: str, as_json: bool = False) -> None:
         records = [display.record(r) for r in revs]
         config.print_stdout(display.to_json(records[0] if len(records) == 1 else records))
         return
-    config.print_stdout("\n".join(display.log_entry(r) for r in revs).rstrip("\n"))
+    for r in revs:  # as Alembic: each entry printed as it is, so a blank line follows it
+        config.print_stdout(display.log_entry(r))
 
 
 _EDITORS = ("sensible-editor", "editor", "nano", "vim", "vi", "code", "notepad")
@@ -358,8 +359,9 @@ def _print_revisions(
 ) -> None:
     if as_json:
         config.print_stdout(display.to_json([display.record(r) for r in revs]))
-    elif verbose and revs:
-        config.print_stdout("\n".join(display.log_entry(r) for r in revs).rstrip("\n"))
+    elif verbose:
+        for rev in revs:  # as show
+            config.print_stdout(display.log_entry(rev))
     elif not verbose:
         for rev in revs:
             config.print_stdout(short(rev))

@@ -81,8 +81,10 @@ def format_line(
             text += " (branchpoint)"
         if rev.is_merge_point:
             text += " (mergepoint)"
-    doc = getattr(rev, "doc", "") or "" if include_doc else ""
-    return f"{text}, {doc}" if doc else text
+    doc = getattr(rev, "doc", None)  # a revision file's message; None: no file (a bare Revision)
+    if include_doc and doc is not None:  # as Alembic: ", " also when the message is empty
+        text += f", {doc}"
+    return text
 
 
 def history_order(rmap: RevisionMap, revs: Iterable[Revision] | None = None) -> list[Revision]:
@@ -224,9 +226,10 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
     lines.append(f"Path: {rev.path}")
     doc = getattr(rev, "longdoc", None) if rev.path else None
     doc = doc if doc is not None else getattr(rev, "doc", "")
-    if doc:
+    lines.append("")
+    lines.extend(f"    {ln}" for ln in doc.splitlines())  # as Alembic: "    " when blank
+    if not doc:  # as Alembic: the docstring's place stays, empty
         lines.append("")
-        lines.extend(f"    {ln}" for ln in doc.splitlines())  # as Alembic: "    " when blank
     return "\n".join(lines) + "\n"
 
 
