@@ -201,3 +201,28 @@ def test_graph_answers_for_revisions_without_a_docstring(
     assert out("heads", "-v") == (
         f"Rev: b (head)\nParent: a\nPath: {path_b}\n\n    add things\n    \n    more text\n\n"
     )
+
+
+def test_sqlite_add_not_null_column_without_default_to_an_empty_table(sqlite_url: str) -> None:
+    # Neutron's c3a73f615e4: op.add_column('address_scopes', Column('ip_version', Integer,
+    # nullable=False)) on a table an earlier revision created. SQLite (3.37+) takes it while
+    # the table has no rows; mig refused it whatever the rows.
+    import sqlalchemy as sa
+
+    from mig_core.errors import CommandError
+    from mig_core.operations import Operations
+    from mig_core.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            op = Operations(MigrationContext.configure(conn))
+            op.create_table("address_scopes", sa.Column("id", sa.String(36), primary_key=True))
+            op.add_column("address_scopes", sa.Column("ip_version", sa.Integer(), nullable=False))
+            columns = {c["name"]: c for c in sa.inspect(conn).get_columns("address_scopes")}
+            assert columns["ip_version"]["nullable"] is False
+            conn.exec_driver_sql("INSERT INTO address_scopes VALUES ('a', 4)")
+            with pytest.raises(CommandError, match="without a default to a table that has rows"):
+                op.add_column("address_scopes", sa.Column("shared", sa.Boolean(), nullable=False))
+    finally:
+        engine.dispose()

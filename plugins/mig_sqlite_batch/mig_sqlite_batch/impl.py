@@ -15,6 +15,8 @@ from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
 from mig_core.operations import ops
 
+NOT_NULL_WITHOUT_DEFAULT = "cannot add a NOT NULL column without a default"
+
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
@@ -167,8 +169,33 @@ class SQLiteImpl(DefaultImpl):
                 if _non_constant_default(self.render_server_default(arg)):
                     return "cannot add a column whose default is an expression or CURRENT_*"
         if not column.nullable and default is None and column.computed is None:
-            return "cannot add a NOT NULL column without a default"
+            return NOT_NULL_WITHOUT_DEFAULT
         return None
+
+    def _table_may_take_not_null(self, table_name: str, schema: str | None, what: str) -> bool:
+        """SQLite adds a NOT NULL column without a default to a table with no rows (3.37+), as
+        Alembic's plain ADD COLUMN relies on (OpenStack Neutron adds such columns to tables an
+        earlier revision created). Online: True when the table is empty. Offline the rows
+        cannot be seen: the statement is written, with a warning."""
+        if self.as_sql:
+            import warnings
+
+            from mig_core.errors import MigWarning
+
+            warnings.warn(
+                f"{what}: a NOT NULL column without a default; SQLite refuses it on a table "
+                "that has rows when the script runs",
+                MigWarning,
+                stacklevel=2,
+            )
+            return True
+        assert self.connection is not None
+        preparer = self.dialect.identifier_preparer
+        prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+        row = self.connection.exec_driver_sql(
+            f"SELECT 1 FROM {prefix}{preparer.quote(table_name)} LIMIT 1"
+        ).first()
+        return row is None
 
     def add_column(
         self,
@@ -185,7 +212,13 @@ class SQLiteImpl(DefaultImpl):
         no ADD CONSTRAINT), then its indexes."""
         what = f"add_column({table_name!r}, {column.name!r})"
         problem = self.add_column_problem(column)
+        if problem == NOT_NULL_WITHOUT_DEFAULT and self._table_may_take_not_null(
+            table_name, schema, what
+        ):
+            problem = None
         if problem is not None:
+            if problem == NOT_NULL_WITHOUT_DEFAULT:
+                problem += " to a table that has rows"
             raise CommandError(
                 f"{what}: SQLite {problem}; "
                 + batch_hint(table_name, f"add_column(sa.Column({column.name!r}, ...))")
