@@ -225,7 +225,7 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
         lines.append(f"Branch names: {', '.join(sorted(rev._branch_labels))}")
     lines.append(f"Path: {rev.path}")
     doc = getattr(rev, "longdoc", None) if rev.path else None
-    doc = doc if doc is not None else getattr(rev, "doc", "")
+    doc = doc if doc is not None else (getattr(rev, "doc", None) or "")
     lines.append("")
     lines.extend(f"    {ln}" for ln in doc.splitlines())  # as Alembic: "    " when blank
     if not doc:  # as Alembic: the docstring's place stays, empty
