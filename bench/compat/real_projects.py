@@ -73,7 +73,7 @@ if tool == "mig":
 else:
     from alembic.config import main
 hook = os.environ.get("COMPAT_RUN_HOOK")  # "file.py:function": the project's own way to run
-if hook and "--sql" not in argv:
+if hook and ("--sql" not in argv or os.environ.get("COMPAT_RUN_HOOK_SQL")):
     import importlib.util
     path, function = hook.rsplit(":", 1)
     sys.path.insert(0, os.path.dirname(os.path.dirname(path)))  # compat/, for real_projects
@@ -324,6 +324,7 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
                 snapshots[tool][phase] = json.dumps(snapshot(sync_url), indent=1, sort_keys=True)
         finally:
             drop_database(target, database)
+    compare_answers(name, target, folders, work, report)
     for phase in ("upgrade", "downgrade"):
         a, m = snapshots["alembic"].get(phase, "(not run)"), snapshots["mig"].get(phase, "(not run)")
         changed = _diff(f"{name}-{target}-{phase}", a, m, work)
@@ -336,6 +337,24 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
             else "-"
         )
         report.append(f"| {name} | {target} | {phase} | {verdict} | {ratio} |")
+
+
+def compare_answers(
+    name: str, target: str, folders: dict[str, Path], work: Path, report: list[str]
+) -> None:
+    """The ``compat-<label>.txt`` files a run hook left in each tool's folder (what the
+    project's own CLI printed: its ``current``, ``heads``, ``history`` ...), compared."""
+    labels = sorted({p.stem[len("compat-"):] for f in folders.values() for p in f.glob("compat-*.txt")})
+    for label in labels:
+        texts = {}
+        for tool, folder in folders.items():
+            path = folder / f"compat-{label}.txt"
+            text = path.read_text() if path.exists() else "(not written)"
+            # each tool's own database and folder (a URL in `current`'s answer) named alike
+            texts[tool] = text.replace(str(folder), "<folder>").replace(f"compat_{name}_{tool}", f"compat_{name}_<tool>")
+        changed = _diff(f"{name}-{target}-{label}", texts["alembic"], texts["mig"], work)
+        verdict = "same" if not changed else f"DIFFERS ({changed} lines, {name}-{target}-{label}.diff)"
+        report.append(f"| {name} | {target} | {label} | {verdict} | - |")
 
 
 SQL_NOISE = re.compile(r"^\s*(--.*)?$")
