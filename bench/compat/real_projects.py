@@ -8,7 +8,7 @@ and a fresh database each. Then, per target database:
 
 * ``upgrade head``, the schema reflected (tables, columns, keys, indexes, constraints) and
   compared;
-* ``downgrade base``, the same;
+* ``downgrade base`` (or the project's ``downgrade_to``), the same;
 * ``upgrade head --sql`` for each offline dialect, the scripts compared line by line.
 
 Differences are written to the work folder and summed up at the end. Like the other Alembic
@@ -107,6 +107,9 @@ class Project:
     #: folder (a history that only runs from an empty database with data its application
     #: writes between revisions, or with a branch for a dialect it never reaches)
     patch: Callable[[str, Path], None] | None = None
+    #: where the downgrade goes: ``base``, or a revision whose schema is worth comparing when
+    #: the history's first revision cannot be undone (Airflow's squashed first revision)
+    downgrade_to: str = "base"
 
 
 def load_projects() -> dict[str, Project]:
@@ -313,7 +316,8 @@ def compare_online(name: str, project: Project, target: str, work: Path, report:
         ini = write_ini(folder, scripts, url, tool)
         environ = project.environ(target, url)
         try:
-            for phase, args in (("upgrade", ["upgrade", "head"]), ("downgrade", ["downgrade", "base"])):
+            phases = (("upgrade", ["upgrade", "head"]), ("downgrade", ["downgrade", project.downgrade_to]))
+            for phase, args in phases:
                 run = run_tool(tool, ini, args, environ)
                 times[tool][phase] = run.seconds
                 (folder / f"{phase}.log").write_text(run.stdout + run.stderr)
