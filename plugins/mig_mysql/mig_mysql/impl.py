@@ -132,7 +132,10 @@ class MySQLImpl(DefaultImpl):
 
         where = f"alter_column({self._qualified(table_name, schema)!r}, {column_name!r})"
         for key in kw:
-            raise CommandError(f"{where}: unknown option {key!r}")
+            # another database's option (postgresql_using: Airflow passes it to every
+            # dialect) means nothing here, as in Alembic; an unknown MySQL one is a mistake
+            if key.partition("_")[0] in ("mysql", "mariadb"):
+                raise CommandError(f"{where}: unknown option {key!r}")
         for default in (server_default, existing_server_default):
             if isinstance(default, sa.Identity):
                 raise CommandError(

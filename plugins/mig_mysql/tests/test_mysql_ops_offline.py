@@ -411,6 +411,19 @@ def test_mysql_refuses_if_exists_it_lacks(call: Any, clause: str) -> None:
         sql_of(call)
 
 
+def test_alter_column_ignores_other_databases_options() -> None:
+    """Airflow's 1949afb29106 passes ``postgresql_using="kwargs::json"`` to every dialect; MySQL
+    has no use for it (Alembic ignores it), and mig refused it as an unknown option."""
+    def fn(op: Any) -> None:
+        op.alter_column("trigger", "kwargs", existing_type=sa.Text(), type_=sa.JSON(),
+                        postgresql_using="kwargs::json", existing_nullable=False,
+                        existing_server_default=None, existing_comment="")
+
+    assert sql_of(fn) == script("ALTER TABLE `trigger` MODIFY kwargs JSON NOT NULL")
+    with pytest.raises(CommandError, match="unknown option 'mysql_bogus'"):
+        sql_of(lambda op: op.alter_column("t", "c", type_=sa.Integer, mysql_bogus=1))
+
+
 def test_mysql_drop_index_if_exists_is_written_with_a_warning() -> None:
     """Airflow's ``with suppress(DatabaseError): op.drop_index(..., if_exists=True)``: offline
     mig writes the statement Alembic writes (MariaDB runs it, MySQL rejects it) and warns;
