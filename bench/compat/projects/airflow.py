@@ -40,7 +40,8 @@ def environ(target: str, url: str) -> dict[str, str]:
 def patch(target: str, scripts: Path) -> None:
     """MariaDB (Airflow supports MySQL 8, not MariaDB): its REGEXP_REPLACE takes three
     arguments, and revision eed27faa34e3 passes MySQL 8's position, occurrence and match type
-    (case-sensitive) too; both tools stopped there. The table it updates is empty here."""
+    (case-sensitive) too; both tools stopped there. The tables these statements change are
+    empty here."""
     if target != "mysql":
         return
     (path,) = (scripts / "versions").glob("*_remove_pickled_data_from_xcom_table.py")
@@ -48,6 +49,18 @@ def patch(target: str, scripts: Path) -> None:
     extra = re.compile(r"('\$1null'),\s*1,\s*0,\s*'c'")
     assert len(extra.findall(text)) == 1, path
     path.write_text(extra.sub(r"\1", text))
+    # and 0d9e73a75ee4's downgrade deletes duplicates with WITH ... DELETE, which MariaDB
+    # does not parse: the same DELETE in a form it takes
+    (path,) = (scripts / "versions").glob("*_add_name_field_to_dataset_model.py")
+    text = path.read_text()
+    cte = re.compile(r"with unique_dataset as .*?select \* from duplicate_dataset_id\)", re.S)
+    assert len(cte.findall(text)) == 1, path
+    path.write_text(cte.sub(
+        "delete from dataset where id in (select id from (select d.id from dataset d join "
+        "(select min(id) as min_id, uri from dataset group by id) u on d.uri = u.uri "
+        "where d.id > u.min_id) as duplicate_dataset_id)",
+        text,
+    ))
 
 
 def url_for(target: str, url: str) -> str:
