@@ -144,7 +144,13 @@ class Config:
             return list(default or [])
         if isinstance(value, list):
             return [str(v) for v in value]
-        sep = self.get_main_option("path_separator")
+        key = "path_separator"
+        sep = self.get_main_option(key)
+        if sep is None and name == "version_locations":
+            # Alembic's older key, still read for this list (OpenStack Keystone's alembic.ini
+            # has `version_path_separator = os` and joins its folders with os.pathsep)
+            key = "version_path_separator"
+            sep = self.get_main_option(key)
         if sep in (None, "os"):
             parts = [p for line in str(value).splitlines() for p in line.replace(",", " ").split()]
             if sep == "os":
@@ -153,7 +159,7 @@ class Config:
             real = {"space": " ", "newline": "\n", ":": ":", ";": ";"}.get(sep)
             if real is None:
                 raise ConfigError(
-                    f"{self._where()}: key 'path_separator' must be one of os, ':', ';', space, "
+                    f"{self._where()}: key {key!r} must be one of os, ':', ';', space, "
                     f"newline; got {sep!r}"
                 )
             parts = str(value).split(real)

@@ -226,3 +226,27 @@ def test_sqlite_add_not_null_column_without_default_to_an_empty_table(sqlite_url
                 op.add_column("address_scopes", sa.Column("shared", sa.Boolean(), nullable=False))
     finally:
         engine.dispose()
+
+
+def test_version_path_separator_splits_version_locations(tmp_path: Path) -> None:
+    # Keystone's alembic.ini: `version_path_separator = os` (Alembic's name before
+    # path_separator, still read for version_locations); its code joins the release folders
+    # with os.pathsep. mig read the whole value as one folder and found no revision.
+    import os
+
+    from mig_core.config import Config
+    from mig_core.errors import ConfigError
+
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\nscript_location = m\nversion_path_separator = os\n")
+    config = Config(str(ini))
+    config.set_main_option("version_locations", os.pathsep.join(["/v", "/v/yoga/expand"]))
+    assert config.get_main_list("version_locations") == ["/v", "/v/yoga/expand"]
+    config.set_main_option("path_separator", "space")  # the newer key wins
+    config.set_main_option("version_locations", "/a /b")
+    assert config.get_main_list("version_locations") == ["/a", "/b"]
+    config.remove_main_option("path_separator")
+    config.set_main_option("version_path_separator", "bogus")
+    with pytest.raises(ConfigError, match="'version_path_separator' must be one of"):
+        config.get_main_list("version_locations")
+
