@@ -164,8 +164,9 @@ def test_json_outputs(branched, run):
 def test_heads_resolve_dependencies(branched, run):
     assert run("revision", "-m", "dep", "--rev-id", "ddd4", "--head", "base",
                "--depends-on", "bbb")[0] == 0
-    assert run("heads")[1] == "bbb2 (head)\nddd4 (head)\nccc3 (side) (head)\n"
-    assert run("heads", "--resolve-dependencies")[1] == "ddd4 (head)\nccc3 (side) (head)\n"
+    # heads in the order the files are read, as Alembic lists them
+    assert run("heads")[1] == "bbb2 (head)\nccc3 (side) (head)\nddd4 (head)\n"
+    assert run("heads", "--resolve-dependencies")[1] == "ccc3 (side) (head)\nddd4 (head)\n"
     assert "Also depends on: bbb2" in run("show", "ddd4")[1]
     source = next(versions(branched).glob("ddd4_*.py")).read_text()
     assert "depends_on: Union[str, Sequence[str], None] = ('bbb2',)" in source

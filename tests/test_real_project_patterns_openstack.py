@@ -250,3 +250,34 @@ def test_version_path_separator_splits_version_locations(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="'version_path_separator' must be one of"):
         config.get_main_list("version_locations")
 
+
+def test_heads_in_the_order_the_version_locations_are_read(tmp_path: Path) -> None:
+    # Keystone's get_head_revisions(): EnvironmentContext(config, script).get_head_revisions()
+    # lists the contract head (bobcat/contract) before the expand head (2026.1/expand), as the
+    # folders are listed in version_locations; mig listed them in its topological order
+    from mig_core.config import Config
+    from mig_core.runtime.environment import EnvironmentContext
+    from mig_core.script import ScriptDirectory
+
+    root = tmp_path / "migrations"
+    folders = {
+        "versions": [("27e6", None, None)],
+        "versions/bobcat/contract": [("c88c", "27e6", "contract")],
+        "versions/2026.1/expand": [("742c", "27e6", "expand")],
+    }
+    for folder, revs in folders.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for rev, down, label in revs:
+            (root / folder / f"{rev}_x.py").write_text(
+                f"revision = {rev!r}\ndown_revision = {down!r}\n"
+                f"branch_labels = {(label,) if label else None!r}\n"
+            )
+    (root / "env.py").write_text("")
+    config = Config()
+    config.set_main_option("script_location", str(root))
+    config.set_main_option("path_separator", "space")
+    config.set_main_option("version_locations", " ".join(str(root / f) for f in folders))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_heads() == ["c88c", "742c"]
+    assert EnvironmentContext(config, script).get_head_revisions() == ("c88c", "742c")
+    assert script.get_heads(consider_depends_on=True) == ["c88c", "742c"]

@@ -196,7 +196,11 @@ class RevisionMap:
         for i, rev in enumerate(self.order):
             rev.order = i
         self._propagate_labels()
-        self.heads: tuple[str, ...] = tuple(r.revision for r in self.order if not r.nextrev)
+        # in the order the files were read (version_locations in order, each folder's files by
+        # name), as Alembic lists heads: `heads`, `get_heads()`, get_head_revisions()
+        self.heads: tuple[str, ...] = tuple(
+            r.revision for r in self.by_id.values() if not r.nextrev
+        )
         self.bases: tuple[str, ...] = tuple(r.revision for r in self.order if not r.down_revisions)
 
     # --- construction ------------------------------------------------------------------------
@@ -438,7 +442,9 @@ class RevisionMap:
 
     def real_heads(self) -> tuple[str, ...]:
         """Heads counting ``depends_on`` as an edge too (``heads --resolve-dependencies``)."""
-        return tuple(r.revision for r in self.order if not r.nextrev and not r.dependents)
+        return tuple(
+            r.revision for r in self.by_id.values() if not r.nextrev and not r.dependents
+        )  # file order, as heads
 
     def ancestors(
         self, revs: Iterable[str], include_dependencies: bool = True, inclusive: bool = True
