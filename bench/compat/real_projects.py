@@ -377,7 +377,7 @@ def _statements(script: str) -> list[str]:
         if line.rstrip().endswith(";") or line.strip() in ("GO", "/"):
             statement = " ".join(current).rstrip(";").rstrip() + ";"
             current = []
-            if "alembic_version" not in statement:
+            if "alembic_version" not in statement and "mig_version" not in statement:
                 statements.append(statement)
     if current:
         statements.append(" ".join(current))
