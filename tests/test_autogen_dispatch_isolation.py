@@ -109,7 +109,7 @@ def test_reset_of_one_module_keeps_the_others() -> None:
     reset_registrations("project_a.migrations.ops")
     assert _compare() == [("project_b_view", "v")]
     assert set(custom._REGISTRATIONS) == {"create_view_b"}
-    assert comparators._for("schema", None)[0].__module__ == "project_b.migrations.ops"
+    assert comparators._for("schema", None)[0].fn.__module__ == "project_b.migrations.ops"
 
 
 def test_reset_of_a_module_whose_batch_form_was_replaced_keeps_the_op_form() -> None:

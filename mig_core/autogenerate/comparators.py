@@ -23,8 +23,10 @@ as Alembic calls them after its own. ``autogen_context`` is mig's
 ``conn_col`` are real SQLAlchemy objects built from the reflection. Table comparators also
 see added tables (``conn_table=None``) and removed ones (``metadata_table=None``), as in
 Alembic; column comparators see the columns both sides have. ``qualifier`` is a dialect name
-(``"default"``: every dialect); ``priority`` (a number or Alembic's ``DispatchPriority``
-member: higher runs first) orders the functions of one target.
+(``"default"``: every dialect); ``priority`` (a number or a ``DispatchPriority`` member from
+:mod:`mig_core.util`: higher runs first, then a dialect's own before ``"default"``) orders the
+functions of one target; one returning ``PriorityDispatchResult.STOP`` skips the later
+functions of its ``subgroup``.
 
 Registrations are process-wide, like Alembic's: every later run in the process uses them,
 whichever project it is for. :func:`mig_core.testing.reset_registrations` forgets them (with the
@@ -53,6 +55,7 @@ class _Comparator:
     qualifier: str
     priority: int
     order: int
+    subgroup: str | None = None
 
 
 _COMPARATORS: dict[str, list[_Comparator]] = {target: [] for target in TARGETS}
@@ -86,7 +89,7 @@ def dispatch_for(
         entries = _COMPARATORS[target]
         key = _origin(fn)
         entries[:] = [e for e in entries if _origin(e.fn) != key]
-        entries.append(_Comparator(fn, qualifier, rank, _generation))
+        entries.append(_Comparator(fn, qualifier, rank, _generation, subgroup))
         _generation += 1
         return fn
 
@@ -105,13 +108,28 @@ def forget(module: str | None = None) -> None:
     _generation += 1
 
 
-def _for(target: str, dialect_name: str | None) -> list[Callable[..., Any]]:
+def _for(target: str, dialect_name: str | None) -> list[_Comparator]:
+    """The functions for ``target`` on this dialect, in order: higher priority first, then a
+    dialect's own before ``"default"``, then registration order."""
     entries = [
         e for e in _COMPARATORS[target]
         if e.qualifier in ("default", dialect_name)
     ]
-    entries.sort(key=lambda e: (-e.priority, e.order))
-    return [e.fn for e in entries]
+    entries.sort(key=lambda e: (-e.priority, e.qualifier == "default", e.order))
+    return entries
+
+
+def _run(entries: list[_Comparator], *args: Any) -> None:
+    """Call each function; one returning ``PriorityDispatchResult.STOP`` skips the later ones
+    of its subgroup."""
+    from mig_core.util.dispatch import PriorityDispatchResult
+
+    stopped: set[str | None] = set()
+    for entry in entries:
+        if entry.subgroup in stopped:
+            continue
+        if entry.fn(*args) is PriorityDispatchResult.STOP:
+            stopped.add(entry.subgroup)
 
 
 # --- the plugin ----------------------------------------------------------------------------
@@ -122,8 +140,7 @@ def _compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -
         None, Any, Any]:
     result = yield
     _compare_added_and_removed_tables(ctx, upgrade_ops)
-    for fn in _for("schema", ctx.dialect_name):
-        fn(ctx, upgrade_ops, set(schemas))
+    _run(_for("schema", ctx.dialect_name), ctx, upgrade_ops, set(schemas))
     return result
 
 
@@ -142,15 +159,13 @@ def _compare_added_and_removed_tables(ctx: Any, upgrade_ops: Any) -> None:
         if isinstance(op, CreateTableOp):
             meta = meta_tables.get((ctx.normalize_schema(op.schema), op.table_name))
             modify = ModifyTableOps(op.table_name, [], schema=op.schema)
-            for fn in fns:
-                fn(ctx, modify, op.schema, op.table_name, None, meta)
+            _run(fns, ctx, modify, op.schema, op.table_name, None, meta)
             out.append(op)
             if modify.ops:
                 out.append(modify)
         elif isinstance(op, DropTableOp):
             modify = ModifyTableOps(op.table_name, [], schema=op.schema)
-            for fn in fns:
-                fn(ctx, modify, op.schema, op.table_name, op.to_table(), None)
+            _run(fns, ctx, modify, op.schema, op.table_name, op.to_table(), None)
             if modify.ops:
                 out.append(modify)
             out.append(op)
@@ -167,8 +182,7 @@ def _compare_table(
     fns = _for("table", ctx.dialect_name)
     if fns:
         reflected = conn_table.to_table() if hasattr(conn_table, "to_table") else conn_table
-        for fn in fns:
-            fn(ctx, modify_ops, schema, name, reflected, meta_table)
+        _run(fns, ctx, modify_ops, schema, name, reflected, meta_table)
     return result
 
 
@@ -180,8 +194,7 @@ def _compare_column(
     fns = _for("column", ctx.dialect_name)
     if fns:
         reflected = conn_col.to_column() if hasattr(conn_col, "to_column") else conn_col
-        for fn in fns:
-            fn(ctx, alter_op, schema, table_name, meta_col.name, reflected, meta_col)
+        _run(fns, ctx, alter_op, schema, table_name, meta_col.name, reflected, meta_col)
     return result
 
 

@@ -94,7 +94,7 @@ def _render_op(ctx: Any, op: Any) -> list[str] | None:
     if fn is None:
         return None
     text = fn(ctx, op)
-    return None if text is None else str(text).splitlines()
+    return None if text is None else str(text).split("\n")  # a trailing newline: a blank line, as in Alembic
 
 
 class _DispatchPlugin:

@@ -1,9 +1,12 @@
 """``alembic.util.Dispatcher``: functions registered per class (or per name) and found along
 the class's MRO. Projects use it to route autogenerate's op directives in their own
-``process_revision_directives`` (OpenStack Neutron sorts them into expand and contract)."""
+``process_revision_directives`` (OpenStack Neutron sorts them into expand and contract).
+Also Alembic's names for the order and flow of ``comparators.dispatch_for`` functions:
+``DispatchPriority`` and ``PriorityDispatchResult``."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import Any
 
@@ -65,3 +68,20 @@ class Dispatcher:
         copy = Dispatcher(self.uselist)
         copy._registry = {k: (list(v) if self.uselist else v) for k, v in self._registry.items()}
         return copy
+
+
+class DispatchPriority(enum.IntEnum):
+    """``comparators.dispatch_for(..., priority=)``: higher runs first (a plain number works
+    too)."""
+
+    FIRST = 50
+    MEDIUM = 25
+    LAST = 10
+
+
+class PriorityDispatchResult(enum.Enum):
+    """What a comparator may return: ``STOP`` skips the later functions of its ``subgroup``
+    (for the same target and call); anything else, None included, continues."""
+
+    CONTINUE = enum.auto()
+    STOP = enum.auto()
