@@ -17,6 +17,7 @@ import pluggy
 
 from mig_core import hookspecs
 from mig_core.errors import (
+    MigWarning,
     NoDialectImplError,
     PluginError,
     PluginLoadError,
@@ -100,15 +101,18 @@ class DialectRegistry:
 
 
 class OperationEntry:
-    """One ``op.<name>`` directive as a plugin registered it."""
+    """One ``op.<name>`` directive as a plugin registered it (``alembic_style``: through
+    ``Operations.register_operation`` at run time)."""
 
-    __slots__ = ("name", "target", "batch", "plugin")
+    __slots__ = ("name", "target", "batch", "plugin", "alembic_style")
 
-    def __init__(self, name: str, target: Any, batch: bool, plugin: str) -> None:
+    def __init__(self, name: str, target: Any, batch: bool, plugin: str,
+                 alembic_style: bool = False) -> None:
         self.name = name
         self.target = target  # a callable, or a "module:attr" string until loaded
         self.batch = batch
         self.plugin = plugin
+        self.alembic_style = alembic_style
 
     def load(self) -> Callable[..., Any]:
         if isinstance(self.target, str):
@@ -123,14 +127,31 @@ class OperationRegistry:
         self.entries: dict[str, OperationEntry] = {}
         self._plugin: str = "?"
 
-    def add(self, name: str, target: Any, *, batch: bool = False) -> None:
-        """Expose ``op.<name>`` (and ``batch_op.<name>`` when ``batch``) calling ``target``."""
-        if name in self.entries:
-            other = self.entries[name].plugin
-            raise PluginError(
-                f"operation {name!r} is registered by two plugins: {other!r} and {self._plugin!r}"
+    def add(self, name: str, target: Any, *, batch: bool = False,
+            alembic_style: bool = False) -> None:
+        """Expose ``op.<name>`` (and ``batch_op.<name>`` when ``batch``) calling ``target``.
+
+        Two plugins giving one name is an error. A name the project or a library registered
+        with ``Operations.register_operation`` (``alembic_style``, collected first) keeps it
+        over a plugin's, with a warning: in Alembic the last registration wins, and such code
+        expects its own (alembic-postgresql-enum's ``add_enum_value`` over mig-postgres's).
+        """
+        existing = self.entries.get(name)
+        if existing is not None and existing.alembic_style and not alembic_style:
+            warnings.warn(
+                f"op.{name} is registered with Operations.register_operation by "
+                f"{existing.plugin} and provided by plugin {self._plugin!r} too; the "
+                f"register_operation one is used",
+                MigWarning,
+                stacklevel=2,
             )
-        self.entries[name] = OperationEntry(name, target, batch, self._plugin)
+            return
+        if existing is not None:
+            raise PluginError(
+                f"operation {name!r} is registered by two plugins: {existing.plugin!r} and "
+                f"{self._plugin!r}"
+            )
+        self.entries[name] = OperationEntry(name, target, batch, self._plugin, alembic_style)
 
     def operations_of(self, plugin: str) -> list[str]:
         return sorted(n for n, e in self.entries.items() if e.plugin == plugin)

@@ -249,7 +249,9 @@ def test_two_modules_claiming_one_name_the_last_wins_with_a_warning() -> None:
     assert pm.operations.entries["create_sequence"].plugin == "pkg_b.ops"
 
 
-def test_a_name_a_plugin_registers_too_is_an_error_naming_both() -> None:
+def test_a_name_a_plugin_registers_too_stays_the_projects_with_a_warning() -> None:
+    """As in Alembic, where the last registration wins: alembic-postgresql-enum's
+    ``add_enum_value`` over mig-postgres's."""
     @hookimpl
     def mig_register_operations(registry: Any) -> None:
         registry.add("create_sequence", lambda operations, name: None)
@@ -260,8 +262,26 @@ def test_a_name_a_plugin_registers_too_is_an_error_naming_both() -> None:
         module_plugin("seqplugin", mig_register_operations=mig_register_operations), "seqplugin"
     )
     custom.install(pm)
+    with pytest.warns(MigWarning, match=r"op.create_sequence is registered with "
+                      r"Operations.register_operation by pkg_a.ops and provided by plugin "
+                      r"'seqplugin' too; the register_operation one is used"):
+        entry = pm.operations.entries["create_sequence"]
+    assert entry.plugin == "pkg_a.ops" and entry.alembic_style
+
+
+def test_a_name_two_plugins_register_is_an_error_naming_both() -> None:
+    def plugin(name: str) -> Any:
+        @hookimpl
+        def mig_register_operations(registry: Any) -> None:
+            registry.add("create_sequence", lambda operations, name: None)
+
+        return module_plugin(name, mig_register_operations=mig_register_operations)
+
+    pm = build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+    pm.register_plugin(plugin("seq_a"), "seq_a")
+    pm.register_plugin(plugin("seq_b"), "seq_b")
     with pytest.raises(PluginError, match="'create_sequence' is registered by two plugins: "
-                                          "'pkg_a.ops' and 'seqplugin'"):
+                                          "'seq_a' and 'seq_b'"):
         _ = pm.operations
 
 

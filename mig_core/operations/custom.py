@@ -247,7 +247,8 @@ class _ModuleOperations:
     @hookimpl(trylast=True)
     def mig_register_operations(self, registry: Any) -> None:
         for entry in self.entries:
-            registry.add(entry.name, _directive(entry), batch=entry.batch_form is not None)
+            registry.add(entry.name, _directive(entry), batch=entry.batch_form is not None,
+                         alembic_style=True)
 
 
 def _directive(entry: _Registration) -> Any:

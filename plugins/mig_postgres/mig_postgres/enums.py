@@ -119,10 +119,27 @@ def _included(ctx: CompareContext, name: str, schema: str | None, obj: Any, refl
     )
 
 
+def enums_owned_elsewhere(ctx: CompareContext) -> bool:
+    """Whether a library took ``op.add_enum_value`` over with Alembic's
+    ``Operations.register_operation`` (alembic-postgresql-enum does): it then manages enum
+    types itself, and this plugin's operations would reach its implementation."""
+    from mig_core.operations import custom
+
+    manager = getattr(ctx.migration_context, "plugin_manager", None)
+    if manager is None:
+        return False
+    custom.install(manager)
+    entry = manager.operations.entries.get("add_enum_value")
+    return entry is not None and entry.alembic_style
+
+
 def compare_enums(
     ctx: CompareContext, cat: PgCatalog, schemas: list[str | None]
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
-    """(operations for the start of the upgrade, operations for its end)."""
+    """(operations for the start of the upgrade, operations for its end); none when another
+    library manages enum types (:func:`enums_owned_elsewhere`)."""
+    if enums_owned_elsewhere(ctx):
+        return [], []
     tables = model_tables(ctx, schemas)
     model = model_enums(ctx, cat, tables)
     compared = {s or cat.default_schema for s in schemas}

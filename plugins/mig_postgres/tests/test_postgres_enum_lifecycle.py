@@ -270,3 +270,45 @@ def test_only_compared_schemas_lose_enum_types(engine):
     assert [d[0] for d in compare(engine, md)] == ["add_enum", "add_table", "remove_enum"]
     assert compare(engine, md)[2][1:3] == (None, "orphan")
     assert ("remove_enum", "app", "orphan", ("o",)) in compare(engine, md, include_schemas=True)
+
+
+ENUM_LIBRARY = '''
+from mig_core.operations import MigrateOperation, Operations
+
+
+@Operations.register_operation("add_enum_value")
+class AddEnumValueOp(MigrateOperation):
+    """A library's own add_enum_value (alembic-postgresql-enum registers one)."""
+
+    @classmethod
+    def add_enum_value(cls, operations, enum_schema, enum_name, new_value):
+        return None
+'''
+
+
+def test_enum_types_are_left_to_a_library_that_took_add_enum_value_over(engine):
+    import sys
+    import types
+
+    from pg_support import PM
+
+    from mig_core.errors import MigWarning
+    from mig_core.operations import custom
+    from mig_core.testing import reset_registrations
+
+    module = types.ModuleType("enum_library_ops")
+    sys.modules[module.__name__] = module
+    try:
+        exec(ENUM_LIBRARY, module.__dict__)
+        with pytest.warns(MigWarning, match=r"op.add_enum_value is registered with "
+                          r"Operations.register_operation by enum_library_ops and provided by "
+                          r"plugin 'postgres' too; the register_operation one is used"):
+            imports, up, down = autogenerate(engine, people("sad", "ok"))
+        assert "op.create_enum" not in up and "op.drop_enum" not in down
+        assert body(up)[0] == "op.create_table('person',"
+    finally:
+        reset_registrations(module.__name__)
+        del sys.modules[module.__name__]
+        custom.install(PM)
+    imports, up, down = autogenerate(engine, people("sad", "ok"))  # mig-postgres's again
+    assert body(up)[0] == "op.create_enum('mood', ['sad', 'ok'])"
