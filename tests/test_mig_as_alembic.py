@@ -34,6 +34,8 @@ def test_alembic_is_mig_with_alembics_version_number() -> None:
         assert alembic.config is mig_core.config and command is mig_core.command
         assert alembic.runtime.migration.MigrationContext is mig_core.runtime.migration.MigrationContext
         assert op is mig_core.op and context is mig_core.context
+        import alembic.op as op_module, alembic.context as context_module  # Airflow's spelling
+        assert op_module is mig_core.op and context_module is mig_core.context
         assert CommandError is mig_core.CommandError
         assert alembic.hookimpl is mig_core.hookimpl  # any other name: mig_core's
         import mig_core.script
