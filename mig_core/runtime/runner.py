@@ -264,7 +264,7 @@ class StepRunner:
                     if ctx.as_sql:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
-                        log.info(step.description())
+                        log.info(step.log_line())
                     if pipeline is not None:
                         pipeline.starting(step, before, started)
                     found = before  # what the table held (a purge empties it first)

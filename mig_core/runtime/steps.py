@@ -145,6 +145,11 @@ class RevisionStep:
             return f"Running upgrade {downs} -> {self.revision}"
         return f"Running downgrade {self.revision} -> {downs}"
 
+    def log_line(self) -> str:
+        """The description and, as Alembic logs it, the revision's message."""
+        doc = getattr(self.script, "doc", None)
+        return f"{self.description()}, {doc}" if doc else self.description()
+
     def heads_after(self, heads: tuple[str, ...], parents_of: ParentsOf) -> tuple[str, ...]:
         if self.is_upgrade:
             return heads_after_upgrade(heads, self.revision, parents_of(self.revision))
@@ -205,6 +210,8 @@ class StampStep:
 
     def description(self) -> str:
         return f"Stamping {self.revision}"
+
+    log_line = description
 
     def heads_after(self, heads: tuple[str, ...], parents_of: ParentsOf) -> tuple[str, ...]:
         return self.to_heads
