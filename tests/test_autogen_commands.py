@@ -92,7 +92,10 @@ def test_autogenerate_upgrade_check_change_downgrade(tmp_path, url):
     assert {"kind": "add_column", "schema": None, "table": "customer", "name": "phone",
             "type": "VARCHAR(30)"} in records
 
-    mig(root, "revision", "--autogenerate", "-m", "v2")
+    logged = mig(root, "revision", "--autogenerate", "-m", "v2").stderr
+    # each difference logged as Alembic logs them ("Detected ..."), in mig check's words
+    assert "INFO  [mig.autogenerate] Detected add_column customer.phone VARCHAR(30)\n" in logged
+    assert "INFO  [mig.autogenerate] Detected add_table review\n" in logged
     second = revision_files(root)[-1]
     assert "op.add_column('customer', sa.Column('phone'" in second.read_text()
     mig(root, "upgrade", "head")
