@@ -96,3 +96,42 @@ def test_renderers_reachable_from_the_render_module_and_trailing_newline_kept() 
         "    # a\n    op.note()\n\n    # b\n    op.note()\n\n"
         "    # ### end mig commands ###"
     )
+
+
+def test_alembic_compare_path_other_targets_and_the_autogenerate_target() -> None:
+    """sqlalchemy-declarative-extensions: ``from alembic.autogenerate.compare import
+    comparators``, a "database" comparator (never called, as in Alembic), and Alembic 1.18's
+    top-level "autogenerate" target, ``fn(autogen_context, upgrade_ops)``."""
+    from mig_core.autogenerate.compare import comparators as compare_path
+
+    assert compare_path is comparators
+    called: list[str] = []
+
+    @comparators.dispatch_for("database")
+    def compare_databases(autogen_context: Any, upgrade_ops: Any, _: Any) -> None:
+        called.append("database")
+
+    @comparators.dispatch_for("autogenerate")
+    def compare_everything(autogen_context: Any, upgrade_ops: Any) -> None:
+        called.append("autogenerate")
+        upgrade_ops.ops.append(NoteOp("top level"))
+
+    assert notes_of() == ["top level"]
+    assert called == ["autogenerate"]
+
+
+def test_rewriter_traverse_registry_and_renderers_returning_lists() -> None:
+    from mig_core.autogenerate.rewriter import Rewriter
+    from mig_core.operations import ops
+
+    def no_traverse(self: Any, context: Any, revision: Any, directive: Any) -> None:
+        pass
+
+    Rewriter._traverse.dispatch_for(NoteOp)(no_traverse)  # accepted: mig walks any op anyway
+
+    @renderers.dispatch_for(NoteOp)
+    def render_note(autogen_context: Any, op: NoteOp) -> list[str]:
+        return [f'op.execute("{op.text} 1")', f'op.execute("{op.text} 2")']
+
+    code = render_python_code(ops.UpgradeOps([NoteOp("x")]))
+    assert code.splitlines()[1:3] == ['    op.execute("x 1")', '    op.execute("x 2")']

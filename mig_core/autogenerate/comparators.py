@@ -44,7 +44,11 @@ from mig_core.errors import CommandError
 
 _C = TypeVar("_C", bound=Callable[..., Any])
 
-TARGETS = ("schema", "table", "column")
+#: the targets mig calls; "autogenerate" (Alembic 1.18's top level) runs with "schema"'s
+#: functions, ``fn(autogen_context, upgrade_ops)``. Functions for any other target are kept and
+#: never called, as Alembic keeps them (sqlalchemy-declarative-extensions registers a
+#: "database" comparator).
+TARGETS = ("autogenerate", "schema", "table", "column")
 #: Alembic's medium priority, the default
 DEFAULT_PRIORITY = 25
 
@@ -59,6 +63,7 @@ class _Comparator:
 
 
 _COMPARATORS: dict[str, list[_Comparator]] = {target: [] for target in TARGETS}
+_UNCALLED: dict[str, list[_Comparator]] = {}
 #: bumped on every change, so plugin managers know when to pick the registrations up again
 _generation = 0
 
@@ -74,19 +79,16 @@ def dispatch_for(
     target: str, *, priority: Any = DEFAULT_PRIORITY, qualifier: str = "default",
     subgroup: str | None = None,
 ) -> Callable[[_C], _C]:
-    """Register ``fn`` as a comparator for ``target`` (``"schema"``, ``"table"``, ``"column"``).
+    """Register ``fn`` as a comparator for ``target`` (``"autogenerate"``, ``"schema"``,
+    ``"table"``, ``"column"``; another name is kept and never called, as in Alembic).
 
     Registering the same function again (a re-import: same module and name) replaces it.
     """
-    if target not in TARGETS:
-        raise CommandError(
-            f"comparators.dispatch_for({target!r}): mig compares {', '.join(TARGETS)}"
-        )
     rank = _priority_value(priority)
 
     def decorate(fn: _C) -> _C:
         global _generation
-        entries = _COMPARATORS[target]
+        entries = _COMPARATORS[target] if target in TARGETS else _UNCALLED.setdefault(target, [])
         key = _origin(fn)
         entries[:] = [e for e in entries if _origin(e.fn) != key]
         entries.append(_Comparator(fn, qualifier, rank, _generation, subgroup))
@@ -103,7 +105,7 @@ def _origin(fn: Any) -> tuple[str, str]:
 def forget(module: str | None = None) -> None:
     """Drop the registrations (of ``module``, or all): for tests of code using the decorator."""
     global _generation
-    for entries in _COMPARATORS.values():
+    for entries in [*_COMPARATORS.values(), *_UNCALLED.values()]:
         entries[:] = [e for e in entries if module is not None and e.fn.__module__ != module]
     _generation += 1
 
@@ -141,6 +143,7 @@ def _compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -
     result = yield
     _compare_added_and_removed_tables(ctx, upgrade_ops)
     _run(_for("schema", ctx.dialect_name), ctx, upgrade_ops, set(schemas))
+    _run(_for("autogenerate", ctx.dialect_name), ctx, upgrade_ops)
     return result
 
 
@@ -204,7 +207,8 @@ class _DispatchPlugin:
     __name__ = "mig_core.autogenerate.comparators"
 
     def __init__(self, targets: set[str]) -> None:
-        if targets & {"schema", "table"}:  # table comparators also see added/removed tables
+        if targets & {"autogenerate", "schema", "table"}:  # table comparators also see
+            # added and removed tables
             self.mig_compare_schema = _compare_schema
         if "table" in targets:
             self.mig_compare_table = _compare_table

@@ -94,7 +94,12 @@ def _render_op(ctx: Any, op: Any) -> list[str] | None:
     if fn is None:
         return None
     text = fn(ctx, op)
-    return None if text is None else str(text).split("\n")  # a trailing newline: a blank line, as in Alembic
+    if text is None:
+        return None
+    # a string, or a list of them (one statement each, as Alembic takes them); a trailing
+    # newline gives a blank line, as in Alembic
+    parts = text if isinstance(text, (list, tuple)) else [text]
+    return [line for part in parts for line in str(part).split("\n")]
 
 
 class _DispatchPlugin:

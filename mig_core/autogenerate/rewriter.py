@@ -21,12 +21,18 @@ from collections.abc import Callable
 from typing import Any
 
 from mig_core.operations import ops
+from mig_core.util.dispatch import Dispatcher
 
 RewriteFn = Callable[[Any, Any, Any], Any]
 
 
 class Rewriter:
     """A ``process_revision_directives`` callable dispatching on operation classes."""
+
+    #: Alembic's registry of how to walk each directive class; libraries register their own
+    #: operation classes in it (``Rewriter._traverse.dispatch_for(MyOp)``). mig walks any
+    #: operation without it, so registrations are accepted and not needed.
+    _traverse = Dispatcher()
 
     def __init__(self) -> None:
         self.dispatch: dict[type, RewriteFn] = {}
