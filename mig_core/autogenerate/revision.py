@@ -91,17 +91,25 @@ class AutogenRun:
 
 def log_detected(upgrade_ops: Any) -> None:
     """One INFO line per difference found, as Alembic logs them (``Detected add_table user``,
-    in ``mig check``'s words)."""
+    in ``mig check``'s words; an operation of a library's own without a diff form by its class
+    name)."""
     from mig_core.autogenerate.describe import describe_diff
+    from mig_core.operations.ops import OpContainer
 
-    def walk(diffs: list[Any]) -> None:
-        for diff in diffs:
-            if isinstance(diff, list):  # a column's changes come as a nested list
-                walk(diff)
-            else:
-                log.info("Detected %s", describe_diff(diff))
+    def walk(container: Any) -> None:
+        for op in container.ops:
+            if isinstance(op, OpContainer):
+                walk(op)
+                continue
+            try:
+                diff = op.to_diff_tuple()
+            except NotImplementedError:
+                log.info("Detected %s", type(op).__name__)
+                continue
+            for entry in diff if isinstance(diff, list) else [diff]:  # a column's changes
+                log.info("Detected %s", describe_diff(entry))
 
-    walk(upgrade_ops.as_diffs())
+    walk(upgrade_ops)
 
 
 def _require_head(script: ScriptDirectory, heads: tuple[str, ...]) -> None:
