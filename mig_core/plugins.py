@@ -355,6 +355,12 @@ class MigPluginManager(pluggy.PluginManager):
         entry = self.dialects.entries.get(dialect)
         if entry is not None:
             return entry
+        from mig_core.ddl.impl import ALEMBIC_STYLE_IMPLS
+
+        impl = ALEMBIC_STYLE_IMPLS.get(dialect)
+        if impl is not None:  # ``class XImpl(DefaultImpl): __dialect__ = "x"`` (Alembic's recipe)
+            return DialectEntry(dialect, impl, impl.transactional_ddl,
+                                f"{impl.__module__}.{impl.__qualname__} (__dialect__)")
         dist = KNOWN_DIALECT_DISTRIBUTIONS.get(dialect)
         for record in self.records.values():
             if record.status == "failed" and dist and record.distribution == dist:

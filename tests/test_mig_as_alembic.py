@@ -137,3 +137,18 @@ def test_a_project_whose_files_still_import_alembic_runs_on_mig(tmp_path: Path) 
         print(sqlite3.connect("app.db").execute("SELECT version_num FROM mig_version").fetchall())
     """, cwd=tmp_path)
     assert result.stdout == "[('a1',)]\n", result.stderr
+
+
+def test_alembics_dialect_modules_are_the_plugins() -> None:
+    result = python("""
+        import mig_as_alembic; mig_as_alembic.install()
+        from alembic.ddl.postgresql import PostgresqlImpl
+        from alembic.ddl.sqlite import SQLiteImpl
+        from alembic.ddl.impl import DefaultImpl
+        import mig_postgres.impl, mig_sqlite_batch.impl, mig_core.ddl.impl
+        assert PostgresqlImpl is mig_postgres.impl.PostgresqlImpl
+        assert SQLiteImpl is mig_sqlite_batch.impl.SQLiteImpl
+        assert DefaultImpl is mig_core.ddl.impl.DefaultImpl
+        print("ok")
+    """)
+    assert result.stdout == "ok\n", result.stderr

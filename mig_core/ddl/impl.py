@@ -68,8 +68,23 @@ class _DDLRunner:
         self.memo: dict[Any, Any] = {}
 
 
+#: Alembic's recipe for a dialect it does not know, written in env.py or a library:
+#: ``class DuckDBImpl(DefaultImpl): __dialect__ = "duckdb"``. Each such subclass is kept here
+#: by dialect name (the last one wins, as in Alembic) and serves that dialect when no plugin
+#: provides it (:meth:`mig_core.plugins.MigPluginManager.dialect_entry`).
+ALEMBIC_STYLE_IMPLS: dict[str, type[DefaultImpl]] = {}
+
+
 class DefaultImpl:
     """Generic implementation; subclasses set the class attributes for their dialect."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        name = cls.__dict__.get("__dialect__")
+        if isinstance(name, str):
+            ALEMBIC_STYLE_IMPLS[name] = cls
+            if "dialect_name" not in cls.__dict__:
+                cls.dialect_name = name
 
     #: SQLAlchemy dialect name this implementation serves
     dialect_name: ClassVar[str] = "default"

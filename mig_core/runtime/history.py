@@ -4,7 +4,9 @@ Columns: id, revisions, direction (upgrade / downgrade / stamp), from_heads, to_
 started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname.
 Success rows are written in the step's own transaction (they vanish with a rollback, as the
 step does); the row of a failure is written after the rollback, in a short transaction of its
-own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it.
+own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it, nor
+do runs on a dialect no plugin serves (Alembic's ``__dialect__`` recipe) unless
+``history_table`` is set.
 
 On backends whose DDL commits by itself (MySQL/MariaDB, Oracle) each revision first commits a
 *started* row (``success`` false, ``error`` :data:`INTERRUPTED`), which the step's own row then
@@ -76,6 +78,11 @@ def _who() -> tuple[str | None, str | None]:
     return user, host
 
 
+def _alembic_style_impl(ctx: MigrationContext) -> bool:
+    """Whether the run's DDL implementation is a ``__dialect__`` class rather than a plugin's."""
+    return "__dialect__" in type(ctx.impl).__dict__
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -88,6 +95,12 @@ class HistoryWriter:
 
         self.ctx = ctx
         name = history_table_name(ctx.opts)
+        if name is not None and "history_table" not in ctx.opts and _alembic_style_impl(ctx):
+            # a dialect no plugin serves (Alembic's ``__dialect__`` recipe): its DDL for the
+            # table's generated key is unknown (DuckDB has no IDENTITY), so keep none unless asked
+            log.info("no %s on dialect %r, which no mig plugin serves; set history_table to "
+                     "keep one", name, ctx.dialect.name)
+            name = None
         self.enabled = name is not None and not ctx.as_sql and ctx.connection is not None
         self.table = make_history_table(
             name or DEFAULT_HISTORY_TABLE,

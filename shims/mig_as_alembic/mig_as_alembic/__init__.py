@@ -21,6 +21,17 @@ from typing import Any
 __all__ = ["AlembicIsMig", "install", "install_from_site", "uninstall"]
 
 
+#: Alembic's per-dialect implementation modules, which mig's dialect plugins hold (subclassed by
+#: third-party dialects: ``class CockroachImpl(PostgresqlImpl): __dialect__ = "cockroachdb"``)
+PLUGIN_MODULES = {
+    "alembic.ddl.postgresql": "mig_postgres.impl",
+    "alembic.ddl.sqlite": "mig_sqlite_batch.impl",
+    "alembic.ddl.mysql": "mig_mysql.impl",
+    "alembic.ddl.mssql": "mig_mssql.impl",
+    "alembic.ddl.oracle": "mig_oracle.impl",
+}
+
+
 class AlembicIsMig(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds ``alembic`` and ``alembic.*`` and loads them from mig."""
 
@@ -35,15 +46,18 @@ class AlembicIsMig(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec: Any) -> types.ModuleType:
         if spec.name == "alembic":
             return _stand_in()
-        target = "mig_core" + spec.name[len("alembic"):]
+        target = PLUGIN_MODULES.get(spec.name) or "mig_core" + spec.name[len("alembic"):]
         try:
             module = importlib.import_module(target)
         except ModuleNotFoundError as exc:
-            if exc.name != target:
+            missing = exc.name or ""
+            if target != missing and not target.startswith(missing + "."):
                 raise
+            plugin = target.split(".")[0]
+            hint = f" (pip install {plugin.replace('_', '-')})" if plugin != "mig_core" else ""
             raise ModuleNotFoundError(
                 f"No module named {spec.name!r}: mig stands in for Alembic here "
-                f"(mig-as-alembic) and has no {target}", name=spec.name,
+                f"(mig-as-alembic) and has no {target}{hint}", name=spec.name,
             ) from None
         spec = getattr(module, "__spec__", None)  # None: mig_core.op / .context, the proxies
         if spec is not None:
