@@ -610,3 +610,13 @@ def core_render_op(ctx: RenderContext, op: Any) -> str | None:
         if renderer is not None:
             return renderer(ctx, op)
     return None
+
+
+# Alembic's private names for these renderers, which autogenerate extensions call and then
+# rename the operation in the text (GeoAlchemy2's alembic_helpers: ``add_geospatial_column``)
+_add_table = render_create_table
+_drop_table = render_drop_table
+_add_column = render_add_column
+_drop_column = render_drop_column
+_add_index = render_create_index
+_drop_index = render_drop_index

@@ -349,6 +349,11 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
     )
 
 
+#: Alembic's name for the RenameTable compiler, which dialect extensions fall back to after
+#: overriding it with ``@compiles(RenameTable, "sqlite")`` (GeoAlchemy2's alembic_helpers)
+visit_rename_table = _rename_table
+
+
 @compiles(AddColumn)
 def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
     spec = column_specification(

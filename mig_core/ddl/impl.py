@@ -381,7 +381,9 @@ class DefaultImpl:
     ) -> None:
         """ADD COLUMN, then the column's constraints, indexes and comment.
 
-        ``column`` must be attached to a Table (its constraints and indexes are read from it).
+        The constraints, indexes and comment come from the column's Table (``op.add_column``
+        attaches it to one). A column attached to none (a library calling the implementation
+        directly, as GeoAlchemy2 does) gets the ADD COLUMN alone, as Alembic's gives it.
         Foreign keys are added with ALTER ... ADD CONSTRAINT unless ``inline_references``;
         a primary key only with ``inline_primary_key``.
         """
@@ -395,7 +397,9 @@ class DefaultImpl:
                 inline_references=inline_references, inline_primary_key=inline_primary_key,
             )
         )
-        table = column.table
+        table = getattr(column, "table", None)
+        if table is None:
+            return
         for constraint in list(table.constraints):
             if isinstance(constraint, sa.PrimaryKeyConstraint):
                 continue

@@ -21,10 +21,17 @@ class OperationArgumentError(CommandError, TypeError):
     """
 
 
-def _schema_obj(schema_obj: SchemaObjects | None) -> SchemaObjects:
+def _schema_obj(schema_obj: Any) -> SchemaObjects:
+    """The SchemaObjects to build with: the one given, one for a migration context given
+    instead (Alembic's ``to_index(migration_context)``, which GeoAlchemy2 calls), or a plain
+    one."""
     from mig_core.operations.schemaobj import SchemaObjects
 
-    return schema_obj if schema_obj is not None else SchemaObjects()
+    if schema_obj is None:
+        return SchemaObjects()
+    if isinstance(schema_obj, SchemaObjects):
+        return schema_obj
+    return SchemaObjects.for_options(getattr(schema_obj, "opts", None))
 
 
 def _qualified(table_name: str, schema: str | None) -> str:
