@@ -1,6 +1,8 @@
-"""The mig-as-alembic distribution (shims/mig_as_alembic): ``import alembic`` loads mig, for
-libraries that import Alembic and cannot be renamed. Each check runs in a fresh interpreter with
-the hook installed by hand (the wheel test, tests/test_wheels.py, checks the .pth start-up)."""
+"""The mig-as-alembic distribution (shims/mig_as_alembic): the name ``alembic`` loads mig, for
+libraries that import Alembic and cannot be renamed. Each check runs in a fresh interpreter
+where no real Alembic is installed (checked first), with the hook installed by hand (the wheel
+test, tests/test_wheels.py, checks the .pth start-up). The project files of the last checks say
+``from alembic import op`` as an unrenamed project's do; they too run on mig only."""
 
 from __future__ import annotations
 
@@ -14,29 +16,44 @@ import mig_core
 
 SHIM = Path(__file__).resolve().parents[1] / "shims" / "mig_as_alembic"
 
+#: Every child first proves that no real Alembic is installed, so the name ``alembic`` can only
+#: resolve to mig through the hook; ``stand_in(name)`` loads such a name and checks it did.
+PREAMBLE = """\
+import importlib, importlib.machinery, sys
+if importlib.machinery.PathFinder.find_spec("alembic") is not None:
+    sys.exit("a real Alembic is installed here; these checks need mig standing in for it")
+import mig_as_alembic
+
+def stand_in(name):
+    module = importlib.import_module(name)
+    assert isinstance(sys.modules[name.split(".")[0]].__spec__.loader, mig_as_alembic.AlembicIsMig)
+    return module
+"""
+
 
 def python(code: str, *, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": str(SHIM), **env}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=full_env, cwd=cwd, timeout=120)
+    return subprocess.run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code)],
+                          capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)
 
 
 def test_alembic_is_mig_with_alembics_version_number() -> None:
     result = python("""
-        import sys
-        import mig_as_alembic; mig_as_alembic.install()
-        import alembic, alembic.config, alembic.command, alembic.runtime.migration
-        from alembic import __version__, op, context, command
-        from alembic.util import CommandError
+        mig_as_alembic.install()
+        alembic = stand_in("alembic")
+        config, command = stand_in("alembic.config"), stand_in("alembic.command")
+        migration, util = stand_in("alembic.runtime.migration"), stand_in("alembic.util")
         import mig_core, mig_core.config, mig_core.runtime.migration
         assert "alembic.script" not in sys.modules
-        assert __version__ == mig_core.ALEMBIC_API_VERSION
-        assert alembic.config is mig_core.config and command is mig_core.command
-        assert alembic.runtime.migration.MigrationContext is mig_core.runtime.migration.MigrationContext
-        assert op is mig_core.op and context is mig_core.context
-        import alembic.op as op_module, alembic.context as context_module  # Airflow's spelling
-        assert op_module is mig_core.op and context_module is mig_core.context
-        assert CommandError is mig_core.CommandError
+        assert alembic.__version__ == mig_core.ALEMBIC_API_VERSION
+        assert config is mig_core.config and command is mig_core.command
+        assert alembic.command is mig_core.command
+        assert migration.MigrationContext is mig_core.runtime.migration.MigrationContext
+        assert alembic.op is mig_core.op and alembic.context is mig_core.context
+        # Airflow's spelling, import alembic.op as op: modules that are the proxies
+        assert stand_in("alembic.op") is mig_core.op
+        assert stand_in("alembic.context") is mig_core.context
+        assert util.CommandError is mig_core.CommandError
         assert alembic.hookimpl is mig_core.hookimpl  # any other name: mig_core's
         import mig_core.script
         assert alembic.script is mig_core.script  # a submodule not imported yet: imported
@@ -55,12 +72,10 @@ def test_op_and_context_imported_as_modules() -> None:
     """``import alembic.op as op`` (an Airflow revision): ``mig_core.op`` is a module that is
     the proxy, which has no ``__spec__`` of its own while no migration runs."""
     result = python("""
-        import mig_as_alembic; mig_as_alembic.install()
-        import alembic.op as op
-        import alembic.context
-        from alembic import op as op2
+        mig_as_alembic.install()
+        op, context = stand_in("alembic.op"), stand_in("alembic.context")
         import mig_core
-        assert op is op2 is mig_core.op and alembic.context is mig_core.context
+        assert op is stand_in("alembic").op is mig_core.op and context is mig_core.context
         print("ok")
     """)
     assert result.stdout == "ok\n", result.stderr
@@ -68,9 +83,9 @@ def test_op_and_context_imported_as_modules() -> None:
 
 def test_a_module_mig_lacks_is_named_in_the_error() -> None:
     result = python("""
-        import mig_as_alembic; mig_as_alembic.install()
+        mig_as_alembic.install()
         try:
-            import alembic.ddl.nosuchdialect
+            stand_in("alembic.ddl.nosuchdialect")
         except ModuleNotFoundError as exc:
             print(exc.name, "|", exc)
     """)
@@ -82,9 +97,9 @@ def test_a_module_mig_lacks_is_named_in_the_error() -> None:
 
 def test_mig_as_alembic_0_turns_the_start_up_hook_off() -> None:
     code = """
-        import mig_as_alembic; mig_as_alembic.install_from_site()
+        mig_as_alembic.install_from_site()
         try:
-            import alembic
+            alembic = stand_in("alembic")
         except ModuleNotFoundError:
             print("off")
         else:
@@ -129,10 +144,9 @@ def test_a_project_whose_files_still_import_alembic_runs_on_mig(tmp_path: Path) 
             op.drop_table("one")
     """))
     result = python("""
-        import mig_as_alembic; mig_as_alembic.install()
-        from alembic.config import Config
-        from alembic import command
-        command.upgrade(Config("alembic.ini"), "head")
+        mig_as_alembic.install()
+        command, config = stand_in("alembic.command"), stand_in("alembic.config")
+        command.upgrade(config.Config("alembic.ini"), "head")
         import sqlite3
         print(sqlite3.connect("app.db").execute("SELECT version_num FROM mig_version").fetchall())
     """, cwd=tmp_path)
@@ -141,14 +155,11 @@ def test_a_project_whose_files_still_import_alembic_runs_on_mig(tmp_path: Path) 
 
 def test_alembics_dialect_modules_are_the_plugins() -> None:
     result = python("""
-        import mig_as_alembic; mig_as_alembic.install()
-        from alembic.ddl.postgresql import PostgresqlImpl
-        from alembic.ddl.sqlite import SQLiteImpl
-        from alembic.ddl.impl import DefaultImpl
+        mig_as_alembic.install()
         import mig_postgres.impl, mig_sqlite_batch.impl, mig_core.ddl.impl
-        assert PostgresqlImpl is mig_postgres.impl.PostgresqlImpl
-        assert SQLiteImpl is mig_sqlite_batch.impl.SQLiteImpl
-        assert DefaultImpl is mig_core.ddl.impl.DefaultImpl
+        assert stand_in("alembic.ddl.postgresql") is mig_postgres.impl
+        assert stand_in("alembic.ddl.sqlite") is mig_sqlite_batch.impl
+        assert stand_in("alembic.ddl.impl").DefaultImpl is mig_core.ddl.impl.DefaultImpl
         print("ok")
     """)
     assert result.stdout == "ok\n", result.stderr

@@ -56,8 +56,14 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
     blocked = subprocess.run([str(mig), "-p", "no:oracle", "plugins", "--json"],
                              capture_output=True, text=True, cwd=tmp_path)
     assert {r["name"]: r["status"] for r in json.loads(blocked.stdout)}["oracle"] == "blocked"
-    # mig-as-alembic's .pth makes ``import alembic`` load mig from start-up, unless turned off
-    probe = "import alembic, alembic.command; print(alembic.__version__, alembic.command.__name__)"
+    # mig-as-alembic's .pth makes the name ``alembic`` load mig from start-up, unless turned
+    # off; this venv has no real Alembic (the probe checks), so nothing else can answer
+    probe = (
+        "import importlib, importlib.machinery\n"
+        "assert importlib.machinery.PathFinder.find_spec('alembic') is None, 'real Alembic'\n"
+        "stand_in = importlib.import_module('alembic')\n"
+        "print(stand_in.__version__, importlib.import_module('alembic.command').__name__)"
+    )
     shim = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert shim.stdout == "1.20.1 mig_core.command\n", shim.stderr
     off = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=tmp_path,
