@@ -122,6 +122,19 @@ def test_user_types_by_module_or_user_module_prefix():
     assert c2.imports == set()
 
 
+class Encrypted(sa.types.TypeDecorator):
+    impl = sa.String
+    cache_ok = True
+
+
+def test_type_decorator_keeps_the_arguments_it_passes_to_impl():
+    """Encrypted(200) is a VARCHAR(200): rendered Encrypted() it has no length (MySQL refuses)."""
+    c = ctx(user_module_prefix="mytypes.")
+    assert c.render_type(Encrypted(200)) == "mytypes.Encrypted(length=200)"
+    assert c.render_type(Money(10, 2)) == "mytypes.Money(precision=10, scale=2)"
+    assert c.render_type(Encrypted()) == "mytypes.Encrypted()"
+
+
 def test_prefixes_batch_and_render_item():
     body = ops.UpgradeOps([
         ops.ModifyTableOps("t", [

@@ -350,6 +350,9 @@ def render_type_default(ctx: RenderContext, type_: Any) -> str:
         return text
     cls = type(type_)
     prefix = type_prefix(ctx, type_)
+    if isinstance(type_, sa.TypeDecorator) and cls.__init__ is sa.TypeDecorator.__init__:
+        # its arguments go to ``impl`` (Encrypted(200) is a VARCHAR(200)): repr shows them
+        return f"{prefix}{type_!r}"
     args: list[str] = []
     if isinstance(type_, sa.Enum):
         args = [repr(v) for v in type_.enums]
