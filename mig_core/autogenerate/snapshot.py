@@ -224,7 +224,8 @@ class ReflectedTable:
         objects: dict[int, Any] = {}
         for uq in self.unique_constraints:
             objects[id(uq)] = sa.UniqueConstraint(
-                *uq["column_names"], name=final_name(uq.get("name"))
+                *uq["column_names"], name=final_name(uq.get("name")),
+                **clean_dialect_options(uq.get("dialect_options")),
             )
         for ck in self.check_constraints:
             objects[id(ck)] = sa.CheckConstraint(
@@ -272,8 +273,9 @@ class ReflectedTable:
             obj = fk_constraint(record, md, self.schema)
             table.append_constraint(obj)
         elif any(r is record for r in self.unique_constraints):
-            obj = sa.UniqueConstraint(
-                *record["column_names"], name=final_name(record.get("name"))
+            obj = sa.UniqueConstraint(  # with its options: a downgrade re-creates it as it was
+                *record["column_names"], name=final_name(record.get("name")),
+                **clean_dialect_options(record.get("dialect_options")),
             )
             table.append_constraint(obj)
         else:

@@ -164,7 +164,7 @@ def test_changed_index_option_is_detected_and_migrated(engine, case):
         model(in_db).create_all(conn)
     target = model(in_model)
     assert kinds(compare(engine, target)) == ["remove_index", "add_index"]
-    _migrate(engine, target)
+    _migrate(engine, target, model(in_db))
 
 
 @pytest.mark.parametrize("case", sorted(CHANGED_UNIQUES))
@@ -174,7 +174,7 @@ def test_changed_unique_option_is_detected_and_migrated(engine, case):
         model(unique=in_db).create_all(conn)
     target = model(unique=in_model)
     assert kinds(compare(engine, target)) == ["remove_constraint", "add_constraint"]
-    _migrate(engine, target)
+    _migrate(engine, target, model(unique=in_db))
 
 
 def test_where_clause_as_model_expression_matches_the_server_text(engine, core_only):
@@ -184,10 +184,13 @@ def test_where_clause_as_model_expression_matches_the_server_text(engine, core_o
     assert compare(engine, md) == []
 
 
-def _migrate(engine: sa.Engine, target: sa.MetaData) -> None:
-    """The rendered upgrade brings the database to ``target``; nothing differs afterwards."""
+def _migrate(engine: sa.Engine, target: sa.MetaData, original: sa.MetaData) -> None:
+    """The rendered upgrade brings the database to ``target``, the downgrade back to
+    ``original`` (the option as the database had it): nothing differs after either."""
     from pg_support import autogenerate
 
-    imports, up, _down = autogenerate(engine, target)
+    imports, up, down = autogenerate(engine, target)
     run_rendered(engine, up, imports)
     assert compare(engine, target) == []
+    run_rendered(engine, down, imports)
+    assert compare(engine, original) == []
