@@ -422,9 +422,12 @@ def server_defaults_differ(
     rendered = render_default_sql(ctx, meta_default)
     conn_default = conn_col.server_default
     option = ctx.compare_server_default_option
-    if callable(option):
+    if callable(option) and (conn_default is not None or meta_default is not None):
+        # as Alembic calls it: only when a side has a default, a string default unquoted
+        arg = getattr(meta_default, "arg", None)
         verdict = option(
-            ctx.migration_context, conn_col, meta_col, conn_default, meta_default, rendered
+            ctx.migration_context, conn_col, meta_col, conn_default, meta_default,
+            arg if isinstance(arg, str) else rendered,
         )
         if verdict is not None:
             return bool(verdict)
