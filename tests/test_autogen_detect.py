@@ -348,3 +348,28 @@ def test_a_comparator_asking_for_a_primary_key_gets_all_of_them_in_one_reflectio
         assert tables["account"].check_constraints == []
         ctx.release()
     assert [len(names) for names in asked] == [2]  # both tables, one call
+
+
+class Encrypted(sa.types.TypeDecorator):
+    impl = sa.String
+    cache_ok = True
+
+
+def test_types_alike_but_for_impl_or_variant_are_not_mixed_up(engine):
+    """A TypeDecorator compiles as its impl, a with_variant() type as the run's variant: two
+    columns whose types differ only there are each compared as what they create (the second
+    was compared with the first's DDL and reported as a type change)."""
+    dialect = engine.dialect.name
+    md = sa.MetaData()
+    sa.Table(
+        "t", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.String(10)),
+        sa.Column("b", sa.String(10).with_variant(sa.Text(), dialect)),
+        sa.Column("c", Encrypted(100)),
+        sa.Column("d", Encrypted(200)),
+        sa.Column("j", sa.JSON()),
+        sa.Column("k", sa.JSON().with_variant(sa.Text(), dialect)),
+    )
+    setup(engine, md)
+    assert diffs(engine, md) == []

@@ -328,14 +328,23 @@ def _type_key(type_: Any) -> Any:
     attrs = _KEY_ATTRS.get(cls) if _KEY_ATTRS is not None else None
     if attrs is None:
         attrs = _attrs_of(cls)
-    if not attrs:
-        return cls
     get = type_.__dict__.get
-    if len(attrs) == 1:
-        return (cls, get(attrs[0]))
-    if len(attrs) == 2:
-        return (cls, get(attrs[0]), get(attrs[1]))
-    return (cls, *[get(a) for a in attrs])
+    key: Any
+    if not attrs:
+        key = cls
+    elif len(attrs) == 1:
+        key = (cls, get(attrs[0]))
+    elif len(attrs) == 2:
+        key = (cls, get(attrs[0]), get(attrs[1]))
+    else:
+        key = (cls, *[get(a) for a in attrs])
+    impl, variants = get("impl"), get("_variant_mapping")
+    if impl is not None or variants:
+        # a TypeDecorator compiles as its impl (Encrypted(100) / Encrypted(200)), a
+        # with_variant() type as the run's variant: neither is in the constructor's keywords
+        key = (key, None if impl is None else _type_key(impl),
+               tuple((name, _type_key(v)) for name, v in (variants or {}).items()))
+    return key
 
 
 def _attrs_of(cls: type) -> tuple[str, ...]:
