@@ -104,7 +104,9 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
             out.append((str.lower(name) if isinstance(name, str) else str(name).lower()) + suffix)
             continue
         inner, modifiers = _unwrap_sorting(expr)
-        if not modifiers or not sorting:
+        if not sorting:  # sort order not reflected: compared without it, as a column is
+            suffix = ""
+        elif not modifiers:
             inner, suffix = expr, ""
         compiled = inner.compile(
             dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}

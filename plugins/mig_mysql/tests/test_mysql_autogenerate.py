@@ -92,6 +92,16 @@ def test_plain_index_removed_from_the_model_is_reported(engine: sa.Engine) -> No
     ]
 
 
+def test_descending_index_spelled_either_way_round_trips(engine: sa.Engine) -> None:
+    """MySQL's reflection reports no sort order, so none is compared: ``sa.desc("a")`` (a
+    name, not the column) was compared as the text 'a DESC', a difference on every run."""
+    by_name = table(sa.Column("a", sa.Integer), sa.Index("ix_t_a", sa.desc("a")))
+    assert changes(engine, by_name, by_name) == []
+    by_column = table(sa.Column("a", sa.Integer))
+    sa.Index("ix_t_a", by_column.tables["t"].c.a.desc())
+    assert changes(engine, by_column, by_column) == []
+
+
 def test_prefix_length_as_one_number_round_trips(engine: sa.Engine) -> None:
     model = table(sa.Column("a", sa.String(200)), sa.Column("b", sa.String(200)),
                   sa.Index("ix_t_ab", "a", "b", mysql_length=10))
