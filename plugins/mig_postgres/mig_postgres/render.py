@@ -186,6 +186,8 @@ def render_op(ctx: Any, op: Any) -> str | list[str] | None:
     if isinstance(op, CreateSequenceOp):
         args = [repr(op.sequence_name), *_schema(ctx, op.schema)]
         for key, value in op.kw.items():
+            if value is None:  # not given: the server's default (data_type None is bigint)
+                continue
             if key == "data_type":
                 from sqlalchemy.types import to_instance
 

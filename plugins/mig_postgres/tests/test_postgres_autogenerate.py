@@ -411,6 +411,22 @@ def test_sequences_created_before_and_dropped_after_their_users(engine):
     assert user_sequences(engine) == []
 
 
+def test_sequence_removed_from_the_model_is_recreated_by_the_downgrade(engine):
+    """The downgrade re-creates the dropped sequence with the options the server reports; a
+    bigint one (no data_type) was written data_type=sa.NullType(), which does not exist."""
+    md = sa.MetaData()
+    sa.Sequence("ticket_no", start=10, metadata=md)
+    sa.Sequence("small_no", start=5, data_type=sa.SmallInteger, metadata=md)
+    create(engine, md)
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert "NullType" not in down and "=None" not in down
+    run_rendered(engine, up, imports)
+    assert user_sequences(engine) == []
+    run_rendered(engine, down, imports)
+    assert compare(engine, md) == []
+    assert user_sequences(engine) == [("public", "small_no"), ("public", "ticket_no")]
+
+
 def test_type_change_needing_a_cast_gets_using_both_ways(engine):
     def model(n_type, k_type):
         md = sa.MetaData()
