@@ -82,9 +82,11 @@ def diffs_of(container: OpContainer) -> list[Any]:
 
 def produce_migrations(context: MigrationContext, metadata: Any) -> MigrationScript:
     """A MigrationScript whose upgrade brings the database to ``metadata`` and downgrade back."""
+    from mig_core.autogenerate.fk_cycles import split_forward_foreign_keys
     from mig_core.autogenerate.redundant import without_index_drops_before_table_drops as lean
 
     upgrade_ops = produce_upgrade_ops(context, metadata)
+    split_forward_foreign_keys(upgrade_ops, context.dialect)
     return MigrationScript(
         rev_id=None,
         upgrade_ops=lean(upgrade_ops),

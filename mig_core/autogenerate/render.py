@@ -407,8 +407,9 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     constraints = set(table.constraints)
     for column in table.c:  # column-level CHECKs live on the column
         constraints.update(column.constraints)
+    deferred = {id(c) for c in op.deferred_constraints}
     for constraint in sorted(constraints, key=_constraint_order):
-        if _is_type_made_check(constraint):
+        if _is_type_made_check(constraint) or id(constraint) in deferred:
             continue
         rendered = render_constraint(ctx, constraint)
         if rendered:

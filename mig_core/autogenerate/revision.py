@@ -66,9 +66,12 @@ class AutogenRun:
         self.contexts.append(ctx)
         self.upgrade_ops.append(upgrade_ops)
         if self.migration_script is not None and not self.dropped:
+            from mig_core.autogenerate.fk_cycles import split_forward_foreign_keys
             from mig_core.autogenerate.redundant import (
                 without_index_drops_before_table_drops as lean,
             )
+
+            split_forward_foreign_keys(upgrade_ops, ctx.dialect)
 
             downgrade_ops = lean(upgrade_ops.reverse())
             downgrade_ops.downgrade_token = ctx.opts.get("downgrade_token") or "downgrades"

@@ -48,6 +48,9 @@ class CreateTableOp(MigrateOperation):
         self.kw = kw
         self._orig_table: Any = None
         self._built: tuple[Any, Any] | None = None
+        #: constraints of the table that autogenerate writes as separate operations instead
+        #: (a foreign key to a table created later: see mig_core.autogenerate.fk_cycles)
+        self.deferred_constraints: list[Any] = []
 
     def to_table(self, schema_obj: SchemaObjects | None = None) -> sa.Table:
         """The Table; built once per naming convention, so ``create_table`` returns that one.
