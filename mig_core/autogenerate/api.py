@@ -129,7 +129,9 @@ def render_python_code(
         hooks=hooks,
         opts={
             "sqlalchemy_module_prefix": sqlalchemy_module_prefix,
-            "mig_module_prefix": mig_module_prefix or alembic_module_prefix,
+            "mig_module_prefix": (
+                mig_module_prefix if mig_module_prefix is not None else alembic_module_prefix
+            ),
             "render_as_batch": render_as_batch,
             "render_item": render_item,
             "user_module_prefix": user_module_prefix,

@@ -257,9 +257,10 @@ class RenderContext:
         install_dispatch(getattr(hooks, "_pm", None))
         self.hooks = hooks
         self.imports: set[str] = set(imports or ())
-        self.sa_prefix: str = self.opts.get("sqlalchemy_module_prefix") or "sa."
-        self.base_op_prefix: str = (
-            self.opts.get("mig_module_prefix") or self.opts.get("alembic_module_prefix") or "op."
+        # an empty prefix is one too (names imported with ``from sqlalchemy import *``)
+        self.sa_prefix: str = _first_set(self.opts, "sqlalchemy_module_prefix", default="sa.")
+        self.base_op_prefix: str = _first_set(
+            self.opts, "mig_module_prefix", "alembic_module_prefix", default="op."
         )
         self.op_prefix = self.base_op_prefix
         self.user_module_prefix: str | None = self.opts.get("user_module_prefix")
@@ -301,6 +302,15 @@ class RenderContext:
     def op(self, name: str) -> str:
         """``name`` with the operations prefix (``op.add_column`` or ``batch_op.add_column``)."""
         return f"{self.op_prefix}{name}"
+
+
+def _first_set(opts: dict[str, Any], *keys: str, default: str) -> str:
+    """The first of ``keys`` given a value other than None in ``opts``, else ``default``."""
+    for key in keys:
+        value = opts.get(key)
+        if value is not None:
+            return str(value)
+    return default
 
 
 def install_dispatch(plugin_manager: Any) -> None:
