@@ -210,3 +210,20 @@ def test_empty_module_prefixes_are_kept():
     assert one(ops.DropColumnOp("t", "x"), mig_module_prefix="", alembic_module_prefix="x.") == (
         "drop_column('t', 'x')"
     )
+
+
+def test_drop_of_an_unnamed_constraint_is_flagged(recwarn):
+    """Alembic 1.20 (#916): the drop of a constraint the model left unnamed gets a comment
+    above it and a warning, since DROP CONSTRAINT needs the name the database chose."""
+    from mig_core.errors import MigWarning
+
+    text = one(ops.DropConstraintOp(None, "t", type_="foreignkey", schema="s"))
+    assert text == (
+        "# TODO: this foreign key of 's.t' has no name in the model; replace None with\n"
+        "# the name the database gave it, or the drop fails\n"
+        "op.drop_constraint(None, 't', type_='foreignkey', schema='s')"
+    )
+    assert [w.category for w in recwarn] == [MigWarning]
+    assert one(ops.DropConstraintOp("fk", "t", type_="foreignkey")) == (
+        "op.drop_constraint('fk', 't', type_='foreignkey')"
+    )

@@ -563,7 +563,32 @@ def render_drop_constraint(ctx: RenderContext, op: ops.DropConstraintOp) -> str:
     args = [render_name(ctx, op.constraint_name), *_table_args(ctx, op.table_name)]
     if op.constraint_type is not None:
         args.append(f"type_={op.constraint_type!r}")
-    return _call(ctx, "drop_constraint", args + _schema_kw(ctx, op.schema))
+    call = _call(ctx, "drop_constraint", args + _schema_kw(ctx, op.schema))
+    if not _unnamed(op.constraint_name):
+        return call
+    # as Alembic 1.20 does (#916): the constraint was unnamed in the model, so the database
+    # chose its name; DROP CONSTRAINT needs it, and the line fails as written
+    import warnings
+
+    from mig_core.errors import MigWarning
+
+    kind = _CONSTRAINT_KINDS.get(str(op.constraint_type), "constraint")
+    what = f"{kind} of {_qualified(op.table_name, op.schema)!r}"
+    warnings.warn(
+        f"drop_constraint of an unnamed {what} is written with the name None: fill in the "
+        "name the database gave it (or name the constraint in the model)",
+        MigWarning, stacklevel=2,
+    )
+    return (f"# TODO: this {what} has no name in the model; replace None with\n"
+            f"# the name the database gave it, or the drop fails\n{call}")
+
+
+_CONSTRAINT_KINDS = {"foreignkey": "foreign key", "unique": "unique constraint",
+                     "check": "check constraint", "primary": "primary key"}
+
+
+def _qualified(table: str, schema: str | None) -> str:
+    return f"{schema}.{table}" if schema else table
 
 
 def render_create_table_comment(ctx: RenderContext, op: ops.CreateTableCommentOp) -> str:
