@@ -134,6 +134,13 @@ def test_type_decorator_keeps_the_arguments_it_passes_to_impl():
     assert c.render_type(Money(10, 2)) == "mytypes.Money(precision=10, scale=2)"
     assert c.render_type(Encrypted()) == "mytypes.Encrypted()"
 
+    class Document(sa.types.TypeDecorator):
+        impl = postgresql.JSONB
+        cache_ok = True
+
+    # a type among the impl's arguments is written with its prefix (repr would give Text())
+    assert c.render_type(Document()) == "mytypes.Document(astext_type=sa.Text())"
+
 
 def test_prefixes_batch_and_render_item():
     body = ops.UpgradeOps([

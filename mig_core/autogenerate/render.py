@@ -351,8 +351,9 @@ def render_type_default(ctx: RenderContext, type_: Any) -> str:
     cls = type(type_)
     prefix = type_prefix(ctx, type_)
     if isinstance(type_, sa.TypeDecorator) and cls.__init__ is sa.TypeDecorator.__init__:
-        # its arguments go to ``impl`` (Encrypted(200) is a VARCHAR(200)): repr shows them
-        return f"{prefix}{type_!r}"
+        # its arguments go to ``impl`` (Encrypted(200) is a VARCHAR(200)): the impl's
+        impl = type_.impl_instance
+        return f"{prefix}{cls.__name__}({', '.join(_constructor_args(ctx, impl))})"
     args: list[str] = []
     if isinstance(type_, sa.Enum):
         args = [repr(v) for v in type_.enums]
@@ -365,7 +366,13 @@ def render_type_default(ctx: RenderContext, type_: Any) -> str:
                 continue
             args.append(f"{key}={value!r}")
         return f"{prefix}{cls.__name__}({', '.join(args)})"
-    for name, default, var_positional in _init_params(cls):  # type: ignore[arg-type]
+    return f"{prefix}{cls.__name__}({', '.join(_constructor_args(ctx, type_))})"
+
+
+def _constructor_args(ctx: RenderContext, type_: Any) -> list[str]:
+    """The arguments of ``type_``'s constructor that differ from their defaults, rendered."""
+    args: list[str] = []
+    for name, default, var_positional in _init_params(type(type_)):  # type: ignore[arg-type]
         attr = _ATTR_ALIASES.get(name, name)
         if not hasattr(type_, attr):
             continue
@@ -382,7 +389,7 @@ def render_type_default(ctx: RenderContext, type_: Any) -> str:
             if isinstance(default, type) and isinstance(value, default):
                 continue
         args.append(f"{name}={render_value(ctx, value)}")
-    return f"{prefix}{cls.__name__}({', '.join(args)})"
+    return args
 
 
 # --- operations -----------------------------------------------------------------------------
