@@ -494,12 +494,18 @@ def render_alter_column(ctx: RenderContext, op: ops.AlterColumnOp) -> str:
 
 
 def _index_columns(ctx: RenderContext, op: ops.CreateIndexOp) -> str:
+    from sqlalchemy.sql.elements import ColumnClause
+
     parts = []
     for col in op.columns:
         if isinstance(col, str):
             parts.append(repr(col))
-        else:
-            parts.append(f"{ctx.sa('literal_column')}({render_sql_text(ctx, col)!r})")
+            continue
+        if not isinstance(col, ColumnClause):
+            # an operator expression keeps the parentheses CREATE INDEX needs around it, as
+            # SQLAlchemy writes them: (doc ->> 'k'); a literal_column is written as it is
+            col = col.self_group()
+        parts.append(f"{ctx.sa('literal_column')}({render_sql_text(ctx, col)!r})")
     return f"[{', '.join(parts)}]"
 
 

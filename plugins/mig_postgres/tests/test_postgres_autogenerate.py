@@ -316,6 +316,22 @@ def test_expression_and_partial_indexes_give_no_difference(engine):
     assert kinds(compare(engine, changed, include_schemas=True)) == ["remove_index", "add_index"]
 
 
+def test_operator_expression_index_is_written_in_parentheses(engine):
+    """CREATE INDEX needs an operator expression in parentheses, as SQLAlchemy writes it
+    ((body ->> 'k')); written bare into literal_column(), the upgrade failed (syntax error)."""
+    md = sa.MetaData()
+    t = sa.Table("doc", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("body", pg.JSONB), sa.Column("a", sa.Integer),
+                 sa.Column("b", sa.Integer))
+    sa.Index("ix_key", t.c.body["k"].astext)
+    sa.Index("ix_sum", t.c.a + t.c.b, sa.func.lower(t.c.body["n"].astext))
+    imports, up, _down = autogenerate(engine, md)
+    assert "[sa.literal_column(\"(body ->> 'k')\")]" in up
+    assert "[sa.literal_column('(a + b)'), sa.literal_column(\"lower(body ->> 'n')\")]" in up
+    run_rendered(engine, up, imports)
+    assert compare(engine, md) == []
+
+
 # --- exclusion constraints ---------------------------------------------------------------------
 
 
