@@ -7,7 +7,7 @@ import warnings
 import pytest
 import sqlalchemy as sa
 
-from tests.autogen_helpers import diffs, flat, kinds, setup
+from tests.autogen_helpers import diffs, flat, kinds, migrate, setup
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -372,4 +372,19 @@ def test_types_alike_but_for_impl_or_variant_are_not_mixed_up(engine):
         sa.Column("k", sa.JSON().with_variant(sa.Text(), dialect)),
     )
     setup(engine, md)
+    assert diffs(engine, md) == []
+
+
+def test_foreign_key_to_a_column_whose_key_is_not_its_name(engine):
+    """ForeignKey("kp.id") names the target by its key (Column("ID", key="id")): the new
+    table's FK is written with the column's name; written 'kp.id', PostgreSQL refused it
+    (no column id) and SQLite stored it, then it was reported changed on every run."""
+    md = sa.MetaData()
+    sa.Table("kp", md, sa.Column("ID", sa.Integer, primary_key=True, key="id"))
+    sa.Table("kt", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("parent_ref", sa.Integer, sa.ForeignKey("kp.id", name="fk_kt_kp"),
+                       key="parent"))
+    setup(engine, None)
+    up, _down = migrate(engine, md)
+    assert "sa.ForeignKeyConstraint(['parent_ref'], ['kp.ID'], name='fk_kt_kp')" in up
     assert diffs(engine, md) == []

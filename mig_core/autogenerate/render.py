@@ -235,7 +235,16 @@ def _unnamed(name: Any) -> bool:
 
 
 def _fk_target(element: Any) -> str:
-    return str(element.target_fullname)
+    """``[schema.]table.column`` of a foreign key's target, by the column's name: the model's
+    ``ForeignKey("kp.id")`` may name it by its key (``Column("ID", key="id")``)."""
+    target = str(element.target_fullname)
+    if element.link_to_name:
+        return target
+    try:
+        name = element.column.name
+    except Exception:  # noqa: BLE001 - a target the model cannot resolve: as written
+        return target
+    return f"{target.rsplit('.', 1)[0]}.{name}"
 
 
 def render_constraint(ctx: RenderContext, constraint: Any) -> str | None:
