@@ -99,8 +99,8 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
         kind = kinds[cls] if cls in kinds else _type_kind(cls)
         if kind is None or kind == "enum" and not isinstance(conn_type, ENUM):
             continue  # only PostgreSQL's own ENUM is reflected; a plain type needs nothing
-        if meta_columns is None:
-            meta_columns = meta_table.columns
+        if meta_columns is None:  # by name: a model column's key may differ from it
+            meta_columns = {c.name: c for c in meta_table.columns}
         meta_col = meta_columns.get(raw["name"])
         if meta_col is None:
             continue
@@ -564,7 +564,8 @@ def _sequence_still_used(
             if not ctx.run_name_filters(table_name, "table", {"schema_name": schema}):
                 return True  # a table the filters hide stays as it is
             continue  # the table is dropped
-        column = table.c.get(column_name)
+        # by name: a model column's key may differ from it
+        column = next((c for c in table.c if c.name == column_name), None)
         if column is None:
             continue  # the column is dropped
         if not ctx.compare_server_default_option:

@@ -245,7 +245,8 @@ def _still_used(
             if not ctx.run_name_filters(user.relation, "table", {"schema_name": schema}):
                 return True  # a table the filters hide: it stays as it is
             continue  # the table is dropped
-        column = table.columns.get(user.column)
+        # by name: a model column's key may differ from it
+        column = next((c for c in table.columns if c.name == user.column), None)
         if column is None:
             continue  # the column is dropped
         from sqlalchemy.dialects.postgresql import ENUM

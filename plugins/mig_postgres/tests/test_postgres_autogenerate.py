@@ -443,6 +443,26 @@ def test_sequence_removed_from_the_model_is_recreated_by_the_downgrade(engine):
     assert user_sequences(engine) == [("public", "small_no"), ("public", "ticket_no")]
 
 
+def test_model_columns_whose_key_is_not_their_name(engine):
+    """Columns are matched by name: mapped_column("tags_col") on attribute ``tags`` has the key
+    'tags'. Its ARRAY dimensions / Float(24) were not aligned (a type change on every run), and
+    a sequence its default still uses was dropped."""
+    md = sa.MetaData()
+    invoice = sa.Sequence("invoice_no", metadata=md)
+    sa.Table("bill", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("tags_col", pg.ARRAY(sa.Integer, dimensions=2), key="tags"),
+             sa.Column("w_col", sa.Float(24), key="w"),
+             sa.Column("no", sa.Integer, server_default=invoice.next_value(), key="number"))
+    create(engine, md)
+    assert compare(engine, md) == []
+    bare = sa.MetaData()  # the sequence left the model; the column still uses it
+    sa.Table("bill", bare, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("tags_col", pg.ARRAY(sa.Integer, dimensions=2), key="tags"),
+             sa.Column("w_col", sa.Float(24), key="w"),
+             sa.Column("no", sa.Integer, key="number"))
+    assert compare(engine, bare) == []
+
+
 def test_type_change_needing_a_cast_gets_using_both_ways(engine):
     def model(n_type, k_type):
         md = sa.MetaData()
