@@ -204,6 +204,25 @@ def test_revision_returns_the_script(project):
     assert again.down_revisions == ("abc1",) and len(again.revision) == 12
 
 
+def test_file_is_reported_before_its_post_write_hooks_run(project, run):
+    """As Alembic: "Generating <path> ... done", then "Running post write hook ..."."""
+    hook = project / "touch.py"
+    hook.write_text("import sys\nopen(sys.argv[1], 'a').write('# hooked\\n')\n")
+    ini = project / "mig.ini"
+    ini.write_text(ini.read_text().replace("[post_write_hooks]\n", textwrap.dedent(f"""\
+        [post_write_hooks]
+        hooks = touch
+        touch.type = exec
+        touch.executable = {sys.executable}
+        touch.options = {hook} REVISION_SCRIPT_FILENAME
+        """)))
+    code, out, err = run("revision", "-m", "hooked", "--rev-id", "hhh1")
+    assert code == 0, err
+    path = next(versions(project).glob("hhh1_*.py"))
+    assert out.splitlines() == [f"Generating {path} ... done", "Running post write hook 'touch' ..."]
+    assert path.read_text().endswith("# hooked\n")
+
+
 def test_edit(branched, run, monkeypatch):
     log = branched / "edited.txt"
     editor = branched / "editor.py"

@@ -209,7 +209,6 @@ def _write(
         depends_on=directive.depends_on,
         **template_args,
     )
-    config.print_stdout(f"Generating {created.path} ... done")
     return created
 
 

@@ -17,7 +17,7 @@ from mig_core.script import display, paths
 
 if TYPE_CHECKING:
     from mig_core.config import Config
-    from mig_core.script import Script, ScriptDirectory
+    from mig_core.script import ScriptDirectory
 
 
 def _script(config: Config) -> ScriptDirectory:
@@ -150,11 +150,6 @@ def _environment_template_args(config: Config, script: ScriptDirectory, sql: boo
     return dict(env.context_opts.get("template_args") or {})
 
 
-def _generated(config: Config, script: Script) -> Script:
-    config.print_stdout(f"Generating {os.path.abspath(script.path or '')} ... done")
-    return script
-
-
 def revision(
     config: Config,
     message: str | None = None,
@@ -195,7 +190,7 @@ def revision(
         rev_id, message, head=head, splice=splice, branch_labels=branch_label,
         version_path=version_path, depends_on=depends_on, **template_args,
     )
-    return _generated(config, created)
+    return created
 
 
 def merge(
@@ -218,7 +213,7 @@ def merge(
     created = script.generate_revision(
         rev_id, message, head=parents, branch_labels=branch_label, **template_args
     )
-    return _generated(config, created)
+    return created
 
 
 # --- reading the graph ------------------------------------------------------------------------

@@ -147,9 +147,10 @@ def generate_revision(
     context.update(template_args)
     text = render_template(template, context)
     write_file(path, text, script.output_encoding)
-    if script.config is not None:
+    if script.config is not None:  # as Alembic: the file is reported, then its hooks run
         from mig_core.script.write_hooks import run_hooks
 
+        script.config.print_stdout(f"Generating {os.path.abspath(path)} ... done")
         run_hooks(script.config, path)
     written = script.script_for_file(path)
     if written.revision != rev_id or written.down_revisions != down:
