@@ -59,14 +59,24 @@ def enforced(dbapi: Any) -> bool:
     return bool(rows and rows[0][0])
 
 
+def driver_attribute(dbapi: Any, name: str) -> Any:
+    """``in_transaction`` / ``total_changes`` of the sqlite3 connection: on ``dbapi`` itself, or,
+    for SQLAlchemy's aiosqlite adapter (which has neither), on the aiosqlite connection it
+    adapts (which reads them from its sqlite3 connection). None when neither has it."""
+    if hasattr(dbapi, name):
+        return getattr(dbapi, name)
+    return getattr(getattr(dbapi, "driver_connection", None), name, None)
+
+
 def in_transaction(dbapi: Any) -> bool:
-    return bool(getattr(dbapi, "in_transaction", False))
+    return bool(driver_attribute(dbapi, "in_transaction"))
 
 
 def manageable(dbapi: Any) -> bool:
-    """Whether the driver connection says when a SQLite transaction is open (sqlite3 does;
-    an async adapter may not: mig then leaves transactions and the pragma to the driver)."""
-    return hasattr(dbapi, "cursor") and hasattr(dbapi, "in_transaction")
+    """Whether the driver connection says when a SQLite transaction is open (sqlite3 does,
+    aiosqlite through its adapter too; another driver may not: a recreate then refuses a
+    referenced table while enforcement is on, see ``SQLiteRecreate.prepare_transaction``)."""
+    return hasattr(dbapi, "cursor") and driver_attribute(dbapi, "in_transaction") is not None
 
 
 def violations(dbapi: Any) -> list[tuple[Any, ...]]:
@@ -93,7 +103,7 @@ def change_marks(dbapi: Any, quote_schema: Any) -> tuple[Any, ...] | None:
     """What moves whenever the connection changes the database: its count of changed rows
     and the schema version of every attached database (None: the driver does not tell).
     ``quote_schema`` is the dialect's (``identifier_preparer.quote_schema``)."""
-    changes = getattr(dbapi, "total_changes", None)
+    changes = driver_attribute(dbapi, "total_changes")
     if not isinstance(changes, int):
         return None
     try:

@@ -119,7 +119,9 @@ class SQLiteRunLock:
 
     def _begin_immediate(self) -> None:
         """Open the DBAPI transaction with the write lock, unless one is already open."""
-        if getattr(self._dbapi(), "in_transaction", False):
+        from mig_sqlite_batch.fkeys import in_transaction
+
+        if in_transaction(self._dbapi()):
             return  # the caller's (or an earlier) transaction: its first write takes the lock
         try:
             self._cursor_execute(self.begin_sql)

@@ -409,6 +409,14 @@ class SQLiteRecreate(_Recreate):
         enforcement off when the table is referenced."""
         dbapi = fkeys.dbapi_of(conn)
         if not fkeys.manageable(dbapi):
+            if referenced and hasattr(dbapi, "cursor") and fkeys.enforced(dbapi):
+                raise CommandError(
+                    f"{self.where}: foreign keys point at {self.name!r} and PRAGMA "
+                    "foreign_keys is ON on a driver connection that does not tell whether a "
+                    "transaction is open, so mig cannot switch it off; dropping the old table "
+                    "would fire their ON DELETE actions. Run PRAGMA foreign_keys=OFF before "
+                    "the migration's transaction begins"
+                )
             return
         if conn.info.get(fkeys.GUARD_KEY) is not None:
             if not fkeys.in_transaction(dbapi):

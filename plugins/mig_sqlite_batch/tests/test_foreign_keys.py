@@ -304,3 +304,96 @@ def test_children_in_one_query_match_a_query_per_table(tmp_path: Any) -> None:
             *sqlite_schema._children_one_by_one(conn, "main.sqlite_schema", "main", "c1")
         ]
     engine.dispose()
+
+
+# --- through SQLAlchemy's aiosqlite adapter (the async template's driver) ----------------------
+
+
+def _async_engine(url: str) -> Any:
+    """An aiosqlite engine whose connections enforce foreign keys, as an async app's do."""
+    pytest.importorskip("aiosqlite")
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    eng = create_async_engine(url.replace("sqlite:", "sqlite+aiosqlite:", 1),
+                              poolclass=sa.pool.NullPool)
+
+    @sa.event.listens_for(eng.sync_engine, "connect")
+    def _on(dbapi_conn: Any, record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    return eng
+
+
+def _on_async(url: str, fn: Any) -> Any:
+    """``fn(sync_connection)`` inside ``run_sync`` on an aiosqlite connection (no transaction
+    begun: mig begins its own), then ``PRAGMA foreign_keys`` of that same connection."""
+    import asyncio
+
+    async def main() -> Any:
+        eng = _async_engine(url)
+        try:
+            async with eng.connect() as conn:
+                await conn.run_sync(fn)
+                return (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+        finally:
+            await eng.dispose()
+
+    return asyncio.run(main())
+
+
+def test_aiosqlite_batch_by_hand_keeps_the_childrens_rows(sqlite_url: str, engine: Any) -> None:
+    """The aiosqlite adapter has no ``in_transaction`` of its own (aiosqlite's connection under
+    it has): enforcement must still be switched off, or DROP TABLE cascades to the children."""
+    children = checksum(engine, "acct")
+
+    def migrate(conn: Any) -> None:
+        op = Operations(MigrationContext.configure(connection=conn, plugin_manager=PM))
+        org_batch(lambda b: b.alter_column("label", type_=sa.String(20)))(op)
+        conn.commit()
+
+    assert _on_async(sqlite_url, migrate) == 1  # enforcement back on afterwards
+    assert checksum(engine, "acct") == children
+    clean(engine)
+
+
+def test_aiosqlite_upgrade_keeps_the_childrens_rows_and_checks_before_commit(
+    tmp_path: Path, sqlite_url: str, engine: Any
+) -> None:
+    ini = _project(tmp_path, sqlite_url, [
+        {"rev": "a", "upgrade": BATCH_ON_ORG},
+        {"rev": "b", "down": "a", "upgrade": "op.execute('DELETE FROM org WHERE id = 2')"},
+    ])
+    children = checksum(engine, "acct")
+
+    def upgrade(rev: str) -> Any:
+        return lambda conn: command.upgrade(
+            runtime_support.config_for(ini, connection=conn), rev
+        )
+
+    assert _on_async(sqlite_url, upgrade("a")) == 1
+    assert checksum(engine, "acct") == children
+    with pytest.raises(MigError, match=r"foreign key check before commit: 2 foreign key "
+                                       r"violation\(s\): table 'acct' rowid 3"):
+        _on_async(sqlite_url, upgrade("b"))
+    assert rows(engine, "SELECT version_num FROM mig_version") == [("a",)]
+    assert checksum(engine, "acct") == children
+    clean(engine)
+
+
+def test_a_driver_that_hides_its_transaction_state_is_refused_not_cascaded(
+    engine: Any, monkeypatch: Any
+) -> None:
+    """When mig cannot tell whether a transaction is open it cannot switch enforcement off:
+    a recreate of a referenced table must then stop, not let DROP TABLE cascade."""
+    from mig_sqlite_batch import fkeys
+
+    monkeypatch.setattr(fkeys, "manageable", lambda dbapi: False)
+    children = checksum(engine, "acct")
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('org'): foreign keys point at 'org' and PRAGMA foreign_keys is ON "
+        "on a driver connection that does not tell whether a transaction is open"
+    )):
+        run(engine, org_batch(lambda b: b.alter_column("label", type_=sa.String(20))))
+    assert checksum(engine, "acct") == children
