@@ -299,6 +299,7 @@ class SQLiteRecreate(_Recreate):
                 )
             referenced = bool(children) or self._self_referenced_before()
             self.check_triggers(sqlite_schema.triggers(conn, self.schema, self.name))
+            self.check_writers(sqlite_schema.triggers_elsewhere(conn, self.schema, self.name))
             self._check_leftover(conn)
             self.prepare_transaction(conn, referenced)
         physical = self.rename_in_place()
@@ -377,6 +378,32 @@ class SQLiteRecreate(_Recreate):
                     f"{self.where}: trigger {name!r} uses column(s) {', '.join(sorted(used))}, "
                     "which the batch drops; drop the trigger before the batch (and recreate "
                     "it after) or keep the column"
+                )
+
+    def check_writers(self, triggers: list[tuple[str, str]]) -> None:
+        """Refuse when a trigger on another table writes a column the batch drops
+        (``UPDATE t SET col =``, ``INSERT INTO t (col)``), or inserts into the table without a
+        column list while the batch changes its number of columns: SQLite's schema check
+        passes such a trigger, which would then fail whenever it fires."""
+        before = [c for c in self.source.table.columns if c.computed is None]
+        after = [c for c in self.model.columns if c.computed is None]
+        final = {c.name.lower() for c in self.model.columns}
+        for name, sql in triggers:
+            writes = sqltext.written_columns(sqltext.trigger_body(sql), self.name)
+            written = {w.lower() for w in writes.columns} - final  # a name added back is fine
+            used = {c for c in self.model.dropped if c.lower() in written}
+            if used:
+                raise CommandError(
+                    f"{self.where}: trigger {name!r} writes column(s) "
+                    f"{', '.join(sorted(used))} of {self.name!r}, which the batch drops; drop "
+                    "the trigger before the batch (and recreate it after) or keep the column"
+                )
+            if writes.positional and len(before) != len(after):
+                raise CommandError(
+                    f"{self.where}: trigger {name!r} inserts into {self.name!r} without a "
+                    f"column list, and the batch changes its number of columns ({len(before)} "
+                    f"to {len(after)}); name the columns in the trigger's INSERT, or drop the "
+                    "trigger before the batch and recreate it after"
                 )
 
     def _self_referenced_before(self) -> bool:

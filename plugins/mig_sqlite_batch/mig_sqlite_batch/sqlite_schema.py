@@ -100,8 +100,8 @@ def triggers(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]
     return _stored(conn, schema, "trigger", table)
 
 
-def mentioning(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:
-    """(type, name) of the views, and the triggers on other tables, whose SQL mentions
+def _mentions(conn: Any, schema: str | None, table: str) -> list[tuple[str, str, str]]:
+    """(type, name, sql) of the views, and the triggers on other tables, whose SQL mentions
     ``table`` (a token scan: it may list one that only uses the name for something else)."""
     master = _schema_table(conn.dialect.identifier_preparer, schema)
     rows = _rows(
@@ -114,8 +114,20 @@ def mentioning(conn: Any, schema: str | None, table: str) -> list[tuple[str, str
     for kind, name, sql in rows:
         if any(tok.is_identifier and tok.value.lower() == table.lower()
                for tok in sqltext.tokenize(sql)):
-            out.append((kind, name))
+            out.append((kind, name, sql))
     return out
+
+
+def mentioning(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:
+    """(type, name) of the views, and the triggers on other tables, that mention ``table``."""
+    return [(kind, name) for kind, name, _sql in _mentions(conn, schema, table)]
+
+
+def triggers_elsewhere(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of the triggers on other tables that mention
+    ``table``."""
+    return [(name, sql) for kind, name, sql in _mentions(conn, schema, table)
+            if kind == "trigger"]
 
 
 @dataclass

@@ -515,6 +515,105 @@ def trigger_body(create_trigger_sql: str) -> str:
     return "".join(t.text for t in tokens[skip:])
 
 
+@dataclass
+class Writes:
+    """What the statements of a trigger body write into one table, by column name."""
+
+    columns: set[str]  # as written, from SET targets and INSERT column lists
+    positional: bool  # an INSERT INTO the table without a column list (every column, in order)
+
+
+_SET_END = frozenset({"FROM", "WHERE", "RETURNING"})
+
+
+def _assignment_targets(tokens: list[Token], sig: list[int], pos: int) -> tuple[set[str], int]:
+    """The columns ``SET a = ..., (b, c) = ...`` assigns, from the token after ``SET``; and
+    the position where the assignments end."""
+    found: set[str] = set()
+    expect_target = True
+    depth = cases = 0
+    while pos < len(sig):
+        tok = tokens[sig[pos]]
+        word = tok.upper()
+        if depth == 0 and cases == 0:
+            if tok.text == ";" or word in _SET_END or word == "END":
+                break
+            if tok.text == ",":
+                expect_target = True
+                pos += 1
+                continue
+        if expect_target and depth == 0:
+            expect_target = False
+            if tok.text == "(":
+                end = _balanced_end(tokens, sig[pos])
+                found.update(t.value for t in tokens[sig[pos] + 1:end] if t.is_identifier)
+                pos = next(p for p, i in enumerate(sig) if i == end) + 1
+                continue
+            if tok.is_identifier:
+                found.add(tok.value)
+                pos += 1
+                continue
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")":
+            depth -= 1
+        elif word == "CASE":
+            cases += 1
+        elif word == "END" and cases:
+            cases -= 1
+        pos += 1
+    return found, pos
+
+
+def written_columns(sql: str, table: str) -> Writes:
+    """The columns of ``table`` that ``sql`` (a trigger body) writes by name: ``UPDATE table
+    SET col = ...``, ``INSERT INTO table (col, ...)`` and an upsert's ``DO UPDATE SET col =``.
+    SQLite's schema check on ALTER TABLE looks at none of these, so a trigger on another table
+    that writes a dropped column would only fail when it fires."""
+    tokens = tokenize(sql)
+    sig = _significant(tokens)
+    wanted = table.lower()
+    out = Writes(set(), False)
+    pos = 0
+    inserting = False  # the current statement inserts into ``table`` (its upsert SET counts)
+    updating = False  # between ``UPDATE table`` and its SET
+    while pos < len(sig):
+        tok = tokens[sig[pos]]
+        word = tok.upper()
+        if tok.text == ";":
+            inserting = updating = False
+        elif word == "UPDATE" and pos + 1 < len(sig):
+            nxt = pos + 1
+            if tokens[sig[nxt]].upper() == "OR":
+                nxt += 2
+            target = tokens[sig[nxt]] if nxt < len(sig) else None
+            updating = target is not None and target.is_identifier and (
+                target.value.lower() == wanted
+            )
+        elif word == "INTO" and pos + 1 < len(sig):
+            target = tokens[sig[pos + 1]]
+            if target.is_identifier and target.value.lower() == wanted:
+                inserting = True
+                nxt = pos + 2
+                if nxt < len(sig) and tokens[sig[nxt]].upper() == "AS":
+                    nxt += 2
+                after = tokens[sig[nxt]] if nxt < len(sig) else None
+                if after is not None and after.text == "(":
+                    end = _balanced_end(tokens, sig[nxt])
+                    out.columns.update(
+                        t.value for t in tokens[sig[nxt] + 1:end] if t.is_identifier
+                    )
+                elif after is not None and after.upper() in ("VALUES", "SELECT", "WITH"):
+                    out.positional = True
+        elif word == "SET" and (updating or inserting):
+            found, pos = _assignment_targets(tokens, sig, pos + 1)
+            out.columns.update(found)
+            updating = False
+            continue
+        pos += 1
+    return out
+
+
 def qualify_created_name(create_sql: str, schema: str | None, quote_schema: Callable[[str], str]) -> str:
     """A stored ``CREATE INDEX`` / ``CREATE TRIGGER`` with ``schema.`` before the object's name
     (SQLite stores the statement without the schema the object was created in)."""

@@ -1,0 +1,99 @@
+"""Fixes from a fresh-eyes audit of SQLite batch recreates: triggers on other tables that write
+the recreated table are checked as well as those on it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from batch_support import checksum, engine_for, execute, rows, run, schema_sql, shared
+
+from mig_core.errors import CommandError
+
+sqlite_url = shared.sqlite_url
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Any:
+    eng = engine_for(sqlite_url, foreign_keys=True)
+    execute(
+        eng,
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT)",
+        "CREATE TABLE k (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id))",
+        "INSERT INTO p VALUES (1, 'a', 'x')",
+    )
+    yield eng
+    eng.dispose()
+
+
+def drop_legacy(op: Any) -> None:
+    with op.batch_alter_table("p") as b:
+        b.drop_column("legacy")
+
+
+# --- triggers on other tables that write the table ----------------------------------------------
+
+
+@pytest.mark.parametrize("body", [
+    "UPDATE p SET legacy = 'touched' WHERE id = new.pid;",
+    "UPDATE p SET (name, \"Legacy\") = ('a', 'b') WHERE id = new.pid;",
+    "INSERT INTO p (id, legacy) VALUES (new.id + 100, 'z');",
+    "INSERT INTO p (id, name) VALUES (new.pid, 'q') ON CONFLICT (id) DO UPDATE SET "
+    "legacy = excluded.name;",
+], ids=["set", "set-tuple", "insert-columns", "upsert"])
+def test_a_trigger_elsewhere_writing_a_dropped_column_blocks_with_its_name(
+    engine: Any, body: str
+) -> None:
+    """SQLite's schema check passes these (it fails only when the trigger fires: every insert
+    into ``k`` would have failed after the batch)."""
+    execute(engine, f"CREATE TRIGGER tk AFTER INSERT ON k BEGIN {body} END")
+    before = (schema_sql(engine), checksum(engine, "p"))
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('p'): trigger 'tk' writes column(s) legacy of 'p', which the batch "
+        "drops; drop the trigger before the batch"
+    )):
+        run(engine, drop_legacy)
+    assert (schema_sql(engine), checksum(engine, "p")) == before
+    execute(engine, "INSERT INTO k VALUES (2, 1)")  # the trigger still works
+
+
+def test_a_trigger_elsewhere_inserting_without_a_column_list(engine: Any) -> None:
+    execute(engine, "CREATE TRIGGER tk AFTER INSERT ON k BEGIN "
+                    "INSERT OR IGNORE INTO p VALUES (new.id + 100, 'n', 'l'); END")
+    with pytest.raises(CommandError, match=re.escape(
+        "trigger 'tk' inserts into 'p' without a column list, and the batch changes its number "
+        "of columns (3 to 2)"
+    )):
+        run(engine, drop_legacy)
+
+    def retype(op: Any) -> None:  # the same number of columns: the trigger keeps working
+        with op.batch_alter_table("p") as b:
+            b.alter_column("legacy", type_=sa.String(20))
+
+    run(engine, retype)
+    execute(engine, "INSERT INTO k VALUES (2, 1)")
+    assert rows(engine, "SELECT id FROM p ORDER BY id") == [(1,), (102,)]
+
+
+def test_triggers_elsewhere_that_only_read_or_write_other_columns_are_fine(engine: Any) -> None:
+    execute(
+        engine,
+        "CREATE TABLE log (what TEXT, legacy TEXT)",
+        "CREATE TRIGGER tk AFTER INSERT ON k BEGIN "
+        "UPDATE p SET name = CASE WHEN new.id > 1 THEN 'big' ELSE 'small' END "
+        "WHERE id = new.pid; INSERT INTO log (what, legacy) VALUES ('k', 'x'); "
+        "UPDATE log SET legacy = 'y'; END",
+    )
+
+    def drop_and_add_back(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.drop_column("legacy")
+        with op.batch_alter_table("k") as b:
+            b.add_column(sa.Column("note", sa.Text))
+
+    run(engine, drop_and_add_back)
+    execute(engine, "INSERT INTO k (id, pid) VALUES (2, 1)")
+    assert rows(engine, "SELECT name FROM p") == [("big",)]
+    assert rows(engine, "SELECT * FROM log") == [("k", "y")]
