@@ -29,13 +29,19 @@ def batch_hint(table_name: str, call: str) -> str:
     )
 
 
-def _args(*positional: Any, render_type: Any = None, **named: Any) -> str:
-    """Call arguments as Python source; ``type_`` goes through ``render_type``."""
+def _args(
+    *positional: Any, render_type: Any = None, render_default: Any = None, **named: Any
+) -> str:
+    """Call arguments as Python source; ``type_`` goes through ``render_type`` and
+    ``server_default`` through ``render_default``."""
     parts = [repr(p) for p in positional]
-    parts += [
-        f"{k}={render_type(v) if k == 'type_' and not isinstance(v, str) else repr(v)}"
-        for k, v in named.items()
-    ]
+    for k, v in named.items():
+        if k == "type_" and not isinstance(v, str) and render_type is not None:
+            parts.append(f"{k}={render_type(v)}")
+        elif k == "server_default" and render_default is not None:
+            parts.append(f"{k}={render_default(v)}")
+        else:
+            parts.append(f"{k}={v!r}")
     return ", ".join(parts)
 
 
@@ -216,9 +222,14 @@ class SQLiteImpl(DefaultImpl):
             table_name, schema, what
         ):
             problem = None
+        if problem == NOT_NULL_WITHOUT_DEFAULT:  # a batch's copy would fail the same way
+            raise CommandError(
+                f"{what}: SQLite {problem} to a table that has rows, and a batch cannot either "
+                "(its copy has no value to put there); give the column a server_default, or "
+                "add it nullable, fill it, then make it NOT NULL with "
+                f"batch_op.alter_column({column.name!r}, nullable=False)"
+            )
         if problem is not None:
-            if problem == NOT_NULL_WITHOUT_DEFAULT:
-                problem += " to a table that has rows"
             raise CommandError(
                 f"{what}: SQLite {problem}; "
                 + batch_hint(table_name, f"add_column(sa.Column({column.name!r}, ...))")
@@ -328,6 +339,14 @@ class SQLiteImpl(DefaultImpl):
                 + batch_hint(table_name, f"drop_column({name!r})")
             ) from exc
 
+    def _render_default(self, default: Any) -> str:
+        """A ``server_default`` as autogenerate writes it (``sa.text('0')``, ``'0'``, None)."""
+        from mig_core.autogenerate.context import RenderContext
+        from mig_core.autogenerate.render import render_server_default
+
+        ctx = RenderContext(hooks=self.hooks, opts=self.context_opts)
+        return render_server_default(ctx, default) or "None"
+
     def _render_type(self, type_: Any) -> str:
         """A type as autogenerate writes it (``sa.String(length=40)``), through the renderer
         hooks and the run's ``render_item`` / prefixes."""
@@ -374,10 +393,11 @@ class SQLiteImpl(DefaultImpl):
             named = ", ".join(aspects[k] for k in changes)
             if name is not None:
                 changes["new_column_name"] = name
+            call = _args(column_name, render_type=self._render_type,
+                         render_default=self._render_default, **changes)
             raise CommandError(
                 f"{what}: SQLite cannot change a column's {named} with ALTER TABLE; "
-                + batch_hint(table_name, "alter_column("
-                             f"{_args(column_name, render_type=self._render_type, **changes)})")
+                + batch_hint(table_name, f"alter_column({call})")
             )
         super().alter_column(
             table_name, column_name, name=name, schema=schema, autoincrement=autoincrement,

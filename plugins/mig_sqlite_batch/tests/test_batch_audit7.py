@@ -97,3 +97,34 @@ def test_triggers_elsewhere_that_only_read_or_write_other_columns_are_fine(engin
     execute(engine, "INSERT INTO k (id, pid) VALUES (2, 1)")
     assert rows(engine, "SELECT name FROM p") == [("big",)]
     assert rows(engine, "SELECT * FROM log") == [("k", "y")]
+
+
+# --- the batch form shown for what SQLite cannot ALTER ------------------------------------------
+
+
+@pytest.mark.parametrize("default, shown", [
+    (sa.text("0"), "server_default=sa.text('0')"),
+    ("0", "server_default='0'"),
+    (None, "server_default=None"),
+], ids=["text", "string", "drop"])
+def test_default_change_hint_is_python_source(engine: Any, default: Any, shown: str) -> None:
+    with pytest.raises(CommandError, match=re.escape(
+        "with op.batch_alter_table('p') as batch_op: batch_op.alter_column('name', "
+        f"{shown})"
+    )):
+        run(engine, lambda op: op.alter_column("p", "name", server_default=default))
+
+
+def test_not_null_column_on_a_table_with_rows_says_what_helps(engine: Any) -> None:
+    """A batch cannot add a NOT NULL column without a default to a table with rows either (the
+    copy fails on the first row): the message says what works."""
+    with pytest.raises(CommandError) as info:
+        run(engine, lambda op: op.add_column("p", sa.Column("n", sa.Integer, nullable=False)))
+    message = str(info.value)
+    assert "batch_alter_table" not in message
+    assert message == (
+        "add_column('p', 'n'): SQLite cannot add a NOT NULL column without a default to a table "
+        "that has rows, and a batch cannot either (its copy has no value to put there); give the "
+        "column a server_default, or add it nullable, fill it, then make it NOT NULL with "
+        "batch_op.alter_column('n', nullable=False)"
+    )

@@ -101,10 +101,10 @@ def test_add_column_sqlite_cannot_add_names_the_batch_form(column: Any, problem:
 
 
 def test_add_column_not_null_without_default_needs_an_empty_table(engine: Any) -> None:
-    # acct has a row: SQLite would refuse, and mig says so first, with the batch form
+    # acct has a row: SQLite would refuse (and a batch too), and mig says so first
     with pytest.raises(CommandError, match=(
         r"add_column\('acct', 'n'\): SQLite cannot add a NOT NULL column without a default to a "
-        r"table that has rows; use a batch"
+        r"table that has rows, and a batch cannot either"
     )):
         run(engine, lambda op: op.add_column("acct", sa.Column("n", sa.Integer, nullable=False)))
     execute(engine, "DELETE FROM acct")
