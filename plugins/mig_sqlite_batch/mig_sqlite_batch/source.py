@@ -124,11 +124,18 @@ def _watch_types(listener: Any, given: set[str]) -> Any:
 
 def _warn_copy_from_omits(conn: Any, batch: Any, model: TableModel, options: Any) -> None:
     """Online, ``copy_from`` replaces what the database says about the table: name what the
-    live table has that ``copy_from`` leaves out, as the recreate drops it."""
+    live table has that ``copy_from`` leaves out (columns, with their values, too), as the
+    recreate drops it."""
     create_sql = sqlite_schema.table_sql(conn, batch.schema, batch.table_name)
     if create_sql is None:
         return
+    described = {str(c.name).lower() for c in batch.copy_from.columns}
     omitted = [
+        f"column {name} (its values are not copied)"
+        for name in sqlite_schema.column_names(conn, batch.schema, batch.table_name)
+        if name.lower() not in described
+    ]
+    omitted += [
         f"index {name}" for name in sqlite_schema.index_sql(conn, batch.schema, batch.table_name)
         if model.find_index(name) is None
         and not any(str(getattr(ix, "name", "")).lower() == name for ix in batch.table_args)

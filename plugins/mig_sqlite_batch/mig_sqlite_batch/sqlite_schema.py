@@ -26,6 +26,14 @@ def table_sql(conn: Any, schema: str | None, name: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def column_names(conn: Any, schema: str | None, table: str) -> list[str]:
+    """The names of ``table``'s columns, generated ones included (``PRAGMA table_xinfo``)."""
+    preparer = conn.dialect.identifier_preparer
+    prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+    rows = conn.exec_driver_sql(f"PRAGMA {prefix}table_xinfo({preparer.quote(table)})").all()
+    return [row[1] for row in rows if row[6] != 1]  # hidden = 1: a virtual table's own
+
+
 def index_sql(conn: Any, schema: str | None, table: str) -> dict[str, str]:
     """The CREATE INDEX statement of every explicit index of ``table``, by lower-cased name."""
     master = _schema_table(conn.dialect.identifier_preparer, schema)

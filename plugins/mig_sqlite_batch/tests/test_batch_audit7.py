@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from batch_support import checksum, engine_for, execute, rows, run, schema_sql, shared
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, MigWarning
 
 sqlite_url = shared.sqlite_url
 
@@ -128,3 +128,23 @@ def test_not_null_column_on_a_table_with_rows_says_what_helps(engine: Any) -> No
         "column a server_default, or add it nullable, fill it, then make it NOT NULL with "
         "batch_op.alter_column('n', nullable=False)"
     )
+
+
+# --- copy_from online ----------------------------------------------------------------------------
+
+
+def test_copy_from_leaving_out_a_column_warns_that_its_values_go(engine: Any) -> None:
+    """Online, constraints and indexes copy_from leaves out were named in a warning, but a
+    column (and every value in it) went without a word."""
+    copy_from = sa.Table("p", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("name", sa.Text))
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p", copy_from=copy_from) as b:
+            b.alter_column("name", type_=sa.String(10))
+
+    with pytest.warns(MigWarning, match=re.escape(
+        "batch_alter_table('p', copy_from=...): the table in the database has column legacy "
+        "(its values are not copied), which copy_from does not describe"
+    )):
+        run(engine, migrate)
