@@ -523,6 +523,30 @@ class SQLiteRecreate(_Recreate):
         return next((n for n in ("rowid", "_rowid_", "oid") if n not in used), None)
 
     def copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
+        try:
+            self._copy(conn, physical, table)
+        except CommandError as exc:
+            raise self.explained(exc) from exc
+
+    def explained(self, exc: CommandError) -> CommandError:
+        """A copy refused by a constraint, in the table's own name (SQLite names the temporary
+        one: ``NOT NULL constraint failed: _mig_tmp_t.c``); a NOT NULL one says what to do."""
+        text = str(exc)
+        prefix = f"{self.tmp}."
+        if f"constraint failed: {prefix}" not in text:
+            return exc
+        text = text.replace(prefix, f"{self.name}.")
+        head = text.split(" constraint failed: ", 1)
+        if head[0].endswith("NOT NULL"):
+            column = head[1].split(f"{self.name}.", 1)[-1].split()[0]
+            text += (
+                f" (rows of {self.name} hold NULL in {column}; give them a value first, e.g. "
+                f"op.execute(\"UPDATE {self.name} SET {column} = ... WHERE {column} IS NULL\"), "
+                "in the same migration)"
+            )
+        return CommandError(text)
+
+    def _copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
         rowid = self.rowid_column(table)
         sql, select = self.copy_statement(physical, (rowid, rowid) if rowid else None)
         if conn is None:

@@ -148,3 +148,35 @@ def test_copy_from_leaving_out_a_column_warns_that_its_values_go(engine: Any) ->
         "(its values are not copied), which copy_from does not describe"
     )):
         run(engine, migrate)
+
+
+# --- a copy refused by a constraint ---------------------------------------------------------------
+
+
+def test_not_null_on_a_column_holding_nulls_names_the_table_and_what_to_do(engine: Any) -> None:
+    execute(engine, "INSERT INTO p VALUES (2, NULL, NULL)")
+    before = (schema_sql(engine), checksum(engine, "p"))
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.alter_column("name", nullable=False)
+
+    with pytest.raises(CommandError) as info:
+        run(engine, migrate)
+    assert str(info.value) == (
+        "batch_alter_table('p'): copying the rows failed: NOT NULL constraint failed: p.name "
+        "(rows of p hold NULL in name; give them a value first, e.g. "
+        "op.execute(\"UPDATE p SET name = ... WHERE name IS NULL\"), in the same migration)"
+    )
+    assert (schema_sql(engine), checksum(engine, "p")) == before
+
+    def unique(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.create_unique_constraint("uq_p_legacy", ["legacy"])
+            b.alter_column("legacy", server_default="x")
+
+    execute(engine, "UPDATE p SET legacy = 'x'")
+    with pytest.raises(CommandError, match=re.escape(
+        "copying the rows failed: UNIQUE constraint failed: p.legacy"
+    )):
+        run(engine, unique)
