@@ -84,6 +84,20 @@ def sqlite_affinity(declared: str) -> str:
     return "NUMERIC"
 
 
+def with_detail(exc: CommandError) -> CommandError:
+    """``exc`` with the database's detail added: PostgreSQL's "cannot drop table t because
+    other objects depend on it" names those objects only there (a function taking the table's
+    row type, a column of that type)."""
+    orig = getattr(exc.__cause__, "orig", None)
+    detail = getattr(getattr(orig, "diag", None), "message_detail", None)
+    if not detail:
+        return exc
+    return CommandError(
+        f"{exc} ({'; '.join(str(detail).splitlines())}); drop or change them before the batch "
+        "and recreate them after it"
+    )
+
+
 class _Recreate:
     """What both flows share: the model, names, the copy statement, error context."""
 
@@ -681,7 +695,10 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             self.create_tmp_table(table, late)
             created = True
             self.execute(self.copy_sql({}), "copying the rows")
-            self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
+            try:
+                self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
+            except CommandError as exc:
+                raise with_detail(exc) from exc
         except Exception:
             if created and not self.impl.transactional_ddl:
                 self._drop_tmp_quietly()

@@ -180,3 +180,40 @@ def test_not_null_on_a_column_holding_nulls_names_the_table_and_what_to_do(engin
         "copying the rows failed: UNIQUE constraint failed: p.legacy"
     )):
         run(engine, unique)
+
+
+# --- PostgreSQL: what blocks DROP TABLE is named ---------------------------------------------------
+
+
+postgres_url = shared.postgres_url
+
+
+def test_postgres_objects_using_the_row_type_are_named(postgres_url: str) -> None:
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    try:
+        with eng.begin() as conn:
+            for sql in (
+                "DROP SCHEMA IF EXISTS a7 CASCADE", "CREATE SCHEMA a7",
+                "CREATE TABLE a7.parent (id SERIAL PRIMARY KEY, name TEXT)",
+                "CREATE FUNCTION a7.label(p a7.parent) RETURNS text LANGUAGE sql AS "
+                "'select p.name'",
+                "INSERT INTO a7.parent (name) VALUES ('a')",
+            ):
+                conn.exec_driver_sql(sql)
+
+        def migrate(op: Any) -> None:
+            with op.batch_alter_table("parent", schema="a7", recreate="always") as b:
+                b.alter_column("name", type_=sa.String(40))
+
+        with pytest.raises(CommandError, match=re.escape(
+            "batch_alter_table('parent'): dropping parent failed: cannot drop table a7.parent "
+            "because other objects depend on it (function a7.label(a7.parent) depends on type "
+            "a7.parent); drop or change them before the batch"
+        )):
+            run(eng, migrate)
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM a7.parent").all() == [("a",)]
+    finally:
+        with eng.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS a7 CASCADE")
+        eng.dispose()
