@@ -92,8 +92,12 @@ class TableBatch:
                 "recreate='always' to batch_alter_table"
             )
         renames: dict[str, str] = {}
-        for op in self.ops:
-            self.impl.invoke(_follow_renames(op, renames, self.table_name))
+        self.impl.alter_batch = self
+        try:
+            for op in self.ops:
+                self.impl.invoke(_follow_renames(op, renames, self.table_name))
+        finally:
+            self.impl.alter_batch = None
 
 
 def _position_of(op: MigrateOperation) -> Any:

@@ -124,6 +124,18 @@ class SQLiteImpl(DefaultImpl):
             found.setdefault((table, index), {})[column] = ("desc",)
         return found
 
+    def _hint(self, table_name: str, call: str) -> str:
+        """The batch form of an operation SQLite cannot ALTER; inside a batch that has
+        ``recreate="never"``, that option is what stands in the way."""
+        batch = self.alter_batch
+        if batch is not None and batch.recreate == "never":
+            return (
+                f"batch_alter_table({batch.table_name!r}) has recreate='never', which runs its "
+                "operations as ALTER statements: leave recreate out (the default 'auto' "
+                "recreates the table for this)"
+            )
+        return batch_hint(table_name, call)
+
     # --- batch -----------------------------------------------------------------------------
     def requires_recreate_in_batch(self, batch: Any) -> bool:
         """True unless every operation is one SQLite's ALTER TABLE does: adding a plain
@@ -232,7 +244,7 @@ class SQLiteImpl(DefaultImpl):
         if problem is not None:
             raise CommandError(
                 f"{what}: SQLite {problem}; "
-                + batch_hint(table_name, f"add_column(sa.Column({column.name!r}, ...))")
+                + self._hint(table_name, f"add_column(sa.Column({column.name!r}, ...))")
             )
         if if_not_exists:
             if self.as_sql:
@@ -336,7 +348,7 @@ class SQLiteImpl(DefaultImpl):
                 raise CommandError(f"{what}: SQLite refused: {first}") from exc
             raise CommandError(
                 f"{what}: SQLite refused: {first}; "
-                + batch_hint(table_name, f"drop_column({name!r})")
+                + self._hint(table_name, f"drop_column({name!r})")
             ) from exc
 
     def _render_default(self, default: Any) -> str:
@@ -397,7 +409,7 @@ class SQLiteImpl(DefaultImpl):
                          render_default=self._render_default, **changes)
             raise CommandError(
                 f"{what}: SQLite cannot change a column's {named} with ALTER TABLE; "
-                + batch_hint(table_name, f"alter_column({call})")
+                + self._hint(table_name, f"alter_column({call})")
             )
         super().alter_column(
             table_name, column_name, name=name, schema=schema, autoincrement=autoincrement,
@@ -421,7 +433,7 @@ class SQLiteImpl(DefaultImpl):
         raise CommandError(
             f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: SQLite has "
             "no ALTER TABLE ... ADD CONSTRAINT; "
-            + batch_hint(table_name, _constraint_call(const))
+            + self._hint(table_name, _constraint_call(const))
         )
 
     def drop_constraint(self, const: sa.Constraint, *, if_exists: bool | None = None) -> None:
@@ -436,5 +448,5 @@ class SQLiteImpl(DefaultImpl):
         call += f", type_={kind!r})" if kind else ")"
         raise CommandError(
             f"drop_constraint({str(const.name)!r}) on {table_name!r}: SQLite has no ALTER TABLE "
-            "... DROP CONSTRAINT; " + batch_hint(table_name, call)
+            "... DROP CONSTRAINT; " + self._hint(table_name, call)
         )

@@ -217,3 +217,26 @@ def test_postgres_objects_using_the_row_type_are_named(postgres_url: str) -> Non
         with eng.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA IF EXISTS a7 CASCADE")
         eng.dispose()
+
+
+# --- recreate="never": the hint does not send the user to the batch they are in -------------------
+
+
+def test_recreate_never_hint_names_the_option_not_a_batch(engine: Any) -> None:
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p", recreate="never") as b:
+            b.alter_column("name", type_=sa.Integer)
+
+    with pytest.raises(CommandError) as info:
+        run(engine, migrate)
+    assert str(info.value) == (
+        "alter_column('p', 'name'): SQLite cannot change a column's type with ALTER TABLE; "
+        "batch_alter_table('p') has recreate='never', which runs its operations as ALTER "
+        "statements: leave recreate out (the default 'auto' recreates the table for this)"
+    )
+    # outside a batch the batch form is still shown
+    with pytest.raises(CommandError, match=re.escape(
+        "use a batch, which recreates the table: with op.batch_alter_table('p') as batch_op: "
+        "batch_op.alter_column('name', type_=sa.Integer())"
+    )):
+        run(engine, lambda op: op.alter_column("p", "name", type_=sa.Integer))
