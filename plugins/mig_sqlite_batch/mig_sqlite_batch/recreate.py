@@ -380,13 +380,20 @@ class SQLiteRecreate(_Recreate):
             return nullcontext()
         return larger_cache(self.impl, dbapi, self.schema)
 
+    def gone_for_good(self) -> list[str]:
+        """The dropped columns whose name no column of the new table has (a column dropped
+        and added again under its name keeps what uses that name working)."""
+        final = {c.name.lower() for c in self.model.columns}
+        return [d for d in self.model.dropped if d.lower() not in final]
+
     def check_triggers(self, triggers: list[tuple[str, str]]) -> None:
         """Refuse when a trigger on the table uses a column the batch drops (SQLite's own
         schema check misses ``SET col =``, ``INSERT INTO t (col)`` and ``UPDATE OF col``)."""
-        if not self.model.dropped:
+        gone = self.gone_for_good()
+        if not gone:
             return
         for name, sql in triggers:
-            used = sqltext.mentioned(sqltext.trigger_body(sql), self.model.dropped)
+            used = sqltext.mentioned(sqltext.trigger_body(sql), gone)
             if used:
                 raise CommandError(
                     f"{self.where}: trigger {name!r} uses column(s) {', '.join(sorted(used))}, "
@@ -401,11 +408,11 @@ class SQLiteRecreate(_Recreate):
         passes such a trigger, which would then fail whenever it fires."""
         before = [c for c in self.source.table.columns if c.computed is None]
         after = [c for c in self.model.columns if c.computed is None]
-        final = {c.name.lower() for c in self.model.columns}
+        gone = self.gone_for_good()
         for name, sql in triggers:
             writes = sqltext.written_columns(sqltext.trigger_body(sql), self.name)
-            written = {w.lower() for w in writes.columns} - final  # a name added back is fine
-            used = {c for c in self.model.dropped if c.lower() in written}
+            written = {w.lower() for w in writes.columns}
+            used = {c for c in gone if c.lower() in written}
             if used:
                 raise CommandError(
                     f"{self.where}: trigger {name!r} writes column(s) "

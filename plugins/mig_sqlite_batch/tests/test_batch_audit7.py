@@ -240,3 +240,25 @@ def test_recreate_never_hint_names_the_option_not_a_batch(engine: Any) -> None:
         "batch_op.alter_column('name', type_=sa.Integer())"
     )):
         run(engine, lambda op: op.alter_column("p", "name", type_=sa.Integer))
+
+
+def test_a_column_dropped_and_added_again_keeps_the_triggers_using_it(engine: Any) -> None:
+    """A column dropped and added back under its name (to change its type or move it, as the
+    docs allow) was refused for a trigger on the table using that name."""
+    execute(
+        engine,
+        "CREATE TABLE log (x)",
+        "CREATE TRIGGER tr AFTER INSERT ON p BEGIN INSERT INTO log VALUES (new.legacy); END",
+        "CREATE TRIGGER tk AFTER INSERT ON k BEGIN UPDATE p SET legacy = 'k' WHERE id = new.pid; "
+        "END",
+    )
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.drop_column("legacy")
+            b.add_column(sa.Column("legacy", sa.String(10), server_default="-"))
+
+    run(engine, migrate)
+    execute(engine, "INSERT INTO p (id, name) VALUES (2, 'b')", "INSERT INTO k VALUES (1, 2)")
+    assert rows(engine, "SELECT * FROM log") == [("-",)]
+    assert rows(engine, "SELECT legacy FROM p ORDER BY id") == [("-",), ("k",)]
