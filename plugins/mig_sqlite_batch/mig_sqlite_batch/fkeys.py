@@ -79,10 +79,23 @@ def manageable(dbapi: Any) -> bool:
     return hasattr(dbapi, "cursor") and driver_attribute(dbapi, "in_transaction") is not None
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def violations(dbapi: Any) -> list[tuple[Any, ...]]:
-    """Rows of ``PRAGMA foreign_key_check`` (a structural mismatch becomes a CommandError)."""
+    """Rows of ``PRAGMA foreign_key_check`` in every database of the connection (without a
+    schema the pragma reads only ``main``); the table of a row outside ``main`` is written
+    ``schema.table``. A structural mismatch becomes a CommandError."""
     try:
-        return list(raw_rows(dbapi, "PRAGMA foreign_key_check"))
+        found: list[tuple[Any, ...]] = []
+        for row in raw_rows(dbapi, "PRAGMA database_list"):
+            name = str(row[1])
+            prefix = "" if name == "main" else f"{_quoted(name)}."
+            for bad in raw_rows(dbapi, f"PRAGMA {prefix}foreign_key_check"):
+                table = bad[0] if name == "main" else f"{name}.{bad[0]}"
+                found.append((table, *bad[1:]))
+        return found
     except Exception as exc:  # "foreign key mismatch - "child" referencing "parent""
         raise CommandError(
             f"foreign key check before commit failed: {str(exc).splitlines()[0]}; the "

@@ -262,3 +262,64 @@ def test_a_column_dropped_and_added_again_keeps_the_triggers_using_it(engine: An
     execute(engine, "INSERT INTO p (id, name) VALUES (2, 'b')", "INSERT INTO k VALUES (1, 2)")
     assert rows(engine, "SELECT * FROM log") == [("-",)]
     assert rows(engine, "SELECT legacy FROM p ORDER BY id") == [("-",), ("k",)]
+
+
+# --- the foreign key check before commit covers attached databases ------------------------------
+
+
+def _attached_with_keys(tmp_path: Any) -> Any:
+    from batch_support import engine_with_attached
+
+    eng = engine_with_attached(tmp_path)
+
+    @sa.event.listens_for(eng, "connect")
+    def _on(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+
+    execute(
+        eng,
+        "CREATE TABLE other.p (id INTEGER PRIMARY KEY, name TEXT)",
+        "CREATE TABLE other.c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id))",
+        "INSERT INTO other.p VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO other.c VALUES (1, 1), (2, 2)",
+    )
+    return eng
+
+
+def test_check_before_commit_looks_at_attached_databases(tmp_path: Any) -> None:
+    """``PRAGMA foreign_key_check`` without a schema reads only ``main``: an orphan made in an
+    attached database while enforcement was off went through the commit unseen."""
+    eng = _attached_with_keys(tmp_path)
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p", schema="other") as b:
+            b.alter_column("name", type_=sa.String(10))
+        op.execute("DELETE FROM other.p WHERE id = 2")  # enforcement is off until the commit
+
+    with pytest.raises(CommandError, match=re.escape(
+        "foreign key check before commit: 1 foreign key violation(s): table 'other.c' rowid 2 "
+        "references a missing row of 'p'; the transaction was rolled back"
+    )):
+        run(eng, migrate)
+    assert rows(eng, "SELECT id FROM other.p") == [(1,), (2,)]
+    assert rows(eng, "PRAGMA other.foreign_key_check") == []
+    eng.dispose()
+
+
+def test_upgrade_checks_attached_databases_before_commit(tmp_path: Any) -> None:
+    from batch_support import runtime_support
+
+    from mig_core import command
+    from mig_core.errors import MigError
+
+    eng = _attached_with_keys(tmp_path)
+    ini = runtime_support.make_project(tmp_path / "project", "sqlite://", [
+        {"rev": "a", "upgrade": "op.execute('DELETE FROM other.p WHERE id = 2')"},
+    ])
+    with eng.connect() as conn:
+        with pytest.raises(MigError, match=re.escape(
+            "1 foreign key violation(s): table 'other.c' rowid 2 references a missing row of 'p'"
+        )):
+            command.upgrade(runtime_support.config_for(ini, connection=conn), "head")
+    assert rows(eng, "SELECT id FROM other.p") == [(1,), (2,)]
+    eng.dispose()
