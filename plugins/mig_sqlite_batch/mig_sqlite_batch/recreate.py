@@ -44,6 +44,10 @@ TEMP_PREFIX = "_mig_tmp_"
 def recreate_table(impl: Any, batch: Any) -> bool:
     """Apply ``batch`` to its table by moving and copying it (the mig_batch_recreate hook)."""
     if impl.dialect.name == "sqlite":
+        if not impl.as_sql and impl.connection is not None:
+            # SQLite matches table names case-insensitively: work on the name as stored
+            stored = sqlite_schema.stored_name(impl.connection, batch.schema, batch.table_name)
+            batch.table_name = stored or batch.table_name
         SQLiteRecreate(impl, batch).run()
     elif impl.dialect.name in ("mysql", "mariadb"):
         from mig_sqlite_batch.recreate_mysql import MySQLRecreate

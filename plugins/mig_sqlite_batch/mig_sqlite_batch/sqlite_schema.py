@@ -22,8 +22,20 @@ def _rows(conn: Any, sql: str, **params: Any) -> list[Any]:
 
 def table_sql(conn: Any, schema: str | None, name: str) -> str | None:
     master = _schema_table(conn.dialect.identifier_preparer, schema)
-    rows = _rows(conn, f"SELECT sql FROM {master} WHERE type = 'table' AND name = :n", n=name)
+    rows = _rows(
+        conn, f"SELECT sql FROM {master} WHERE type = 'table' AND name = :n COLLATE NOCASE", n=name
+    )
     return rows[0][0] if rows else None
+
+
+def stored_name(conn: Any, schema: str | None, name: str) -> str | None:
+    """The name ``name`` has in the schema (SQLite matches table names case-insensitively)."""
+    master = _schema_table(conn.dialect.identifier_preparer, schema)
+    rows = _rows(
+        conn, f"SELECT name FROM {master} WHERE type = 'table' AND name = :n COLLATE NOCASE",
+        n=name,
+    )
+    return str(rows[0][0]) if rows else None
 
 
 def column_names(conn: Any, schema: str | None, table: str) -> list[str]:
@@ -39,7 +51,7 @@ def index_sql(conn: Any, schema: str | None, table: str) -> dict[str, str]:
     master = _schema_table(conn.dialect.identifier_preparer, schema)
     rows = _rows(
         conn,
-        f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = :t "
+        f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = :t COLLATE NOCASE "
         "AND sql IS NOT NULL ORDER BY rowid",
         t=table,
     )
@@ -96,7 +108,8 @@ def _stored(conn: Any, schema: str | None, kind: str, table: str) -> list[tuple[
         (name, sql)
         for name, sql in _rows(
             conn,
-            f"SELECT name, sql FROM {master} WHERE type = :k AND tbl_name = :t "
+            # a trigger's tbl_name is the table as its CREATE TRIGGER spelled it
+            f"SELECT name, sql FROM {master} WHERE type = :k AND tbl_name = :t COLLATE NOCASE "
             "AND sql IS NOT NULL ORDER BY rowid",
             k=kind, t=table,
         )
@@ -115,7 +128,7 @@ def _mentions(conn: Any, schema: str | None, table: str) -> list[tuple[str, str,
     rows = _rows(
         conn,
         f"SELECT type, name, sql FROM {master} WHERE type IN ('view', 'trigger') "
-        "AND tbl_name <> :t AND sql IS NOT NULL ORDER BY rowid",
+        "AND tbl_name <> :t COLLATE NOCASE AND sql IS NOT NULL ORDER BY rowid",
         t=table,
     )
     out = []
@@ -184,7 +197,8 @@ def children(conn: Any, schema: str | None, table: str) -> list[ForeignKeyRow]:
             "SELECT m.name, p.id, p.seq, p.\"table\", p.\"from\", p.\"to\", p.on_update, "
             f"p.on_delete, p.\"match\" FROM {master} m "
             "JOIN pragma_foreign_key_list(m.name, :s) p "
-            "WHERE m.type = 'table' AND m.name <> :t AND lower(p.\"table\") = lower(:t) "
+            "WHERE m.type = 'table' AND m.name <> :t COLLATE NOCASE "
+            "AND p.\"table\" = :t COLLATE NOCASE "
             "ORDER BY m.rowid, p.id, p.seq",
             s=schema or "main", t=table,
         )
@@ -201,7 +215,8 @@ def _children_one_by_one(
 ) -> list[ForeignKeyRow]:
     names = [
         r[0] for r in _rows(
-            conn, f"SELECT name FROM {master} WHERE type = 'table' AND name <> :t", t=table
+            conn, f"SELECT name FROM {master} WHERE type = 'table' AND name <> :t COLLATE NOCASE",
+            t=table,
         )
     ]
     out = []

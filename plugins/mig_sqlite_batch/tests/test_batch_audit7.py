@@ -323,3 +323,43 @@ def test_upgrade_checks_attached_databases_before_commit(tmp_path: Any) -> None:
             command.upgrade(runtime_support.config_for(ini, connection=conn), "head")
     assert rows(eng, "SELECT id FROM other.p") == [(1,), (2,)]
     eng.dispose()
+
+
+# --- table names are case-insensitive in SQLite ----------------------------------------------------
+
+
+MIXED_CASE = (
+    "CREATE TABLE Users (id INTEGER PRIMARY KEY, Name TEXT)",
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, uid INT REFERENCES users (id) "
+    "ON DELETE CASCADE)",
+    "CREATE TABLE log (v TEXT)",
+    "CREATE INDEX ix_users_name ON USERS (name)",
+    "CREATE TRIGGER tr_users AFTER INSERT ON users BEGIN INSERT INTO log VALUES (new.name); END",
+    "INSERT INTO Users VALUES (1, 'a')",
+    "INSERT INTO posts VALUES (1, 1)",
+)
+
+
+@pytest.mark.parametrize("spelled", ["Users", "users"])
+def test_table_name_in_another_case_keeps_triggers_indexes_and_children(
+    sqlite_url: str, spelled: str
+) -> None:
+    """SQLite matches table names case-insensitively and stores a trigger's table as its
+    CREATE TRIGGER wrote it: a trigger written ``ON users`` for table ``Users`` was dropped
+    with the old table and never recreated, and ``batch_alter_table("users")`` found no
+    table at all."""
+    eng = engine_for(sqlite_url, foreign_keys=True)
+    execute(eng, *MIXED_CASE)
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table(spelled) as b:
+            b.alter_column("name", type_=sa.String(20))
+
+    run(eng, migrate)
+    stored = schema_sql(eng)
+    assert set(stored) == {"Users", "posts", "log", "ix_users_name", "tr_users"}
+    assert '"Name" VARCHAR(20)' in stored["Users"]
+    execute(eng, "INSERT INTO Users VALUES (2, 'b')")
+    assert rows(eng, "SELECT v FROM log") == [("a",), ("b",)]  # the trigger is back
+    assert rows(eng, "SELECT * FROM posts") == [(1, 1)]
+    eng.dispose()
