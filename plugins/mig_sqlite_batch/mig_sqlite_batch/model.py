@@ -673,6 +673,14 @@ class TableModel:
                 f"{c.name} ({c.kind})" for c in self.constraints if c.name is not None
             ) or "none"
             kind = f" of type {op.constraint_type!r}" if op.constraint_type else ""
+            if op.constraint_name is None:  # autogenerate writes None for an unnamed one
+                raise NoSuchObjectError(
+                    f"batch_op.drop_constraint(None{kind and ', type_=' + repr(op.constraint_type)}"
+                    f"): a constraint without a name cannot be found on table {self.name!r}; "
+                    "give the batch a naming convention, batch_alter_table(..., "
+                    "naming_convention={...}), and drop it by the name it makes (named "
+                    f"constraints: {named})"
+                )
             raise NoSuchObjectError(
                 f"batch_op.drop_constraint({str(op.constraint_name)!r}): table {self.name!r} has "
                 f"no constraint of that name{kind} (named constraints: {named}; unnamed ones "

@@ -363,3 +363,17 @@ def test_table_name_in_another_case_keeps_triggers_indexes_and_children(
     assert rows(eng, "SELECT v FROM log") == [("a",), ("b",)]  # the trigger is back
     assert rows(eng, "SELECT * FROM posts") == [(1, 1)]
     eng.dispose()
+
+
+def test_drop_constraint_none_says_how_to_name_it(engine: Any) -> None:
+    """Autogenerate writes ``drop_constraint(None, ...)`` for an unnamed foreign key; the error
+    read ``drop_constraint('None')`` (a string) and 'has no constraint of that name'."""
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("k") as b:
+            b.drop_constraint(None, type_="foreignkey")
+
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_op.drop_constraint(None, type_='foreignkey'): a constraint without a name cannot "
+        "be found on table 'k'; give the batch a naming convention"
+    )):
+        run(engine, migrate)
