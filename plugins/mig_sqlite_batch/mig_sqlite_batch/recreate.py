@@ -331,7 +331,10 @@ class SQLiteRecreate(_Recreate):
             stored_triggers = sqlite_schema.triggers(conn, self.schema, self.name)
             mentioning = sqlite_schema.mentioning(conn, self.schema, self.name)
         with self.tuned(conn):
-            self.create_tmp_table(table)
+            try:
+                self.create_tmp_table(table)
+            except CommandError as exc:
+                raise self.explained(exc) from exc
             self.copy(conn, physical, table)
             if self.source.autoincrement and self.model.table_kwargs.get("sqlite_autoincrement"):
                 self.carry_sequence()
@@ -554,10 +557,18 @@ class SQLiteRecreate(_Recreate):
             raise self.explained(exc) from exc
 
     def explained(self, exc: CommandError) -> CommandError:
-        """A copy refused by a constraint, in the table's own name (SQLite names the temporary
-        one: ``NOT NULL constraint failed: _mig_tmp_t.c``); a NOT NULL one says what to do."""
+        """A copy refused by a constraint, or a type a STRICT table refuses, in the table's own
+        name (SQLite names the temporary one: ``NOT NULL constraint failed: _mig_tmp_t.c``),
+        saying what to do."""
         text = str(exc)
         prefix = f"{self.tmp}."
+        if f"unknown datatype for {prefix}" in text:  # a STRICT table
+            return CommandError(
+                text.replace(prefix, f"{self.name}.") + f" ({self.name} is a STRICT table, "
+                "whose columns can only be INT, INTEGER, REAL, TEXT, BLOB or ANY: give the "
+                "column such a type, e.g. sa.Text() for sa.String(n), or pass "
+                "table_kwargs={'sqlite_strict': False} to drop STRICT)"
+            )
         if f"constraint failed: {prefix}" not in text:
             return exc
         text = text.replace(prefix, f"{self.name}.")

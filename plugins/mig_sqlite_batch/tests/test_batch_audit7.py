@@ -377,3 +377,23 @@ def test_drop_constraint_none_says_how_to_name_it(engine: Any) -> None:
         "be found on table 'k'; give the batch a naming convention"
     )):
         run(engine, migrate)
+
+
+def test_a_type_a_strict_table_refuses_is_explained(sqlite_url: str) -> None:
+    """mig keeps STRICT (Alembic drops it), so a type such as sa.String(20) (VARCHAR(20)),
+    which STRICT refuses, must say why and what to do."""
+    eng = engine_for(sqlite_url)
+    execute(eng, "CREATE TABLE s (id INTEGER PRIMARY KEY, t TEXT) STRICT",
+            "INSERT INTO s VALUES (1, 'x')")
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("s") as b:
+            b.alter_column("t", type_=sa.String(20))
+
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('s'): creating _mig_tmp_s failed: unknown datatype for s.t: "
+        "\"VARCHAR(20)\" (s is a STRICT table, whose columns can only be INT, INTEGER, REAL, "
+        "TEXT, BLOB or ANY"
+    )):
+        run(eng, migrate)
+    eng.dispose()
