@@ -99,6 +99,15 @@ class NoSuchObjectError(CommandError, ValueError):
     """
 
 
+class NotSupportedError(CommandError, NotImplementedError):
+    """The database cannot do an operation as asked (SQLite: ALTER of constraints, which needs
+    a batch).
+
+    Also a NotImplementedError, as Alembic raises: histories that try ``op.drop_constraint``
+    and fall back on ``except NotImplementedError`` on SQLite keep working.
+    """
+
+
 class MigrationFailed(CommandError):
     """A revision raised while it ran; the message names the revision, its file and line."""
 

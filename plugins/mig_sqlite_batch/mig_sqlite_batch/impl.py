@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, NotSupportedError
 from mig_core.operations import ops
 
 NOT_NULL_WITHOUT_DEFAULT = "cannot add a NOT NULL column without a default"
+#: Alembic's words for it, which histories written for Alembic test for in the error
+ALTER_OF_CONSTRAINTS = "No support for ALTER of constraints in SQLite dialect."
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -430,9 +432,9 @@ class SQLiteImpl(DefaultImpl):
                     "dialect 'sqlite' cannot add this ForeignKeyConstraint (a SQLite foreign "
                     "key cannot point at a table in another schema)"
                 )
-        raise CommandError(
-            f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: SQLite has "
-            "no ALTER TABLE ... ADD CONSTRAINT; "
+        raise NotSupportedError(
+            f"add constraint {str(const.name or '(unnamed)')!r} on {table_name!r}: "
+            f"{ALTER_OF_CONSTRAINTS} SQLite has no ALTER TABLE ... ADD CONSTRAINT; "
             + self._hint(table_name, _constraint_call(const))
         )
 
@@ -446,7 +448,7 @@ class SQLiteImpl(DefaultImpl):
         )
         call = f"drop_constraint({_args(str(const.name) if const.name else None)}"
         call += f", type_={kind!r})" if kind else ")"
-        raise CommandError(
-            f"drop_constraint({str(const.name)!r}) on {table_name!r}: SQLite has no ALTER TABLE "
-            "... DROP CONSTRAINT; " + self._hint(table_name, call)
+        raise NotSupportedError(
+            f"drop_constraint({str(const.name)!r}) on {table_name!r}: {ALTER_OF_CONSTRAINTS} "
+            "SQLite has no ALTER TABLE ... DROP CONSTRAINT; " + self._hint(table_name, call)
         )

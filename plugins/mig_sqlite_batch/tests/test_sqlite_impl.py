@@ -201,7 +201,8 @@ def test_add_constraint_shows_batch_form(call: Any, form: str) -> None:
 
 def test_drop_constraint_shows_batch_form() -> None:
     with pytest.raises(CommandError, match=re.escape(
-        "drop_constraint('uq_n') on 'acct': SQLite has no ALTER TABLE ... DROP CONSTRAINT; use "
+        "drop_constraint('uq_n') on 'acct': No support for ALTER of constraints in SQLite "
+        "dialect. SQLite has no ALTER TABLE ... DROP CONSTRAINT; use "
         "a batch, which recreates the table: with op.batch_alter_table('acct') as batch_op: "
         "batch_op.drop_constraint('uq_n', type_='unique')"
     )):
