@@ -32,6 +32,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch import deferred, fkeys, sqlite_schema, sqltext
+from mig_sqlite_batch.dependents import SQLiteDependents
 from mig_sqlite_batch.model import ColumnState, TableModel
 from mig_sqlite_batch.recreate_postgres import PostgresRecreate, literal
 from mig_sqlite_batch.source import Source, declared_text, load
@@ -292,7 +293,7 @@ class _Recreate:
                 self.execute(CreateIndex(index), f"creating index {index.name}")
 
 
-class SQLiteRecreate(_Recreate):
+class SQLiteRecreate(SQLiteDependents, _Recreate):
     """The SQLite flow: native column renames, foreign keys off, progress, triggers."""
 
     references_by_name = True
@@ -339,12 +340,14 @@ class SQLiteRecreate(_Recreate):
             if self.source.autoincrement and self.model.table_kwargs.get("sqlite_autoincrement"):
                 self.carry_sequence()
             self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
-            self.rename_tmp(conn, legacy=not self.online or bool(mentioning))
+            self.rename_tmp(conn)
             self.create_indexes(indexes)
         for name, sql in stored_triggers:
             self.execute(self.in_schema(sql), f"recreating trigger {name}")
         if conn is not None and self.model.dropped and (mentioning or stored_triggers):
-            self.validate_dependents(conn)
+            self.validate_dependents(
+                conn, [name for _kind, name in mentioning] + [n for n, _ in stored_triggers]
+            )
 
     def warn_lost_rowid_alias(self) -> None:
         """Only a column declared exactly ``INTEGER`` as the sole primary key of a rowid table
@@ -386,53 +389,6 @@ class SQLiteRecreate(_Recreate):
         if dbapi is None or not hasattr(dbapi, "cursor"):
             return nullcontext()
         return larger_cache(self.impl, dbapi, self.schema)
-
-    def gone_for_good(self) -> list[str]:
-        """The dropped columns whose name no column of the new table has (a column dropped
-        and added again under its name keeps what uses that name working)."""
-        final = {c.name.lower() for c in self.model.columns}
-        return [d for d in self.model.dropped if d.lower() not in final]
-
-    def check_triggers(self, triggers: list[tuple[str, str]]) -> None:
-        """Refuse when a trigger on the table uses a column the batch drops (SQLite's own
-        schema check misses ``SET col =``, ``INSERT INTO t (col)`` and ``UPDATE OF col``)."""
-        gone = self.gone_for_good()
-        if not gone:
-            return
-        for name, sql in triggers:
-            used = sqltext.mentioned(sqltext.trigger_body(sql), gone)
-            if used:
-                raise CommandError(
-                    f"{self.where}: trigger {name!r} uses column(s) {', '.join(sorted(used))}, "
-                    "which the batch drops; drop the trigger before the batch (and recreate "
-                    "it after) or keep the column"
-                )
-
-    def check_writers(self, triggers: list[tuple[str, str]]) -> None:
-        """Refuse when a trigger on another table writes a column the batch drops
-        (``UPDATE t SET col =``, ``INSERT INTO t (col)``), or inserts into the table without a
-        column list while the batch changes its number of columns: SQLite's schema check
-        passes such a trigger, which would then fail whenever it fires."""
-        before = [c for c in self.source.table.columns if c.computed is None]
-        after = [c for c in self.model.columns if c.computed is None]
-        gone = self.gone_for_good()
-        for name, sql in triggers:
-            writes = sqltext.written_columns(sqltext.trigger_body(sql), self.name)
-            written = {w.lower() for w in writes.columns}
-            used = {c for c in gone if c.lower() in written}
-            if used:
-                raise CommandError(
-                    f"{self.where}: trigger {name!r} writes column(s) "
-                    f"{', '.join(sorted(used))} of {self.name!r}, which the batch drops; drop "
-                    "the trigger before the batch (and recreate it after) or keep the column"
-                )
-            if writes.positional and len(before) != len(after):
-                raise CommandError(
-                    f"{self.where}: trigger {name!r} inserts into {self.name!r} without a "
-                    f"column list, and the batch changes its number of columns ({len(before)} "
-                    f"to {len(after)}); name the columns in the trigger's INSERT, or drop the "
-                    "trigger before the batch and recreate it after"
-                )
 
     def _self_referenced_before(self) -> bool:
         table = self.source.table
@@ -631,43 +587,21 @@ class SQLiteRecreate(_Recreate):
             "keeping the AUTOINCREMENT sequence",
         )
 
-    def rename_tmp(self, conn: Any, legacy: bool) -> None:
-        """Rename the new table into place. ``legacy_alter_table`` stops SQLite from checking
-        views that name the table while it is briefly missing (they are checked afterwards)."""
+    def rename_tmp(self, conn: Any) -> None:
+        """Rename the new table into place, with ``legacy_alter_table`` on: nothing names the
+        temporary table, so there is nothing to rewrite, and without it SQLite re-checks every
+        view and trigger of the database — failing on views that name the table while it is
+        briefly missing (they are checked afterwards), and on any view left broken by an
+        earlier migration, even one that has nothing to do with this table."""
         previous = sqlite_schema.pragma_value(conn, "legacy_alter_table") if conn else 0
-        if legacy and not previous:
+        if not previous:
             self.execute("PRAGMA legacy_alter_table = ON", "renaming")
         self.execute(
             f"ALTER TABLE {self.qualified(self.tmp)} RENAME TO {self.preparer.quote(self.name)}",
             f"renaming {self.tmp} to {self.name}",
         )
-        if legacy and not previous:
+        if not previous:
             self.execute("PRAGMA legacy_alter_table = OFF", "renaming")
-
-    def validate_dependents(self, conn: Any) -> None:
-        """Let SQLite re-check every view and trigger that uses the table (a round-trip
-        rename does that) and name the first one the batch broke."""
-        check = temp_name(f"check_{self.name}", self.dialect)
-        previous = sqlite_schema.pragma_value(conn, "legacy_alter_table")
-        if previous:
-            self.impl.execute("PRAGMA legacy_alter_table = OFF")
-        try:
-            for old, new in ((self.name, check), (check, self.name)):
-                try:
-                    self.impl.execute(
-                        f"ALTER TABLE {self.qualified(old)} RENAME TO {self.preparer.quote(new)}"
-                    )
-                except sa.exc.DBAPIError as exc:
-                    message = str(exc.orig).splitlines()[0]
-                    raise CommandError(
-                        f"{self.where}: {message} — it uses what the batch dropped "
-                        f"({', '.join(self.model.dropped)}); drop or change it in the same "
-                        "migration"
-                    ) from exc
-        finally:
-            if previous:
-                self.impl.execute("PRAGMA legacy_alter_table = ON")
-
 
 class GenericRecreate(PostgresRecreate, _Recreate):
     """Other backends (``recreate="always"``): tables follow renames by identity, so a

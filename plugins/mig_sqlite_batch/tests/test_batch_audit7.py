@@ -424,3 +424,53 @@ def test_constraint_alters_are_a_not_implemented_error_as_in_alembic(engine: Any
     run(engine, migrate)
     assert len(skipped) == 3
     assert "CONSTRAINT uq_p_name UNIQUE (name)" in schema_sql(engine)["p"]
+
+
+# --- a view left broken by an earlier migration, on another table ------------------------------------
+
+
+def _with_stale_view(engine: Any) -> None:
+    """SQLite's DROP TABLE leaves the views on the table in place, broken."""
+    execute(engine, "CREATE TABLE gone (x)", "CREATE VIEW stale AS SELECT x FROM gone",
+            "DROP TABLE gone")
+
+
+def test_a_stale_view_elsewhere_does_not_stop_a_recreate(engine: Any) -> None:
+    """Every recreate of any table failed (``renaming _mig_tmp_p to p failed: error in view
+    stale: no such table: main.gone``)."""
+    _with_stale_view(engine)
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.alter_column("name", type_=sa.String(10))
+            b.drop_column("legacy")
+
+    run(engine, migrate)
+    assert rows(engine, "SELECT * FROM p") == [(1, "a")]
+
+
+def test_with_a_stale_view_elsewhere_the_views_on_the_table_are_still_checked(
+    engine: Any,
+) -> None:
+    _with_stale_view(engine)
+    execute(engine, "CREATE VIEW v_ok AS SELECT id, name FROM p",
+            "CREATE VIEW v_legacy AS SELECT id, legacy FROM p")
+    before = (schema_sql(engine), checksum(engine, "p"))
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("p") as b:
+            b.drop_column("legacy")
+
+    with pytest.raises(CommandError, match=re.escape(
+        "batch_alter_table('p'): error in view v_legacy: no such column: legacy — it uses what "
+        "the batch dropped (legacy)"
+    )):
+        run(engine, migrate)
+    assert (schema_sql(engine), checksum(engine, "p")) == before
+    execute(engine, "DROP VIEW v_legacy")
+    with pytest.warns(MigWarning, match=re.escape(
+        "SQLite could not re-check the triggers that use 'p': error in view stale: no such "
+        "table: main.gone, an object that does not use 'p'"
+    )):
+        run(engine, migrate)
+    assert rows(engine, "SELECT * FROM v_ok") == [(1, "a")]
