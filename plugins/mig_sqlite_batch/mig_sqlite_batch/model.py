@@ -71,6 +71,9 @@ class TableModel:
         self._dropped_names: list[str] = []  # names dropped columns had when dropped
         #: (the last column, the column added after it by position-less add_column calls)
         self._appended_after: list[tuple[ColumnState, str]] = []
+        #: (earlier, later) of every insert_before / insert_after: orders partial_reordering
+        #: must keep too (Alembic sorts them together)
+        self._placed: list[tuple[ColumnState, ColumnState]] = []
         #: constraints and indexes that went with a dropped column, with its name: a column
         #: added again under that name in the same batch brings them back (as in Alembic)
         self._held: list[tuple[ConstraintState | IndexState, str]] = []
@@ -295,9 +298,11 @@ class TableModel:
         if before is not None:
             anchor = self.column(before, what)
             self.columns.insert(self.columns.index(anchor), state)
+            self._placed.append((state, anchor))
         elif after is not None:
             anchor = self.column(after, what)
             self.columns.insert(self.columns.index(anchor) + 1, state)
+            self._placed.append((anchor, state))
         elif new:
             self.columns.append(state)
         else:
@@ -718,23 +723,31 @@ class TableModel:
 
     # --- column order ----------------------------------------------------------------------
     def reorder(self, partial_reordering: Sequence[Sequence[str]] | None) -> None:
-        """Apply ``partial_reordering``: each tuple lists columns in the order they must keep;
-        every other column stays where it is as far as that allows."""
+        """Apply ``partial_reordering``: each tuple lists columns in the order they must keep,
+        as do the columns placed with insert_before / insert_after and their anchors; every
+        other column stays where it is as far as that allows."""
         if not partial_reordering:
             return
         what = "batch_alter_table(partial_reordering=...)"
         names = [c.name for c in self.columns]
         edges: dict[str, set[str]] = {n: set() for n in names}
         indegree = dict.fromkeys(names, 0)
-        for group in partial_reordering:
-            resolved = self._resolve(group, what)
-            for a, b in zip(resolved, resolved[1:]):
-                if b not in edges[a]:
-                    edges[a].add(b)
-                    indegree[b] += 1
+        pairs = [
+            (a, b) for group in partial_reordering
+            for a, b in zip(self._resolve(group, what), self._resolve(group, what)[1:])
+        ]
+        pairs += [(a.name, b.name) for a, b in self._placed  # insert_before / insert_after
+                  if a in self.columns and b in self.columns]
+        for a, b in pairs:
+            if b not in edges[a]:
+                edges[a].add(b)
+                indegree[b] += 1
         position = {n: i for i, n in enumerate(names)}
         order: list[str] = []
         ready = sorted((n for n in names if indegree[n] == 0), key=position.__getitem__)
+        #: a column placed with insert_after goes right after its anchor when it can
+        follows = {a.name: b.name for a, b in self._placed
+                   if a in self.columns and b in self.columns and position[a.name] < position[b.name]}
         while ready:
             current = ready.pop(0)
             order.append(current)
@@ -742,7 +755,7 @@ class TableModel:
                 indegree[nxt] -= 1
                 if indegree[nxt] == 0:
                     ready.append(nxt)
-            ready.sort(key=position.__getitem__)
+            ready.sort(key=lambda n: (n != follows.get(current), position[n]))
         if len(order) != len(names):
             raise CommandError(f"{what}: the orderings contradict each other (a cycle)")
         by_name = {c.name: c for c in self.columns}

@@ -474,3 +474,29 @@ def test_with_a_stale_view_elsewhere_the_views_on_the_table_are_still_checked(
     )):
         run(engine, migrate)
     assert rows(engine, "SELECT * FROM v_ok") == [(1, "a")]
+
+
+# --- insert_after with partial_reordering -----------------------------------------------------------
+
+
+def test_insert_after_holds_when_partial_reordering_moves_its_anchor(sqlite_url: str) -> None:
+    """insert_after was a position only: partial_reordering moving the anchor left the new
+    column behind, at the front of the table."""
+    eng = engine_for(sqlite_url)
+    execute(eng, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT)",
+            "INSERT INTO t VALUES (1, 'a', 'b', 'c')")
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table(
+            "t", recreate="always", partial_reordering=[("c", "aa", "id")]
+        ) as b:
+            b.alter_column("a", new_column_name="aa")
+            b.add_column(sa.Column("n", sa.Integer), insert_after="aa")
+            b.add_column(sa.Column("m", sa.Integer), insert_before="b")
+
+    run(eng, migrate)
+    from batch_support import column_names
+
+    assert column_names(eng, "t") == ["m", "b", "c", "aa", "n", "id"]
+    assert rows(eng, "SELECT aa, b, c, id FROM t") == [("a", "b", "c", 1)]
+    eng.dispose()
