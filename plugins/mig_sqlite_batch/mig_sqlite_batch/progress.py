@@ -95,7 +95,20 @@ class CopyProgress:
             rows = min(rows, self.rows_estimated)
         return rows
 
+    def signalled(self, exc: BaseException) -> bool:
+        """Whether the copy failed as ``interrupted`` without the handler asking for it: a
+        signal (Ctrl-C) raised KeyboardInterrupt as the handler was entered, and sqlite3
+        dropped it and stopped the statement."""
+        return self.error is None and str(exc).rstrip().endswith("failed: interrupted")
+
     def _tick(self) -> int:
+        try:
+            return self._report()
+        except BaseException as exc:  # a report that fails (or Ctrl-C inside it) stops the copy
+            self.error = exc
+            return 1
+
+    def _report(self) -> int:
         self.instructions += TICK
         now = time.monotonic()
         if now - self._last < self.interval:
@@ -108,10 +121,6 @@ class CopyProgress:
                      self.rows_estimated, share, elapsed)
         else:
             log.info("copying %s: ~%d rows, %.1f s", self.table, rows, elapsed)
-        if self.callback is not None:
-            try:
-                self.callback(self.table, rows, self.rows_estimated, elapsed)
-            except BaseException as exc:  # stop the copy; re-raised by the recreate
-                self.error = exc
-                return 1
+        if self.callback is not None:  # an exception stops the copy; re-raised by the recreate
+            self.callback(self.table, rows, self.rows_estimated, elapsed)
         return 0

@@ -567,6 +567,8 @@ class SQLiteRecreate(SQLiteDependents, _Recreate):
         except CommandError as exc:
             if progress.error is not None:
                 raise progress.error from exc
+            if progress.signalled(exc):
+                raise KeyboardInterrupt from exc  # Ctrl-C, which sqlite3 swallowed
             raise
 
     def carry_sequence(self) -> None:

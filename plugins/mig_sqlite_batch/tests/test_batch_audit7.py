@@ -500,3 +500,35 @@ def test_insert_after_holds_when_partial_reordering_moves_its_anchor(sqlite_url:
     assert column_names(eng, "t") == ["m", "b", "c", "aa", "n", "id"]
     assert rows(eng, "SELECT aa, b, c, id FROM t") == [("a", "b", "c", 1)]
     eng.dispose()
+
+
+# --- Ctrl-C during a long copy ---------------------------------------------------------------------
+
+
+def test_ctrl_c_during_the_copy_is_a_keyboard_interrupt(
+    sqlite_url: str, monkeypatch: Any
+) -> None:
+    """A signal raises KeyboardInterrupt as Python enters the progress handler; sqlite3 drops
+    it and stops the statement as 'interrupted', which was reported as a failed revision (exit
+    1) instead of an interrupted run (the table and rows were kept either way)."""
+    from mig_sqlite_batch.progress import CopyProgress
+
+    eng = engine_for(sqlite_url)
+    execute(eng, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 20000) "
+            "INSERT INTO big SELECT i, hex(randomblob(8)) FROM r")
+    before = (schema_sql(eng), checksum(eng, "big"))
+
+    def signal_arrives(self: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(CopyProgress, "_tick", signal_arrives)
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("big") as b:
+            b.alter_column("v", type_=sa.String(40))
+
+    with pytest.raises(KeyboardInterrupt):
+        run(eng, migrate)
+    assert (schema_sql(eng), checksum(eng, "big")) == before
+    eng.dispose()
