@@ -196,7 +196,7 @@ def test_a_waiting_run_reads_heads_again_and_finds_nothing_to_do(tmp_path, engin
         try:
             deadline = time.monotonic() + 20
             while not scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
-                                      "WHERE INFO LIKE 'SELECT GET_LOCK(%'"):
+                                      "WHERE INFO LIKE 'SELECT GET_LOCK(%' AND DB = DATABASE()"):
                 assert waiting.poll() is None, waiting.communicate()
                 assert time.monotonic() < deadline, "the run never asked for the lock"
                 time.sleep(0.05)

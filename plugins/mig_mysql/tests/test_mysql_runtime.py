@@ -303,7 +303,7 @@ def test_kill_9_from_outside_between_ddl_and_version_row(tmp_path, engine, mysql
     try:
         deadline = time.monotonic() + 20
         while not scalar(engine, "SELECT count(*) FROM information_schema.PROCESSLIST "
-                                  "WHERE INFO = 'SELECT SLEEP(2)'"):
+                                  "WHERE INFO = 'SELECT SLEEP(2)' AND DB = DATABASE()"):
             assert proc.poll() is None, "the run ended before its revision slept"
             assert time.monotonic() < deadline, "the revision never slept"
             time.sleep(0.05)
