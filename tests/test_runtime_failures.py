@@ -145,3 +145,42 @@ def test_failure_after_autocommit_block_keeps_what_it_committed(tmp_path, postgr
         rows = conn.execute(sa.text("SELECT revisions, success FROM mig_history ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [("r1", True), ("r2", False)]
     engine.dispose()
+
+
+@pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url", "mysql_url"])
+def test_revision_file_that_cannot_be_imported_mid_run(fixture, request, tmp_path):
+    """A revision whose file fails to import mid-run: the file's own error (exit code 4) plus
+    where the database is, a failure row in the history (on MariaDB it replaces the started
+    row, so the next run is not refused as interrupted), and a rerun once it is fixed."""
+    from mig_core.errors import RevisionGraphError
+
+    url = request.getfixturevalue(fixture)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f"DROP TABLE {name}"))
+    revisions = [dict(r) for r in BROKEN[:2]] + [{"rev": "r3", "down": "r2", **create_table("t_r3")}]
+    ini = make_project(tmp_path, url, revisions)
+    r3 = tmp_path / "migrations" / "versions" / "r3_r3.py"
+    good = r3.read_text()
+    r3.write_text(good + "\ndef broken(:\n")
+    with pytest.raises(RevisionGraphError) as info:
+        command.upgrade(config_for(ini), "head")
+    message = str(info.value)
+    assert info.value.exit_code == 4
+    assert "r3_r3.py" in message and "cannot be parsed" in message
+    if fixture == "mysql_url":
+        assert message.endswith("; none of its DDL ran; the version table still names r2")
+    else:
+        assert message.endswith("; rolled back, the database is still at base")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT revisions, success, error FROM mig_history ORDER BY id")
+        ).all()
+    assert rows[-1][:2] in (("r3", False), ("r3", 0))
+    assert "cannot be parsed" in rows[-1][2]
+    r3.write_text(good)
+    command.upgrade(config_for(ini), "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r3"
+    engine.dispose()

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import MigrationFailed
+from mig_core.errors import MigrationFailed, RevisionGraphError
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.current import running
 from mig_core.runtime.history import HistoryWriter, now
@@ -265,11 +265,12 @@ class StepRunner:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
                         log.info(step.log_line())
+                    fn = None if step.is_stamp else self._load(step, history, before, started)
                     if pipeline is not None:
                         pipeline.starting(step, before, started)
                     found = before  # what the table held (a purge empties it first)
-                    if not step.is_stamp:
-                        self._run_revision(step, operations, history, before, started)
+                    if fn is not None:
+                        self._run_revision(step, fn, operations, history, before, started)
                     elif step.purge:
                         versions.clear()
                         before = ()
@@ -309,15 +310,24 @@ class StepRunner:
             ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
 
+    def _load(
+        self, step: Any, history: HistoryWriter, before: tuple[str, ...], started: Any
+    ) -> Any:
+        """The step's upgrade()/downgrade(), importing its file (once) before anything runs."""
+        try:
+            return step.function()
+        except RevisionGraphError as exc:  # the file cannot be imported: none of it ran
+            raise self._load_failure(step, exc, history, before, started) from exc
+
     def _run_revision(
         self,
         step: Any,
+        fn: Any,
         operations: Any,
         history: HistoryWriter,
         before: tuple[str, ...],
         started: Any,
     ) -> None:
-        fn = step.function()
         def where() -> str:
             return f"revision {step.revision} ({_display_path(self.ctx, step.script.path)})"
 
@@ -359,19 +369,54 @@ class StepRunner:
             line = failing_line(exc, path)
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
         message = f"revision {step.revision} ({where}) {step.direction} failed: {describe_error(exc)}"
+        message += self._aftermath(before, ran=True)
+        self._record_failure(step, exc, history, before, started)
+        error = MigrationFailed(message)
+        error.revision = step.revision  # type: ignore[attr-defined]
+        error.path = path  # type: ignore[attr-defined]
+        error.line = line  # type: ignore[attr-defined]
+        return error
+
+    def _load_failure(
+        self,
+        step: Any,
+        exc: RevisionGraphError,
+        history: HistoryWriter,
+        before: tuple[str, ...],
+        started: Any,
+    ) -> RevisionGraphError:
+        """The error for a revision file that cannot be imported mid-run: the file's own error
+        (exit code 4) plus where the database is, and its history row (which replaces a
+        committed started row, so the next run is not refused as interrupted)."""
+        self._record_failure(step, exc, history, before, started)
+        return RevisionGraphError(f"{exc}{self._aftermath(before, ran=False)}")
+
+    def _aftermath(self, before: tuple[str, ...], ran: bool) -> str:
+        """Where a failure leaves the database; ``ran``: some of the revision may have run."""
+        ctx = self.ctx
         if ctx.as_sql:
-            message += " (while writing the SQL script)"
-        elif ctx._in_external_transaction:
-            message += "; the caller's transaction must be rolled back"
-        elif ctx.impl.transactional_ddl:
-            message += (
-                f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
-            )
-        else:
-            message += (
-                f"; its DDL may be partly applied ({_why_not_transactional(ctx)}); "
-                f"the version table still names {_heads_text(before)}"
-            )
+            return " (while writing the SQL script)"
+        if ctx._in_external_transaction:
+            return "; the caller's transaction must be rolled back"
+        if ctx.impl.transactional_ddl:
+            return f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
+        if not ran:
+            return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
+        return (
+            f"; its DDL may be partly applied ({_why_not_transactional(ctx)}); "
+            f"the version table still names {_heads_text(before)}"
+        )
+
+    def _record_failure(
+        self,
+        step: Any,
+        exc: BaseException,
+        history: HistoryWriter,
+        before: tuple[str, ...],
+        started: Any,
+    ) -> None:
+        """Schedule the failed step's history row (after the rollback, in its own transaction)."""
+        ctx = self.ctx
         if history.enabled and not ctx._in_external_transaction:
             history._rows.clear()  # rolled back with the step(s)
             # the heads the database holds once this failure is over: on a transactional
@@ -383,11 +428,6 @@ class StepRunner:
                 ctx._after_transaction.append(lambda committed: history.write_alone(row))
             else:
                 history.write_alone(row)
-        error = MigrationFailed(message)
-        error.revision = step.revision  # type: ignore[attr-defined]
-        error.path = path  # type: ignore[attr-defined]
-        error.line = line  # type: ignore[attr-defined]
-        return error
 
 
 def interrupted_run_error(
