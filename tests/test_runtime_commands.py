@@ -164,6 +164,28 @@ def test_adopts_alembic_version_table(tmp_path, sqlite_url):
         assert "mig_version" not in sa.inspect(conn).get_table_names()
 
 
+@pytest.mark.parametrize("run", [
+    lambda cfg: command.ensure_version(cfg),
+    lambda cfg: command.downgrade(cfg, "base"),
+    lambda cfg: command.stamp(cfg, "base"),
+    lambda cfg: command.upgrade(cfg, "heads"),
+], ids=["ensure_version", "downgrade-base", "stamp-base", "upgrade-heads"])
+def test_alembic_table_left_behind_is_refused_with_nothing_to_do(run, tmp_path, sqlite_url):
+    """A database Alembic tracks, config left at mig_version: every writing command stops,
+    even one with nothing to do (it said "done" while the database was not at base), and
+    ensure_version does not create the mig_version that would hide alembic_version."""
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('ccc3')"))
+    ini = make_project(tmp_path, sqlite_url, GRAPH[:1])
+    with pytest.raises(CommandError, match="set version_table = alembic_version"):
+        run(config_for(ini))
+    with engine.connect() as conn:
+        assert "mig_version" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+
+
 def test_migration_context_standalone_stamp_and_run(project, sqlite_url):
     from mig_core.plugins import build_plugin_manager
     from mig_core.runtime.migration import MigrationContext

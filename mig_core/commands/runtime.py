@@ -63,6 +63,13 @@ def _resolve_start(script: Any, start: str | None) -> str | None:
 # --- writing commands --------------------------------------------------------------------------
 
 
+def _refuse_alembic_left_behind(ctx: MigrationContext) -> None:
+    """Stop a writing command, even one with nothing to do, on a database that Alembic's
+    ``alembic_version`` tracks while the config names no version table (see VersionStore)."""
+    if not ctx.as_sql and not ctx.version_store.exists():
+        ctx.version_store.refuse_alembic_table_left_behind()
+
+
 def upgrade(
     config: Config,
     revision: str,
@@ -77,6 +84,7 @@ def upgrade(
     start, destination = _split_range(revision, sql, "upgrade")
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        _refuse_alembic_left_behind(ctx)
         return plan_revisions(script.upgrade_revisions(destination, heads), is_upgrade=True)
 
     _run(
@@ -110,6 +118,7 @@ def downgrade(
         )
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        _refuse_alembic_left_behind(ctx)
         return plan_revisions(script.downgrade_revisions(destination, heads), is_upgrade=False)
 
     _run(
@@ -156,6 +165,7 @@ def stamp(
     starting_rev = next(iter(starts)) if starts else None
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        _refuse_alembic_left_behind(ctx)
         return plan_stamp(script, targets, heads, purge=purge)
 
     _run(
@@ -177,6 +187,7 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
         from mig_core.runtime.history import HistoryWriter
 
+        _refuse_alembic_left_behind(ctx)
         with ctx.begin_transaction(_per_migration=True):
             ctx.version_store.ensure()
             HistoryWriter(ctx).ensure()
