@@ -173,6 +173,27 @@ def test_same_revision_twice_is_one_row(tmp_path, sqlite_url):
     assert rows(engine) == ["a1"]
 
 
+def test_unknown_row_is_not_kept_beside_a_stamp(tmp_path, sqlite_url):
+    # Alembic 1.20.1 stops on the unknown row ("Can't locate revision"); mig wrote both rows,
+    # and every later command stopped on the unknown one
+    ini, engine = setup(tmp_path, sqlite_url, SMALL, ["a1"])
+
+    def lose_the_file():
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE mig_version SET version_num = 'gone9'"))
+
+    lose_the_file()
+    with pytest.raises(CommandError, match=r"at revision 'gone9', which no revision file "
+                                           r"defines .*`mig stamp --purge <revision>`"):
+        command.stamp(config_for(ini), "c1")
+    assert rows(engine) == ["gone9"]
+    command.stamp(config_for(ini), "c1", purge=True)
+    assert rows(engine) == ["c1"]
+    lose_the_file()
+    command.stamp(config_for(ini), "base")  # removes every row, known or not
+    assert rows(engine) == []
+
+
 def test_merge_point_back_to_both_parents(tmp_path, sqlite_url):
     # Alembic 1.20.1: `stamp b2 c1` from m1 updates m1 to b2, then fails with KeyError 'm1'
     ini, engine = setup(tmp_path, sqlite_url, MERGE, ["m1"])

@@ -319,6 +319,9 @@ def plan_stamp(
             rows = [h for h in rows if h not in concerned or h in stamped]
         rows.append(dest)
     after = tuple(dict.fromkeys(rows))
+    # a row no revision file defines is on no line, so nothing would replace it: refuse to
+    # write it again beside the stamped revisions (``--purge``, or ``base``, removes it)
+    paths.refuse_unknown_heads(rmap, after)
     _check_overlap(rmap, after, dests, "stamp")
     is_upgrade = bool(dests) and any(t not in heads for t in dests)
     return [StampStep(after, is_upgrade=is_upgrade)]

@@ -117,13 +117,19 @@ def multiple_heads_error(text: str, heads: Sequence[str]) -> MultipleHeads:
 def applied_revisions(rmap: RevisionMap, current_heads: Iterable[str]) -> set[str]:
     """Everything applied when the database is at ``current_heads``."""
     heads = list(current_heads)
+    refuse_unknown_heads(rmap, heads)
+    return rmap.ancestors(heads)
+
+
+def refuse_unknown_heads(rmap: RevisionMap, heads: Iterable[str]) -> None:
+    """Stop on a database revision no file defines; ``stamp --purge`` is the way out."""
     for rev in heads:
         if rev not in rmap.by_id:
             raise CommandError(
                 f"the database is at revision {rev!r}, which no revision file defines (a deleted "
-                "file, or the wrong script_location?)"
+                "file, or the wrong script_location?); if the database really is at a revision "
+                "you have, record it with `mig stamp --purge <revision>`"
             )
-    return rmap.ancestors(heads)
 
 
 def branch_scope(rmap: RevisionMap, branch: str) -> set[str]:
