@@ -26,6 +26,7 @@ EXIT_CODES_HELP = """exit codes:
   3  plugin error
   4  revision graph or revision file error
   5  run lock not obtained within --lock-timeout
+  130  interrupted (Ctrl-C)
 """
 
 

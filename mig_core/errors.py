@@ -10,6 +10,7 @@ Exit codes (also documented in the README and docs/cli.md):
 3     plugin error (a plugin failed to import, is missing, or conflicts)
 4     revision graph or revision file error (cycle, missing parent, duplicate id, unparseable file)
 5     the run lock could not be taken within ``--lock-timeout``
+130   interrupted (Ctrl-C); not an error class: the CLI's answer to KeyboardInterrupt
 ====  =====================================================================
 """
 

@@ -270,3 +270,30 @@ def test_output_encoding_of_a_binary_buffer(tmp_path):
         "\n\nINSERT INTO v (version_num) VALUES ('a');\n\n"
     )
     assert "\u00e9".encode("latin-1") in raw.getvalue()
+
+
+def test_sql_script_reader_that_leaves_is_not_a_failed_revision(tmp_path):
+    """``mig upgrade head --sql | head``: one line saying the output was closed, not
+    "revision a ... upgrade failed: BrokenPipeError" (the revision is fine)."""
+    import subprocess
+    import sys
+
+    big = (  # well past a pipe's buffer
+        "for i in range(3000):\n"
+        "    op.create_table(f't{i}', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    ini = make_project(tmp_path, "postgresql://u@h/db", [{"rev": "a", "upgrade": big}])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mig_core", "-c", str(ini), "upgrade", "head", "--sql"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    while not process.stdout.readline().startswith("CREATE TABLE t1 "):
+        pass
+    process.stdout.close()  # the reader leaves while the revision writes
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 1
+    assert err == (
+        "mig: error: the output was closed before the SQL script was complete (broken pipe)\n"
+    )

@@ -336,6 +336,8 @@ class StepRunner:
                 fn(**self.run_args)
         except PipelinedStatementFailed:
             raise  # a statement queued earlier, maybe by another revision: reported as its own
+        except BrokenPipeError:
+            raise  # `mig upgrade head --sql | head`: the reader left, the revision is fine
         except Exception as exc:
             pipeline = self.ctx._pipeline
             if pipeline is not None and not _is_database_error(exc):
