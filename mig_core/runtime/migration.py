@@ -132,6 +132,8 @@ class MigrationContext:
         self._before_commit: list[Callable[[], None]] = []
         self._run_heads: tuple[str, ...] = ()  # heads before the step running now
         self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
+        #: the step running now committed part of itself in an autocommit_block()
+        self._step_autocommitted = False
         self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
         self._offline_bind: Any = None  # op.get_bind() offline, made on first use
         self.version_store = VersionStore(self)
@@ -303,6 +305,7 @@ class MigrationContext:
         elif conn.in_transaction():
             conn.commit()
         self._committed_heads = self._run_heads
+        self._step_autocommitted = True
         previous = conn.get_execution_options().get("isolation_level")
         conn.execution_options(isolation_level="AUTOCOMMIT")
         try:

@@ -254,6 +254,7 @@ class StepRunner:
             for index, step in enumerate(steps):
                 before = heads
                 ctx._run_heads = before
+                ctx._step_autocommitted = False
                 if marked_next is not None:
                     started, marked_next = marked_next, None
                 else:
@@ -401,6 +402,12 @@ class StepRunner:
         if ctx._in_external_transaction:
             return "; the caller's transaction must be rolled back"
         if ctx.impl.transactional_ddl:
+            if ran and ctx._step_autocommitted:  # its block committed what came before it
+                return (
+                    "; what it ran up to the end of its autocommit_block() was committed and "
+                    "stays, the rest is rolled back; the version table still names "
+                    f"{_heads_text(ctx._committed_heads)}"
+                )
             return f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
         if not ran:
             return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
