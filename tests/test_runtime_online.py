@@ -144,3 +144,31 @@ def test_history_can_be_turned_off(project, tmp_path):
     with engine.connect() as conn:
         names = sa.inspect(conn).get_table_names()
     assert "mig_version" in names and "mig_history" not in names
+
+
+@pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url"])
+def test_env_py_without_begin_transaction_warns_that_nothing_is_committed(
+    fixture, request, tmp_path
+):
+    """run_migrations() outside context.begin_transaction(): the work sits in a transaction
+    that closing the connection rolls back (as with Alembic); mig said "Running upgrade" and
+    exited 0 with nothing applied. It now warns; a dry run that rolls back still can."""
+    from runtime_support import ENV_PY
+
+    from mig_core.errors import MigWarning
+
+    url = request.getfixturevalue(fixture)
+    env_py = ENV_PY.replace(
+        "    with context.begin_transaction():\n        context.run_migrations()\n\n\n"
+        "def run_migrations_online",
+        "    context.run_migrations()\n\n\ndef run_migrations_online",
+    )
+    assert env_py != ENV_PY
+    ini = make_project(tmp_path, url, [{"rev": "r1", **create_table("t_dry")}], env_py=env_py)
+    with pytest.warns(MigWarning, match=r"outside context\.begin_transaction\(\), so nothing is "
+                                        r"committed"):
+        command.upgrade(config_for(ini), "head")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert "t_dry" not in sa.inspect(conn).get_table_names()
+    engine.dispose()

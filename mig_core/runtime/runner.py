@@ -10,11 +10,12 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import MigrationFailed, RevisionGraphError
+from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.current import running
 from mig_core.runtime.history import HistoryWriter, now
@@ -160,11 +161,36 @@ class StepRunner:
                     ctx.version_store.ensure()
                 with _older_objects_frozen(len(steps)):
                     self._run_steps(steps, heads)
+                self._warn_if_left_uncommitted()
             ok = True
         finally:
             if lock is not None and not lock.released_with_transaction:
                 self._end_leftover_transaction(ok)
                 lock.release()
+
+    def _warn_if_left_uncommitted(self) -> None:
+        """Say so when the run's work sits in a transaction nobody will commit: env.py called
+        ``run_migrations()`` outside ``context.begin_transaction()`` on a backend whose DDL is
+        transactional, so closing its connection rolls everything back after "Running upgrade"
+        was logged (as with Alembic). Committing for env.py could undo a dry run that rolls
+        back on purpose, so this only warns."""
+        ctx = self.ctx
+        conn = ctx.connection
+        if (
+            conn is None
+            or ctx._in_external_transaction
+            or ctx._transaction is not None
+            or self._per_step_commits()
+            or not conn.in_transaction()
+        ):
+            return
+        warnings.warn(
+            "env.py ran the migrations outside context.begin_transaction(), so nothing is "
+            "committed unless env.py commits the connection itself (closing it rolls the run "
+            "back); wrap context.run_migrations() in 'with context.begin_transaction():'",
+            MigWarning,
+            stacklevel=2,
+        )
 
     def _end_leftover_transaction(self, ok: bool) -> None:
         """Per-step runs: end the transaction the lock and heads read auto-began."""
