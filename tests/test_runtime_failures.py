@@ -188,3 +188,52 @@ def test_revision_file_that_cannot_be_imported_mid_run(fixture, request, tmp_pat
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r3"
     engine.dispose()
+
+
+LONG_ID = "r_" + "x" * 38  # 40 characters; version_num holds 32
+
+
+@pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url", "mysql_url"])
+def test_revision_id_longer_than_version_num_is_refused_before_it_runs(
+    fixture, request, tmp_path
+):
+    """On MariaDB the revision's CREATE TABLE committed and then its version row failed
+    ("env.py failed ... Data too long"), leaving the schema ahead of the version table; on
+    PostgreSQL the error named env.py. It is now refused first, naming the id and file; a
+    widened column (as projects do for long ids) is honoured; SQLite keeps any length."""
+    from mig_core.errors import CommandError
+
+    url = request.getfixturevalue(fixture)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f"DROP TABLE {name}"))
+    ini = make_project(tmp_path, url, [
+        {"rev": "r1", **create_table("t_r1")},
+        {"rev": LONG_ID, "down": "r1", **create_table("t_long")},
+    ])
+    if fixture == "sqlite_url":
+        command.upgrade(config_for(ini), "head")
+    else:
+        with pytest.raises(CommandError, match=rf"^revision id '{LONG_ID}' \(.*_{LONG_ID}\.py\) "
+                                               r"is 40 characters, more than the 32 the version "
+                                               r"table mig_version\.version_num holds; nothing "
+                                               r"was run\."):
+            command.upgrade(config_for(ini), "head")
+        with engine.connect() as conn:
+            assert "t_r1" not in sa.inspect(conn).get_table_names()
+        with pytest.raises(CommandError, match="more than the 32"):  # its CREATE TABLE: 32
+            command.upgrade(config_for(ini), "head", sql=True)
+        command.upgrade(config_for(ini), "r1")
+        with pytest.raises(CommandError, match="more than the 32"):
+            command.upgrade(config_for(ini), "head")
+        widen = ("ALTER TABLE mig_version ALTER COLUMN version_num TYPE VARCHAR(64)"
+                 if fixture == "postgres_url" else
+                 "ALTER TABLE mig_version MODIFY version_num VARCHAR(64) NOT NULL")
+        with engine.begin() as conn:
+            conn.execute(sa.text(widen))
+        command.upgrade(config_for(ini), "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == LONG_ID
+        assert "t_long" in sa.inspect(conn).get_table_names()
+    engine.dispose()

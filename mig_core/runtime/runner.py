@@ -141,6 +141,7 @@ class StepRunner:
         if ctx.as_sql:
             heads = ctx.get_current_heads()
             steps = list(plan(heads, ctx) or ())
+            _refuse_ids_too_long(ctx, steps, creates=not heads)
             if steps and not heads:
                 ctx.version_store.ensure()
             with _older_objects_frozen(len(steps)):
@@ -156,6 +157,7 @@ class StepRunner:
             if lock is not None and lock.held and any(not s.is_stamp for s in steps):
                 self._refuse_after_interrupted_run(heads)
             if steps:
+                _refuse_ids_too_long(ctx, steps, creates=not ctx.version_store.exists())
                 if not ctx.version_store.exists():
                     ctx.version_store.refuse_alembic_table_left_behind()
                     ctx.version_store.ensure()
@@ -500,6 +502,12 @@ def interrupted_run_error(
     error.path = path  # type: ignore[attr-defined]
     error.line = None  # type: ignore[attr-defined]
     return error
+
+
+def _refuse_ids_too_long(ctx: MigrationContext, steps: Sequence[Any], creates: bool) -> None:
+    """Check the ids the steps write into the version table against its column."""
+    ids = [rev for step in steps for rev in step.revisions]
+    ctx.version_store.refuse_ids_too_long(ids, creates)
 
 
 def _why_not_transactional(ctx: MigrationContext) -> str:

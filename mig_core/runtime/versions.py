@@ -198,6 +198,45 @@ class VersionStore:
         rows = conn.execute(sa.select(self.table.c.version_num)).scalars().all()
         return tuple(rows)
 
+    def refuse_ids_too_long(self, revisions: Iterable[str], creates: bool) -> None:
+        """Stop before anything runs when a revision id cannot fit ``version_num``: on a
+        non-transactional backend the revision's DDL would commit and its version row fail
+        (MariaDB) or be cut (a database in a non-strict mode); SQLite, which keeps any length,
+        is left alone. ``creates``: the run creates the
+        table (mig's 32 characters); otherwise an existing table's column is read, as projects
+        widen it for long ids (offline, mid-way, the column is unknown: no check)."""
+        long = [rev for rev in dict.fromkeys(revisions) if len(rev) > VERSION_NUM_LENGTH]
+        if not long or self.ctx.dialect.name == "sqlite":  # SQLite stores any length
+            return
+        limit: int | None = VERSION_NUM_LENGTH
+        if not creates:
+            limit = None if self.ctx.as_sql else self._column_length()
+        too_long = [rev for rev in long if limit is not None and len(rev) > limit]
+        if too_long:
+            rev = too_long[0]
+            script = self.ctx.script
+            try:
+                path = script.get_revision(rev).path if script is not None else None
+            except Exception:  # a stamp of an id no file defines: the id says enough
+                path = None
+            where = f" ({path})" if path else ""
+            raise CommandError(
+                f"revision id {rev!r}{where} is {len(rev)} characters, more than the {limit} "
+                f"the version table {self.name}.version_num holds; nothing was run. Use a "
+                f"shorter id, or widen the column (VARCHAR({len(rev)}) or more)"
+            )
+
+    def _column_length(self) -> int | None:
+        """The length of the existing table's ``version_num`` (None: unbounded or unknown)."""
+        import sqlalchemy as sa
+
+        conn = self.ctx.connection
+        assert conn is not None
+        for column in sa.inspect(conn).get_columns(self.name, schema=self.schema):
+            if column["name"].lower() == "version_num":
+                return getattr(column["type"], "length", None)
+        return None
+
     def alembic_table_left_behind(self) -> bool:
         """True when ``version_table`` was left at its default, ``mig_version`` does not exist,
         and Alembic's ``alembic_version`` does: a project switched from Alembic without
