@@ -297,3 +297,23 @@ def test_sql_script_reader_that_leaves_is_not_a_failed_revision(tmp_path):
     assert err == (
         "mig: error: the output was closed before the SQL script was complete (broken pipe)\n"
     )
+
+
+@pytest.mark.parametrize("argument, expected", [
+    ("head", "'m'"), ("heads", "('m',)"), ("base", "None"), ("b", "'b'"), ("a:m", "'m'"),
+])
+def test_revision_argument_resolved_as_alembic(tmp_path, argument, expected):
+    """Alembic's get_revision_argument() gives 'head' as the head's id and 'base' as None;
+    env.py files name offline scripts after it. mig gave 'head' as written."""
+    env = (
+        "from mig_core import context\n"
+        "context.configure(url='sqlite://', output_buffer=context.config.attributes['buf'])\n"
+        "context.static_output(f'-- dest={context.get_revision_argument()!r}')\n"
+    )
+    ini = make_project(tmp_path, "sqlite://", GRAPH, env_py=env)
+    buf = io.StringIO()
+    if argument == "base":
+        command.downgrade(config_for(ini, buf=buf), "m:base", sql=True)
+    else:
+        command.upgrade(config_for(ini, buf=buf), argument, sql=True)
+    assert buf.getvalue() == f"-- dest={expected}\n\n"

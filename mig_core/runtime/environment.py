@@ -103,8 +103,16 @@ class EnvironmentContext:
         return out
 
     def get_revision_argument(self) -> Any:
-        """The destination revision the command was given (``head``, an id, ``base`` ...)."""
-        return self.context_opts.get("destination_rev")
+        """The destination revision the command was given, as Alembic gives it: ``head`` (and
+        ``<label>@head``) as the revision id, ``heads`` as a tuple of ids, ``base`` as None;
+        anything else (an id, a prefix, ``+2``) as written."""
+        value = self.context_opts.get("destination_rev")
+        if value is None or value == "base":
+            return None
+        symbolic = value in ("head", "heads") or str(value).endswith(("@head", "@heads"))
+        if isinstance(value, str) and symbolic and self.script is not None:
+            return self.script.as_revision_number(value)
+        return value
 
     def get_starting_revision_argument(self) -> Any:
         """The start of a ``start:end`` range (offline), or the configured ``starting_rev``."""
