@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mig_core.errors import UsageError
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mig_core.config import Config
 
 
@@ -164,16 +168,26 @@ def downgrade(
 
 def stamp(
     config: Config,
-    revisions: str | list[str],
+    revision: str | Sequence[str] | None = None,
     sql: bool = False,
     tag: str | None = None,
     purge: bool = False,
     lock_timeout: float | None = None,
+    *,
+    revisions: str | Sequence[str] | None = None,
 ) -> None:
-    """Write ``revisions`` into the version table without running migrations."""
+    """Write ``revision`` (one, or a list) into the version table without running migrations.
+
+    ``revision`` is Alembic's keyword (``command.stamp(cfg, revision="head")``); ``revisions``,
+    the CLI's name for it, is accepted too.
+    """
     from mig_core.commands import runtime
 
-    runtime.stamp(config, revisions, sql=sql, tag=tag, purge=purge, lock_timeout=lock_timeout)
+    if (revision is None) == (revisions is None):
+        raise UsageError("stamp: give the revision(s) to stamp, as revision= (or revisions=)")
+    target = revision if revision is not None else revisions
+    assert target is not None
+    runtime.stamp(config, target, sql=sql, tag=tag, purge=purge, lock_timeout=lock_timeout)
 
 
 def current(

@@ -256,3 +256,17 @@ def test_version_rows_written_per_step_with_per_migration_transactions(project):
     ini, engine = project
     assert _version_writes(ini, engine, transaction_per_migration=True) == [
         "INSERT", "UPDATE", "INSERT"]
+
+
+def test_stamp_takes_alembics_keyword(project):
+    """``command.stamp(cfg, revision="head")`` is how projects call Alembic's stamp; mig's
+    parameter was named ``revisions`` (TypeError). The CLI's ``revisions=`` still works."""
+    ini, _ = project
+    command.stamp(config_for(ini), revision="aaa1")
+    assert database_heads(config_for(ini)) == ("aaa1",)
+    command.stamp(config_for(ini), revisions=["bbb2", "ccc3"])
+    assert set(database_heads(config_for(ini))) == {"bbb2", "ccc3"}
+    command.stamp(config_for(ini), "base")
+    assert database_heads(config_for(ini)) == ()
+    with pytest.raises(CommandError, match="give the revision"):
+        command.stamp(config_for(ini), "aaa1", revisions="bbb2")
