@@ -317,3 +317,23 @@ def test_revision_argument_resolved_as_alembic(tmp_path, argument, expected):
     else:
         command.upgrade(config_for(ini, buf=buf), argument, sql=True)
     assert buf.getvalue() == f"-- dest={expected}\n\n"
+
+
+def test_range_may_start_at_heads(tmp_path):
+    """``downgrade --sql heads:base`` with two heads: every head is the start. It failed with
+    "'heads' is ambiguous: there are 2 heads ...; use 'heads' for all of them"."""
+    graph = [*GRAPH[:2], {**GRAPH[2], "branch_labels": "side"}]  # heads b and c (no merge)
+    ini = make_project(tmp_path, "postgresql://", graph)
+    buf = io.StringIO()
+    command.downgrade(config_for(ini, configure={"output_buffer": buf}), "heads:base", sql=True)
+    assert [line for line in buf.getvalue().splitlines() if line.startswith("--")] == [
+        "-- Running downgrade b -> a",
+        "-- Running downgrade c -> a",
+        "-- Running downgrade a -> base",
+    ]
+    assert "DELETE FROM mig_version WHERE version_num = 'a';" in buf.getvalue()
+    buf = io.StringIO()
+    command.downgrade(config_for(ini, configure={"output_buffer": buf}), "side@heads:a", sql=True)
+    assert [line for line in buf.getvalue().splitlines() if line.startswith("--")] == [
+        "-- Running downgrade c -> a",
+    ]

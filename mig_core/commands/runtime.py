@@ -51,13 +51,18 @@ def _split_range(revision: str, sql: bool, command: str) -> tuple[str | None, st
 
 
 def _resolve_start(script: Any, start: str | None) -> str | None:
-    """The starting revision of an offline range as full id(s) (``base`` is None)."""
+    """The starting revision of an offline range as full id(s) (``base`` is None; ``heads``:
+    every head, so ``downgrade --sql heads:base`` works with several heads)."""
     if start is None or start == "base":
         return None
-    ids = []
+    ids: list[str] = []
     for part in start.replace(",", " ").split():
-        ids.append(str(script.get_revision(part).revision))
-    return " ".join(ids)
+        if part == "heads" or part.endswith("@heads"):
+            found = script.as_revision_number(part) or ()
+            ids.extend([found] if isinstance(found, str) else found)
+        else:
+            ids.append(str(script.get_revision(part).revision))
+    return " ".join(dict.fromkeys(ids)) or None
 
 
 # --- writing commands --------------------------------------------------------------------------
