@@ -120,6 +120,44 @@ def test_log_shows_every_database_labelled(tmp_path):
     assert [(r["database"], r["revisions"]) for r in rows] == [(one, "a1"), (two, "b1")]
 
 
+# env.py migrating one schema per tenant (Alembic's multi-tenant recipe): one URL, two schemas
+TENANTS_ENV = '''
+import sqlalchemy as sa
+
+from mig_core import context
+
+config = context.config
+engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+with engine.connect() as connection:
+    for tenant in ("tenant_a", "tenant_b"):
+        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{tenant}"'))
+        connection.execute(sa.text(f'SET search_path TO "{tenant}"'))
+        connection.commit()
+        context.configure(connection=connection, version_table_schema=tenant)
+        with context.begin_transaction():
+            context.run_migrations()
+engine.dispose()
+'''
+
+
+def test_current_and_log_tell_schemas_of_one_database_apart(tmp_path, postgres_url):
+    """Each tenant was shown under the same URL, so which one was behind could not be told."""
+    ini = make_project(tmp_path, postgres_url, LINE, env_py=TENANTS_ENV)
+    command.upgrade(config_for(ini), "head")
+    url = sa.engine.make_url(postgres_url).render_as_string(hide_password=True)
+    assert out_of(config_for(ini), command.current).splitlines() == [
+        f"{url} (schema tenant_a):", "  b1 (head)", f"{url} (schema tenant_b):", "  b1 (head)",
+    ]
+    rows = json.loads(out_of(config_for(ini), command.log, as_json=True, limit=1))
+    assert [r["database"] for r in rows] == [f"{url} (schema tenant_a)",
+                                             f"{url} (schema tenant_b)"]
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA tenant_a CASCADE"))
+        conn.execute(sa.text("DROP SCHEMA tenant_b CASCADE"))
+    engine.dispose()
+
+
 def test_log_database_without_history_is_said_per_database(tmp_path):
     one = f"sqlite:///{tmp_path / 'one.db'}"
     two = f"sqlite:///{tmp_path / 'two.db'}"
