@@ -158,6 +158,10 @@ def test_env_py_without_begin_transaction_warns_that_nothing_is_committed(
     from mig_core.errors import MigWarning
 
     url = request.getfixturevalue(fixture)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # the PostgreSQL database is shared by this module's tests
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
     env_py = ENV_PY.replace(
         "    with context.begin_transaction():\n        context.run_migrations()\n\n\n"
         "def run_migrations_online",
@@ -168,7 +172,31 @@ def test_env_py_without_begin_transaction_warns_that_nothing_is_committed(
     with pytest.warns(MigWarning, match=r"outside context\.begin_transaction\(\), so nothing is "
                                         r"committed"):
         command.upgrade(config_for(ini), "head")
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         assert "t_dry" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+
+
+def test_env_py_own_connection_begin_does_not_warn(tmp_path, sqlite_url):
+    """``with connection.begin(): context.run_migrations()`` (env.py's own transaction, begun
+    after configure()) commits the run: no warning."""
+    import warnings
+
+    from runtime_support import ENV_PY
+
+    env_py = ENV_PY.replace(
+        "    context.configure(connection=connection, **configure_opts())\n"
+        "    with context.begin_transaction():\n        context.run_migrations()\n",
+        "    context.configure(connection=connection, **configure_opts())\n"
+        "    with connection.begin():\n        context.run_migrations()\n",
+    )
+    assert env_py != ENV_PY
+    ini = make_project(tmp_path, sqlite_url, [{"rev": "r1", **create_table("t_own")}],
+                       env_py=env_py)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        command.upgrade(config_for(ini), "head")
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert "t_own" in sa.inspect(conn).get_table_names()
     engine.dispose()

@@ -148,6 +148,7 @@ class StepRunner:
                 self._run_steps(steps, heads)
             return
         lock = RunLock(ctx, ctx.opts.get("lock_timeout")) if ctx.opts.get("run_lock", True) else None
+        began_outside = ctx.connection is not None and ctx.connection.in_transaction()
         if lock is not None:
             lock.acquire()
         ok = False
@@ -163,7 +164,8 @@ class StepRunner:
                     ctx.version_store.ensure()
                 with _older_objects_frozen(len(steps)):
                     self._run_steps(steps, heads)
-                self._warn_if_left_uncommitted()
+                if not began_outside:
+                    self._warn_if_left_uncommitted()
             ok = True
         finally:
             if lock is not None and not lock.released_with_transaction:
@@ -175,7 +177,8 @@ class StepRunner:
         ``run_migrations()`` outside ``context.begin_transaction()`` on a backend whose DDL is
         transactional, so closing its connection rolls everything back after "Running upgrade"
         was logged (as with Alembic). Committing for env.py could undo a dry run that rolls
-        back on purpose, so this only warns."""
+        back on purpose, so this only warns. Called only when the run itself auto-began that
+        transaction (one open before, e.g. env.py's ``with connection.begin():``, is env.py's)."""
         ctx = self.ctx
         conn = ctx.connection
         if (
