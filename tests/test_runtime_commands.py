@@ -270,3 +270,14 @@ def test_stamp_takes_alembics_keyword(project):
     assert database_heads(config_for(ini)) == ()
     with pytest.raises(CommandError, match="give the revision"):
         command.stamp(config_for(ini), "aaa1", revisions="bbb2")
+
+
+@pytest.mark.parametrize("timeout", ["-1", "nan"])
+def test_negative_lock_timeout_is_a_usage_error(project, timeout):
+    """``--lock-timeout -1`` was taken as 0 ("gave up after --lock-timeout -1 s")."""
+    ini, _ = project
+    result = subprocess.run([sys.executable, "-m", "mig_core", "-c", str(ini), "upgrade",
+                             "head", "--lock-timeout", timeout],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mig: error: --lock-timeout must be 0 or more seconds")

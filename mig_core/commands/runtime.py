@@ -32,6 +32,9 @@ def _run(
 ) -> None:
     from mig_core.runtime.environment import EnvironmentContext, run_env
 
+    timeout = env_opts.get("lock_timeout")
+    if timeout is not None and not timeout >= 0:  # also NaN
+        raise UsageError(f"--lock-timeout must be 0 or more seconds, not {timeout:g}")
     env = EnvironmentContext(config, script, fn, **env_opts)
     run_env(env)
 
