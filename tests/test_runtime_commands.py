@@ -281,3 +281,23 @@ def test_negative_lock_timeout_is_a_usage_error(project, timeout):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("mig: error: --lock-timeout must be 0 or more seconds")
+
+
+def test_on_version_apply_callback_that_raises_names_itself(project):
+    """A callback's exception was reported as "env.py failed (env.py line N)"; it now names
+    the callback and the revision, says where the database is, and is in the history."""
+    ini, engine = project
+
+    def refuse_b(ctx, step, heads, run_args):
+        if "bbb2" in heads:
+            raise ValueError("no bbb2 today")
+
+    with pytest.raises(CommandError, match=r"^on_version_apply callback .*refuse_b failed "
+                                           r"after the upgrade of revision bbb2: ValueError: "
+                                           r"no bbb2 today; rolled back, the database is "
+                                           r"still at base$"):
+        command.upgrade(config_for(ini, configure={"on_version_apply": refuse_b}), "bbb2")
+    assert database_heads(config_for(ini)) == ()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT revisions, success FROM mig_history")).all()
+    assert [(r[0], bool(r[1])) for r in rows] == [("bbb2", False)]

@@ -310,14 +310,9 @@ class StepRunner:
                     versions.moved_to(after)
                     heads = after
                     if callbacks:
-                        for info, info_heads in step.infos(
-                            revision_map, before, after, self.parents_of
-                        ):
-                            for callback in callbacks:
-                                callback(
-                                    ctx=ctx, step=info, heads=set(info_heads),
-                                    run_args=self.run_args,
-                                )
+                        self._call_back(
+                            callbacks, step, revision_map, before, after, history, started
+                        )
                     if history.enabled:
                         history.add(history.row(step, found, after, started))
                         if per_step:
@@ -341,6 +336,33 @@ class StepRunner:
                 pipeline.detach()
             ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
+
+    def _call_back(
+        self,
+        callbacks: Sequence[Any],
+        step: Any,
+        revision_map: Any,
+        before: tuple[str, ...],
+        after: tuple[str, ...],
+        history: HistoryWriter,
+        started: Any,
+    ) -> None:
+        """Call the ``on_version_apply`` callbacks; one that raises fails the step as the
+        revision itself would, naming the callback (it was reported as "env.py failed")."""
+        for info, info_heads in step.infos(revision_map, before, after, self.parents_of):
+            for callback in callbacks:
+                try:
+                    callback(
+                        ctx=self.ctx, step=info, heads=set(info_heads), run_args=self.run_args
+                    )
+                except Exception as exc:
+                    name = getattr(callback, "__qualname__", None) or repr(callback)
+                    self._record_failure(step, exc, history, before, started)
+                    raise MigrationFailed(
+                        f"on_version_apply callback {name} failed after the {step.direction} "
+                        f"of revision {step.revision}: {describe_error(exc)}"
+                        + self._aftermath(before, ran=not step.is_stamp)
+                    ) from exc
 
     def _load(
         self, step: Any, history: HistoryWriter, before: tuple[str, ...], started: Any
