@@ -237,3 +237,26 @@ def test_revision_id_longer_than_version_num_is_refused_before_it_runs(
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == LONG_ID
         assert "t_long" in sa.inspect(conn).get_table_names()
     engine.dispose()
+
+
+def test_queued_statement_failure_is_reported_before_a_later_unimportable_file(
+    tmp_path, postgres_url
+):
+    """PostgreSQL sends DDL in batches: when r2's queued CREATE TABLE fails and r3's file
+    cannot be imported, r2's failure is the one reported (it happened first)."""
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "r1", **create_table("t_r1")},
+        {"rev": "r2", "down": "r1", **create_table("t_r1")},  # already exists
+        {"rev": "r3", "down": "r2", **create_table("t_r3")},
+    ])
+    r3 = tmp_path / "migrations" / "versions" / "r3_r3.py"
+    r3.write_text(r3.read_text() + "\ndef broken(:\n")
+    with pytest.raises(MigrationFailed, match=r'^revision r2 \(versions/r2_r2\.py line \d+\) '
+                                              r'upgrade failed: ProgrammingError: relation '
+                                              r'"t_r1" already exists; rolled back'):
+        command.upgrade(config_for(ini), "head")
+    engine.dispose()

@@ -371,6 +371,8 @@ class StepRunner:
         try:
             return step.function()
         except RevisionGraphError as exc:  # the file cannot be imported: none of it ran
+            if self.ctx._pipeline is not None:
+                self.ctx._pipeline.flush()  # an earlier revision's queued statement failed first?
             raise self._load_failure(step, exc, history, before, started) from exc
 
     def _run_revision(
