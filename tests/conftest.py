@@ -103,3 +103,12 @@ def mig_pm():
     from mig_core.plugins import build_plugin_manager
 
     return build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+
+
+@pytest.fixture
+def caches_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mig writes its ``__pycache__`` caches as Python writes ``.pyc`` files: not while
+    ``PYTHONDONTWRITEBYTECODE`` is set (as on some machines running these tests)."""
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)

@@ -18,6 +18,7 @@ import marshal
 import os
 import py_compile
 import shutil
+import sys
 from typing import Any
 
 import pytest
@@ -154,6 +155,7 @@ def test_import_error_from_pyc_names_file_and_line(tmp_path, no_import_machinery
     )
 
 
+@pytest.mark.usefixtures("caches_written")
 def test_code_cache_loads_without_reading_the_revision_files(tmp_path, no_import_machinery):
     path = write_revision(tmp_path / "v", "one", age=10)
     py_compile.compile(path, doraise=True)
@@ -182,6 +184,7 @@ def test_code_cache_loads_without_reading_the_revision_files(tmp_path, no_import
     assert code_cache.loaded_digest(path) == digest
 
 
+@pytest.mark.usefixtures("caches_written")
 def test_code_cache_follows_edits(tmp_path):
     path = write_revision(tmp_path / "v", "one", age=10)
     assert load_module(path).VALUE == "one"
@@ -191,6 +194,7 @@ def test_code_cache_follows_edits(tmp_path):
     assert code_cache.loaded_digest(path) == hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
+@pytest.mark.usefixtures("caches_written")
 def test_files_just_written_are_not_cached(tmp_path):
     path = write_revision(tmp_path / "v", "one")
     assert load_module(path).VALUE == "one"
@@ -198,6 +202,7 @@ def test_files_just_written_are_not_cached(tmp_path):
     assert not os.path.exists(code_cache._cache_file(str(tmp_path / "v")) or "")
 
 
+@pytest.mark.usefixtures("caches_written")
 def test_code_cache_of_another_interpreter_is_ignored(tmp_path):
     path = write_revision(tmp_path / "v", "one", age=10)
     load_module(path)
@@ -218,6 +223,7 @@ def test_code_cache_of_another_interpreter_is_ignored(tmp_path):
     assert load_module(path).VALUE == "other"  # the right magic: the entry is trusted
 
 
+@pytest.mark.usefixtures("caches_written")
 def test_code_cache_forgets_removed_files(tmp_path):
     first = write_revision(tmp_path / "v", "one", name="a1_r.py", age=10)
     second = write_revision(tmp_path / "v", "two", name="b2_r.py", age=10)
@@ -230,6 +236,18 @@ def test_code_cache_forgets_removed_files(tmp_path):
     new_process()
     cache = code_cache.cache_for(str(tmp_path / "v"))
     assert cache is not None and sorted(cache.entries) == ["a1_r.py", "c3_r.py"]
+
+
+def test_no_cache_is_written_while_python_writes_no_bytecode(tmp_path, monkeypatch):
+    """PYTHONDONTWRITEBYTECODE / python -B: neither the code nor the header cache is written."""
+    from mig_core.script.headers import scan_location
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    path = write_revision(tmp_path / "v", "one", age=10)
+    assert [h.revision for h in scan_location(str(tmp_path / "v"))] == ["a1"]
+    assert load_module(path).VALUE == "one"
+    new_process()
+    assert not (tmp_path / "v" / "__pycache__").exists()
 
 
 def test_cached_code_of_a_moved_folder_names_the_new_path(tmp_path, no_import_machinery):

@@ -173,6 +173,11 @@ def _old(path):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10_000_000_000))
 
 
+@pytest.fixture(autouse=True)
+def _caches(caches_written):
+    """Every test here is about the header cache: written whatever the environment says."""
+
+
 def test_cache_is_used_and_refreshed(tmp_path, monkeypatch):
     a = write(tmp_path, "a1_x.py", "revision = 'a1'\ndown_revision = None\n")
     b = write(tmp_path, "b2_x.py", "revision = 'b2'\ndown_revision = 'a1'\n")

@@ -10,7 +10,8 @@ could keep the mtime on a coarse clock).
 
 The cache is ``__pycache__/mig-code.<cache tag>[.opt-N].marshal`` beside the files, tagged with
 the interpreter's magic number, and written atomically when the run ends (:func:`save_all`, also
-registered with :mod:`atexit`). An unreadable or unwritable cache just means no cache.
+registered with :mod:`atexit`), unless ``sys.dont_write_bytecode``. An unreadable or unwritable
+cache just means no cache.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def _cache_file(folder: str) -> str | None:
 
 def write_marshal_atomically(path: str, value: Any) -> None:
     """Write ``marshal.dumps(value)`` to ``path`` through a temporary file and a rename, so
-    readers see the old file or the new one; an unwritable folder just means no cache."""
+    readers see the old file or the new one; an unwritable folder just means no cache.
+    Nothing is written while Python is told not to write bytecode (``PYTHONDONTWRITEBYTECODE``,
+    ``python -B``): like a ``.pyc``, the cache lives in ``__pycache__`` beside the sources."""
+    if sys.dont_write_bytecode:
+        return
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
