@@ -81,10 +81,21 @@ class Config:
             path = Path(self.config_file_name)
             if not path.exists():
                 raise ConfigError(f"config file {self.config_file_name!r} not found")
-            try:
-                parser.read(path, encoding="utf-8")
+            try:  # read_file, not read: read() skips a file it cannot open without a word
+                with open(path, encoding="utf-8") as stream:
+                    parser.read_file(stream, source=str(path))
+            except IsADirectoryError:
+                raise ConfigError(f"config file {self.config_file_name!r} is a directory") from None
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot read config file {self.config_file_name!r}: {exc.strerror}"
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise ConfigError(
+                    f"{self.config_file_name}: malformed ini: not UTF-8 text (byte {exc.start})"
+                ) from None
             except configparser.Error as exc:
-                raise ConfigError(f"{self.config_file_name}: malformed ini: {exc}") from exc
+                raise ConfigError(f"{self.config_file_name}: malformed ini: {_ini_problem(exc)}") from None
             if (
                 self.config_ini_section == DEFAULT_SECTION
                 and not parser.has_section(DEFAULT_SECTION)
@@ -323,3 +334,23 @@ class CommandLine:
 
     def main(self, argv: list[str] | None = None) -> None:
         main(argv, self.prog)
+
+
+def _ini_problem(exc: configparser.Error) -> str:
+    """One line for what configparser found wrong (its own messages span lines)."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno}: {exc.line.strip()!r} comes before any [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lineno, line = exc.errors[0]
+        try:  # configparser keeps the line as its repr
+            import ast
+
+            line = str(ast.literal_eval(line))
+        except (ValueError, SyntaxError):
+            pass
+        return f"line {lineno}: {line.strip()!r} is not 'key = value' nor a [section] header"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"line {exc.lineno}: section [{exc.section}] appears twice"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"line {exc.lineno}: key {exc.option!r} appears twice in [{exc.section}]"
+    return " ".join(str(exc).split())

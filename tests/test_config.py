@@ -76,6 +76,31 @@ def test_malformed_ini_names_file(tmp_path):
         Config(ini).get_main_option("x")
 
 
+@pytest.mark.parametrize("text, problem", [
+    ("[mig]\nscript_location = x\nfoo\n",
+     "line 3: 'foo' is not 'key = value' nor a [section] header"),
+    ("foo = 1\n[mig]\n", "line 1: 'foo = 1' comes before any [section] header"),
+    ("[mig]\na = 1\n[mig]\n", "line 3: section [mig] appears twice"),
+    ("[mig]\na = 1\na = 2\n", "line 3: key 'a' appears twice in [mig]"),
+])
+def test_malformed_ini_is_one_line_naming_file_and_line(tmp_path, text, problem):
+    ini = write(tmp_path / "mig.ini", text)
+    with pytest.raises(ConfigError) as err:
+        Config(ini).get_main_option("x")
+    assert str(err.value) == f"{ini}: malformed ini: {problem}"
+
+
+def test_config_path_that_is_a_directory_or_not_utf8(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        Config(str(tmp_path)).get_main_option("x")
+    assert str(err.value) == f"config file {str(tmp_path)!r} is a directory"
+    ini = tmp_path / "mig.ini"
+    ini.write_bytes(b"[mig]\na = \xff\n")
+    with pytest.raises(ConfigError) as err:
+        Config(str(ini)).get_main_option("x")
+    assert str(err.value) == f"{ini}: malformed ini: not UTF-8 text (byte 10)"
+
+
 def test_malformed_toml_names_file(tmp_path):
     toml = write(tmp_path / "pyproject.toml", "[tool.mig\n")
     with pytest.raises(ConfigError, match=r"pyproject\.toml: malformed TOML"):
