@@ -194,6 +194,25 @@ def test_unknown_row_is_not_kept_beside_a_stamp(tmp_path, sqlite_url):
     assert rows(engine) == []
 
 
+def test_rows_of_which_one_descends_from_another_are_refused(tmp_path, sqlite_url):
+    # a1 and c1 in the table (c1 descends from a1): upgrade ran c1's descendants beside a
+    # stale a1 row, which stayed; now every command that moves from such rows stops
+    ini, engine = setup(tmp_path, sqlite_url, SMALL, ["c1"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO mig_version (version_num) VALUES ('a1')"))
+    message = (r"the version table holds both 'a1' and 'c1', which descends from it; .*"
+               r"`mig stamp --purge <revision>`")
+    for run in (lambda: command.upgrade(config_for(ini), "heads"),
+                lambda: command.downgrade(config_for(ini), "base"),
+                lambda: command.downgrade(config_for(ini), "-1")):
+        with pytest.raises(CommandError, match=message):
+            run()
+        assert rows(engine) == ["a1", "c1"]
+    command.stamp(config_for(ini), "c1", purge=True)
+    command.upgrade(config_for(ini), "heads")
+    assert rows(engine) == ["d1", "x2"]
+
+
 def test_merge_point_back_to_both_parents(tmp_path, sqlite_url):
     # Alembic 1.20.1: `stamp b2 c1` from m1 updates m1 to b2, then fails with KeyError 'm1'
     ini, engine = setup(tmp_path, sqlite_url, MERGE, ["m1"])

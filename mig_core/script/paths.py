@@ -118,6 +118,7 @@ def applied_revisions(rmap: RevisionMap, current_heads: Iterable[str]) -> set[st
     """Everything applied when the database is at ``current_heads``."""
     heads = list(current_heads)
     refuse_unknown_heads(rmap, heads)
+    refuse_overlapping_heads(rmap, heads)
     return rmap.ancestors(heads)
 
 
@@ -130,6 +131,25 @@ def refuse_unknown_heads(rmap: RevisionMap, heads: Iterable[str]) -> None:
                 "file, or the wrong script_location?); if the database really is at a revision "
                 "you have, record it with `mig stamp --purge <revision>`"
             )
+
+
+def refuse_overlapping_heads(rmap: RevisionMap, heads: Sequence[str]) -> None:
+    """Stop on version rows of which one descends from another (down_revision edges; a row
+    that another only depends on is a head of its own branch): no run writes such rows, and
+    moving from them would run or undo the older one's descendants twice."""
+    if len(heads) < 2:
+        return
+    kept = set(rmap.filter_heads(heads))
+    for older in heads:
+        if older in kept:
+            continue
+        newer = next(h for h in heads if h != older
+                     and older in rmap.ancestors([h], include_dependencies=False))
+        raise CommandError(
+            f"the version table holds both {older!r} and {newer!r}, which descends from it; it "
+            "holds one row per branch head, so it was edited by hand or by another tool; record "
+            "where the database is with `mig stamp --purge <revision>`"
+        )
 
 
 def branch_scope(rmap: RevisionMap, branch: str) -> set[str]:
