@@ -146,20 +146,26 @@ def _quick_check(ctx: CompareContext, hook: Any) -> Any:
     if ctx.compare_server_default_option:
         return None
     compare_types = bool(ctx.compare_type_option)
-    comments = bool(ctx.dialect.supports_comments)
+    families = ctx.families
+    comments = bool(ctx.dialect.supports_comments) and families.comments
+    nullability = families.constraints
+    defaults = families.defaults
     type_hook = ctx.hook("mig_compare_type")
     verdicts = _type_verdicts(ctx)
     key_of = _type_key
 
     def unchanged(raw: dict[str, Any], meta_col: Any, conn_table: ReflectedTable) -> bool:
         # what ReflectedColumn makes of the dict, compared as compare_column does
-        nullable = raw.get("nullable", True)
-        if nullable is not meta_col.nullable and bool(nullable) != meta_col.nullable:
-            return False
+        if nullability:
+            nullable = raw.get("nullable", True)
+            if nullable is not meta_col.nullable and bool(nullable) != meta_col.nullable:
+                return False
         if comments and (raw.get("comment") or None) != (meta_col.comment or None):
             return False
-        if (meta_col.computed is not None or meta_col.identity is not None
-                or raw.get("computed") is not None or raw.get("identity") is not None):
+        if defaults and (
+            meta_col.computed is not None or meta_col.identity is not None
+            or raw.get("computed") is not None or raw.get("identity") is not None
+        ):
             return False
         if not compare_types:
             return True
@@ -196,14 +202,18 @@ def compare_column(
     ctx: CompareContext, alter_op: AlterColumnOp, conn_col: ReflectedColumn, meta_col: sa.Column[Any]
 ) -> None:
     """Fill ``alter_op`` with what differs between a reflected and a model column."""
-    option = ctx.compare_type_option
+    option = ctx.compare_type_option  # False when the types plugin is excluded
     if option:
         if types_differ(ctx, conn_col, meta_col):
             alter_op.modify_type = meta_col.type
-    if conn_col.nullable != bool(meta_col.nullable):
+    families = ctx.families
+    if families.constraints and conn_col.nullable != bool(meta_col.nullable):
         alter_op.modify_nullable = bool(meta_col.nullable)
-    if ctx.dialect.supports_comments and conn_col.comment != (meta_col.comment or None):
+    if (families.comments and ctx.dialect.supports_comments
+            and conn_col.comment != (meta_col.comment or None)):
         alter_op.modify_comment = meta_col.comment or None
+    if not families.defaults:
+        return
     if meta_col.computed is not None or conn_col.computed is not None:
         _compare_computed(ctx, conn_col, meta_col)
     elif meta_col.identity is not None or conn_col.identity is not None:

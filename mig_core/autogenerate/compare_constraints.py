@@ -525,9 +525,17 @@ def compare_table(
     """Every change to one table, ordered so that the upgrade and its reverse both run."""
     from mig_core.autogenerate.compare_columns import compare_columns
 
-    fk_drops, fk_adds = compare_foreign_keys(ctx, schema, conn_table, meta_table)
-    ix_drops, ix_adds = compare_indexes_and_uniques(ctx, schema, conn_table, meta_table)
+    families = ctx.families
+    fk_drops: list[MigrateOperation] = []
+    fk_adds: list[MigrateOperation] = []
+    ix_drops: list[MigrateOperation] = []
+    ix_adds: list[MigrateOperation] = []
+    if families.constraints:
+        fk_drops, fk_adds = compare_foreign_keys(ctx, schema, conn_table, meta_table)
+        ix_drops, ix_adds = compare_indexes_and_uniques(ctx, schema, conn_table, meta_table)
     col_adds, col_alters, col_drops = compare_columns(ctx, schema, conn_table, meta_table)
-    comment = compare_table_comment(ctx, schema, conn_table, meta_table)
+    comment = (
+        compare_table_comment(ctx, schema, conn_table, meta_table) if families.comments else []
+    )
     return [*fk_drops, *ix_drops, *col_adds, *col_alters, *col_drops, *ix_adds, *fk_adds,
             *comment]

@@ -82,14 +82,26 @@ class CompareContext:
         self.dialect = migration_context.dialect
         self.dialect_name: str = str(self.dialect.name)
         self.impl = migration_context.impl
+        from mig_core.autogenerate.families import Families
+        from mig_core.runtime.plugins import enabled_plugins
+
+        #: the plugin names ``autogenerate_plugins`` enables, resolved once per comparison
+        self.autogenerate_plugins = enabled_plugins(self.opts.get("autogenerate_plugins"))
+        #: which of the core's comparisons run (see mig_core.autogenerate.families)
+        self.families = Families(self.autogenerate_plugins)
         install_dispatch(getattr(migration_context, "plugin_manager", None))
         self.hooks = migration_context.hooks
         self._inspector: Any = None
         self._snapshots: dict[str | None, SchemaSnapshot] = {}
         self._name_filters = _as_callables(self.opts.get("include_name"))
         self._object_filters = _as_callables(self.opts.get("include_object"))
-        self.compare_type_option = self.opts.get("compare_type", True)
-        self.compare_server_default_option = self.opts.get("compare_server_default", False)
+        # an excluded plugin's comparison is off whatever its option says
+        self.compare_type_option = (
+            self.opts.get("compare_type", True) if self.families.types else False
+        )
+        self.compare_server_default_option = (
+            self.opts.get("compare_server_default", False) if self.families.defaults else False
+        )
         self.default_schema: str | None = None
         self._meta_tables: dict[tuple[str | None, str], sa.Table] | None = None
         #: caches shared by comparators for one run (compiled types and the like)

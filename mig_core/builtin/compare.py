@@ -17,6 +17,8 @@ def mig_compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any
     """Tables added and removed, then the per-table comparison of the tables both sides have."""
     from mig_core.autogenerate.compare_tables import compare_schema_tables
 
+    if not ctx.families.tables:  # autogenerate_plugins excludes the schemas or tables plugin
+        return
     compare_schema_tables(ctx, list(schemas), upgrade_ops)
 
 
