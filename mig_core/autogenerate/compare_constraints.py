@@ -4,7 +4,8 @@ Indexes are matched by name. Unique constraints are matched by name when they ha
 their columns; a unique constraint on one side may match a unique index of the same name on the
 other (backends differ in which one they report). Foreign keys are matched by what they link
 (columns, referred schema, table and columns) and then compared on their options, so a changed
-``ondelete`` is a drop and a create. Primary keys and CHECK constraints are not compared.
+``ondelete`` is a drop and a create. Primary keys are not compared, nor CHECK constraints unless
+``alembic.ext.checkconstraint_byname`` is enabled (see mig_core.ext.checkconstraint_byname).
 """
 
 from __future__ import annotations
@@ -533,9 +534,15 @@ def compare_table(
     if families.constraints:
         fk_drops, fk_adds = compare_foreign_keys(ctx, schema, conn_table, meta_table)
         ix_drops, ix_adds = compare_indexes_and_uniques(ctx, schema, conn_table, meta_table)
+    ck_drops: list[MigrateOperation] = []
+    ck_adds: list[MigrateOperation] = []
+    if families.check_names:  # opt-in: alembic.ext.checkconstraint_byname
+        from mig_core.ext.checkconstraint_byname import compare_check_constraints
+
+        ck_drops, ck_adds = compare_check_constraints(ctx, schema, conn_table, meta_table)
     col_adds, col_alters, col_drops = compare_columns(ctx, schema, conn_table, meta_table)
     comment = (
         compare_table_comment(ctx, schema, conn_table, meta_table) if families.comments else []
     )
-    return [*fk_drops, *ix_drops, *col_adds, *col_alters, *col_drops, *ix_adds, *fk_adds,
-            *comment]
+    return [*fk_drops, *ix_drops, *ck_drops, *col_adds, *col_alters, *col_drops, *ix_adds,
+            *ck_adds, *fk_adds, *comment]
