@@ -657,7 +657,7 @@ def get_plugin_manager(config: Config | None) -> MigPluginManager:
 
 
 def sync_generated_plugin(
-    plugin_manager: Any, key: str, generation: int, make_plugin: Callable[[], Any | None],
+    plugin_manager: Any, key: str, generation: object, make_plugin: Callable[[], Any | None],
     name: str,
 ) -> bool:
     """Keep one plugin built from process-wide registrations (Alembic-style decorators) up to

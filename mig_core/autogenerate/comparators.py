@@ -98,6 +98,14 @@ def dispatch_for(
     return decorate
 
 
+def note_change() -> int:
+    """Note that the comparators changed (a plugin added one): runs pick the change up.
+    Returns a new registration number, which orders comparators of equal priority."""
+    global _generation
+    _generation += 1
+    return _generation
+
+
 def _origin(fn: Any) -> tuple[str, str]:
     return (getattr(fn, "__module__", "?"), getattr(fn, "__qualname__", repr(fn)))
 
@@ -110,14 +118,32 @@ def forget(module: str | None = None) -> None:
     _generation += 1
 
 
-def _for(target: str, dialect_name: str | None) -> list[_Comparator]:
+def _for(target: str, dialect_name: str | None,
+         plugin_names: frozenset[str] = frozenset()) -> list[_Comparator]:
     """The functions for ``target`` on this dialect, in order: higher priority first, then a
-    dialect's own before ``"default"``, then registration order."""
-    entries = [
-        e for e in _COMPARATORS[target]
-        if e.qualifier in ("default", dialect_name)
-    ]
+    dialect's own before ``"default"``, then registration order. Those of ``dispatch_for``
+    always; those of the Alembic 1.18 plugins ``plugin_names`` (mig_core.runtime.plugins)."""
+    entries = list(_COMPARATORS[target])
+    if plugin_names:
+        from mig_core.runtime.plugins import comparators_of
+
+        entries.extend(comparators_of(plugin_names, target))
+    entries = [e for e in entries if e.qualifier in ("default", dialect_name)]
     entries.sort(key=lambda e: (-e.priority, e.qualifier == "default", e.order))
+    return entries
+
+
+def _for_run(ctx: Any, target: str) -> list[_Comparator]:
+    """:func:`_for` for one comparison (the plugins its ``autogenerate_plugins`` enables),
+    worked out once per comparison and target."""
+    cache = getattr(ctx, "cache", None)
+    key = ("dispatch_comparators", target)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[no-any-return]
+    entries = _for(target, ctx.dialect_name,
+                   getattr(ctx, "autogenerate_plugins", None) or frozenset())
+    if cache is not None:
+        cache[key] = entries
     return entries
 
 
@@ -142,8 +168,8 @@ def _compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any) -
         None, Any, Any]:
     result = yield
     _compare_added_and_removed_tables(ctx, upgrade_ops)
-    _run(_for("schema", ctx.dialect_name), ctx, upgrade_ops, set(schemas))
-    _run(_for("autogenerate", ctx.dialect_name), ctx, upgrade_ops)
+    _run(_for_run(ctx, "schema"), ctx, upgrade_ops, set(schemas))
+    _run(_for_run(ctx, "autogenerate"), ctx, upgrade_ops)
     return result
 
 
@@ -153,7 +179,7 @@ def _compare_added_and_removed_tables(ctx: Any, upgrade_ops: Any) -> None:
     into a ``ModifyTableOps`` right after the table's create (or before its drop)."""
     from mig_core.operations.ops import CreateTableOp, DropTableOp, ModifyTableOps
 
-    fns = _for("table", ctx.dialect_name)
+    fns = _for_run(ctx, "table")
     if not fns:
         return
     meta_tables = ctx.meta_tables()
@@ -182,7 +208,7 @@ def _compare_table(
     ctx: Any, modify_ops: Any, schema: str | None, name: str, conn_table: Any, meta_table: Any
 ) -> Generator[None, Any, Any]:
     result = yield
-    fns = _for("table", ctx.dialect_name)
+    fns = _for_run(ctx, "table")
     if fns:
         reflected = conn_table.to_table() if hasattr(conn_table, "to_table") else conn_table
         _run(fns, ctx, modify_ops, schema, name, reflected, meta_table)
@@ -194,7 +220,7 @@ def _compare_column(
     ctx: Any, alter_op: Any, schema: str | None, table_name: str, conn_col: Any, meta_col: Any
 ) -> Generator[None, Any, Any]:
     result = yield
-    fns = _for("column", ctx.dialect_name)
+    fns = _for_run(ctx, "column")
     if fns:
         reflected = conn_col.to_column() if hasattr(conn_col, "to_column") else conn_col
         _run(fns, ctx, alter_op, schema, table_name, meta_col.name, reflected, meta_col)
@@ -219,18 +245,29 @@ class _DispatchPlugin:
 PLUGIN_NAME = "mig_core.autogenerate.comparators (dispatch_for)"
 
 
-def install(plugin_manager: Any) -> bool:
-    """Bring ``plugin_manager`` up to date with the ``dispatch_for`` registrations.
+def install(plugin_manager: Any, enabled: frozenset[str] | None = None) -> bool:
+    """Bring ``plugin_manager`` up to date with the ``dispatch_for`` registrations and the
+    comparators of the Alembic 1.18 plugins ``enabled`` (None: those of the last call).
 
-    Cheap when nothing changed since the last call for this manager; returns whether its
-    plugins changed.
+    Only the hooks some comparator needs are implemented, so the core's quick paths stay
+    when nobody compares columns. Cheap when nothing changed since the last call for this
+    manager; returns whether its plugins changed.
     """
     from mig_core.plugins import sync_generated_plugin
 
+    if enabled is None:
+        seen = getattr(plugin_manager, "_mig_dispatch_comparators", None)
+        enabled = seen[0][1] if seen is not None else frozenset()
+    plugin_names = enabled
+
     def make() -> _DispatchPlugin | None:
         targets = {t for t, entries in _COMPARATORS.items() if entries}
+        if plugin_names:
+            from mig_core.runtime.plugins import targets_of
+
+            targets |= targets_of(plugin_names)
         return _DispatchPlugin(targets) if targets else None
 
     return sync_generated_plugin(
-        plugin_manager, "_mig_dispatch_comparators", _generation, make, PLUGIN_NAME
+        plugin_manager, "_mig_dispatch_comparators", (_generation, enabled), make, PLUGIN_NAME
     )

@@ -89,7 +89,8 @@ class CompareContext:
         self.autogenerate_plugins = enabled_plugins(self.opts.get("autogenerate_plugins"))
         #: which of the core's comparisons run (see mig_core.autogenerate.families)
         self.families = Families(self.autogenerate_plugins)
-        install_dispatch(getattr(migration_context, "plugin_manager", None))
+        install_dispatch(getattr(migration_context, "plugin_manager", None),
+                         self.autogenerate_plugins)
         self.hooks = migration_context.hooks
         self._inspector: Any = None
         self._snapshots: dict[str | None, SchemaSnapshot] = {}
@@ -325,8 +326,9 @@ def _first_set(opts: dict[str, Any], *keys: str, default: str) -> str:
     return default
 
 
-def install_dispatch(plugin_manager: Any) -> None:
-    """Install Alembic-style ``comparators`` / ``renderers.dispatch_for`` registrations.
+def install_dispatch(plugin_manager: Any, enabled: frozenset[str] | None = None) -> None:
+    """Install Alembic-style ``comparators`` / ``renderers.dispatch_for`` registrations, and
+    the comparators of the Alembic 1.18 plugins ``enabled`` (None: as installed last).
 
     Only when the user's code imported those modules (nothing to do otherwise).
     """
@@ -334,7 +336,9 @@ def install_dispatch(plugin_manager: Any) -> None:
         return
     import sys
 
-    for name in ("mig_core.autogenerate.comparators", "mig_core.autogenerate.renderers"):
-        module = sys.modules.get(name)
-        if module is not None:
-            module.install(plugin_manager)
+    comparators = sys.modules.get("mig_core.autogenerate.comparators")
+    if comparators is not None:
+        comparators.install(plugin_manager, enabled)
+    renderers = sys.modules.get("mig_core.autogenerate.renderers")
+    if renderers is not None:
+        renderers.install(plugin_manager)

@@ -1,10 +1,19 @@
-"""Alembic 1.18's autogenerate plugin names: which comparisons ``context.configure(
-autogenerate_plugins=[...])`` turns on.
+"""Alembic 1.18's plugin system: :class:`Plugin`, the ``alembic.plugins`` entry points, and the
+``autogenerate_plugins`` name patterns of ``context.configure()`` (``alembic.runtime.plugins``).
 
-Each plugin has a dotted name. mig's own comparisons answer to Alembic's built-in names
-(:data:`BUILTIN_NAMES`: ``alembic.autogenerate.schemas``, ``.tables``, ``.types``,
-``.constraints``, ``.defaults``, ``.comments``) and the opt-in
-``alembic.ext.checkconstraint_byname``. ``autogenerate_plugins`` is a list of name patterns,
+A plugin is a module with a ``setup(plugin)`` function, registered under a dotted name, either
+published as an entry point of the group ``alembic.plugins`` (the entry-point name is the plugin
+name) or set up by hand with ``Plugin.setup_plugin_from_module(module, "name")``. ``setup`` may
+register anything globally (operations, renderers) and adds its autogenerate comparators with
+:meth:`Plugin.add_autogenerate_comparator`; those run only in comparisons whose
+``autogenerate_plugins`` patterns enable the plugin's name. The registry is process-global, as
+Alembic's; the entry points are read at the first comparison (not at import: ``mig --help``
+stays as fast as it was).
+
+mig's own comparisons answer to Alembic's built-in names (:data:`BUILTIN_NAMES`:
+``alembic.autogenerate.schemas``, ``.tables``, ``.types``, ``.constraints``, ``.defaults``,
+``.comments``) and the opt-in ``alembic.ext.checkconstraint_byname`` (see
+:mod:`mig_core.autogenerate.families`). ``autogenerate_plugins`` is a list of name patterns,
 resolved by :func:`enabled_plugins` once per comparison:
 
 * a pattern is split on ``.``; each part is an identifier or ``*`` (else ValueError);
@@ -13,16 +22,27 @@ resolved by :func:`enabled_plugins` once per comparison:
 * an inclusion matching no plugin is a CommandError ("Did not locate plugins: ...");
 * the default is ``["alembic.autogenerate.*"]``: the built-ins, not the ``alembic.ext`` ones.
 
-Importing this module stays cheap (no SQLAlchemy): it is imported at the first comparison.
+Importing this module stays cheap (no SQLAlchemy).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, PluginLoadError
+from mig_core.util.dispatch import DispatchPriority
+
+if TYPE_CHECKING:
+    from mig_core.autogenerate.comparators import _Comparator
+
+log = logging.getLogger(__name__)
+
+#: the entry-point group Alembic 1.18 reads plugins from (mig reads the same one)
+ENTRY_POINT_GROUP = "alembic.plugins"
 
 #: Alembic's built-in autogenerate plugins, mapped onto mig's own comparisons
 SCHEMAS = "alembic.autogenerate.schemas"
@@ -45,9 +65,155 @@ DEFAULT_PATTERNS: tuple[str, ...] = ("alembic.autogenerate.*",)
 _TOKEN = re.compile(r"^(?:[A-Za-z_]\w*|\*)$")
 
 
+#: the comparison targets a plugin may add comparators for
+TARGETS = ("autogenerate", "schema", "table", "column")
+
+
+class Plugin:
+    """One named plugin. Creating it registers it (process-wide); :meth:`remove` forgets it.
+
+    ``autogenerate_comparators`` maps each target to the plugin's comparators in registration
+    order; they run through the same dispatch as ``comparators.dispatch_for`` ones (higher
+    priority first, then a dialect's own before ``"default"``; ``STOP`` ends its subgroup),
+    in comparisons that enable the plugin's name.
+    """
+
+    def __init__(self, name: str) -> None:
+        if name in _registry:
+            raise ValueError(f"A plugin named {name} is already registered")
+        self.name = name
+        self._comparators: dict[str, list[_Comparator]] = {}
+        self._module: Any = None  # the module set up as this plugin, if any
+        _registry[name] = self
+        log.debug("setup plugin %s", name)
+
+    def __repr__(self) -> str:
+        return f"Plugin({self.name!r})"
+
+    @property
+    def autogenerate_comparators(self) -> Mapping[str, list[_Comparator]]:
+        return self._comparators
+
+    def remove(self) -> None:
+        """Unregister this plugin (its comparators no longer run; the name is free again)."""
+        if _registry.get(self.name) is self:
+            del _registry[self.name]
+            if self._comparators:
+                _changed()
+
+    def add_autogenerate_comparator(
+        self,
+        fn: Callable[..., Any],
+        compare_target: str,
+        compare_element: str | None = None,
+        *,
+        qualifier: str = "default",
+        priority: Any = DispatchPriority.MEDIUM,
+    ) -> None:
+        """Add ``fn`` for ``compare_target`` (``"autogenerate"``, ``"schema"``, ``"table"``,
+        ``"column"``; the call signatures are ``comparators.dispatch_for``'s) in subgroup
+        ``compare_element``, for dialect ``qualifier``, ordered by ``priority``."""
+        from mig_core.autogenerate.comparators import _Comparator, _priority_value
+
+        if compare_target not in TARGETS:
+            raise ValueError(
+                f"plugin {self.name}: unknown compare target {compare_target!r}; expected one "
+                f"of {', '.join(TARGETS)}"
+            )
+        entry = _Comparator(fn, qualifier, _priority_value(priority), _changed(),
+                            compare_element)
+        self._comparators.setdefault(compare_target, []).append(entry)
+
+    @classmethod
+    def setup_plugin_from_module(cls, module: Any, name: str) -> Plugin:
+        """Register ``module`` as plugin ``name``: ``module.setup(Plugin(name))``."""
+        setup = getattr(module, "setup", None)
+        if not callable(setup):
+            raise PluginLoadError(
+                f"plugin {name}: {getattr(module, '__name__', module)!r} has no setup(plugin) "
+                "function"
+            )
+        plugin = cls(name)
+        plugin._module = module
+        try:
+            setup(plugin)
+        except BaseException:
+            plugin.remove()
+            raise
+        return plugin
+
+
+_registry: dict[str, Plugin] = {}
+_discovered = False
+
+
+def _changed() -> int:
+    """Note a change of the comparators (runs pick it up); returns a registration number."""
+    from mig_core.autogenerate import comparators
+
+    return comparators.note_change()
+
+
+def registered() -> dict[str, Plugin]:
+    """The registered plugins by name (the built-ins included)."""
+    return dict(_registry)
+
+
+def comparators_of(names: Iterable[str], target: str) -> list[_Comparator]:
+    """The comparators the plugins ``names`` added for ``target``."""
+    found: list[_Comparator] = []
+    for name in names:
+        plugin = _registry.get(name)
+        if plugin is not None:
+            found.extend(plugin._comparators.get(target, ()))
+    return found
+
+
+def targets_of(names: Iterable[str]) -> set[str]:
+    """The targets the plugins ``names`` have comparators for."""
+    return {
+        target
+        for name in names if name in _registry
+        for target, entries in _registry[name]._comparators.items() if entries
+    }
+
+
+def discover(entry_points: Iterable[Any] | None = None) -> None:
+    """Set up the plugins of the ``alembic.plugins`` entry points (once per process, unless
+    ``entry_points`` is given). Each entry point names a module; its name is the plugin name.
+    A module already set up under that name (by hand, earlier) is not set up again."""
+    global _discovered
+    if entry_points is None:
+        if _discovered:
+            return
+        _discovered = True
+        from importlib.metadata import entry_points as all_entry_points
+
+        entry_points = all_entry_points(group=ENTRY_POINT_GROUP)
+    for ep in entry_points:
+        where = f"{ENTRY_POINT_GROUP} entry point {ep.name} = {ep.value}"
+        try:
+            module = ep.load()
+        except Exception as exc:
+            raise PluginLoadError(f"{where} failed to import: {type(exc).__name__}: {exc}") from exc
+        existing = _registry.get(ep.name)
+        if existing is not None:
+            if existing._module is module:
+                continue
+            raise PluginLoadError(f"{where}: a plugin named {ep.name} is already registered")
+        if not isinstance(module, ModuleType):
+            raise PluginLoadError(f"{where}: must name a module with a setup(plugin) function")
+        Plugin.setup_plugin_from_module(module, ep.name)
+
+
 def known_names() -> list[str]:
-    """Every plugin name a pattern can match: the built-ins, then the registered plugins."""
-    return [*BUILTIN_NAMES, CHECKCONSTRAINT_BYNAME]
+    """Every plugin name a pattern can match (the entry points are read first, once)."""
+    discover()
+    return list(_registry)
+
+
+for _name in (*BUILTIN_NAMES, CHECKCONSTRAINT_BYNAME):
+    Plugin(_name)  # mig's own comparisons, chosen by these names (mig_core.autogenerate.families)
 
 
 def pattern_regex(expression: str) -> re.Pattern[str]:
