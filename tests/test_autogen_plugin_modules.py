@@ -57,6 +57,23 @@ def test_plugin_registry() -> None:
         Plugin("mycompany.bad").add_autogenerate_comparator(print, "index")
 
 
+def test_per_plugin_dispatch_for(sqlite_engine: sa.Engine) -> None:
+    """Alembic's plugin.autogenerate_comparators.dispatch_for(...) decorator, and the mapping."""
+    plugin = Plugin("mycompany.deco")
+    seen: list[str] = []
+
+    @plugin.autogenerate_comparators.dispatch_for("table", subgroup="x", qualifier="sqlite")
+    def on_table(autogen_context: Any, modify_ops: Any, schema: Any, tname: str,
+                 conn_table: Any, metadata_table: Any) -> None:
+        seen.append(tname)
+
+    entries = plugin.autogenerate_comparators["table"]
+    assert [(e.fn, e.subgroup, e.qualifier) for e in entries] == [(on_table, "x", "sqlite")]
+    assert list(plugin.autogenerate_comparators) == ["table"]
+    diffs(sqlite_engine, _model(), autogenerate_plugins=[DEFAULT, "mycompany.deco"])
+    assert seen == ["t"]
+
+
 # --- a plugin module, set up by hand ---------------------------------------------------------
 
 calls: list[str] = []

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mig_core.errors import CommandError, PluginLoadError
 from mig_core.util.dispatch import DispatchPriority
@@ -73,7 +73,7 @@ class Plugin:
     """One named plugin. Creating it registers it (process-wide); :meth:`remove` forgets it.
 
     ``autogenerate_comparators`` maps each target to the plugin's comparators in registration
-    order; they run through the same dispatch as ``comparators.dispatch_for`` ones (higher
+    order (and has Alembic's ``dispatch_for`` decorator); they run through the same dispatch as ``comparators.dispatch_for`` ones (higher
     priority first, then a dialect's own before ``"default"``; ``STOP`` ends its subgroup),
     in comparisons that enable the plugin's name.
     """
@@ -91,8 +91,8 @@ class Plugin:
         return f"Plugin({self.name!r})"
 
     @property
-    def autogenerate_comparators(self) -> Mapping[str, list[_Comparator]]:
-        return self._comparators
+    def autogenerate_comparators(self) -> PluginComparators:
+        return PluginComparators(self)
 
     def remove(self) -> None:
         """Unregister this plugin (its comparators no longer run; the name is free again)."""
@@ -143,6 +143,35 @@ class Plugin:
         return plugin
 
 
+class PluginComparators(Mapping[str, list["_Comparator"]]):
+    """A plugin's comparators by target; also ``dispatch_for(target, subgroup=, qualifier=,
+    priority=)``, the decorator Alembic's per-plugin dispatcher offers."""
+
+    def __init__(self, plugin: Plugin) -> None:
+        self._plugin = plugin
+
+    def __getitem__(self, target: str) -> list[_Comparator]:
+        return self._plugin._comparators[target]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._plugin._comparators)
+
+    def __len__(self) -> int:
+        return len(self._plugin._comparators)
+
+    def dispatch_for(
+        self, target: str, *, subgroup: str | None = None, qualifier: str = "default",
+        priority: Any = DispatchPriority.MEDIUM,
+    ) -> Callable[[_F], _F]:
+        def register(fn: _F) -> _F:
+            self._plugin.add_autogenerate_comparator(
+                fn, target, subgroup, qualifier=qualifier, priority=priority)
+            return fn
+
+        return register
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 _registry: dict[str, Plugin] = {}
 _discovered = False
 
