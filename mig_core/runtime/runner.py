@@ -172,6 +172,18 @@ class StepRunner:
                 self._end_leftover_transaction(ok)
                 lock.release()
 
+    def _auto_begun_transaction(self) -> bool:
+        """Whether the connection is in a transaction neither the caller nor
+        ``context.begin_transaction()`` opened (the run's own statements auto-began it)."""
+        ctx = self.ctx
+        conn = ctx.connection
+        return bool(
+            conn is not None
+            and not ctx._in_external_transaction
+            and ctx._transaction is None
+            and conn.in_transaction()
+        )
+
     def _warn_if_left_uncommitted(self) -> None:
         """Say so when the run's work sits in a transaction nobody will commit: env.py called
         ``run_migrations()`` outside ``context.begin_transaction()`` on a backend whose DDL is
@@ -179,15 +191,7 @@ class StepRunner:
         was logged (as with Alembic). Committing for env.py could undo a dry run that rolls
         back on purpose, so this only warns. Called only when the run itself auto-began that
         transaction (one open before, e.g. env.py's ``with connection.begin():``, is env.py's)."""
-        ctx = self.ctx
-        conn = ctx.connection
-        if (
-            conn is None
-            or ctx._in_external_transaction
-            or ctx._transaction is not None
-            or self._per_step_commits()
-            or not conn.in_transaction()
-        ):
+        if not self._auto_begun_transaction() or self._per_step_commits():
             return
         warnings.warn(
             "env.py ran the migrations outside context.begin_transaction(), so nothing is "
@@ -199,16 +203,10 @@ class StepRunner:
 
     def _end_leftover_transaction(self, ok: bool) -> None:
         """Per-step runs: end the transaction the lock and heads read auto-began."""
-        ctx = self.ctx
-        conn = ctx.connection
-        if (
-            conn is None
-            or ctx._in_external_transaction
-            or ctx._transaction is not None
-            or not self._per_step_commits()
-            or not conn.in_transaction()
-        ):
+        if not self._auto_begun_transaction() or not self._per_step_commits():
             return
+        conn = self.ctx.connection
+        assert conn is not None
         try:
             conn.commit() if ok else conn.rollback()
         except Exception:  # a dead connection; the error being raised says more
