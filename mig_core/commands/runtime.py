@@ -87,12 +87,14 @@ def upgrade(
 ) -> None:
     """Upgrade the database to ``revision`` (``sql=True``: write the SQL script)."""
     from mig_core.runtime.steps import plan_revisions
+    from mig_core.script.paths import refuse_overlapping_heads
 
     script = _script(config)
     start, destination = _split_range(revision, sql, "upgrade")
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
         _refuse_alembic_left_behind(ctx)
+        refuse_overlapping_heads(script.revision_map, heads)
         return plan_revisions(script.upgrade_revisions(destination, heads), is_upgrade=True)
 
     _run(
@@ -116,6 +118,7 @@ def downgrade(
 ) -> None:
     """Revert the database to ``revision`` (``sql=True`` needs a ``start:end`` range)."""
     from mig_core.runtime.steps import plan_revisions
+    from mig_core.script.paths import refuse_overlapping_heads
 
     script = _script(config)
     start, destination = _split_range(revision, sql, "downgrade")
@@ -127,6 +130,7 @@ def downgrade(
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
         _refuse_alembic_left_behind(ctx)
+        refuse_overlapping_heads(script.revision_map, heads)
         return plan_revisions(script.downgrade_revisions(destination, heads), is_upgrade=False)
 
     _run(

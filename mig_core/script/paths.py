@@ -118,7 +118,6 @@ def applied_revisions(rmap: RevisionMap, current_heads: Iterable[str]) -> set[st
     """Everything applied when the database is at ``current_heads``."""
     heads = list(current_heads)
     refuse_unknown_heads(rmap, heads)
-    refuse_overlapping_heads(rmap, heads)
     return rmap.ancestors(heads)
 
 
@@ -136,9 +135,12 @@ def refuse_unknown_heads(rmap: RevisionMap, heads: Iterable[str]) -> None:
 def refuse_overlapping_heads(rmap: RevisionMap, heads: Sequence[str]) -> None:
     """Stop on version rows of which one descends from another (down_revision edges; a row
     that another only depends on is a head of its own branch): no run writes such rows, and
-    moving from them would run or undo the older one's descendants twice."""
+    moving from them would run or undo the older one's descendants twice. (The path
+    functions accept such sets, as "everything below them is applied"; the runtime checks
+    the version table with this before planning.)"""
     if len(heads) < 2:
         return
+    refuse_unknown_heads(rmap, heads)
     kept = set(rmap.filter_heads(heads))
     for older in heads:
         if older in kept:
