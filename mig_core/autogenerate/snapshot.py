@@ -192,6 +192,13 @@ class ReflectedTable:
         if self._columns is not None and raw["name"] in self._columns:
             self._columns[raw["name"]].type = type_
 
+    def set_column_nullable(self, raw: dict[str, Any], nullable: bool) -> None:
+        """Replace the reflected nullability of the column whose reflection dict is ``raw``
+        (a dialect that knows better than its reflection, e.g. SQLite's rowid alias)."""
+        raw["nullable"] = nullable
+        if self._columns is not None and raw["name"] in self._columns:
+            self._columns[raw["name"]].nullable = nullable
+
     def release(self) -> None:
         """Forget the columns, built objects and snapshot (they refer back to this table)."""
         self._columns = None

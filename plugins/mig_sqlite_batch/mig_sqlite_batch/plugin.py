@@ -33,3 +33,15 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool:
 
     return recreate_table(impl, batch)
 
+
+@hookimpl(wrapper=True)
+def mig_compare_table(
+    ctx: Any, modify_ops: Any, schema: Any, name: str, conn_table: Any, meta_table: Any
+) -> Any:
+    """A rowid alias and a WITHOUT ROWID table's key columns are NOT NULL whatever the
+    reflection says (compare.py)."""
+    if conn_table is not None and meta_table is not None:
+        from mig_sqlite_batch.compare import correct_key_nullability
+
+        correct_key_nullability(ctx, conn_table)
+    return (yield)

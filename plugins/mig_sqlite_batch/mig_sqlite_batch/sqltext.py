@@ -630,3 +630,53 @@ def qualify_created_name(create_sql: str, schema: str | None, quote_schema: Call
             start = tokens[i].start
             return create_sql[:start] + quote_schema(schema) + "." + create_sql[start:]
     return create_sql
+
+
+#: what ends a column's declared type: the first word of a column constraint
+_CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT",
+                     "COLLATE", "REFERENCES", "GENERATED", "AS"}
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """What a CREATE TABLE says about its primary key that reflection does not."""
+
+    without_rowid: bool
+    #: the column that is an alias of the rowid (never NULL), if any
+    rowid_alias: str | None
+
+
+def key_facts(create_table_sql: str) -> KeyFacts:
+    """SQLite's rules: a ``WITHOUT ROWID`` table's key columns are NOT NULL; in a rowid table
+    a single-column primary key declared exactly ``INTEGER`` is the rowid (never NULL), except
+    ``INTEGER PRIMARY KEY DESC`` written on the column."""
+    tokens, parts = table_body(create_table_sql)
+    tail = [t.upper() for t in tokens[parts[-1][1] + 1:] if t.kind not in ("ws", "comment")]
+    without_rowid = any(a == "WITHOUT" and b == "ROWID" for a, b in zip(tail, tail[1:]))
+    if without_rowid:
+        return KeyFacts(True, None)
+    declared: dict[str, list[str]] = {}
+    keys: list[str] = []
+    alias_refused = False
+    for toks, sig, is_column in _definitions(create_table_sql):
+        words = [toks[i].upper() for i in sig]
+        if is_column:
+            name = toks[sig[0]].value
+            type_words = []
+            for word in words[1:]:
+                if word in _CONSTRAINT_WORDS:
+                    break
+                type_words.append(word)
+            declared[name.lower()] = type_words
+            for k, word in enumerate(words[:-1]):
+                if word == "PRIMARY" and words[k + 1] == "KEY":
+                    keys.append(name)
+                    alias_refused = k + 2 < len(words) and words[k + 2] == "DESC"
+        elif "PRIMARY" in words[:3]:  # PRIMARY KEY (...) or CONSTRAINT name PRIMARY KEY (...)
+            paren = next((sig[j] for j in range(len(sig)) if toks[sig[j]].text == "("), None)
+            if paren is not None:
+                keys.extend(_paren_columns(toks, paren))
+    if len(keys) != 1 or alias_refused:
+        return KeyFacts(False, None)
+    alias = keys[0] if declared.get(keys[0].lower()) == ["INTEGER"] else None
+    return KeyFacts(False, alias)

@@ -1,0 +1,32 @@
+"""Autogenerate on SQLite: what the reflection of a primary key gets wrong.
+
+``PRAGMA table_info`` reports a primary key column as nullable unless ``NOT NULL`` is written,
+but SQLite never stores NULL in a column that aliases the rowid (``id INTEGER PRIMARY KEY``),
+nor in any key column of a ``WITHOUT ROWID`` table. A model's primary key (always NOT NULL)
+then read as a nullability change on tables created by hand or by other tools, and the
+``alter_column`` written for it needs a batch to run. Only tables with a key column reported
+nullable are looked at (one read of their SQL); those mig or SQLAlchemy created say NOT NULL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def correct_key_nullability(ctx: Any, conn_table: Any) -> None:
+    """Mark the key columns SQLite keeps from NULL as NOT NULL in ``conn_table``."""
+    keys = [raw for raw in conn_table.raw_columns if raw.get("primary_key")]
+    if not any(raw.get("nullable", True) for raw in keys):
+        return
+    from mig_sqlite_batch.sqlite_schema import table_sql
+    from mig_sqlite_batch.sqltext import key_facts
+
+    sql = table_sql(ctx.connection, conn_table.schema, conn_table.name)
+    if not sql:
+        return
+    facts = key_facts(sql)
+    for raw in keys:
+        if facts.without_rowid or (
+            facts.rowid_alias is not None and raw["name"].lower() == facts.rowid_alias.lower()
+        ):
+            conn_table.set_column_nullable(raw, False)
