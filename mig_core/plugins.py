@@ -291,6 +291,7 @@ class MigPluginManager(pluggy.PluginManager):
         self.records: dict[str, PluginRecord] = {}
         self._dialects: DialectRegistry | None = None
         self._operations: OperationRegistry | None = None
+        self.listing_errors: list[PluginError] = []
         self._dialect_hooks: dict[str, DialectHooks] = {}
 
     # registration ------------------------------------------------------------------------
@@ -397,15 +398,22 @@ class MigPluginManager(pluggy.PluginManager):
 
     # listing -----------------------------------------------------------------------------
     def plugin_listing(self) -> list[PluginRecord]:
-        """Every plugin with its hooks, dialects, operations and status."""
+        """Every plugin with its hooks, dialects, operations and status.
+
+        A registry that cannot be built (two plugins giving one name) leaves its column empty
+        and its error in :attr:`listing_errors`, for ``mig plugins`` to report after the list.
+        """
+        self.listing_errors = []
         try:
             dialects: DialectRegistry | None = self.dialects
-        except PluginError:
+        except PluginError as exc:
             dialects = None
+            self.listing_errors.append(exc)
         try:
             operations: OperationRegistry | None = self.operations
-        except PluginError:
+        except PluginError as exc:
             operations = None
+            self.listing_errors.append(exc)
         out = []
         for name, record in self.records.items():
             plugin = self.get_plugin(name)

@@ -302,3 +302,24 @@ def test_first_party_transactional_flags_match_their_impl_classes():
         assert entry.transactional_ddl is transactional
         assert entry.load().transactional_ddl is transactional
         assert entry.load().dialect_name == dialect
+
+
+def test_cli_plugins_reports_an_operation_two_plugins_register(capsys, monkeypatch):
+    """`mig plugins` lists what is installed, then fails naming both plugins (not a silent 0)."""
+
+    def ops_plugin(name: str) -> ModuleType:
+        @hookimpl
+        def mig_register_operations(registry: Any) -> None:
+            registry.add("create_view", lambda operations, name: None)
+
+        return module_plugin(f"fake_{name}.plugin", mig_register_operations=mig_register_operations)
+
+    monkeypatch.setattr("mig_core.plugins._entry_points",
+                        fake_eps(ep("views", ops_plugin("views")), ep("docs", ops_plugin("docs"))))
+    for args in (["plugins"], ["plugins", "--json"]):
+        assert main(args) == 3
+        out, err = capsys.readouterr()
+        assert "views" in out and "docs" in out
+        assert "mig: error: operation 'create_view' is registered by two plugins: " in err
+    assert main(["-p", "no:docs", "plugins"]) == 0
+    assert "operations: create_view" in capsys.readouterr().out

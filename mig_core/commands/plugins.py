@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mig_core.config import Config
-from mig_core.plugins import get_plugin_manager
+from mig_core.plugins import PluginRecord, get_plugin_manager
 
 
 def plugins(config: Config, as_json: bool = False) -> None:
@@ -13,7 +13,13 @@ def plugins(config: Config, as_json: bool = False) -> None:
     listing = pm.plugin_listing()
     if as_json:
         config.print_stdout(json.dumps([r.as_dict() for r in listing], indent=2))
-        return
+    else:
+        _print_listing(config, listing)
+    if pm.listing_errors:  # the list first, so the user sees both plugins named
+        raise pm.listing_errors[0]
+
+
+def _print_listing(config: Config, listing: list[PluginRecord]) -> None:
     for record in listing:
         dist = f"{record.distribution} {record.version}" if record.distribution else "-"
         line = f"{record.name:<30} {record.status:<8} {dist}"
