@@ -209,7 +209,8 @@ def build_parser(
                         help="argument for env.py (context.get_x_argument())")
     parser.add_argument("-p", "--plugin", action="append", default=[], metavar="NAME",
                         help="load plugin NAME, or block it with no:NAME (repeatable)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print no command output (errors, --sql scripts, logging still do)")
     parser.add_argument("--traceback", action="store_true",
                         help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
