@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -286,9 +287,14 @@ def _run(argv: list[str], pre: dict[str, Any]) -> int:
     from mig_core.config import Config, find_config
     from mig_core.plugins import CommandRegistry, build_plugin_manager
 
-    ini, toml = find_config(pre["config"])
-    config = Config(ini, ini_section=pre["name"], toml_file=toml)
+    init = pre["command"] == "init"
+    ini, toml = find_config(pre["config"], missing_ok=init)
+    new_ini = ini if init and ini and not os.path.exists(ini) else None
+    # mig init writes a named config file that does not exist yet: read none until then
+    config = Config(None if new_ini else ini, ini_section=pre["name"], toml_file=toml)
     pm = build_plugin_manager(config, pre["plugins"])
+    if new_ini:  # read as empty above; init writes it
+        config.config_file_name = new_ini
     config.plugin_manager = pm
     registry = CommandRegistry(reserved=CORE_COMMANDS)
     pm._collect("mig_register_commands", registry)

@@ -276,14 +276,16 @@ def _interpolate(value: Any, here: str, where: str, key: str) -> Any:
 
 
 def find_config(
-    explicit: str | None = None, env: Mapping[str, str] | None = None, cwd: str | None = None
+    explicit: str | None = None, env: Mapping[str, str] | None = None, cwd: str | None = None,
+    *, missing_ok: bool = False,
 ) -> tuple[str | None, str | None]:
     """Locate (ini file, pyproject file) for a CLI run.
 
     ``-c FILE`` wins, then ``MIG_CONFIG``, then Alembic's ``ALEMBIC_CONFIG``; otherwise
     ``mig.ini`` (else ``alembic.ini``) in the working directory. ``pyproject.toml`` there is used
     when it has ``[tool.mig]``. An explicit file named ``pyproject.toml`` is taken as the TOML
-    file.
+    file. ``missing_ok`` (``mig init``, which writes the file) accepts a named ini that does
+    not exist yet.
     """
     env = os.environ if env is None else env
     cwd = cwd or os.getcwd()
@@ -296,7 +298,7 @@ def find_config(
             if not os.path.exists(chosen):
                 raise ConfigError(f"config file {chosen!r} not found")
             return None, chosen
-        if not os.path.exists(chosen):
+        if not os.path.exists(chosen) and not missing_ok:
             source = "-c" if explicit else variable
             raise ConfigError(f"config file {chosen!r} (from {source}) not found")
         return chosen, toml

@@ -115,6 +115,22 @@ def test_init_keeps_an_existing_ini(project, run):
     assert code == 0 and "mig.ini already exists, skipping" in out
 
 
+def test_init_writes_the_config_file_named_by_c(tmp_path, monkeypatch, run):
+    """`mig -c custom.ini init db` writes custom.ini (it is new), as Alembic's init does."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("-c", "custom.ini", "init", "db")
+    assert code == 0, err
+    assert "custom.ini ... done" in out and not (tmp_path / "mig.ini").exists()
+    assert "script_location = %(here)s/db" in (tmp_path / "custom.ini").read_text()
+    code, out, err = run("-c", "custom.ini", "heads")
+    assert code == 0, err
+    monkeypatch.setenv("MIG_CONFIG", "env.ini")
+    code, out, err = run("init", "db2")
+    assert code == 0 and (tmp_path / "env.ini").exists(), err
+    code, _, err = run("-c", "gone.ini", "heads")  # only init may name a missing file
+    assert code == 2 and "'gone.ini' (from -c) not found" in err
+
+
 def test_list_templates(run):
     code, out, _ = run("list_templates")
     assert code == 0
