@@ -292,6 +292,8 @@ class MigPluginManager(pluggy.PluginManager):
         self._dialects: DialectRegistry | None = None
         self._operations: OperationRegistry | None = None
         self.listing_errors: list[PluginError] = []
+        #: entry points left unloaded because autoload is off (named in dialect errors)
+        self.not_autoloaded: list[Any] = []
         self._dialect_hooks: dict[str, DialectHooks] = {}
 
     # registration ------------------------------------------------------------------------
@@ -373,6 +375,12 @@ class MigPluginManager(pluggy.PluginManager):
                 raise NoDialectImplError(
                     f"dialect {dialect!r} is provided by plugin {record.name!r}, which is "
                     f"blocked (-p no:{record.name})"
+                )
+        for ep in self.not_autoloaded if dist else ():
+            if _normalise(_dist_of(ep)[0] or "") == dist:
+                raise NoDialectImplError(
+                    f"dialect {dialect!r} is provided by plugin {ep.name!r} ({dist}), not "
+                    f"loaded: MIG_DISABLE_PLUGIN_AUTOLOAD is set; load it with -p {ep.name}"
                 )
         known = ", ".join(
             f"{d} ({self.records[e.plugin].distribution or e.plugin})"
@@ -534,6 +542,7 @@ def build_plugin_manager(
         return _normalise(ep.name) in normal or any(ep in by_dist.get(n, ()) for n in normal)
 
     to_load = [ep for ep in eps if autoload or named(ep, wanted)]
+    pm.not_autoloaded = [ep for ep in eps if ep not in to_load]
     for ep in to_load:
         record = PluginRecord(name=ep.name, module=ep.value, entry_point=ep)
         if named(ep, choice.blocked):

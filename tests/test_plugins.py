@@ -168,6 +168,18 @@ def test_autoload_disabled_loads_only_named_plugins():
     assert not pm.has_plugin("a") and pm.has_plugin("b")
 
 
+def test_autoload_disabled_names_the_installed_plugin_a_dialect_needs():
+    """Not `pip install mig-sqlite-batch` (it is installed) but how to load it."""
+    eps = [ep("sqlite_batch", dialect_plugin("sqlite_batch", "sqlite"), "mig-sqlite-batch")]
+    pm = build(*eps, env={"MIG_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with pytest.raises(NoDialectImplError) as info:
+        pm.dialect_entry("sqlite")
+    message = str(info.value)
+    assert "pip install" not in message
+    assert ("dialect 'sqlite' is provided by plugin 'sqlite_batch' (mig-sqlite-batch), not "
+            "loaded: MIG_DISABLE_PLUGIN_AUTOLOAD is set; load it with -p sqlite_batch") in message
+
+
 def test_plugin_by_module_name(tmp_path, monkeypatch):
     (tmp_path / "my_local_plugin.py").write_text(
         "from mig_core import hookimpl\n"
