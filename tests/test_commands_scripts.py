@@ -199,6 +199,14 @@ def test_merge(branched, run):
     assert code == 1 and err == "mig: error: merge needs at least two revisions; 'mmm5' names mmm5\n"
 
 
+def test_merge_of_a_revision_that_is_not_a_head(branched, run):
+    """merge has no --splice: its error says what merge joins, not to pass --splice."""
+    code, _, err = run("merge", "aaa1", "bbb2")
+    assert code == 1
+    assert err == ("mig: error: merge: aaa1 is not a head; merge joins heads "
+                   "(mig heads lists them: bbb2, ccc3)\n")
+
+
 def test_graph_formats(branched, run):
     code, out, _ = run("graph")
     assert code == 0 and out.startswith("digraph revisions {")

@@ -209,6 +209,12 @@ def merge(
             f"merge needs at least two revisions; {shown!r} names "
             f"{', '.join(parents) or 'none'}"
         )
+    for parent in parents:  # generate_revision's error would suggest --splice, which merge lacks
+        if not script.revision_map[parent].is_head:
+            raise CommandError(
+                f"merge: {parent} is not a head; merge joins heads (mig heads lists them: "
+                f"{', '.join(script.get_heads())})"
+            )
     template_args = _environment_template_args(config, script, False)
     created = script.generate_revision(
         rev_id, message, head=parents, branch_labels=branch_label, **template_args
