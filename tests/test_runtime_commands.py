@@ -72,6 +72,11 @@ def test_current_names_unknown_revision(project):
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE mig_version SET version_num = 'gone99'"))
     assert out_of(ini, command.current) == "gone99 (unknown: no revision file has this id)\n"
+    # --json: the same keys as a known revision (cli.md lists them), so readers need no .get()
+    record = json.loads(out_of(ini, command.current, as_json=True))["revisions"][0]
+    assert record == {"revision": "gone99", "is_head": False, "known": False, "path": None,
+                      "doc": None, "branch_labels": [], "down_revisions": [],
+                      "is_branch_point": False, "is_merge_point": False}
 
 
 def test_log_json_limit_and_off(project, tmp_path):

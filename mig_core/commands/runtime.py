@@ -258,7 +258,9 @@ def _describe_head(script: Any, rev: str, graph_heads: set[str]) -> dict[str, An
     try:
         sc = script.get_revision(rev)
     except Exception:
-        return {"revision": rev, "is_head": False, "known": False, "path": None, "doc": None}
+        return {"revision": rev, "is_head": False, "known": False, "path": None, "doc": None,
+                "branch_labels": [], "down_revisions": [], "is_branch_point": False,
+                "is_merge_point": False}
     return {
         "revision": rev,
         "is_head": rev in graph_heads,
