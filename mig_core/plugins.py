@@ -149,7 +149,7 @@ class OperationRegistry:
         if existing is not None:
             raise PluginError(
                 f"operation {name!r} is registered by two plugins: {existing.plugin!r} and "
-                f"{self._plugin!r}"
+                f"{self._plugin!r}; block one with -p no:{self._plugin}"
             )
         self.entries[name] = OperationEntry(name, target, batch, self._plugin, alembic_style)
 

@@ -333,5 +333,6 @@ def test_cli_plugins_reports_an_operation_two_plugins_register(capsys, monkeypat
         out, err = capsys.readouterr()
         assert "views" in out and "docs" in out
         assert "mig: error: operation 'create_view' is registered by two plugins: " in err
+        assert err.rstrip().endswith("; block one with -p no:docs")
     assert main(["-p", "no:docs", "plugins"]) == 0
     assert "operations: create_view" in capsys.readouterr().out
