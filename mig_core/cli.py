@@ -53,7 +53,8 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
         "create a new migration environment (scripts folder and config)",
         [
             _arg("directory", help="folder to create"),
-            _arg("-t", "--template", default="generic", help="template (default generic; see list_templates)"),
+            _arg("-t", "--template", default="generic",
+                 help="template (default generic; see list_templates)"),
             _arg("--package", action="store_true", help="write __init__.py files"),
         ],
     ),
