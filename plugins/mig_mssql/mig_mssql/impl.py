@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
-from mig_mssql import compare, ddl
+from mig_mssql import compare, ddl, offline
 from mig_mssql.compare import TYPE_SYNONYMS
 
 if TYPE_CHECKING:
@@ -40,10 +40,9 @@ class MSSQLImpl(DefaultImpl):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._variables = 0
-        if self.as_sql and getattr(self.dialect, "deprecate_large_types", False) is None:
-            # offline there is no server version to ask; write what SQLAlchemy writes for
-            # SQL Server 2012 and later (VARCHAR(max), not the deprecated TEXT / NTEXT / IMAGE)
-            self.dialect.deprecate_large_types = True  # type: ignore[attr-defined]
+        if self.as_sql and self.connection is None:
+            # no server to ask: write for SQL Server 2012 and later, values as it reads them
+            offline.configure_offline(self.dialect)
 
     def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
         """``mssql_where`` compared as SQL Server writes a filter (``([a]>(1))``), see

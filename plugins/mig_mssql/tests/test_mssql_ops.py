@@ -672,3 +672,38 @@ def test_an_explicit_deprecate_large_types_is_kept() -> None:
     with Operations.context(ctx) as op:
         op.add_column("doc", sa.Column("body", sa.Text))
     assert buf.getvalue().strip() == framed("ALTER TABLE doc ADD body TEXT NULL")
+
+
+# --- what offline scripts are written for, and their values ------------------------------------
+
+
+def test_offline_scripts_use_date_and_time_of_sql_server_2008_and_later() -> None:
+    """Without a server, SQLAlchemy would write ``sa.Date`` / ``sa.Time`` as ``DATETIME``."""
+    sql = offline(lambda op: op.create_table(
+        "ev", sa.Column("day", sa.Date), sa.Column("at", sa.Time), sa.Column("ts", sa.DateTime),
+    ))
+    assert sql == framed(
+        "CREATE TABLE ev (\n    day DATE NULL, \n    at TIME NULL, \n    ts DATETIME NULL\n)"
+    )
+
+
+def test_offline_values_are_written_as_sql_server_reads_them() -> None:
+    """Datetimes in ISO 8601 (language-neutral; ``DATETIME`` refuses a string with more than 3
+    fractional digits), dates as ``YYYYMMDD``, non-ASCII text as ``N'...'`` (else ``?``)."""
+    import datetime
+
+    from sqlalchemy.dialects import mssql
+
+    ev = sa.table(
+        "ev", sa.column("ts", sa.DateTime), sa.column("ts2", mssql.DATETIME2),
+        sa.column("day", sa.Date), sa.column("name", sa.String), sa.column("code", sa.String),
+    )
+    at = datetime.datetime(2024, 12, 31, 23, 59, 58, 123456)
+    sql = offline(lambda op: op.bulk_insert(ev, [
+        {"ts": at, "ts2": at, "day": datetime.date(2024, 1, 2), "name": "Zoë ☃", "code": "a'b"},
+        {"ts": at.replace(microsecond=0), "ts2": None, "day": None, "name": None, "code": "x"},
+    ]))
+    assert "INSERT INTO ev (ts, ts2, day, name, code) VALUES ('2024-12-31T23:59:58.123', " \
+        "'2024-12-31T23:59:58.123456', '20240102', N'Zoë ☃', 'a''b');" in sql
+    assert "VALUES ('2024-12-31T23:59:58', NULL, NULL, NULL, 'x');" in sql
+    assert_script_is_tsql(sql)
