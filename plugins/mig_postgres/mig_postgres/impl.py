@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
+from mig_postgres import target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -82,6 +83,8 @@ class PostgresqlImpl(DefaultImpl):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        if self.as_sql and self.connection is None:
+            target.configure_offline(self.dialect, self.context_opts)
         #: named types created during this run: SQLAlchemy's "memo" of its table events
         self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
 

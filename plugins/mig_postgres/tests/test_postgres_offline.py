@@ -7,9 +7,12 @@ import sqlalchemy as sa
 from mig_postgres.ddl import AddEnumValue, CreateEnum, RecreateEnum
 from mig_postgres.impl import addition_plan
 from pg_support import offline, statements
+from runtime_support import shared_fixtures
 
 from mig_core.errors import CommandError
 from mig_core.operations.opbase import OperationArgumentError
+
+postgres_url = shared_fixtures().postgres_url
 
 
 def test_alter_column_type_using():
@@ -539,3 +542,39 @@ def test_version_table_in_a_schema_offline(tmp_path):
     text = out.read_text()
     assert "CREATE TABLE meta.mig_version (" in text
     assert "INSERT INTO meta.mig_version (version_num) VALUES ('a');" in text
+
+
+
+@pytest.mark.filterwarnings("ignore:Computed column:sqlalchemy.exc.SAWarning")
+def test_computed_column_offline_runs_on_servers_before_18(postgres_url):
+    """SQLAlchemy writes for PostgreSQL 18 offline: ``Computed()`` without ``persisted=`` had no
+    keyword (VIRTUAL), a syntax error on the servers before 18 that scripts are mostly run on."""
+    sql = offline(lambda op, ctx: op.create_table(
+        "gen", sa.Column("a", sa.Integer), sa.Column("b", sa.Integer, sa.Computed("a * 2"))
+    ))
+    assert "b INTEGER GENERATED ALWAYS AS (a * 2) STORED" in sql
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql.removeprefix("BEGIN;").removesuffix("COMMIT;"))
+            conn.exec_driver_sql("INSERT INTO gen (a) VALUES (21)")
+            assert conn.exec_driver_sql("SELECT b FROM gen").scalar() == 42
+            conn.exec_driver_sql("DROP TABLE gen")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Computed column:sqlalchemy.exc.SAWarning")
+@pytest.mark.parametrize("version, keyword", [("18", ""), ("17.2", " STORED"), ((16,), " STORED")])
+def test_postgresql_server_version_names_the_target_of_a_script(version, keyword):
+    sql = offline(lambda op, ctx: op.create_table(
+        "gen", sa.Column("a", sa.Integer), sa.Column("b", sa.Integer, sa.Computed("a * 2"))
+    ), postgresql_server_version=version)
+    assert f"b INTEGER GENERATED ALWAYS AS (a * 2){keyword}" in sql
+
+
+def test_postgresql_server_version_must_be_a_version():
+    from mig_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="postgresql_server_version must be a PostgreSQL"):
+        offline(lambda op, ctx: None, postgresql_server_version="latest")
