@@ -1,5 +1,6 @@
 """The init templates' env.py files run end to end through the ``mig`` command line:
-generic, pyproject and async (aiosqlite) on SQLite, multidb on two SQLite databases."""
+generic, pyproject and async (aiosqlite) on SQLite, multidb on two SQLite databases and on
+SQLite + PostgreSQL."""
 
 from __future__ import annotations
 
@@ -108,3 +109,40 @@ def test_multidb_template_two_sqlite_databases(tmp_path):
     assert "Writing output to engine1.sql" in out
     assert "CREATE TABLE in_two" in (tmp_path / "engine2.sql").read_text()
     assert "CREATE TABLE in_one" not in (tmp_path / "engine2.sql").read_text()
+
+
+def test_multidb_template_sqlite_and_postgresql_with_non_ascii_data(tmp_path, postgres_url):
+    """The two databases of different backends; ``--sql`` files are UTF-8 even where the
+    locale's encoding is not (Windows, ``LC_ALL=C``), as their non-ASCII values need."""
+    import os
+
+    import sqlalchemy as sa
+
+    mig(tmp_path, "init", "-t", "multidb", "migrations")
+    ini = tmp_path / "mig.ini"
+    ini.write_text(ini.read_text().replace("sqlite:///%(here)s/engine2.db", postgres_url))
+    rev = new_revision(tmp_path, "both", {
+        "upgrade_engine1": "op.create_table('in_one', sa.Column('n', sa.String(20)))",
+        "downgrade_engine1": "op.drop_table('in_one')",
+        "upgrade_engine2": "op.create_table('in_two', sa.Column('n', sa.String(20))); "
+                           "op.execute(\"INSERT INTO in_two VALUES ('Zoë ☃')\")",
+        "downgrade_engine2": "op.drop_table('in_two')",
+    })
+    mig(tmp_path, "upgrade", "head")
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT n FROM in_two").scalar() == "Zoë ☃"
+            assert conn.exec_driver_sql("SELECT version_num FROM mig_version").scalar() == rev
+    finally:
+        engine.dispose()
+    assert versions(tmp_path / "engine1.db") == [rev]
+    mig(tmp_path, "downgrade", "base")
+    ascii_locale = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    result = subprocess.run([sys.executable, "-m", "mig_core", "upgrade", "head", "--sql"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env=ascii_locale)
+    assert result.returncode == 0, result.stderr
+    script = (tmp_path / "engine2.sql").read_text(encoding="utf-8")
+    assert "INSERT INTO in_two VALUES ('Zoë ☃');" in script
+    assert "CREATE TABLE in_one" in (tmp_path / "engine1.sql").read_text(encoding="utf-8")

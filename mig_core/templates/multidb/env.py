@@ -3,7 +3,8 @@
 ``databases = engine1, engine2`` in mig.ini names them; each has its own ini section with its
 ``sqlalchemy.url``, and its own version table. A revision's ``upgrade(engine_name)`` calls
 ``upgrade_<name>()``. Online, the databases are migrated one after the other, each in its own
-transaction; ``--sql`` writes one ``<name>.sql`` file per database into the working directory.
+transaction; ``--sql`` writes one ``<name>.sql`` file per database into the working directory
+(UTF-8, whatever the machine's locale).
 """
 
 import re
@@ -47,7 +48,7 @@ def run_migrations_offline() -> None:
     for name in db_names:
         file_name = f"{name}.sql"
         print(f"Writing output to {file_name}")
-        with open(file_name, "w") as buffer:
+        with open(file_name, "w", encoding="utf-8") as buffer:
             configure_for(
                 name,
                 url=url_of(name),
