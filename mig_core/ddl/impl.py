@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from mig_core.ddl import literals
 from mig_core.errors import CommandError, MigError
 
 if TYPE_CHECKING:
@@ -94,6 +95,8 @@ class DefaultImpl:
     command_terminator: ClassVar[str] = ";"
     #: a line written after every statement in offline SQL (MSSQL ``GO``, Oracle ``/``), or None
     batch_separator: ClassVar[str | None] = None
+    #: offline form of a ``bytes`` value, ``{hex}`` its hex digits (SQL's ``X'...'``)
+    binary_literal: ClassVar[str] = "X'{hex}'"
     #: offline statement opening a transaction
     begin_statement: ClassVar[str] = "BEGIN"
     commit_statement: ClassVar[str] = "COMMIT"
@@ -144,8 +147,19 @@ class DefaultImpl:
         if separator_key in context_opts:
             self.batch_separator = context_opts[separator_key]  # type: ignore[misc]
         self.literal_binds = bool(context_opts.get("literal_binds", as_sql))
+        if as_sql and connection is None:
+            literals.install(dialect, self.offline_literal)
         #: the run's statement queue while a run sends DDL in batches (see runtime/pipeline.py)
         self.pipeline: Any = None
+
+    def offline_literal(self, value: Any, type_: Any) -> str | None:
+        """The SQL text of a value in an offline script, or None to let SQLAlchemy write it.
+
+        Here: ``bytes`` in :attr:`binary_literal` form. A dialect's impl extends it for values
+        SQLAlchemy writes in a form its server refuses or reads differently.
+        """
+        digits = literals.hex_bytes(value)
+        return None if digits is None else self.binary_literal.format(hex=digits)
 
     # --- output ----------------------------------------------------------------------------
     def static_output(self, text: str) -> None:

@@ -33,6 +33,7 @@ class MSSQLImpl(DefaultImpl):
     dialect_name = "mssql"
     transactional_ddl = True
     batch_separator = "GO"
+    binary_literal = "0x{hex}"
     begin_statement = "BEGIN TRANSACTION"
     #: autogenerate: type names SQL Server reflects differently (see compare.py)
     type_synonyms = TYPE_SYNONYMS
@@ -43,6 +44,10 @@ class MSSQLImpl(DefaultImpl):
         if self.as_sql and self.connection is None:
             # no server to ask: write for SQL Server 2012 and later, values as it reads them
             offline.configure_offline(self.dialect)
+
+    def offline_literal(self, value: Any, type_: Any) -> str | None:
+        """Datetimes, dates and non-ASCII text as SQL Server reads them (:mod:`.offline`)."""
+        return offline.literal(value, type_) or super().offline_literal(value, type_)
 
     def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
         """``mssql_where`` compared as SQL Server writes a filter (``([a]>(1))``), see

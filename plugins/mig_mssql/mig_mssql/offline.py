@@ -23,18 +23,15 @@ from typing import Any
 OFFLINE_SERVER_VERSION = (11, 0)
 
 
-class OfflineLiterals:
-    """Compiler mixin: the literal forms above; everything else as SQLAlchemy renders it."""
-
-    def render_literal_value(self, value: Any, type_: Any) -> str:
-        if isinstance(value, datetime.datetime):
-            return f"'{datetime_text(value, type_)}'"
-        if isinstance(value, datetime.date):
-            return f"'{value:%Y%m%d}'"
-        text: str = super().render_literal_value(value, type_)  # type: ignore[misc]
-        if isinstance(value, str) and not value.isascii() and text.startswith("'"):
-            return "N" + text
-        return text
+def literal(value: Any, type_: Any) -> str | None:
+    """The T-SQL text of ``value`` in the forms above, or None where SQLAlchemy's is right."""
+    if isinstance(value, datetime.datetime):
+        return f"'{datetime_text(value, type_)}'"
+    if isinstance(value, datetime.date):
+        return f"'{value:%Y%m%d}'"
+    if isinstance(value, str) and not value.isascii():
+        return "N'" + value.replace("'", "''") + "'"
+    return None
 
 
 def datetime_text(value: datetime.datetime, type_: Any) -> str:
@@ -55,8 +52,3 @@ def configure_offline(dialect: Any) -> None:
     if not dialect.server_version_info:
         dialect.server_version_info = OFFLINE_SERVER_VERSION
         dialect._setup_version_attributes()
-    compiler = dialect.statement_compiler
-    if not issubclass(compiler, OfflineLiterals):
-        dialect.statement_compiler = type(
-            f"Offline{compiler.__name__}", (OfflineLiterals, compiler), {}
-        )

@@ -50,6 +50,7 @@ class OracleImpl(DefaultImpl):
 
     dialect_name = "oracle"
     transactional_ddl = False
+    binary_literal = "HEXTORAW('{hex}')"
     #: reflection reports each index column's sort order (``column_sorting``)
     index_sorting_reflected = True
     command_terminator = ""

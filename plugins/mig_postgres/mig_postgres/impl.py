@@ -69,6 +69,7 @@ class PostgresqlImpl(DefaultImpl):
 
     dialect_name = "postgresql"
     transactional_ddl = True
+    binary_literal = "'\\x{hex}'::bytea"
     #: reflection reports each index column's sort order (``column_sorting``)
     index_sorting_reflected = True
     #: type names PostgreSQL reflects differently from how the model writes them (autogenerate)

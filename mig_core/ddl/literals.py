@@ -1,0 +1,45 @@
+"""Literal values of offline scripts, where SQLAlchemy's own rendering is wrong for a dialect.
+
+Offline (``--sql``) every value is written into the script as SQL text. SQLAlchemy writes a
+``bytes`` value as its bytes decoded into a quoted string (a NUL or a byte that is not UTF-8
+breaks the script or the value), and some dialects write other values in a form their server
+refuses. The run's impl decides (:meth:`mig_core.ddl.impl.DefaultImpl.offline_literal`); this
+module puts it in front of the offline dialect's compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+#: ``offline_literal(value, type_)``: the SQL text of a value, or None for SQLAlchemy's
+LiteralRenderer = Callable[[Any, Any], "str | None"]
+
+
+class OfflineLiterals:
+    """Compiler mixin: the impl's literal first, else SQLAlchemy's."""
+
+    mig_literal: LiteralRenderer
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        text = self.mig_literal(value, type_)
+        if text is not None:
+            return text
+        return super().render_literal_value(value, type_)  # type: ignore[misc, no-any-return]
+
+
+def install(dialect: Any, renderer: LiteralRenderer) -> None:
+    """Make ``dialect`` (an offline run's own instance) render literals through ``renderer``."""
+    base = getattr(dialect.statement_compiler, "mig_base_compiler", dialect.statement_compiler)
+    dialect.statement_compiler = type(
+        f"Offline{base.__name__}",
+        (OfflineLiterals, base),
+        {"mig_literal": staticmethod(renderer), "mig_base_compiler": base},
+    )
+
+
+def hex_bytes(value: Any) -> str | None:
+    """Upper-case hex digits of a ``bytes``-like value, or None for any other value."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex().upper()
+    return None
