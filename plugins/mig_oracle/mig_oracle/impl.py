@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
@@ -65,6 +66,15 @@ class OracleImpl(DefaultImpl):
         target.configure_target(self.dialect, self.context_opts, offline=self.connection is None)
         names.configure_limit(self.dialect, self.context_opts)
         self._guard_table: list[tuple[type, str, list[int]]] | None = None
+
+    def offline_literal(self, value: Any, type_: Any) -> str | None:
+        """A datetime with a time zone as ``TO_TIMESTAMP_TZ(...)``: SQLAlchemy writes it as
+        ``TO_DATE('... +00:00', 'YYYY-MM-DD HH24:MI:SS')``, which Oracle refuses (ORA-01830)."""
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            offset = value.strftime("%z")
+            text = f"{value:%Y-%m-%d %H:%M:%S.%f} {offset[:3]}:{offset[3:5]}"
+            return f"TO_TIMESTAMP_TZ('{text}', 'YYYY-MM-DD HH24:MI:SS.FF TZH:TZM')"
+        return super().offline_literal(value, type_)
 
     def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
         """``oracle_compress`` compared as the prefix length Oracle reflects (``True`` is its
