@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import io
+import json
 import shutil
 import subprocess
 
@@ -22,8 +23,9 @@ from mig_core import command
 
 ROWS = [
     {"id": 1, "b": b"\x00\x01'\\\xff", "u": "Zoë ☃ 'q' 100% :x", "d": datetime.date(2024, 2, 29),
-     "ts": datetime.datetime(2024, 12, 31, 23, 59, 58), "n": decimal.Decimal("12.50")},
-    {"id": 2, "b": b"", "u": None, "d": None, "ts": None, "n": None},
+     "ts": datetime.datetime(2024, 12, 31, 23, 59, 58), "n": decimal.Decimal("12.50"),
+     "j": {"k": "it's\n é ☃ \\ \"q\"", "n": [1.5, None, True]}},
+    {"id": 2, "b": b"", "u": None, "d": None, "ts": None, "n": None, "j": []},
 ]
 REVISION = {
     "rev": "a",
@@ -31,7 +33,8 @@ REVISION = {
         "import datetime\nfrom decimal import Decimal\n"
         "t = op.create_table('val', sa.Column('id', sa.Integer, primary_key=True, "
         "autoincrement=False), sa.Column('b', sa.LargeBinary), sa.Column('u', sa.String(40)), "
-        "sa.Column('d', sa.Date), sa.Column('ts', sa.DateTime), sa.Column('n', sa.Numeric(10, 2)))\n"
+        "sa.Column('d', sa.Date), sa.Column('ts', sa.DateTime), sa.Column('n', sa.Numeric(10, 2)), "
+        "sa.Column('j', sa.JSON))\n"
         f"op.bulk_insert(t, {ROWS!r})"
     ),
     "downgrade": "op.drop_table('val')",
@@ -49,12 +52,13 @@ def stored(url: str) -> list[tuple]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT id, b, u, d, ts, n FROM val ORDER BY id")).all()
+            rows = conn.execute(sa.text("SELECT id, b, u, d, ts, n, j FROM val ORDER BY id")).all()
             version = conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar()
     finally:
         engine.dispose()
     assert version == "a"
-    return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows]
+    return [(*(bytes(v) if isinstance(v, memoryview) else v for v in row[:-1]),
+             json.loads(row[-1]) if isinstance(row[-1], str) else row[-1]) for row in rows]
 
 
 def expected() -> list[tuple]:
@@ -108,11 +112,16 @@ def test_sqlite_script_run_by_sqlite3(tmp_path):
         engine.dispose()
 
 
+JSON_TEXT = json.dumps(ROWS[0]["j"]).replace("'", "''")
+
+
 @pytest.mark.parametrize("dialect, text", [
     ("mssql", "(1, 0x0001275CFF, N'Zoë ☃ ''q'' 100% :x', '20240229', '2024-12-31T23:59:58', "
-              "12.50)"),
+              f"12.50, '{JSON_TEXT}')"),
     ("oracle", "(1, HEXTORAW('0001275CFF'), 'Zoë ☃ ''q'' 100% :x', TO_DATE('2024-02-29', "
-               "'YYYY-MM-DD'), TO_DATE('2024-12-31 23:59:58', 'YYYY-MM-DD HH24:MI:SS'), 12.50)"),
+               "'YYYY-MM-DD'), TO_DATE('2024-12-31 23:59:58', 'YYYY-MM-DD HH24:MI:SS'), 12.50, "
+               f"'{JSON_TEXT}')"),
 ])
 def test_scripts_without_a_server_here(tmp_path, dialect, text):
-    assert f"INSERT INTO val (id, b, u, d, ts, n) VALUES {text}" in script(tmp_path, f"{dialect}://")
+    sql = script(tmp_path, f"{dialect}://")
+    assert f"INSERT INTO val (id, b, u, d, ts, n, j) VALUES {text}" in sql

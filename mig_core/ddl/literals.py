@@ -2,13 +2,14 @@
 
 Offline (``--sql``) every value is written into the script as SQL text. SQLAlchemy writes a
 ``bytes`` value as its bytes decoded into a quoted string (a NUL or a byte that is not UTF-8
-breaks the script or the value), and some dialects write other values in a form their server
-refuses. The run's impl decides (:meth:`mig_core.ddl.impl.DefaultImpl.offline_literal`); this
+breaks the script or the value), cannot write a JSON value at all, and some dialects write other
+values in a form their server refuses. The run's impl decides (:meth:`mig_core.ddl.impl.DefaultImpl.offline_literal`); this
 module puts it in front of the offline dialect's compiler.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,14 +18,21 @@ LiteralRenderer = Callable[[Any, Any], "str | None"]
 
 
 class OfflineLiterals:
-    """Compiler mixin: the impl's literal first, else SQLAlchemy's."""
+    """Compiler mixin: the impl's literal first, else SQLAlchemy's. A JSON value (which
+    SQLAlchemy cannot render) is written as the string of its JSON text, as it is sent online."""
 
     mig_literal: LiteralRenderer
+    dialect: Any
 
     def render_literal_value(self, value: Any, type_: Any) -> str:
         text = self.mig_literal(value, type_)
         if text is not None:
             return text
+        from sqlalchemy import JSON, String
+
+        if isinstance(type_, JSON) and value is not None:
+            serializer = getattr(self.dialect, "_json_serializer", None) or json.dumps
+            return self.render_literal_value(serializer(value), String())
         return super().render_literal_value(value, type_)  # type: ignore[misc, no-any-return]
 
 
