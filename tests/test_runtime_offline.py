@@ -337,3 +337,34 @@ def test_range_may_start_at_heads(tmp_path):
     assert [line for line in buf.getvalue().splitlines() if line.startswith("--")] == [
         "-- Running downgrade c -> a",
     ]
+
+
+OLD_ALEMBIC_ENV_PY = '''
+from mig_core import context
+
+config = context.config
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True,
+                      **config.attributes.get("configure", {}))
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+
+@pytest.mark.parametrize("url", ["postgresql://", "mysql://"])
+def test_percent_signs_kept_without_a_named_paramstyle_in_env_py(tmp_path, url):
+    """An env.py from before Alembic's ``dialect_opts={"paramstyle": "named"}``: the scripts of
+    psycopg2 and PyMySQL (format paramstyles) wrote every ``%`` of a literal as ``%%``."""
+    graph = [{"rev": "a", "upgrade": (
+        "t = op.create_table('t', sa.Column('n', sa.String(20), server_default='100%'), "
+        "comment='50% off')\n"
+        "op.bulk_insert(t, [{'n': '%(p)s 1%'}])\n"
+        "op.execute(sa.text('UPDATE t SET n = :n').bindparams(n='2%'))"
+    )}]
+    ini = make_project(tmp_path, url, graph, env_py=OLD_ALEMBIC_ENV_PY)
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, configure={"output_buffer": buf}), "a", sql=True)
+    sql = buf.getvalue()
+    assert "%%" not in sql
+    assert "DEFAULT '100%'" in sql and "50% off'" in sql
+    assert "VALUES ('%(p)s 1%')" in sql and "SET n = '2%'" in sql

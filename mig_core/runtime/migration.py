@@ -26,7 +26,12 @@ __all__ = ["MigrationContext", "MigrationInfo"]
 
 
 def _dialect_from(url: Any, dialect_name: str | None, dialect_opts: dict[str, Any] | None) -> Any:
-    """A SQLAlchemy dialect instance for offline use, from a URL or a dialect name."""
+    """A SQLAlchemy dialect instance for offline use, from a URL or a dialect name.
+
+    Its paramstyle is ``named`` unless ``dialect_opts`` says otherwise: a script is never sent
+    to a driver, and the ``format`` / ``pyformat`` of psycopg2 and PyMySQL would double every
+    ``%`` of its literals (``'100%%'``) in an env.py without Alembic's ``dialect_opts``.
+    """
     from sqlalchemy.engine import make_url
 
     if url is not None:
@@ -41,7 +46,7 @@ def _dialect_from(url: Any, dialect_name: str | None, dialect_opts: dict[str, An
         raise CommandError(
             f"unknown SQLAlchemy dialect {parsed.drivername!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    return dialect_cls(**(dialect_opts or {}))
+    return dialect_cls(**{"paramstyle": "named", **(dialect_opts or {})})
 
 
 def _output_buffer(opts: dict[str, Any]) -> IO[str]:
