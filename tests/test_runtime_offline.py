@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from runtime_support import config_for, make_project
@@ -368,3 +369,34 @@ def test_percent_signs_kept_without_a_named_paramstyle_in_env_py(tmp_path, url):
     assert "%%" not in sql
     assert "DEFAULT '100%'" in sql and "50% off'" in sql
     assert "VALUES ('%(p)s 1%')" in sql and "SET n = '2%'" in sql
+
+
+def test_text_colon_read_as_a_parameter_is_refused_offline_as_online(tmp_path, sqlite_url):
+    """``sa.text("... 'at :noon'")``: SQLAlchemy reads ``:noon`` as a parameter. Online the
+    driver refuses the statement; offline it was written as ``'at NULL'``. An escaped colon
+    and a plain string keep their colons, and given values are written."""
+    from mig_core.errors import CommandError
+
+    def project(upgrade: str) -> Path:
+        graph = [{"rev": "a", "upgrade": "op.execute('CREATE TABLE t (note VARCHAR(20))')\n"
+                                         + upgrade}]
+        return make_project(tmp_path, sqlite_url, graph)
+
+    ini = project("op.execute(sa.text(\"INSERT INTO t VALUES ('at :noon')\"))")
+    with pytest.raises(Exception, match="noon"):
+        command.upgrade(config_for(ini), "a")
+    buf = io.StringIO()
+    with pytest.raises(CommandError, match=r"no value for :noon in .*\.bindparams\(noon=\.\.\.\)"):
+        command.upgrade(config_for(ini, configure={"output_buffer": buf}), "a", sql=True)
+    assert "at NULL" not in buf.getvalue()
+
+    ini = project(
+        "op.execute(sa.text(r\"INSERT INTO t VALUES ('at \\:noon')\"))\n"
+        "op.execute(\"INSERT INTO t VALUES ('at :ten')\")\n"
+        "op.execute(sa.text('INSERT INTO t VALUES (:v)').bindparams(v='at :six'))"
+    )
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, configure={"output_buffer": buf}), "a", sql=True)
+    assert "VALUES ('at :noon');" in buf.getvalue()
+    assert "VALUES ('at :ten');" in buf.getvalue()
+    assert "VALUES ('at :six');" in buf.getvalue()

@@ -185,6 +185,7 @@ class DefaultImpl:
         ddl_element, sqlalchemy_error = _sql_classes()
         if self.literal_binds and not isinstance(construct, ddl_element):
             kw["compile_kwargs"] = {"literal_binds": True}
+            literals.require_values(construct)
         try:
             compiled = construct.compile(dialect=self.dialect, **kw)
         except (MigError, sqlalchemy_error):

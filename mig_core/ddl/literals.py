@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from mig_core.errors import CommandError
+
 #: ``offline_literal(value, type_)``: the SQL text of a value, or None for SQLAlchemy's
 LiteralRenderer = Callable[[Any, Any], "str | None"]
 
@@ -51,3 +53,27 @@ def hex_bytes(value: Any) -> str | None:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex().upper()
     return None
+
+
+def require_values(construct: Any) -> None:
+    """Refuse a statement with a bound parameter that was never given a value.
+
+    Online the driver refuses it ("A value is required for bind parameter"); offline SQLAlchemy
+    would write NULL in its place, so ``sa.text("... 'at :noon'")`` (a colon SQLAlchemy reads
+    as a parameter) would silently become ``'at NULL'`` in the script.
+    """
+    from sqlalchemy.sql import visitors
+    from sqlalchemy.sql.elements import BindParameter
+
+    missing = sorted({
+        element.key for element in visitors.iterate(construct)
+        if isinstance(element, BindParameter) and element.required
+        and element.value is None and element.callable is None
+    })
+    if missing:
+        names = ", ".join(f":{name}" for name in missing)
+        raise CommandError(
+            f"no value for {names} in {str(construct).strip()!r} (offline it would be written "
+            f"as NULL): give it with .bindparams({missing[0]}=...), or write a colon that is "
+            f"not a parameter as \\: in sa.text()"
+        )
