@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch.recreate import _Recreate, temp_name
+from mig_sqlite_batch.states import stub_fk_targets
 
 OLD_PREFIX = "_mig_old_"
 
@@ -110,8 +111,10 @@ class MySQLRecreate(_Recreate):
             self.refuse_leftovers(conn)
         table = self.tmp_table()
         new_keys = self.own_keys_later(table)
-        old_keys = [fk for fk in self.source.table.foreign_key_constraints
-                    if isinstance(fk.name, str)]
+        old_keys = {  # compiled now: the undo needs them, and nothing has run yet
+            fk.name: self.old_clause(fk) for fk in self.source.table.foreign_key_constraints
+            if isinstance(fk.name, str)
+        }
         indexes = self.model.build_indexes(table, extra=self.batch.table_args)
         done: list[list[Undo]] = []  # per step done, the statements undoing it
         try:
@@ -119,8 +122,10 @@ class MySQLRecreate(_Recreate):
             self.drop_keys(children, old_keys, done)
             self.swap(done)
             self.add_keys(new_keys, children, done)
-        except CommandError as exc:
-            raise self.undone(exc, done) from exc
+        except Exception as exc:  # whatever stopped it, undo what ran
+            error = exc if isinstance(exc, CommandError) else CommandError(
+                f"{self.where}: {type(exc).__name__}: {exc}")
+            raise self.undone(error, done) from exc
         self.drop_old()
 
     # --- checks -------------------------------------------------------------------------------
@@ -213,7 +218,7 @@ class MySQLRecreate(_Recreate):
                 "(was the table written to during the batch?)"
             )
 
-    def drop_keys(self, children: list[ChildKey], old_keys: list[Any],
+    def drop_keys(self, children: list[ChildKey], old_keys: dict[str, str],
                   done: list[list[Undo]]) -> None:
         """Drop the children's keys (one statement per table), then the table's own."""
         for (schema, child), keys in _by_table(children).items():
@@ -225,10 +230,10 @@ class MySQLRecreate(_Recreate):
             done.append([Undo(readd, f"re-adding {names}",
                               f"foreign key(s) {names} are dropped (to re-add: {readd})")])
         if old_keys:
-            names = ", ".join(str(fk.name) for fk in old_keys)
-            self.execute(self.drop_sql(self.qualified(self.name), [fk.name for fk in old_keys]),
+            names = ", ".join(old_keys)
+            self.execute(self.drop_sql(self.qualified(self.name), list(old_keys)),
                          f"dropping {self.name}'s foreign key(s) {names}")
-            readd = self.add_sql(self.qualified(self.name), [self.clause(fk) for fk in old_keys])
+            readd = self.add_sql(self.qualified(self.name), list(old_keys.values()))
             done.append([Undo(readd, f"re-adding {names}",
                               f"{self.name}'s foreign key(s) {names} are dropped "
                               f"(to re-add: {readd})")])
@@ -321,6 +326,17 @@ class MySQLRecreate(_Recreate):
     def clause(self, fk: sa.ForeignKeyConstraint) -> str:
         """``CONSTRAINT name FOREIGN KEY (...) REFERENCES ...`` as SQLAlchemy compiles it."""
         return str(self.dialect.ddl_compiler(self.dialect, None).process(fk))
+
+    def old_clause(self, fk: sa.ForeignKeyConstraint) -> str:
+        """A foreign key of the table as it is, compiled on a scratch copy: reflection leaves
+        the referred tables out (``resolve_fks=False``), so they are stubbed there."""
+        scratch = sa.Table(self.name, sa.MetaData(), schema=self.schema)
+        copy = fk._copy()
+        for name in copy.column_keys:
+            scratch.append_column(sa.Column(name, sa.types.NULLTYPE))
+        scratch.append_constraint(copy)
+        stub_fk_targets(scratch)
+        return self.clause(copy)
 
     def child_clause(self, key: ChildKey, renamed: bool = True) -> str:
         """A child's key, referring to this table's columns by their new names (``renamed``)

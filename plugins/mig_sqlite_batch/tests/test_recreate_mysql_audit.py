@@ -1,0 +1,104 @@
+"""``recreate="always"`` on the real MariaDB, as a user exercises it (audit of the MySQL flow).
+
+- A table with a foreign key to another table used to stop half-way: the undo statement for
+  its own keys was compiled only after they were dropped, and failed (the reflected key's
+  referred table is not reflected), with a raw SQLAlchemy error; nothing was undone, so the
+  table lost its foreign key, the children theirs, and ``_mig_tmp_`` was left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from batch_support import run, shared
+
+from mig_core.errors import CommandError
+
+mysql_url = shared.mysql_url
+
+pytestmark = pytest.mark.mysql
+
+
+def execute(engine: sa.Engine, *sql: str) -> None:
+    with engine.begin() as conn:
+        for statement in sql:
+            conn.exec_driver_sql(statement.replace("%", "%%"))
+
+
+def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("%", "%%"))]
+
+
+def show_create(engine: sa.Engine, table: str) -> str:
+    return str(rows(engine, f"SHOW CREATE TABLE {table}")[0][1])
+
+
+@pytest.fixture
+def engine(mysql_url: str) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    names = [r[0] for r in rows(eng, "SHOW TABLES")]
+    execute(eng, "SET FOREIGN_KEY_CHECKS = 0", *[f"DROP TABLE `{n}`" for n in names])
+    yield eng
+    eng.dispose()
+
+
+ACCT = [
+    "CREATE TABLE org (id INT PRIMARY KEY)",
+    "INSERT INTO org VALUES (1), (2)",
+    "CREATE TABLE acct (id INT AUTO_INCREMENT PRIMARY KEY,"
+    " code VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL COMMENT 'the code',"
+    " qty VARCHAR(10), legacy INT, org_id INT,"
+    " CONSTRAINT fk_acct_org FOREIGN KEY (org_id) REFERENCES org (id) ON DELETE SET NULL)"
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='accounts'",
+    "CREATE TABLE child (id INT PRIMARY KEY, acct_id INT, CONSTRAINT fk_child_acct"
+    " FOREIGN KEY (acct_id) REFERENCES acct (id) ON DELETE CASCADE)",
+    "INSERT INTO acct (code, qty, legacy, org_id) VALUES ('a', '1', 1, 1), ('b', '2', 2, 2),"
+    " ('z', '9', 9, NULL)",
+    "DELETE FROM acct WHERE code = 'z'",
+    "INSERT INTO child VALUES (1, 1), (2, 1), (3, 2)",
+]
+
+
+def test_table_with_a_foreign_key_to_another_table(engine: sa.Engine) -> None:
+    execute(engine, *ACCT)
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("acct", recreate="always") as batch:
+            batch.alter_column("qty", type_=sa.Integer, existing_type=sa.String(10))
+            batch.drop_column("legacy")
+
+    run(engine, change)
+    created = show_create(engine, "acct")
+    assert "CONSTRAINT `fk_acct_org` FOREIGN KEY (`org_id`) REFERENCES `org` (`id`) " \
+        "ON DELETE SET NULL" in created
+    assert "CHARACTER SET latin1 COLLATE latin1_bin NOT NULL COMMENT 'the code'" in created
+    assert "COLLATE=utf8mb4_unicode_ci" in created and "COMMENT='accounts'" in created
+    assert "`qty` int(11)" in created and "legacy" not in created
+    assert "fk_child_acct" in show_create(engine, "child")
+    assert rows(engine, "SHOW TABLES LIKE '\\_mig\\_%'") == []
+    execute(engine, "INSERT INTO acct (code) VALUES ('d')", "DELETE FROM acct WHERE id = 2")
+    assert rows(engine, "SELECT id, code, qty, org_id FROM acct ORDER BY id") == [
+        (1, "a", 1, 1), (4, "d", None, None),  # AUTO_INCREMENT continued past the deleted 3
+    ]
+    assert rows(engine, "SELECT id, acct_id FROM child ORDER BY id") == [(1, 1), (2, 1)]
+
+
+def test_failure_after_the_keys_are_dropped_is_undone(engine: sa.Engine) -> None:
+    execute(engine, *ACCT)
+    before = {t: show_create(engine, t) for t in ("acct", "child")}
+
+    def change(op: Any) -> None:  # the new child key cannot be added: the column changed type
+        with op.batch_alter_table("acct", recreate="always") as batch:
+            batch.alter_column("id", type_=sa.BigInteger, existing_type=sa.Integer,
+                               autoincrement=True)
+
+    with pytest.raises(CommandError, match="undone: acct is the original table") as info:
+        run(engine, change)
+    assert "fk_child_acct" in str(info.value)
+    assert {t: show_create(engine, t) for t in ("acct", "child")} == before
+    assert rows(engine, "SHOW TABLES LIKE '\\_mig\\_%'") == []
+
