@@ -36,6 +36,9 @@ from mig_sqlite_batch.states import (
 
 log = logging.getLogger("mig.batch")
 
+#: index options keyed by column name (``mysql_length={"note": 10}``, ``postgresql_ops``)
+COLUMN_KEYED_SUFFIXES = ("_length", "_ops")
+
 
 class TableModel:
     """The new table: the existing one with the batch's operations applied."""
@@ -126,7 +129,7 @@ class TableModel:
         for name, sqltext_ in checks or ():
             model.constraints.append(ConstraintState("check", name, sqltext=sqltext_))
         for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
-            model.indexes.append(index_state(index, table))
+            model.indexes.append(model._portable(index_state(index, table)))
         model.table_kwargs = {
             k: v for k, v in table.dialect_kwargs.items() if v is not None
         }
@@ -395,6 +398,11 @@ class TableModel:
         for key in ("sqlite_where", "postgresql_where"):
             if index.kw.get(key) is not None:
                 cols.update(sqltext.mentioned(self._sql_of(index.kw[key]), names))
+        for key, value in index.kw.items():  # INCLUDE (...) columns, per-column options
+            if isinstance(value, dict) and key.endswith(COLUMN_KEYED_SUFFIXES):
+                cols.update(str(c) for c in value)
+            elif key.endswith("_include") and isinstance(value, (list, tuple)):
+                cols.update(str(c) for c in value)
         return cols
 
     def _sql_of(self, expr: Any) -> str:
@@ -544,6 +552,11 @@ class TableModel:
                     index.kw[key] = sa.text(
                         sqltext.rename_columns(self._sql_of(index.kw[key]), renames, quote)
                     )
+            for key, value in index.kw.items():  # mysql_length={"col": 10}, INCLUDE (col)
+                if isinstance(value, dict) and key.endswith(COLUMN_KEYED_SUFFIXES):
+                    index.kw[key] = {new if c == old else c: v for c, v in value.items()}
+                elif key.endswith("_include") and isinstance(value, (list, tuple)):
+                    index.kw[key] = [new if c == old else c for c in value]
 
     def create_index(self, op: ops.CreateIndexOp) -> None:
         index = op.to_index(self._schema_objects())
@@ -570,7 +583,17 @@ class TableModel:
                 expressions.append(expr.name)
                 self._later_columns.append((expr.name, what))
         kw = {k: v for k, v in index.dialect_kwargs.items() if v is not None}
-        self.indexes.append(IndexState(index.name, expressions, bool(index.unique), kw))
+        self.indexes.append(
+            self._portable(IndexState(index.name, expressions, bool(index.unique), kw)))
+
+    def _portable(self, index: IndexState) -> IndexState:
+        """``index`` with its expressions (``x DESC``, ``lower(code)``) as SQL text: bound to
+        the old table's columns they would not build on the new table."""
+        index.expressions = [
+            e if isinstance(e, (str, TextClause)) else sa.text(self._sql_of(e))
+            for e in index.expressions
+        ]
+        return index
 
     def find_index(self, name: Any) -> IndexState | None:
         if name is None:

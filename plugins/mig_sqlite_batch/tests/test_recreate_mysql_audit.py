@@ -4,6 +4,8 @@
   its own keys was compiled only after they were dropped, and failed (the reflected key's
   referred table is not reflected), with a raw SQLAlchemy error; nothing was undone, so the
   table lost its foreign key, the children theirs, and ``_mig_tmp_`` was left behind.
+- Renaming a column of a prefix index (``KEY ix (note(10))``) lost the prefix length: a
+  VARCHAR index silently became a full one, a TEXT one failed the batch.
 """
 
 from __future__ import annotations
@@ -102,3 +104,20 @@ def test_failure_after_the_keys_are_dropped_is_undone(engine: sa.Engine) -> None
     assert {t: show_create(engine, t) for t in ("acct", "child")} == before
     assert rows(engine, "SHOW TABLES LIKE '\\_mig\\_%'") == []
 
+
+def test_renamed_column_keeps_its_prefix_length(engine: sa.Engine) -> None:
+    execute(engine,
+            "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(50), body TEXT, x INT,"
+            " KEY ix_note (note(10)), KEY ix_body (body(20), x))",
+            "INSERT INTO t VALUES (1, 'n', 'b', 1)")
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.alter_column("note", new_column_name="remark", existing_type=sa.String(50))
+            batch.alter_column("body", new_column_name="text_body", existing_type=sa.Text)
+
+    run(engine, change)
+    created = show_create(engine, "t")
+    assert "KEY `ix_note` (`remark`(10))" in created
+    assert "KEY `ix_body` (`text_body`(20),`x`)" in created
+    assert rows(engine, "SELECT * FROM t") == [(1, "n", "b", 1)]
