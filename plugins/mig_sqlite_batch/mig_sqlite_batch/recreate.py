@@ -24,6 +24,7 @@ order (copy verified first, an atomic RENAME swap, undo on failure):
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from typing import Any
 
@@ -87,6 +88,19 @@ def sqlite_affinity(declared: str) -> str:
     if "REAL" in upper or "FLOA" in upper or "DOUB" in upper:
         return "REAL"
     return "NUMERIC"
+
+
+#: a copied NULL refused by a NOT NULL column: PostgreSQL's message, MySQL / MariaDB's
+_NOT_NULL = re.compile(r'null value in column "([^"]+)"|Column \'([^\']+)\' cannot be null')
+
+
+def null_advice(table: str, column: str) -> str:
+    """What to do when rows hold NULL in a column the batch makes NOT NULL."""
+    return (
+        f" (rows of {table} hold NULL in {column}; give them a value first, e.g. "
+        f"op.execute(\"UPDATE {table} SET {column} = ... WHERE {column} IS NULL\"), "
+        "in the same migration)"
+    )
 
 
 def with_detail(exc: CommandError) -> CommandError:
@@ -262,6 +276,19 @@ class _Recreate:
     def execute(self, sql: Any, step: str) -> None:
         """Run one statement; a database error names the step it broke."""
         self.impl.execute_step(sql, f"{self.where}: {step}")
+
+    def copy_rows(self, sql: str) -> None:
+        """Run the copy; a NULL refused by a NOT NULL column is reported in the table's own
+        name (not the temporary one's), saying what to do."""
+        try:
+            self.execute(sql, "copying the rows")
+        except CommandError as exc:
+            found = _NOT_NULL.search(str(exc))
+            if found is None:
+                raise
+            text = str(exc).replace(f'"{self.tmp}"', f'"{self.name}"')
+            column = found.group(1) or found.group(2)
+            raise CommandError(text + null_advice(self.name, column)) from exc
 
     def in_schema(self, create_sql: str) -> str:
         """Stored SQL of an index or trigger, created in the table's schema."""
@@ -531,11 +558,7 @@ class SQLiteRecreate(SQLiteDependents, _Recreate):
         head = text.split(" constraint failed: ", 1)
         if head[0].endswith("NOT NULL"):
             column = head[1].split(f"{self.name}.", 1)[-1].split()[0]
-            text += (
-                f" (rows of {self.name} hold NULL in {column}; give them a value first, e.g. "
-                f"op.execute(\"UPDATE {self.name} SET {column} = ... WHERE {column} IS NULL\"), "
-                "in the same migration)"
-            )
+            text += null_advice(self.name, column)
         return CommandError(text)
 
     def _copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
@@ -652,7 +675,7 @@ class GenericRecreate(PostgresRecreate, _Recreate):
         try:
             self.create_tmp_table(table, late)
             created = True
-            self.execute(self.copy_sql({}), "copying the rows")
+            self.copy_rows(self.copy_sql({}))
             try:
                 self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
             except CommandError as exc:

@@ -169,7 +169,7 @@ class MySQLRecreate(_Recreate):
         self.create_tmp_table(table, late=list(table.foreign_key_constraints))
         done.append([Undo(f"DROP TABLE {self.qualified(self.tmp)}", f"dropping {self.tmp}",
                           f"the unfinished copy {self.tmp} exists (drop it)")])
-        self.execute(self.copy_sql({}), "copying the rows")
+        self.copy_rows(self.copy_sql({}))
         if conn is not None:
             self.refuse_changed_values(conn)
         self.create_indexes(indexes)

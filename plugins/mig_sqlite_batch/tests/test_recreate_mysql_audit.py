@@ -6,17 +6,20 @@
   table lost its foreign key, the children theirs, and ``_mig_tmp_`` was left behind.
 - Renaming a column of a prefix index (``KEY ix (note(10))``) lost the prefix length: a
   VARCHAR index silently became a full one, a TEXT one failed the batch.
+- A copy refused by NOT NULL now says to give those rows a value first (as on SQLite).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import run, shared
+from batch_support import run, runtime_support, shared
 
+from mig_core import command
 from mig_core.errors import CommandError
 
 mysql_url = shared.mysql_url
@@ -121,3 +124,39 @@ def test_renamed_column_keeps_its_prefix_length(engine: sa.Engine) -> None:
     assert "KEY `ix_note` (`remark`(10))" in created
     assert "KEY `ix_body` (`text_body`(20),`x`)" in created
     assert rows(engine, "SELECT * FROM t") == [(1, "n", "b", 1)]
+
+
+def test_not_null_over_nulls_is_undone_and_says_what_to_do(
+    engine: sa.Engine, mysql_url: str, tmp_path: Path
+) -> None:
+    """Through ``mig upgrade`` with ``transaction_per_migration``: MySQL's DDL commits, so the
+    original table is put back by the undo, and the error says so and what to do."""
+    execute(engine,
+            "CREATE TABLE item (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20),"
+            " qty VARCHAR(10))",
+            "CREATE TABLE sub (id INT PRIMARY KEY, item_id INT, CONSTRAINT fk_sub_item"
+            " FOREIGN KEY (item_id) REFERENCES item (id) ON DELETE CASCADE)",
+            "INSERT INTO item (name, qty) VALUES ('a', '1'), (NULL, '2')",
+            "INSERT INTO sub VALUES (1, 1), (2, 2)")
+    before = {t: show_create(engine, t) for t in ("item", "sub")}
+    batch = (
+        "with op.batch_alter_table('item', recreate='always') as b:\n"
+        "    b.alter_column('qty', type_=sa.Integer, existing_type=sa.String(10))\n"
+        "    b.alter_column('name', nullable=False, existing_type=sa.String(20))\n"
+    )
+    ini = runtime_support.make_project(tmp_path, mysql_url, [
+        {"rev": "a", "upgrade": "op.execute(\"INSERT INTO sub VALUES (3, 1)\")"},
+        {"rev": "b", "down": "a", "upgrade": batch},
+    ])
+    config = runtime_support.config_for(ini, configure={"transaction_per_migration": True})
+    with pytest.raises(CommandError) as info:
+        command.upgrade(config, "head")
+    message = str(info.value)
+    assert "Column 'name' cannot be null" in message
+    assert "rows of item hold NULL in name; give them a value first" in message
+    assert "undone: item is the original table with its rows and foreign keys" in message
+    assert rows(engine, "SELECT version_num FROM mig_version") == [("a",)]
+    assert {t: show_create(engine, t) for t in ("item", "sub")} == before
+    assert rows(engine, "SELECT * FROM item ORDER BY id") == [(1, "a", "1"), (2, None, "2")]
+    assert rows(engine, "SELECT * FROM sub ORDER BY id") == [(1, 1), (2, 2), (3, 1)]
+    assert rows(engine, "SHOW TABLES LIKE '\\_mig\\_%'") == []

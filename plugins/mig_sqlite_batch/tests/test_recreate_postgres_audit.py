@@ -5,16 +5,22 @@
   table 't'").
 - Renaming a column named in an index's ``INCLUDE (...)`` or operator class failed with a bare
   ``KeyError``; the include list and ``postgresql_ops`` now follow the rename.
+- A copy refused by NOT NULL named the temporary table; it now names the table and says to
+  give those rows a value first (as on SQLite).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import run, shared
+from batch_support import run, runtime_support, shared
+
+from mig_core import command
+from mig_core.errors import CommandError
 
 postgres_url = shared.postgres_url
 
@@ -94,3 +100,37 @@ def test_dropping_an_included_column_drops_the_index(engine: Any) -> None:
     run(engine, change)  # as PostgreSQL's DROP COLUMN does
     assert {r[0] for r in q(engine, "SELECT indexname FROM pg_indexes WHERE tablename = 't'")} \
         == {"t_pkey", "ix_desc"}
+
+
+def test_not_null_over_nulls_rolls_back_and_names_the_table(
+    engine: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    """Through ``mig upgrade`` with ``transaction_per_migration``: the error named the
+    temporary table (``relation "_mig_tmp_item"``) and said nothing of what to do."""
+    execute(engine,
+            "CREATE TABLE item (id SERIAL PRIMARY KEY, name VARCHAR(20), qty VARCHAR(10))",
+            "CREATE TABLE sub (id INT PRIMARY KEY,"
+            " item_id INT REFERENCES item (id) ON DELETE CASCADE)",
+            "INSERT INTO item (name, qty) VALUES ('a', '1'), (NULL, '2')",
+            "INSERT INTO sub VALUES (1, 1), (2, 2)")
+    batch = (
+        "op.execute(\"INSERT INTO item (name, qty) VALUES ('c', '3')\")\n"
+        "with op.batch_alter_table('item', recreate='always') as b:\n"
+        "    b.alter_column('qty', type_=sa.Integer, existing_type=sa.String(10))\n"
+        "    b.alter_column('name', nullable=False, existing_type=sa.String(20))\n"
+    )
+    ini = runtime_support.make_project(tmp_path, postgres_url, [
+        {"rev": "a", "upgrade": "op.execute(\"INSERT INTO sub VALUES (3, 1)\")"},
+        {"rev": "b", "down": "a", "upgrade": batch},
+    ])
+    config = runtime_support.config_for(ini, configure={"transaction_per_migration": True})
+    with pytest.raises(CommandError) as info:
+        command.upgrade(config, "head")
+    message = str(info.value)
+    assert 'null value in column "name" of relation "item" violates not-null' in message
+    assert "_mig_tmp_" not in message
+    assert "rows of item hold NULL in name; give them a value first" in message
+    assert q(engine, "SELECT version_num FROM mig_version") == [("a",)]
+    assert q(engine, "SELECT * FROM item ORDER BY id") == [(1, "a", "1"), (2, None, "2")]
+    assert q(engine, "SELECT * FROM sub ORDER BY id") == [(1, 1), (2, 2), (3, 1)]
+    assert q(engine, "SELECT tablename FROM pg_tables WHERE tablename LIKE '\\_mig\\_tmp%'") == []
