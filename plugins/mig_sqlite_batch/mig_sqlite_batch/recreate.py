@@ -693,8 +693,8 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             what = "foreign key" if isinstance(const, sa.ForeignKeyConstraint) else "constraint"
             self.execute(AddConstraint(const), f"adding {what} {const.name or ''}".rstrip())
         if postgres:
+            self._position_serial(conn, table, sequences)  # before the old ones re-attach
             self._postgres_after(conn, sequences, identities)
-            self._position_serial(table)
         for name, sql in triggers:
             self.execute(sql, f"recreating trigger {name}")
         for child in children:

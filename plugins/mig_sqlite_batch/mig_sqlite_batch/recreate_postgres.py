@@ -253,9 +253,13 @@ class PostgresRecreate(_Base):
                     f"positioning the identity of {col.name}",
                 )
 
-    def _position_serial(self, table: sa.Table) -> None:
+    def _position_serial(
+        self, conn: Any, table: sa.Table, sequences: list[tuple[str, str]]
+    ) -> None:
         """A column the new table declares SERIAL (``copy_from`` with an integer primary key)
-        got a fresh sequence: move it past the copied values."""
+        got a fresh sequence. When the old column owned one, the column takes it back (with its
+        position, so deleted ids are not handed out again) and the fresh one is dropped;
+        otherwise the fresh one is moved past the copied values."""
         col = table.autoincrement_column
         if col is None or col.server_default is not None or col.identity is not None:
             return
@@ -263,9 +267,23 @@ class PostgresRecreate(_Base):
         if state is None or state.source is None:
             return
         qualified = self.qualified(self.name)
+        column = self.preparer.quote(col.name)
+        old = next((seq for seq, owner in sequences if owner == state.source), None)
+        if old is not None and conn is not None:
+            from mig_sqlite_batch import catalog
+
+            fresh = catalog.serial_sequence(conn, qualified, col.name)
+            self.execute(
+                f"ALTER TABLE {qualified} ALTER COLUMN {column} SET DEFAULT "
+                f"nextval({literal(old)}::regclass)",
+                f"keeping sequence {old} for {col.name}",
+            )
+            if fresh:
+                self.execute(f"DROP SEQUENCE {fresh}", f"dropping the new sequence {fresh}")
+            return
         self.execute(
             f"SELECT setval(pg_get_serial_sequence({literal(qualified)}, "
-            f"{literal(col.name)}), COALESCE((SELECT max({self.preparer.quote(col.name)}) "
+            f"{literal(col.name)}), COALESCE((SELECT max({column}) "
             f"FROM {qualified}), 0) + 1, false)",
             f"positioning the sequence of {col.name}",
         )

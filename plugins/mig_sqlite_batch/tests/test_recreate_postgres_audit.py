@@ -134,3 +134,23 @@ def test_not_null_over_nulls_rolls_back_and_names_the_table(
     assert q(engine, "SELECT * FROM item ORDER BY id") == [(1, "a", "1"), (2, None, "2")]
     assert q(engine, "SELECT * FROM sub ORDER BY id") == [(1, 1), (2, 2), (3, 1)]
     assert q(engine, "SELECT tablename FROM pg_tables WHERE tablename LIKE '\\_mig\\_tmp%'") == []
+
+
+def test_copy_from_keeps_the_serial_sequence(engine: Any) -> None:
+    """``copy_from`` declares the key a plain Integer, so the new table got a SERIAL of its
+    own (``_mig_tmp_t_id_seq``) next to the old sequence, which stayed unused, and the
+    position past deleted ids was lost."""
+    execute(engine, "CREATE TABLE t (id SERIAL PRIMARY KEY, note VARCHAR(50))",
+            "INSERT INTO t (note) VALUES ('a'), ('b'), ('z')", "DELETE FROM t WHERE note = 'z'")
+    copy = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("note", sa.String(50)))
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always", copy_from=copy) as batch:
+            batch.add_column(sa.Column("z", sa.Integer))
+
+    run(engine, change)
+    execute(engine, "INSERT INTO t (note) VALUES ('c')")
+    assert q(engine, "SELECT id, note FROM t ORDER BY id") == [(1, "a"), (2, "b"), (4, "c")]
+    assert q(engine, "SELECT relname FROM pg_class WHERE relkind = 'S'") == [("t_id_seq",)]
+    assert q(engine, "SELECT pg_get_serial_sequence('t', 'id')") == [("public.t_id_seq",)]
