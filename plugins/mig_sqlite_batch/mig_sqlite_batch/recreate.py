@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
+from mig_core.ddl.base import RenameTable
 from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch import deferred, fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.dependents import SQLiteDependents
@@ -662,20 +663,27 @@ class GenericRecreate(PostgresRecreate, _Recreate):
                 f"ALTER TABLE {child.table} DROP CONSTRAINT {self.preparer.quote(child.name)}",
                 f"dropping foreign key {child.name} of {child.table}",
             )
-        if postgres:
-            for name in self._old_global_names():
-                self.execute(
-                    f"ALTER TABLE {self.qualified(self.name)} DROP CONSTRAINT "
-                    f"{self.preparer.quote(name)}",
-                    f"dropping constraint {name}",
-                )
+        for name in self._old_global_names() if postgres else self._old_named_constraints():
+            self.execute(
+                f"ALTER TABLE {self.qualified(self.name)} DROP CONSTRAINT "
+                f"{self.preparer.quote(name)}",
+                f"dropping constraint {name}",
+            )
         for seq, _col in sequences:
             self.execute(f"ALTER SEQUENCE {seq} OWNED BY NONE", f"detaching sequence {seq}")
         created = False
         try:
+            restart = self._oracle_identities(table)
             self.create_tmp_table(table, late)
             created = True
+            identity = self._identity_insert(table)
+            if identity:
+                self.execute(f"{identity} ON", "allowing the copy to write the identity column")
             self.copy_rows(self.copy_sql({}))
+            if identity:
+                self.execute(f"{identity} OFF", "allowing the copy to write the identity column")
+            for name, sql in restart:
+                self.execute(sql, f"restarting the identity of {name} past the copied values")
             try:
                 self.execute(f"DROP TABLE {self.qualified(self.name)}", f"dropping {self.name}")
             except CommandError as exc:
@@ -684,10 +692,8 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             if created and not self.impl.transactional_ddl:
                 self._drop_tmp_quietly()
             raise
-        self.execute(
-            f"ALTER TABLE {self.qualified(self.tmp)} RENAME TO {self.preparer.quote(self.name)}",
-            f"renaming {self.tmp} to {self.name}",
-        )
+        self.execute(RenameTable(self.tmp, self.name, schema=self.schema),  # MSSQL: sp_rename
+                     f"renaming {self.tmp} to {self.name}")
         self.create_indexes(indexes)
         for const in late:
             what = "foreign key" if isinstance(const, sa.ForeignKeyConstraint) else "constraint"
@@ -714,6 +720,60 @@ class GenericRecreate(PostgresRecreate, _Recreate):
         says what to do (:func:`mig_sqlite_batch.deferred.explained`)."""
         with deferred.explained(self.where, self.name, list(self._fired)):
             super().execute(sql, step)
+
+    def _old_named_constraints(self) -> list[str]:
+        """MSSQL and Oracle: the old table's named constraints, to drop before the new table
+        takes their names (they are unique per schema there, not per table); foreign keys
+        first, as a self-reference depends on the key it points at."""
+        if self.dialect.name not in ("mssql", "oracle"):
+            return []
+        kinds = (sa.ForeignKeyConstraint, sa.CheckConstraint, sa.UniqueConstraint,
+                 sa.PrimaryKeyConstraint)
+        named = []
+        for const in self.source.table.constraints:
+            rank = next((i for i, k in enumerate(kinds) if isinstance(const, k)), None)
+            if rank is None or not isinstance(const.name, str):
+                continue
+            if isinstance(const, sa.PrimaryKeyConstraint) and not list(const.columns):
+                continue
+            named.append((rank, const.name))
+        return [name for _, name in sorted(named)]
+
+    def _identity_insert(self, table: sa.Table) -> str | None:
+        """MSSQL: ``SET IDENTITY_INSERT <tmp>`` when the copy writes an IDENTITY column."""
+        if self.dialect.name != "mssql":
+            return None
+        copied = {c.name for c in self.copied_columns()}
+        for col in table.columns:
+            if col.name in copied and (
+                col.identity is not None or col.autoincrement is True
+                or col is table.autoincrement_column
+            ):
+                return f"SET IDENTITY_INSERT {self.qualified(self.tmp)}"
+        return None
+
+    def _oracle_identities(self, table: sa.Table) -> list[tuple[str, str]]:
+        """Oracle: the copy cannot write a ``GENERATED ALWAYS`` identity, and the identity
+        would start again at 1. The new table's copied identity columns are created ``BY
+        DEFAULT``; returned are the ``ALTER``s giving each its own mode back, starting past the
+        copied values (``START WITH LIMIT VALUE``)."""
+        if self.dialect.name != "oracle":
+            return []
+        copied = {c.name for c in self.copied_columns()}
+        out = []
+        for col in table.columns:
+            if col.identity is None or col.name not in copied:
+                continue
+            if col.identity.always:
+                mode = "ALWAYS"
+                col.identity.always = False  # (the table's own copy of the Identity)
+            else:
+                on_null = col.identity.dialect_options["oracle"].get("on_null")
+                mode = "BY DEFAULT ON NULL" if on_null else "BY DEFAULT"
+            out.append((col.name, f"ALTER TABLE {self.qualified(self.tmp)} MODIFY "
+                        f"{self.preparer.quote(col.name)} GENERATED {mode} AS IDENTITY "
+                        "(START WITH LIMIT VALUE)"))
+        return out
 
     def _drop_tmp_quietly(self) -> None:
         try:
