@@ -105,6 +105,10 @@ def load(impl: Any, batch: Any) -> Source:
             table, dialect, make_schema_objects=make_objects,
             naming_convention=batch.naming_convention,
         )
+        if dialect.name in ("mysql", "mariadb"):
+            from mig_sqlite_batch import mysql_schema
+
+            mysql_schema.complete(conn, batch.schema, table.name, model)
         return Source(table, model)
     assert create_sql is not None
     return _sqlite_source(conn, batch, table, create_sql, make_objects, given)

@@ -7,6 +7,8 @@
 - Renaming a column of a prefix index (``KEY ix (note(10))``) lost the prefix length: a
   VARCHAR index silently became a full one, a TEXT one failed the batch.
 - A copy refused by NOT NULL now says to give those rows a value first (as on SQLite).
+- Column-level CHECKs (MariaDB: a `JSON` column's `json_valid` too) and `DESC` index columns,
+  which SQLAlchemy's reflection does not report, were dropped.
 """
 
 from __future__ import annotations
@@ -160,3 +162,29 @@ def test_not_null_over_nulls_is_undone_and_says_what_to_do(
     assert rows(engine, "SELECT * FROM item ORDER BY id") == [(1, "a", "1"), (2, None, "2")]
     assert rows(engine, "SELECT * FROM sub ORDER BY id") == [(1, 1), (2, 2), (3, 1)]
     assert rows(engine, "SHOW TABLES LIKE '\\_mig\\_%'") == []
+
+
+def test_column_checks_and_descending_indexes_are_kept(engine: sa.Engine) -> None:
+    """SQLAlchemy's reflection reports neither MariaDB's column-level CHECKs (a ``JSON``
+    column's ``json_valid`` among them) nor ``DESC`` index columns: both were dropped."""
+    execute(engine,
+            "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, qty INT CHECK (qty > 0),"
+            " price DECIMAL(8, 2), j JSON, note VARCHAR(40),"
+            " KEY ix_qty (qty DESC, price), KEY ix_note (note(10) DESC))",
+            "INSERT INTO t (qty, price, j, note) VALUES (1, 2.5, '{\"k\": 1}', 'n')")
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.alter_column("price", type_=sa.Numeric(9, 3), existing_type=sa.Numeric(8, 2))
+            batch.alter_column("note", new_column_name="remark", existing_type=sa.String(40))
+
+    run(engine, change)
+    created = show_create(engine, "t")
+    assert "CHECK (`qty` > 0)" in created and "CHECK (json_valid(`j`))" in created
+    assert "KEY `ix_qty` (`qty` DESC,`price`)" in created
+    assert "KEY `ix_note` (`remark`(10) DESC)" in created
+    with pytest.raises(sa.exc.DBAPIError, match="CONSTRAINT"):
+        execute(engine, "INSERT INTO t (qty) VALUES (0)")
+    with pytest.raises(sa.exc.DBAPIError, match="CONSTRAINT"):
+        execute(engine, "INSERT INTO t (qty, j) VALUES (1, 'not json')")
+    assert rows(engine, "SELECT id, qty, j, remark FROM t") == [(1, 1, '{"k": 1}', "n")]

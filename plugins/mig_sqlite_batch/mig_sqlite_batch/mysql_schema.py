@@ -1,0 +1,57 @@
+"""What SQLAlchemy's MySQL / MariaDB reflection leaves out of a table, read from
+``information_schema`` for a recreate: MariaDB's column-level CHECK constraints (the
+``json_valid`` CHECK of a ``JSON`` column among them) and descending index columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from mig_sqlite_batch.model import TableModel
+from mig_sqlite_batch.states import ConstraintState
+
+
+def complete(conn: Any, schema: str | None, table: str, model: TableModel) -> None:
+    """Add to ``model`` what reflection did not report."""
+    database = schema or str(conn.execute(sa.text("SELECT DATABASE()")).scalar())
+    params = {"db": database, "t": table}
+    if getattr(conn.dialect, "is_mariadb", False) and (
+        conn.dialect.server_version_info or (0,)
+    ) >= (10, 5, 10):  # (the LEVEL column)
+        for (clause,) in conn.execute(sa.text(
+            "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+            "WHERE CONSTRAINT_SCHEMA = :db AND TABLE_NAME = :t AND LEVEL = 'Column' "
+            "ORDER BY CONSTRAINT_NAME"
+        ), params):
+            # kept as an unnamed table CHECK: the same rule, dropped with its column
+            model.constraints.append(ConstraintState("check", None, sqltext=str(clause)))
+    descending: dict[str, set[str]] = {}
+    for index_name, column in conn.execute(sa.text(
+        "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :t AND COLLATION = 'D'"
+    ), params):
+        descending.setdefault(index_name, set()).add(column)
+    for index_name, columns in descending.items():
+        index = model.find_index(index_name)
+        if index is not None:
+            # always quoted: `note`(10) is a column with a prefix, note(10) a function call
+            _write_out(index, columns, model.dialect.identifier_preparer.quote_identifier)
+
+
+def _write_out(index: Any, descending: set[str], quote: Any) -> None:
+    """The index's columns as SQL text, ``DESC`` and prefix lengths included (SQLAlchemy
+    writes a length only for a column element, and cannot mix them with text)."""
+    lengths: dict[str, int] = {}
+    for key in [k for k in index.kw if k.endswith("_length")]:
+        value = index.kw.pop(key)
+        if isinstance(value, dict):
+            lengths.update(value)
+    out: list[Any] = []
+    for expr in index.expressions:
+        if isinstance(expr, str):
+            prefix = f"({int(lengths[expr])})" if lengths.get(expr) else ""
+            order = " DESC" if expr in descending else ""
+            expr = sa.text(f"{quote(expr)}{prefix}{order}")
+        out.append(expr)
+    index.expressions = out
