@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import run, runtime_support, shared
+from batch_support import offline, run, runtime_support, shared, statements
 
 from mig_core import command
 from mig_core.errors import CommandError
@@ -188,3 +188,22 @@ def test_column_checks_and_descending_indexes_are_kept(engine: sa.Engine) -> Non
     with pytest.raises(sa.exc.DBAPIError, match="CONSTRAINT"):
         execute(engine, "INSERT INTO t (qty, j) VALUES (1, 'not json')")
     assert rows(engine, "SELECT id, qty, j, remark FROM t") == [(1, 1, '{"k": 1}', "n")]
+
+
+def test_offline_copy_from_with_a_foreign_key_to_another_table() -> None:
+    """The same compile failure stopped ``mig upgrade --sql``."""
+    def change(op: Any) -> None:
+        copy = sa.Table("acct", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("org_id", sa.Integer,
+                                  sa.ForeignKey("org.id", name="fk_acct_org", ondelete="CASCADE")))
+        with op.batch_alter_table("acct", copy_from=copy, recreate="always") as batch:
+            batch.add_column(sa.Column("x", sa.Integer))
+
+    found = statements(offline("mysql", change))
+    assert found[2:] == [
+        "ALTER TABLE acct DROP FOREIGN KEY fk_acct_org",
+        "RENAME TABLE acct TO _mig_old_acct, _mig_tmp_acct TO acct",
+        "ALTER TABLE acct ADD CONSTRAINT fk_acct_org FOREIGN KEY(org_id) REFERENCES org (id) "
+        "ON DELETE CASCADE",
+        "DROP TABLE _mig_old_acct",
+    ]
