@@ -1,6 +1,7 @@
 """What SQLAlchemy's MySQL / MariaDB reflection leaves out of a table, read from
 ``information_schema`` for a recreate: MariaDB's column-level CHECK constraints (the
-``json_valid`` CHECK of a ``JSON`` column among them) and descending index columns."""
+``json_valid`` CHECK of a ``JSON`` column among them) and descending index columns; an index it
+cannot read at all (MariaDB's ``IGNORED``) stops the batch rather than being dropped."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.errors import CommandError
 from mig_sqlite_batch.model import TableModel
 from mig_sqlite_batch.states import ConstraintState
 
 
-def complete(conn: Any, schema: str | None, table: str, model: TableModel) -> None:
+def complete(conn: Any, schema: str | None, table: str, model: TableModel, where: str) -> None:
     """Add to ``model`` what reflection did not report."""
     database = schema or str(conn.execute(sa.text("SELECT DATABASE()")).scalar())
     params = {"db": database, "t": table}
+    _refuse_unread_indexes(conn, params, model, where)
     if getattr(conn.dialect, "is_mariadb", False) and (
         conn.dialect.server_version_info or (0,)
     ) >= (10, 5, 10):  # (the LEVEL column)
@@ -55,3 +58,22 @@ def _write_out(index: Any, descending: set[str], quote: Any) -> None:
             expr = sa.text(f"{quote(expr)}{prefix}{order}")
         out.append(expr)
     index.expressions = out
+
+
+def _refuse_unread_indexes(conn: Any, params: dict[str, str], model: TableModel,
+                           where: str) -> None:
+    """An index reflection skipped (it warns "Unknown schema content") would be dropped."""
+    known = {str(i.name) for i in model.indexes} | {
+        str(c.name) for c in model.constraints if c.name is not None
+    }
+    missing = [name for (name,) in conn.execute(sa.text(
+        "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = :db "
+        "AND TABLE_NAME = :t AND INDEX_NAME <> 'PRIMARY' ORDER BY 1"
+    ), params) if name not in known]
+    if missing:
+        raise CommandError(
+            f"{where}: SQLAlchemy's reflection cannot read index(es) {', '.join(missing)} "
+            f"of {params['t']} (MariaDB's IGNORED indexes are such), so the recreate would drop "
+            "them; make them plain indexes before the batch and change them back after it "
+            f"(op.execute(\"ALTER TABLE {params['t']} ALTER INDEX {missing[0]} NOT IGNORED\"))"
+        )

@@ -108,7 +108,7 @@ def load(impl: Any, batch: Any) -> Source:
         if dialect.name in ("mysql", "mariadb"):
             from mig_sqlite_batch import mysql_schema
 
-            mysql_schema.complete(conn, batch.schema, table.name, model)
+            mysql_schema.complete(conn, batch.schema, table.name, model, where)
         return Source(table, model)
     assert create_sql is not None
     return _sqlite_source(conn, batch, table, create_sql, make_objects, given)

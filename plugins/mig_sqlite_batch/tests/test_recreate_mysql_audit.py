@@ -8,7 +8,8 @@
   VARCHAR index silently became a full one, a TEXT one failed the batch.
 - A copy refused by NOT NULL now says to give those rows a value first (as on SQLite).
 - Column-level CHECKs (MariaDB: a `JSON` column's `json_valid` too) and `DESC` index columns,
-  which SQLAlchemy's reflection does not report, were dropped.
+  which SQLAlchemy's reflection does not report, were dropped; an index it cannot read at all
+  (MariaDB's `IGNORED`) was dropped too, and now stops the batch.
 """
 
 from __future__ import annotations
@@ -207,3 +208,22 @@ def test_offline_copy_from_with_a_foreign_key_to_another_table() -> None:
         "ON DELETE CASCADE",
         "DROP TABLE _mig_old_acct",
     ]
+
+
+def test_an_index_reflection_cannot_read_stops_the_batch(engine: sa.Engine) -> None:
+    """MariaDB's ``KEY ix (a) IGNORED`` is skipped by SQLAlchemy's reflection (a warning
+    only): the recreate silently dropped the index."""
+    execute(engine, "CREATE TABLE t (id INT PRIMARY KEY, a INT, KEY ix_a (a) IGNORED)",
+            "INSERT INTO t VALUES (1, 2)")
+    before = show_create(engine, "t")
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.add_column(sa.Column("z", sa.Integer))
+
+    with pytest.warns(sa.exc.SAWarning), pytest.raises(CommandError, match=(
+        r"reflection cannot read index\(es\) ix_a of t .* "
+        r"\(op.execute\(\"ALTER TABLE t ALTER INDEX ix_a NOT IGNORED\"\)\)"
+    )):
+        run(engine, change)
+    assert show_create(engine, "t") == before
