@@ -5,7 +5,8 @@ changes something knows how to undo itself.
 1. Before the first statement: the foreign keys of other tables (in any database) that point
    at the table are read from ``information_schema``; one to a column the batch drops, or to
    columns that stop being unique, is refused by name, as are triggers on the table (``DROP
-   TABLE`` would take them) and ``_mig_tmp_`` / ``_mig_old_`` tables left over.
+   TABLE`` would take them), system-versioned tables (their history) and ``_mig_tmp_`` /
+   ``_mig_old_`` tables left over.
 2. ``CREATE TABLE _mig_tmp_t`` without foreign keys (InnoDB checks them row by row, so a
    self-reference to a later row would stop the copy, and their names, unique per database,
    are still held by ``t``), ``INSERT ... SELECT``, the indexes, the ``AUTO_INCREMENT``
@@ -108,6 +109,7 @@ class MySQLRecreate(_Recreate):
             children = read_children(conn, self.database, self.name)
             self.check_children([(c.table, c.label, list(c.referred)) for c in children])
             self.refuse_triggers(conn)
+            self.refuse_versioned(conn)
             self.refuse_leftovers(conn)
         table = self.tmp_table()
         new_keys = self.own_keys_later(table)
@@ -140,6 +142,20 @@ class MySQLRecreate(_Recreate):
             raise CommandError(
                 f"{self.where}: trigger(s) {', '.join(names)} on {self.name!r} would be dropped "
                 "with the old table; drop them before the batch and create them after it"
+            )
+
+    def refuse_versioned(self, conn: Any) -> None:
+        """A MariaDB system-versioned table would come back unversioned, its history gone."""
+        kind = conn.execute(
+            sa.text("SELECT TABLE_TYPE FROM information_schema.TABLES "
+                    "WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :t"),
+            {"db": self.database, "t": self.name},
+        ).scalar()
+        if kind == "SYSTEM VERSIONED":
+            raise CommandError(
+                f"{self.where}: {self.name!r} is a system-versioned table; a recreate would "
+                "drop its history and its versioning; change it with plain ALTERs instead "
+                "(op.add_column, op.alter_column, ...)"
             )
 
     def refuse_leftovers(self, conn: Any) -> None:

@@ -9,7 +9,8 @@
 - A copy refused by NOT NULL now says to give those rows a value first (as on SQLite).
 - Column-level CHECKs (MariaDB: a `JSON` column's `json_valid` too) and `DESC` index columns,
   which SQLAlchemy's reflection does not report, were dropped; an index it cannot read at all
-  (MariaDB's `IGNORED`) was dropped too, and now stops the batch.
+  (MariaDB's `IGNORED`) was dropped too, and now stops the batch; so does a system-versioned
+  table, which lost its versioning and history.
 """
 
 from __future__ import annotations
@@ -227,3 +228,33 @@ def test_an_index_reflection_cannot_read_stops_the_batch(engine: sa.Engine) -> N
     )):
         run(engine, change)
     assert show_create(engine, "t") == before
+
+
+def test_a_system_versioned_table_is_refused(engine: sa.Engine) -> None:
+    """The recreate made it a plain table: its versioning and every historical row gone."""
+    execute(engine, "CREATE TABLE t (id INT PRIMARY KEY, a INT) WITH SYSTEM VERSIONING",
+            "INSERT INTO t VALUES (1, 2)", "UPDATE t SET a = 3")
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.add_column(sa.Column("z", sa.Integer))
+
+    with pytest.raises(CommandError, match="'t' is a system-versioned table; a recreate would "
+                       "drop its history"):
+        run(engine, change)
+    assert rows(engine, "SELECT COUNT(*) FROM t FOR SYSTEM_TIME ALL") == [(2,)]
+
+
+def test_a_partitioned_table_keeps_its_partitions(engine: sa.Engine) -> None:
+    execute(engine, "CREATE TABLE t (id INT PRIMARY KEY, a INT) PARTITION BY RANGE (id)"
+            " (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE)",
+            "INSERT INTO t VALUES (1, 2), (20, 3)")
+
+    def change(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.add_column(sa.Column("z", sa.Integer))
+
+    run(engine, change)
+    assert rows(engine, "SELECT PARTITION_NAME, TABLE_ROWS FROM information_schema.PARTITIONS "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' ORDER BY 1") == [
+        ("p0", 1), ("p1", 1)]
