@@ -32,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mig_core.errors import CommandError, MigWarning
+from mig_sqlite_batch import sqltext
 from mig_sqlite_batch.recreate import _Recreate, temp_name
 from mig_sqlite_batch.states import stub_fk_targets
 
@@ -111,6 +112,7 @@ class MySQLRecreate(_Recreate):
             self.refuse_triggers(conn)
             self.refuse_versioned(conn)
             self.refuse_leftovers(conn)
+        self.partitioning = self.take_partitioning(conn) if conn is not None else None
         table = self.tmp_table()
         new_keys = self.own_keys_later(table)
         old_keys = {  # compiled now: the undo needs them, and nothing has run yet
@@ -158,6 +160,30 @@ class MySQLRecreate(_Recreate):
                 "(op.add_column, op.alter_column, ...)"
             )
 
+    def take_partitioning(self, conn: Any) -> str | None:
+        """The table's ``PARTITION BY ...`` clause as SHOW CREATE TABLE writes it, renamed
+        columns followed, taken out of the new table's options (SQLAlchemy reads RANGE / LIST
+        partitions back in a form CREATE TABLE refuses): it is applied with ALTER TABLE to the
+        new, still empty table."""
+        created = str(conn.execute(
+            sa.text(f"SHOW CREATE TABLE {self.qualified(self.name)}")).one()[1])
+        at = created.find("PARTITION BY")
+        if at < 0:
+            return None
+        clause = created[at:].strip().removesuffix("*/").strip()  # (MySQL: /*!50100 ... */)
+        gone = sqltext.mentioned(clause, list(self.model.dropped))
+        if gone:
+            raise CommandError(
+                f"{self.where}: the table is partitioned by column(s) {', '.join(sorted(gone))}, "
+                "which the batch drops; change the partitioning first (ALTER TABLE ... "
+                "PARTITION BY ... / REMOVE PARTITIONING)"
+            )
+        renames = {c.source: c.name for c in self.model.columns
+                   if c.source is not None and c.source != c.name}
+        for key in [k for k in self.model.table_kwargs if "partition" in k]:
+            del self.model.table_kwargs[key]
+        return sqltext.rename_columns(clause, renames, self.preparer.quote)
+
     def refuse_leftovers(self, conn: Any) -> None:
         inspector = sa.inspect(conn)
         for name in (self.tmp, self.old):
@@ -185,6 +211,9 @@ class MySQLRecreate(_Recreate):
         self.create_tmp_table(table, late=list(table.foreign_key_constraints))
         done.append([Undo(f"DROP TABLE {self.qualified(self.tmp)}", f"dropping {self.tmp}",
                           f"the unfinished copy {self.tmp} exists (drop it)")])
+        if self.partitioning:
+            self.execute(f"ALTER TABLE {self.qualified(self.tmp)} {self.partitioning}",
+                         f"partitioning {self.tmp}")
         self.copy_rows(self.copy_sql({}))
         if conn is not None:
             self.refuse_changed_values(conn)
