@@ -260,3 +260,26 @@ def test_queued_statement_failure_is_reported_before_a_later_unimportable_file(
                                               r'"t_r1" already exists; rolled back'):
         command.upgrade(config_for(ini), "head")
     engine.dispose()
+
+
+def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_path, sqlite_url):
+    """Where DDL commits by itself, the error shows what the revision ran before the failing
+    statement (the last three, and how many): the user repairs from that."""
+    ini = make_project(tmp_path, sqlite_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": "".join(
+            f"op.add_column('t', sa.Column('c{i}', sa.Integer))\n" for i in range(4)
+        ) + "op.execute('INSERT INTO no_such_table VALUES (1)')\n"},
+    ])
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, configure={"transactional_ddl": False}), "head")
+    assert str(info.value).endswith(
+        "; before the failing statement it ran 4 statements: ...; ALTER TABLE t ADD COLUMN c1 "
+        "INTEGER; ALTER TABLE t ADD COLUMN c2 INTEGER; ALTER TABLE t ADD COLUMN c3 INTEGER; its "
+        "DDL may be partly applied (transactional DDL on sqlite was turned off for this run "
+        "(transactional_ddl=False)); the version table still names r1"
+    )
+    # a transactional run lists nothing: everything since the last commit is rolled back
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini), "head")
+    assert "before the failing statement" not in str(info.value)

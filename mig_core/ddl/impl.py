@@ -151,6 +151,9 @@ class DefaultImpl:
             literals.install(dialect, self.offline_literal)
         #: the run's statement queue while a run sends DDL in batches (see runtime/pipeline.py)
         self.pipeline: Any = None
+        #: the statements the running revision executed, kept by the runner where DDL commits
+        #: by itself (a failure's message lists what ran); None elsewhere
+        self.statement_log: list[Any] | None = None
 
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """The SQL text of a value in an offline script, or None to let SQLAlchemy write it.
@@ -216,6 +219,17 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
+        if self.statement_log is not None:
+            self.statement_log.append(sql)
+
+    def statement_summary(self, sql: Any, width: int = 60) -> str:
+        """A statement's first words, for a message (its SQL as this dialect writes it)."""
+        try:
+            text = sql if isinstance(sql, str) else self.compile(sql)
+        except Exception:  # noqa: BLE001 - a message must not fail over a summary
+            return type(sql).__name__
+        text = " ".join(str(text).split())
+        return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
     def index_sorting(self, schema: str | None) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
         """``{(table, index): {column: ("desc", ...)}}`` for a dialect whose reflection gives no

@@ -279,11 +279,14 @@ class StepRunner:
         if pipeline is not None:
             pipeline.attach()
         marked_next: Any = None  # the started time of a step whose row the last commit carried
+        # where each DDL statement commits by itself, a failure lists what its revision ran
+        keeps_statements = not ctx.as_sql and not ctx.impl.transactional_ddl
         try:
             for index, step in enumerate(steps):
                 before = heads
                 ctx._run_heads = before
                 ctx._step_autocommitted = False
+                ctx.impl.statement_log = [] if keeps_statements else None
                 if marked_next is not None:
                     started, marked_next = marked_next, None
                 else:
@@ -330,6 +333,7 @@ class StepRunner:
         except PipelinedStatementFailed as failed:
             raise self._queued_failure(failed, history) from failed.error
         finally:
+            ctx.impl.statement_log = None
             if pipeline is not None:
                 pipeline.detach()
             ctx._before_commit.remove(versions.flush)
@@ -465,8 +469,8 @@ class StepRunner:
         if not ran:
             return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
         return (
-            f"; its DDL may be partly applied ({_why_not_transactional(ctx)}); "
-            f"the version table still names {_heads_text(before)}"
+            f"; {_what_ran(ctx.impl)}its DDL may be partly applied "
+            f"({_why_not_transactional(ctx)}); the version table still names {_heads_text(before)}"
         )
 
     def _record_failure(
@@ -533,6 +537,18 @@ def _refuse_ids_too_long(ctx: MigrationContext, steps: Sequence[Any], creates: b
     """Check the ids the steps write into the version table against its column."""
     ids = [rev for step in steps for rev in step.revisions]
     ctx.version_store.refuse_ids_too_long(ids, creates)
+
+
+def _what_ran(impl: Any, shown: int = 3) -> str:
+    """``"before the failing statement it ran 2 statements: A; B; "`` from the statements the
+    failed revision executed (empty when none ran or none were kept)."""
+    done = impl.statement_log or []
+    if not done:
+        return ""
+    texts = [impl.statement_summary(sql) for sql in done[-shown:]]
+    more = "...; " if len(done) > shown else ""
+    noun = "statement" if len(done) == 1 else "statements"
+    return f"before the failing statement it ran {len(done)} {noun}: {more}{'; '.join(texts)}; "
 
 
 def _why_not_transactional(ctx: MigrationContext) -> str:

@@ -103,8 +103,10 @@ def test_failure_in_second_statement_through_cli_and_log_json(tmp_path, engine, 
     failing = next(i for i, text in enumerate(source, 1) if "no_such_table" in text)
     assert line.startswith(f"mig: error: revision r2 (versions/r2_r2.py line {failing}) upgrade "
                            "failed: ProgrammingError: (1146, \"Table ")
-    assert line.endswith("its DDL may be partly applied (no transactional DDL on mysql); "
-                         "the version table still names r1")
+    # what ran before the failing statement, and stays: the ADD COLUMN
+    assert line.endswith("; before the failing statement it ran 1 statement: ALTER TABLE t ADD "
+                         "COLUMN x INTEGER; its DDL may be partly applied (no transactional DDL "
+                         "on mysql); the version table still names r1")
     assert "x" in _columns(engine, "t")  # the first statement committed
     assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
     rows = _log(ini)
