@@ -95,8 +95,15 @@ def sqlite_affinity(declared: str) -> str:
 _NOT_NULL = re.compile(r'null value in column "([^"]+)"|Column \'([^\']+)\' cannot be null')
 
 
-def null_advice(table: str, column: str) -> str:
-    """What to do when rows hold NULL in a column the batch makes NOT NULL."""
+def null_advice(table: str, column: str, added: bool = False) -> str:
+    """What to do when rows hold NULL in a column the batch makes NOT NULL; a column the
+    batch adds has no value to fill before it, so the advice differs."""
+    if added:
+        return (
+            f" ({column} is added NOT NULL to {table}, which has rows, with no value for them: "
+            f"give the column a server_default, or add it nullable, fill it with "
+            f"op.execute(\"UPDATE {table} SET {column} = ...\") and then make it NOT NULL)"
+        )
     return (
         f" (rows of {table} hold NULL in {column}; give them a value first, e.g. "
         f"op.execute(\"UPDATE {table} SET {column} = ... WHERE {column} IS NULL\"), "
@@ -230,6 +237,10 @@ class _Recreate:
     def copied_columns(self) -> list[ColumnState]:
         return [c for c in self.model.columns if c.source is not None and c.computed is None]
 
+    def is_added(self, column: str) -> bool:
+        """Whether ``column`` of the new table is one the batch adds (no old values)."""
+        return any(c.name == column and c.source is None for c in self.model.columns)
+
     def needs_cast(self, col: ColumnState) -> bool:
         if not col.type_changed or col.old_type is None:
             return False
@@ -289,7 +300,7 @@ class _Recreate:
                 raise
             text = str(exc).replace(f'"{self.tmp}"', f'"{self.name}"')
             column = found.group(1) or found.group(2)
-            raise CommandError(text + null_advice(self.name, column)) from exc
+            raise CommandError(text + null_advice(self.name, column, self.is_added(column))) from exc
 
     def in_schema(self, create_sql: str) -> str:
         """Stored SQL of an index or trigger, created in the table's schema."""
@@ -559,7 +570,7 @@ class SQLiteRecreate(SQLiteDependents, _Recreate):
         head = text.split(" constraint failed: ", 1)
         if head[0].endswith("NOT NULL"):
             column = head[1].split(f"{self.name}.", 1)[-1].split()[0]
-            text += null_advice(self.name, column)
+            text += null_advice(self.name, column, self.is_added(column))
         return CommandError(text)
 
     def _copy(self, conn: Any, physical: dict[str, str], table: sa.Table) -> None:
