@@ -11,6 +11,7 @@ other (backends differ in which one they report). Foreign keys are matched by wh
 from __future__ import annotations
 
 import re
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.snapshot import (
@@ -19,6 +20,7 @@ from mig_core.autogenerate.snapshot import (
     is_empty_option,
     sorted_index,
 )
+from mig_core.errors import MigWarning
 from mig_core.operations.ops import (
     AddConstraintOp,
     CreateIndexOp,
@@ -140,6 +142,32 @@ def _has_expressions(index: sa.Index) -> bool:
     return any(_index_column(index, e)[0] is None for e in index.expressions)
 
 
+def _warn_uncompared_expression_indexes(
+    ctx: CompareContext, schema: str | None, meta_table: sa.Table
+) -> None:
+    """Warn about the model's expression indexes the database lacks: the dialect cannot
+    reflect them, so autogenerate writes nothing for them (Alembic warns too)."""
+    wanted = [ix for ix in meta_table.indexes if ix.name and _has_expressions(ix)]
+    if not wanted:
+        return
+    catalog = f"{ctx.dialect.identifier_preparer.quote_schema(schema)}." if schema else ""
+    have = {
+        row[0] for row in ctx.connection.exec_driver_sql(
+            f"SELECT name FROM {catalog}sqlite_master WHERE type = 'index' AND tbl_name = ?",
+            (meta_table.name,),
+        )
+    }
+    for ix in wanted:
+        if ix.name not in have:
+            warnings.warn(
+                f"autogenerate skipped expression index {ix.name} of {meta_table.name}: "
+                f"{ctx.dialect_name} cannot reflect expression indexes, so they are not "
+                "compared; add it to the revision by hand (op.create_index)",
+                MigWarning,
+                stacklevel=2,
+            )
+
+
 #: options that are how an index is built, or that reflection never reports: not compared
 _UNCOMPARED_OPTIONS = frozenset({"concurrently", "tablespace", "online"})
 
@@ -244,6 +272,8 @@ def compare_indexes_and_uniques(
 
     parents = {"table_name": meta_table.name, "schema_name": schema}
     skip_expressions = ctx.dialect_name in NO_EXPRESSION_INDEX_REFLECTION
+    if skip_expressions and ctx.dialect_name == "sqlite":
+        _warn_uncompared_expression_indexes(ctx, schema, meta_table)
     unique_class = sa.UniqueConstraint
     if ctx._name_filters or ctx.has_object_filters:
         meta_indexes = [
