@@ -56,3 +56,19 @@ def test_generated_column_whose_expression_reflection_cannot_read_is_quiet(
         warnings.simplefilter("error", MigWarning)
         assert diffs(engine, md) == []
     engine.dispose()
+
+
+def test_dropped_table_keeps_the_generated_expression_reflection_misses(sqlite_url: str) -> None:
+    """The downgrade of a dropped table re-creates its generated column with its expression,
+    not ``sa.Computed('')`` (which SQLite refuses)."""
+    engine = sa.create_engine(sqlite_url)
+    setup(engine, None)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE item (id INTEGER PRIMARY KEY, price NUMERIC(12, 4), "
+            "price_x2 NUMERIC(12, 4) GENERATED ALWAYS AS (price * 2) STORED)"
+        )
+    (kind, table), = diffs(engine, sa.MetaData())
+    computed = table.c.price_x2.computed
+    assert (kind, str(computed.sqltext), computed.persisted) == ("remove_table", "price * 2", True)
+    engine.dispose()

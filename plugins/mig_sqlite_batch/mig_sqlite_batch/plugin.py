@@ -34,6 +34,15 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool:
     return recreate_table(impl, batch)
 
 
+@hookimpl(tryfirst=True)
+def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> None:
+    """Generated columns' expressions SQLAlchemy's reflection misses, read from the tables'
+    SQL before the comparison starts (compare.py)."""
+    from mig_sqlite_batch.compare import fill_generated_expressions
+
+    fill_generated_expressions(ctx, schemas)
+
+
 @hookimpl(wrapper=True)
 def mig_compare_table(
     ctx: Any, modify_ops: Any, schema: Any, name: str, conn_table: Any, meta_table: Any
