@@ -4,6 +4,7 @@ SQLite's reflection cannot read is not reported as a difference, nor left out si
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -72,3 +73,22 @@ def test_dropped_table_keeps_the_generated_expression_reflection_misses(sqlite_u
     computed = table.c.price_x2.computed
     assert (kind, str(computed.sqltext), computed.persisted) == ("remove_table", "price * 2", True)
     engine.dispose()
+
+
+def test_batch_drop_of_an_unnamed_constraint_says_how_sqlite_can_name_it(recwarn: Any) -> None:
+    """On SQLite an unnamed constraint has no name the database gave it; the TODO inside a
+    batch block says how the batch can name it."""
+    from mig_core.autogenerate.api import render_python_code
+    from mig_core.operations import ops
+
+    upgrade = ops.UpgradeOps([
+        ops.ModifyTableOps("author", [ops.DropConstraintOp(None, "author", type_="unique")]),
+    ])
+    text = render_python_code(upgrade, render_as_batch=True)
+    assert (
+        "        # TODO: this unique constraint of 'author' has no name in the model; replace None with\n"
+        "        # the name the database gave it, or the drop fails\n"
+        "        # (SQLite keeps such a constraint unnamed: pass batch_alter_table a\n"
+        "        # naming_convention={...} and drop it by the name that makes)\n"
+        "        batch_op.drop_constraint(None, type_='unique')"
+    ) in text

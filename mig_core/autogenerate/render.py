@@ -601,8 +601,13 @@ def render_drop_constraint(ctx: RenderContext, op: ops.DropConstraintOp) -> str:
         "name the database gave it (or name the constraint in the model)",
         MigWarning, stacklevel=2,
     )
+    batch_hint = (
+        "# (SQLite keeps such a constraint unnamed: pass batch_alter_table a\n"
+        "# naming_convention={...} and drop it by the name that makes)\n"
+        if ctx.in_batch else ""
+    )
     return (f"# TODO: this {what} has no name in the model; replace None with\n"
-            f"# the name the database gave it, or the drop fails\n{call}")
+            f"# the name the database gave it, or the drop fails\n{batch_hint}{call}")
 
 
 _CONSTRAINT_KINDS = {"foreignkey": "foreign key", "unique": "unique constraint",
