@@ -36,11 +36,13 @@ class Source:
 
 def schema_objects_factory(impl: Any, batch: Any) -> Any:
     """Schema objects for operations' constraints and indexes: the run's naming convention,
-    else the batch's."""
+    the batch's for the kinds the run's does not name (a plain ``MetaData()`` names only
+    indexes, so its ``fk`` / ``uq`` ... come from the batch)."""
     run_objects = SchemaObjects.for_options(getattr(impl, "context_opts", None))
-    if run_objects.naming_convention or not batch.naming_convention:
+    if not batch.naming_convention:
         return lambda: run_objects
-    return lambda: SchemaObjects(batch.naming_convention)
+    merged = {**batch.naming_convention, **(run_objects.naming_convention or {})}
+    return lambda: SchemaObjects(merged)
 
 
 def load(impl: Any, batch: Any) -> Source:

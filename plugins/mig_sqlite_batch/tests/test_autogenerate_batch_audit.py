@@ -45,3 +45,27 @@ def test_added_not_null_column_without_default_says_to_give_it_one(engine: Any) 
         "op.execute(\"UPDATE p SET email_address = ...\") and then make it NOT NULL)"
     )
     assert (schema_sql(engine), checksum(engine, "p")) == before
+
+
+def test_batch_convention_names_created_constraints_when_the_model_has_none(engine: Any) -> None:
+    """A project without a naming convention (``target_metadata = MetaData()``, whose default
+    convention names only indexes) fixes autogenerate's ``drop_constraint(None, ...)`` with
+    the batch's ``naming_convention``; the foreign keys the batch creates with ``None`` are
+    named by it too, so a later batch can drop them."""
+    execute(
+        engine,
+        "CREATE TABLE post (id INTEGER PRIMARY KEY, author_id INT, "
+        "FOREIGN KEY(author_id) REFERENCES p (id))",
+    )
+    fk = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+
+    def migrate(op: Any) -> None:
+        with op.batch_alter_table("post", naming_convention=fk) as b:
+            b.drop_constraint("fk_post_author_id_p", type_="foreignkey")
+            b.add_column(sa.Column("parent_id", sa.Integer))
+            b.create_foreign_key(None, "post", ["parent_id"], ["id"])
+            b.create_foreign_key(None, "p", ["author_id"], ["id"], ondelete="CASCADE")
+
+    run(engine, migrate, target_metadata=sa.MetaData())
+    names = {fk["name"] for fk in sa.inspect(engine).get_foreign_keys("post")}
+    assert names == {"fk_post_parent_id_post", "fk_post_author_id_p"}
