@@ -92,3 +92,18 @@ def test_batch_drop_of_an_unnamed_constraint_says_how_sqlite_can_name_it(recwarn
         "        # naming_convention={...} and drop it by the name that makes)\n"
         "        batch_op.drop_constraint(None, type_='unique')"
     ) in text
+
+
+def test_expression_index_left_out_by_include_object_is_quiet(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    setup(engine, None)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT)")
+
+    def include_object(obj: Any, name: Any, type_: str, reflected: bool, other: Any) -> bool:
+        return type_ != "index"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)
+        assert diffs(engine, model(), include_object=include_object) == []
+    engine.dispose()

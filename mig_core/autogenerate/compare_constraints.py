@@ -147,7 +147,11 @@ def _warn_uncompared_expression_indexes(
 ) -> None:
     """Warn about the model's expression indexes the database lacks: the dialect cannot
     reflect them, so autogenerate writes nothing for them (Alembic warns too)."""
-    wanted = [ix for ix in meta_table.indexes if ix.name and _has_expressions(ix)]
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    wanted = [
+        ix for ix in meta_table.indexes
+        if ix.name and _has_expressions(ix) and _included(ctx, ix, ix.name, "index", False, parents)
+    ]
     if not wanted or ctx.connection is None:
         return
     catalog = f"{ctx.dialect.identifier_preparer.quote_schema(schema)}." if schema else ""
