@@ -5,7 +5,9 @@ Session level (not transaction level) so it survives the commits of ``autocommit
 and the DDL share one connection. When the process dies the server ends the session and drops
 the lock, so a killed run never leaves it stuck. The key is derived from the version table's
 schema and name, so projects with different version tables in one database do not block each
-other. Inside a transaction the caller owns, the transaction-level variant is used instead.
+other; with no schema configured it is the one the table lives in (``current_schema()``), so a
+run naming ``public`` and one relying on ``search_path`` share a lock, and tenants whose
+``search_path`` picks their own schema do not. Inside a transaction the caller owns, the transaction-level variant is used instead.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ MAX_POLL_INTERVAL = 0.2
 
 
 def lock_key(version_table: str, schema: str | None) -> int:
-    """A stable signed 64-bit advisory-lock key for one version table."""
+    """A stable signed 64-bit advisory-lock key for one version table (``schema`` resolved)."""
     digest = hashlib.blake2b(f"mig:{schema or ''}.{version_table}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
@@ -47,8 +49,8 @@ class PostgresRunLock:
     def __init__(self, impl: Any, timeout: float | None, transaction_scoped: bool = False) -> None:
         opts = impl.context_opts
         self.table = opts.get("version_table") or "mig_version"
-        self.schema = opts.get("version_table_schema")
-        self.key = lock_key(self.table, self.schema)
+        self.schema: str | None = opts.get("version_table_schema")
+        self.key = 0  # set on __enter__, once the schema is known
         self.impl = impl
         self.timeout = timeout
         self.transaction_scoped = transaction_scoped
@@ -60,9 +62,18 @@ class PostgresRunLock:
         conn = self.impl.connection
         return conn.execute(text(self.sql[name]), {"key": self.key, **params}).scalar()
 
+    def _resolved_schema(self) -> str:
+        """The configured schema, or the one an unqualified version table is created in."""
+        if self.schema:
+            return self.schema
+        from sqlalchemy import text
+
+        return self.impl.connection.execute(text("SELECT current_schema()")).scalar() or ""
+
     def __enter__(self) -> PostgresRunLock:
         conn = self.impl.connection
         outside_transaction = not conn.in_transaction()
+        self.key = lock_key(self.table, self._resolved_schema())
         self._acquire()
         if outside_transaction and not self.transaction_scoped and conn.in_transaction():
             conn.commit()  # the session lock outlives it; leave the connection as it was

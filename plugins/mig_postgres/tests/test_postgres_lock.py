@@ -48,7 +48,7 @@ ADVISORY_HERE = (
 
 
 def _hold_lock(conn, table="mig_version"):
-    conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(table, None)})
+    conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(table, "public")})
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_lock_released_when_holder_process_is_killed(pg_project, postgres_url):
         import sqlalchemy as sa, sys, time
         e = sa.create_engine({postgres_url!r})
         c = e.connect()
-        c.execute(sa.text("SELECT pg_advisory_lock(:k)"), {{"k": {lock_key("mig_version", None)}}})
+        c.execute(sa.text("SELECT pg_advisory_lock(:k)"), {{"k": {lock_key("mig_version", "public")}}})
         print("locked", flush=True)
         time.sleep(60)
     """)
