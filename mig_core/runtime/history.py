@@ -206,7 +206,9 @@ class HistoryWriter:
             conn.commit()
 
     def interrupted(self) -> dict[str, Any] | None:
-        """The last row, when it is a started row no step replaced (its run died mid-step)."""
+        """This project's last row, when it is a started row no step replaced (its run died
+        mid-step). Rows naming none of this project's revisions are another project's (one
+        sharing the table with its own version table, and so its own run lock) and skipped."""
         if not self.enabled:
             return None
         import sqlalchemy as sa
@@ -215,11 +217,23 @@ class HistoryWriter:
         assert conn is not None
         if not sa.inspect(conn).has_table(self.table.name, schema=self.table.schema):
             return None
-        query = sa.select(self.table).order_by(self.table.c.id.desc()).limit(1)
-        last = conn.execute(query).first()
-        if last is None or last.success or last.error != INTERRUPTED:
-            return None
-        return dict(last._mapping)
+        query = sa.select(self.table).order_by(self.table.c.id.desc()).limit(100)
+        while True:
+            rows = conn.execute(query).all()
+            for row in rows:
+                if self._ours(row.revisions):
+                    ok = row.success or row.error != INTERRUPTED
+                    return None if ok else dict(row._mapping)
+            if len(rows) < 100:
+                return None
+            query = query.where(self.table.c.id < rows[-1].id)
+
+    def _ours(self, revisions: str) -> bool:
+        """Whether a row's ``revisions`` name one of this project's revisions (or base)."""
+        known = getattr(self.ctx.script, "revision_map", self.ctx.script)
+        if known is None:
+            return True
+        return any(rev == "base" or rev in known for rev in revisions.split())
 
     def write_alone(self, row: dict[str, Any]) -> None:
         """Insert one row in a short transaction of its own (after a rollback)."""
