@@ -139,6 +139,9 @@ class MigrationContext:
         self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
         #: the step running now committed part of itself in an autocommit_block()
         self._step_autocommitted = False
+        #: commits, with the first autocommit_block() of the running step, a started history
+        #: row for it (a run killed after that commit then leaves the step marked interrupted)
+        self._mark_started: Callable[[], None] | None = None
         self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
         self._offline_bind: Any = None  # op.get_bind() offline, made on first use
         self.version_store = VersionStore(self)
@@ -305,6 +308,9 @@ class MigrationContext:
         assert conn is not None
         had_own = self._transaction is not None and self._transaction.is_active
         self._flush_before_commit()
+        mark, self._mark_started = self._mark_started, None
+        if mark is not None:
+            mark()
         if had_own:
             self._transaction.commit()
         elif conn.in_transaction():

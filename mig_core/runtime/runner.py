@@ -7,6 +7,8 @@ tracked in memory, history rows are buffered and inserted per commit.
 
 from __future__ import annotations
 
+import functools
+
 import gc
 import logging
 import os
@@ -230,10 +232,11 @@ class StepRunner:
 
     def _refuse_after_interrupted_run(self, heads: tuple[str, ...]) -> None:
         """Stop before running revisions when the last run died inside one (its started row
-        is the last history row). Only under the run lock: otherwise that row may belong to a
+        is the last history row: on backends without transactional DDL, or after the commit of
+        an ``autocommit_block()``). Only under the run lock: otherwise that row may belong to a
         run still going. ``mig stamp`` (no revision runs) records where the database is and
         clears it."""
-        if not self._marks_started():
+        if self.ctx._in_external_transaction:
             return
         row = HistoryWriter(self.ctx).interrupted()
         if row is None:
@@ -293,6 +296,10 @@ class StepRunner:
                     started = now() if history.enabled else None
                     if mark_started and not step.is_stamp:
                         history.mark_started(step, before, started)
+                    elif history.enabled and not step.is_stamp:
+                        ctx._mark_started = functools.partial(
+                            history.mark_started, step, before, started, commit=False
+                        )
                 with ctx.begin_transaction(_per_migration=True):
                     if ctx.as_sql:
                         ctx.impl.static_output(f"-- {step.description()}")
@@ -324,6 +331,7 @@ class StepRunner:
                             # one durable commit per revision, not two
                             marked_next = now()
                             history.mark_started(following, after, marked_next, commit=False)
+                ctx._mark_started = None
                 if per_step:
                     ctx._committed_heads = heads
             if pipeline is not None:
@@ -334,6 +342,7 @@ class StepRunner:
             raise self._queued_failure(failed, history) from failed.error
         finally:
             ctx.impl.statement_log = None
+            ctx._mark_started = None
             if pipeline is not None:
                 pipeline.detach()
             ctx._before_commit.remove(versions.flush)
@@ -514,13 +523,16 @@ def interrupted_run_error(
         parents = [down] if isinstance(down, str) else list(down or ())
         done = " ".join(parents) or "base"
     where = f" ({_display_path(ctx, path)})" if path else ""
+    why = _why_not_transactional(ctx)
+    if type(ctx.impl).transactional_ddl and ctx.impl.transactional_ddl:
+        why = "it committed part of itself in an autocommit_block()"
     started = row["started_at"]
     when = started.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(started, "strftime") else started
     by = "@".join(p for p in (row.get("username"), row.get("hostname")) if p)
     message = (
         f"revision {revision}{where} {row['direction']} was interrupted: a run started it at "
         f"{when}{' by ' + by if by else ''} (history row {row['id']}) and never finished; "
-        f"its DDL may be partly applied ({_why_not_transactional(ctx)}) and the version table "
+        f"its DDL may be partly applied ({why}) and the version table "
         f"still names {_heads_text(heads)}. Check the schema against the revision, repair it if "
         f"needed, then record where the database is with `mig stamp {' '.join(heads) or 'base'}`"
         f" (none of its DDL took effect) or `mig stamp {done}` (all of it did), and run the "

@@ -1,0 +1,98 @@
+"""A run killed after a revision's ``autocommit_block()`` committed part of it (PostgreSQL):
+the next run stops on that revision as interrupted instead of running its DDL again, and
+``mig log`` shows the killed step; a run that finishes leaves one row per step."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+TESTS = Path(__file__).resolve().parents[3] / "tests"
+sys.path.insert(0, str(TESTS))
+
+from runtime_support import create_table, make_project, shared_fixtures  # noqa: E402
+
+from mig_core.runtime.history import INTERRUPTED  # noqa: E402
+
+postgres_url = shared_fixtures().postgres_url
+
+R2 = (
+    "op.add_column('t', sa.Column('x', sa.Integer))\n"
+    "with op.get_context().autocommit_block():\n"
+    "    op.create_index('ix_t_x', 't', ['x'], postgresql_concurrently=True)\n"
+    "{after}\n"
+    "op.add_column('t', sa.Column('y', sa.Integer))\n"
+)
+KILL = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+
+
+def _run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "mig_core", "-c", str(ini), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def _log(ini: Path) -> list[tuple[object, ...]]:
+    result = _run(ini, "log", "--json")
+    assert result.returncode == 0, result.stderr
+    return [(r["revisions"], r["direction"], r["success"], r["error"])
+            for r in json.loads(result.stdout)]
+
+
+@pytest.fixture
+def engine(postgres_url):
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    yield engine
+    engine.dispose()
+
+
+def _project(tmp_path: Path, url: str, after: str) -> Path:
+    return make_project(tmp_path, url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": R2.format(after=after)},
+        {"rev": "r3", "down": "r2", **create_table("t3")},
+    ])
+
+
+@pytest.mark.parametrize("per_migration", [False, True])
+def test_kill_after_autocommit_block_stops_the_next_run(tmp_path, engine, postgres_url,
+                                                         per_migration):
+    ini = _project(tmp_path, postgres_url, KILL)
+    x = ["-x", "transaction_per_migration=true"] if per_migration else []
+    assert _run(ini, *x, "upgrade", "head").returncode == -signal.SIGKILL
+    with engine.connect() as conn:  # r2's column and index were committed, r2 not recorded
+        assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r1"
+        assert "x" in {c["name"] for c in sa.inspect(conn).get_columns("t")}
+    assert _log(ini) == [("r1", "upgrade", True, None), ("r2", "upgrade", False, INTERRUPTED)]
+
+    again = _run(ini, "upgrade", "head")  # it ran ADD COLUMN x again: "already exists"
+    assert again.returncode == 1
+    assert again.stderr.startswith("mig: error: revision r2 (versions/r2_r2.py) upgrade was "
+                                   "interrupted: a run started it at ")
+    assert "its DDL may be partly applied (it committed part of itself in an " \
+           "autocommit_block()) and the version table still names r1" in again.stderr
+
+    with engine.begin() as conn:  # repaired by hand: the rest of r2
+        conn.execute(sa.text("ALTER TABLE t ADD COLUMN y INTEGER"))
+    assert _run(ini, "stamp", "r2").returncode == 0
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert [row[:3] for row in _log(ini)] == [
+        ("r1", "upgrade", True), ("r2", "upgrade", False), ("r2", "stamp", True),
+        ("r3", "upgrade", True)]
+
+
+def test_finished_autocommit_step_leaves_one_row(tmp_path, engine, postgres_url):
+    ini = _project(tmp_path, postgres_url, "")
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert _log(ini) == [("r1", "upgrade", True, None), ("r2", "upgrade", True, None),
+                         ("r3", "upgrade", True, None)]
