@@ -8,7 +8,6 @@ tracked in memory, history rows are buffered and inserted per commit.
 from __future__ import annotations
 
 import functools
-
 import gc
 import logging
 import os
