@@ -432,7 +432,10 @@ class _RunTransaction:
                     ctx._flush_before_commit()
                 txn = ctx._transaction
                 if txn is not None and txn.is_active:
-                    txn.commit()
+                    try:
+                        txn.commit()
+                    except Exception as exc:
+                        raise _commit_failed(ctx, exc) from exc
                 committed = True
         except BaseException:
             _settle_pipeline(ctx)
@@ -445,6 +448,19 @@ class _RunTransaction:
         finally:
             ctx._transaction = None
             ctx._transaction_ended(committed)
+
+
+def _commit_failed(ctx: MigrationContext, exc: Exception) -> CommandError:
+    """The error for a COMMIT the database refused (SQLite: a reader kept the write lock from
+    being upgraded past ``--lock-timeout``): it is not env.py's fault, and nothing was kept."""
+    from mig_core.errors import MigrationFailed
+    from mig_core.runtime.runner import describe_error
+
+    heads = " ".join(ctx._committed_heads) or "base"
+    return MigrationFailed(
+        f"the database refused to commit the migrations: {describe_error(exc)}; rolled back, "
+        f"the database is still at {heads}"
+    )
 
 
 def _settle_pipeline(ctx: MigrationContext) -> None:
