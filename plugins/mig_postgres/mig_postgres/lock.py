@@ -20,6 +20,14 @@ from mig_core.errors import LockTimeoutError
 
 #: longest pause between two ``pg_try_advisory_lock`` attempts while waiting with a timeout
 MAX_POLL_INTERVAL = 0.2
+#: SQLSTATE of a wait the server's ``lock_timeout`` cancelled
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error (psycopg2 ``pgcode``, psycopg 3 ``sqlstate``)."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
 
 
 def lock_key(version_table: str, schema: str | None) -> int:
@@ -74,7 +82,14 @@ class PostgresRunLock:
         conn = self.impl.connection
         outside_transaction = not conn.in_transaction()
         self.key = lock_key(self.table, self._resolved_schema())
-        self._acquire()
+        try:
+            self._acquire()
+        except Exception as exc:
+            if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
+                raise
+            if not self.transaction_scoped:
+                conn.rollback()  # the failed statement aborted it; mig's own has done nothing yet
+            raise LockTimeoutError(self._timeout_message(server_timeout=True)) from exc
         if outside_transaction and not self.transaction_scoped and conn.in_transaction():
             conn.commit()  # the session lock outlives it; leave the connection as it was
         return self
@@ -92,16 +107,22 @@ class PostgresRunLock:
             time.sleep(min(pause, left))
             pause = min(pause * 2, MAX_POLL_INTERVAL)
 
-    def _timeout_message(self) -> str:
+    def _timeout_message(self, server_timeout: bool = False) -> str:
         unsigned = self.key & 0xFFFFFFFFFFFFFFFF
         try:
             holder = self._scalar("holder", hi=unsigned >> 32, lo=unsigned & 0xFFFFFFFF)
         except Exception:  # only for the message
             holder = None
         who = f" by backend pid {holder}" if holder else ""
+        why = (
+            "the server's lock_timeout setting ended the wait (pass --lock-timeout to choose "
+            "how long mig waits)"
+            if server_timeout
+            else f"gave up after --lock-timeout {self.timeout:g} s"
+        )
         return (
             f"the run lock (PostgreSQL advisory lock {self.key} for version table "
-            f"{self.table!r}) is held{who}; gave up after --lock-timeout {self.timeout:g} s"
+            f"{self.table!r}) is held{who}; {why}"
         )
 
     def __exit__(self, *exc: Any) -> None:
