@@ -20,8 +20,8 @@ from mig_core.errors import LockTimeoutError
 
 #: longest pause between two ``pg_try_advisory_lock`` attempts while waiting with a timeout
 MAX_POLL_INTERVAL = 0.2
-#: SQLSTATE of a wait the server's ``lock_timeout`` cancelled
-LOCK_NOT_AVAILABLE = "55P03"
+#: SQLSTATEs of a wait the server ended: ``lock_timeout``; ``statement_timeout`` or a cancel
+SERVER_ENDED_WAIT = {"55P03", "57014"}
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -85,7 +85,7 @@ class PostgresRunLock:
         try:
             self._acquire()
         except Exception as exc:
-            if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
+            if _sqlstate(exc) not in SERVER_ENDED_WAIT:
                 raise
             if not self.transaction_scoped:
                 conn.rollback()  # the failed statement aborted it; mig's own has done nothing yet
@@ -115,8 +115,8 @@ class PostgresRunLock:
             holder = None
         who = f" by backend pid {holder}" if holder else ""
         why = (
-            "the server's lock_timeout setting ended the wait (pass --lock-timeout to choose "
-            "how long mig waits)"
+            "the server ended the wait (its lock_timeout or statement_timeout setting, or a "
+            "cancel; pass --lock-timeout to choose how long mig waits)"
             if server_timeout
             else f"gave up after --lock-timeout {self.timeout:g} s"
         )

@@ -1,4 +1,4 @@
-"""The server's ``lock_timeout`` (often set on a deploy role) ending the wait for the run lock:
+"""The server's ``lock_timeout`` or ``statement_timeout`` (often set on a deploy role) ending the wait for the run lock:
 a lock timeout (exit code 5) naming the holder, not "env.py failed"."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from mig_postgres.lock import lock_key
 
@@ -18,13 +19,14 @@ from runtime_support import create_table, make_project, shared_fixtures  # noqa:
 postgres_url = shared_fixtures().postgres_url
 
 
-def test_server_lock_timeout_is_a_lock_timeout(tmp_path, postgres_url):
+@pytest.mark.parametrize("setting", ["lock_timeout", "statement_timeout"])
+def test_server_lock_timeout_is_a_lock_timeout(tmp_path, postgres_url, setting):
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         for name in sa.inspect(conn).get_table_names():
             conn.execute(sa.text(f'DROP TABLE "{name}"'))
     # the ini's %% is a literal %: lock_timeout=300 (ms) for the run's session
-    ini = make_project(tmp_path, postgres_url + "?options=-clock_timeout%%3D300",
+    ini = make_project(tmp_path, postgres_url + f"?options=-c{setting}%%3D300",
                        [{"rev": "a", **create_table("t_a")}])
     argv = [sys.executable, "-m", "mig_core", "-c", str(ini), "upgrade", "head"]
     with engine.connect() as holder:
@@ -34,8 +36,8 @@ def test_server_lock_timeout_is_a_lock_timeout(tmp_path, postgres_url):
         result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert result.returncode == 5, result.stderr
     assert result.stderr.strip().endswith(
-        f"is held by backend pid {pid}; the server's lock_timeout setting ended the wait "
-        "(pass --lock-timeout to choose how long mig waits)"
+        f"is held by backend pid {pid}; the server ended the wait (its lock_timeout or "
+        "statement_timeout setting, or a cancel; pass --lock-timeout to choose how long mig waits)"
     )
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)  # holder gone
     assert done.returncode == 0, done.stderr
