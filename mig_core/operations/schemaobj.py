@@ -80,13 +80,13 @@ class SchemaObjects:
         return table
 
     def _ensure_fk_targets(self, table: sa.Table) -> None:
-        """Stub the tables that ``ForeignKey("other.id")`` strings point at, so they compile."""
+        """Stub the tables that ``ForeignKey("other.id")`` strings point at, so they compile.
+        An unqualified name is the default schema's table, as SQLAlchemy reads it, even from a
+        table of that name in another schema (a self-reference there is ``"schema.t.id"``)."""
         for fk in table.foreign_keys:
             if not isinstance(fk._colspec, str):
                 continue  # already bound to a Column object
             ref_schema, ref_name, ref_col = fk._column_tokens
-            if ref_schema is None and ref_name == table.name:
-                ref_schema = table.schema
             if ref_name is None:
                 continue
             self._stub_table(ref_name, [ref_col] if ref_col else [], ref_schema, table.metadata)

@@ -254,6 +254,22 @@ def test_foreign_keys_across_schemas_and_search_path(engine, postgres_url, searc
         with_path.dispose()
 
 
+def test_table_referring_to_the_default_schemas_table_of_its_own_name(engine):
+    """``app.item`` referring to ``public.item`` is written ``['item.id']`` in a
+    ``create_table(..., schema='app')``: the revision creates it (it used to be taken as a
+    self-reference and fail with NoReferencedTableError) and leaves nothing to compare."""
+    md = sa.MetaData()
+    sa.Table("item", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("item", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("pub_id", sa.Integer, sa.ForeignKey("item.id")),
+             sa.Column("self_id", sa.Integer, sa.ForeignKey("app.item.id")), schema="app")
+    imports, up, down = autogenerate(engine, md, include_schemas=True)
+    assert "['item.id']" in up and "['app.item.id']" in up
+    run_rendered(engine, up, imports)
+    assert compare(engine, md, include_schemas=True) == []
+    run_rendered(engine, down, imports)
+
+
 def test_default_search_path_needs_no_catalog_lookups(engine, monkeypatch):
     """With only the default schema on search_path the referred schemas and the table list that
     SQLAlchemy reflects are right as they are (a temporary table of the session, whose schema is
