@@ -17,7 +17,8 @@ bulk read of column collations per schema when the model names a charset or coll
 * A column whose model type names a charset or collation gets the reflected one even where
   ``SHOW CREATE TABLE`` left it out (it does when it is the table's default).
 
-Type and server-default comparison live in :mod:`mig_mysql.typecompare` and
+A MariaDB column reflected with no default while the model has one gets its default from
+information_schema (see :func:`catalog_defaults`). Type and server-default comparison live in :mod:`mig_mysql.typecompare` and
 :mod:`mig_mysql.defaults`.
 """
 
@@ -224,5 +225,33 @@ def types_differ(ctx: Any, conn_col: Any, meta_col: Any) -> bool | None:
 def server_defaults_differ(ctx: Any, conn_col: Any, meta_col: Any, conn_default: str | None,
                            meta_default: str | None) -> bool | None:
     """MySQL's opinion on two server defaults; None leaves it to the core."""
+    if conn_default is None and meta_default is not None and ctx.dialect.is_mariadb:
+        conn_default = catalog_defaults(ctx, conn_col.table.schema).get(
+            (conn_col.table.name, conn_col.name))
     return _defaults_differ(ctx.dialect, conn_col, meta_col, conn_default, meta_default)
+
+
+def catalog_defaults(ctx: Any, schema: str | None) -> dict[tuple[str, str], str]:
+    """``{(table, column): default}`` of a MariaDB schema from information_schema (with its
+    ``ON UPDATE``), read once per comparison: SQLAlchemy reflects None from SHOW CREATE TABLE
+    for an expression default holding a string literal (``concat('a','b')``)."""
+    key = ("mysql_catalog_defaults", schema)
+    found = ctx.cache.get(key)
+    if found is None:
+        import sqlalchemy as sa
+
+        where = "TABLE_SCHEMA = :schema" if schema else "TABLE_SCHEMA = DATABASE()"
+        rows = ctx.connection.execute(
+            sa.text(
+                "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM "
+                f"information_schema.COLUMNS WHERE {where} AND COLUMN_DEFAULT IS NOT NULL "
+                "AND COLUMN_DEFAULT <> 'NULL'"
+            ),
+            {"schema": schema} if schema else {},
+        )
+        found = ctx.cache[key] = {
+            (r[0], r[1]): r[2] + (f" {r[3]}" if r[3].lower().startswith("on update") else "")
+            for r in rows
+        }
+    return found  # type: ignore[no-any-return]
 
