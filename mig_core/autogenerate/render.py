@@ -159,9 +159,27 @@ def render_server_default(ctx: RenderContext, default: Any) -> str | None:
     if isinstance(default, str):
         return repr(default)
     arg = getattr(default, "arg", default)
+    on_update = _stated_on_update(ctx, default)
+    if on_update is not None:
+        sql = "'" + arg.replace("'", "''") + "'" if isinstance(arg, str) else (
+            render_sql_text(ctx, arg))
+        if "on update" not in sql.lower():
+            return f"{ctx.sa('text')}({f'{sql} ON UPDATE {on_update}'!r})"
     if isinstance(arg, str):
         return repr(arg)
     return f"{ctx.sa('text')}({render_sql_text(ctx, arg)!r})"
+
+
+def _stated_on_update(ctx: RenderContext, default: Any) -> str | None:
+    """The SQL of the model column's ``server_onupdate=text(...)`` where the database keeps
+    ``ON UPDATE`` in the default (MySQL), else None: SQLAlchemy's DDL leaves it out."""
+    column = getattr(default, "column", None)
+    arg = getattr(getattr(column, "server_onupdate", None), "arg", None)
+    if arg is None or ctx.migration_context is None:
+        return None  # no server_onupdate, or FetchedValue(): nothing to create
+    if not getattr(ctx.migration_context.impl, "on_update_in_default", False):
+        return None
+    return arg if isinstance(arg, str) else render_sql_text(ctx, arg)
 
 
 def _render_computed(ctx: RenderContext, computed: Any) -> str:

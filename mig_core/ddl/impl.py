@@ -121,6 +121,9 @@ class DefaultImpl:
     #: foreign-key actions besides NO ACTION that mean "none given" (reflection leaves them
     #: out), so autogenerate takes an ``ondelete`` / ``onupdate`` of one of them as unset
     implicit_fk_actions: ClassVar[frozenset[str]] = frozenset()
+    #: whether the database keeps a column's ``ON UPDATE`` in its default (MySQL): autogenerate
+    #: then writes a model's ``server_onupdate=text(...)`` into the rendered ``server_default``
+    on_update_in_default: ClassVar[bool] = False
     #: the batch whose operations run as ALTER statements right now (its ``recreate`` is not
     #: "always" and it needs no recreate), so an error can speak of it; None outside one
     alter_batch: Any = None

@@ -43,6 +43,7 @@ class MySQLImpl(DefaultImpl):
     add_column_takes_plain_columns: ClassVar[bool] = True
     #: RESTRICT is MySQL's default action: SHOW CREATE TABLE leaves it out
     implicit_fk_actions: ClassVar[frozenset[str]] = frozenset({"RESTRICT"})
+    on_update_in_default: ClassVar[bool] = True
 
     @property
     def is_mariadb(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from autogen_support import autogenerate, build, changes, table
+from autogen_support import autogenerate, build, changes, compare, run_rendered, table
 from mysql_support import scalar
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import mysql
@@ -215,6 +215,27 @@ def test_on_update_stated_as_server_onupdate_is_not_a_difference(engine: sa.Engi
         model = col(sa.DateTime(), server_default=sa.text("CURRENT_TIMESTAMP"),
                     server_onupdate=onupdate)
         assert changes(engine, database, model, compare_server_default=True) == []
+
+
+@pytest.mark.parametrize("how", ["create_table", "add_column", "alter_column"])
+def test_on_update_stated_as_server_onupdate_is_created(engine: sa.Engine, how: str) -> None:
+    """SQLAlchemy's DDL leaves ``server_onupdate`` out: the revision writes it into the
+    column's ``server_default``, so the upgrade creates the ON UPDATE the comparison expects
+    (it used to report the column again after every upgrade)."""
+    model = col(sa.TIMESTAMP(), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP"),
+                server_onupdate=sa.text("CURRENT_TIMESTAMP"))
+    if how == "create_table":
+        build(engine, sa.MetaData())
+    else:
+        build(engine, table() if how == "add_column" else col(
+            sa.TIMESTAMP(), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")))
+    imports, up, down = autogenerate(engine, model, compare_server_default=True)
+    assert "server_default=sa.text('CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP')" in up
+    run_rendered(engine, up, imports)
+    assert compare(engine, model, compare_server_default=True) == []
+    assert "on update" in scalar(
+        engine, "SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = 't' AND COLUMN_NAME = 'c'").lower()
 
 
 # --- server defaults: a difference ------------------------------------------------------------
