@@ -1,7 +1,8 @@
 """Autogenerate on MySQL / MariaDB: how the server reports what the model declares.
 
 Before the core compares a table, its reflection records are settled (no query, except one
-bulk read of column collations per schema when the model names a charset or collation):
+bulk read of column collations per schema when the model names a charset or collation, and
+one of MariaDB's JSON columns when the model lacks a LONGTEXT column):
 
 * Indexes MySQL created by itself for a foreign key (named after the constraint or its first
   column, on exactly the constrained columns) are marked ``duplicates_constraint``, so they are
@@ -12,6 +13,8 @@ bulk read of column collations per schema when the model names a charset or coll
   core matches a model ``UniqueConstraint``, ``unique=True`` column or ``Index(unique=True)``
   against the unique index (a removed one is dropped with ``drop_index``, as Alembic does).
 * ENUM / SET values with backslashes are unescaped (reflection leaves ``\\\\`` doubled).
+* On MariaDB, a dropped table's or column's JSON column (LONGTEXT to reflection) is ``sa.JSON``
+  again, so the downgrade re-creates its ``json_valid`` CHECK (one query, when there is one).
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -60,6 +63,8 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
     _mark_implicit_fk_indexes(conn_table, declared)
     _drop_unique_twins(conn_table)
     _unescape_enum_values(conn_table)
+    if ctx.dialect.is_mariadb:
+        _mariadb_json_as_json(ctx, schema, conn_table, meta_table)
     if meta_table is not None:
         _index_lengths_as_model(conn_table, meta_table)
         _fill_collations(ctx, schema, conn_table, meta_table)
@@ -151,6 +156,35 @@ def _unescape_enum_values(conn_table: Any) -> None:
         if is_set:
             kw["retrieve_as_bitwise"] = type_.retrieve_as_bitwise
         conn_table.set_column_type(raw, type(type_)(*plain, **kw))
+
+
+# --- MariaDB's JSON ----------------------------------------------------------------------------
+
+
+def _mariadb_json_as_json(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any) -> None:
+    """A column the model lacks that MariaDB keeps as JSON (LONGTEXT with a column CHECK
+    ``json_valid``) is reflected as ``sa.JSON``: the downgrade re-creating it makes JSON again
+    (reflection says LONGTEXT, and the column-level CHECK is not reflected)."""
+    gone = [raw for raw in conn_table.raw_columns if type(raw["type"]).__name__ == "LONGTEXT"]
+    if gone and meta_table is not None:
+        kept = {col.name for col in meta_table.columns}
+        gone = [raw for raw in gone if raw["name"] not in kept]
+    if not gone:
+        return
+    import sqlalchemy as sa
+
+    key = ("mariadb_json_columns", schema)
+    found = ctx.cache.get(key)
+    if found is None:
+        where = "CONSTRAINT_SCHEMA = :schema" if schema else "CONSTRAINT_SCHEMA = DATABASE()"
+        rows = ctx.connection.execute(sa.text(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS "
+            f"WHERE {where} AND CHECK_CLAUSE = CONCAT('json_valid(`', CONSTRAINT_NAME, '`)')"
+        ), {"schema": schema} if schema else {})
+        found = ctx.cache[key] = {(r[0], r[1]) for r in rows}
+    for raw in gone:
+        if (conn_table.name, raw["name"]) in found:
+            conn_table.set_column_type(raw, sa.JSON())
 
 
 # --- charsets and collations -------------------------------------------------------------------

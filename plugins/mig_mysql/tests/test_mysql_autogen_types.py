@@ -107,6 +107,25 @@ def test_json_with_mariadb_check_constraint_is_not_a_difference(engine: sa.Engin
                       "WHERE CONSTRAINT_SCHEMA = DATABASE()") == 1
 
 
+def test_mariadb_json_of_a_dropped_table_or_column_is_re_created_as_json(
+    engine: sa.Engine,
+) -> None:
+    """Reflection gives MariaDB's JSON as LONGTEXT: the downgrade re-creating a dropped table
+    or column writes ``sa.JSON()``, so the server's ``json_valid`` CHECK comes back too."""
+    database = table(sa.Column("j", sa.JSON), name="gone")
+    table(sa.Column("j", sa.JSON), sa.Column("txt", sa.Text), name="kept", metadata=database)
+    build(engine, database)
+    if not engine.dialect.is_mariadb:
+        pytest.skip("MariaDB's JSON")
+    model = table(sa.Column("txt", sa.Text), name="kept")
+    imports, up, down = autogenerate(engine, model)
+    assert down.count("sa.Column('j', sa.JSON(), nullable=True)") == 2
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert scalar(engine, "SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS WHERE "
+                  "CONSTRAINT_SCHEMA = DATABASE() AND CHECK_CLAUSE = 'json_valid(`j`)'") == 2
+
+
 def test_collation_named_by_the_model_that_is_the_default_is_not_a_difference(
     engine: sa.Engine,
 ) -> None:
