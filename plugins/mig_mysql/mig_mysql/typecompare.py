@@ -100,7 +100,7 @@ def parse(text: str) -> Spec | None:
     return Spec(
         name=name,
         args=args,
-        unsigned="UNSIGNED" in words,
+        unsigned="UNSIGNED" in words or "ZEROFILL" in words,  # ZEROFILL implies UNSIGNED
         zerofill="ZEROFILL" in words,
         boolean=raw_name in ("BOOL", "BOOLEAN"),
         charset=_charset_name(charset),

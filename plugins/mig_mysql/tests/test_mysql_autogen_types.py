@@ -42,6 +42,10 @@ SAME_TYPES = [
     pytest.param(sa.BigInteger(), sa.BigInteger(), id="bigint"),
     pytest.param(sa.SmallInteger(), sa.SmallInteger(), id="smallint"),
     pytest.param(mysql.INTEGER(unsigned=True), mysql.INTEGER(unsigned=True), id="unsigned"),
+    # ZEROFILL makes the column UNSIGNED whether the model says so or not
+    pytest.param(mysql.INTEGER(zerofill=True), mysql.INTEGER(zerofill=True), id="zerofill"),
+    pytest.param(mysql.DECIMAL(8, 2, zerofill=True), mysql.DECIMAL(8, 2, zerofill=True),
+                 id="zerofill-decimal"),
     pytest.param(sa.Enum("a", "b"), sa.Enum("b", "a"), id="enum-order"),
     pytest.param(mysql.SET("x", "y"), mysql.SET("y", "x"), id="set-order"),
     pytest.param(sa.Enum("a\\b", "it's\\"), sa.Enum("a\\b", "it's\\"), id="enum-backslash"),
