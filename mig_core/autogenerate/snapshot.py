@@ -97,6 +97,15 @@ def is_empty_option(value: Any) -> bool:
     return False
 
 
+def table_kwargs(options: dict[str, Any]) -> dict[str, Any]:
+    """Reflected table options as ``Table`` keywords (``mysql_default charset`` ->
+    ``mysql_default_charset``), without the comment, which ``comment=`` carries."""
+    return {
+        key.replace(" ", "_"): value for key, value in options.items()
+        if not key.endswith("_comment")
+    }
+
+
 def clean_dialect_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """Dialect options without the empty values reflection reports for every object."""
     if not options:
@@ -132,6 +141,7 @@ class ReflectedTable:
         self.unique_constraints: list[dict[str, Any]] = []
         self._check_constraints: list[dict[str, Any]] | None = None
         self.comment: str | None = None
+        #: table options as ``Table`` keywords, reflected with the primary key (dropped tables)
         self.options: dict[str, Any] = {}
         self._table: Any = None
         self._objects: dict[int, Any] = {}
@@ -242,7 +252,7 @@ class ReflectedTable:
         kw: dict[str, Any] = {}
         if self.comment is not None:
             kw["comment"] = self.comment
-        table = sa.Table(self.name, md, *items, schema=self.schema, **kw)
+        table = sa.Table(self.name, md, *items, schema=self.schema, **kw, **self.options)
         for fk in self.foreign_keys:  # after the table exists: it may refer to itself
             objects[id(fk)] = constraint = fk_constraint(fk, md, self.schema)
             table.append_constraint(constraint)
@@ -457,9 +467,14 @@ class SchemaSnapshot:
                 name: records
                 for (_, name), records in _optional(insp.get_multi_check_constraints, kw).items()
             }
+            options = {
+                name: records
+                for (_, name), records in _optional(insp.get_multi_table_options, kw).items()
+            }
         for name in wanted:
             table = self.tables[name]
             table._primary_key = pks.get(name) or {}
+            table.options = table_kwargs(options.get(name) or {})
             if table._check_constraints is None:
                 table._check_constraints = checks.get(name) or []
 

@@ -295,3 +295,23 @@ def test_generic_model_types_render_as_sa_types(engine: sa.Engine) -> None:
     assert "mysql." not in up and imports == ""
     for text in ("sa.Integer()", "sa.Boolean()", "sa.String(length=20)", "sa.JSON()"):
         assert text in up, text
+
+
+def test_dropped_table_is_re_created_with_its_table_options(engine: sa.Engine) -> None:
+    """The downgrade of a dropped table keeps its engine, charset, collation and row format
+    (they used to be left out: the re-created table took the server's defaults, and its
+    string columns another collation)."""
+    from mysql_support import scalar
+
+    database = table(sa.Column("name", sa.String(20)), name="opts", mysql_engine="MyISAM",
+                     mysql_charset="latin1", mysql_collate="latin1_bin",
+                     mysql_row_format="FIXED", comment="kept")
+    build(engine, database)
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert "mysql_default_charset='latin1'" in down and "mysql_engine='MyISAM'" in down
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert scalar(engine, "SELECT CONCAT_WS(' ', ENGINE, TABLE_COLLATION, ROW_FORMAT, "
+                  "TABLE_COMMENT) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                  "DATABASE() AND TABLE_NAME = 'opts'") == "MyISAM latin1_bin Fixed kept"
+    assert summary(compare(engine, database)) == []
