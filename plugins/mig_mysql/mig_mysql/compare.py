@@ -173,15 +173,12 @@ def _mariadb_json_as_json(ctx: Any, schema: str | None, conn_table: Any, meta_ta
         return
     import sqlalchemy as sa
 
-    key = ("mariadb_json_columns", schema)
-    found = ctx.cache.get(key)
-    if found is None:
-        where = "CONSTRAINT_SCHEMA = :schema" if schema else "CONSTRAINT_SCHEMA = DATABASE()"
-        rows = ctx.connection.execute(sa.text(
-            "SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS "
-            f"WHERE {where} AND CHECK_CLAUSE = CONCAT('json_valid(`', CONSTRAINT_NAME, '`)')"
-        ), {"schema": schema} if schema else {})
-        found = ctx.cache[key] = {(r[0], r[1]) for r in rows}
+    found = _per_schema(
+        ctx, ("mariadb_json_columns", schema), schema, "CONSTRAINT_SCHEMA",
+        "SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS "
+        "WHERE {where} AND CHECK_CLAUSE = CONCAT('json_valid(`', CONSTRAINT_NAME, '`)')",
+        lambda rows: {(r[0], r[1]) for r in rows},
+    )
     for raw in gone:
         if (conn_table.name, raw["name"]) in found:
             conn_table.set_column_type(raw, sa.JSON())
@@ -231,21 +228,27 @@ def _fill_collations(ctx: Any, schema: str | None, conn_table: Any, meta_table: 
 def schema_collations(ctx: Any, schema: str | None) -> dict[tuple[str, str], tuple[str, str]]:
     """``{(table, column): (charset, collation)}`` of a schema's character columns, read once
     per comparison in one query."""
-    key = ("mysql_collations", schema)
+    return _per_schema(  # type: ignore[no-any-return]
+        ctx, ("mysql_collations", schema), schema, "TABLE_SCHEMA",
+        "SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME "
+        "FROM information_schema.COLUMNS WHERE {where} AND COLLATION_NAME IS NOT NULL",
+        lambda rows: {(r[0], r[1]): (r[2], r[3]) for r in rows},
+    )
+
+
+def _per_schema(ctx: Any, key: tuple[str, str | None], schema: str | None, schema_column: str,
+                sql: str, build: Any) -> Any:
+    """``build(rows)`` of an information_schema query over one schema (``{where}`` in ``sql``
+    names it; the connection's database when ``schema`` is None), run once per comparison."""
     found = ctx.cache.get(key)
     if found is None:
         import sqlalchemy as sa
 
-        where = "TABLE_SCHEMA = :schema" if schema else "TABLE_SCHEMA = DATABASE()"
-        rows = ctx.connection.execute(
-            sa.text(
-                "SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME "
-                f"FROM information_schema.COLUMNS WHERE {where} AND COLLATION_NAME IS NOT NULL"
-            ),
-            {"schema": schema} if schema else {},
-        )
-        found = ctx.cache[key] = {(r[0], r[1]): (r[2], r[3]) for r in rows}
-    return found  # type: ignore[no-any-return]
+        where = f"{schema_column} = " + (":schema" if schema else "DATABASE()")
+        rows = ctx.connection.execute(sa.text(sql.format(where=where)),
+                                      {"schema": schema} if schema else {})
+        found = ctx.cache[key] = build(rows)
+    return found
 
 
 # --- hooks -------------------------------------------------------------------------------------
@@ -269,23 +272,13 @@ def catalog_defaults(ctx: Any, schema: str | None) -> dict[tuple[str, str], str]
     """``{(table, column): default}`` of a MariaDB schema from information_schema (with its
     ``ON UPDATE``), read once per comparison: SQLAlchemy reflects None from SHOW CREATE TABLE
     for an expression default holding a string literal (``concat('a','b')``)."""
-    key = ("mysql_catalog_defaults", schema)
-    found = ctx.cache.get(key)
-    if found is None:
-        import sqlalchemy as sa
-
-        where = "TABLE_SCHEMA = :schema" if schema else "TABLE_SCHEMA = DATABASE()"
-        rows = ctx.connection.execute(
-            sa.text(
-                "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM "
-                f"information_schema.COLUMNS WHERE {where} AND COLUMN_DEFAULT IS NOT NULL "
-                "AND COLUMN_DEFAULT <> 'NULL'"
-            ),
-            {"schema": schema} if schema else {},
-        )
-        found = ctx.cache[key] = {
+    return _per_schema(  # type: ignore[no-any-return]
+        ctx, ("mysql_catalog_defaults", schema), schema, "TABLE_SCHEMA",
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS "
+        "WHERE {where} AND COLUMN_DEFAULT IS NOT NULL AND COLUMN_DEFAULT <> 'NULL'",
+        lambda rows: {
             (r[0], r[1]): r[2] + (f" {r[3]}" if r[3].lower().startswith("on update") else "")
             for r in rows
-        }
-    return found  # type: ignore[no-any-return]
+        },
+    )
 
