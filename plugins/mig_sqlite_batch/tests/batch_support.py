@@ -73,15 +73,21 @@ def statements(sql: str) -> list[str]:
     return [s.strip().rstrip(";") for s in sql.split(";\n\n") if s.strip()]
 
 
+def _driver_sql(conn: Any, sql: str) -> str:
+    """``sql`` as the driver reads it: ``%`` doubled where it marks parameters (psycopg2,
+    pymysql); unchanged for SQLite."""
+    return sql.replace("%", "%%") if conn.dialect.paramstyle in ("format", "pyformat") else sql
+
+
 def execute(engine: sa.Engine, *sql: str) -> None:
     with engine.begin() as conn:
         for statement in sql:
-            conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(_driver_sql(conn, statement))
 
 
 def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(sql).all()]
+        return [tuple(r) for r in conn.exec_driver_sql(_driver_sql(conn, sql)).all()]
 
 
 def checksum(engine: sa.Engine, table: str, columns: str = "*", order: str = "rowid") -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import offline, run, runtime_support, shared, statements
+from batch_support import execute, offline, rows, run, runtime_support, shared, statements
 
 from mig_core import command
 from mig_core.errors import CommandError
@@ -33,15 +33,8 @@ mysql_url = shared.mysql_url
 pytestmark = pytest.mark.mysql
 
 
-def execute(engine: sa.Engine, *sql: str) -> None:
-    with engine.begin() as conn:
-        for statement in sql:
-            conn.exec_driver_sql(statement.replace("%", "%%"))
 
 
-def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("%", "%%"))]
 
 
 def show_create(engine: sa.Engine, table: str) -> str:

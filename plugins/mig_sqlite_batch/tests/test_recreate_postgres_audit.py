@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import run, runtime_support, shared
+from batch_support import execute, run, runtime_support, shared
+from batch_support import rows as q
 
 from mig_core import command
 from mig_core.errors import CommandError
@@ -36,15 +37,8 @@ def engine(postgres_url: str) -> Iterator[Any]:
     eng.dispose()
 
 
-def execute(engine: Any, *sql: str) -> None:
-    with engine.begin() as conn:
-        for s in sql:
-            conn.exec_driver_sql(s.replace("%", "%%"))
 
 
-def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("%", "%%")).all()]
 
 
 def index_defs(engine: Any, table: str) -> set[str]:

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from batch_support import run, shared
+from batch_support import execute, run, shared
+from batch_support import rows as q
 
 postgres_url = shared.postgres_url
 
@@ -34,15 +35,8 @@ def engine(postgres_url: str) -> Iterator[Any]:
     eng.dispose()
 
 
-def execute(engine: Any, *sql: str) -> None:
-    with engine.begin() as conn:
-        for s in sql:
-            conn.exec_driver_sql(s.replace("%", "%%"))
 
 
-def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("%", "%%")).all()]
 
 
 def rows(engine: Any, table: str, columns: str = "*") -> list[tuple[Any, ...]]:
