@@ -636,22 +636,23 @@ class DefaultImpl:
 
     @staticmethod
     def _literal_row(table: Any, row: Mapping[str, Any]) -> dict[str, Any]:
-        """Row values as literals typed by the table's columns (Python type when untyped)."""
+        """Row values as literals typed by the table's columns (Python type when untyped).
+
+        None is SQL NULL, except in a JSON column, where it is what the column's type makes
+        of it online (JSON ``null`` unless ``none_as_null=True``): see :mod:`.literals`.
+        """
         import sqlalchemy as sa
         from sqlalchemy.sql.elements import ClauseElement
         from sqlalchemy.types import NullType
 
         out: dict[str, Any] = {}
         for key, value in row.items():
+            column = table.c.get(key) if hasattr(table.c, "get") else None
+            type_ = column.type if column is not None else None
             if isinstance(value, ClauseElement):
                 out[key] = value
-            elif value is None:
-                out[key] = sa.null()
-            else:
-                column = table.c.get(key) if hasattr(table.c, "get") else None
-                type_ = column.type if column is not None else None
-                if type_ is None or isinstance(type_, NullType):
-                    out[key] = sa.literal(value)
-                else:
-                    out[key] = sa.literal(value, type_)
+            elif type_ is None or isinstance(type_, NullType):
+                out[key] = sa.null() if value is None else sa.literal(value)
+            else:  # None too: the offline compiler asks its type (literals.OfflineLiterals)
+                out[key] = sa.literal(value, type_)
         return out
