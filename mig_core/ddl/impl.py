@@ -167,6 +167,23 @@ class DefaultImpl:
         digits = literals.hex_bytes(value)
         return None if digits is None else self.binary_literal.format(hex=digits)
 
+    def identifier_rule(self) -> Any:
+        """This server's limit on the length of names (an
+        :class:`~mig_core.ddl.identifiers.IdentifierRule`), which every operation's names are
+        checked against before its first statement; None (the default): no check."""
+        return None
+
+    def identifier_check(self, where: str) -> Any:
+        """An :class:`~mig_core.ddl.identifiers.IdentifierCheck` for the operation ``where``
+        names, or None when this dialect has no :meth:`identifier_rule`."""
+        rule = self.identifier_rule()
+        if rule is None:
+            return None
+        from mig_core.ddl.identifiers import IdentifierCheck
+
+        truncate_at = getattr(self.dialect, "max_identifier_length", None)
+        return IdentifierCheck(rule, where, truncate_at=truncate_at)
+
     # --- output ----------------------------------------------------------------------------
     def static_output(self, text: str) -> None:
         """Write ``text`` and a newline to the offline SQL output."""

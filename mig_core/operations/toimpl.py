@@ -63,30 +63,49 @@ def run(impl: Any, op: Any) -> Any:
     return True if result is None else result
 
 
+def _check_table(impl: Any, op: Any) -> Any:
+    """The impl's name check for ``op`` (None: its dialect has none), the table's name (which
+    exists already) checked; the handlers check the names the operation adds."""
+    check = impl.identifier_check(op.describe())
+    table_name = getattr(op, "table_name", None)
+    if check is not None and isinstance(table_name, str):
+        check.table(table_name, getattr(op, "schema", None))
+    return check
+
+
 @register_impl(ops.CreateTableOp)
 def _create_table(impl: Any, op: ops.CreateTableOp, so: SchemaObjects) -> Any:
     table = op.to_table(so)
+    check = impl.identifier_check(op.describe())
+    if check is not None:
+        check.whole_table(table)
     impl.create_table(table, if_not_exists=op.if_not_exists)
     return table
 
 
 @register_impl(ops.DropTableOp)
 def _drop_table(impl: Any, op: ops.DropTableOp, so: SchemaObjects) -> None:
+    _check_table(impl, op)
     impl.drop_table(op.to_table(so), if_exists=op.if_exists)
 
 
 @register_impl(ops.RenameTableOp)
 def _rename_table(impl: Any, op: ops.RenameTableOp, so: SchemaObjects) -> None:
+    check = _check_table(impl, op)
+    if check is not None:
+        check.name("table", op.new_table_name)
     impl.rename_table(op.table_name, op.new_table_name, schema=op.schema)
 
 
 @register_impl(ops.CreateTableCommentOp)
 def _create_table_comment(impl: Any, op: ops.CreateTableCommentOp, so: SchemaObjects) -> None:
+    _check_table(impl, op)
     impl.create_table_comment(op.to_table(so))
 
 
 @register_impl(ops.DropTableCommentOp)
 def _drop_table_comment(impl: Any, op: ops.DropTableCommentOp, so: SchemaObjects) -> None:
+    _check_table(impl, op)
     impl.drop_table_comment(op.to_table(so))
 
 
@@ -150,6 +169,9 @@ def _is_plain_column(column: Any) -> bool:
 
 @register_impl(ops.AddColumnOp)
 def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
+    check = _check_table(impl, op)
+    if check is not None:
+        check.column(op.column)
     if not op.kw and _is_plain_column(op.column) and _table_free_add_column(impl):
         if getattr(impl, "add_column_takes_plain_columns", False):
             impl.add_column(
@@ -168,6 +190,12 @@ def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
         return
     table = op.to_table(so)
     column = table.c[op.column.key]
+    if check is not None:
+        for const in table.constraints:
+            if not isinstance(const, sa.PrimaryKeyConstraint):
+                check.constraint(const)
+        for index in table.indexes:
+            check.constraint(index)
     impl.add_column(
         op.table_name,
         column,
@@ -181,6 +209,9 @@ def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
 
 @register_impl(ops.DropColumnOp)
 def _drop_column(impl: Any, op: ops.DropColumnOp, so: SchemaObjects) -> None:
+    check = _check_table(impl, op)
+    if check is not None:
+        check.name("column", op.column_name, new=False)
     impl.drop_column(
         op.table_name, op.column_name, schema=op.schema, if_exists=op.if_exists, **op.kw
     )
@@ -217,6 +248,16 @@ def _alter_column(impl: Any, op: ops.AlterColumnOp, so: SchemaObjects) -> None:
     (when it is a schema type and they have a name; not on MySQL, whose Alembic leaves them)
     and adds those of the new type after, where the impl can ALTER constraints
     (``type_change_alters_checks``; SQLite cannot: a batch recreate does)."""
+    check = _check_table(impl, op)
+    if check is not None:
+        check.name("column", op.column_name, new=False)
+        check.name("column", op.modify_name)
+        if op.modify_type is not None and impl.type_change_alters_checks:
+            column = op.modify_name if op.modify_name is not None else op.column_name
+            for const in _type_constraints(
+                impl, so, op.table_name, column, op.modify_type, op.schema
+            ):
+                check.constraint(const)
     if op.modify_type is not None and not impl.type_change_alters_checks:
         return _alter_column_plain(impl, op)
     if op.modify_type is not None and op.existing_type is not None and (
@@ -269,22 +310,41 @@ def _alter_column_plain(impl: Any, op: ops.AlterColumnOp) -> None:
 
 @register_impl(ops.CreateIndexOp)
 def _create_index(impl: Any, op: ops.CreateIndexOp, so: SchemaObjects) -> None:
-    impl.create_index(op.to_index(so), if_not_exists=op.if_not_exists)
+    index = op.to_index(so)
+    check = _check_table(impl, op)
+    if check is not None:
+        check.constraint(index)
+    impl.create_index(index, if_not_exists=op.if_not_exists)
 
 
 @register_impl(ops.DropIndexOp)
 def _drop_index(impl: Any, op: ops.DropIndexOp, so: SchemaObjects) -> None:
-    impl.drop_index(op.to_index(so), if_exists=op.if_exists)
+    index = op.to_index(so)
+    check = impl.identifier_check(op.describe())
+    if check is not None:
+        check.constraint(index, new=False)
+    impl.drop_index(index, if_exists=op.if_exists)
 
 
 @register_impl(ops.AddConstraintOp)
 def _add_constraint(impl: Any, op: ops.AddConstraintOp, so: SchemaObjects) -> None:
-    impl.add_constraint(op.to_constraint(so))
+    const = op.to_constraint(so)
+    check = impl.identifier_check(op.describe())
+    if check is not None:
+        check.constraint(const)
+        table = getattr(const, "table", None)
+        if table is not None:
+            check.table(table.name, table.schema)
+    impl.add_constraint(const)
 
 
 @register_impl(ops.DropConstraintOp)
 def _drop_constraint(impl: Any, op: ops.DropConstraintOp, so: SchemaObjects) -> None:
-    impl.drop_constraint(op.to_constraint(so), if_exists=op.if_exists)
+    const = op.to_constraint(so)
+    check = impl.identifier_check(op.describe())
+    if check is not None:
+        check.constraint(const, new=False)
+    impl.drop_constraint(const, if_exists=op.if_exists)
 
 
 @register_impl(ops.BulkInsertOp)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
-from mig_mssql import compare, ddl, offline
+from mig_mssql import compare, ddl, names, offline
 from mig_mssql.compare import TYPE_SYNONYMS
 
 if TYPE_CHECKING:
@@ -48,6 +48,10 @@ class MSSQLImpl(DefaultImpl):
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """Datetimes, dates and non-ASCII text as SQL Server reads them (:mod:`.offline`)."""
         return offline.literal(value, type_) or super().offline_literal(value, type_)
+
+    def identifier_rule(self) -> Any:
+        """Names longer than 128 characters are refused before an operation runs (names.py)."""
+        return names.RULE
 
     def normalize_index_option(self, key: str, value: Any, obj: Any) -> Any:
         """``mssql_where`` compared as SQL Server writes a filter (``([a]>(1))``), see

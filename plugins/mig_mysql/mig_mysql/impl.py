@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
-from mig_mysql import ddl
+from mig_mysql import ddl, names
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -52,6 +52,10 @@ class MySQLImpl(DefaultImpl):
     @property
     def server(self) -> str:
         return "MariaDB" if self.is_mariadb else "MySQL"
+
+    def identifier_rule(self) -> Any:
+        """Names longer than 64 characters are refused before an operation runs (names.py)."""
+        return names.rule_for(self.server)
 
     def _require_mariadb(self, what: str, clause: str) -> None:
         """MySQL has ``IF [NOT] EXISTS`` for tables only; MariaDB for columns, indexes and

@@ -13,16 +13,21 @@ half-applied operation would stay half-applied. Names made by a naming conventio
 marked with ``op.f()``) are shortened instead, deterministically and exactly as SQLAlchemy's
 compiler does when it writes them: the first ``limit - 8`` characters, ``_`` and the last four
 hex digits of the name's MD5 (:func:`truncated_name`), so a later ``drop_constraint`` of the
-same conventional name finds the same shortened name.
+same conventional name finds the same shortened name. The checks themselves are the core's
+(:mod:`mig_core.ddl.identifiers`), shared with the other dialect plugins; this plugin runs them
+from its own impl methods, between its other checks.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from mig_core.errors import CommandError, ConfigError
+from mig_core.ddl import identifiers
+from mig_core.ddl.identifiers import is_conventional, truncated_name
+from mig_core.errors import ConfigError
+
+__all__ = ["IdentifierCheck", "is_conventional", "truncated_name"]
 
 #: ``context.configure()`` option setting the limit for a run
 OPTION = "oracle_max_identifier_length"
@@ -56,19 +61,14 @@ def limit_of(dialect: Any) -> int:
     return int(getattr(dialect, "max_identifier_length", None) or DEFAULT_LIMIT)
 
 
-def is_conventional(name: Any) -> bool:
-    """True for names SQLAlchemy shortens itself (naming conventions, ``op.f()``)."""
-    from sqlalchemy.sql.elements import _truncated_label
-
-    return isinstance(name, _truncated_label)
-
-
-def truncated_name(name: str, limit: int) -> str:
-    """A conventional name as SQLAlchemy writes it under ``limit`` (unchanged when it fits)."""
-    if len(name) <= limit:
-        return name
-    digest = hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return f"{name[: limit - 8]}_{digest[-4:]}"
+def rule_for(dialect: Any) -> identifiers.IdentifierRule:
+    """The limit in force for ``dialect``, in bytes, as a rule of the core's checks."""
+    return identifiers.IdentifierRule(
+        server="this Oracle database",
+        limit=limit_of(dialect),
+        unit="bytes",
+        hint=f" (set {OPTION} in context.configure() if the limit is wrong)",
+    )
 
 
 def byte_length(name: str) -> int:
@@ -76,55 +76,12 @@ def byte_length(name: str) -> int:
     return len(name.encode("utf-8"))
 
 
-class IdentifierCheck:
+class IdentifierCheck(identifiers.IdentifierCheck):
     """Checks the names one operation is about to write against the dialect's limit."""
 
     def __init__(self, dialect: Any, where: str) -> None:
-        self.limit = limit_of(dialect)
-        self.where = where
+        rule = rule_for(dialect)
+        super().__init__(rule, where, truncate_at=rule.limit)
 
-    def name(self, kind: str, name: Any) -> None:
-        """Raise :class:`CommandError` when ``name`` (a ``kind`` name) is too long."""
-        if not isinstance(name, str) or not name:
-            return  # None, or SQLAlchemy's "no name" marker
-        written = truncated_name(name, self.limit) if is_conventional(name) else name
-        size = byte_length(written)
-        if size > self.limit:
-            shown = written if len(written) <= 40 else written[:37] + "..."
-            raise CommandError(
-                f"{self.where}: the {kind} name {shown!r} is {size} bytes long; this Oracle "
-                f"database allows at most {self.limit} (set {OPTION} in context.configure() "
-                "if the limit is wrong)"
-            )
-
-    def table(self, name: str, schema: str | None = None) -> None:
-        self.name("schema", schema)
-        self.name("table", name)
-
-    def constraint(self, constraint: Any) -> None:
-        kind = {
-            "PrimaryKeyConstraint": "primary key",
-            "ForeignKeyConstraint": "foreign key",
-            "UniqueConstraint": "unique constraint",
-            "CheckConstraint": "check constraint",
-            "Index": "index",
-        }.get(type(constraint).__name__, "constraint")
-        self.name(kind, constraint.name)
-
-    def column(self, column: Any) -> None:
-        """A column's name and the names it brings: its sequence, its foreign-key referent."""
-        self.name("column", column.name)
-        default = getattr(column, "default", None)
-        if default is not None and getattr(default, "is_sequence", False):
-            self.name("schema", default.schema)
-            self.name("sequence", default.name)
-
-    def whole_table(self, table: Any) -> None:
-        """A Table about to be created: its name, columns, constraints and indexes."""
-        self.table(table.name, table.schema)
-        for column in table.columns:
-            self.column(column)
-        for constraint in table.constraints:
-            self.constraint(constraint)
-        for index in table.indexes:
-            self.constraint(index)
+    def table(self, name: str, schema: str | None = None, new: bool = True) -> None:
+        super().table(name, schema, new=new)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
-from mig_postgres import target
+from mig_postgres import names, target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -88,6 +88,10 @@ class PostgresqlImpl(DefaultImpl):
             target.configure_offline(self.dialect, self.context_opts)
         #: named types created during this run: SQLAlchemy's "memo" of its table events
         self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
+
+    def identifier_rule(self) -> Any:
+        """Names over 63 bytes, which PostgreSQL shortens, are warned about (names.py)."""
+        return names.RULE
 
     # --- server facts ------------------------------------------------------------------------
     @property

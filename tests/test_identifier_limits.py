@@ -1,0 +1,179 @@
+"""Identifier length limits (mig_core.ddl.identifiers): SQL Server (128 characters) and MySQL /
+MariaDB (64 characters) refuse a longer name before the operation's first statement, naming the
+revision, the operation and the name; PostgreSQL (63 bytes, which it shortens itself) warns with
+the name it will use. Oracle's own checks (mig_oracle.names) are tested in its plugin.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import config_for, make_project
+
+from mig_core import command
+from mig_core.errors import MigrationFailed, MigWarning
+
+LONG = "n" * 129  # over SQL Server's 128
+
+
+def offline(tmp_path, url: str, upgrade: str) -> str:
+    ini = make_project(tmp_path / "p", url, [{"rev": "a1", "upgrade": upgrade}])
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, configure={"output_buffer": buf}), "head", sql=True)
+    return buf.getvalue()
+
+
+def refused(tmp_path, url: str, upgrade: str) -> str:
+    with pytest.raises(MigrationFailed) as info:
+        offline(tmp_path, url, upgrade)
+    return str(info.value)
+
+
+def shown(name: str) -> str:
+    return name if len(name) <= 40 else name[:37] + "..."
+
+
+# each: the revision body, the operation as messages name it, the kind of name, the name
+MSSQL_CASES = [
+    (f"op.create_table({LONG!r}, sa.Column('id', sa.Integer))",
+     f"create_table({LONG!r})", "table", LONG),
+    (f"op.create_table('t', sa.Column({LONG!r}, sa.Integer))",
+     "create_table('t')", "column", LONG),
+    (f"op.create_table('t', sa.Column('id', sa.Integer), sa.UniqueConstraint('id', name={LONG!r}))",
+     "create_table('t')", "unique constraint", LONG),
+    (f"op.add_column('t', sa.Column({LONG!r}, sa.Integer))",
+     f"add_column('t', {LONG!r})", "column", LONG),
+    (f"op.alter_column('t', 'c', new_column_name={LONG!r}, existing_type=sa.Integer)",
+     "alter_column('t', 'c')", "column", LONG),
+    (f"op.rename_table('t', {LONG!r})", "rename_table('t')", "table", LONG),
+    (f"op.create_index({LONG!r}, 't', ['c'])", "create_index('t')", "index", LONG),
+    (f"op.create_foreign_key({LONG!r}, 't', 'u', ['c'], ['id'])",
+     "create_foreign_key('t')", "foreign key", LONG),
+    (f"op.drop_column('t', {LONG!r})", f"drop_column('t', {LONG!r})", "column", LONG),
+]
+
+
+@pytest.mark.parametrize("upgrade, where, kind, name", MSSQL_CASES)
+def test_sql_server_refuses_names_over_128_characters(tmp_path, upgrade, where, kind, name):
+    message = refused(tmp_path, "mssql://", upgrade)
+    assert message.startswith("revision a1 (versions/a1_a1.py line ")
+    assert message.endswith(
+        f"upgrade failed: CommandError: {where}: the {kind} name {shown(name)!r} is "
+        f"{len(name)} characters long; SQL Server allows at most 128 (while writing the SQL "
+        "script)"
+    )
+
+
+def test_sql_server_refuses_before_the_operations_first_statement(tmp_path):
+    upgrade = (
+        "op.create_table('early', sa.Column('id', sa.Integer))\n"
+        f"op.create_table('late', sa.Column('id', sa.Integer, index=True), "
+        f"sa.Index({LONG!r}, 'id'))"
+    )
+    ini = make_project(tmp_path / "p", "mssql://", [{"rev": "a1", "upgrade": upgrade}])
+    buf = io.StringIO()
+    with pytest.raises(MigrationFailed, match="the index name"):
+        command.upgrade(config_for(ini, configure={"output_buffer": buf}), "head", sql=True)
+    assert "CREATE TABLE early" in buf.getvalue()
+    assert "late" not in buf.getvalue()
+
+
+def test_sql_server_takes_128_characters(tmp_path):
+    name = "n" * 128
+    sql = offline(tmp_path, "mssql://",
+                  f"op.create_table({name!r}, sa.Column({name!r}, sa.Integer))\n"
+                  f"op.create_index({name!r}, {name!r}, [{name!r}])")
+    assert f"CREATE INDEX {name} ON {name} ({name})" in sql
+
+
+def test_sql_server_conventional_names_are_checked_as_sqlalchemy_shortens_them(tmp_path):
+    """A name marked with op.f() is shortened by SQLAlchemy first (to 125): no error."""
+    name = "ix_" + "x" * 130
+    sql = offline(tmp_path, "mssql://", f"op.create_index(op.f({name!r}), 't', ['c'])")
+    short = [line for line in sql.splitlines() if line.startswith("CREATE INDEX")][0].split()[2]
+    assert len(short) == 125 and short.startswith(name[:120] + "_")
+
+
+def test_mysql_offline_refuses_names_over_64_characters(tmp_path):
+    name = "m" * 65
+    message = refused(tmp_path, "mysql://", f"op.add_column('t', sa.Column({name!r}, sa.Integer))")
+    assert message.endswith(
+        f"upgrade failed: CommandError: add_column('t', {name!r}): the column name "
+        f"{shown(name)!r} is 65 characters long; MySQL allows at most 64 (while writing the SQL "
+        "script)"
+    )
+
+
+def test_mysql_conventional_name_over_64_is_refused(tmp_path):
+    """SQLAlchemy shortens MySQL's conventional names only beyond 255 characters."""
+    table = "t" * 60
+    message = refused(tmp_path, "mysql://", f"op.create_index(op.f('ix_{table}_c'), {table!r}, ['c'])")
+    assert f"the index name 'ix_{table[:34]}...' is 65 characters long; MySQL allows at most 64" \
+        in message
+
+
+def test_mariadb_online_refuses_before_any_ddl_and_keeps_the_version(tmp_path, mysql_url):
+    name = "m" * 65
+    ini = make_project(tmp_path / "p", mysql_url, [
+        {"rev": "a1", "upgrade": "op.create_table('lim', sa.Column('id', sa.Integer))",
+         "downgrade": "op.drop_table('lim')"},
+        {"rev": "b2", "down": "a1",
+         "upgrade": "op.add_column('lim', sa.Column('ok', sa.Integer))\n"
+                    f"op.create_table('lim2', sa.Column({name!r}, sa.Integer))",
+         "downgrade": "pass"},
+    ])
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini), "head")
+    assert str(info.value).startswith("revision b2 (versions/b2_b2.py line ")
+    assert (f"create_table('lim2'): the column name {shown(name)!r} is 65 characters long; "
+            "MariaDB allows at most 64") in str(info.value)
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a1"
+            inspector = sa.inspect(conn)
+            assert not inspector.has_table("lim2")
+            # exactly 64 characters is what MariaDB takes
+            conn.execute(sa.text(f"ALTER TABLE lim ADD COLUMN {'m' * 64} INTEGER"))
+            conn.commit()
+        command.downgrade(config_for(ini), "base")
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_warns_with_the_name_it_keeps(tmp_path, postgres_url):
+    column = "é" * 40  # 80 bytes: PostgreSQL keeps 31 characters (62 bytes)
+    table = "p" * 70
+    ini = make_project(tmp_path / "p", postgres_url, [{
+        "rev": "a1",
+        "upgrade": f"op.create_table({table!r}, sa.Column({column!r}, sa.Integer))",
+        "downgrade": f"op.drop_table({table!r})",
+    }])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        command.upgrade(config_for(ini), "head")
+    messages = [str(w.message) for w in caught if issubclass(w.category, MigWarning)]
+    assert messages == [
+        f"create_table({table!r}): the table name {shown(table)!r} is 70 bytes long; "
+        f"PostgreSQL keeps only the first 63: {'p' * 63!r}",
+        f"create_table({table!r}): the column name {shown(column)!r} is 80 bytes long; "
+        f"PostgreSQL keeps only the first 63: {'é' * 31!r}",
+    ]
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert [c["name"] for c in sa.inspect(conn).get_columns("p" * 63)] == ["é" * 31]
+        command.downgrade(config_for(ini), "base")
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_does_not_warn_about_existing_names(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigWarning)
+        sql = offline(tmp_path, "postgresql://",
+                      f"op.drop_column('t', {'c' * 70!r})\nop.drop_table({'t' * 70!r})")
+    assert f"DROP TABLE {'t' * 70}" in sql
