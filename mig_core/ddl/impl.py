@@ -6,6 +6,7 @@ Dialect plugins subclass it and override only what differs. Operations reach it 
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -186,10 +187,13 @@ class DefaultImpl:
 
     # --- output ----------------------------------------------------------------------------
     def static_output(self, text: str) -> None:
-        """Write ``text`` and a newline to the offline SQL output."""
-        assert self.output_buffer is not None, "static_output needs an output buffer"
-        self.output_buffer.write(text + "\n\n")
-        flush = getattr(self.output_buffer, "flush", None)
+        """Write ``text`` and a blank line to the offline SQL output; online (as Alembic) to
+        the configured ``output_buffer``, else standard output."""
+        buffer = self.output_buffer
+        if buffer is None:
+            buffer = self.context_opts.get("output_buffer") or sys.stdout
+        buffer.write(text + "\n\n")
+        flush = getattr(buffer, "flush", None)
         if flush is not None:
             flush()
 

@@ -106,21 +106,24 @@ class EnvironmentContext:
         """The destination revision the command was given, as Alembic gives it: ``head`` (and
         ``<label>@head``) as the revision id, ``heads`` as a tuple of ids, ``base`` as None;
         anything else (an id, a prefix, ``+2``) as written."""
-        value = self.context_opts.get("destination_rev")
+        return self._as_argument(self.context_opts.get("destination_rev"))
+
+    def get_starting_revision_argument(self) -> Any:
+        """The start of a ``start:end`` range (offline), or the configured ``starting_rev``,
+        given as :meth:`get_revision_argument` gives the destination."""
+        if self._migration_context is not None:
+            start = self._migration_context.opts.get("starting_rev")
+            if start is not None:
+                return self._as_argument(start)
+        return self._as_argument(self.context_opts.get("starting_rev"))
+
+    def _as_argument(self, value: Any) -> Any:
         if value is None or value == "base":
             return None
         symbolic = value in ("head", "heads") or str(value).endswith(("@head", "@heads"))
         if isinstance(value, str) and symbolic and self.script is not None:
             return self.script.as_revision_number(value)
         return value
-
-    def get_starting_revision_argument(self) -> Any:
-        """The start of a ``start:end`` range (offline), or the configured ``starting_rev``."""
-        if self._migration_context is not None:
-            start = self._migration_context.opts.get("starting_rev")
-            if start is not None:
-                return start
-        return self.context_opts.get("starting_rev")
 
     def get_head_revision(self) -> str | None:
         """The single head of the revision graph; several heads is an error."""

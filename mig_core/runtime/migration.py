@@ -112,6 +112,11 @@ class MigrationContext:
         self.script = opts.get("script") or (
             environment_context.script if environment_context is not None else None
         )
+        if connection is None and not self.as_sql:
+            raise CommandError(
+                "MigrationContext.configure() without a connection writes SQL only: "
+                "opts={'as_sql': False} needs connection=..."
+            )
         self.output_buffer: Any = None
         if self.as_sql:
             self.output_buffer = DeferredFlushOutput(_output_buffer(opts))
@@ -355,13 +360,25 @@ class MigrationContext:
     def get_current_heads(self) -> tuple[str, ...]:
         """The revisions in the version table (offline: the starting revision(s), if any)."""
         if self.as_sql:
-            start = self.opts.get("starting_rev")
-            if not start:
-                return ()
-            if isinstance(start, str):
-                return tuple(s for s in start.replace(",", " ").split() if s)
-            return tuple(start)
+            return self._starting_heads()
         return self.version_store.read_heads()
+
+    def _starting_heads(self) -> tuple[str, ...]:
+        """Offline: ``starting_rev`` as heads (``base`` is none; with a script directory,
+        partial ids and symbols are resolved to full ids, as Alembic does)."""
+        start = self.opts.get("starting_rev")
+        if not start:
+            return ()
+        names = start.replace(",", " ").split() if isinstance(start, str) else list(start)
+        names = [name for name in names if name and name != "base"]
+        script = self.script
+        if script is None:
+            return tuple(names)
+        heads: list[str] = []
+        for name in names:
+            found = script.as_revision_number(name)
+            heads.extend([found] if isinstance(found, str) else (found or ()))
+        return tuple(dict.fromkeys(heads))
 
     def get_current_revision(self) -> str | None:
         """The single current revision, or None at base; several heads is an error."""
@@ -382,14 +399,14 @@ class MigrationContext:
         def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
             return plan_stamp(script_directory, revisions, heads)
 
-        previous_script = self.script
+        previous_script, previous_plan = self.script, self.opts.get("fn")
         self.script = script_directory
         self.opts["fn"] = plan
         try:
             with self.begin_transaction():
                 self.run_migrations()
         finally:
-            self.opts.pop("fn", None)
+            self.opts["fn"] = previous_plan
             self.script = previous_script
 
     # --- running ------------------------------------------------------------------------------
@@ -397,6 +414,12 @@ class MigrationContext:
         """Run the steps planned for the current heads (``kw`` goes to upgrade()/downgrade())."""
         from mig_core.runtime.runner import StepRunner
 
+        if self.opts.get("fn") is None and self.environment_context is None:
+            raise CommandError(
+                "MigrationContext.run_migrations() has no migrations to run: a context made "
+                "by MigrationContext.configure() runs a command's steps only (opts={'fn': ...}); "
+                "use mig_core.command.upgrade(config, 'head') or ctx.stamp(script, revision)"
+            )
         try:
             StepRunner(self, kw).run()
         finally:
@@ -413,20 +436,39 @@ def _as_list(value: Any) -> list[Any]:
 
 
 class _RunTransaction:
-    """A transaction mig controls; it survives ``autocommit_block`` swapping the real one."""
+    """A transaction mig controls; it survives ``autocommit_block`` swapping the real one.
+
+    ``with context.begin_transaction() as transaction:`` gives it to env.py, which may end it
+    early with :meth:`commit` or :meth:`rollback` as with Alembic's (the dry-run recipe:
+    ``transaction.rollback()`` after ``run_migrations()``); the ``with`` block's end then does
+    nothing more.
+    """
 
     def __init__(self, ctx: MigrationContext) -> None:
         self.ctx = ctx
+        self._ended = False
 
     def __enter__(self) -> _RunTransaction:
         self.ctx._begin_own()
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    def commit(self) -> None:
+        """Commit the run's transaction now (the version rows still pending go in first)."""
+        self._end(commit=True)
+
+    def rollback(self) -> None:
+        """Roll the run's transaction back now: nothing it ran stays, nor its version rows."""
+        self._end(commit=False)
+
+    def _end(self, commit: bool) -> None:
+        if self._ended:
+            raise CommandError(
+                "the transaction of context.begin_transaction() has already ended"
+            )
         ctx = self.ctx
         committed = False
         try:
-            if exc_type is None:
+            if commit:
                 txn = ctx._transaction
                 if txn is not None and txn.is_active:
                     ctx._flush_before_commit()
@@ -437,17 +479,21 @@ class _RunTransaction:
                     except Exception as exc:
                         raise _commit_failed(ctx, exc) from exc
                 committed = True
+            else:
+                _settle_pipeline(ctx)
+                _rollback_quietly(ctx._transaction)
         except BaseException:
             _settle_pipeline(ctx)
             _rollback_quietly(ctx._transaction)
             raise
-        else:
-            if exc_type is not None:
-                _settle_pipeline(ctx)
-                _rollback_quietly(ctx._transaction)
         finally:
+            self._ended = True
             ctx._transaction = None
             ctx._transaction_ended(committed)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if not self._ended:
+            self._end(commit=exc_type is None)
 
 
 def _commit_failed(ctx: MigrationContext, exc: Exception) -> CommandError:

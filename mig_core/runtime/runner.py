@@ -317,8 +317,11 @@ class StepRunner:
                     versions.moved_to(after)
                     heads = after
                     if callbacks:
+                        if operations is None:
+                            operations = make_operations(ctx)
                         self._call_back(
-                            callbacks, step, revision_map, before, after, history, started
+                            callbacks, step, revision_map, before, after, history, started,
+                            operations,
                         )
                     if history.enabled:
                         history.add(history.row(step, found, after, started))
@@ -356,15 +359,19 @@ class StepRunner:
         after: tuple[str, ...],
         history: HistoryWriter,
         started: Any,
+        operations: Any,
     ) -> None:
-        """Call the ``on_version_apply`` callbacks; one that raises fails the step as the
-        revision itself would, naming the callback (it was reported as "env.py failed")."""
+        """Call the ``on_version_apply`` callbacks, with ``op`` installed as Alembic has it for
+        the whole run; one that raises fails the step as the revision itself would, naming the
+        callback (it was reported as "env.py failed")."""
         for info, info_heads in step.infos(revision_map, before, after, self.parents_of):
             for callback in callbacks:
                 try:
-                    callback(
-                        ctx=self.ctx, step=info, heads=set(info_heads), run_args=self.run_args
-                    )
+                    with op_proxy.installed(operations):
+                        callback(
+                            ctx=self.ctx, step=info, heads=set(info_heads),
+                            run_args=self.run_args,
+                        )
                 except Exception as exc:
                     name = getattr(callback, "__qualname__", None) or repr(callback)
                     self._record_failure(step, exc, history, before, started)

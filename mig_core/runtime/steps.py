@@ -104,6 +104,16 @@ class MigrationInfo:
     def down_revisions(self) -> tuple[Any, ...]:
         return self._scripts(self.down_revision_ids)
 
+    @property
+    def source_revisions(self) -> tuple[Any, ...]:
+        """The scripts of :attr:`source_revision_ids` (the heads before the step)."""
+        return self._scripts(self.source_revision_ids)
+
+    @property
+    def destination_revisions(self) -> tuple[Any, ...]:
+        """The scripts of :attr:`destination_revision_ids` (the heads after the step)."""
+        return self._scripts(self.destination_revision_ids)
+
     def __repr__(self) -> str:
         kind = "stamp" if self.is_stamp else ("upgrade" if self.is_upgrade else "downgrade")
         return (

@@ -1,0 +1,293 @@
+"""The env.py ``context`` API and ``MigrationContext`` where they differed from Alembic 1.20:
+the transaction object of ``context.begin_transaction()`` (the dry-run recipe),
+``static_output()`` online, ``MigrationInfo.source_revisions`` / ``destination_revisions``,
+``op`` inside ``on_version_apply`` callbacks, offline ``starting_rev`` given as ``base`` or a
+partial id, and ``MigrationContext`` used without env.py (``stamp()`` in a run,
+``run_migrations()`` with nothing to run, no connection)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import config_for, create_table, make_project
+
+from mig_core import command
+from mig_core.errors import CommandError
+
+LINE = [
+    {"rev": "a1", **create_table("t_a")},
+    {"rev": "b1", "down": "a1", **create_table("t_b")},
+]
+
+HEADER = '''
+import sqlalchemy as sa
+
+from mig_core import context, op
+
+config = context.config
+'''
+
+ONLINE = HEADER + '''
+engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, **config.attributes.get("configure", {}))
+{body}
+engine.dispose()
+'''
+
+
+def online_env(body: str) -> str:
+    """An online env.py running ``body`` (indented for the ``with engine.connect()`` block)."""
+    return ONLINE.replace("{body}", "\n".join("    " + line for line in body.strip().splitlines()))
+
+
+def database(request: Any, fixture: str) -> str:
+    """The URL of ``fixture``'s database, emptied (the PostgreSQL one is shared by the module)."""
+    url = request.getfixturevalue(fixture)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    engine.dispose()
+    return url
+
+
+def tables(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        names = sorted(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    return names
+
+
+def version_rows(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT version_num FROM mig_version")).scalars().all()
+    engine.dispose()
+    return sorted(rows)
+
+
+# --- the transaction object of context.begin_transaction() -----------------------------------
+
+DRY_RUN = '''
+with context.begin_transaction() as transaction:
+    context.run_migrations()
+    if "dry-run" in context.get_x_argument():
+        transaction.rollback()
+'''
+
+
+@pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url"])
+def test_dry_run_recipe_rolls_the_run_back(fixture, request, tmp_path):
+    """The well-known Alembic dry run (``-x dry-run``, ``transaction.rollback()`` after
+    ``run_migrations()``) failed: "'_RunTransaction' object has no attribute 'rollback'"."""
+    url = database(request, fixture)
+    ini = make_project(tmp_path, url, LINE, env_py=online_env(DRY_RUN))
+    config = config_for(ini)
+    config.cmd_opts = type("Opts", (), {"x": ["dry-run"]})()
+    command.upgrade(config, "head")
+    assert not {"t_a", "t_b", "mig_version"} & set(tables(url))
+    # the run lock went with the rolled-back transaction: a real run goes ahead at once
+    command.upgrade(config_for(ini), "head", lock_timeout=0)
+    assert version_rows(url) == ["b1"]
+    assert {"t_a", "t_b"} <= set(tables(url))
+
+
+def test_transaction_commit_inside_the_block(tmp_path, sqlite_url):
+    """``transaction.commit()`` commits the run (its version rows too); the block's end then
+    does nothing, and the transaction cannot be ended twice."""
+    body = '''
+with context.begin_transaction() as transaction:
+    context.run_migrations()
+    transaction.commit()
+    config.attributes["seen"].append(connection.in_transaction())
+    try:
+        transaction.rollback()
+    except Exception as exc:
+        config.attributes["seen"].append(f"{type(exc).__name__}: {exc}")
+'''
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=online_env(body))
+    seen: list[Any] = []
+    command.upgrade(config_for(ini, seen=seen), "head")
+    assert seen == [
+        False,
+        "CommandError: the transaction of context.begin_transaction() has already ended",
+    ]
+    assert version_rows(sqlite_url) == ["b1"]
+
+
+# --- static_output() online ------------------------------------------------------------------
+
+
+def test_static_output_online_writes_to_the_output_buffer(tmp_path, sqlite_url):
+    """Alembic writes it to ``output_buffer`` (stdout by default) online too; mig failed with
+    "AssertionError: static_output needs an output buffer"."""
+    body = '''
+context.static_output("-- migrating " + context.get_context().dialect.name)
+with context.begin_transaction():
+    context.run_migrations()
+'''
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=online_env(body))
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, configure={"output_buffer": buf}), "head")
+    assert buf.getvalue() == "-- migrating sqlite\n\n"
+    assert version_rows(sqlite_url) == ["b1"]
+
+
+def test_static_output_online_defaults_to_stdout(tmp_path, sqlite_url, capsys):
+    body = 'context.static_output("-- hello")'
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=online_env(body))
+    command.upgrade(config_for(ini), "head")
+    assert capsys.readouterr().out == "-- hello\n\n"
+
+
+# --- on_version_apply: MigrationInfo and op ----------------------------------------------------
+
+
+def test_step_source_and_destination_revisions(tmp_path, sqlite_url):
+    """Alembic's MigrationInfo has ``source_revisions`` / ``destination_revisions`` (the
+    scripts of the ids); mig had only the ids."""
+    ini = make_project(tmp_path, sqlite_url, LINE)
+    seen: list[Any] = []
+
+    def record(ctx: Any, step: Any, heads: set[str], run_args: dict[str, Any]) -> None:
+        seen.append((
+            [s.revision for s in step.source_revisions],
+            [s.revision for s in step.destination_revisions],
+        ))
+
+    config = config_for(ini, configure={"on_version_apply": record})
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.stamp(config, "b1")
+    assert seen == [
+        ([], ["a1"]), (["a1"], ["b1"]),  # upgrades
+        (["b1"], ["a1"]), (["a1"], []),  # downgrades
+        ([], ["b1"]),  # stamp
+    ]
+
+
+AUDIT = '''
+def audit(ctx, step, heads, run_args):
+    op.execute(
+        sa.text("INSERT INTO audit (rev, kind) VALUES (:r, :k)").bindparams(
+            r=step.up_revision_id, k="stamp" if step.is_stamp else "run"
+        )
+    )
+
+
+config.attributes.setdefault("configure", {})["on_version_apply"] = audit
+'''
+
+
+@pytest.mark.parametrize("fixture", ["sqlite_url", "postgres_url"])
+def test_op_inside_on_version_apply(fixture, request, tmp_path):
+    """Alembic installs ``op`` for the whole ``run_migrations()``, so a callback may write an
+    audit row with ``op.execute()``; mig raised NameError ("'op' is only available inside a
+    migration script's upgrade() or downgrade()"). The row goes in with the step."""
+    url = database(request, fixture)
+    graph = [
+        {"rev": "a0", "upgrade": "op.create_table('audit', sa.Column('rev', sa.String(32)), "
+                                 "sa.Column('kind', sa.String(8)))"},
+        {"rev": "a1", "down": "a0", **create_table("t_a")},
+        {"rev": "b1", "down": "a1", **create_table("t_b")},
+    ]
+    env = HEADER + AUDIT + online_env(
+        "with context.begin_transaction():\n    context.run_migrations()"
+    ).removeprefix(HEADER)
+    ini = make_project(tmp_path, url, graph, env_py=env)
+    command.upgrade(config_for(ini), "a1")
+    command.stamp(config_for(ini), "b1")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT rev, kind FROM audit")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("a0", "run"), ("a1", "run"), ("b1", "stamp")]
+
+
+# --- offline starting revision ---------------------------------------------------------------
+
+OFFLINE = HEADER + '''
+buf = config.attributes["buf"]
+context.configure(url=config.get_main_option("sqlalchemy.url"), output_buffer=buf,
+                  **config.attributes.get("configure", {}))
+context.static_output(f"-- start={context.get_starting_revision_argument()!r}")
+with context.begin_transaction():
+    context.run_migrations()
+'''
+
+
+@pytest.mark.parametrize("starting_rev, expected_start, first_step", [
+    ("base", None, "-- Running upgrade base -> a1"),
+    ("a", "a", "-- Running upgrade a1 -> b1"),  # a partial id: as written, resolved for the run
+    ("head", "b1", None),
+])
+def test_configure_starting_rev(tmp_path, starting_rev, expected_start, first_step):
+    """``configure(starting_rev="base")`` started the script at a revision named 'base'
+    ("no revision or branch label 'base'"), and a partial id was not resolved."""
+    ini = make_project(tmp_path, "sqlite://", LINE, env_py=OFFLINE)
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, buf=buf, configure={"starting_rev": starting_rev}),
+                    "head", sql=True)
+    lines = [line for line in buf.getvalue().splitlines() if line.startswith("--")]
+    assert lines[0] == f"-- start={expected_start!r}"
+    assert lines[1:2] == ([first_step] if first_step else [])
+    assert ("CREATE TABLE mig_version" in buf.getvalue()) is (starting_rev == "base")
+
+
+# --- MigrationContext without env.py ---------------------------------------------------------
+
+
+def test_stamp_from_env_py_keeps_the_commands_plan(tmp_path, sqlite_url):
+    """``context.get_context().stamp(...)`` before ``run_migrations()`` (a database built by
+    ``create_all()`` marked at a1) dropped the command's plan: the upgrade then did nothing."""
+    body = '''
+ctx = context.get_context()
+if not ctx.get_current_heads():
+    ctx.stamp(context.script, "a1")
+with context.begin_transaction():
+    context.run_migrations()
+'''
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=online_env(body))
+    command.upgrade(config_for(ini), "head")
+    assert version_rows(sqlite_url) == ["b1"]
+    assert "t_a" not in tables(sqlite_url)  # a1 was stamped, not run
+    assert "t_b" in tables(sqlite_url)
+
+
+def test_run_migrations_of_a_standalone_context_says_what_to_use(sqlite_url):
+    """Alembic fails with a bare AssertionError; mig did nothing at all."""
+    from mig_core.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(connection=conn)
+        with pytest.raises(CommandError) as raised:
+            ctx.run_migrations()
+    engine.dispose()
+    assert str(raised.value) == (
+        "MigrationContext.run_migrations() has no migrations to run: a context made by "
+        "MigrationContext.configure() runs a command's steps only (opts={'fn': ...}); use "
+        "mig_core.command.upgrade(config, 'head') or ctx.stamp(script, revision)"
+    )
+
+
+def test_context_from_a_url_writes_sql(sqlite_url):
+    """``MigrationContext.configure(url=...)`` has no connection: it writes SQL (Alembic's
+    ``get_current_heads()`` fails there with an AssertionError), and asking it to run online
+    is refused when it is made."""
+    from mig_core.runtime.migration import MigrationContext
+
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(url=sqlite_url, opts={"output_buffer": buf})
+    assert ctx.as_sql and ctx.get_current_heads() == () and ctx.get_current_revision() is None
+    ctx.execute("CREATE TABLE x (id INTEGER)")
+    assert buf.getvalue() == "CREATE TABLE x (id INTEGER);\n\n"
+    with pytest.raises(CommandError, match=r"^MigrationContext.configure\(\) without a "
+                       r"connection writes SQL only: opts=\{'as_sql': False\} needs "
+                       r"connection=\.\.\.$"):
+        MigrationContext.configure(url=sqlite_url, opts={"as_sql": False})
