@@ -291,3 +291,54 @@ def test_context_from_a_url_writes_sql(sqlite_url):
                        r"connection writes SQL only: opts=\{'as_sql': False\} needs "
                        r"connection=\.\.\.$"):
         MigrationContext.configure(url=sqlite_url, opts={"as_sql": False})
+
+
+# --- op while a revision file is imported ----------------------------------------------------
+
+
+def test_op_at_revision_import_time(tmp_path, sqlite_url):
+    """Alembic has ``op`` installed for the whole run, so revision files may ask the dialect
+    at module level (ubersystem's do, with ``except Exception`` falling back to PostgreSQL's
+    SQL); under mig ``op`` was missing while the file was imported, and the fallback ran."""
+    ini = make_project(tmp_path, sqlite_url, [{
+        "rev": "a1",
+        "upgrade": "op.create_table('t', sa.Column('at', sa.String(40), "
+                   "server_default=sa.text(NOW)))",
+    }])
+    path = tmp_path / "migrations" / "versions" / "a1_a1.py"
+    path.write_text(path.read_text().replace("revision = 'a1'", (
+        "try:\n"
+        "    is_sqlite = op.get_context().dialect.name == 'sqlite'\n"
+        "except Exception:\n"
+        "    is_sqlite = False\n"
+        "NOW = \"(datetime('now'))\" if is_sqlite else \"timezone('utc', now())\"\n"
+        "revision = 'a1'"
+    ), 1))
+    command.upgrade(config_for(ini), "head")
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        default = sa.inspect(conn).get_columns("t")[0]["default"]
+    engine.dispose()
+    assert default == "datetime('now')"
+
+
+# --- unknown configure() options --------------------------------------------------------------
+
+
+def test_unknown_configure_options_reach_the_impl(tmp_path):
+    """Alembic's ``**kw``: options it does not know land in the context's ``opts`` and the
+    impl's ``context_opts``, online and offline."""
+    graph = [{"rev": "a1", "upgrade": (
+        "ctx = op.get_context()\n"
+        "ctx.config.attributes['seen'].append("
+        "(ctx.opts['shard'], ctx.impl.context_opts['shard']))"
+    )}]
+    ini = make_project(tmp_path, "sqlite://", graph, env_py=OFFLINE)
+    seen: list[Any] = []
+    command.upgrade(config_for(ini, buf=io.StringIO(), seen=seen, configure={"shard": 3}),
+                    "head", sql=True)
+    ini = make_project(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", graph, env_py=online_env(
+        "with context.begin_transaction():\n    context.run_migrations()"
+    ))
+    command.upgrade(config_for(ini, seen=seen, configure={"shard": 4}), "head")
+    assert seen == [(3, 3), (4, 4)]

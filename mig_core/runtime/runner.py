@@ -304,7 +304,9 @@ class StepRunner:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
                         log.info(step.log_line())
-                    fn = None if step.is_stamp else self._load(step, history, before, started)
+                    fn = None if step.is_stamp else self._load(
+                        step, operations, history, before, started
+                    )
                     if pipeline is not None:
                         pipeline.starting(step, before, started)
                     found = before  # what the table held (a purge empties it first)
@@ -382,11 +384,21 @@ class StepRunner:
                     ) from exc
 
     def _load(
-        self, step: Any, history: HistoryWriter, before: tuple[str, ...], started: Any
+        self,
+        step: Any,
+        operations: Any,
+        history: HistoryWriter,
+        before: tuple[str, ...],
+        started: Any,
     ) -> Any:
-        """The step's upgrade()/downgrade(), importing its file (once) before anything runs."""
+        """The step's upgrade()/downgrade(), importing its file (once) before anything runs.
+
+        ``op`` is installed while the file is imported, as Alembic has it for the whole run:
+        module-level code may ask ``op.get_context().dialect`` (ubersystem's revisions choose
+        their SQL so, and fall back silently when ``op`` is missing)."""
         try:
-            return step.function()
+            with op_proxy.installed(operations):
+                return step.function()
         except RevisionGraphError as exc:  # the file cannot be imported: none of it ran
             if self.ctx._pipeline is not None:
                 self.ctx._pipeline.flush()  # an earlier revision's queued statement failed first?
