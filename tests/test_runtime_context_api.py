@@ -209,6 +209,40 @@ def test_op_inside_on_version_apply(fixture, request, tmp_path):
     assert [tuple(r) for r in rows] == [("a0", "run"), ("a1", "run"), ("b1", "stamp")]
 
 
+def test_transaction_per_migration_with_autocommit_block(request, tmp_path):
+    """PostgreSQL, ``transaction_per_migration=True``: a revision with an
+    ``autocommit_block()`` (``CREATE INDEX CONCURRENTLY``) and the steps around it; each
+    callback sees its own heads in the version table, inside the step's transaction."""
+    url = database(request, "postgres_url")
+    graph = [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": (
+            "op.add_column('t', sa.Column('x', sa.Integer))\n"
+            "with op.get_context().autocommit_block():\n"
+            "    op.create_index('ix_t_x', 't', ['x'], postgresql_concurrently=True)\n"
+            "op.add_column('t', sa.Column('y', sa.Integer))"
+        )},
+        {"rev": "r3", "down": "r2", **create_table("t3")},
+    ]
+    seen: list[Any] = []
+
+    def record(ctx: Any, step: Any, heads: set[str], run_args: dict[str, Any]) -> None:
+        seen.append((step.up_revision_id, ctx.get_current_heads(),
+                     ctx.connection.in_transaction()))
+
+    body = "with context.begin_transaction():\n    context.run_migrations()"
+    ini = make_project(tmp_path, url, graph, env_py=online_env(body))
+    command.upgrade(config_for(ini, configure={"transaction_per_migration": True,
+                                               "on_version_apply": record}), "head")
+    assert seen == [("r1", ("r1",), True), ("r2", ("r2",), True), ("r3", ("r3",), True)]
+    assert version_rows(url) == ["r3"]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert [i["name"] for i in sa.inspect(conn).get_indexes("t")] == ["ix_t_x"]
+        assert {c["name"] for c in sa.inspect(conn).get_columns("t")} == {"id", "x", "y"}
+    engine.dispose()
+
+
 # --- offline starting revision ---------------------------------------------------------------
 
 OFFLINE = HEADER + '''
@@ -342,3 +376,20 @@ def test_unknown_configure_options_reach_the_impl(tmp_path):
     ))
     command.upgrade(config_for(ini, seen=seen, configure={"shard": 4}), "head")
     assert seen == [(3, 3), (4, 4)]
+
+
+# --- misuse ----------------------------------------------------------------------------------
+
+
+def test_context_call_before_configure_names_the_call_and_line(tmp_path, sqlite_url):
+    """Alembic raises a bare ``Exception("No context has been configured yet.")``; mig said
+    "env.py must call context.configure() first" without saying which call or where."""
+    env = HEADER + "\n\nwith context.begin_transaction():\n    context.run_migrations()\n"
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=env)
+    with pytest.raises(CommandError) as raised:
+        command.upgrade(config_for(ini), "head")
+    path = tmp_path / "migrations" / "env.py"
+    assert str(raised.value) == (
+        f"env.py called context.begin_transaction() before context.configure() ({path} line 9)"
+    )
+    assert raised.value.exit_code == 1

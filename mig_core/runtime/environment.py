@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from mig_core.config import Config
     from mig_core.runtime.migration import MigrationContext
 
+class ConfigureFirstError(CommandError):
+    """A ``context.*`` call that needs ``configure()`` came before it (Alembic: a bare
+    ``Exception("No context has been configured yet.")``)."""
+
+
 #: configure() options whose defaults come from the config file when env.py does not pass them
 CONFIG_DEFAULTS = ("version_table", "version_table_schema", "history_table")
 
@@ -79,7 +84,7 @@ class EnvironmentContext:
 
     def is_transactional_ddl(self) -> bool:
         """Whether the configured backend runs DDL inside transactions."""
-        return bool(self.get_context().impl.transactional_ddl)
+        return bool(self._configured("is_transactional_ddl").impl.transactional_ddl)
 
     def get_tag_argument(self) -> str | None:
         """``--tag`` (or ``configure(tag=...)``)."""
@@ -239,34 +244,39 @@ class EnvironmentContext:
 
     def get_context(self) -> MigrationContext:
         """The MigrationContext made by ``configure()``."""
+        return self._configured("get_context")
+
+    def _configured(self, name: str) -> MigrationContext:
         if self._migration_context is None:
-            raise CommandError("env.py must call context.configure() first")
+            raise ConfigureFirstError(
+                f"env.py called context.{name}() before context.configure()"
+            )
         return self._migration_context
 
     def get_bind(self) -> Any:
         """The connection passed to ``configure()``; offline, a stand-in connection whose
         executions are written into the SQL script (see ``MigrationContext.bind``)."""
-        return self.get_context().bind
+        return self._configured("get_bind").bind
 
     def get_impl(self) -> Any:
-        return self.get_context().impl
+        return self._configured("get_impl").impl
 
     def begin_transaction(self) -> AbstractContextManager[Any]:
         """The run's transaction (see MigrationContext.begin_transaction)."""
-        return self.get_context().begin_transaction()
+        return self._configured("begin_transaction").begin_transaction()
 
     def run_migrations(self, **kw: Any) -> None:
         """Run the command's steps; ``kw`` is passed to each upgrade()/downgrade()."""
         self.context_opts["_ran"] = True
-        self.get_context().run_migrations(**kw)
+        self._configured("run_migrations").run_migrations(**kw)
 
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run SQL on the connection (offline: write it to the script)."""
-        self.get_context().execute(sql, execution_options)
+        self._configured("execute").execute(sql, execution_options)
 
     def static_output(self, text: str) -> None:
         """Write text to the offline SQL script."""
-        self.get_context().impl.static_output(text)
+        self._configured("static_output").impl.static_output(text)
 
 
 def _prepend_sys_path(config: Config) -> None:
@@ -304,6 +314,10 @@ def exec_env_py(path: str) -> None:
         raise CommandError(f"no env.py at {path} (script_location)")
     try:
         load_env_module(path)
+    except ConfigureFirstError as exc:
+        line = failing_line(exc, path)
+        where = f"{path} line {line}" if line else path
+        raise ConfigureFirstError(f"{exc} ({where})") from None
     except MigError:
         raise
     except BrokenPipeError as exc:  # `mig upgrade head --sql | head`
