@@ -393,3 +393,33 @@ def test_context_call_before_configure_names_the_call_and_line(tmp_path, sqlite_
         f"env.py called context.begin_transaction() before context.configure() ({path} line 9)"
     )
     assert raised.value.exit_code == 1
+
+
+# --- output_encoding -------------------------------------------------------------------------
+
+
+def test_output_encoding_leaves_the_text_stream_usable(tmp_path):
+    """A script re-encoded onto a text stream's binary buffer (``output_encoding`` other than
+    standard output's): once the run's wrapper was collected it had closed the buffer under
+    the stream, and the next ``print()`` failed with "I/O operation on closed file"."""
+    import gc
+
+    graph = [{"rev": "a", "upgrade": "op.execute(\"INSERT INTO t VALUES ('d\\u00e9j\\u00e0')\")"}]
+    ini = make_project(tmp_path, "sqlite://", graph)
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8")
+    stdout.write("-- before\n")
+    config = config_for(ini, configure={"output_buffer": stdout, "output_encoding": "latin-1",
+                                        "transactional_ddl": False, "version_table": "v"})
+    command.upgrade(config, "a", sql=True)
+    del config
+    gc.collect()
+    stdout.write("-- apr\u00e8s\n")
+    stdout.flush()
+    assert raw.getvalue() == (
+        b"-- before\n"
+        b"CREATE TABLE v (version_num VARCHAR(32) NOT NULL, CONSTRAINT v_pkc PRIMARY KEY "
+        b"(version_num));\n\n-- Running upgrade base -> a\n\nINSERT INTO t VALUES ('d\xe9j\xe0');"
+        b"\n\nINSERT INTO v (version_num) VALUES ('a');\n\n"
+        b"-- apr\xc3\xa8s\n"
+    )

@@ -7,6 +7,7 @@ Usable without env.py: ``MigrationContext.configure(connection=conn)`` gives
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -54,15 +55,28 @@ def _output_buffer(opts: dict[str, Any]) -> IO[str]:
     buffer = opts.get("output_buffer") or sys.stdout
     encoding = opts.get("output_encoding")
     if encoding and hasattr(buffer, "buffer"):
-        import io
-
         if (getattr(buffer, "encoding", None) or "").lower() != encoding.lower():
-            buffer = io.TextIOWrapper(buffer.buffer, encoding=encoding, line_buffering=True)
+            buffer.flush()  # what was written to the text stream before goes first
+            buffer = _Reencoding(buffer.buffer, encoding)
     elif encoding and not hasattr(buffer, "encoding"):  # a binary stream
-        import io
-
-        buffer = io.TextIOWrapper(buffer, encoding=encoding, line_buffering=True)
+        buffer = _Reencoding(buffer, encoding)
     return buffer  # type: ignore[no-any-return]
+
+
+class _Reencoding(io.TextIOWrapper):
+    """Text written in another encoding onto a binary stream mig does not own: closing (or
+    collecting) it only flushes, so the stream (``sys.stdout.buffer``, a caller's file) stays
+    open for whatever the process writes next."""
+
+    def __init__(self, stream: Any, encoding: str) -> None:
+        super().__init__(stream, encoding=encoding, line_buffering=True)
+
+    def close(self) -> None:
+        try:
+            if not self.buffer.closed:
+                self.flush()
+        except (OSError, ValueError):  # the owner closed it, or the reader left
+            pass
 
 
 class DeferredFlushOutput:
