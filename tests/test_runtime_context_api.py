@@ -273,6 +273,26 @@ def test_configure_starting_rev(tmp_path, starting_rev, expected_start, first_st
     assert ("CREATE TABLE mig_version" in buf.getvalue()) is (starting_rev == "base")
 
 
+def test_context_execute_offline(tmp_path):
+    """``context.execute()`` in an offline env.py: constructs with bound values are written
+    with the values as literals, strings as they are (colons included)."""
+    env = HEADER + '''
+buf = config.attributes["buf"]
+context.configure(url="postgresql://", output_buffer=buf)
+context.execute(sa.text("UPDATE t SET n = :n WHERE id = :i").bindparams(n="it's", i=2))
+context.execute("UPDATE t SET note = 'at 10:30'")
+context.static_output("-- done")
+'''
+    ini = make_project(tmp_path, "postgresql://", LINE, env_py=env)
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, buf=buf), "head", sql=True)
+    assert buf.getvalue() == (
+        "UPDATE t SET n = 'it''s' WHERE id = 2;\n\n"
+        "UPDATE t SET note = 'at 10:30';\n\n"
+        "-- done\n\n"
+    )
+
+
 # --- MigrationContext without env.py ---------------------------------------------------------
 
 
@@ -291,6 +311,29 @@ with context.begin_transaction():
     assert version_rows(sqlite_url) == ["b1"]
     assert "t_a" not in tables(sqlite_url)  # a1 was stamped, not run
     assert "t_b" in tables(sqlite_url)
+
+
+def test_standalone_stamp_commits_unless_in_the_callers_transaction(tmp_path, sqlite_url):
+    """As documented: ``ctx.stamp()`` on a connection outside a transaction commits by
+    itself; in the caller's transaction the caller decides."""
+    from mig_core.runtime.migration import MigrationContext
+    from mig_core.script import ScriptDirectory
+
+    ini = make_project(tmp_path, sqlite_url, LINE)
+    script = ScriptDirectory.from_config(config_for(ini))
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        MigrationContext.configure(connection=conn).stamp(script, ["a1"])
+        assert not conn.in_transaction()
+    assert version_rows(sqlite_url) == ["a1"]
+    with engine.connect() as conn:
+        with conn.begin() as transaction:
+            ctx = MigrationContext.configure(connection=conn)
+            ctx.stamp(script, "b1")
+            assert ctx.get_current_heads() == ("b1",)
+            transaction.rollback()
+    engine.dispose()
+    assert version_rows(sqlite_url) == ["a1"]
 
 
 def test_run_migrations_of_a_standalone_context_says_what_to_use(sqlite_url):
