@@ -466,3 +466,14 @@ def test_output_encoding_leaves_the_text_stream_usable(tmp_path):
         b"\n\nINSERT INTO v (version_num) VALUES ('a');\n\n"
         b"-- apr\xc3\xa8s\n"
     )
+
+
+def test_starting_revision_argument_of_several_heads(tmp_path):
+    """``downgrade heads:base --sql`` with two heads: Alembic gives the start as a tuple of
+    the heads (``as_revision_number("heads")``); mig gave one string 'b1 c1'."""
+    graph = [{"rev": "a1"}, {"rev": "b1", "down": "a1"},
+             {"rev": "c1", "down": "a1", "branch_labels": "side"}]
+    ini = make_project(tmp_path, "sqlite://", graph, env_py=OFFLINE)
+    buf = io.StringIO()
+    command.downgrade(config_for(ini, buf=buf), "heads:base", sql=True)
+    assert buf.getvalue().splitlines()[0] == "-- start=('b1', 'c1')"

@@ -116,11 +116,12 @@ class EnvironmentContext:
     def get_starting_revision_argument(self) -> Any:
         """The start of a ``start:end`` range (offline), or the configured ``starting_rev``,
         given as :meth:`get_revision_argument` gives the destination."""
+        start = self.context_opts.get("starting_rev")
         if self._migration_context is not None:
-            start = self._migration_context.opts.get("starting_rev")
-            if start is not None:
-                return self._as_argument(start)
-        return self._as_argument(self.context_opts.get("starting_rev"))
+            start = self._migration_context.opts.get("starting_rev", start)
+        if isinstance(start, str) and len(start.replace(",", " ").split()) > 1:
+            return tuple(start.replace(",", " ").split())  # ``heads:base`` with several heads
+        return self._as_argument(start)
 
     def _as_argument(self, value: Any) -> Any:
         if value is None or value == "base":
