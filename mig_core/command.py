@@ -200,17 +200,19 @@ def current(
 
 
 def ensure_version(config: Config, sql: bool = False) -> None:
-    """Create the version table if it is missing."""
+    """Create the version table (and the history table) if missing."""
     from mig_core.commands import runtime
 
     runtime.ensure_version(config, sql=sql)
 
 
-def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
-    """Print the applied-history table."""
+def log(
+    config: Config, as_json: bool = False, limit: int | None = None, all_projects: bool = False
+) -> None:
+    """Print the applied-history table (this project's rows unless ``all_projects``)."""
     from mig_core.commands import runtime
 
-    runtime.log(config, as_json=as_json, limit=limit)
+    runtime.log(config, as_json=as_json, limit=limit, all_projects=all_projects)
 
 
 # --- autogenerate (mig_core/commands/autogen.py) ---------------------------------------------

@@ -193,7 +193,8 @@ def stamp(
 
 
 def ensure_version(config: Config, sql: bool = False) -> None:
-    """Create the version table (and the history table) if they are missing."""
+    """Create the version table (and the history table) if they are missing; a history table
+    an older mig made gets its ``version_table`` column."""
     script = _script(config)
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
@@ -201,8 +202,8 @@ def ensure_version(config: Config, sql: bool = False) -> None:
 
         _refuse_alembic_left_behind(ctx)
         with ctx.begin_transaction(_per_migration=True):
+            HistoryWriter(ctx).ensure()  # first, as upgrade does (see the runner)
             ctx.version_store.ensure()
-            HistoryWriter(ctx).ensure()
         return []
 
     _run(config, script, plan, as_sql=sql, run_lock=False)
@@ -346,33 +347,25 @@ def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
             config.print_stdout(f"{indent}  {entry['doc']}")
 
 
-def log(config: Config, as_json: bool = False, limit: int | None = None) -> None:
+def log(
+    config: Config, as_json: bool = False, limit: int | None = None, all_projects: bool = False
+) -> None:
     """Print the applied-history table, oldest first (``--json``: a list of objects).
 
+    Only this project's rows (its ``version_table``, and rows written before that column
+    existed) unless ``all_projects``, which shows every project's rows and their version table.
     Every database env.py visits is read (the ``multidb`` template visits several): the text
     shows each one's rows under its URL, and each JSON object names its ``database``, so the
     JSON is one flat list of the same shape whether there is one database or several.
     """
-    from mig_core.runtime.history import HistoryWriter, history_table_name
+    from mig_core.runtime.history import history_table_name
 
     script = _script(config)
 
     def reader(ctx: MigrationContext) -> list[dict[str, Any]] | str:
-        import sqlalchemy as sa
-
         if history_table_name(ctx.opts) is None:
             return "the history table is turned off (history_table = false)"
-        table = HistoryWriter(ctx).table
-        conn = ctx.connection
-        assert conn is not None
-        if not sa.inspect(conn).has_table(table.name, schema=table.schema):
-            return f"no history yet (table {table.name} does not exist)"
-        query = sa.select(table).order_by(table.c.id.desc())
-        if limit:
-            query = query.limit(limit)
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-        rows.reverse()
-        return rows
+        return _history_rows(ctx, limit, all_projects)
 
     per_database = _read_each(config, script, reader)
     if as_json:
@@ -392,16 +385,54 @@ def log(config: Config, as_json: bool = False, limit: int | None = None) -> None
         if isinstance(rows, str):
             config.print_stdout(indent + rows)
         else:
-            for line in _log_lines(rows):
+            for line in _log_lines(rows, all_projects):
                 config.print_stdout((indent + line).rstrip())
 
 
-def _log_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """The history rows as an aligned text table, header first."""
-    lines = [("id", "started (UTC)", "direction", "revisions", "heads", "ms", "by", "result")]
+def _history_rows(
+    ctx: MigrationContext, limit: int | None, all_projects: bool
+) -> list[dict[str, Any]] | str:
+    """The history rows to show, oldest first (read only: a table an older mig made, without
+    ``version_table``, is read as it is, every row's ``version_table`` None)."""
+    import sqlalchemy as sa
+
+    from mig_core.runtime.history import SCOPE_COLUMN, HistoryWriter
+
+    history = HistoryWriter(ctx)
+    table = history.table
+    conn = ctx.connection
+    assert conn is not None
+    if not history.has_table():
+        return f"no history yet (table {table.name} does not exist)"
+    columns = history.readable_columns()
+    query = sa.select(*columns).order_by(table.c.id.desc())
+    scoped = any(column.name == SCOPE_COLUMN for column in columns)
+    if scoped and not all_projects:
+        scope = table.c[SCOPE_COLUMN]
+        query = query.where(sa.or_(scope == history.scope, scope.is_(None)))
+    if limit:
+        query = query.limit(limit)
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    rows.reverse()
+    for row in rows:  # the same keys whichever mig made the table
+        row.setdefault(SCOPE_COLUMN, None)
+    return rows
+
+
+def _log_lines(rows: list[dict[str, Any]], all_projects: bool = False) -> list[str]:
+    """The history rows as an aligned text table, header first (``all_projects``: with a
+    ``version table`` column, ``?`` for rows written before it existed)."""
+    header: tuple[str, ...] = (
+        "id", "started (UTC)", "direction", "revisions", "heads", "ms", "by", "result"
+    )
+    if all_projects:
+        header = ("id", "version table", *header[1:])
+    lines: list[tuple[str, ...]] = [header]
     for row in rows:
+        owner = (row["version_table"] or "?",) if all_projects else ()
         lines.append((
             str(row["id"]),
+            *owner,
             _when(row["started_at"]),
             row["direction"],
             row["revisions"],
@@ -411,9 +442,10 @@ def _log_lines(rows: list[dict[str, Any]]) -> list[str]:
             "ok" if row["success"] else f"FAILED: {row['error']}",
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    right = (0, len(header) - 3)  # id and ms
     out = []
     for line in lines:
-        cells = [cell.rjust(w) if i in (0, 5) else cell.ljust(w)
+        cells = [cell.rjust(w) if i in right else cell.ljust(w)
                  for i, (cell, w) in enumerate(zip(line, widths))]
         out.append("  ".join(cells + [line[-1]]))
     return out

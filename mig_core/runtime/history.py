@@ -1,7 +1,9 @@
 """The applied-history table (``mig_history``): one append-only row per step mig ran.
 
 Columns: id, revisions, direction (upgrade / downgrade / stamp), from_heads, to_heads,
-started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname.
+started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname,
+version_table (the project's version table, schema-qualified, so projects sharing the table can
+tell their rows apart; a table made by an older mig gets it on the first writing run).
 Success rows are written in the step's own transaction (they vanish with a rollback, as the
 step does); the row of a failure is written after the rollback, in a short transaction of its
 own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it, nor
@@ -42,6 +44,18 @@ def history_table_name(opts: dict[str, Any]) -> str | None:
     return str(value).strip()
 
 
+#: the column naming the version table (the project) a row belongs to; NULL in rows written
+#: before it existed
+SCOPE_COLUMN = "version_table"
+
+
+def version_table_label(opts: dict[str, Any]) -> str:
+    """The run's version table as the history records it: ``mig_version``, ``tenant1.mig_version``."""
+    name = opts.get("version_table") or "mig_version"
+    schema = opts.get("version_table_schema")
+    return f"{schema}.{name}" if schema else str(name)
+
+
 def make_history_table(name: str, schema: str | None) -> Any:
     import sqlalchemy as sa
 
@@ -62,6 +76,7 @@ def make_history_table(name: str, schema: str | None) -> Any:
         sa.Column("mig_version", sa.String(32), nullable=False),
         sa.Column("username", sa.String(128)),
         sa.Column("hostname", sa.String(255)),
+        sa.Column(SCOPE_COLUMN, sa.String(255)),  # last: where ALTER TABLE puts it in old tables
         schema=schema,
     )
 
@@ -114,17 +129,81 @@ class HistoryWriter:
         self._update: Any = None
         self._user, self._host = _who() if self.enabled else (None, None)
         self._version = __version__
+        #: this project's version table, written in each row's ``version_table``
+        self.scope = version_table_label(ctx.opts)
+        #: whether ensure() made the table ready for this run's rows
+        self._ready = False
 
-    def ensure(self) -> None:
-        """Create the table when it is missing (online only)."""
-        if not self.enabled:
-            return
+    def has_table(self) -> bool:
         import sqlalchemy as sa
 
         conn = self.ctx.connection
         assert conn is not None
-        if not sa.inspect(conn).has_table(self.table.name, schema=self.table.schema):
+        return bool(sa.inspect(conn).has_table(self.table.name, schema=self.table.schema))
+
+    def has_scope_column(self) -> bool:
+        """Whether the existing table has ``version_table`` (one an older mig made has not)."""
+        import sqlalchemy as sa
+
+        conn = self.ctx.connection
+        assert conn is not None
+        columns = sa.inspect(conn).get_columns(self.table.name, schema=self.table.schema)
+        return any(column["name"].lower() == SCOPE_COLUMN for column in columns)
+
+    def readable_columns(self) -> list[Any]:
+        """The table's columns a SELECT may name: all but ``version_table`` on an old table."""
+        if self.has_scope_column():
+            return list(self.table.c)
+        return [column for column in self.table.c if column.name != SCOPE_COLUMN]
+
+    def ensure(self, *, again: bool = False) -> None:
+        """Create the table when it is missing, or add ``version_table`` to one an older mig
+        made (online only; once per run unless ``again``: after a rollback that undid it).
+
+        Called before the run writes the version table or runs any revision, so on backends
+        whose DDL commits by itself the ALTER commits nothing of the run's.
+        """
+        if not self.enabled or (self._ready and not again):
+            return
+        conn = self.ctx.connection
+        assert conn is not None
+        if not self.has_table():
             self.table.create(conn)
+        elif not self.has_scope_column():
+            self._add_scope_column()
+        self._ready = True
+
+    def _add_scope_column(self) -> None:
+        """``ALTER TABLE <history> ADD COLUMN version_table VARCHAR(255)`` (nullable: the old
+        rows keep NULL). Another project's run sharing the table may add it first; a failure
+        for any other reason (no ALTER privilege) stops the run before anything was written."""
+        from mig_core.ddl.base import AddColumn
+        from mig_core.errors import MigrationFailed
+
+        conn = self.ctx.connection
+        assert conn is not None
+        column = self.table.c[SCOPE_COLUMN]
+        add = AddColumn(self.table.name, column, schema=self.table.schema)
+        # a failed statement aborts a PostgreSQL transaction: try it in a savepoint there
+        savepoint = self.ctx.impl.transactional_ddl and conn.in_transaction()
+        try:
+            if savepoint:
+                with conn.begin_nested():
+                    conn.execute(add)
+            else:
+                conn.execute(add)
+        except Exception as exc:
+            if self.has_scope_column():  # added meanwhile by a run of another project
+                return
+            from mig_core.runtime.runner import describe_error
+
+            sql = self.ctx.impl.compile(add)
+            raise MigrationFailed(
+                f"could not add column {SCOPE_COLUMN} to the history table "
+                f"{self.table.fullname} (made by an older mig): {describe_error(exc)}; nothing "
+                f"was run. Add it as the table's owner ({sql.strip()}) or turn the history "
+                "off (history_table = false), and run the command again"
+            ) from exc
 
     def row(
         self,
@@ -150,6 +229,7 @@ class HistoryWriter:
             "mig_version": self._version,
             "username": self._user,
             "hostname": self._host,
+            SCOPE_COLUMN: self.scope,
         }
 
     def add(self, row: dict[str, Any]) -> None:
@@ -207,21 +287,28 @@ class HistoryWriter:
 
     def interrupted(self) -> dict[str, Any] | None:
         """This project's last row, when it is a started row no step replaced (its run died
-        mid-step). Rows naming none of this project's revisions are another project's (one
-        sharing the table with its own version table, and so its own run lock) and skipped."""
+        mid-step). Rows of another ``version_table`` are another project's (one sharing the
+        table, with its own version table and so its own run lock) and skipped; a row written
+        before that column existed is this project's when it names one of its revisions."""
         if not self.enabled:
             return None
         import sqlalchemy as sa
 
         conn = self.ctx.connection
         assert conn is not None
-        if not sa.inspect(conn).has_table(self.table.name, schema=self.table.schema):
+        if not self.has_table():
             return None
-        query = sa.select(self.table).order_by(self.table.c.id.desc()).limit(100)
+        scoped = self.has_scope_column()
+        columns = self.readable_columns()
+        query = sa.select(*columns).order_by(self.table.c.id.desc()).limit(100)
+        if scoped:
+            scope = self.table.c[SCOPE_COLUMN]
+            query = query.where(sa.or_(scope == self.scope, scope.is_(None)))
         while True:
             rows = conn.execute(query).all()
             for row in rows:
-                if self._ours(row.revisions):
+                owner = row._mapping.get(SCOPE_COLUMN)
+                if owner is not None or self._ours(row.revisions):
                     ok = row.success or row.error != INTERRUPTED
                     return None if ok else dict(row._mapping)
             if len(rows) < 100:
@@ -229,7 +316,8 @@ class HistoryWriter:
             query = query.where(self.table.c.id < rows[-1].id)
 
     def _ours(self, revisions: str) -> bool:
-        """Whether a row's ``revisions`` name one of this project's revisions (or base)."""
+        """Whether a row's ``revisions`` name one of this project's revisions (or base): the
+        guess for rows written before ``version_table`` existed."""
         known = getattr(self.ctx.script, "revision_map", self.ctx.script)
         if known is None:
             return True
@@ -245,7 +333,7 @@ class HistoryWriter:
             if conn.in_transaction():
                 conn.rollback()
             with conn.begin():
-                self.ensure()  # a first run's failure rolled the CREATE TABLE back too
+                self.ensure(again=True)  # a failure rolled the CREATE / ALTER back too
                 if self._started_id is not None:  # the failure replaces the started row
                     self._replace(conn, {**row, "_started_id": self._started_id})
                     self._started_id = None

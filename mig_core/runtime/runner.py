@@ -156,15 +156,22 @@ class StepRunner:
         try:
             heads = ctx.version_store.read_heads(warn=False)  # again, now the lock is held
             steps = list(plan(heads, ctx) or ())
+            history = HistoryWriter(ctx)
             if lock is not None and lock.held and any(not s.is_stamp for s in steps):
-                self._refuse_after_interrupted_run(heads)
+                self._refuse_after_interrupted_run(heads, history)
             if steps:
-                _refuse_ids_too_long(ctx, steps, creates=not ctx.version_store.exists())
-                if not ctx.version_store.exists():
+                creates = not ctx.version_store.exists()
+                _refuse_ids_too_long(ctx, steps, creates=creates)
+                if creates:
                     ctx.version_store.refuse_alembic_table_left_behind()
+                # the history table first: adding its version_table column to an old one is
+                # DDL that commits by itself on MySQL/MariaDB, and may be refused; either
+                # happens before the version table or any revision is touched
+                history.ensure()
+                if creates:
                     ctx.version_store.ensure()
                 with _older_objects_frozen(len(steps)):
-                    self._run_steps(steps, heads)
+                    self._run_steps(steps, heads, history)
                 if not began_outside:
                     self._warn_if_left_uncommitted()
             ok = True
@@ -229,7 +236,9 @@ class StepRunner:
             and self._per_step_commits()
         )
 
-    def _refuse_after_interrupted_run(self, heads: tuple[str, ...]) -> None:
+    def _refuse_after_interrupted_run(
+        self, heads: tuple[str, ...], history: HistoryWriter
+    ) -> None:
         """Stop before running revisions when the last run died inside one (its started row
         is the last history row: on backends without transactional DDL, or after the commit of
         an ``autocommit_block()``). Only under the run lock: otherwise that row may belong to a
@@ -237,7 +246,7 @@ class StepRunner:
         clears it."""
         if self.ctx._in_external_transaction:
             return
-        row = HistoryWriter(self.ctx).interrupted()
+        row = history.interrupted()
         if row is None:
             return
         raise interrupted_run_error(self.ctx, row, heads)
@@ -265,9 +274,12 @@ class StepRunner:
             or ctx._transaction is None
         )
 
-    def _run_steps(self, steps: Sequence[Any], heads: tuple[str, ...]) -> None:
+    def _run_steps(
+        self, steps: Sequence[Any], heads: tuple[str, ...], history: HistoryWriter | None = None
+    ) -> None:
         ctx = self.ctx
-        history = HistoryWriter(ctx)
+        if history is None:
+            history = HistoryWriter(ctx)
         history.ensure()
         per_step = self._per_step_commits()
         mark_started = history.enabled and self._marks_started()

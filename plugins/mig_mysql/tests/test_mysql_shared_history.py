@@ -56,3 +56,30 @@ def test_interrupted_run_of_one_project_concerns_only_that_project(tmp_path, eng
     assert "Duplicate column" not in again.stderr
     assert _run(project_b, "upgrade", "head").returncode == 0
     assert scalar(engine, "SELECT version_num FROM a_version") == "a1"
+
+
+def test_another_projects_started_row_with_the_same_revision_ids_is_not_ours(
+    tmp_path, engine, mysql_url
+):
+    """Two projects whose revision ids coincide (``r1``, ``r2``): the started row of B's killed
+    r2 names a revision A also has, so guessing by revision ids stopped A; the history row's
+    ``version_table`` says it is B's."""
+    project_a = make_project(tmp_path / "a", mysql_url, [
+        {"rev": "r1", **create_table("a_t")},
+        {"rev": "r2", "down": "r1", **create_table("a_t2")},
+    ], ini_extra="version_table = a_version\n")
+    project_b = make_project(tmp_path / "b", mysql_url, [
+        {"rev": "r1", **create_table("b_t")},
+        {"rev": "r2", "down": "r1", "upgrade": KILLS_ITSELF.replace("a_t", "b_t")},
+    ], ini_extra="version_table = b_version\n")
+    assert _run(project_a, "upgrade", "r1").returncode == 0
+    assert _run(project_b, "upgrade", "head").returncode == -signal.SIGKILL
+    assert scalar(engine, "SELECT version_table FROM mig_history WHERE NOT success") == (
+        "b_version")
+    done = _run(project_a, "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert scalar(engine, "SELECT version_num FROM a_version") == "r2"
+    again = _run(project_b, "upgrade", "head")  # B's own interrupted r2 still stops B
+    assert again.returncode == 1
+    assert "revision r2 (versions/r2_r2.py) upgrade was interrupted" in again.stderr
+    assert scalar(engine, "SELECT version_num FROM b_version") == "r1"
