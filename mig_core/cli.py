@@ -125,7 +125,7 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
                        help="fail (exit 1) unless the database is at all heads"), JSON],
     ),
     "ensure_version": ("create the version table (and the history table) if missing",
-                       [SQL]),
+                       [SQL, LOCK]),
     "log": (
         "show the applied-history table (what ran, when, by whom)",
         [JSON, _arg("-n", "--limit", type=int, default=None, help="show the last N entries"),

@@ -199,11 +199,11 @@ def current(
     runtime.current(config, verbose=verbose, check_heads=check_heads, as_json=as_json)
 
 
-def ensure_version(config: Config, sql: bool = False) -> None:
-    """Create the version table (and the history table) if missing."""
+def ensure_version(config: Config, sql: bool = False, lock_timeout: float | None = None) -> None:
+    """Create the version table (and the history table) if missing, under the run lock."""
     from mig_core.commands import runtime
 
-    runtime.ensure_version(config, sql=sql)
+    runtime.ensure_version(config, sql=sql, lock_timeout=lock_timeout)
 
 
 def log(

@@ -192,9 +192,9 @@ def stamp(
     )
 
 
-def ensure_version(config: Config, sql: bool = False) -> None:
-    """Create the version table (and the history table) if they are missing; a history table
-    an older mig made gets its ``version_table`` column."""
+def ensure_version(config: Config, sql: bool = False, lock_timeout: float | None = None) -> None:
+    """Create the version table (and the history table) if they are missing, under the run
+    lock; a history table an older mig made gets its ``version_table`` column."""
     script = _script(config)
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
@@ -206,7 +206,7 @@ def ensure_version(config: Config, sql: bool = False) -> None:
             ctx.version_store.ensure()
         return []
 
-    _run(config, script, plan, as_sql=sql, run_lock=False)
+    _run(config, script, plan, as_sql=sql, lock_timeout=lock_timeout)
 
 
 # --- reading commands --------------------------------------------------------------------------

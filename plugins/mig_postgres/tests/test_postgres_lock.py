@@ -188,3 +188,39 @@ def test_lock_object_polls_with_timeout_and_releases(postgres_url):
             ADVISORY_HERE + " AND granted")).scalar()
         assert count == 0
     engine.dispose()
+
+
+def test_ensure_version_waits_for_the_run_lock_or_times_out(pg_project):
+    """ensure_version writes (it creates the tables, and adds a column to an old history
+    table), so it takes the run lock as upgrade does: --lock-timeout ends the wait with exit
+    code 5; without one it waits for the holder."""
+    import threading
+
+    ini, engine = pg_project
+
+    def tables():
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+
+    with engine.connect() as holder:
+        _hold_lock(holder)
+        result = subprocess.run(
+            [sys.executable, "-m", "mig_core", "-c", str(ini), "ensure_version",
+             "--lock-timeout", "0.2"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 5, result.stderr
+        assert result.stderr.startswith("mig: error: the run lock (PostgreSQL advisory lock")
+        assert "gave up after --lock-timeout 0.2 s" in result.stderr
+        with pytest.raises(LockTimeoutError):
+            command.ensure_version(config_for(ini), lock_timeout=0.2)
+        assert tables() == set()
+        release = threading.Timer(0.5, holder.close)
+        started = time.monotonic()
+        release.start()
+        command.ensure_version(config_for(ini))  # waits until the holder lets go
+        assert time.monotonic() - started >= 0.5
+        release.join()
+    assert tables() == {"mig_version", "mig_history"}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(ADVISORY_HERE)).scalar() == 0
