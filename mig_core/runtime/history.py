@@ -216,10 +216,11 @@ class HistoryWriter:
         finished = now()
         started = started or finished
         return {
-            "revisions": " ".join(step.revisions) or "base",
+            "revisions": " ".join(step.named if step.is_stamp else step.revisions) or "base",
             "direction": step.direction,
-            "from_heads": " ".join(before),
-            "to_heads": " ".join(after),
+            # sorted: the version table returns its rows in no set order (by key on MariaDB)
+            "from_heads": " ".join(sorted(before)),
+            "to_heads": " ".join(sorted(after)),
             "started_at": started,
             "finished_at": finished,
             "duration_ms": round((finished - started).total_seconds() * 1000.0, 3),

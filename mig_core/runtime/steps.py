@@ -203,10 +203,19 @@ class StampStep:
     script = None
     checksum = None
 
-    def __init__(self, to_heads: Sequence[str], is_upgrade: bool = True, purge: bool = False):
+    def __init__(
+        self,
+        to_heads: Sequence[str],
+        is_upgrade: bool = True,
+        purge: bool = False,
+        named: Sequence[str] | None = None,
+    ):
         self.to_heads = tuple(to_heads)
         self.is_upgrade = is_upgrade
         self.purge = purge
+        #: the revisions the command stamped (the history's ``revisions``); the other heads
+        #: in ``to_heads`` were in the table already and stay
+        self.named = self.to_heads if named is None else tuple(named)
 
     direction = "stamp"
 
@@ -312,7 +321,7 @@ def plan_stamp(
     dests = list(dict.fromkeys(dests))
     _check_overlap(rmap, dests, dests, "stamp")
     if purge:
-        return [StampStep(tuple(dests), purge=True)]
+        return [StampStep(tuple(dests), purge=True, named=dests)]
     near = rmap.ancestors(anchors) | rmap.descendants(anchors)
     concerned = [h for h in heads if every_head or h in near]
     rows = list(heads)
@@ -334,7 +343,7 @@ def plan_stamp(
     paths.refuse_unknown_heads(rmap, after)
     _check_overlap(rmap, after, dests, "stamp")
     is_upgrade = bool(dests) and any(t not in heads for t in dests)
-    return [StampStep(after, is_upgrade=is_upgrade)]
+    return [StampStep(after, is_upgrade=is_upgrade, named=dests)]
 
 
 def _check_overlap(rmap: Any, rows: Sequence[str], stamped: Sequence[str], what: str) -> None:
