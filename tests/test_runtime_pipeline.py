@@ -271,3 +271,46 @@ def test_reaches_for_driver_sees_attributes_not_locals():
     assert not reaches_for_driver(plain)
     assert reaches_for_driver(raw)
     assert reaches_for_driver(nested)
+
+
+SLOW_DEFAULT = [  # r2's ADD COLUMN rewrites t, calling slow() (0.5 s) for its one row
+    {"rev": "r1", "upgrade": (
+        "op.execute(\"CREATE FUNCTION slow() RETURNS int LANGUAGE sql VOLATILE AS "
+        "'SELECT 1 FROM pg_sleep(0.5)'\")\n"
+        "op.create_table('t', sa.Column('id', sa.Integer))\n"
+        "op.execute('INSERT INTO t VALUES (1)')"
+    )},
+    {"rev": "r2", "down": "r1", "upgrade": (
+        "op.add_column('t', sa.Column('c', sa.Integer, server_default=sa.text('slow()')))"
+    )},
+    {"rev": "r3", "down": "r2", **create_table("t3")},
+]
+
+
+@pytest.mark.parametrize("per_round_trip", [250, 1])
+def test_history_durations_include_the_ddl_sent_later(tmp_path, postgres_url, per_round_trip):
+    """A revision's queued DDL runs after its upgrade() returned (here in the batch sent at
+    the commit): its history row finishes when that batch has run, not when its Python did
+    (r2's 0.5 s ADD COLUMN showed as ~1 ms, counted in no row). r3's statement shares the
+    batch, so its row ends there too; sent one at a time, only r2's row holds the 0.5 s."""
+    engine = _clean(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS slow()"))
+    ini = make_project(tmp_path, postgres_url, SLOW_DEFAULT)
+    _run(ini, engine, statements_per_round_trip=per_round_trip)
+    with engine.connect() as conn:
+        rows = {r.revisions: r for r in conn.execute(sa.text(
+            "SELECT revisions, started_at, finished_at, duration_ms FROM mig_history"))}
+    r2, r3 = rows["r2"], rows["r3"]
+    for row in (r2, r3):
+        elapsed = (row.finished_at - row.started_at).total_seconds() * 1000
+        assert abs(row.duration_ms - elapsed) < 0.01
+    assert r2.duration_ms >= 500
+    if per_round_trip == 1:
+        assert r3.duration_ms < 500 and r3.started_at >= r2.finished_at
+    else:
+        assert r3.finished_at == r2.finished_at and r3.started_at < r2.finished_at
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE t"))
+        conn.execute(sa.text("DROP FUNCTION slow()"))
+    engine.dispose()

@@ -102,6 +102,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _ms(elapsed: dt.timedelta) -> float:
+    return round(elapsed.total_seconds() * 1000.0, 3)
+
+
 class HistoryWriter:
     """Buffers the rows of a run and inserts them in one statement per flush."""
 
@@ -223,7 +227,7 @@ class HistoryWriter:
             "to_heads": " ".join(sorted(after)),
             "started_at": started,
             "finished_at": finished,
-            "duration_ms": round((finished - started).total_seconds() * 1000.0, 3),
+            "duration_ms": _ms(finished - started),
             "success": error is None,
             "error": error,
             "checksum": step.checksum,
@@ -233,18 +237,34 @@ class HistoryWriter:
             SCOPE_COLUMN: self.scope,
         }
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], step: Any = None) -> None:
+        """Buffer the row of ``step`` (its finished_at may move later, see :meth:`flush`)."""
         if self.enabled:
             if self._started_id is not None:  # the step's row replaces its started row
                 row = {**row, "_started_id": self._started_id}
                 self._started_id = None
+            if step is not None:
+                row["_step"] = step
             self._rows.append(row)
 
     def flush(self) -> None:
-        """Insert the buffered rows in the connection's current transaction."""
+        """Insert the buffered rows in the connection's current transaction.
+
+        With DDL sent in batches (``runtime.pipeline``) a step's statements may run after its
+        Python code returned, with later steps' statements: its row then finishes when the
+        batch holding its last statement had run."""
         if not self._rows:
             return
+        pipeline = self.ctx._pipeline
+        if pipeline is not None:
+            pipeline.flush()  # every buffered step's statements have run after this
         rows, self._rows = self._rows, []
+        for row in rows:
+            step = row.pop("_step", None)
+            done = pipeline.step_done.get(step) if pipeline is not None else None
+            if done is not None and done > row["finished_at"]:
+                row["finished_at"] = done
+                row["duration_ms"] = _ms(done - row["started_at"])
         conn = self.ctx.connection
         assert conn is not None
         inserts = [row for row in rows if "_started_id" not in row]

@@ -24,6 +24,7 @@ cannot be seen: it should call ``op.get_bind()`` again, which sends the queue.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import threading
 from types import FrameType
@@ -119,6 +120,9 @@ class StatementPipeline:
         self._in_flight: threading.Thread | None = None
         self._in_flight_failure: BaseException | None = None
         self._listening = False
+        #: when the last batch holding each step's statements had run (its history row's
+        #: finished_at: the step's Python may end long before its DDL does)
+        self.step_done: dict[Any, dt.datetime] = {}
 
     @classmethod
     def for_run(cls, ctx: MigrationContext) -> StatementPipeline | None:
@@ -271,21 +275,31 @@ class StatementPipeline:
         try:
             if len(batch) == 1:
                 self._run_one(batch[0])
-                return
-            savepoint = conn.begin_nested()
-            try:
-                conn.exec_driver_sql("\n;\n".join(entry[0] for entry in batch))
-            except DBAPIError as exc:
+            else:
+                savepoint = conn.begin_nested()
                 try:
-                    savepoint.rollback()
-                except Exception:  # the connection itself failed: name the batch's start
-                    raise PipelinedStatementFailed(batch[0][1], batch[0][2], exc) from exc
-                for entry in batch:  # again one by one: the failing statement raises its error
-                    self._run_one(entry)
-                return  # (the batch failed but each statement passed: all applied, in order)
-            savepoint.commit()
+                    conn.exec_driver_sql("\n;\n".join(entry[0] for entry in batch))
+                except DBAPIError as exc:
+                    try:
+                        savepoint.rollback()
+                    except Exception:  # the connection itself failed: name the batch's start
+                        raise PipelinedStatementFailed(batch[0][1], batch[0][2], exc) from exc
+                    for entry in batch:  # one by one: the failing statement raises its error
+                        self._run_one(entry)
+                    # (or each statement passed: all applied, in order)
+                else:
+                    savepoint.commit()
+            self._note_done(batch)
         finally:
             self._executing_in = None
+
+    def _note_done(self, batch: list[Entry]) -> None:
+        """Each of the batch's steps had run its statements by now (the batch's end: the
+        server's time per statement of one round trip is not known)."""
+        done = dt.datetime.now(dt.timezone.utc)
+        for _, origin, _ in batch:
+            if origin is not None:
+                self.step_done[origin.step] = done
 
     def _run_one(self, entry: Entry) -> None:
         sql, origin, line = entry

@@ -338,7 +338,7 @@ class StepRunner:
                             operations,
                         )
                     if history.enabled:
-                        history.add(history.row(step, found, after, started))
+                        history.add(history.row(step, found, after, started), step)
                         if per_step:
                             history.flush()
                         following = steps[index + 1] if index + 1 < len(steps) else None
