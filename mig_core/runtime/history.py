@@ -319,8 +319,8 @@ class HistoryWriter:
         assert conn is not None
         if not self.has_table():
             return None
-        scoped = self.has_scope_column()
         columns = self.readable_columns()
+        scoped = any(column.name == SCOPE_COLUMN for column in columns)
         query = sa.select(*columns).order_by(self.table.c.id.desc()).limit(100)
         if scoped:
             scope = self.table.c[SCOPE_COLUMN]
