@@ -286,3 +286,26 @@ def test_interrupted_check_goes_by_the_version_table(tmp_path, sqlite_url):
     _started_row(sqlite_url, "a2", None)  # an old row naming this project's revision
     with pytest.raises(MigrationFailed, match=r"history row 11\)"):
         command.upgrade(config_for(ini), "head")
+
+
+def test_history_table_schema_is_read_from_the_config_file(tmp_path, postgres_url):
+    """``history_table_schema`` in the ini file puts the history table in that schema, as the
+    ``configure()`` option does; the version table stays where it was."""
+    _clean(postgres_url)
+    ini = make_project(tmp_path, postgres_url, [{"rev": "a1", **create_table("t")}],
+                       ini_extra="history_table_schema = mig_hist_cfg\n")
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA mig_hist_cfg"))
+    try:
+        command.upgrade(config_for(ini), "head")
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert inspector.get_table_names(schema="mig_hist_cfg") == ["mig_history"]
+            assert "mig_history" not in inspector.get_table_names()
+            assert "mig_version" in inspector.get_table_names()
+        assert [r["revisions"] for r in _log(ini)] == ["a1"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA mig_hist_cfg CASCADE"))
+        engine.dispose()

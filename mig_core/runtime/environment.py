@@ -27,7 +27,9 @@ class ConfigureFirstError(CommandError):
 
 
 #: configure() options whose defaults come from the config file when env.py does not pass them
-CONFIG_DEFAULTS = ("version_table", "version_table_schema", "history_table")
+CONFIG_DEFAULTS = (
+    "version_table", "version_table_schema", "history_table", "history_table_schema"
+)
 
 
 class EnvironmentContext:
