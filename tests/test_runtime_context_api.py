@@ -477,3 +477,55 @@ def test_starting_revision_argument_of_several_heads(tmp_path):
     buf = io.StringIO()
     command.downgrade(config_for(ini, buf=buf), "heads:base", sql=True)
     assert buf.getvalue().splitlines()[0] == "-- start=('b1', 'c1')"
+
+
+# --- the context proxy outside a run ---------------------------------------------------------
+
+IMPORTABLE_ENV = '''
+import sqlalchemy as sa
+
+from mig_core import context
+from mig_core.config import Config
+
+# imported by the application outside a mig run: Alembic's module has no "config" then
+if not hasattr(context, "config"):
+    context.config = Config()
+config = context.config
+
+if "seen" in config.attributes:
+    config.attributes["seen"].append(context.is_offline_mode())
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+'''
+
+
+def test_env_py_imported_outside_a_run(tmp_path, sqlite_url):
+    """Alembic's ``context`` module has the methods but not ``config`` outside a run, so
+    env.py files guard with ``hasattr(context, "config")`` (and may set one) to be imported
+    by an application or its tests; under mig that ``hasattr`` raised NameError."""
+    import importlib.util
+
+    from mig_core import context
+    from mig_core.config import Config
+
+    assert not hasattr(context, "config") and getattr(context, "script", None) is None
+    assert hasattr(context, "is_offline_mode")
+    with pytest.raises(NameError, match=r"^mig_core.context.is_offline_mode: 'context' is only "
+                       r"available inside env.py while a mig command runs it$"):
+        context.is_offline_mode()
+
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=IMPORTABLE_ENV)
+    spec = importlib.util.spec_from_file_location("app_env", tmp_path / "migrations" / "env.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # the application's import: nothing runs
+    assert isinstance(module.config, Config) and context.config is module.config
+
+    seen: list[Any] = []
+    command.upgrade(config_for(ini, seen=seen), "head")  # the run's own config wins
+    assert seen == [False] and version_rows(sqlite_url) == ["b1"]
+    assert not hasattr(context, "config")  # what was set outside is gone with the run
