@@ -93,16 +93,17 @@ def compare_columns(
             continue
         if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
             continue
-        if filtered and not ctx.run_object_filters(conn_col, name, "column", True, None):
-            continue
-        column = conn_col.to_column()
-        dropped.append(column)
-        drops.append(DropColumnOp.from_column_and_tablename(schema, meta_table.name, column))
+        dropped.append(conn_col.to_column())
     if dropped:
         # bound to a table, as Alembic's reflected columns are: ``diff[3].table.name`` works
+        # (and include_object sees them so)
         import sqlalchemy
 
         sqlalchemy.Table(meta_table.name, sqlalchemy.MetaData(), *dropped, schema=schema)
+    for column in dropped:
+        if filtered and not ctx.run_object_filters(column, column.name, "column", True, None):
+            continue
+        drops.append(DropColumnOp.from_column_and_tablename(schema, meta_table.name, column))
     return adds, alters, drops
 
 

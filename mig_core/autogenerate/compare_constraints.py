@@ -279,25 +279,26 @@ def compare_indexes_and_uniques(
     if skip_expressions and ctx.dialect_name == "sqlite":
         _warn_uncompared_expression_indexes(ctx, schema, meta_table)
     unique_class = sa.UniqueConstraint
-    if ctx._name_filters or ctx.has_object_filters:
+    # include_name here, on names; include_object below, on each add, drop or change only
+    if ctx._name_filters:
         meta_indexes = [
             ix for ix in meta_table.indexes
             if not (skip_expressions and _has_expressions(ix))
-            and _included(ctx, ix, ix.name, "index", False, parents)
+            and _name_included(ctx, ix.name, "index", parents)
         ]
         meta_uniques = [
             c for c in meta_table.constraints
             if isinstance(c, unique_class)
-            and _included(ctx, c, c.name, "unique_constraint", False, parents)
+            and _name_included(ctx, c.name, "unique_constraint", parents)
         ]
         conn_indexes = [
             r for r in conn_table.indexes
             if not r.get("duplicates_constraint")
-            and _included(ctx, r, r.get("name"), "index", True, parents)
+            and _name_included(ctx, r.get("name"), "index", parents)
         ]
         conn_uniques = [
             r for r in conn_table.unique_constraints
-            if _included(ctx, r, r.get("name"), "unique_constraint", True, parents)
+            if _name_included(ctx, r.get("name"), "unique_constraint", parents)
         ]
     else:  # the same lists, without a filter call per object
         meta_indexes = (
@@ -315,6 +316,7 @@ def compare_indexes_and_uniques(
     matched: set[int] = set()
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
+    wanted = _ObjectFilter(ctx, conn_table)
 
     if len(meta_indexes) > 1:
         meta_indexes.sort(key=lambda i: str(i.name))
@@ -326,19 +328,21 @@ def compare_indexes_and_uniques(
             uq = conn_unique_by_name[name]
             matched.add(id(uq))
             if (tuple(c.lower() for c in uq["column_names"]) != signature
-                    or _dialect_options_differ(ctx, index, uq)):
+                    or _dialect_options_differ(ctx, index, uq)) and wanted(
+                        index, name, "index", uq):
                 drops.append(DropConstraintOp.from_constraint(conn_table.object_for(uq)))
                 adds.append(CreateIndexOp.from_index(index))
             continue
         if record is None:
-            adds.append(CreateIndexOp.from_index(index))
+            if wanted(index, name, "index"):
+                adds.append(CreateIndexOp.from_index(index))
             continue
         matched.add(id(record))
         if (
             _conn_index_signature(record) != signature
             or bool(record.get("unique")) != bool(index.unique)
             or _dialect_options_differ(ctx, index, record)
-        ):
+        ) and wanted(index, name, "index", record):
             drops.append(DropIndexOp.from_index(sorted_index(ctx, conn_table, record)))
             adds.append(CreateIndexOp.from_index(index))
 
@@ -360,11 +364,13 @@ def compare_indexes_and_uniques(
                 None,
             )
         if record is None:
-            adds.append(AddConstraintOp.from_constraint(uc))
+            if wanted(uc, name, "unique_constraint"):
+                adds.append(AddConstraintOp.from_constraint(uc))
             continue
         matched.add(id(record))
         if (tuple([str(c).lower() for c in record["column_names"]]) != columns
-                or _dialect_options_differ(ctx, uc, record)):
+                or _dialect_options_differ(ctx, uc, record)) and wanted(
+                    uc, name, "unique_constraint", record):
             drops.append(_drop_for_record(ctx, conn_table, record))
             adds.append(AddConstraintOp.from_constraint(uc))
 
@@ -374,9 +380,10 @@ def compare_indexes_and_uniques(
                 id(u) in matched for u in conn_uniques if u.get("name") == record.get("name")
             ):
                 continue
-            drops.append(DropIndexOp.from_index(sorted_index(ctx, conn_table, record)))
+            if wanted.reflected(record, "index"):
+                drops.append(DropIndexOp.from_index(sorted_index(ctx, conn_table, record)))
     for record in conn_uniques:
-        if id(record) not in matched:
+        if id(record) not in matched and wanted.reflected(record, "unique_constraint"):
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
 
@@ -402,11 +409,42 @@ def _included(
     ctx: CompareContext, obj: Any, name: Any, type_: str, reflected: bool,
     parents: dict[str, Any],
 ) -> bool:
-    if name is not None and ctx._name_filters and not ctx.run_name_filters(
-        name, type_, dict(parents)
-    ):
+    if not _name_included(ctx, name, type_, parents):
         return False
     return not ctx.has_object_filters or ctx.run_object_filters(obj, name, type_, reflected, None)
+
+
+def _name_included(ctx: CompareContext, name: Any, type_: str, parents: dict[str, Any]) -> bool:
+    """``include_name`` for a named index or constraint (an unnamed one is never offered)."""
+    return name is None or not ctx._name_filters or bool(
+        ctx.run_name_filters(name, type_, dict(parents))
+    )
+
+
+class _ObjectFilter:
+    """``include_object`` as Alembic calls it for indexes and constraints: only for what is
+    added, dropped or changed (nothing for an unchanged object), a reflected one as the
+    SQLAlchemy object the database's record makes, a change asked once with the model's
+    object and the reflected one as ``compare_to``."""
+
+    def __init__(self, ctx: CompareContext, conn_table: ReflectedTable) -> None:
+        self.ctx = ctx
+        self.conn_table = conn_table
+        self.active = ctx.has_object_filters
+
+    def __call__(self, obj: Any, name: Any, type_: str, record: Any = None) -> bool:
+        """Whether the model's ``obj`` is added (``record``: the reflected one it changes)."""
+        if not self.active:
+            return True
+        compare_to = self.conn_table.object_for(record) if record is not None else None
+        return bool(self.ctx.run_object_filters(obj, name, type_, False, compare_to))
+
+    def reflected(self, record: dict[str, Any], type_: str, compare_to: Any = None) -> bool:
+        """Whether the database's object ``record`` is dropped."""
+        if not self.active:
+            return True
+        obj = self.conn_table.object_for(record)
+        return bool(self.ctx.run_object_filters(obj, record.get("name"), type_, True, compare_to))
 
 
 # --- foreign keys ----------------------------------------------------------------------------
@@ -497,16 +535,16 @@ def compare_foreign_keys(
         return [], []
     if len(meta_fks) > 1:
         meta_fks.sort(key=lambda c: str(c.name))
-    if ctx._name_filters or ctx.has_object_filters:
+    if ctx._name_filters:
         parents = {"table_name": meta_table.name, "schema_name": schema}
         meta_fks = [
             fk for fk in meta_fks
-            if _included(ctx, fk, fk.name if not _is_unnamed(fk.name) else None,
-                         "foreign_key_constraint", False, parents)
+            if _name_included(ctx, fk.name if not _is_unnamed(fk.name) else None,
+                              "foreign_key_constraint", parents)
         ]
         conn_fks = [
             r for r in conn_fks
-            if _included(ctx, r, r.get("name"), "foreign_key_constraint", True, parents)
+            if _name_included(ctx, r.get("name"), "foreign_key_constraint", parents)
         ]
     by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in conn_fks:
@@ -514,21 +552,39 @@ def compare_foreign_keys(
     matched: set[int] = set()
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
+    wanted = _ObjectFilter(ctx, conn_table)
+    fkc = "foreign_key_constraint"
+    # as in Alembic, an added or dropped key's compare_to is the other side's key of its name
+    conn_by_name = {str(r["name"]): r for r in conn_fks if r.get("name")} if wanted.active else {}
+    meta_by_name = (
+        {str(fk.name): fk for fk in meta_fks if not _is_unnamed(fk.name)} if wanted.active
+        else {}
+    )
+
+    def fk_name(fk: Any) -> Any:
+        return None if _is_unnamed(fk.name) else fk.name
+
     for fk in meta_fks:
         found = by_key.get(_meta_fk_key(ctx, fk))
         candidates = [r for r in found if id(r) not in matched] if found else None
         if not candidates:
-            adds.append(AddConstraintOp.from_constraint(fk))
+            if wanted(fk, fk_name(fk), fkc, conn_by_name.get(str(fk.name))):
+                adds.append(AddConstraintOp.from_constraint(fk))
             continue
         same = [r for r in candidates if not _fk_options_differ(ctx, fk, r)]
         if same:
             matched.add(id(same[0]))
             continue
-        matched.add(id(candidates[0]))
-        drops.append(DropConstraintOp.from_constraint(conn_table.object_for(candidates[0])))
-        adds.append(AddConstraintOp.from_constraint(fk))
+        record = candidates[0]
+        matched.add(id(record))
+        if wanted.reflected(record, fkc, fk):
+            drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
+        if wanted(fk, fk_name(fk), fkc, record):
+            adds.append(AddConstraintOp.from_constraint(fk))
     for record in conn_fks:
-        if id(record) not in matched:
+        if id(record) not in matched and wanted.reflected(
+            record, fkc, meta_by_name.get(str(record.get("name")))
+        ):
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
 

@@ -56,31 +56,28 @@ def compare_schema_tables(
     removed: list[MigrateOperation] = []
     removed_all: list[ReflectedTable] = []
     meta_tables = ctx.meta_tables()
-    wanted = set(schemas)
+    new_tables: list[sa.Table] = []
+    filtering = ctx.has_object_filters
     for schema in schemas:
         snapshot = ctx.snapshot(schema)
-        conn_tables = snapshot.tables
+        conn_tables = snapshot.tables  # include_name already ran on these names
         model = {
             name: table
             for (table_schema, name), table in meta_tables.items()
             if table_schema == schema
             and not ctx.is_version_table(schema, name)
-            and ctx.run_name_filters(name, "table", {"schema_name": schema})
+            and (name in conn_tables
+                 or ctx.run_name_filters(name, "table", {"schema_name": schema}))
         }
-        filtering = ctx.has_object_filters
-        if filtering:
-            model = {
-                name: table
-                for name, table in model.items()
-                if ctx.run_object_filters(table, name, "table", False, conn_tables.get(name))
-            }
-            conn_tables = {
-                name: table
-                for name, table in conn_tables.items()
-                if ctx.run_object_filters(table, name, "table", True, model.get(name))
-            }
+        # include_object as Alembic calls it: once per table, a kept table with the model's
+        # and the reflected one as ``compare_to``; a table it refuses is neither compared,
+        # created nor dropped
         for name in sorted(set(conn_tables) & set(model)):
             meta_table = model[name]
+            if filtering and not ctx.run_object_filters(
+                meta_table, name, "table", False, conn_tables[name]
+            ):
+                continue
             modify = ModifyTableOps(name, [], schema=meta_table.schema)
             ctx.hooks.mig_compare_table(
                 ctx=ctx, modify_ops=modify, schema=meta_table.schema, name=name,
@@ -88,9 +85,19 @@ def compare_schema_tables(
             )
             if modify.ops:
                 modified.append(modify)
+        new_tables.extend(
+            table for name, table in model.items()
+            if name not in conn_tables
+            and (not filtering or ctx.run_object_filters(table, name, "table", False, None))
+        )
         removed_tables = [conn_tables[n] for n in conn_tables if n not in model]
         if removed_tables:  # their re-creation needs the primary keys and CHECK constraints
             snapshot.load_deferred([t.name for t in removed_tables])
+            if filtering:  # a reflected sqlalchemy.Table, as Alembic offers a removed table
+                removed_tables = [
+                    t for t in removed_tables
+                    if ctx.run_object_filters(t.to_table(), t.name, "table", True, None)
+                ]
             removed_all.extend(removed_tables)
     # removed tables of every schema are ordered together: a foreign key may cross schemas
     for conn_table in _reverse_dependency_order(removed_all, ctx.normalize_schema):
@@ -107,15 +114,6 @@ def compare_schema_tables(
         if index_drops:
             removed.append(ModifyTableOps(table.name, index_drops, schema=table.schema))
         removed.append(DropTableOp.from_table(table))
-    new_tables = [
-        table
-        for (schema, name), table in meta_tables.items()
-        if schema in wanted and name not in ctx.snapshot(schema).tables
-        and not ctx.is_version_table(schema, name)
-        and ctx.run_name_filters(name, "table", {"schema_name": schema})
-        and (not ctx.has_object_filters
-             or ctx.run_object_filters(table, name, "table", False, None))
-    ]
     for table in creation_order(new_tables):
         created.append(CreateTableOp.from_table(table))
         indexes = [

@@ -22,7 +22,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mig_core.autogenerate.compare_constraints import _included, _is_unnamed, normalize_expression
+from mig_core.autogenerate.compare_constraints import (
+    _included,
+    _is_unnamed,
+    _name_included,
+    normalize_expression,
+)
 from mig_core.operations.ops import AddConstraintOp, DropConstraintOp
 
 if TYPE_CHECKING:
@@ -70,7 +75,7 @@ def compare_check_constraints(
                 unnamed_conditions.append(_condition(ctx, check.sqltext))
         elif name is None:
             unnamed_conditions.append(_condition(ctx, check.sqltext))
-        elif _included(ctx, check, name, "check_constraint", False, parents):
+        elif _name_included(ctx, name, "check_constraint", parents):
             named[name] = check
     reflected: dict[str, dict[str, Any]] = {}
     for record in conn_table.check_constraints:
@@ -88,8 +93,11 @@ def compare_check_constraints(
         check = _reflected_check(conn_table, reflected[name])
         if _included(ctx, check, name, "check_constraint", True, parents):
             drops.append(DropConstraintOp.from_constraint(check))
+    # include_object only for what is added (as for indexes): one kept both sides is no change
     adds: list[MigrateOperation] = [
         AddConstraintOp.from_constraint(named[name]) for name in sorted(set(named) - set(reflected))
+        if not ctx.has_object_filters
+        or ctx.run_object_filters(named[name], name, "check_constraint", False, None)
     ]
     return drops, adds
 
