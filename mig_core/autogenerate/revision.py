@@ -33,26 +33,32 @@ class AutogenRun:
     """
 
     def __init__(self, script: ScriptDirectory, migration_script: MigrationScript | None,
-                 config: Config | None = None) -> None:
+                 config: Config | None = None, process_revision_directives: Any = None) -> None:
         self.config = config
         self.script = script
-        self.migration_script = migration_script
+        #: the MigrationScript(s) to write: the hooks edit this list in place (``directives``)
+        self.generated_revisions: list[MigrationScript] = (
+            [migration_script] if migration_script is not None else []
+        )
         self.contexts: list[MigrationContext] = []
         self.upgrade_ops: list[Any] = []
         self.template_args: dict[str, Any] = {}
-        #: a process_revision_directives hook emptied the directives: write no file
-        self.dropped = False
+        #: ``command.revision(process_revision_directives=...)``: called before env.py's own
+        self.process_revision_directives = process_revision_directives
 
     @property
     def script_directory(self) -> ScriptDirectory:
         return self.script
 
     @property
-    def generated_revisions(self) -> list[MigrationScript]:
-        """The MigrationScript(s) this run built (empty when a hook dropped them)."""
-        if self.dropped or self.migration_script is None:
-            return []
-        return [self.migration_script]
+    def migration_script(self) -> MigrationScript | None:
+        """The script the comparison fills (the last one; None when a hook dropped them)."""
+        return self.generated_revisions[-1] if self.generated_revisions else None
+
+    @property
+    def dropped(self) -> bool:
+        """A process_revision_directives hook emptied the directives: write no file."""
+        return not self.generated_revisions
 
     def plan(self, heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
         """The plan function env.py's ``run_migrations()`` calls: compare, run no step."""
@@ -65,7 +71,8 @@ class AutogenRun:
             log_detected(upgrade_ops)
         self.contexts.append(ctx)
         self.upgrade_ops.append(upgrade_ops)
-        if self.migration_script is not None and not self.dropped:
+        ms = self.migration_script
+        if ms is not None:
             from mig_core.autogenerate.fk_cycles import split_forward_foreign_keys
             from mig_core.autogenerate.redundant import (
                 without_index_drops_before_table_drops as lean,
@@ -76,18 +83,17 @@ class AutogenRun:
             downgrade_ops = lean(upgrade_ops.reverse())
             downgrade_ops.downgrade_token = ctx.opts.get("downgrade_token") or "downgrades"
             written = lean(upgrade_ops)  # `mig check` still lists every removed index
-            ms = self.migration_script
             if len(self.upgrade_ops) == 1:
                 ms.upgrade_ops, ms.downgrade_ops = written, downgrade_ops
             else:  # one more environment (multidb): one more token each
                 ms.upgrade_ops = [*ms.upgrade_ops_list, written]
                 ms.downgrade_ops = [*ms.downgrade_ops_list, downgrade_ops]
-            hook = ctx.opts.get("process_revision_directives")
-            if hook is not None:
-                directives = [ms]
-                hook(ctx, heads, directives)
-                self.migration_script = directives[0] if directives else None
-                self.dropped = not directives
+            # as Alembic: the command's hook, then env.py's, each with every script so far
+            # (several when a hook split the revision), edited in place
+            for hook in (self.process_revision_directives,
+                         ctx.opts.get("process_revision_directives")):
+                if hook is not None:
+                    hook(ctx, heads, self.generated_revisions)
         return []
 
 
@@ -167,15 +173,11 @@ def revision_directives(
         version_path=version_path,
         depends_on=depends_on,
     )
-    run = AutogenRun(script, migration_script, config)
+    run = AutogenRun(script, migration_script, config, process_revision_directives)
     _run(config, script, run)
-    directives = [] if run.dropped or run.migration_script is None else [run.migration_script]
     ctx = run.contexts[-1]
-    if process_revision_directives is not None and directives:
-        heads = tuple(script.get_heads())
-        process_revision_directives(ctx, heads, directives)
     created = []
-    for directive in directives:
+    for directive in run.generated_revisions:
         created.append(_write(config, script, ctx, directive, run))
     if not created:
         return None
@@ -229,9 +231,10 @@ def check_run(config: Config, script: ScriptDirectory) -> AutogenRun:
 
 def checked_upgrade_ops(run: AutogenRun) -> list[Any]:
     """The upgrade operations a check reports: those of the generated script, after env.py's
-    hook (none when the hook dropped the script)."""
+    hook (the last one when the hook made several, as Alembic's check; none when it dropped
+    the script)."""
     generated = run.generated_revisions
-    return list(generated[0].upgrade_ops_list) if generated else []
+    return list(generated[-1].upgrade_ops_list) if generated else []
 
 
 def check_diffs(config: Config, script: ScriptDirectory) -> list[Any]:
