@@ -36,7 +36,8 @@ class Rewriter:
 
     def __init__(self) -> None:
         self.dispatch: dict[type, RewriteFn] = {}
-        self._chained: Rewriter | None = None
+        #: what runs after this rewriter: another Rewriter or any process_revision_directives
+        self._chained: Callable[[Any, Any, list[Any]], None] | None = None
 
     def rewrites(self, operator: type) -> Callable[[RewriteFn], RewriteFn]:
         """Decorator: ``fn(context, revision, op)`` rewrites every ``operator`` instance."""
@@ -47,11 +48,22 @@ class Rewriter:
 
         return register
 
-    def chain(self, other: Rewriter) -> Rewriter:
-        """A rewriter running this one, then ``other``."""
+    def chain(self, other: Callable[[Any, Any, list[Any]], None]) -> Rewriter:
+        """A rewriter running this one, then ``other`` (a Rewriter or any
+        ``process_revision_directives`` function); ``a.chain(b).chain(c)`` runs all three."""
         combined = Rewriter()
         combined.dispatch = dict(self.dispatch)
-        combined._chained = other if self._chained is None else self._chained.chain(other)
+        previous = self._chained
+        if previous is None:
+            combined._chained = other
+        elif isinstance(previous, Rewriter):
+            combined._chained = previous.chain(other)
+        else:
+            def both(context: Any, revision: Any, directives: list[Any]) -> None:
+                previous(context, revision, directives)
+                other(context, revision, directives)
+
+            combined._chained = both
         return combined
 
     def __call__(self, context: Any, revision: Any, directives: list[Any]) -> None:
@@ -65,7 +77,7 @@ class Rewriter:
             out for directive in directives for out in self._rewrite(context, revision, directive)
         ]
         if self._chained is not None:
-            self._chained.process_revision_directives(context, revision, directives)
+            self._chained(context, revision, directives)
 
     # --- traversal ----------------------------------------------------------------------------
     def _handler(self, op: Any) -> RewriteFn | None:
@@ -78,7 +90,8 @@ class Rewriter:
         handler = self._handler(op)
         if handler is not None:
             result = handler(context, revision, op)
-            results = result if isinstance(result, list) else [result]
+            # a list, a tuple or one operation; None (or []) drops it
+            results = list(result) if isinstance(result, (list, tuple)) else [result]
         else:
             results = [op]
         out = []
