@@ -135,3 +135,25 @@ def test_rewriter_traverse_registry_and_renderers_returning_lists() -> None:
 
     code = render_python_code(ops.UpgradeOps([NoteOp("x")]))
     assert code.splitlines()[1:3] == ['    op.execute("x 1")', '    op.execute("x 2")']
+
+
+class TouchOp(MigrateOperation):
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+
+def test_a_renderer_reading_alembics_autogen_context_attributes() -> None:
+    """Renderers written for Alembic tell a batch block by ``autogen_context._has_batch`` and
+    read the prefix from ``autogen_context.opts["alembic_module_prefix"]``."""
+    from mig_core.operations import ops
+
+    @renderers.dispatch_for(TouchOp)
+    def render_touch(autogen_context: Any, op: TouchOp) -> str:
+        if autogen_context._has_batch:
+            return "batch_op.touch()"
+        return f"{autogen_context.opts['alembic_module_prefix']}touch({op.table_name!r})"
+
+    body = ops.UpgradeOps([ops.ModifyTableOps("t", [TouchOp("t")])])
+    assert "    op.touch('t')\n" in render_python_code(body)
+    assert "    mig_op.touch('t')\n" in render_python_code(body, alembic_module_prefix="mig_op.")
+    assert "        batch_op.touch()\n" in render_python_code(body, render_as_batch=True)

@@ -277,12 +277,22 @@ class RenderContext:
         )
         self.op_prefix = self.base_op_prefix
         self.user_module_prefix: str | None = self.opts.get("user_module_prefix")
+        # the options as Alembic's AutogenContext always has them: renderers written for it
+        # read ``autogen_context.opts["alembic_module_prefix"]``
+        self.opts["alembic_module_prefix"] = self.base_op_prefix
+        self.opts["sqlalchemy_module_prefix"] = self.sa_prefix
+        self.opts["user_module_prefix"] = self.user_module_prefix
         self.render_item: Callable[..., Any] | None = self.opts.get("render_item")
         self.render_as_batch = bool(self.opts.get("render_as_batch", False))
         self.in_batch = False
         #: the table whose ops are being rendered (inside ``modify_table`` groups), or None
         self.table_name: str | None = None
         self.schema: str | None = None
+
+    @property
+    def _has_batch(self) -> bool:
+        """Alembic's name for :attr:`in_batch`, which renderers written for it read."""
+        return self.in_batch
 
     # --- hooks --------------------------------------------------------------------------------
     def render_type(self, type_: Any) -> str:
