@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from mig_core import command
@@ -83,3 +84,18 @@ def test_the_command_hook_runs_before_env_pys(tmp_path: Path, sqlite_url: str) -
     # env.py's hook saw the two scripts the command's hook made
     assert [(s.revision, s.doc) for s in created] == [("aaa1", "alpha +env"),
                                                       ("bbb2", "beta +env")]
+
+
+def test_upgrade_ops_of_one_or_several_environments() -> None:
+    """As Alembic's MigrationScript: a list of one is its item (so the "skip empty revisions"
+    recipe works), several raise ValueError naming upgrade_ops_list."""
+    one = ops.MigrationScript("r", [ops.UpgradeOps([])], [ops.DowngradeOps([])])
+    assert one.upgrade_ops.is_empty() and one.downgrade_ops.is_empty()
+    two = ops.MigrationScript(
+        "r", [ops.UpgradeOps([], upgrade_token="a_upgrades"),
+              ops.UpgradeOps([], upgrade_token="b_upgrades")],
+        [ops.DowngradeOps([]), ops.DowngradeOps([])],
+    )
+    assert [u.upgrade_token for u in two.upgrade_ops_list] == ["a_upgrades", "b_upgrades"]
+    with pytest.raises(ValueError, match="please use the upgrade_ops_list attribute"):
+        two.upgrade_ops  # noqa: B018

@@ -106,8 +106,8 @@ class Rewriter:
         if isinstance(op, ops.MigrationScript):
             ups = [self._single(context, revision, u) for u in op.upgrade_ops_list]
             downs = [self._single(context, revision, d) for d in op.downgrade_ops_list]
-            op.upgrade_ops = ups if isinstance(op.upgrade_ops, list) else ups[0]
-            op.downgrade_ops = downs if isinstance(op.downgrade_ops, list) else downs[0]
+            op.upgrade_ops = ups
+            op.downgrade_ops = downs
         elif isinstance(op, ops.OpContainer):
             op.ops[:] = [
                 new for child in op.ops for new in self._rewrite(context, revision, child)

@@ -134,15 +134,50 @@ class MigrationScript(MigrateOperation):
         self.branch_label = branch_label
         self.version_path = version_path
         self.depends_on = depends_on
-        self.upgrade_ops = upgrade_ops
-        self.downgrade_ops = downgrade_ops
+        self._upgrade_ops: list[UpgradeOps] = _as_list(upgrade_ops)
+        self._downgrade_ops: list[DowngradeOps] = _as_list(downgrade_ops)
+
+    @property
+    def upgrade_ops(self) -> UpgradeOps:
+        """The UpgradeOps, as in Alembic: a list of one is its item; several (multidb) raise
+        ValueError, read ``upgrade_ops_list`` then."""
+        return _single(self._upgrade_ops, "UpgradeOps", "upgrade_ops_list")  # type: ignore[no-any-return]
+
+    @upgrade_ops.setter
+    def upgrade_ops(self, value: UpgradeOps | Sequence[UpgradeOps]) -> None:
+        self._upgrade_ops = _as_list(value)
+
+    @property
+    def downgrade_ops(self) -> DowngradeOps:
+        """The DowngradeOps (see :attr:`upgrade_ops`)."""
+        return _single(  # type: ignore[no-any-return]
+            self._downgrade_ops, "DowngradeOps", "downgrade_ops_list"
+        )
+
+    @downgrade_ops.setter
+    def downgrade_ops(self, value: DowngradeOps | Sequence[DowngradeOps]) -> None:
+        self._downgrade_ops = _as_list(value)
 
     @property
     def upgrade_ops_list(self) -> list[UpgradeOps]:
-        ops = self.upgrade_ops
-        return list(ops) if isinstance(ops, list) else [ops]
+        """Every UpgradeOps (one per ``upgrade_token``: several with the multidb template)."""
+        return list(self._upgrade_ops)
 
     @property
     def downgrade_ops_list(self) -> list[DowngradeOps]:
-        ops = self.downgrade_ops
-        return list(ops) if isinstance(ops, list) else [ops]
+        return list(self._downgrade_ops)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _single(items: list[Any], kind: str, attribute: str) -> Any:
+    if len(items) > 1:
+        raise ValueError(
+            f"This MigrationScript instance has a multiple-entry list for {kind}; "
+            f"please use the {attribute} attribute."
+        )
+    return items[0] if items else None
