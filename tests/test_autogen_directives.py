@@ -99,3 +99,32 @@ def test_upgrade_ops_of_one_or_several_environments() -> None:
     assert [u.upgrade_token for u in two.upgrade_ops_list] == ["a_upgrades", "b_upgrades"]
     with pytest.raises(ValueError, match="please use the upgrade_ops_list attribute"):
         two.upgrade_ops  # noqa: B018
+
+
+def test_env_hook_names_a_plain_revision_with_revision_environment(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Alembic runs env.py's process_revision_directives for a revision without
+    --autogenerate too when revision_environment is on (the sequential rev-id recipe)."""
+    cfg = _project(tmp_path, sqlite_url)
+    env = tmp_path / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "target_metadata=target_metadata)",
+        "target_metadata=target_metadata, process_revision_directives=number)",
+    ).replace("def run_with(", '''def number(context, revision, directives):
+    directives[0].rev_id = "%04d" % (len(context.script.get_revisions("heads")) and 2 or 1)
+    directives[0].message = directives[0].message.upper()
+
+
+def run_with(''', 1))
+    cfg.set_main_option("revision_environment", "true")
+    first = command.revision(cfg, "first step")
+    assert (first.revision, first.doc) == ("0001", "FIRST STEP")
+    second = command.revision(cfg, "second")
+    assert (second.revision, second.down_revision) == ("0002", "0001")
+    text = next((tmp_path / "migrations" / "versions").glob("0002_*.py")).read_text()
+    # the template's own empty bodies
+    assert '"""Upgrade schema."""\n    pass\n' in text and "auto generated" not in text
+    # env.py with no such option: a plain revision as before
+    cfg.set_main_option("revision_environment", "false")
+    assert command.revision(cfg, "third", rev_id="c3").revision == "c3"

@@ -33,8 +33,12 @@ class AutogenRun:
     """
 
     def __init__(self, script: ScriptDirectory, migration_script: MigrationScript | None,
-                 config: Config | None = None, process_revision_directives: Any = None) -> None:
+                 config: Config | None = None, process_revision_directives: Any = None,
+                 *, compare: bool = True) -> None:
         self.config = config
+        #: False for a plain ``revision`` run through env.py (``revision_environment``): the
+        #: hooks see the empty script, nothing is compared
+        self.compare = compare
         self.script = script
         #: the MigrationScript(s) to write: the hooks edit this list in place (``directives``)
         self.generated_revisions: list[MigrationScript] = (
@@ -64,6 +68,10 @@ class AutogenRun:
         """The plan function env.py's ``run_migrations()`` calls: compare, run no step."""
         from mig_core.autogenerate.api import produce_upgrade_ops
 
+        if not self.compare:
+            self.contexts.append(ctx)
+            self._call_hooks(heads, ctx)
+            return []
         _require_head(self.script, heads)
         token = ctx.opts.get("upgrade_token") or "upgrades"
         upgrade_ops = produce_upgrade_ops(ctx, upgrade_token=token)
@@ -88,13 +96,18 @@ class AutogenRun:
             else:  # one more environment (multidb): one more token each
                 ms.upgrade_ops = [*ms.upgrade_ops_list, written]
                 ms.downgrade_ops = [*ms.downgrade_ops_list, downgrade_ops]
-            # as Alembic: the command's hook, then env.py's, each with every script so far
-            # (several when a hook split the revision), edited in place
-            for hook in (self.process_revision_directives,
-                         ctx.opts.get("process_revision_directives")):
-                if hook is not None:
-                    hook(ctx, heads, self.generated_revisions)
+            self._call_hooks(heads, ctx)
         return []
+
+    def _call_hooks(self, heads: tuple[str, ...], ctx: MigrationContext) -> None:
+        """As Alembic: the command's hook, then env.py's, each with every script so far
+        (several when a hook split the revision), edited in place."""
+        if not self.generated_revisions:
+            return
+        for hook in (self.process_revision_directives,
+                     ctx.opts.get("process_revision_directives")):
+            if hook is not None:
+                hook(ctx, heads, self.generated_revisions)
 
 
 
@@ -132,12 +145,12 @@ def _require_head(script: ScriptDirectory, heads: tuple[str, ...]) -> None:
         )
 
 
-def _run(config: Config, script: ScriptDirectory, run: AutogenRun) -> None:
+def _run(config: Config, script: ScriptDirectory, run: AutogenRun, as_sql: bool = False) -> None:
     from mig_core.runtime.environment import EnvironmentContext, run_env
 
-    env = EnvironmentContext(config, script, fn=run.plan, run_lock=False)
+    env = EnvironmentContext(config, script, fn=run.plan, run_lock=False, as_sql=as_sql)
     run_env(env)
-    if not run.contexts:
+    if not run.contexts and run.compare:
         raise CommandError(
             f"{script.env_py_location} did not call context.run_migrations() with a connection; "
             "autogenerate needs env.py to connect to the database"
@@ -185,7 +198,8 @@ def revision_directives(
 
 
 def _write(
-    config: Config, script: ScriptDirectory, ctx: MigrationContext, directive: MigrationScript,
+    config: Config, script: ScriptDirectory, ctx: MigrationContext | None,
+    directive: MigrationScript,
     run: AutogenRun,
 ) -> Any:
     from mig_core.autogenerate.context import RenderContext
@@ -193,12 +207,17 @@ def _write(
 
     render = RenderContext(migration_context=ctx)
     template_args: dict[str, Any] = dict(run.template_args)
-    for upgrade_ops in directive.upgrade_ops_list:
-        template_args[upgrade_ops.upgrade_token] = render_ops_body(render, upgrade_ops)
-    for downgrade_ops in directive.downgrade_ops_list:
-        template_args[downgrade_ops.downgrade_token] = render_ops_body(render, downgrade_ops)
-    for lines in render.hooks.mig_render_imports(ctx=render):
-        render.imports.update(lines or ())
+    # a plain revision keeps the template's own empty bodies unless a hook added operations
+    rendering = run.compare or any(
+        not c.is_empty() for c in [*directive.upgrade_ops_list, *directive.downgrade_ops_list]
+    )
+    if rendering:
+        for upgrade_ops in directive.upgrade_ops_list:
+            template_args[upgrade_ops.upgrade_token] = render_ops_body(render, upgrade_ops)
+        for downgrade_ops in directive.downgrade_ops_list:
+            template_args[downgrade_ops.downgrade_token] = render_ops_body(render, downgrade_ops)
+        for lines in render.hooks.mig_render_imports(ctx=render):
+            render.imports.update(lines or ())
     render.imports.update(directive.imports)
     template_args["imports"] = "\n".join(sorted(render.imports))
     created = script.generate_revision(
@@ -212,6 +231,35 @@ def _write(
         **template_args,
     )
     return created
+
+
+def plain_revision(
+    config: Config,
+    script: ScriptDirectory,
+    *,
+    as_sql: bool = False,
+    process_revision_directives: Any = None,
+    **script_args: Any,
+) -> Any:
+    """A revision without autogenerate, through env.py (``revision_environment = true`` or
+    ``--sql``): as in Alembic, env.py's ``process_revision_directives`` (after the command's
+    own) sees the MigrationScript and may change its ``rev_id``, ``message`` ... or drop it.
+    Returns the Script (a list for several, None when dropped)."""
+    from mig_core.operations.ops import DowngradeOps, MigrationScript, UpgradeOps
+    from mig_core.script.render import new_rev_id
+
+    rev_id = script_args.pop("rev_id", None)
+    migration_script = MigrationScript(
+        rev_id or new_rev_id(), UpgradeOps(), DowngradeOps(), **script_args
+    )
+    run = AutogenRun(script, migration_script, config, process_revision_directives,
+                     compare=False)
+    _run(config, script, run, as_sql=as_sql)
+    ctx = run.contexts[-1] if run.contexts else None  # None: env.py ran no migrations
+    created = [_write(config, script, ctx, d, run) for d in run.generated_revisions]
+    if not created:
+        return None
+    return created[0] if len(created) == 1 else created
 
 
 def check_run(config: Config, script: ScriptDirectory) -> AutogenRun:

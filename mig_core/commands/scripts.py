@@ -180,15 +180,23 @@ def revision(
             branch_label=branch_label, version_path=version_path, rev_id=rev_id,
             depends_on=depends_on, process_revision_directives=process_revision_directives,
         )
-    if sql and not config.get_main_bool("revision_environment"):
+    environment = config.get_main_bool("revision_environment")
+    if sql and not environment:
         raise CommandError(
             "revision --sql runs env.py in offline mode, which needs revision_environment = "
             "true in the config"
         )
-    template_args = _environment_template_args(config, script, sql)
+    if environment:  # env.py's template_args and process_revision_directives apply
+        from mig_core.autogenerate.revision import plain_revision
+
+        return plain_revision(
+            config, script, as_sql=sql, process_revision_directives=process_revision_directives,
+            rev_id=rev_id, message=message, head=head, splice=splice,
+            branch_label=branch_label, version_path=version_path, depends_on=depends_on,
+        )
     created = script.generate_revision(
         rev_id, message, head=head, splice=splice, branch_labels=branch_label,
-        version_path=version_path, depends_on=depends_on, **template_args,
+        version_path=version_path, depends_on=depends_on,
     )
     return created
 
