@@ -139,3 +139,41 @@ def test_a_changed_foreign_key_is_offered_from_both_sides(engine: Any) -> None:
     ]
     assert calls == [("fk_t_p", True, "ForeignKeyConstraint", None),
                      ("fk_t_p", False, "ForeignKeyConstraint", "CASCADE")]
+
+
+def test_the_recipe_on_postgresql_across_schemas(postgres_url: str) -> None:
+    """PostgreSQL reports a unique constraint as an index too, expression and partial
+    indexes, and a foreign key into another schema: none is re-added under the recipe."""
+    from tests.autogen_helpers import reset
+
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+
+    def make(md: sa.MetaData) -> None:
+        sa.Table("p", md, sa.Column("id", sa.Integer, primary_key=True), schema="other")
+        sa.Table(
+            "t", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(5)),
+            sa.Column("pid", sa.Integer,
+                      sa.ForeignKey("other.p.id", name="fk_t_p", ondelete="CASCADE")),
+            sa.UniqueConstraint("a", name="uq_t_a"),
+            sa.Index("ix_t_a_lower", sa.func.lower(sa.text("a"))),
+            sa.Index("ix_t_pid", "pid", postgresql_where=sa.text("pid > 0")),
+        )
+
+    db, model = sa.MetaData(), sa.MetaData()
+    make(db)
+    make(model)
+    try:
+        setup(engine, db)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE INDEX ix_db_only ON t (a)")
+
+        def include_object(obj: Any, name: Any, type_: str, reflected: bool,
+                           compare_to: Any) -> bool:
+            return not (reflected and compare_to is None)
+
+        assert diffs(engine, model, include_schemas=True, include_object=include_object) == []
+        assert [d[0] for d in flat(diffs(engine, model, include_schemas=True))] == [
+            "remove_index"]
+    finally:
+        reset(engine)
+        engine.dispose()
