@@ -168,6 +168,14 @@ class DefaultImpl:
         digits = literals.hex_bytes(value)
         return None if digits is None else self.binary_literal.format(hex=digits)
 
+    def history_timestamp_type(self) -> Any:
+        """The type of the history table's ``started_at`` / ``finished_at`` when mig creates
+        the table; a dialect whose plain DATETIME drops the fraction of a second overrides it
+        (an existing table is left as it is)."""
+        import sqlalchemy as sa
+
+        return sa.DateTime(timezone=True)
+
     def identifier_rule(self) -> Any:
         """This server's limit on the length of names (an
         :class:`~mig_core.ddl.identifiers.IdentifierRule`), which every operation's names are

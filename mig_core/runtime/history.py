@@ -56,8 +56,14 @@ def version_table_label(opts: dict[str, Any]) -> str:
     return f"{schema}.{name}" if schema else str(name)
 
 
-def make_history_table(name: str, schema: str | None) -> Any:
+def make_history_table(name: str, schema: str | None, timestamp_type: Any = None) -> Any:
+    """The history table; ``timestamp_type`` is the times' type (the impl's
+    :meth:`~mig_core.ddl.impl.DefaultImpl.history_timestamp_type`), ``DateTime(timezone=True)``
+    when not given."""
     import sqlalchemy as sa
+
+    if timestamp_type is None:
+        timestamp_type = sa.DateTime(timezone=True)
 
     return sa.Table(
         name,
@@ -67,8 +73,8 @@ def make_history_table(name: str, schema: str | None) -> Any:
         sa.Column("direction", sa.String(16), nullable=False),
         sa.Column("from_heads", sa.String(1000), nullable=False),
         sa.Column("to_heads", sa.String(1000), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", timestamp_type, nullable=False),
+        sa.Column("finished_at", timestamp_type, nullable=False),
         sa.Column("duration_ms", sa.Float, nullable=False),
         sa.Column("success", sa.Boolean, nullable=False),
         sa.Column("error", sa.Text),
@@ -124,6 +130,7 @@ class HistoryWriter:
         self.table = make_history_table(
             name or DEFAULT_HISTORY_TABLE,
             ctx.opts.get("history_table_schema", ctx.opts.get("version_table_schema")),
+            ctx.impl.history_timestamp_type(),
         )
         self._rows: list[dict[str, Any]] = []
         #: the id of the running step's started row (replaced by the step's own row)

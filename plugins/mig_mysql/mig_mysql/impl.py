@@ -53,6 +53,12 @@ class MySQLImpl(DefaultImpl):
     def server(self) -> str:
         return "MariaDB" if self.is_mariadb else "MySQL"
 
+    def history_timestamp_type(self) -> Any:
+        """``DATETIME(6)``: a plain DATETIME keeps whole seconds, too coarse for a history."""
+        from sqlalchemy.dialects import mysql
+
+        return mysql.DATETIME(timezone=True, fsp=6)
+
     def identifier_rule(self) -> Any:
         """Names longer than 64 characters are refused before an operation runs (names.py)."""
         return names.rule_for(self.server)

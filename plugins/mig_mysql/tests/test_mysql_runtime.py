@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from mysql_support import mig_command, reset, scalar
-from runtime_support import create_table, make_project, shared_fixtures
+from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core.runtime.history import INTERRUPTED
 
@@ -197,6 +197,58 @@ def test_transactional_ddl_forced_on_keeps_the_run_one_transaction(tmp_path, eng
     ]
     command.downgrade(config, "base")
     assert scalar(engine, "SELECT COUNT(*) FROM mig_version") == 0
+
+
+# --- history times ------------------------------------------------------------------------------
+
+
+def _history_times(engine: sa.Engine) -> tuple[str, list[tuple[object, object]]]:
+    with engine.connect() as conn:
+        kind = conn.execute(sa.text(
+            "SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE()"
+            " AND table_name = 'mig_history' AND column_name = 'started_at'")).scalar_one()
+        times = conn.execute(sa.text(
+            "SELECT started_at, finished_at FROM mig_history ORDER BY id")).all()
+    return kind, [tuple(row) for row in times]
+
+
+def test_new_history_table_keeps_microseconds(tmp_path, engine, mysql_url):
+    """mig creates ``started_at`` / ``finished_at`` as DATETIME(6): a plain DATETIME would round
+    every time to the second, and a step's start and end to the same second."""
+    from mig_core import command
+
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t1")},
+        {"rev": "r2", "down": "r1", **create_table("t2")},
+    ])
+    command.upgrade(config_for(ini), "head")
+    kind, times = _history_times(engine)
+    assert kind == "datetime(6)"
+    with engine.connect() as conn:
+        finished_kind = conn.execute(sa.text(
+            "SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE()"
+            " AND table_name = 'mig_history' AND column_name = 'finished_at'")).scalar_one()
+    assert finished_kind == "datetime(6)"
+    assert len(times) == 2
+    # 4 times of one microsecond each in .000000 has a chance of 1e-24
+    assert any(t.microsecond for row in times for t in row)  # type: ignore[attr-defined]
+    for started, finished in times:
+        assert started <= finished  # type: ignore[operator]
+
+
+def test_existing_history_table_keeps_its_datetime_columns(tmp_path, engine, mysql_url):
+    """A table an older mig made with plain DATETIME is left as it is (no ALTER): its times
+    stay whole seconds and the run writes to it as before."""
+    from mig_core import command
+    from mig_core.runtime.history import make_history_table
+
+    make_history_table("mig_history", None).create(engine)  # DATETIME, as before DATETIME(6)
+    ini = make_project(tmp_path, mysql_url, [{"rev": "r1", **create_table("t1")}])
+    command.upgrade(config_for(ini), "head")
+    kind, times = _history_times(engine)
+    assert kind == "datetime"
+    assert len(times) == 1
+    assert all(t.microsecond == 0 for t in times[0])  # type: ignore[attr-defined]
 
 
 # --- interrupted runs --------------------------------------------------------------------------
