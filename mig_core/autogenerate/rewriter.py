@@ -12,7 +12,8 @@
     context.configure(..., process_revision_directives=writer)
 
 A rewrite function returns the operation, a list of operations replacing it, or an empty list
-to drop it. ``writer.chain(other)`` applies ``writer`` then ``other``.
+to drop it; one rewriting a whole ``UpgradeOps`` / ``DowngradeOps`` returns exactly one of
+that kind (a CommandError otherwise). ``writer.chain(other)`` applies ``writer`` then ``other``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mig_core.errors import CommandError
 from mig_core.operations import ops
 from mig_core.util.dispatch import Dispatcher
 
@@ -114,6 +116,24 @@ class Rewriter:
             ]
 
     def _single(self, context: Any, revision: Any, container: Any) -> Any:
+        """The one container a rewrite of an UpgradeOps / DowngradeOps gives back. It is a
+        slot of the file (in a multidb file, one per database token), not an item that can be
+        dropped or multiplied: anything but one container of its kind is an error naming the
+        function (most often one that edited ``op`` in place and forgot ``return op``)."""
         results = self._rewrite(context, revision, container)
-        return results[0] if results else type(container)()
+        kind = ops.UpgradeOps if isinstance(container, ops.UpgradeOps) else ops.DowngradeOps
+        if len(results) == 1 and isinstance(results[0], kind):
+            return results[0]
+        fn = self._handler(container)
+        name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+        token_attr = "upgrade_token" if kind is ops.UpgradeOps else "downgrade_token"
+        token = getattr(container, token_attr)
+        got = ("nothing" if not results else
+               f"{len(results)} objects" if len(results) > 1 else
+               f"a {type(results[0]).__name__}")
+        raise CommandError(
+            f"rewrite function {name} returned {got} for the {kind.__name__} of token "
+            f"{token!r}; it must return one {kind.__name__} (return op, or "
+            f"ops.{kind.__name__}([], {token_attr}=op.{token_attr}) to empty it)"
+        )
 
