@@ -336,6 +336,16 @@ def test_context_api_from_env_py(transactional, tmp_path, sqlite_url):
     engine.dispose()
 
 
+def test_get_head_revisions_with_no_revision_files_is_an_empty_tuple(tmp_path, sqlite_url):
+    """Kept on purpose (docs/from-alembic.md): Alembic's implementation gives None here, its
+    documentation a tuple; () still reads as false and can be iterated and measured."""
+    ini = make_project(tmp_path, sqlite_url, [], env_py=PROBING_ENV)
+    seen: dict = {}
+    command.upgrade(config_for(ini, seen=seen), "heads")
+    assert seen["heads"] == ()
+    assert seen["head"] is None
+
+
 def test_get_head_revision_with_several_heads(tmp_path, sqlite_url):
     ini = make_project(tmp_path, sqlite_url, FORK[:3], env_py=PROBING_ENV)
     seen: dict = {}
