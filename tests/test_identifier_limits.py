@@ -107,12 +107,32 @@ def test_mysql_offline_refuses_names_over_64_characters(tmp_path):
     )
 
 
-def test_mysql_conventional_name_over_64_is_refused(tmp_path):
-    """SQLAlchemy shortens MySQL's conventional names only beyond 255 characters."""
+def test_mysql_conventional_index_and_constraint_names_are_shortened_to_64(tmp_path):
+    """SQLAlchemy shortens MySQL's conventional index and constraint names at 64 characters
+    (max_index_name_length / max_constraint_name_length; 255 is only its general limit): the
+    first 56, ``_`` and 4 hex digits, no error, as with Alembic."""
     table = "t" * 60
-    message = refused(tmp_path, "mysql://", f"op.create_index(op.f('ix_{table}_c'), {table!r}, ['c'])")
-    assert f"the index name 'ix_{table[:34]}...' is 65 characters long; MySQL allows at most 64" \
+    sql = offline(tmp_path, "mysql://",
+                  f"op.create_index(op.f('ix_{table}_c'), {table!r}, ['c'])\n"
+                  f"op.create_unique_constraint(op.f('uq_{table}_c'), {table!r}, ['c'])\n"
+                  f"op.create_foreign_key(op.f('fk_{table}_c'), {table!r}, 'u', ['c'], ['id'])")
+    names = [line.split()[2] for line in sql.splitlines() if line.startswith("CREATE INDEX")]
+    names += [line.split()[5] for line in sql.splitlines() if "ADD CONSTRAINT" in line]
+    assert [(n[:57], len(n)) for n in names] == [
+        (f"{p}_{table}"[:56] + "_", 61) for p in ("ix", "uq", "fk")]
+
+
+def test_conventional_column_and_table_names_are_not_shortened(tmp_path):
+    """SQLAlchemy shortens only index and constraint names: an op.f() column or table name
+    reaches the server as it is, so it is checked as it is."""
+    name = "c" * 65
+    message = refused(tmp_path, "mysql://", f"op.add_column('t', sa.Column(op.f({name!r}), sa.Integer))")
+    assert f"the column name {shown(name)!r} is 65 characters long; MySQL allows at most 64" \
         in message
+    name = "t" * 130
+    message = refused(tmp_path / "ms", "mssql://",
+                      f"op.create_table(op.f({name!r}), sa.Column('id', sa.Integer))")
+    assert f"the table name {shown(name)!r} is 130 characters long; SQL Server allows" in message
 
 
 def test_mariadb_online_refuses_before_any_ddl_and_keeps_the_version(tmp_path, mysql_url):

@@ -9,7 +9,8 @@ of a run (or, on a server without transactional DDL, half-way through an operati
 A rule either refuses a long name (SQL Server, MySQL, Oracle) or, for a server that shortens
 names itself (PostgreSQL), warns with the name the server will use. Names made by a naming
 convention (and names marked with ``op.f()``) are first shortened as SQLAlchemy's compiler
-writes them (:func:`truncated_name`), and only what is left is checked.
+writes them (:func:`truncated_name`; only index and constraint names, at the dialect's limit
+for each), and only what is left is checked.
 """
 
 from __future__ import annotations
@@ -77,14 +78,34 @@ class IdentifierCheck:
     """Checks the names one operation is about to write against a rule.
 
     ``where`` names the operation in messages (``create_table('t')``); ``truncate_at`` is the
-    length SQLAlchemy shortens conventional names to (the dialect's ``max_identifier_length``).
+    dialect's ``max_identifier_length``, ``index_truncate_at`` / ``constraint_truncate_at`` its
+    ``max_index_name_length`` / ``max_constraint_name_length`` (None: the same): the lengths
+    SQLAlchemy shortens conventional index and constraint names to (MySQL: 64, not 255). It
+    shortens no other name.
     """
 
-    def __init__(self, rule: IdentifierRule, where: str, truncate_at: int | None = None) -> None:
+    def __init__(
+        self,
+        rule: IdentifierRule,
+        where: str,
+        truncate_at: int | None = None,
+        index_truncate_at: int | None = None,
+        constraint_truncate_at: int | None = None,
+    ) -> None:
         self.rule = rule
         self.limit = rule.limit
         self.where = where
         self.truncate_at = truncate_at or rule.limit
+        self.index_truncate_at = index_truncate_at or self.truncate_at
+        self.constraint_truncate_at = constraint_truncate_at or self.truncate_at
+
+    def _written(self, kind: str, name: str) -> str:
+        """``name`` as SQLAlchemy's compiler writes it: a conventional index or constraint name
+        shortened to the dialect's limit for its kind; any other name as it is."""
+        if not is_conventional(name) or kind not in _VALIDATED_KINDS:
+            return name
+        limit = self.index_truncate_at if kind == "index" else self.constraint_truncate_at
+        return truncated_name(name, limit)
 
     def name(self, kind: str, name: Any, new: bool = True) -> None:
         """Refuse (or warn about) ``name``, a ``kind`` name, when it is too long; ``new`` is
@@ -93,7 +114,7 @@ class IdentifierCheck:
             return  # None, or SQLAlchemy's "no name" marker
         rule = self.rule
         conventional = is_conventional(name)
-        written = truncated_name(name, self.truncate_at) if conventional else name
+        written = self._written(kind, name)
         size = rule.size(written)
         if size <= rule.limit:
             return

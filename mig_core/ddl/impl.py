@@ -190,8 +190,14 @@ class DefaultImpl:
             return None
         from mig_core.ddl.identifiers import IdentifierCheck
 
-        truncate_at = getattr(self.dialect, "max_identifier_length", None)
-        return IdentifierCheck(rule, where, truncate_at=truncate_at)
+        dialect = self.dialect
+        return IdentifierCheck(
+            rule,
+            where,
+            truncate_at=getattr(dialect, "max_identifier_length", None),
+            index_truncate_at=getattr(dialect, "max_index_name_length", None),
+            constraint_truncate_at=getattr(dialect, "max_constraint_name_length", None),
+        )
 
     # --- output ----------------------------------------------------------------------------
     def static_output(self, text: str) -> None:
