@@ -273,6 +273,23 @@ def test_configure_starting_rev(tmp_path, starting_rev, expected_start, first_st
     assert ("CREATE TABLE mig_version" in buf.getvalue()) is (starting_rev == "base")
 
 
+def test_configure_starting_rev_online_is_refused(tmp_path, sqlite_url):
+    """Online the start is the version table's: ``starting_rev`` there used to be ignored,
+    so the run started somewhere the env.py did not say (Alembic refuses it too)."""
+    from mig_core.errors import UsageError
+
+    ini = make_project(tmp_path, sqlite_url, LINE, env_py=online_env(
+        "with context.begin_transaction():\n    context.run_migrations()"))
+    with pytest.raises(UsageError) as err:
+        command.upgrade(config_for(ini, configure={"starting_rev": "a1"}), "head")
+    assert str(err.value) == (
+        "configure(starting_rev='a1') is for offline (--sql) scripts only: online, migrations "
+        "start from the revisions in the version table; remove starting_rev, or run with --sql"
+    )
+    assert err.value.exit_code == 2
+    assert tables(sqlite_url) == []  # refused before anything ran
+
+
 def test_context_execute_offline(tmp_path):
     """``context.execute()`` in an offline env.py: constructs with bound values are written
     with the values as literals, strings as they are (colons included)."""

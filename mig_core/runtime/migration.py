@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, UsageError
 from mig_core.runtime.steps import MigrationInfo
 from mig_core.runtime.versions import VersionStore
 
@@ -204,6 +204,14 @@ class MigrationContext:
                 )
             if url is not None or dialect_name is not None:
                 raise CommandError("give connection, or url / dialect_name, not both")
+            if opts.get("starting_rev") and not opts.get("as_sql"):
+                # online the start is what the version table holds; ignoring the option
+                # silently would run from somewhere the caller did not mean (Alembic refuses)
+                raise UsageError(
+                    f"configure(starting_rev={opts['starting_rev']!r}) is for offline (--sql) "
+                    "scripts only: online, migrations start from the revisions in the version "
+                    "table; remove starting_rev, or run with --sql"
+                )
             dialect = connection.dialect
         elif dialect is None:
             dialect = _dialect_from(url, dialect_name, dialect_opts)
