@@ -215,13 +215,32 @@ def test_upgrade_range_starts_from_given_revision(tmp_path):
 
 
 def test_transaction_per_migration_frames_each_revision(tmp_path):
-    out = _run(tmp_path, "postgresql", command.upgrade, "a",
+    """The version table is created inside the first revision's transaction, as online (and
+    as Alembic writes it): a script stopped by a failure in that revision leaves no empty
+    mig_version behind, and no statement of the script runs outside a transaction."""
+    out = _run(tmp_path, "postgresql", command.upgrade, "c",
                configure={"transaction_per_migration": True})
+    assert out == (
+        "BEGIN;\n\n"
+        "CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));\n\n"
+        "-- Running upgrade base -> a\n\nCREATE TABLE ta (x INT);\n\n"
+        "INSERT INTO mig_version (version_num) VALUES ('a');\n\nCOMMIT;\n\n"
+        "BEGIN;\n\n-- Running upgrade a -> c\n\nCREATE TABLE tc (x INT);\n\n"
+        "UPDATE mig_version SET version_num='c' WHERE version_num = 'a';\n\nCOMMIT;\n\n"
+    )
+
+
+def test_transaction_per_migration_without_transactional_ddl_has_no_frame(tmp_path):
+    """Where DDL is not transactional there is no BEGIN to be inside: the CREATE TABLE comes
+    first, as without transaction_per_migration."""
+    out = _run(tmp_path, "postgresql", command.upgrade, "a",
+               configure={"transaction_per_migration": True, "transactional_ddl": False})
     assert out == (
         "CREATE TABLE mig_version (version_num VARCHAR(32) NOT NULL, "
         "CONSTRAINT mig_version_pkc PRIMARY KEY (version_num));\n\n"
-        "BEGIN;\n\n-- Running upgrade base -> a\n\nCREATE TABLE ta (x INT);\n\n"
-        "INSERT INTO mig_version (version_num) VALUES ('a');\n\nCOMMIT;\n\n"
+        "-- Running upgrade base -> a\n\nCREATE TABLE ta (x INT);\n\n"
+        "INSERT INTO mig_version (version_num) VALUES ('a');\n\n"
     )
 
 

@@ -143,10 +143,10 @@ class StepRunner:
             heads = ctx.get_current_heads()
             steps = list(plan(heads, ctx) or ())
             _refuse_ids_too_long(ctx, steps, creates=not heads)
-            if steps and not heads:
-                ctx.version_store.ensure()
             with _older_objects_frozen(len(steps)):
-                self._run_steps(steps, heads)
+                # the CREATE TABLE goes into the first step's transaction (with
+                # transaction_per_migration, after its BEGIN, as online)
+                self._run_steps(steps, heads, creates_version_table=not heads)
             return
         lock = RunLock(ctx, ctx.opts.get("lock_timeout")) if ctx.opts.get("run_lock", True) else None
         began_outside = ctx.connection is not None and ctx.connection.in_transaction()
@@ -275,8 +275,15 @@ class StepRunner:
         )
 
     def _run_steps(
-        self, steps: Sequence[Any], heads: tuple[str, ...], history: HistoryWriter | None = None
+        self,
+        steps: Sequence[Any],
+        heads: tuple[str, ...],
+        history: HistoryWriter | None = None,
+        *,
+        creates_version_table: bool = False,
     ) -> None:
+        """Run ``steps``; ``creates_version_table`` (offline, from base) writes the version
+        table's CREATE TABLE at the start of the first step's transaction."""
         ctx = self.ctx
         if history is None:
             history = HistoryWriter(ctx)
@@ -312,6 +319,8 @@ class StepRunner:
                             history.mark_started, step, before, started, commit=False
                         )
                 with ctx.begin_transaction(_per_migration=True):
+                    if creates_version_table and index == 0:
+                        ctx.version_store.ensure()
                     if ctx.as_sql:
                         ctx.impl.static_output(f"-- {step.description()}")
                     elif log.isEnabledFor(logging.INFO):
