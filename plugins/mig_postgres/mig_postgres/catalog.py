@@ -229,6 +229,28 @@ class PgCatalog:
             self._parts["nextval"] = {(r[0], r[1], r[2]): r[3] for r in rows}
         return self._parts["nextval"].get((schema, table, column))  # type: ignore[no-any-return]
 
+    def owned_sequence(
+        self, schema: str, table: str, column: str, sequence: str
+    ) -> tuple[str, int, int, int, int, int, bool] | None:
+        """(type, start, increment, min, max, cache, cycle) of ``sequence`` (a name as a
+        ``nextval`` default writes it) when the column owns it (SERIAL), else None."""
+        rows = self._rows(
+            "SELECT format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, "
+            "s.seqmax, s.seqcache, s.seqcycle FROM pg_sequence s "
+            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid "
+            "AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+            "WHERE s.seqrelid = to_regclass(:sequence) AND n.nspname = :schema "
+            "AND t.relname = :table AND a.attname = :column",
+            sequence=sequence, schema=schema, table=table, column=column,
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return (str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), bool(r[6]))
+
     def same_relation(self, left: str, right: str) -> bool:
         """Whether two (possibly unqualified, quoted) names denote the same relation."""
         key = ("same_relation", left, right)

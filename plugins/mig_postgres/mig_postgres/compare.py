@@ -358,11 +358,14 @@ def after_table_compare(
     conn_table: ReflectedTable,
     meta_table: sa.Table,
 ) -> None:
-    """Exclusion constraints of a kept table, and ``USING`` for type changes that need it."""
+    """Exclusion constraints of a kept table, ``USING`` for type changes that need it, and
+    SERIAL / identity changes PostgreSQL can run (see serial.py)."""
     from mig_postgres.constraints import compare_exclusions, drop_same_index_pairs
+    from mig_postgres.serial import settle_serial_columns
 
     if modify_ops.ops:
         drop_same_index_pairs(ctx, modify_ops, schema, conn_table.name)
+        settle_serial_columns(ctx, modify_ops, conn_table, meta_table)
     drops, adds = compare_exclusions(ctx, schema, conn_table, meta_table)
     if drops:
         modify_ops.ops[:0] = drops
