@@ -116,3 +116,66 @@ def test_postgresql_dropped_table_indexes_keep_sort_order(pg_engine: sa.Engine) 
     assert "'lower(name::text) DESC'" in down  # name is VARCHAR
     assert "'b NULLS FIRST'" in down
     assert _pg_indexdefs(pg_engine) == before
+
+
+# --- SQLite: what reflection cannot read, taken from the SQL SQLite keeps -------------------
+
+
+SQLITE_TABLE = (
+    "CREATE TABLE u (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "name VARCHAR(40) COLLATE NOCASE, code VARCHAR(10) UNIQUE, a INTEGER, c TEXT)"
+)
+SQLITE_EXPRESSION_INDEXES = [
+    "CREATE INDEX ix_lower ON u (lower(name))",
+    "CREATE INDEX ix_mixed ON u (a, lower(c) DESC)",
+    "CREATE UNIQUE INDEX ix_sum ON u ((a + id)) WHERE a > 0",
+    "CREATE INDEX ix_coll ON u (c COLLATE NOCASE)",
+]
+
+
+def _sqlite_table_facts(engine: sa.Engine) -> dict[str, object]:
+    from mig_sqlite_batch.sqltext import column_collations, has_autoincrement
+
+    with engine.connect() as conn:
+        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'u'").scalar_one()
+        uniques = [
+            [r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info('{row[1]}')")]
+            for row in conn.exec_driver_sql("PRAGMA index_list('u')") if row[3] == "u"
+        ]
+    return {"autoincrement": has_autoincrement(sql), "collations": column_collations(sql),
+            "uniques": uniques}
+
+
+def test_sqlite_dropped_table_keeps_expression_indexes_and_what_reflection_misses(
+    sqlite_engine: sa.Engine,
+) -> None:
+    """Expression indexes (SQLAlchemy skips them), an element's COLLATE, AUTOINCREMENT, a
+    column's COLLATE and a column-level UNIQUE all come back with the table."""
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql(SQLITE_TABLE)
+        for ddl in SQLITE_EXPRESSION_INDEXES:
+            conn.exec_driver_sql(ddl)
+    before = (_sqlite_indexes(sqlite_engine), _sqlite_table_facts(sqlite_engine))
+    assert before[1] == {"autoincrement": True, "collations": {"name": "NOCASE"},
+                         "uniques": [["code"]]}
+    up, down = migrate(sqlite_engine, sa.MetaData())
+    assert "drop_table('u')" in up
+    assert "sa.literal_column('lower(c) DESC')" in down
+    assert "sqlite_where=sa.text('a > 0')" in down
+    assert "sqlite_autoincrement=True" in down
+    run_code(sqlite_engine, down)
+    assert (_sqlite_indexes(sqlite_engine), _sqlite_table_facts(sqlite_engine)) == before
+
+
+def test_sqlite_on_conflict_clause_is_noted_not_lost_silently(sqlite_engine: sa.Engine) -> None:
+    from mig_core.errors import MigWarning
+
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE u (id INTEGER PRIMARY KEY, "
+                             "code TEXT UNIQUE ON CONFLICT REPLACE)")
+    with pytest.warns(MigWarning, match="dropped table u cannot restore everything: the ON "
+                      "CONFLICT clause"):
+        up, down = migrate(sqlite_engine, sa.MetaData())
+    assert ("    # NOTE: the ON CONFLICT clause(s) of its unique constraint(s) are not re-created\n"
+            "    #   (SQLAlchemy does not reflect them); add sqlite_on_conflict=... by hand\n"
+            "    op.create_table('u',") in down

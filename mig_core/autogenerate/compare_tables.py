@@ -4,7 +4,8 @@ The order of the operations is chosen so that both the upgrade and its reverse (
 run: new tables in foreign-key order, then changes to existing tables, then removed tables in
 reverse foreign-key order. A new table's indexes follow its ``create_table``; a removed table's
 indexes are dropped before its ``drop_table``, so the reverse re-creates them (with the sort
-order the database reports, as for a changed index).
+order the database reports, as for a changed index). What the re-creation cannot restore (a
+dialect plugin's ``ReflectedTable.notes``) is said in a comment above it, with a warning.
 """
 
 from __future__ import annotations
@@ -113,7 +114,10 @@ def compare_schema_tables(
         ]
         if index_drops:
             removed.append(ModifyTableOps(table.name, index_drops, schema=table.schema))
-        removed.append(DropTableOp.from_table(table))
+        drop = DropTableOp.from_table(table)
+        for note in conn_table.notes:
+            add_downgrade_note(drop, note)
+        removed.append(drop)
     for table in creation_order(new_tables):
         created.append(CreateTableOp.from_table(table))
         indexes = [
@@ -124,6 +128,24 @@ def compare_schema_tables(
         if indexes:
             created.append(ModifyTableOps(table.name, indexes, schema=table.schema))
     upgrade_ops.ops.extend(created + modified + removed)
+
+
+def add_downgrade_note(drop: DropTableOp, note: str) -> None:
+    """Say in the downgrade, above the re-creation of a dropped table, what it cannot restore
+    (``note`` names the object), and warn about it while autogenerating."""
+    import warnings
+
+    from mig_core.errors import MigWarning
+
+    create = drop.reverse()
+    if note in create.notes:
+        return
+    create.notes.append(note)
+    name = f"{drop.schema}.{drop.table_name}" if drop.schema else drop.table_name
+    warnings.warn(
+        f"autogenerate: the downgrade re-creating dropped table {name} cannot restore "
+        f"everything: {note}", MigWarning, stacklevel=2,
+    )
 
 
 def _index_included(ctx: CompareContext, index: sa.Index, *, reflected: bool) -> bool:

@@ -227,11 +227,29 @@ def render_column(ctx: RenderContext, column: Any) -> str | None:
     if isinstance(autoincrement, bool) and not (identity is not None or computed is not None):
         kw.append(("autoincrement", repr(autoincrement)))
     kw.append(("nullable", repr(bool(column.nullable))))
+    args.extend(
+        render_constraint(ctx, c) or "" for c in sorted(
+            (c for c in getattr(column, "constraints", ()) if _inline_check(c)),
+            key=lambda c: str(c.sqltext),
+        )
+    )
     if column.comment:
         kw.append(("comment", repr(column.comment)))
     for key, value in sorted(getattr(column, "dialect_kwargs", {}).items()):
         kw.append((key, repr(value)))
     return f"{ctx.sa('Column')}({', '.join(args + _kwargs(kw))})"
+
+
+def _inline_check(constraint: Any) -> bool:
+    """An unnamed column-level CHECK: written inside its ``sa.Column`` (as the model or the
+    database has it; MariaDB names such a CHECK after its column). A named one is written at
+    table level, where every database takes a name."""
+    import sqlalchemy as sa
+
+    return (
+        isinstance(constraint, sa.CheckConstraint) and _unnamed(constraint.name)
+        and not _is_type_made_check(constraint)
+    )
 
 
 def _constraint_options(ctx: RenderContext, constraint: Any) -> list[tuple[str, str]]:
@@ -439,8 +457,8 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     table = op.to_table()
     items: list[str | None] = [render_column(ctx, c) for c in table.c]
     constraints = set(table.constraints)
-    for column in table.c:  # column-level CHECKs live on the column
-        constraints.update(column.constraints)
+    for column in table.c:  # named column-level CHECKs are written at table level
+        constraints.update(c for c in column.constraints if not _inline_check(c))
     deferred = {id(c) for c in op.deferred_constraints}
     for constraint in sorted(constraints, key=_constraint_order):
         if _is_type_made_check(constraint) or id(constraint) in deferred:
@@ -459,7 +477,17 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     for key, value in sorted(op.kw.items()):
         kw.append(f"{key}={value!r}")
     body = ",\n".join(INDENT + i for i in [*kept, *kw])
-    return f"{ctx.op('create_table')}({op.table_name!r},\n{body}\n)"
+    return _notes(op) + f"{ctx.op('create_table')}({op.table_name!r},\n{body}\n)"
+
+
+def _notes(op: ops.CreateTableOp) -> str:
+    """Comment lines saying what a dropped table's re-creation cannot restore."""
+    import textwrap
+
+    lines: list[str] = []
+    for note in getattr(op, "notes", ()):
+        lines.extend(textwrap.wrap(f"NOTE: {note}", 88, subsequent_indent="  "))
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def _constraint_order(constraint: Any) -> tuple[int, str]:

@@ -58,11 +58,12 @@ class ReflectedColumn:
     def key(self) -> str:
         return self.name
 
-    def to_column(self) -> sa.Column[Any]:
-        """A new ``sqlalchemy.Column`` equal to what was reflected (not attached to a table)."""
+    def to_column(self, checks: tuple[str, ...] | list[str] = ()) -> sa.Column[Any]:
+        """A new ``sqlalchemy.Column`` equal to what was reflected (not attached to a table),
+        with ``checks`` as its own (column-level, unnamed) CHECK constraints."""
         import sqlalchemy as sa
 
-        args: list[Any] = []
+        args: list[Any] = [sa.CheckConstraint(sa.text(check)) for check in checks]
         kw: dict[str, Any] = {"nullable": self.nullable}
         if self.computed is not None:
             args.append(
@@ -127,7 +128,7 @@ class ReflectedTable:
     __slots__ = (
         "name", "schema", "raw_columns", "_columns", "_primary_key", "foreign_keys", "indexes",
         "unique_constraints", "_check_constraints", "comment", "options", "_table", "_objects",
-        "_snapshot",
+        "_snapshot", "column_checks", "notes",
     )
 
     def __init__(self, name: str, schema: str | None) -> None:
@@ -143,6 +144,12 @@ class ReflectedTable:
         self.comment: str | None = None
         #: table options as ``Table`` keywords, reflected with the primary key (dropped tables)
         self.options: dict[str, Any] = {}
+        #: unnamed column-level CHECKs by column, which a dialect plugin read where reflection
+        #: misses them (MariaDB); a dropped table's re-creation writes them in their column
+        self.column_checks: dict[str, list[str]] = {}
+        #: what a dropped table's re-creation cannot restore, said in a comment above it in the
+        #: downgrade (and warned about); dialect plugins add to it
+        self.notes: list[str] = []
         self._table: Any = None
         self._objects: dict[int, Any] = {}
         self._snapshot: SchemaSnapshot | None = None
@@ -232,7 +239,9 @@ class ReflectedTable:
         import sqlalchemy as sa
 
         md = metadata if metadata is not None else sa.MetaData()
-        items: list[Any] = [col.to_column() for col in self.columns.values()]
+        items: list[Any] = [
+            col.to_column(self.column_checks.get(col.name, ())) for col in self.columns.values()
+        ]
         pk_cols = self.primary_key.get("constrained_columns") or []
         if pk_cols:
             items.append(sa.PrimaryKeyConstraint(
@@ -474,7 +483,8 @@ class SchemaSnapshot:
         for name in wanted:
             table = self.tables[name]
             table._primary_key = pks.get(name) or {}
-            table.options = table_kwargs(options.get(name) or {})
+            # options a plugin set already (read where reflection has none) are kept
+            table.options = {**table_kwargs(options.get(name) or {}), **table.options}
             if table._check_constraints is None:
                 table._check_constraints = checks.get(name) or []
 

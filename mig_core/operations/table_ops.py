@@ -51,6 +51,9 @@ class CreateTableOp(MigrateOperation):
         #: constraints of the table that autogenerate writes as separate operations instead
         #: (a foreign key to a table created later: see mig_core.autogenerate.fk_cycles)
         self.deferred_constraints: list[Any] = []
+        #: what this op cannot restore of a table autogenerate saw dropped (its downgrade),
+        #: written as comments above it
+        self.notes: list[str] = []
 
     def to_table(self, schema_obj: SchemaObjects | None = None) -> sa.Table:
         """The Table; built once per naming convention, so ``create_table`` returns that one.

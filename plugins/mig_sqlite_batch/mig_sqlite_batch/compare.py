@@ -54,3 +54,93 @@ def fill_generated_expressions(ctx: Any, schemas: Any) -> None:
                 found = definitions.get(raw["name"].lower())
                 if found is not None and found.generated is not None:
                     raw["computed"] = {"sqltext": found.generated, "persisted": found.stored}
+
+
+def complete_dropped_tables(ctx: Any, schemas: Any) -> None:
+    """Give each table the model lacks (the downgrade re-creates it) what SQLAlchemy's
+    reflection leaves out, read from the SQL SQLite keeps: expression indexes and index
+    elements with COLLATE, ``AUTOINCREMENT``, column ``COLLATE`` and column-level UNIQUE.
+    ``ON CONFLICT`` clauses are said in a note (the re-creation leaves them out)."""
+    meta_tables = ctx.meta_tables()
+    for schema in schemas:
+        for name, conn_table in ctx.snapshot(schema).tables.items():
+            if (ctx.normalize_schema(schema), name) not in meta_tables:
+                _complete_table(ctx, conn_table)
+
+
+def _complete_table(ctx: Any, conn_table: Any) -> None:
+    import copy
+
+    from mig_sqlite_batch.sqlite_schema import table_sql, unique_constraints
+    from mig_sqlite_batch.sqltext import clause_options, column_collations, has_autoincrement
+
+    conn = ctx.connection
+    sql = table_sql(conn, conn_table.schema, conn_table.name)
+    if not sql:
+        return
+    if has_autoincrement(sql):
+        conn_table.options["sqlite_autoincrement"] = True
+    collations = column_collations(sql)
+    for raw in conn_table.raw_columns:
+        collation = collations.get(raw["name"].lower())
+        type_ = raw["type"]
+        if collation and hasattr(type_, "collation") and not type_.collation:
+            type_ = copy.copy(type_)
+            type_.collation = collation
+            conn_table.set_column_type(raw, type_)
+    reflected = {tuple(uq["column_names"]) for uq in conn_table.unique_constraints}
+    for columns in unique_constraints(conn, conn_table.schema, conn_table.name):
+        if tuple(columns) not in reflected:
+            conn_table.unique_constraints.append({"name": None, "column_names": columns})
+            reflected.add(tuple(columns))
+    _complete_indexes(ctx, conn_table)
+    conflicts = sorted({c.kind for c in clause_options(sql) if c.on_conflict})
+    if conflicts:
+        conn_table.notes.append(
+            f"the ON CONFLICT clause(s) of its {', '.join(conflicts)} constraint(s) are not "
+            "re-created (SQLAlchemy does not reflect them); add sqlite_on_conflict=... by hand"
+        )
+
+
+def _complete_indexes(ctx: Any, conn_table: Any) -> None:
+    """Indexes reflection skipped (expressions) or read without their COLLATE, from their SQL."""
+    import sqlalchemy as sa
+
+    from mig_sqlite_batch.sqlite_schema import index_sql
+    from mig_sqlite_batch.sqltext import index_parts
+
+    by_name = {str(r.get("name")).lower(): r for r in conn_table.indexes}
+    listed = {
+        row[1]: bool(row[2]) for row in ctx.connection.exec_driver_sql(
+            f"PRAGMA {_prefix(ctx, conn_table.schema)}index_list("
+            f"{ctx.dialect.identifier_preparer.quote(conn_table.name)})"
+        )
+    }
+    for lowered, sql in index_sql(ctx.connection, conn_table.schema, conn_table.name).items():
+        parts = index_parts(sql)
+        record = by_name.get(lowered)
+        # columns alone (with ASC / DESC) are read whole by reflection and the core's sorting
+        plain = all(column is not None for column in parts.columns)
+        if (record is not None and plain) or not parts.elements:
+            continue
+        name = next((n for n in listed if n.lower() == lowered), lowered)
+        built: dict[str, Any] = {
+            "name": name,
+            "column_names": [
+                column if column is not None and column == element.strip('"`[]') else None
+                for column, element in zip(parts.columns, parts.elements)
+            ],
+            "expressions": parts.elements,
+            "unique": listed.get(name, False),
+            "dialect_options": {"sqlite_where": sa.text(parts.where)} if parts.where else {},
+            "column_sorting": {},  # written in the elements already
+        }
+        if record is None:
+            conn_table.indexes.append(built)
+        else:
+            record.clear()
+            record.update(built)
+
+
+def _prefix(ctx: Any, schema: str | None) -> str:
+    return f"{ctx.dialect.identifier_preparer.quote_schema(schema)}." if schema else ""

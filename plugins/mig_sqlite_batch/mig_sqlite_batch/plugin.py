@@ -36,11 +36,13 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool:
 
 @hookimpl(tryfirst=True)
 def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> None:
-    """Generated columns' expressions SQLAlchemy's reflection misses, read from the tables'
-    SQL before the comparison starts (compare.py)."""
-    from mig_sqlite_batch.compare import fill_generated_expressions
+    """Generated columns' expressions SQLAlchemy's reflection misses, and what a dropped
+    table's re-creation needs beyond it (expression indexes, AUTOINCREMENT, COLLATE, column
+    UNIQUE), read from the tables' SQL before the comparison starts (compare.py)."""
+    from mig_sqlite_batch.compare import complete_dropped_tables, fill_generated_expressions
 
     fill_generated_expressions(ctx, schemas)
+    complete_dropped_tables(ctx, schemas)
 
 
 @hookimpl(wrapper=True)

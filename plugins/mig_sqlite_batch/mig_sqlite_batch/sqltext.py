@@ -503,6 +503,49 @@ def index_body(create_index_sql: str) -> str:
     return create_index_sql
 
 
+@dataclass(frozen=True)
+class IndexParts:
+    """A CREATE INDEX taken apart: each element of its column list as written (a column, an
+    expression, with COLLATE / ASC / DESC), the bare column name of each element that is only
+    a column (None for the others), and its WHERE clause (None without one)."""
+
+    elements: list[str]
+    columns: list[str | None]
+    where: str | None
+
+
+def index_parts(create_index_sql: str) -> IndexParts:
+    """The elements and WHERE clause of a CREATE INDEX (see :class:`IndexParts`)."""
+    tokens = tokenize(index_body(create_index_sql))
+    sig = _significant(tokens)
+    if not sig or tokens[sig[0]].text != "(":
+        return IndexParts([], [], None)
+    close = _balanced_end(tokens, sig[0])
+    elements: list[str] = []
+    columns: list[str | None] = []
+    start = sig[0] + 1
+    depth = 0
+    for i in range(sig[0] + 1, close + 1):
+        text = tokens[i].text
+        if text == "(":
+            depth += 1
+        elif text == ")" and depth:
+            depth -= 1
+        elif (text == "," and depth == 0) or i == close:
+            part = [t for t in tokens[start:i] if t.kind not in ("ws", "comment")]
+            elements.append(_text(tokens, start, i))
+            bare = len(part) == 1 or (
+                len(part) == 2 and part[1].upper() in ("ASC", "DESC")
+            )
+            columns.append(part[0].value if part and bare and part[0].is_identifier else None)
+            start = i + 1
+    rest = [i for i in sig if i > close]
+    where = None
+    if rest and tokens[rest[0]].upper() == "WHERE" and len(rest) > 1:
+        where = _text(tokens, rest[1], len(tokens)).rstrip(";").strip()
+    return IndexParts(elements, columns, where)
+
+
 def trigger_body(create_trigger_sql: str) -> str:
     """A CREATE TRIGGER without its ``CREATE TRIGGER name`` head (the name is not a column)."""
     tokens = tokenize(create_trigger_sql)
