@@ -15,6 +15,8 @@ one of MariaDB's JSON columns when the model lacks a LONGTEXT column):
 * ENUM / SET values with backslashes are unescaped (reflection leaves ``\\\\`` doubled).
 * On MariaDB, a dropped table's or column's JSON column (LONGTEXT to reflection) is ``sa.JSON``
   again, so the downgrade re-creates its ``json_valid`` CHECK (one query, when there is one).
+* A dropped table gets the column-level CHECKs of MariaDB and its DESC index columns, which
+  reflection does not report, so its downgrade re-creates them (one query each per schema).
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -68,6 +70,8 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
     if meta_table is not None:
         _index_lengths_as_model(conn_table, meta_table)
         _fill_collations(ctx, schema, conn_table, meta_table)
+    else:
+        _complete_dropped_table(ctx, schema, conn_table)
 
 
 def _declared_index_names(meta_table: Any) -> set[str]:
@@ -182,6 +186,50 @@ def _mariadb_json_as_json(ctx: Any, schema: str | None, conn_table: Any, meta_ta
     for raw in gone:
         if (conn_table.name, raw["name"]) in found:
             conn_table.set_column_type(raw, sa.JSON())
+
+
+# --- a dropped table's re-creation --------------------------------------------------------------
+
+
+def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> None:
+    """What SQLAlchemy's reflection leaves out of a table the downgrade re-creates: MariaDB's
+    column-level CHECKs (but a JSON column's ``json_valid``, which the JSON type brings) and
+    DESC index columns (one information_schema query each per schema)."""
+    descending = _per_schema(
+        ctx, ("mysql_desc_columns", schema), schema, "TABLE_SCHEMA",
+        "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+        "WHERE {where} AND COLLATION = 'D'",
+        _grouped,
+    )
+    for record in conn_table.indexes:
+        found = descending.get((conn_table.name, record.get("name")))
+        if found and "column_sorting" not in record:
+            record["column_sorting"] = {column: ("desc",) for column in found}
+    if not ctx.dialect.is_mariadb or (ctx.dialect.server_version_info or (0,)) < (10, 5, 10):
+        return  # MySQL has no column-level CHECKs; older MariaDB no LEVEL column
+    checks = _per_schema(
+        ctx, ("mariadb_column_checks", schema), schema, "CONSTRAINT_SCHEMA",
+        "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM "
+        "information_schema.CHECK_CONSTRAINTS WHERE {where} AND LEVEL = 'Column' "
+        "ORDER BY CONSTRAINT_NAME",
+        _grouped,
+    )
+    import sqlalchemy as sa
+
+    types = {raw["name"]: raw["type"] for raw in conn_table.raw_columns}
+    for column in types:
+        for clause in checks.get((conn_table.name, column), ()):
+            if isinstance(types[column], sa.JSON) and clause == f"json_valid(`{column}`)":
+                continue
+            conn_table.column_checks.setdefault(column, []).append(clause)
+
+
+def _grouped(rows: Any) -> dict[tuple[str, str], list[str]]:
+    """``{(first, second): [third, ...]}`` of three-column rows."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for first, second, third in rows:
+        out.setdefault((first, second), []).append(third)
+    return out
 
 
 # --- charsets and collations -------------------------------------------------------------------
