@@ -251,7 +251,7 @@ class ReflectedTable:
         for uq in self.unique_constraints:
             objects[id(uq)] = sa.UniqueConstraint(
                 *uq["column_names"], name=final_name(uq.get("name")),
-                **clean_dialect_options(uq.get("dialect_options")),
+                **_deferrable(uq), **clean_dialect_options(uq.get("dialect_options")),
             )
         for ck in self.check_constraints:
             objects[id(ck)] = sa.CheckConstraint(
@@ -301,7 +301,7 @@ class ReflectedTable:
         elif any(r is record for r in self.unique_constraints):
             obj = sa.UniqueConstraint(  # with its options: a downgrade re-creates it as it was
                 *record["column_names"], name=final_name(record.get("name")),
-                **clean_dialect_options(record.get("dialect_options")),
+                **_deferrable(record), **clean_dialect_options(record.get("dialect_options")),
             )
             table.append_constraint(obj)
         else:
@@ -311,6 +311,12 @@ class ReflectedTable:
 
     def __repr__(self) -> str:
         return f"ReflectedTable({self.fullname!r}, {len(self.columns)} columns)"
+
+
+def _deferrable(record: dict[str, Any]) -> dict[str, Any]:
+    """``deferrable`` / ``initially`` of a constraint record, where a dialect plugin read them
+    (SQLAlchemy's reflection of unique constraints has neither)."""
+    return {k: record[k] for k in ("deferrable", "initially") if record.get(k) is not None}
 
 
 def final_name(name: Any) -> Any:

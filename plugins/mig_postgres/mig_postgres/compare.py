@@ -589,9 +589,11 @@ def _sequence_type(name: str) -> Any:
 def after_schema_compare(ctx: CompareContext, schemas: list[str | None], upgrade_ops: Any) -> None:
     """Enum types and sequences around the table operations; exclusions of dropped tables."""
     from mig_postgres.constraints import dropped_table_exclusions
+    from mig_postgres.dropped import after_compare as dropped_tables_after
     from mig_postgres.enums import compare_enums
 
     dropped_table_exclusions(ctx, upgrade_ops)
+    dropped_tables_after(ctx, upgrade_ops)
     cat = catalog(ctx)
     enum_start, enum_end = compare_enums(ctx, cat, list(schemas))
     seq_start, seq_end = compare_sequences(ctx, list(schemas))

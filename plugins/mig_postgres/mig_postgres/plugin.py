@@ -48,12 +48,15 @@ def mig_register_operations(registry: Any) -> None:
 
 @hookimpl(wrapper=True)
 def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
-    """Around the core's table comparison: the default schema's own tables first; then enum
-    types and sequences (created first, dropped last) and the exclusion constraints of dropped
-    tables (see compare.py and enums.py)."""
+    """Around the core's table comparison: the default schema's own tables and what dropped
+    tables' re-creation needs beyond reflection first; then enum types and sequences (created
+    first, dropped last), the exclusion constraints, owned sequences and partition bounds of
+    dropped tables (see compare.py, enums.py and dropped.py)."""
     from mig_postgres.compare import after_schema_compare, only_default_schema_tables
+    from mig_postgres.dropped import complete_dropped_tables
 
     only_default_schema_tables(ctx)
+    complete_dropped_tables(ctx, list(schemas))
     result = yield
     after_schema_compare(ctx, list(schemas), upgrade_ops)
     return result

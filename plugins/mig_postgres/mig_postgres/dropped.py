@@ -1,0 +1,261 @@
+"""A dropped table's re-creation (the downgrade) on PostgreSQL: what reflection leaves out.
+
+Before the core compares, each table the model lacks gets from the catalog (one query per
+comparison): the ``nextval`` defaults and sequences its columns own when ``create_table``
+would not make them again (a SERIAL that is not the key, a renamed sequence), DEFERRABLE of
+its unique constraints, ``PARTITION BY`` of a partitioned table, UNLOGGED. What
+``create_table`` / ``create_index`` cannot write (CHECK ... NO INHERIT, an index with a column
+COLLATE) is dropped by SQL before the ``drop_table`` and re-created by the downgrade from the
+server's own definition. The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
+the ``drop_table`` (their reverse re-creates and re-owns them), and a partition is detached
+first (re-attached by the downgrade with its bounds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mig_core.operations.ops import DropTableOp, ExecuteSQLOp, MigrateOperation
+
+if TYPE_CHECKING:
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.snapshot import ReflectedTable
+
+#: ctx.cache key: {(schema, table): DroppedExtras}
+_EXTRAS = "mig_postgres.dropped_extras"
+
+
+class PairedSQLOp(MigrateOperation):
+    """``op.execute(sql)`` whose reverse is another known statement."""
+
+    op_name = "execute"
+
+    def __init__(self, sql: str, reverse_sql: str) -> None:
+        self.sql = sql
+        self.reverse_sql = reverse_sql
+
+    def reverse(self) -> PairedSQLOp:
+        return PairedSQLOp(self.reverse_sql, self.sql)
+
+    def describe(self) -> str:
+        return f"execute({self.sql!r})"
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("execute", self.sql)
+
+    def as_execute(self) -> ExecuteSQLOp:
+        return ExecuteSQLOp(self.sql)
+
+
+@dataclass
+class _Sequence:
+    column: str
+    name: str  # as the column default writes it
+    options: tuple[str, int, int, int, int, int, bool]
+
+
+@dataclass
+class DroppedExtras:
+    """What :func:`after_compare` adds around one dropped table's ``drop_table``."""
+
+    sequences: list[_Sequence]
+    partition_of: tuple[str, str] | None  # (parent as SQL, bound)
+    #: (upgrade SQL before drop_table, its reverse): objects create_table cannot write
+    statements: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _rows(ctx: CompareContext, sql: str) -> list[Any]:
+    from sqlalchemy import text
+
+    return list(ctx.connection.execute(text(sql)))  # type: ignore[union-attr]
+
+
+def complete_dropped_tables(ctx: CompareContext, schemas: list[str | None]) -> None:
+    """Fill the ReflectedTable of every table the model lacks (see the module docstring)."""
+    from mig_postgres.catalog import catalog
+
+    meta_tables = ctx.meta_tables()
+    cat = catalog(ctx)
+    dropped: dict[tuple[str, str], ReflectedTable] = {}
+    for schema in schemas:
+        snapshot = ctx.snapshot(schema)
+        names = [
+            name for name in snapshot.tables
+            if (ctx.normalize_schema(schema), name) not in meta_tables
+        ]
+        snapshot.load_deferred(names)  # their keys and options, before they are amended
+        for name in names:
+            dropped[(schema or cat.default_schema, name)] = snapshot.tables[name]
+    if not dropped:
+        return
+    extras: dict[tuple[str | None, str], DroppedExtras] = ctx.cache.setdefault(_EXTRAS, {})
+    for table in dropped.values():
+        extras[(table.schema, table.name)] = DroppedExtras([], None)
+    _owned_sequences(ctx, dropped, extras)
+    _table_facts(ctx, dropped, extras)
+    _constraint_facts(ctx, dropped, extras)
+
+
+def _owned_sequences(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
+                     extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
+    import sqlalchemy as sa
+
+    for row in _rows(ctx,
+        "SELECT tn.nspname, t.relname, a.attname, pg_get_expr(ad.adbin, ad.adrelid), "
+        "q.seqrelid::regclass::text, format_type(q.seqtypid, NULL), q.seqstart, "
+        "q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle "
+        "FROM pg_depend d JOIN pg_sequence q ON q.seqrelid = d.objid "
+        "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+        "JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum "
+        "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+        "AND d.deptype = 'a' ORDER BY 1, 2, 3"
+    ):
+        table = dropped.get((row[0], row[1]))
+        if table is None or row[2] not in table.columns:
+            continue
+        from mig_postgres.compare import _sequence_of
+
+        default, sequence = row[3], row[4]
+        if _sequence_of(default) != sequence:
+            continue
+        column = table.columns[row[2]]
+        pk = table.primary_key.get("constrained_columns") or []
+        serial = (
+            pk == [column.name] and isinstance(column.type, sa.Integer)
+            and sequence.split(".")[-1] == f"{table.name}_{column.name}_seq"
+            and column.server_default is None
+        )
+        if serial:
+            continue  # create_table writes SERIAL, which makes this sequence again
+        column.server_default = default
+        extras[(table.schema, table.name)].sequences.append(_Sequence(
+            column.name, sequence,
+            (str(row[5]), int(row[6]), int(row[7]), int(row[8]), int(row[9]), int(row[10]),
+             bool(row[11])),
+        ))
+
+
+def _table_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
+                 extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
+    for schema, name, persistence, key, parent, bound in _rows(ctx,
+        "SELECT n.nspname, c.relname, c.relpersistence, "
+        "CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
+        "CASE WHEN c.relispartition THEN (SELECT i.inhparent::regclass::text FROM pg_inherits i "
+        "WHERE i.inhrelid = c.oid) END, "
+        "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition "
+        "OR c.relpersistence = 'u')"
+    ):
+        table = dropped.get((schema, name))
+        if table is None:
+            continue
+        if key:
+            table.options["postgresql_partition_by"] = key
+        if persistence == "u":
+            table.options["prefixes"] = ["UNLOGGED"]
+        if parent:
+            extras[(table.schema, table.name)].partition_of = (parent, bound)
+            table.options.pop("postgresql_inherits", None)  # attached again instead
+
+
+def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
+                      extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
+    """DEFERRABLE of unique constraints; CHECK ... NO INHERIT and indexes with a column
+    COLLATE (which ``create_table`` / ``create_index`` cannot write) move to SQL statements
+    with the server's own definition of each."""
+    for schema, name, object_name, kind, deferred, definition in _rows(ctx,
+        "SELECT n.nspname, c.relname, con.conname, con.contype, con.condeferred, "
+        "pg_get_constraintdef(con.oid) FROM pg_constraint con "
+        "JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE (con.contype = 'u' AND con.condeferrable) OR (con.contype = 'c' AND con.connoinherit) "
+        "UNION ALL SELECT n.nspname, c.relname, ic.relname, 'i', false, "
+        "pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
+        "AND pg_get_indexdef(i.indexrelid) LIKE '% COLLATE %' ORDER BY 1, 2, 3"
+    ):
+        table = dropped.get((schema, name))
+        if table is None:
+            continue
+        if kind == "u":
+            for record in table.unique_constraints:
+                if record.get("name") == object_name:
+                    record["deferrable"] = True
+                    record["initially"] = "DEFERRED" if deferred else None
+            continue
+        found = extras[(table.schema, table.name)]
+        if kind == "c":
+            table.check_constraints = [
+                r for r in table.check_constraints if r.get("name") != object_name
+            ]
+            target = _qualified(ctx, table.schema, name)
+            quote = ctx.dialect.identifier_preparer.quote
+            found.statements.append((
+                f"ALTER TABLE {target} DROP CONSTRAINT {quote(object_name)}",
+                f"ALTER TABLE {target} ADD CONSTRAINT {quote(object_name)} {definition}",
+            ))
+        else:
+            table.indexes = [r for r in table.indexes if r.get("name") != object_name]
+            index = _qualified(ctx, table.schema, object_name)
+            found.statements.append((f"DROP INDEX {index}", definition))
+
+
+def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
+    """Around each dropped table's ``drop_table``: its owned sequences released before and
+    dropped after (the downgrade re-creates them before the table and owns them after), and
+    a partition detached first (the downgrade attaches it again after every table exists)."""
+    from mig_postgres.ops import CreateSequenceOp, DropSequenceOp
+
+    extras: dict[tuple[str | None, str], DroppedExtras] = ctx.cache.get(_EXTRAS) or {}
+    if not extras:
+        return
+    detaches: list[MigrateOperation] = []
+    out: list[Any] = []
+    for op in upgrade_ops.ops:
+        found = extras.get((op.schema, op.table_name)) if isinstance(op, DropTableOp) else None
+        if found is None:
+            out.append(op)
+            continue
+        table_sql = _qualified(ctx, op.schema, op.table_name)
+        after: list[Any] = []
+        out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.statements)
+        for seq in found.sequences:
+            owner = f"{table_sql}.{ctx.dialect.identifier_preparer.quote(seq.column)}"
+            out.append(PairedSQLOp(f"ALTER SEQUENCE {seq.name} OWNED BY NONE",
+                                   f"ALTER SEQUENCE {seq.name} OWNED BY {owner}"))
+            data_type, start, increment, minvalue, maxvalue, cache, cycle = seq.options
+            schema, _, name = seq.name.rpartition(".")
+            create = CreateSequenceOp(
+                name.strip('"'), schema=schema.strip('"') or None, start=start,
+                increment=increment, minvalue=minvalue, maxvalue=maxvalue, cache=cache,
+                cycle=cycle or None, data_type=_sequence_type(data_type),
+            )
+            after.append(DropSequenceOp(create.sequence_name, schema=create.schema,
+                                        _reverse=create))
+        if found.partition_of is not None:
+            parent, bound = found.partition_of
+            detaches.append(PairedSQLOp(
+                f"ALTER TABLE {parent} DETACH PARTITION {table_sql}",
+                f"ALTER TABLE {parent} ATTACH PARTITION {table_sql} {bound}",
+            ))
+        out.append(op)
+        out.extend(after)
+    first_drop = next((i for i, op in enumerate(out) if isinstance(op, DropTableOp)), len(out))
+    out[first_drop:first_drop] = detaches
+    upgrade_ops.ops[:] = out
+
+
+def _qualified(ctx: CompareContext, schema: str | None, name: str) -> str:
+    """``name`` quoted as needed, with its schema unless it is the default one (None)."""
+    preparer = ctx.dialect.identifier_preparer
+    quoted = preparer.quote(name)
+    return f"{preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+
+def _sequence_type(name: str) -> Any:
+    import sqlalchemy as sa
+
+    return {"integer": sa.Integer, "smallint": sa.SmallInteger, "bigint": sa.BigInteger}.get(name)
