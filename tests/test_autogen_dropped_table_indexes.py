@@ -123,7 +123,10 @@ def test_postgresql_dropped_table_indexes_keep_sort_order(pg_engine: sa.Engine) 
 
 SQLITE_TABLE = (
     "CREATE TABLE u (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "name VARCHAR(40) COLLATE NOCASE, code VARCHAR(10) UNIQUE, a INTEGER, c TEXT)"
+    "name VARCHAR(40) NOT NULL DEFAULT 'x' COLLATE NOCASE, code VARCHAR(10) UNIQUE, "
+    "a INTEGER CONSTRAINT ck_a CHECK (a > 0), c TEXT, g INTEGER GENERATED ALWAYS AS (a * 2), "
+    "pid INTEGER, CONSTRAINT ck_ac CHECK (a < 100), CONSTRAINT fk_p FOREIGN KEY (pid) "
+    "REFERENCES u (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED)"
 )
 SQLITE_EXPRESSION_INDEXES = [
     "CREATE INDEX ix_lower ON u (lower(name))",
@@ -134,7 +137,12 @@ SQLITE_EXPRESSION_INDEXES = [
 
 
 def _sqlite_table_facts(engine: sa.Engine) -> dict[str, object]:
-    from mig_sqlite_batch.sqltext import column_collations, has_autoincrement
+    from mig_sqlite_batch.sqltext import (
+        check_clauses,
+        clause_options,
+        column_collations,
+        has_autoincrement,
+    )
 
     with engine.connect() as conn:
         sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'u'").scalar_one()
@@ -142,22 +150,30 @@ def _sqlite_table_facts(engine: sa.Engine) -> dict[str, object]:
             [r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info('{row[1]}')")]
             for row in conn.exec_driver_sql("PRAGMA index_list('u')") if row[3] == "u"
         ]
+        columns = conn.exec_driver_sql("PRAGMA table_xinfo('u')").fetchall()
+        fks = conn.exec_driver_sql("PRAGMA foreign_key_list('u')").fetchall()
     return {"autoincrement": has_autoincrement(sql), "collations": column_collations(sql),
-            "uniques": uniques}
+            "uniques": uniques, "columns": columns, "foreign_keys": fks,
+            "checks": sorted((c.name or "", c.sqltext) for c in check_clauses(sql)),
+            "deferrable": [(o.kind, o.deferrable, o.initially) for o in clause_options(sql)
+                           if o.kind == "foreignkey"]}
 
 
 def test_sqlite_dropped_table_keeps_expression_indexes_and_what_reflection_misses(
     sqlite_engine: sa.Engine,
 ) -> None:
     """Expression indexes (SQLAlchemy skips them), an element's COLLATE, AUTOINCREMENT, a
-    column's COLLATE and a column-level UNIQUE all come back with the table."""
+    column's COLLATE and a column-level UNIQUE all come back with the table, with its named
+    CHECKs, generated column, default and foreign key options."""
     with sqlite_engine.begin() as conn:
         conn.exec_driver_sql(SQLITE_TABLE)
         for ddl in SQLITE_EXPRESSION_INDEXES:
             conn.exec_driver_sql(ddl)
     before = (_sqlite_indexes(sqlite_engine), _sqlite_table_facts(sqlite_engine))
-    assert before[1] == {"autoincrement": True, "collations": {"name": "NOCASE"},
-                         "uniques": [["code"]]}
+    facts = before[1]
+    assert (facts["autoincrement"], facts["collations"], facts["uniques"]) == (
+        True, {"name": "NOCASE"}, [["code"]])
+    assert facts["checks"] == [("ck_a", "a > 0"), ("ck_ac", "a < 100")]
     up, down = migrate(sqlite_engine, sa.MetaData())
     assert "drop_table('u')" in up
     assert "sa.literal_column('lower(c) DESC')" in down

@@ -191,8 +191,15 @@ def render(ctx: Any, op: SerialIdentityOp) -> list[str]:
 
     comment, steps = op.steps()
     lines = ["# " + line for line in textwrap.wrap(comment, 88)]
-    for step in steps:
-        lines.extend(render_op(ctx, step))
+    # op.* even inside a batch block: batch_op.execute runs at once, before the queued
+    # batch_op calls, and the steps must run in their order
+    saved = (ctx.in_batch, ctx.op_prefix)
+    ctx.in_batch, ctx.op_prefix = False, ctx.base_op_prefix
+    try:
+        for step in steps:
+            lines.extend(render_op(ctx, step))
+    finally:
+        ctx.in_batch, ctx.op_prefix = saved
     return lines
 
 

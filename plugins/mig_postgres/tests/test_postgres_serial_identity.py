@@ -194,3 +194,18 @@ def test_a_key_the_model_says_does_not_autoincrement_still_drops_the_identity(
              sa.Column("x", sa.Integer))
     ((diff,),) = compare(engine, md)
     assert (diff[0], diff[3], diff[6]) == ("modify_default", "id", None)
+
+
+def test_in_a_batch_block_the_steps_run_in_their_order(engine: sa.Engine) -> None:
+    """``batch_op.execute`` runs before the queued ``batch_op`` calls, so the steps are
+    written with ``op.`` inside the block."""
+    _serial_table(engine, "CREATE TABLE t (id SERIAL PRIMARY KEY, x INTEGER)")
+    model = _model(sa.Identity())
+    imports, up, down = autogenerate(engine, model, render_as_batch=True)
+    assert ("    with op.batch_alter_table('t', schema=None) as batch_op:\n"
+            "        # t.id: SERIAL to identity.") in up
+    assert "batch_op." not in up and "batch_op." not in down
+    run_rendered(engine, up, imports)
+    assert _insert(engine) == 6
+    run_rendered(engine, down, imports)
+    assert _insert(engine) == 7

@@ -33,24 +33,24 @@ def correct_key_nullability(ctx: Any, conn_table: Any) -> None:
 
 
 def fill_generated_expressions(ctx: Any, schemas: Any) -> None:
-    """Give reflected generated columns the expression SQLAlchemy could not read from the
-    table's SQL (it stops at a comma: ``x NUMERIC(12, 4) GENERATED ALWAYS AS (a * 2)`` reads
-    as ``''``), so comparison and a dropped table's re-creation in the downgrade see it.
-    Only tables with such a column are read again."""
+    """Give reflected generated columns the expression the table's SQL has: SQLAlchemy's
+    regex misreads it (``x NUMERIC(12, 4) GENERATED ALWAYS AS (a * 2)`` reads as ``''``, and
+    a table written on one line gives the expression the rest of the line), so comparison
+    and a dropped table's re-creation in the downgrade see the right one. Only tables with a
+    generated column are read again."""
     from mig_sqlite_batch.sqlite_schema import table_sql
     from mig_sqlite_batch.sqltext import column_definitions
 
     for schema in schemas:
         for conn_table in ctx.snapshot(schema).tables.values():
-            missing = [
-                raw for raw in conn_table.raw_columns
-                if raw.get("computed") is not None and not raw["computed"].get("sqltext")
+            generated = [
+                raw for raw in conn_table.raw_columns if raw.get("computed") is not None
             ]
-            sql = table_sql(ctx.connection, conn_table.schema, conn_table.name) if missing else None
+            sql = table_sql(ctx.connection, conn_table.schema, conn_table.name) if generated else None
             if not sql:
                 continue
             definitions = column_definitions(sql)
-            for raw in missing:
+            for raw in generated:
                 found = definitions.get(raw["name"].lower())
                 if found is not None and found.generated is not None:
                     raw["computed"] = {"sqltext": found.generated, "persisted": found.stored}
