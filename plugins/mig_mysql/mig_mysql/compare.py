@@ -194,7 +194,8 @@ def _mariadb_json_as_json(ctx: Any, schema: str | None, conn_table: Any, meta_ta
 def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> None:
     """What SQLAlchemy's reflection leaves out of a table the downgrade re-creates: MariaDB's
     column-level CHECKs (but a JSON column's ``json_valid``, which the JSON type brings) and
-    DESC index columns (one information_schema query each per schema)."""
+    DESC index columns (one information_schema query each per schema); an index it cannot
+    read at all becomes a note."""
     descending = _per_schema(
         ctx, ("mysql_desc_columns", schema), schema, "TABLE_SCHEMA",
         "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
@@ -205,6 +206,21 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
         found = descending.get((conn_table.name, record.get("name")))
         if found and "column_sorting" not in record:
             record["column_sorting"] = {column: ("desc",) for column in found}
+    known = {str(r.get("name")) for r in conn_table.indexes}
+    known.update(str(r.get("name")) for r in conn_table.unique_constraints)
+    known.update(str(r.get("name")) for r in conn_table.foreign_keys)
+    all_indexes = _per_schema(
+        ctx, ("mysql_index_names", schema), schema, "TABLE_SCHEMA",
+        "SELECT DISTINCT TABLE_NAME, INDEX_NAME, INDEX_NAME FROM information_schema.STATISTICS "
+        "WHERE {where} AND INDEX_NAME <> 'PRIMARY'",
+        _grouped,
+    )
+    for (table_name, index_name) in sorted(all_indexes):
+        if table_name == conn_table.name and index_name not in known:
+            conn_table.notes.append(
+                f"index {index_name} is not re-created: SQLAlchemy's reflection cannot read it "
+                "(MariaDB's IGNORED indexes are such); add its op.create_index by hand"
+            )
     if not ctx.dialect.is_mariadb or (ctx.dialect.server_version_info or (0,)) < (10, 5, 10):
         return  # MySQL has no column-level CHECKs; older MariaDB no LEVEL column
     checks = _per_schema(

@@ -325,9 +325,9 @@ def test_dropped_table_keeps_mariadb_column_checks_and_desc_index_columns(
     ``json_valid`` comes with the JSON type and is not written twice)."""
     from mysql_support import execute, show_create
 
+    build(engine, sa.MetaData())  # (connects: the dialect knows the server after it)
     if not engine.dialect.is_mariadb:  # pragma: no cover - the server here is MariaDB
         pytest.skip("column-level CHECKs are MariaDB's")
-    build(engine, sa.MetaData())
     execute(engine,
             "CREATE TABLE ck (id INT AUTO_INCREMENT PRIMARY KEY, a INT CHECK (a > 0), "
             "b INT CHECK (b < 100), j JSON, CONSTRAINT ck_ab CHECK (a < b), "
@@ -341,3 +341,24 @@ def test_dropped_table_keeps_mariadb_column_checks_and_desc_index_columns(
     run_rendered(engine, up, imports)
     run_rendered(engine, down, imports)
     assert show_create(engine, "ck") == before
+
+
+def test_dropped_table_index_reflection_cannot_read_is_noted(engine: sa.Engine) -> None:
+    """MariaDB's IGNORED index is skipped by SQLAlchemy's reflection: the downgrade says so
+    above the re-created table instead of losing it silently."""
+    from mysql_support import execute
+
+    from mig_core.errors import MigWarning
+
+    build(engine, sa.MetaData())  # (connects: the dialect knows the server after it)
+    if not engine.dialect.is_mariadb:  # pragma: no cover - the server here is MariaDB
+        pytest.skip("IGNORED indexes are MariaDB's")
+    execute(engine, "CREATE TABLE ig (id INT PRIMARY KEY, a INT, KEY ix_seen (a), "
+                    "KEY ix_ign (a, id) IGNORED)")
+    with pytest.warns(MigWarning, match="dropped table ig cannot restore everything: index "
+                      "ix_ign is not re-created"):
+        imports, up, down = autogenerate(engine, sa.MetaData())
+    assert ("    # NOTE: index ix_ign is not re-created: SQLAlchemy's reflection cannot read it (MariaDB's\n"
+            "    #   IGNORED indexes are such); add its op.create_index by hand\n"
+            "    op.create_table('ig',") in down
+    assert "ix_seen" in down
