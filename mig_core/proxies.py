@@ -15,18 +15,20 @@ from typing import Any
 class ContextProxy:
     """Forwards attribute access to the object installed for the current run.
 
-    With nothing installed, a name is "not available" (NameError). A proxy given ``spec``
-    (the class it stands for) answers as Alembic's module does instead: a method is there but
-    raises NameError when called, and anything else is missing (AttributeError), so
-    ``hasattr(context, "config")`` is False outside a run; a value set then
-    (``context.config = Config()``, for an env.py imported by an application) is kept until
-    the next run is installed and ends.
+    With nothing installed, a name is "not available" (NameError). A proxy given ``methods``
+    (whether a name is a method of what it stands for) answers as Alembic's module does
+    instead: a method is there but raises NameError when called, and anything else is missing
+    (AttributeError), so ``hasattr(op, "add_column")`` is True and ``hasattr(context,
+    "config")`` False outside a run; a value set then (``context.config = Config()``, for an
+    env.py imported by an application) is kept until the next run is installed and ends.
     """
 
-    def __init__(self, name: str, where: str, spec: Callable[[], type] | None = None) -> None:
+    def __init__(
+        self, name: str, where: str, methods: Callable[[str], bool] | None = None
+    ) -> None:
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_where", where)
-        object.__setattr__(self, "_spec", spec)
+        object.__setattr__(self, "_methods", methods)
         object.__setattr__(self, "_stack", [])
         object.__setattr__(self, "_detached", {})
 
@@ -41,16 +43,16 @@ class ContextProxy:
         if attr in detached:
             return detached[attr]
         message = f"mig_core.{self._name}.{attr}: '{self._name}' is only available {self._where}"
-        spec = object.__getattribute__(self, "_spec")
-        if spec is None:
+        methods = object.__getattribute__(self, "_methods")
+        if methods is None:
             raise NameError(message)
-        if callable(getattr(spec(), attr, None)):
+        if methods(attr):
             return _not_available(message)
         raise AttributeError(message)
 
     def __setattr__(self, attr: str, value: Any) -> None:
         stack = object.__getattribute__(self, "_stack")
-        if stack or object.__getattribute__(self, "_spec") is None:
+        if stack or object.__getattribute__(self, "_methods") is None:
             raise AttributeError(f"cannot set attributes on the mig_core.{self._name} proxy")
         object.__getattribute__(self, "_detached")[attr] = value
 
@@ -85,13 +87,29 @@ def _not_available(message: str) -> Callable[..., Any]:
     return not_available
 
 
-def _environment_context() -> type:
+def _environment_context_method(attr: str) -> bool:
     from mig_core.runtime.environment import EnvironmentContext
 
-    return EnvironmentContext
+    return callable(getattr(EnvironmentContext, attr, None))
 
 
-op: Any = ContextProxy("op", "inside a migration script's upgrade() or downgrade()")
+def _operation(attr: str) -> bool:
+    """Whether ``op.<attr>`` is known without a run: a method of Operations, a core directive
+    or an Alembic-style ``Operations.register_operation``. A plugin's operations are known only
+    in a run (the plugins are chosen then)."""
+    from mig_core.builtin.operations import CORE_DIRECTIVES
+    from mig_core.operations import custom
+    from mig_core.operations.base import Operations
+
+    if attr in CORE_DIRECTIVES or callable(getattr(Operations, attr, None)):
+        return True
+    entry = custom._REGISTRATIONS.get(attr)
+    return entry is not None and entry.op_form is not None
+
+
+op: Any = ContextProxy(
+    "op", "inside a migration script's upgrade() or downgrade()", methods=_operation
+)
 context: Any = ContextProxy(
-    "context", "inside env.py while a mig command runs it", spec=_environment_context
+    "context", "inside env.py while a mig command runs it", methods=_environment_context_method
 )

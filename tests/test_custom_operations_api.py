@@ -249,6 +249,20 @@ def test_two_modules_claiming_one_name_the_last_wins_with_a_warning() -> None:
     assert pm.operations.entries["create_sequence"].plugin == "pkg_b.ops"
 
 
+def test_a_registered_operation_is_on_the_op_proxy_outside_a_run() -> None:
+    """``Operations.register_operation`` names are there outside a run, as the core's are
+    (calling one raises NameError); they go with their registration."""
+    from mig_core import op
+
+    assert not hasattr(op, "create_sequence")
+    _define("pkg_a.ops", SEQ_CLASS.format(name="CreateSequenceOp"))
+    assert hasattr(op, "create_sequence")
+    with pytest.raises(NameError, match=r"^mig_core\.op\.create_sequence: 'op' is only"):
+        op.create_sequence("s")
+    custom.forget()
+    assert not hasattr(op, "create_sequence")
+
+
 def test_a_name_a_plugin_registers_too_stays_the_projects_with_a_warning() -> None:
     """As in Alembic, where the last registration wins: alembic-postgresql-enum's
     ``add_enum_value`` over mig-postgres's."""

@@ -154,6 +154,33 @@ def test_op_proxy_outside_a_migration() -> None:
         op.add_column("t", sa.Column("c", sa.Integer))
 
 
+def test_op_proxy_outside_a_migration_has_its_methods_as_alembics_module() -> None:
+    """Alembic's ``op`` module has every operation outside a run, raising NameError only when
+    called: ``hasattr(op, "add_column")``, ``from alembic.op import add_column`` and
+    documentation tools work. mig raised NameError on the attribute access itself."""
+    from mig_core import op
+
+    message = ("mig_core.op.{}: 'op' is only available inside a migration script's upgrade() "
+               "or downgrade()")
+    for name in ("add_column", "execute", "batch_alter_table", "f", "inline_literal",
+                 "get_bind", "get_context", "implementation_for"):
+        assert hasattr(op, name), name
+        assert callable(getattr(op, name))
+        with pytest.raises(NameError) as err:
+            getattr(op, name)("x")
+        assert str(err.value) == message.format(name)
+    from mig_core.op import create_table  # type: ignore[import-not-found]
+
+    with pytest.raises(NameError, match=r"^mig_core\.op\.create_table: 'op' is only"):
+        create_table("t")
+    # anything else is missing, as from a module: a plugin's operations are known in a run
+    for name in ("no_such_operation", "create_sequence", "__spec__"):
+        assert not hasattr(op, name), name
+    with pytest.raises(AttributeError, match=r"^mig_core\.op\.no_such_operation: 'op' is only "
+                       r"available inside a migration script's upgrade\(\) or downgrade\(\)$"):
+        op.no_such_operation  # noqa: B018
+
+
 # --- batch --------------------------------------------------------------------------------------
 
 
