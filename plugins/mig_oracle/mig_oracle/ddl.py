@@ -12,6 +12,7 @@ Importing this module registers the compilations; :mod:`mig_oracle.impl` imports
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,24 @@ ORA_SEQUENCE_MISSING = -2289  # ORA-02289: sequence does not exist
 def plsql_literal(text: str) -> str:
     """``text`` as a PL/SQL string literal (single quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+#: the start of a PL/SQL unit, which ends with ``END;`` and runs at the ``/`` line after it
+_PLSQL = re.compile(
+    r"\s*(<<|(BEGIN|DECLARE)\b|CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
+    r"(PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE|LIBRARY|JAVA)\b)",
+    re.IGNORECASE,
+)
+
+
+def script_statement(text: str) -> str:
+    """``text`` as an offline script writes it before the ``/`` line: a SQL statement without
+    a trailing ``;``, since SQL*Plus / SQLcl run a statement at its ``;`` and then again at
+    the ``/``; a PL/SQL unit unchanged (its ``END;`` is part of it)."""
+    text = text.strip()
+    if text.endswith(";") and not _PLSQL.match(text):
+        text = re.sub(r"[;\s]+$", "", text)
+    return text
 
 
 def guarded(statement: str, ignore: Sequence[int]) -> str:
@@ -215,4 +234,5 @@ __all__ = [
     "ModifyColumn",
     "guarded",
     "plsql_literal",
+    "script_statement",
 ]

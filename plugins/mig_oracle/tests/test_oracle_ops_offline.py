@@ -443,6 +443,30 @@ def test_plsql_passes_through_with_its_semicolon() -> None:
     assert offline(lambda op: op.execute(block)) == block + "\n/\n\n"
 
 
+@pytest.mark.parametrize(
+    ("statement", "written"),
+    [("INSERT INTO t VALUES (1);", "INSERT INTO t VALUES (1)"),
+     ("UPDATE t SET a = ';' ; ;\n", "UPDATE t SET a = ';'"),
+     (sa.text("DELETE FROM t;"), "DELETE FROM t"),
+     ("declare n number; begin n := 1; end;", "declare n number; begin n := 1; end;"),
+     ("CREATE OR REPLACE EDITIONABLE PROCEDURE p AS BEGIN NULL; END;",
+      "CREATE OR REPLACE EDITIONABLE PROCEDURE p AS BEGIN NULL; END;"),
+     ("CREATE TYPE pt AS OBJECT (x NUMBER);", "CREATE TYPE pt AS OBJECT (x NUMBER);"),
+     ("<<blk>> BEGIN NULL; END;", "<<blk>> BEGIN NULL; END;")],
+)
+def test_a_sql_statements_own_semicolon_is_left_out_before_the_slash(
+    statement: Any, written: str
+) -> None:
+    """SQL*Plus runs a statement at its ``;`` and again at the ``/`` line: an INSERT ending in
+    ``;`` would insert twice. PL/SQL units keep theirs (their END; is part of them)."""
+    assert offline(lambda op: op.execute(statement)) == written + "\n/\n\n"
+
+
+def test_without_a_slash_the_semicolon_is_kept() -> None:
+    text = offline(lambda op: op.execute("INSERT INTO t VALUES (1);"), oracle_batch_separator=None)
+    assert text == "INSERT INTO t VALUES (1);\n\n"
+
+
 # --- what Oracle cannot do is refused before any SQL is written ------------------------------------
 
 
