@@ -213,12 +213,29 @@ class DefaultImpl:
 
     def emit_statement_text(self, sql: str) -> None:
         """Write one statement offline: terminator, then the batch separator line if any."""
-        text = sql.strip()
+        text = self.statement_text(sql)
+        if not text:
+            return
         if self.command_terminator and not text.endswith(self.command_terminator):
             text += self.command_terminator
         if self.batch_separator:
             text += "\n" + self.batch_separator
         self.static_output(text)
+
+    def statement_text(self, sql: str) -> str:
+        """A statement's text as the script holds it, before terminator and separator.
+
+        A separator line already ending ``sql`` (``op.execute("... END;\\n/")``) is left out:
+        written twice it makes an empty batch (``GO``), or runs the statement again (``/``).
+        """
+        text = sql.strip()
+        separator = (self.batch_separator or "").lower()
+        if separator:
+            head, _, last = text.rpartition("\n")
+            while last.strip().lower() == separator:
+                text = head.rstrip()
+                head, _, last = text.rpartition("\n")
+        return text
 
     def compile(self, construct: Any) -> str:
         """Compile a SQLAlchemy construct for this dialect (literal values offline)."""

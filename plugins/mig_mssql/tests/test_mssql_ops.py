@@ -542,6 +542,19 @@ def test_batch_separator_is_configurable() -> None:
     )
 
 
+@pytest.mark.parametrize("statement", [
+    "CREATE VIEW v AS SELECT 1 AS a\nGO",
+    "CREATE VIEW v AS SELECT 1 AS a\n  go  \nGO\n",
+])
+def test_a_go_line_ending_an_execute_is_not_doubled(statement: str) -> None:
+    """``GO;`` is no batch separator for sqlcmd, and ``GO`` twice is an empty batch."""
+    assert offline(lambda op: op.execute(statement)) == "CREATE VIEW v AS SELECT 1 AS a;\nGO"
+
+
+def test_an_execute_of_go_alone_writes_nothing() -> None:
+    assert offline(lambda op: (op.execute("GO"), op.drop_table("t"))) == "DROP TABLE t;\nGO"
+
+
 def test_no_batch_separator_numbers_the_variables() -> None:
     """Without GO the whole script is one batch: each DECLARE needs its own name."""
     sql = offline(

@@ -96,10 +96,11 @@ class OracleImpl(DefaultImpl):
             self._check(f"create table {table.name!r}").whole_table(table)
         return super().compile(construct)
 
-    def emit_statement_text(self, sql: str) -> None:
-        """Write one statement offline; a SQL statement's own trailing ``;`` is left out where a
-        ``/`` line follows, or SQL*Plus would run it twice (:func:`mig_oracle.ddl.script_statement`)."""
-        super().emit_statement_text(ddl.script_statement(sql) if self.batch_separator else sql)
+    def statement_text(self, sql: str) -> str:
+        """A SQL statement's own trailing ``;`` is left out where a ``/`` line follows, or
+        SQL*Plus would run it twice (:func:`mig_oracle.ddl.script_statement`)."""
+        text = super().statement_text(sql)
+        return ddl.script_statement(text) if self.batch_separator else text
 
     def _guarded(self, sql: Any) -> Any:
         if isinstance(sql, str):

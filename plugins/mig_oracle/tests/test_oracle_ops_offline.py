@@ -462,6 +462,16 @@ def test_a_sql_statements_own_semicolon_is_left_out_before_the_slash(
     assert offline(lambda op: op.execute(statement)) == written + "\n/\n\n"
 
 
+@pytest.mark.parametrize(
+    ("statement", "written"),
+    [("BEGIN NULL; END;\n/", "BEGIN NULL; END;"),
+     ("INSERT INTO t VALUES (1);\n/\n", "INSERT INTO t VALUES (1)")],
+)
+def test_a_slash_line_ending_an_execute_is_not_doubled(statement: str, written: str) -> None:
+    """A second ``/`` would run the block (or statement) again."""
+    assert offline(lambda op: op.execute(statement)) == written + "\n/\n\n"
+
+
 def test_without_a_slash_the_semicolon_is_kept() -> None:
     text = offline(lambda op: op.execute("INSERT INTO t VALUES (1);"), oracle_batch_separator=None)
     assert text == "INSERT INTO t VALUES (1);\n\n"
