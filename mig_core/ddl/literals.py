@@ -10,6 +10,7 @@ module puts it in front of the offline dialect's compiler.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,10 @@ class OfflineLiterals:
             from sqlalchemy import String
 
             return self.render_literal_value(serializer(document), String())
+        if isinstance(value, datetime.timedelta):
+            emulated = interval_type(type_, self.dialect)
+            if emulated is not None:  # a DATETIME holding epoch + value, as sent online
+                return self.render_literal_value(emulated.epoch + value, emulated.impl_instance)
         text = self.mig_literal(value, type_)
         if text is not None:
             return text
@@ -86,6 +91,18 @@ def json_type(type_: Any, dialect: Any) -> tuple[Any, Any] | None:
             decorator = impl
         impl = impl.impl_instance
     return (decorator, impl) if isinstance(impl, JSON) else None
+
+
+def interval_type(type_: Any, dialect: Any) -> Any:
+    """``sa.Interval`` as ``dialect`` emulates it (no native INTERVAL: SQL Server, MySQL,
+    SQLite), or None."""
+    from sqlalchemy import Interval
+
+    try:
+        impl = type_.dialect_impl(dialect)
+    except Exception:  # noqa: BLE001 - a type that cannot adapt is no Interval
+        return None
+    return impl if isinstance(impl, Interval) else None
 
 
 def json_document(value: Any, type_: Any) -> Any:

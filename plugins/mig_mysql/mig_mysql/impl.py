@@ -10,6 +10,7 @@ forms only MariaDB has.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -58,6 +59,14 @@ class MySQLImpl(DefaultImpl):
         from sqlalchemy.dialects import mysql
 
         return mysql.DATETIME(timezone=True, fsp=6)
+
+    def offline_literal(self, value: Any, type_: Any) -> str | None:
+        """A datetime with a time zone as its wall time, as the MySQL drivers send it online:
+        SQLAlchemy writes its ``+00:00`` offset, which MariaDB refuses (1292) and MySQL 8
+        converts to the session's time zone."""
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return f"'{value.replace(tzinfo=None).isoformat(sep=' ')}'"
+        return super().offline_literal(value, type_)
 
     def identifier_rule(self) -> Any:
         """Names longer than 64 characters are refused before an operation runs (names.py)."""
