@@ -182,14 +182,16 @@ class DefaultImpl:
         checked against before its first statement; None (the default): no check."""
         return None
 
-    def identifier_check(self, where: str) -> Any:
-        """An :class:`~mig_core.ddl.identifiers.IdentifierCheck` for the operation ``where``
-        names, or None when this dialect has no :meth:`identifier_rule`."""
+    def identifier_check(self, operation: Any) -> Any:
+        """An :class:`~mig_core.ddl.identifiers.IdentifierCheck` for ``operation`` (an op
+        object, named by its ``describe()``, or the text naming it), or None when this dialect
+        has no :meth:`identifier_rule`."""
         rule = self.identifier_rule()
         if rule is None:
             return None
         from mig_core.ddl.identifiers import IdentifierCheck
 
+        where = operation if isinstance(operation, str) else operation.describe()
         dialect = self.dialect
         return IdentifierCheck(
             rule,

@@ -66,7 +66,7 @@ def run(impl: Any, op: Any) -> Any:
 def _check_table(impl: Any, op: Any) -> Any:
     """The impl's name check for ``op`` (None: its dialect has none), the table's name (which
     exists already) checked; the handlers check the names the operation adds."""
-    check = impl.identifier_check(op.describe())
+    check = impl.identifier_check(op)
     table_name = getattr(op, "table_name", None)
     if check is not None and isinstance(table_name, str):
         check.table(table_name, getattr(op, "schema", None))
@@ -76,7 +76,7 @@ def _check_table(impl: Any, op: Any) -> Any:
 @register_impl(ops.CreateTableOp)
 def _create_table(impl: Any, op: ops.CreateTableOp, so: SchemaObjects) -> Any:
     table = op.to_table(so)
-    check = impl.identifier_check(op.describe())
+    check = impl.identifier_check(op)
     if check is not None:
         check.whole_table(table)
     impl.create_table(table, if_not_exists=op.if_not_exists)
@@ -320,7 +320,7 @@ def _create_index(impl: Any, op: ops.CreateIndexOp, so: SchemaObjects) -> None:
 @register_impl(ops.DropIndexOp)
 def _drop_index(impl: Any, op: ops.DropIndexOp, so: SchemaObjects) -> None:
     index = op.to_index(so)
-    check = impl.identifier_check(op.describe())
+    check = impl.identifier_check(op)
     if check is not None:
         check.constraint(index, new=False)
     impl.drop_index(index, if_exists=op.if_exists)
@@ -329,7 +329,7 @@ def _drop_index(impl: Any, op: ops.DropIndexOp, so: SchemaObjects) -> None:
 @register_impl(ops.AddConstraintOp)
 def _add_constraint(impl: Any, op: ops.AddConstraintOp, so: SchemaObjects) -> None:
     const = op.to_constraint(so)
-    check = impl.identifier_check(op.describe())
+    check = impl.identifier_check(op)
     if check is not None:
         check.constraint(const)
         table = getattr(const, "table", None)
@@ -341,7 +341,7 @@ def _add_constraint(impl: Any, op: ops.AddConstraintOp, so: SchemaObjects) -> No
 @register_impl(ops.DropConstraintOp)
 def _drop_constraint(impl: Any, op: ops.DropConstraintOp, so: SchemaObjects) -> None:
     const = op.to_constraint(so)
-    check = impl.identifier_check(op.describe())
+    check = impl.identifier_check(op)
     if check is not None:
         check.constraint(const, new=False)
     impl.drop_constraint(const, if_exists=op.if_exists)
