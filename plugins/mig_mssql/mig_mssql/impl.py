@@ -67,6 +67,21 @@ class MSSQLImpl(DefaultImpl):
             sql = ddl.IfMissing(sql.element)
         super().execute(sql, execution_options)
 
+    def statement_text(self, sql: str) -> str:
+        """Without a batch separator (``mssql_batch_separator=None``) the script is one batch,
+        where a procedure, view, trigger or function cannot be created: refused, naming it,
+        instead of a script whose next statements would become its body."""
+        text = super().statement_text(sql)
+        if not self.batch_separator:
+            opening = offline.needs_own_batch(text)
+            if opening is not None:
+                raise CommandError(
+                    f"{opening} must start a batch of its own, and this SQL script has no "
+                    f"batch separator (mssql_batch_separator=None): keep 'GO', or run "
+                    f"{' '.join(text.split())[:60]!r} separately"
+                )
+        return text
+
     def _variable(self) -> str:
         """The dynamic-SQL variable for the next constraint-dropping batch.
 

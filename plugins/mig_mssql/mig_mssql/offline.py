@@ -17,10 +17,25 @@ dialect is set up for SQL Server 2012 and later, and writes values the server ta
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 #: the server version offline scripts are written for: SQL Server 2012
 OFFLINE_SERVER_VERSION = (11, 0)
+
+#: statements SQL Server runs only as the first of their batch (a procedure-like object takes
+#: everything after it up to the next GO as its body)
+_FIRST_IN_BATCH = re.compile(
+    r"\s*(--[^\n]*\n\s*)*(?P<words>(CREATE\s+OR\s+ALTER|CREATE|ALTER)\s+"
+    r"(PROC|PROCEDURE|FUNCTION|TRIGGER|VIEW|SCHEMA|RULE|DEFAULT))\b",
+    re.IGNORECASE,
+)
+
+
+def needs_own_batch(text: str) -> str | None:
+    """The opening words of ``text`` when SQL Server needs it to start a batch, else None."""
+    match = _FIRST_IN_BATCH.match(text)
+    return None if match is None else " ".join(match.group("words").split()).upper()
 
 
 def literal(value: Any, type_: Any) -> str | None:

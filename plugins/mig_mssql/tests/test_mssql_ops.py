@@ -555,6 +555,25 @@ def test_an_execute_of_go_alone_writes_nothing() -> None:
     assert offline(lambda op: (op.execute("GO"), op.drop_table("t"))) == "DROP TABLE t;\nGO"
 
 
+@pytest.mark.parametrize(("statement", "opening"), [
+    ("CREATE PROCEDURE p AS SELECT 1", "CREATE PROCEDURE"),
+    ("-- the view\ncreate  or alter VIEW v AS SELECT 1 AS a", "CREATE OR ALTER VIEW"),
+    ("ALTER TRIGGER tr ON t AFTER INSERT AS SELECT 1", "ALTER TRIGGER"),
+])
+def test_without_go_a_procedure_like_statement_is_refused(statement: str, opening: str) -> None:
+    """In one batch it would take the script's next statements as its body."""
+    with pytest.raises(CommandError, match=(
+        f"^{opening} must start a batch of its own, and this SQL script has no batch "
+        r"separator \(mssql_batch_separator=None\)"
+    )):
+        offline(lambda op: op.execute(statement), mssql_batch_separator=None)
+
+
+def test_with_go_a_procedure_like_statement_is_its_own_batch() -> None:
+    assert offline(lambda op: (op.drop_table("t"), op.execute("CREATE VIEW v AS SELECT 1 AS a"))
+                   ) == "DROP TABLE t;\nGO\n\nCREATE VIEW v AS SELECT 1 AS a;\nGO"
+
+
 def test_no_batch_separator_numbers_the_variables() -> None:
     """Without GO the whole script is one batch: each DECLARE needs its own name."""
     sql = offline(
