@@ -109,6 +109,9 @@ GO
 """
 
 ORACLE_UPGRADE = """\
+SET DEFINE OFF
+SET SQLBLANKLINES ON
+
 CREATE TABLE mig_version (version_num VARCHAR2(32 CHAR) NOT NULL, CONSTRAINT mig_version_pkc PRIMARY KEY (version_num))
 /
 
@@ -207,10 +210,18 @@ COMMIT;
 """
 
 
+def test_oracle_script_without_slash_lines_has_no_sqlplus_settings(tmp_path):
+    out = _run(tmp_path, "oracle", command.upgrade, "a",
+               configure={"oracle_batch_separator": None})
+    assert out.startswith("CREATE TABLE mig_version (")
+    assert "SET DEFINE" not in out and "SQLBLANKLINES" not in out
+
+
 def test_upgrade_range_starts_from_given_revision(tmp_path):
     out = _run(tmp_path, "oracle", command.upgrade, "b:m")
     assert "CREATE TABLE mig_version" not in out
-    assert out.startswith("-- Running upgrade a -> c\n\nCREATE TABLE tc (x INT)\n/\n\n")
+    assert out.startswith("SET DEFINE OFF\nSET SQLBLANKLINES ON\n\n"
+                          "-- Running upgrade a -> c\n\nCREATE TABLE tc (x INT)\n/\n\n")
     assert out.endswith("UPDATE mig_version SET version_num='m' WHERE version_num = 'c'\n/\n\n")
 
 

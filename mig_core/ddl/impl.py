@@ -323,6 +323,10 @@ class DefaultImpl:
         """
         return False
 
+    def emit_script_start(self) -> None:
+        """Offline: a run's script begins (called once per run, before its first output).
+        Nothing here; mig-oracle starts its scripts with SQL*Plus settings."""
+
     def emit_begin(self) -> None:
         """Offline: open the script's transaction (only on transactional backends)."""
         self.emit_statement_text(self.begin_statement)

@@ -143,6 +143,8 @@ class StepRunner:
             heads = ctx.get_current_heads()
             steps = list(plan(heads, ctx) or ())
             _refuse_ids_too_long(ctx, steps, creates=not heads)
+            if steps:
+                ctx.impl.emit_script_start()
             with _older_objects_frozen(len(steps)):
                 # the CREATE TABLE goes into the first step's transaction (with
                 # transaction_per_migration, after its BEGIN, as online)

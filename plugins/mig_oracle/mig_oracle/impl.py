@@ -46,6 +46,12 @@ def _guards() -> list[tuple[type, str, list[int]]]:
     ]
 
 
+#: SQL*Plus / SQLcl settings a script with ``/`` lines starts with: no ``&`` substitution (a
+#: value ``'R&D'`` or a URL's ``?a=1&b=2`` would prompt for a variable, or take its value), and
+#: blank lines kept inside a statement (by default a blank line ends a SQL command)
+SCRIPT_SETTINGS = ("SET DEFINE OFF", "SET SQLBLANKLINES ON")
+
+
 class OracleImpl(DefaultImpl):
     """Oracle: non-transactional DDL, ``/``-separated scripts, ``MODIFY`` for columns."""
 
@@ -66,6 +72,7 @@ class OracleImpl(DefaultImpl):
         target.configure_target(self.dialect, self.context_opts, offline=self.connection is None)
         names.configure_limit(self.dialect, self.context_opts)
         self._guard_table: list[tuple[type, str, list[int]]] | None = None
+        self._settings_pending = False
 
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """A datetime with a time zone as ``TO_TIMESTAMP_TZ(...)``: SQLAlchemy writes it as
@@ -95,6 +102,18 @@ class OracleImpl(DefaultImpl):
             table = construct.element
             self._check(f"create table {table.name!r}").whole_table(table)
         return super().compile(construct)
+
+    def emit_script_start(self) -> None:
+        """A run's script for SQL*Plus / SQLcl (a ``/`` separator) starts with
+        :data:`SCRIPT_SETTINGS`, written with its first output."""
+        if self.batch_separator == "/":
+            self._settings_pending = True
+
+    def static_output(self, text: str) -> None:
+        if self._settings_pending:
+            self._settings_pending = False
+            super().static_output("\n".join(SCRIPT_SETTINGS))
+        super().static_output(text)
 
     def statement_text(self, sql: str) -> str:
         """A SQL statement's own trailing ``;`` is left out where a ``/`` line follows, or

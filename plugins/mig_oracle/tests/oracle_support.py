@@ -52,10 +52,15 @@ def script(*statements: str) -> str:
 
 
 def statements(text: str, separator: str = "/") -> list[str]:
-    """The statements of an offline script (comment lines such as ``-- Running upgrade`` dropped)."""
+    """The statements of an offline script (comment lines such as ``-- Running upgrade`` and
+    the SQL*Plus settings the script starts with dropped)."""
+    from mig_oracle.impl import SCRIPT_SETTINGS
+
     out: list[str] = []
     current: list[str] = []
     for line in text.splitlines():
+        if line in SCRIPT_SETTINGS and not "".join(current).strip():
+            continue
         if line.strip() == separator:
             body = "\n".join(current).strip()
             if body:

@@ -14,6 +14,8 @@ from oracle_support import assert_oracle_script, statements
 from mig_core.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
+#: what every script starts with (mig_oracle.impl.SCRIPT_SETTINGS)
+SETTINGS = "SET DEFINE OFF\nSET SQLBLANKLINES ON\n\n"
 
 REVISIONS: list[tuple[str, str, str, str]] = [
     (
@@ -155,7 +157,7 @@ def test_a_range_in_the_middle(project: Path, capsys: Any) -> None:
     assert main(["upgrade", "--sql", "o2:o3"]) == 0
     out = capsys.readouterr().out
     start = UPGRADE.index("-- Running upgrade o2 -> o3")
-    assert out == UPGRADE[start:UPGRADE.index("-- Running upgrade o3 -> o4")]
+    assert out == SETTINGS + UPGRADE[start:UPGRADE.index("-- Running upgrade o3 -> o4")]
 
 
 def test_forced_transaction_frames_the_script(project: Path, capsys: Any) -> None:
@@ -165,7 +167,9 @@ def test_forced_transaction_frames_the_script(project: Path, capsys: Any) -> Non
     ))
     assert main(["upgrade", "--sql", "o2:o3"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("SET TRANSACTION READ WRITE\n/\n\n-- Running upgrade o2 -> o3\n")
+    assert out.startswith(
+        f"SET TRANSACTION READ WRITE\n/\n\n{SETTINGS}-- Running upgrade o2 -> o3\n"
+    )
     assert out.endswith("UPDATE mig_version SET version_num='o3' WHERE version_num = 'o2'\n/\n\n"
                         "COMMIT\n/\n\n")
     assert_oracle_script(out)

@@ -1,3 +1,6 @@
+SET DEFINE OFF
+SET SQLBLANKLINES ON
+
 CREATE TABLE mig_version (version_num VARCHAR2(32 CHAR) NOT NULL, CONSTRAINT mig_version_pkc PRIMARY KEY (version_num))
 /
 
