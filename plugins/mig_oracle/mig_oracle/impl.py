@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
-from mig_oracle import compare, ddl, names, target
+from mig_oracle import compare, ddl, names, offline, target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -76,7 +76,11 @@ class OracleImpl(DefaultImpl):
 
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """A datetime with a time zone as ``TO_TIMESTAMP_TZ(...)``: SQLAlchemy writes it as
-        ``TO_DATE('... +00:00', 'YYYY-MM-DD HH24:MI:SS')``, which Oracle refuses (ORA-01830)."""
+        ``TO_DATE('... +00:00', 'YYYY-MM-DD HH24:MI:SS')``, which Oracle refuses (ORA-01830).
+        A long string in pieces (:func:`mig_oracle.offline.literal`)."""
+        pieces = offline.literal(value)
+        if pieces is not None:
+            return pieces
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             offset = value.strftime("%z")
             text = f"{value:%Y-%m-%d %H:%M:%S.%f} {offset[:3]}:{offset[3:5]}"
@@ -117,8 +121,9 @@ class OracleImpl(DefaultImpl):
 
     def statement_text(self, sql: str) -> str:
         """A SQL statement's own trailing ``;`` is left out where a ``/`` line follows, or
-        SQL*Plus would run it twice (:func:`mig_oracle.ddl.script_statement`)."""
-        text = super().statement_text(sql)
+        SQL*Plus would run it twice (:func:`mig_oracle.ddl.script_statement`); lines too long
+        for SQL*Plus are broken (:func:`mig_oracle.offline.wrap_long_lines`)."""
+        text = offline.wrap_long_lines(super().statement_text(sql))
         return ddl.script_statement(text) if self.batch_separator else text
 
     def _guarded(self, sql: Any) -> Any:

@@ -472,6 +472,53 @@ def test_a_slash_line_ending_an_execute_is_not_doubled(statement: str, written: 
     assert offline(lambda op: op.execute(statement)) == written + "\n/\n\n"
 
 
+def _insert_one(**values: Any) -> Callable[[Any], Any]:
+    columns = [sa.Column(name, sa.Text if name.startswith("c") else sa.String(4000))
+               for name in values]
+    return lambda op: op.bulk_insert(sa.table("t", *columns), [values])
+
+
+def test_a_long_string_is_written_in_pieces_on_lines_of_their_own() -> None:
+    """SQL*Plus reads at most 2499 characters a line (4999 from 12.2)."""
+    text = offline(_insert_one(s="a" * 997 + "'" + "b" * 300))
+    assert text == (
+        "INSERT INTO t (s) VALUES ('" + "a" * 997 + "'\n|| '''" + "b" * 300 + "')\n/\n\n"
+    )
+
+
+def test_a_string_over_4000_bytes_is_a_clob_concatenation() -> None:
+    """A literal over 4000 bytes is ORA-01704, a VARCHAR2 concatenation over 4000 ORA-01489."""
+    text = offline(_insert_one(c="é" * 2100))  # 4200 bytes
+    pieces = "\n|| ".join(f"TO_CLOB('{'é' * n}')" for n in (998, 998, 104))
+    assert text == f"INSERT INTO t (c) VALUES ({pieces})\n/\n\n"
+
+
+def test_a_line_too_long_for_sqlplus_is_broken_after_commas_outside_quotes() -> None:
+    values = {f"s{i:03}": f"v, {i}" + "x" * 40 for i in range(60)}
+    body = offline(_insert_one(**values))[: -len("\n/\n\n")]
+    lines = body.split("\n")
+    assert len(lines) > 2 and max(len(line) for line in lines) <= 1100
+    columns = ", ".join(values)
+    literals = ", ".join(f"'{v}'" for v in values.values())
+    assert body.replace(",\n", ", ") == f"INSERT INTO t ({columns}) VALUES ({literals})"
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT " + ", ".join(["1"] * 1100) + " FROM dual -- a, b",
+    "SELECT q'[it's, ok]', " + ", ".join(["1"] * 1100) + " FROM dual",
+])
+def test_a_long_line_is_broken_only_before_a_comment_and_never_with_q_quotes(
+    statement: str
+) -> None:
+    """A break inside a comment would make its rest SQL; q'[...]' quotes cannot be followed."""
+    lines = offline(lambda op: op.execute(statement)).split("\n")[:-3]
+    if "--" in statement:
+        assert len(lines) > 1 and lines[-1].endswith(" FROM dual -- a, b")
+        assert "\n".join(lines).replace(",\n", ", ") == statement
+    else:
+        assert lines == [statement]
+
+
 def test_without_a_slash_the_semicolon_is_kept() -> None:
     text = offline(lambda op: op.execute("INSERT INTO t VALUES (1);"), oracle_batch_separator=None)
     assert text == "INSERT INTO t VALUES (1);\n\n"
