@@ -84,7 +84,7 @@ class SQLiteDependents(_Base):
         about this batch; the views using the table are then checked one by one instead."""
         from mig_sqlite_batch.recreate import temp_name
 
-        check = temp_name(f"check_{self.name}", self.dialect)
+        check = temp_name(f"check_{self.name}", self.impl)
         previous = sqlite_schema.pragma_value(conn, "legacy_alter_table")
         if previous:
             self.impl.execute("PRAGMA legacy_alter_table = OFF")

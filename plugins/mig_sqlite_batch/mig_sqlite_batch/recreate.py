@@ -61,17 +61,25 @@ def recreate_table(impl: Any, batch: Any) -> bool:
     return True
 
 
-def temp_name(name: str, dialect: Any, prefix: str = TEMP_PREFIX) -> str:
-    """``_mig_tmp_<name>`` (or another prefix), shortened with a hash to fit the dialect's
-    identifier length."""
-    limit = int(getattr(dialect, "max_identifier_length", 0) or 63)
+def temp_name(name: str, impl: Any, prefix: str = TEMP_PREFIX) -> str:
+    """``_mig_tmp_<name>`` (or another prefix), shortened with a hash to fit the server's
+    identifier length: the impl's :meth:`identifier_rule` where it has one (MySQL's dialect
+    says 255, its server takes 64), else the dialect's ``max_identifier_length``."""
+    rule = getattr(impl, "identifier_rule", lambda: None)()
+    if rule is not None:
+        limit, size = rule.limit, rule.size
+    else:
+        limit, size = int(getattr(impl.dialect, "max_identifier_length", 0) or 63), len
     full = prefix + name
-    if len(full) <= limit:
+    if size(full) <= limit:
         return full
     import zlib  # (hashlib would load OpenSSL: a long import for eight characters)
 
-    digest = f"{zlib.crc32(name.encode()):08x}"
-    return full[: limit - 9] + "_" + digest
+    suffix = f"_{zlib.crc32(name.encode()):08x}"
+    keep = full[: limit - len(suffix)]
+    while size(keep + suffix) > limit:  # a byte limit and non-ASCII characters
+        keep = keep[:-1]
+    return keep + suffix
 
 
 # --- affinity and casts ----------------------------------------------------------------------
@@ -139,7 +147,7 @@ class _Recreate:
         self.schema = batch.schema
         self.where = f"batch_alter_table({self.name!r})"
         self.online = not impl.as_sql and impl.connection is not None
-        self.tmp = temp_name(self.name, self.dialect)
+        self.tmp = temp_name(self.name, impl)
         self.source: Source
         self.model: TableModel
 

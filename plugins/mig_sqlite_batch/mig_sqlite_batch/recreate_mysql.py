@@ -102,7 +102,7 @@ class MySQLRecreate(_Recreate):
     def run(self) -> None:
         self.plan()
         conn = self.impl.connection if self.online else None
-        self.old = temp_name(self.name, self.dialect, OLD_PREFIX)
+        self.old = temp_name(self.name, self.impl, OLD_PREFIX)
         self.database: str | None = self.schema  # the table's database (online: always)
         children: list[ChildKey] = []
         if conn is not None:

@@ -354,3 +354,24 @@ def test_an_original_that_cannot_be_dropped_is_left_with_a_warning(
     assert rows(engine, "SELECT id, code FROM _mig_old_node ORDER BY id") == [
         (1, "a"), (2, "b"), (3, "c")]
     assert "FOREIGN KEY" not in show_create(engine, "_mig_old_node")
+
+
+def test_a_table_name_at_the_limit_gets_shortened_work_names(engine: sa.Engine) -> None:
+    """A 64-character table name (MariaDB's limit) is recreated: the ``_mig_tmp_`` and
+    ``_mig_old_`` work tables get names shortened with a hash to fit, and none is left."""
+    long = "t" * 64
+    execute(engine, f"DROP TABLE IF EXISTS {long}",
+            f"CREATE TABLE {long} (id INT PRIMARY KEY, a VARCHAR(10), b INT)",
+            f"INSERT INTO {long} VALUES (1, 'x', 10), (2, 'y', 20)")
+    try:
+        def shrink(op: Any) -> None:
+            with op.batch_alter_table(long, recreate="always") as batch:
+                batch.alter_column("a", type_=sa.String(40))
+                batch.drop_column("b")
+
+        run(engine, shrink)
+        assert rows(engine, f"SELECT * FROM {long} ORDER BY id") == [(1, "x"), (2, "y")]
+        assert "`a` varchar(40)" in show_create(engine, long)
+        assert leftovers(engine) == []
+    finally:
+        execute(engine, f"DROP TABLE IF EXISTS {long}")
