@@ -126,6 +126,20 @@ def create_table(name: str) -> dict[str, str]:
     }
 
 
+def drop_all_tables(url: str) -> None:
+    """Drop every view and table of the database at ``url`` (a test's clean start)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for view in sa.inspect(conn).get_view_names():
+            conn.execute(sa.text(f"DROP VIEW {view}"))
+        meta = sa.MetaData()
+        meta.reflect(conn)
+        meta.drop_all(conn)
+    engine.dispose()
+
+
 def shared_fixtures() -> Any:
     """``tests/conftest.py`` as a module, for plugin tests that live outside ``tests/``
     (import its fixtures into the test module: ``postgres_url = shared_fixtures().postgres_url``).

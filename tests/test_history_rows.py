@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, create_table, make_project
+from runtime_support import config_for, create_table, drop_all_tables, make_project
 
 from mig_core import command
 from mig_core.errors import MigrationFailed
@@ -30,19 +30,10 @@ GRAPH = [
 ]
 
 
-def _clean(url: str) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        meta = sa.MetaData()
-        meta.reflect(conn)
-        meta.drop_all(conn)
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest) -> str:
     found: str = request.getfixturevalue(request.param)
-    _clean(found)
+    drop_all_tables(found)
     return found
 
 

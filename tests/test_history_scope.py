@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, create_table, make_project
+from runtime_support import config_for, create_table, drop_all_tables, make_project
 
 from mig_core import command
 from mig_core.errors import MigrationFailed
@@ -22,21 +22,10 @@ from mig_core.runtime.history import INTERRUPTED, HistoryWriter
 BACKENDS = ["sqlite_url", "postgres_url", "mysql_url"]
 
 
-def _clean(url: str) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        for view in sa.inspect(conn).get_view_names():
-            conn.execute(sa.text(f"DROP VIEW {view}"))
-        meta = sa.MetaData()
-        meta.reflect(conn)
-        meta.drop_all(conn)
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest) -> str:
     found: str = request.getfixturevalue(request.param)
-    _clean(found)
+    drop_all_tables(found)
     return found
 
 
@@ -96,7 +85,7 @@ def test_two_projects_sharing_the_table_each_log_their_own_rows(url, tmp_path):
 def test_schema_qualified_version_tables_share_one_history(tmp_path, postgres_url):
     """``version_table_schema`` per tenant, one history table in ``public``: the rows name
     ``tenant1.mig_version`` and ``tenant2.mig_version``."""
-    _clean(postgres_url)
+    drop_all_tables(postgres_url)
     ini = make_project(tmp_path, postgres_url, [{"rev": "a1", **create_table("t")}])
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -291,7 +280,7 @@ def test_interrupted_check_goes_by_the_version_table(tmp_path, sqlite_url):
 def test_history_table_schema_is_read_from_the_config_file(tmp_path, postgres_url):
     """``history_table_schema`` in the ini file puts the history table in that schema, as the
     ``configure()`` option does; the version table stays where it was."""
-    _clean(postgres_url)
+    drop_all_tables(postgres_url)
     ini = make_project(tmp_path, postgres_url, [{"rev": "a1", **create_table("t")}],
                        ini_extra="history_table_schema = mig_hist_cfg\n")
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
