@@ -73,7 +73,9 @@ class CompareContext:
             metadata = self.opts.get("target_metadata")
         self.metadatas = _metadata_list(metadata)
         self.metadata = self.metadatas[0] if self.metadatas else None
-        self.connection = migration_context.connection
+        # the database itself: offline, MigrationContext.connection is a stand-in that writes
+        # into the SQL script and cannot be reflected
+        self.connection = migration_context.live_connection
         if self.connection is None:
             raise CommandError(
                 "autogenerate needs a database connection: configure the migration context with "
@@ -258,7 +260,7 @@ class RenderContext:
         if opts:
             self.opts.update({k: v for k, v in opts.items() if v is not None})
         self.metadata = metadata if metadata is not None else self.opts.get("target_metadata")
-        self.connection = migration_context.connection if migration_context else None
+        self.connection = migration_context.live_connection if migration_context else None
         self.dialect = migration_context.dialect if migration_context is not None else None
         self.dialect_name = str(self.dialect.name) if self.dialect is not None else None
         if hooks is None and migration_context is not None:

@@ -237,8 +237,8 @@ def _read_each(
 def _database_name(ctx: MigrationContext) -> str:
     """The database's URL (password hidden), and the version table's schema when one is set:
     an env.py migrating one schema per tenant visits the same URL once per schema."""
-    bind = ctx.connection
-    if bind is None:
+    bind = ctx.live_connection
+    if ctx.as_sql or bind is None:
         return ctx.dialect.name
     name = str(bind.engine.url.render_as_string(hide_password=True))
     schema = ctx.version_store.schema
@@ -400,7 +400,7 @@ def _history_rows(
 
     history = HistoryWriter(ctx)
     table = history.table
-    conn = ctx.connection
+    conn = ctx.live_connection
     assert conn is not None
     if not history.has_table():
         return f"no history yet (table {table.name} does not exist)"

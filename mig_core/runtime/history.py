@@ -126,7 +126,7 @@ class HistoryWriter:
             log.info("no %s on dialect %r, which no mig plugin serves; set history_table to "
                      "keep one", name, ctx.dialect.name)
             name = None
-        self.enabled = name is not None and not ctx.as_sql and ctx.connection is not None
+        self.enabled = name is not None and not ctx.as_sql
         self.table = make_history_table(
             name or DEFAULT_HISTORY_TABLE,
             ctx.opts.get("history_table_schema", ctx.opts.get("version_table_schema")),
@@ -148,7 +148,7 @@ class HistoryWriter:
     def has_table(self) -> bool:
         import sqlalchemy as sa
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         return bool(sa.inspect(conn).has_table(self.table.name, schema=self.table.schema))
 
@@ -156,7 +156,7 @@ class HistoryWriter:
         """Whether the existing table has ``version_table`` (one an older mig made has not)."""
         import sqlalchemy as sa
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         columns = sa.inspect(conn).get_columns(self.table.name, schema=self.table.schema)
         return any(column["name"].lower() == SCOPE_COLUMN for column in columns)
@@ -176,7 +176,7 @@ class HistoryWriter:
         """
         if not self.enabled or (self._ready and not again):
             return
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         if not self.has_table():
             self.table.create(conn)
@@ -191,7 +191,7 @@ class HistoryWriter:
         from mig_core.ddl.base import AddColumn
         from mig_core.errors import MigrationFailed
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         column = self.table.c[SCOPE_COLUMN]
         add = AddColumn(self.table.name, column, schema=self.table.schema)
@@ -272,7 +272,7 @@ class HistoryWriter:
             if done is not None and done > row["finished_at"]:
                 row["finished_at"] = done
                 row["duration_ms"] = _ms(done - row["started_at"])
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         inserts = [row for row in rows if "_started_id" not in row]
         for row in rows:
@@ -302,7 +302,7 @@ class HistoryWriter:
         """
         if not self.enabled:
             return
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         row = self.row(step, heads, heads, started, error=INTERRUPTED)
         row.update(finished_at=row["started_at"], duration_ms=0.0)
@@ -322,7 +322,7 @@ class HistoryWriter:
             return None
         import sqlalchemy as sa
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         if not self.has_table():
             return None
@@ -355,7 +355,7 @@ class HistoryWriter:
         """Insert one row in a short transaction of its own (after a rollback)."""
         if not self.enabled:
             return
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         try:
             if conn.in_transaction():

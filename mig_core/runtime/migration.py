@@ -120,7 +120,10 @@ class MigrationContext:
 
         self.opts = opts
         self.dialect = dialect
-        self.connection = connection
+        #: the connection to the database, None offline; mig's own code reads this one, never
+        #: :attr:`connection`, which offline is the stand-in that writes into the script
+        self.live_connection: Connection | None = connection
+        self._offline_bind: Any = None  # connection / bind offline, made on first use
         self.environment_context = environment_context
         self.as_sql = bool(opts.get("as_sql", False))
         self.script = opts.get("script") or (
@@ -162,7 +165,6 @@ class MigrationContext:
         #: row for it (a run killed after that commit then leaves the step marked interrupted)
         self._mark_started: Callable[[], None] | None = None
         self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
-        self._offline_bind: Any = None  # op.get_bind() offline, made on first use
         self.version_store = VersionStore(self)
         self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
             opts.get("on_version_apply")
@@ -222,23 +224,46 @@ class MigrationContext:
 
     # --- properties -------------------------------------------------------------------------
     @property
+    def connection(self) -> Connection:
+        """The connection given to ``configure()``.
+
+        Offline (``as_sql``): the same
+        :class:`~mig_core.runtime.offline_bind.OfflineConnection` as :attr:`bind`, a mock
+        connection whose executions are written into the script (reading raises
+        :class:`~mig_core.runtime.offline_bind.OfflineReadError`), as with Alembic.
+        """
+        if self.as_sql:
+            return self._offline_connection()
+        return self.live_connection  # type: ignore[return-value]  # never None online
+
+    @connection.setter
+    def connection(self, value: Connection | None) -> None:
+        """Replace the live connection (offline, :attr:`connection` stays the stand-in)."""
+        self.live_connection = value
+
+    @property
     def bind(self) -> Connection | None:
         """The connection; DDL still queued is sent first.
 
-        Offline (``as_sql``): an :class:`~mig_core.runtime.offline_bind.OfflineConnection`
-        (the same one for the whole run) whose executions are written into the script.
+        Offline (``as_sql``): the same stand-in as :attr:`connection`, whose executions are
+        written into the script.
         """
         if self.as_sql:
-            offline = self._offline_bind
-            if offline is None:
-                from mig_core.runtime.offline_bind import OfflineConnection
-
-                offline = self._offline_bind = OfflineConnection(self)
-            return offline  # type: ignore[no-any-return]
+            return self._offline_connection()
         pipeline = self._pipeline
         if pipeline is not None:
             pipeline.flush()
-        return self.connection
+        return self.live_connection
+
+    def _offline_connection(self) -> Connection:
+        """The offline stand-in connection, made on first use (a run that never asks for it
+        does not pay for it)."""
+        offline = self._offline_bind
+        if offline is None:
+            from mig_core.runtime.offline_bind import OfflineConnection
+
+            offline = self._offline_bind = OfflineConnection(self)
+        return offline  # type: ignore[no-any-return]
 
     @property
     def config(self) -> Any:
@@ -293,7 +318,7 @@ class MigrationContext:
 
     def _begin_own(self) -> Any:
         """Begin (or adopt an auto-begun) transaction on the connection; it is then ours."""
-        conn = self.connection
+        conn = self.live_connection
         assert conn is not None
         self._transaction = conn.get_transaction() if conn.in_transaction() else conn.begin()
         return self._transaction
@@ -331,7 +356,7 @@ class MigrationContext:
                 "autocommit_block() cannot commit a transaction the caller began; "
                 "pass a connection that is not in a transaction"
             )
-        conn = self.connection
+        conn = self.live_connection
         assert conn is not None
         had_own = self._transaction is not None and self._transaction.is_active
         self._flush_before_commit()

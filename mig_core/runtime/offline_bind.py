@@ -1,4 +1,5 @@
-"""The connection ``op.get_bind()`` gives in offline (``--sql``) mode.
+"""The connection ``op.get_bind()`` and ``MigrationContext.connection`` give in offline
+(``--sql``) mode.
 
 There is no database when mig writes a SQL script, but revisions written for Alembic use the
 bind anyway: ``sa.Enum(...).create(op.get_bind())``, ``op.get_bind().execute(sa.text(...))``,
@@ -169,7 +170,8 @@ class OfflineResult:
 
 
 class OfflineConnection(MockConnection):
-    """``op.get_bind()`` offline: executions are written into the SQL script.
+    """``op.get_bind()`` / ``MigrationContext.connection`` offline: executions are written
+    into the SQL script.
 
     A SQLAlchemy mock connection, so schema items create and drop through it
     (``Enum.create(bind)``, ``Index.create(bind)``, ``metadata.create_all(bind)``); their

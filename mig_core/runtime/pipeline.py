@@ -110,7 +110,7 @@ class StatementPipeline:
 
     def __init__(self, ctx: MigrationContext, per_round_trip: int) -> None:
         self.ctx = ctx
-        self.connection: Any = ctx.connection
+        self.connection: Any = ctx.live_connection
         self.per_round_trip = per_round_trip
         self.pending: list[Entry] = []
         self.pending_chars = 0
@@ -136,7 +136,7 @@ class StatementPipeline:
             raise ConfigError(
                 f"statements_per_round_trip must be a whole number, got {value!r}"
             ) from None
-        conn = ctx.connection
+        conn = ctx.live_connection
         if (
             per_round_trip <= 1
             or ctx.as_sql

@@ -151,7 +151,8 @@ class StepRunner:
                 self._run_steps(steps, heads, creates_version_table=not heads)
             return
         lock = RunLock(ctx, ctx.opts.get("lock_timeout")) if ctx.opts.get("run_lock", True) else None
-        began_outside = ctx.connection is not None and ctx.connection.in_transaction()
+        conn = ctx.live_connection
+        began_outside = conn is not None and conn.in_transaction()
         if lock is not None:
             lock.acquire()
         ok = False
@@ -186,7 +187,7 @@ class StepRunner:
         """Whether the connection is in a transaction neither the caller nor
         ``context.begin_transaction()`` opened (the run's own statements auto-began it)."""
         ctx = self.ctx
-        conn = ctx.connection
+        conn = ctx.live_connection
         return bool(
             conn is not None
             and not ctx._in_external_transaction
@@ -215,7 +216,7 @@ class StepRunner:
         """Per-step runs: end the transaction the lock and heads read auto-began."""
         if not self._auto_begun_transaction() or not self._per_step_commits():
             return
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         try:
             conn.commit() if ok else conn.rollback()

@@ -163,7 +163,7 @@ class VersionStore:
         if self._exists is None or refresh:
             import sqlalchemy as sa
 
-            conn = self.ctx.connection
+            conn = self.ctx.live_connection
             assert conn is not None
             self._exists = sa.inspect(conn).has_table(self.name, schema=self.schema)
         return self._exists
@@ -177,8 +177,9 @@ class VersionStore:
             self.ctx.impl.emit_statement_text(one_line(sql))
             return
         if not self.exists(refresh=True):
-            assert self.ctx.connection is not None
-            self.table.create(self.ctx.connection)
+            conn = self.ctx.live_connection
+            assert conn is not None
+            self.table.create(conn)
             self._exists = True
 
     def read_heads(self, warn: bool = True) -> tuple[str, ...]:
@@ -193,7 +194,7 @@ class VersionStore:
             return ()
         import sqlalchemy as sa
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         rows = conn.execute(sa.select(self.table.c.version_num)).scalars().all()
         return tuple(rows)
@@ -230,7 +231,7 @@ class VersionStore:
         """The length of the existing table's ``version_num`` (None: unbounded or unknown)."""
         import sqlalchemy as sa
 
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         for column in sa.inspect(conn).get_columns(self.name, schema=self.schema):
             if column["name"].lower() == "version_num":
@@ -241,11 +242,13 @@ class VersionStore:
         """True when ``version_table`` was left at its default, ``mig_version`` does not exist,
         and Alembic's ``alembic_version`` does: a project switched from Alembic without
         ``version_table = alembic_version``, whose database is not really at base."""
-        if self.ctx.opts.get("version_table") or self.ctx.connection is None:
+        if self.ctx.opts.get("version_table") or self.ctx.as_sql:
             return False
         import sqlalchemy as sa
 
-        return bool(sa.inspect(self.ctx.connection).has_table("alembic_version", schema=self.schema))
+        conn = self.ctx.live_connection
+        assert conn is not None
+        return bool(sa.inspect(conn).has_table("alembic_version", schema=self.schema))
 
     def refuse_alembic_table_left_behind(self) -> None:
         """Refuse to write a new ``mig_version`` beside an Alembic version table."""
@@ -300,7 +303,7 @@ class VersionStore:
             for new in inserts:
                 emit(f"INSERT INTO {table} (version_num) VALUES ({_sql_literal(new)})")
             return
-        conn = self.ctx.connection
+        conn = self.ctx.live_connection
         assert conn is not None
         stmts = self._prepared()
         for old in deletes:
@@ -325,5 +328,6 @@ class VersionStore:
             self.ctx.impl.emit_statement_text(f"DELETE FROM {self.quoted_name}")
             return
         if self.exists():
-            assert self.ctx.connection is not None
-            self.ctx.connection.execute(self.table.delete())
+            conn = self.ctx.live_connection
+            assert conn is not None
+            conn.execute(self.table.delete())
