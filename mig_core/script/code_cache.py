@@ -150,3 +150,21 @@ _LOADED_DIGESTS: dict[str, str] = {}
 def loaded_digest(path: str | None) -> str | None:
     """The sha256 of the source ``path`` was last loaded from in this process, if known."""
     return _LOADED_DIGESTS.get(path) if path else None
+
+
+def file_digest(path: str) -> str:
+    """The sha256 of ``path``'s bytes, as the history table records a revision's checksum:
+    from the folder's code cache while its entry is current (one stat, no read), else by
+    reading the file. Raises OSError when the file cannot be read."""
+    import hashlib
+
+    folder, filename = os.path.split(path)
+    if not path.endswith((".pyc", ".pyo")):
+        cache = cache_for(folder)
+        if cache is not None:
+            st = os.stat(path)
+            hit = cache.get(filename, st.st_size, st.st_mtime_ns)
+            if hit is not None:
+                return hit[0]
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
