@@ -130,7 +130,10 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
         "show the applied-history table (what ran, when, by whom)",
         [JSON, _arg("-n", "--limit", type=int, default=None, help="show the last N entries"),
          _arg("--all", dest="all_projects", action="store_true",
-              help="every project's rows (all version tables sharing the table), not only this one's")],
+              help="every project's rows (all version tables sharing the table), not only this one's"),
+         _arg("--verify", action="store_true",
+              help="compare the applied revisions' files with the checksums recorded when they "
+                   "ran (exit 1 when one changed or is missing)")],
     ),
     "check": ("exit 0 if the model matches the database, 1 with the differences otherwise", [JSON]),
     "plugins": ("list plugins, their hooks, dialects, operations and status", [JSON]),

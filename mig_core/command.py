@@ -207,12 +207,18 @@ def ensure_version(config: Config, sql: bool = False, lock_timeout: float | None
 
 
 def log(
-    config: Config, as_json: bool = False, limit: int | None = None, all_projects: bool = False
+    config: Config,
+    as_json: bool = False,
+    limit: int | None = None,
+    all_projects: bool = False,
+    verify: bool = False,
 ) -> None:
-    """Print the applied-history table (this project's rows unless ``all_projects``)."""
+    """Print the applied-history table (this project's rows unless ``all_projects``);
+    ``verify``: compare the applied revisions' files with the checksums recorded when they
+    ran, raising ``AppliedRevisionsChanged`` (exit 1) when one changed or is missing."""
     from mig_core.commands import runtime
 
-    runtime.log(config, as_json=as_json, limit=limit, all_projects=all_projects)
+    runtime.log(config, as_json=as_json, limit=limit, all_projects=all_projects, verify=verify)
 
 
 # --- autogenerate (mig_core/commands/autogen.py) ---------------------------------------------

@@ -16,6 +16,7 @@ from mig_core.errors import CommandError, RevisionArgumentError, UsageError
 if TYPE_CHECKING:
     from mig_core.config import Config
     from mig_core.runtime.migration import MigrationContext
+    from mig_core.runtime.verify import Finding
 
 
 def _script(config: Config) -> Any:
@@ -348,7 +349,11 @@ def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
 
 
 def log(
-    config: Config, as_json: bool = False, limit: int | None = None, all_projects: bool = False
+    config: Config,
+    as_json: bool = False,
+    limit: int | None = None,
+    all_projects: bool = False,
+    verify: bool = False,
 ) -> None:
     """Print the applied-history table, oldest first (``--json``: a list of objects).
 
@@ -357,10 +362,15 @@ def log(
     Every database env.py visits is read (the ``multidb`` template visits several): the text
     shows each one's rows under its URL, and each JSON object names its ``database``, so the
     JSON is one flat list of the same shape whether there is one database or several.
+    ``verify``: compare the applied revisions' files with their recorded checksums instead
+    (see :func:`verify_log`).
     """
     from mig_core.runtime.history import history_table_name
 
     script = _script(config)
+    if verify:
+        verify_log(config, script, as_json, limit, all_projects)
+        return
 
     def reader(ctx: MigrationContext) -> list[dict[str, Any]] | str:
         if history_table_name(ctx.opts) is None:
@@ -387,6 +397,105 @@ def log(
         else:
             for line in _log_lines(rows, all_projects):
                 config.print_stdout((indent + line).rstrip())
+
+
+def verify_log(
+    config: Config, script: Any, as_json: bool, limit: int | None, all_projects: bool
+) -> None:
+    """``mig log --verify``: one line per applied revision whose file changed since it ran, is
+    gone, or has no recorded checksum, then a summary (``--json``: every applied revision).
+    Raises :class:`~mig_core.errors.AppliedRevisionsChanged` (exit 1) when a file changed or
+    is missing."""
+    from mig_core.errors import AppliedRevisionsChanged
+    from mig_core.runtime.verify import FAILING, verify
+
+    if all_projects or limit:
+        option = "--all" if all_projects else "-n/--limit"
+        raise UsageError(
+            f"log --verify checks every applied revision of this project against its own "
+            f"history rows; {option} does not apply to it"
+        )
+    per_database = _read_each(config, script, verify)
+    if as_json:
+        objects = [{"database": database, **_finding_json(finding)}
+                   for database, findings in per_database for finding in findings]
+        config.print_stdout(json.dumps(objects, indent=2))
+    else:
+        several = len(per_database) > 1
+        indent = "  " if several else ""
+        for database, findings in per_database:
+            if several:
+                config.print_stdout(f"{database}:")
+            for finding in findings:
+                line = _finding_line(finding, script.dir)
+                if line:
+                    config.print_stdout(indent + line)
+            config.print_stdout(indent + _verify_summary(findings))
+    failing = [finding for _, findings in per_database for finding in findings
+               if finding.status in FAILING]
+    if failing:
+        names = ", ".join(f"{finding.revision} ({finding.status})" for finding in failing)
+        raise AppliedRevisionsChanged(
+            f"log --verify: {len(failing)} applied revision{'s' if len(failing) != 1 else ''} "
+            f"no longer match{'es' if len(failing) == 1 else ''} the file that ran: {names}",
+            findings=list(failing),
+        )
+
+
+def _finding_line(finding: Finding, base: str) -> str | None:
+    """A finding as text; None for a revision that verified."""
+    import os
+
+    from mig_core.runtime.verify import CHANGED, MISSING, OK
+
+    if finding.status == OK:
+        return None
+    path = finding.path
+    if path is not None:
+        rel = os.path.relpath(path, base)
+        path = path if rel.startswith("..") else rel
+    applied = (
+        f"applied {_when(finding.applied_at)} UTC"
+        f"{' by ' + finding.applied_by if finding.applied_by else ''} "
+        f"(history row {finding.history_id})"
+        if finding.history_id is not None else None
+    )
+    if finding.status == CHANGED:
+        detail = f"{path}: edited since it was {applied}"
+    elif finding.status == MISSING:
+        detail = f"{finding.reason}; it was {applied}" if applied else (
+            f"{finding.reason}; the version table names it (no upgrade of it in the history)")
+    else:
+        detail = f"{path}: no checksum to compare: {finding.reason}"
+    return f"{finding.status:<10}  {finding.revision}  {detail}"
+
+
+def _verify_summary(findings: list[Finding]) -> str:
+    from mig_core.runtime.verify import STATUSES
+
+    if not findings:
+        return "0 applied revisions: nothing to verify"
+    counts = ", ".join(
+        f"{sum(1 for f in findings if f.status == status)} {status}" for status in STATUSES
+    )
+    plural = "s" if len(findings) != 1 else ""
+    return f"{len(findings)} applied revision{plural}: {counts}"
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding for ``--json`` (keys in this order; documented in docs/cli.md)."""
+    at = _utc(finding.applied_at)
+    return {
+        "revision": finding.revision,
+        "status": finding.status,
+        "path": finding.path,
+        "applied_at": at.isoformat(timespec="microseconds") if at is not None else None,
+        "applied_by": finding.applied_by,
+        "history_id": finding.history_id,
+        "recorded_checksum": finding.recorded_checksum,
+        "current_checksum": finding.current_checksum,
+        "reason": finding.reason,
+    }
 
 
 def _history_rows(

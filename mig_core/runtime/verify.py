@@ -1,0 +1,217 @@
+"""``mig log --verify``: the files of the applied revisions compared with the checksums the
+history table recorded when they ran.
+
+A revision is *applied* when the version table names it or one of its descendants (parents and
+``depends_on`` targets, per the revision graph). Its recorded checksum is the one of its last
+successful ``upgrade`` row in this project's history; a successful ``downgrade`` row after it
+means that run's DDL was undone, so the revision, applied again without running (a stamp), has
+nothing to compare with. Stamps are not looked at: they change no schema. The history is read
+in one query; no revision module is imported (digests come from the code cache, or the bytes).
+
+A file whose only difference from what ran is its line endings (LF <-> CRLF, as git's
+``core.autocrlf`` converts them) verifies: the recorded digest is of the bytes that ran, and the
+file is compared as it is, then with LF and with CRLF line endings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import CommandError, ConfigError, RevisionGraphError
+
+if TYPE_CHECKING:
+    from mig_core.runtime.migration import MigrationContext
+
+OK = "ok"
+CHANGED = "changed"
+MISSING = "missing"
+UNVERIFIED = "unverified"
+#: the statuses that make ``mig log --verify`` exit 1
+FAILING = (CHANGED, MISSING)
+STATUSES = (OK, CHANGED, MISSING, UNVERIFIED)
+
+#: the history columns a verification reads
+_COLUMNS = ("id", "revisions", "direction", "checksum", "finished_at", "username", "hostname")
+
+
+@dataclass
+class Finding:
+    """What ``--verify`` says of one applied revision."""
+
+    revision: str
+    status: str
+    #: the revision file, None when no file defines the revision
+    path: str | None = None
+    recorded_checksum: str | None = None
+    current_checksum: str | None = None
+    #: the last successful upgrade row: its id, finish time and user@host
+    history_id: int | None = None
+    applied_at: Any = None
+    applied_by: str | None = None
+    #: why a revision is unverified or missing, or that only its line endings differ
+    reason: str | None = None
+
+
+@dataclass
+class History:
+    """The history as far as verification needs it, per revision."""
+
+    #: the last successful upgrade row of each revision
+    upgrades: dict[str, dict[str, Any]]
+    #: revisions with a successful downgrade row after their last upgrade row -> that row
+    downgrades: dict[str, dict[str, Any]]
+
+    def applied(self) -> list[str]:
+        """Revisions whose last successful row is an upgrade, in the order they ran."""
+        rows = sorted(
+            (row["id"], rev) for rev, row in self.upgrades.items() if rev not in self.downgrades
+        )
+        return [rev for _, rev in rows]
+
+
+def read_history(ctx: MigrationContext) -> History | None:
+    """This project's successful upgrade and downgrade rows, in one query; None when the
+    table does not exist. Scoped as ``mig log`` is: the rows of the run's version table and
+    those written before the history recorded it."""
+    import sqlalchemy as sa
+
+    from mig_core.runtime.history import SCOPE_COLUMN, HistoryWriter
+
+    history = HistoryWriter(ctx)
+    if not history.has_table():
+        return None
+    table = history.table
+    query = (
+        sa.select(*(table.c[name] for name in _COLUMNS))
+        .where(table.c.success == sa.true(), table.c.direction.in_(("upgrade", "downgrade")))
+        .order_by(table.c.id)
+    )
+    if history.has_scope_column():
+        scope = table.c[SCOPE_COLUMN]
+        query = query.where(sa.or_(scope == history.scope, scope.is_(None)))
+    conn = ctx.connection
+    assert conn is not None
+    upgrades: dict[str, dict[str, Any]] = {}
+    downgrades: dict[str, dict[str, Any]] = {}
+    for found in conn.execute(query):
+        row = dict(found._mapping)
+        for rev in row["revisions"].split():
+            if row["direction"] == "upgrade":
+                upgrades[rev] = row
+                downgrades.pop(rev, None)
+            elif rev in upgrades:
+                downgrades[rev] = row
+    return History(upgrades, downgrades)
+
+
+def verify(ctx: MigrationContext) -> list[Finding]:
+    """One finding per revision applied in the database of ``ctx``: those the graph knows in
+    graph order (oldest first), then those no file defines."""
+    from mig_core.runtime.history import history_table_name
+
+    if history_table_name(ctx.opts) is None:
+        raise ConfigError(
+            "log --verify: the history table is turned off (history_table = false), so no "
+            "checksum was recorded to verify against; set history_table to keep one"
+        )
+    heads = ctx.get_current_heads()
+    if not heads:
+        return []
+    history = read_history(ctx)
+    if history is None:
+        from mig_core.runtime.history import HistoryWriter
+
+        table = HistoryWriter(ctx).table
+        name, table_name = table.fullname, table.name
+        raise CommandError(
+            f"log --verify: the history table {name} does not exist, so no checksum was "
+            f"recorded to verify against (history_table = {table_name}; mig writes it from the next "
+            "upgrade, downgrade or stamp, or from ensure_version)"
+        )
+    revision_map = ctx.script.revision_map  # type: ignore[union-attr]
+    known = [head for head in heads if head in revision_map]
+    unknown = [head for head in heads if head not in revision_map]
+    applied = revision_map.ancestors(known)
+    if unknown:
+        # the graph cannot say what lies below a head no file defines: the history can
+        by_history = history.applied()
+        applied |= revision_map.ancestors(rev for rev in by_history if rev in revision_map)
+        unknown += [rev for rev in by_history if rev not in revision_map and rev not in unknown]
+    findings = [_check_file(script, history) for script in revision_map.sorted(applied)]
+    missing = [_missing(rev, history) for rev in unknown]
+    # in the order they ran; those the history does not know last
+    missing.sort(key=lambda f: (f.history_id is None, f.history_id or 0))
+    return findings + missing
+
+
+def _applied_row(finding: Finding, row: dict[str, Any]) -> None:
+    finding.history_id = row["id"]
+    finding.applied_at = row["finished_at"]
+    finding.applied_by = "@".join(p for p in (row["username"], row["hostname"]) if p) or None
+    finding.recorded_checksum = row["checksum"]
+
+
+def _check_file(script: Any, history: History) -> Finding:
+    rev = script.revision
+    finding = Finding(rev, UNVERIFIED, path=script.path)
+    row = history.upgrades.get(rev)
+    if row is None:
+        finding.reason = ("no upgrade of it in the history (stamped, applied before the history "
+                          "was kept, or by Alembic)")
+        return finding
+    _applied_row(finding, row)
+    if rev in history.downgrades:
+        undone = history.downgrades[rev]["id"]
+        finding.reason = (f"downgraded (history row {undone}) after that upgrade, and applied "
+                          "again without running (stamped)")
+        return finding
+    if not finding.recorded_checksum:
+        finding.reason = f"history row {row['id']} has no checksum"
+        return finding
+    finding.current_checksum = _digest(script.path)
+    if finding.current_checksum == finding.recorded_checksum:
+        finding.status = OK
+    elif _same_but_line_endings(script.path, finding.recorded_checksum):
+        finding.status = OK
+        finding.reason = "only its line endings differ from the file that ran"
+    else:
+        finding.status = CHANGED
+    return finding
+
+
+def _missing(rev: str, history: History) -> Finding:
+    finding = Finding(rev, MISSING, reason="no revision file defines it")
+    row = history.upgrades.get(rev)
+    if row is not None:
+        _applied_row(finding, row)
+    return finding
+
+
+def _digest(path: str) -> str:
+    """The file's sha256 as the runtime records it (see :func:`code_cache.file_digest`)."""
+    from mig_core.script.code_cache import file_digest
+
+    try:
+        return file_digest(path)
+    except OSError as exc:
+        raise RevisionGraphError(f"{path}: cannot read revision file: {exc.strerror}") from None
+
+
+def _same_but_line_endings(path: str, recorded: str) -> bool:
+    """Whether the source at ``path``, with LF or with CRLF line endings, has the digest
+    ``recorded`` (a compiled ``.pyc`` is compared as it is only)."""
+    if path.endswith((".pyc", ".pyo")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    lf = data.replace(b"\r\n", b"\n")
+    return recorded in (
+        hashlib.sha256(lf).hexdigest(),
+        hashlib.sha256(lf.replace(b"\n", b"\r\n")).hexdigest(),
+    )
+
