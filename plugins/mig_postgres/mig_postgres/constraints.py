@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 
 # --- indexes the core's text comparison cannot settle ------------------------------------------
 
-_INDEX_DEF = re.compile(r"^(CREATE (?:UNIQUE )?INDEX) \S+ ON (?:ONLY )?\S+ (USING .*)$", re.S)
-
-
 def drop_same_index_pairs(
     ctx: CompareContext, modify_ops: ModifyTableOps, schema: str | None, table: str
 ) -> None:
@@ -49,9 +46,23 @@ def drop_same_index_pairs(
             modify_ops.ops.remove(adds[name])
 
 
-def _index_definition(text: str | None) -> tuple[str, str] | None:
-    match = _INDEX_DEF.match(text or "")
-    return (match.group(1), match.group(2)) if match else None
+#: unique, pg_get_indexdef and the heads it may start with, of the index {where} chooses
+_INDEX_PARTS = (
+    "SELECT i.indisunique, pg_get_indexdef(i.indexrelid), {head}, {temp_head} FROM pg_index i "
+    "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {where}"
+)
+
+
+def _index_parts(conn: Any, where: str) -> tuple[bool, str | None]:
+    """(unique, body after the table) of the index ``where`` chooses (see indexdef.py; a
+    temporary table's schema may be written ``pg_temp``)."""
+    from mig_postgres.indexdef import index_body, index_head_sql
+
+    row = conn.exec_driver_sql(_INDEX_PARTS.format(
+        head=index_head_sql(), temp_head=index_head_sql(temp_as_pg_temp=True), where=where,
+    )).first()
+    return (bool(row[0]), index_body(row[1], row[2], row[3])) if row is not None else (False, None)
 
 
 def _same_index_on_server(ctx: CompareContext, schema: str | None, table: str, name: str,
@@ -71,23 +82,18 @@ def _same_index_on_server(ctx: CompareContext, schema: str | None, table: str, n
         return False
     probe = "mig_index_probe"
     sql = sql.replace(target, f" ON {probe} ", 1)
+    literal = index_name.replace("'", "''")
     conn: Any = ctx.connection
     try:
         with conn.begin_nested() as savepoint:
-            existing = conn.exec_driver_sql(
-                f"SELECT pg_get_indexdef('{index_name.replace(chr(39), chr(39) * 2)}'::regclass)"
-            ).scalar()
+            existing = _index_parts(conn, f"i.indexrelid = '{literal}'::regclass")
             conn.exec_driver_sql(f"CREATE TEMP TABLE {probe} (LIKE {qualified})")
             conn.exec_driver_sql(sql.replace("%", "%%"))
-            probed = conn.exec_driver_sql(
-                "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
-                f"WHERE indrelid = '{probe}'::regclass"
-            ).scalar()
+            probed = _index_parts(conn, f"i.indrelid = '{probe}'::regclass")
             savepoint.rollback()
     except Exception:
         return False
-    have, made = _index_definition(existing), _index_definition(probed)
-    return have is not None and have == made
+    return existing[1] is not None and existing == probed
 
 
 # --- exclusion constraints -----------------------------------------------------------------

@@ -4,9 +4,11 @@ Before the core compares, each table the model lacks gets from the catalog (one 
 comparison): the ``nextval`` defaults and sequences its columns own when ``create_table``
 would not make them again (a SERIAL that is not the key, a renamed sequence), DEFERRABLE of
 its unique constraints, ``PARTITION BY`` of a partitioned table, UNLOGGED. What
-``create_table`` / ``create_index`` cannot write (CHECK ... NO INHERIT, an index with a column
-COLLATE) is dropped by SQL before the ``drop_table`` and re-created by the downgrade from the
-server's own definition. The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
+``create_table`` / ``create_index`` cannot write (CHECK ... NO INHERIT or NOT VALID, an index
+with a column COLLATE) is dropped by SQL before the ``drop_table`` and re-created by the
+downgrade from the server's own definition (an index on the table's name as the rest of the
+downgrade writes it, see :mod:`mig_postgres.indexdef`); comments on indexes and constraints
+are set again last. The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
 the ``drop_table`` (their reverse re-creates and re-owns them), and a partition is detached
 first (re-attached by the downgrade with its bounds).
 """
@@ -63,6 +65,8 @@ class DroppedExtras:
     partition_of: tuple[str, str] | None  # (parent as SQL, bound)
     #: (upgrade SQL before drop_table, its reverse): objects create_table cannot write
     statements: list[tuple[str, str]] = field(default_factory=list)
+    #: (upgrade SQL, its reverse): comments on indexes and constraints, set again last
+    comments: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _rows(ctx: CompareContext, sql: str) -> list[Any]:
@@ -95,6 +99,7 @@ def complete_dropped_tables(ctx: CompareContext, schemas: list[str | None]) -> N
     _owned_sequences(ctx, dropped, extras)
     _table_facts(ctx, dropped, extras)
     _constraint_facts(ctx, dropped, extras)
+    _comments(ctx, dropped, extras)
 
 
 def _owned_sequences(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
@@ -163,16 +168,21 @@ def _table_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTa
 
 def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
                       extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
-    """DEFERRABLE of unique constraints; CHECK ... NO INHERIT and indexes with a column
-    COLLATE (which ``create_table`` / ``create_index`` cannot write) move to SQL statements
-    with the server's own definition of each."""
-    for schema, name, object_name, kind, deferred, definition in _rows(ctx,
+    """DEFERRABLE of unique constraints; CHECK ... NO INHERIT / NOT VALID and indexes with a
+    column COLLATE (which ``create_table`` / ``create_index`` cannot write) move to SQL
+    statements with the server's own definition of each, the index's on the table's name as
+    the downgrade writes it (unqualified in the default schema)."""
+    from mig_postgres.indexdef import index_head_sql, index_on
+
+    for schema, name, object_name, kind, flag, definition, head in _rows(ctx,
         "SELECT n.nspname, c.relname, con.conname, con.contype, con.condeferred, "
-        "pg_get_constraintdef(con.oid) FROM pg_constraint con "
+        "pg_get_constraintdef(con.oid), NULL FROM pg_constraint con "
         "JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE (con.contype = 'u' AND con.condeferrable) OR (con.contype = 'c' AND con.connoinherit) "
-        "UNION ALL SELECT n.nspname, c.relname, ic.relname, 'i', false, "
-        "pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "WHERE (con.contype = 'u' AND con.condeferrable) "
+        "OR (con.contype = 'c' AND (con.connoinherit OR NOT con.convalidated)) "
+        "UNION ALL SELECT n.nspname, c.relname, ic.relname, 'i', i.indisunique, "
+        f"pg_get_indexdef(i.indexrelid), {index_head_sql()} "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
         "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
         "AND pg_get_indexdef(i.indexrelid) LIKE '% COLLATE %' ORDER BY 1, 2, 3"
@@ -184,57 +194,85 @@ def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], Reflec
             for record in table.unique_constraints:
                 if record.get("name") == object_name:
                     record["deferrable"] = True
-                    record["initially"] = "DEFERRED" if deferred else None
+                    record["initially"] = "DEFERRED" if flag else None
             continue
         found = extras[(table.schema, table.name)]
+        quote = ctx.dialect.identifier_preparer.quote
         if kind == "c":
             table.check_constraints = [
                 r for r in table.check_constraints if r.get("name") != object_name
             ]
             target = _qualified(ctx, table.schema, name)
-            quote = ctx.dialect.identifier_preparer.quote
             found.statements.append((
                 f"ALTER TABLE {target} DROP CONSTRAINT {quote(object_name)}",
                 f"ALTER TABLE {target} ADD CONSTRAINT {quote(object_name)} {definition}",
             ))
         else:
             table.indexes = [r for r in table.indexes if r.get("name") != object_name]
-            index = _qualified(ctx, table.schema, object_name)
-            found.statements.append((f"DROP INDEX {index}", definition))
+            create = index_on(definition, head, quote(object_name),
+                              _qualified(ctx, table.schema, name), unique=flag)
+            found.statements.append((f"DROP INDEX {_qualified(ctx, table.schema, object_name)}",
+                                     create))
+
+
+def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
+              extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
+    """``COMMENT ON INDEX`` / ``CONSTRAINT`` of each commented index and constraint
+    (reflection reads neither); a foreign key's is a note, its constraint may be added after
+    every table exists."""
+    quote = ctx.dialect.identifier_preparer.quote
+    for schema, name, kind, object_name, literal in _rows(ctx,
+        "SELECT n.nspname, c.relname, 'i', ic.relname, quote_literal(d.description) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_description d ON d.objoid = ic.oid AND d.classoid = 'pg_class'::regclass "
+        "AND d.objsubid = 0 UNION ALL SELECT n.nspname, c.relname, con.contype, con.conname, "
+        "quote_literal(d.description) FROM pg_constraint con "
+        "JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_description d ON d.objoid = con.oid "
+        "AND d.classoid = 'pg_constraint'::regclass ORDER BY 1, 2, 3, 4"
+    ):
+        table = dropped.get((schema, name))
+        if table is None:
+            continue
+        if kind == "f":
+            table.notes.append(f"the comment on foreign key {object_name} is not re-created; "
+                               "add its COMMENT ON CONSTRAINT by hand")
+            continue
+        if kind == "i":
+            target = f"INDEX {_qualified(ctx, table.schema, object_name)}"
+        else:
+            target = (f"CONSTRAINT {quote(object_name)} ON "
+                      f"{_qualified(ctx, table.schema, name)}")
+        extras[(table.schema, table.name)].comments.append(
+            (f"COMMENT ON {target} IS NULL", f"COMMENT ON {target} IS {literal}")
+        )
 
 
 def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
-    """Around each dropped table's ``drop_table``: its owned sequences released before and
-    dropped after (the downgrade re-creates them before the table and owns them after), and
-    a partition detached first (the downgrade attaches it again after every table exists)."""
-    from mig_postgres.ops import CreateSequenceOp, DropSequenceOp
-
+    """Around each dropped table's operations (its index drops, its ``drop_table``): comments
+    and statements first, its owned sequences released before and dropped after (the
+    downgrade re-creates them before the table and owns them after), and partitions detached
+    before any of it (the downgrade attaches them again after every table and index exists)."""
     extras: dict[tuple[str | None, str], DroppedExtras] = ctx.cache.get(_EXTRAS) or {}
     if not extras:
         return
+    starts = _group_starts(upgrade_ops.ops, extras)
     detaches: list[MigrateOperation] = []
     out: list[Any] = []
-    for op in upgrade_ops.ops:
-        found = extras.get((op.schema, op.table_name)) if isinstance(op, DropTableOp) else None
-        if found is None:
+    first: int | None = None  # where in ``out`` the first dropped table's operations start
+    for position, op in enumerate(upgrade_ops.ops):
+        key = _table_key(op)
+        found = extras.get(key) if key is not None else None
+        if found is not None and starts.get(key) == position:
+            first = len(out) if first is None else first
+            out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.comments)
+            out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.statements)
+        if found is None or not isinstance(op, DropTableOp):
             out.append(op)
             continue
         table_sql = _qualified(ctx, op.schema, op.table_name)
-        after: list[Any] = []
-        out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.statements)
-        for seq in found.sequences:
-            owner = f"{table_sql}.{ctx.dialect.identifier_preparer.quote(seq.column)}"
-            out.append(PairedSQLOp(f"ALTER SEQUENCE {seq.name} OWNED BY NONE",
-                                   f"ALTER SEQUENCE {seq.name} OWNED BY {owner}"))
-            data_type, start, increment, minvalue, maxvalue, cache, cycle = seq.options
-            schema, _, name = seq.name.rpartition(".")
-            create = CreateSequenceOp(
-                name.strip('"'), schema=schema.strip('"') or None, start=start,
-                increment=increment, minvalue=minvalue, maxvalue=maxvalue, cache=cache,
-                cycle=cycle or None, data_type=_sequence_type(data_type),
-            )
-            after.append(DropSequenceOp(create.sequence_name, schema=create.schema,
-                                        _reverse=create))
+        after = _release_sequences(ctx, found, table_sql, out)
         if found.partition_of is not None:
             parent, bound = found.partition_of
             detaches.append(PairedSQLOp(
@@ -243,9 +281,53 @@ def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
             ))
         out.append(op)
         out.extend(after)
-    first_drop = next((i for i, op in enumerate(out) if isinstance(op, DropTableOp)), len(out))
-    out[first_drop:first_drop] = detaches
+    # a partition's index that belongs to its parent's can be dropped only once detached
+    at = len(out) if first is None else first
+    out[at:at] = detaches
     upgrade_ops.ops[:] = out
+
+
+def _table_key(op: Any) -> tuple[str | None, str] | None:
+    """(schema, table) of a table's ``drop_table`` or group of operations."""
+    from mig_core.operations.ops import ModifyTableOps
+
+    if isinstance(op, (DropTableOp, ModifyTableOps)):
+        return (op.schema, op.table_name)
+    return None
+
+
+def _group_starts(ops: list[Any], extras: dict[tuple[str | None, str], DroppedExtras],
+                  ) -> dict[tuple[str | None, str], int]:
+    """Position of the first operation of each dropped table (a group of index drops, or its
+    ``drop_table``)."""
+    starts: dict[tuple[str | None, str], int] = {}
+    for position, op in enumerate(ops):
+        key = _table_key(op)
+        if key is not None and key in extras and key not in starts:
+            starts[key] = position
+    return starts
+
+
+def _release_sequences(ctx: CompareContext, found: DroppedExtras, table_sql: str,
+                       out: list[Any]) -> list[Any]:
+    """``OWNED BY NONE`` of each sequence the table owns, added to ``out``; their
+    ``drop_sequence`` operations (to follow the ``drop_table``) returned."""
+    from mig_postgres.ops import CreateSequenceOp, DropSequenceOp
+
+    after: list[Any] = []
+    for seq in found.sequences:
+        owner = f"{table_sql}.{ctx.dialect.identifier_preparer.quote(seq.column)}"
+        out.append(PairedSQLOp(f"ALTER SEQUENCE {seq.name} OWNED BY NONE",
+                               f"ALTER SEQUENCE {seq.name} OWNED BY {owner}"))
+        data_type, start, increment, minvalue, maxvalue, cache, cycle = seq.options
+        schema, _, name = seq.name.rpartition(".")
+        create = CreateSequenceOp(
+            name.strip('"'), schema=schema.strip('"') or None, start=start,
+            increment=increment, minvalue=minvalue, maxvalue=maxvalue, cache=cache,
+            cycle=cycle or None, data_type=_sequence_type(data_type),
+        )
+        after.append(DropSequenceOp(create.sequence_name, schema=create.schema, _reverse=create))
+    return after
 
 
 def _qualified(ctx: CompareContext, schema: str | None, name: str) -> str:

@@ -332,6 +332,24 @@ def test_expression_and_partial_indexes_give_no_difference(engine):
     assert kinds(compare(engine, changed, include_schemas=True)) == ["remove_index", "add_index"]
 
 
+
+@pytest.mark.parametrize("schema", [None, "app"])
+def test_index_settled_by_the_server_on_a_table_name_needing_quotes(engine, schema):
+    """The server's two definitions are compared after the table (``ON app."Doc Table"``
+    did not match the pattern that split them, so the index was dropped and created on every
+    run)."""
+    def model():
+        md = sa.MetaData()
+        t = sa.Table("Doc Table", md, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("title", sa.String(100)), sa.Column("n", sa.Integer),
+                     schema=schema)
+        sa.Index("ix not x", t.c.n, postgresql_where=t.c.title != "x")
+        sa.Index("ix_upper", sa.func.upper(t.c.title), postgresql_where=t.c.n != 0, unique=True)
+        return md
+
+    create(engine, model())
+    assert compare(engine, model(), include_schemas=True) == []
+
 def test_operator_expression_index_is_written_in_parentheses(engine):
     """CREATE INDEX needs an operator expression in parentheses, as SQLAlchemy writes it
     ((body ->> 'k')); written bare into literal_column(), the upgrade failed (syntax error)."""
