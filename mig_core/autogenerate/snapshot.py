@@ -476,7 +476,7 @@ class SchemaSnapshot:
             return
         kw: dict[str, Any] = {"schema": self.schema, "filter_names": wanted}
         insp = self._ctx.inspector
-        with _reflection_warnings():
+        with _reflection_warnings(self._ctx):
             pks = {name: pk for (_, name), pk in insp.get_multi_pk_constraint(**kw).items()}
             checks = {
                 name: records
@@ -506,14 +506,17 @@ class SchemaSnapshot:
 
 
 @contextlib.contextmanager
-def _reflection_warnings() -> Iterator[None]:
-    """Warnings reflection gives for what the comparison leaves out on purpose, silenced."""
+def _reflection_warnings(ctx: CompareContext) -> Iterator[None]:
+    """Warnings reflection gives for what the comparison leaves out on purpose, or the
+    dialect's plugin reports itself (``reflection_warnings_silenced`` of the impl), silenced."""
     import sqlalchemy as sa
 
     with warnings.catch_warnings():
         # SQLite cannot reflect expression indexes; comparison skips them on purpose
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
         warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+        for pattern in ctx.impl.reflection_warnings_silenced:
+            warnings.filterwarnings("ignore", pattern, sa.exc.SAWarning)
         yield
 
 
@@ -531,7 +534,7 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     if not tables:
         return SchemaSnapshot(schema, tables, ctx)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
-    with _reflection_warnings():
+    with _reflection_warnings(ctx):
         columns = insp.get_multi_columns(**kw)
         fks = insp.get_multi_foreign_keys(**kw)
         indexes = insp.get_multi_indexes(**kw)

@@ -116,6 +116,10 @@ class DefaultImpl:
     #: whether reflection reports each index column's sort order (``column_sorting``, or
     #: :meth:`index_sorting`); when not, autogenerate leaves ASC / DESC / NULLS out
     index_sorting_reflected: ClassVar[bool] = False
+    #: patterns (regular expressions, matched from the start) of SQLAlchemy's reflection
+    #: warnings for what this dialect's plugin reports itself, silenced while autogenerate
+    #: reflects, so the user reads one message
+    reflection_warnings_silenced: ClassVar[tuple[str, ...]] = ()
     #: dialect options (without the dialect prefix) that reflection never reads back, which
     #: autogenerate therefore does not compare
     unreflected_options: ClassVar[frozenset[str]] = frozenset()

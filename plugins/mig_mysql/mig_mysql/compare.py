@@ -202,10 +202,12 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
         "WHERE {where} AND COLLATION = 'D'",
         _grouped,
     )
+    quote = ctx.dialect.identifier_preparer.quote
     for record in conn_table.indexes:
         found = descending.get((conn_table.name, record.get("name")))
         if found and "column_sorting" not in record:
             record["column_sorting"] = {column: ("desc",) for column in found}
+            _prefix_in_sorted_columns(record, quote)
     known = {str(r.get("name")) for r in conn_table.indexes}
     known.update(str(r.get("name")) for r in conn_table.unique_constraints)
     known.update(str(r.get("name")) for r in conn_table.foreign_keys)
@@ -238,6 +240,30 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
             if isinstance(types[column], sa.JSON) and clause == f"json_valid(`{column}`)":
                 continue
             conn_table.column_checks.setdefault(column, []).append(clause)
+
+
+def _prefix_in_sorted_columns(record: dict[str, Any], quote: Any) -> None:
+    """A DESC column with a prefix length becomes the expression ``name(n)`` (sorted DESC):
+    SQLAlchemy writes ``mysql_length`` only after a plain column, so ``name(10) DESC`` was
+    re-created as ``name DESC``."""
+    options = record.get("dialect_options") or {}
+    lengths = options.get("mysql_length")
+    sorting = record["column_sorting"]
+    if not isinstance(lengths, dict) or not set(lengths) & set(sorting):
+        return
+    lengths = dict(lengths)
+    names = list(record["column_names"])
+    expressions = list(record.get("expressions") or names)
+    for position, name in enumerate(names):
+        if name in sorting and name in lengths:
+            expression = f"{quote(name)}({lengths.pop(name)})"
+            names[position], expressions[position] = None, expression
+            sorting[expression] = sorting.pop(name)
+    record["column_names"], record["expressions"] = names, expressions
+    if lengths:
+        record["dialect_options"] = {**options, "mysql_length": lengths}
+    else:
+        record["dialect_options"] = {k: v for k, v in options.items() if k != "mysql_length"}
 
 
 def _grouped(rows: Any) -> dict[tuple[str, str], list[str]]:

@@ -3,7 +3,9 @@ comments and rendering (types and server defaults: test_mysql_autogen_types.py).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -355,10 +357,65 @@ def test_dropped_table_index_reflection_cannot_read_is_noted(engine: sa.Engine) 
         pytest.skip("IGNORED indexes are MariaDB's")
     execute(engine, "CREATE TABLE ig (id INT PRIMARY KEY, a INT, KEY ix_seen (a), "
                     "KEY ix_ign (a, id) IGNORED)")
-    with pytest.warns(MigWarning, match="dropped table ig cannot restore everything: index "
-                      "ix_ign is not re-created"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         imports, up, down = autogenerate(engine, sa.MetaData())
+    # mig's warning only: SQLAlchemy's "Unknown schema content" for the same line is silenced
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        MigWarning, "autogenerate: the downgrade re-creating dropped table ig cannot restore "
+        "everything: index ix_ign is not re-created: SQLAlchemy's reflection cannot read it "
+        "(MariaDB's IGNORED indexes are such); add its op.create_index by hand")]
     assert ("    # NOTE: index ix_ign is not re-created: SQLAlchemy's reflection cannot read it (MariaDB's\n"
             "    #   IGNORED indexes are such); add its op.create_index by hand\n"
             "    op.create_table('ig',") in down
     assert "ix_seen" in down
+    with engine.connect() as conn, pytest.warns(sa.exc.SAWarning, match="Unknown schema "
+                                                "content: '  KEY `ix_ign`"):
+        sa.inspect(conn).get_indexes("ig")  # outside mig's reflection, SQLAlchemy still says it
+
+
+@pytest.mark.parametrize("key", [
+    "KEY ix (name(10))",
+    "KEY ix (name DESC)",
+    "KEY ix (name(10) DESC)",
+    "UNIQUE KEY ix (name(5) DESC, a, code(3))",
+    "KEY ix (a DESC, name(7))",
+])
+def test_dropped_table_prefix_length_and_desc_index_columns_round_trip(
+    engine: sa.Engine, key: str,
+) -> None:
+    """A dropped table's index with prefix lengths, DESC columns, or both on one column, is
+    re-created by the downgrade exactly as it was (SHOW CREATE TABLE unchanged)."""
+    from mysql_support import execute, show_create
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE px (id INT PRIMARY KEY, name VARCHAR(40), a INT, "
+                    f"code VARCHAR(20), {key})")
+    before = show_create(engine, "px")
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert show_create(engine, "px") == before
+    assert autogenerate(engine, sa.MetaData()) == (imports, up, down)
+
+
+@pytest.mark.parametrize(("message", "silenced"), [
+    ("Unknown schema content: '  UNIQUE KEY `u i` (`name`(4)) USING HASH IGNORED,'", True),
+    ("Unknown schema content: \"  KEY `ix` (`a`) COMMENT 'it''s IGNORED' IGNORED,\"", True),
+    ("Unknown schema content: '  FULLTEXT KEY `ft` (`name`) IGNORED'", True),
+    ("Unknown schema content: '  KEY `ix` (`a`) IGNORED SOMETHING NEW'", False),
+    ("Unknown schema content: '  PERIOD FOR `p` (`a`, `b`)'", False),
+])
+def test_only_sqlalchemys_warning_for_an_ignored_index_is_silenced(
+    message: str, silenced: bool,
+) -> None:
+    from mig_mysql.impl import MySQLImpl
+
+    from mig_core.autogenerate.snapshot import _reflection_warnings
+
+    ctx = SimpleNamespace(impl=MySQLImpl)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with _reflection_warnings(ctx):  # type: ignore[arg-type]
+            warnings.warn(message, sa.exc.SAWarning, stacklevel=1)
+    assert len(caught) == (0 if silenced else 1)
