@@ -195,7 +195,7 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
     """What SQLAlchemy's reflection leaves out of a table the downgrade re-creates: MariaDB's
     column-level CHECKs (but a JSON column's ``json_valid``, which the JSON type brings) and
     DESC index columns (one information_schema query each per schema); an index it cannot
-    read at all becomes a note."""
+    read at all, or an index COMMENT (which ``create_index`` cannot write), becomes a note."""
     descending = _per_schema(
         ctx, ("mysql_desc_columns", schema), schema, "TABLE_SCHEMA",
         "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
@@ -222,6 +222,18 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
             conn_table.notes.append(
                 f"index {index_name} is not re-created: SQLAlchemy's reflection cannot read it "
                 "(MariaDB's IGNORED indexes are such); add its op.create_index by hand"
+            )
+    commented = _per_schema(
+        ctx, ("mysql_index_comments", schema), schema, "TABLE_SCHEMA",
+        "SELECT DISTINCT TABLE_NAME, INDEX_NAME, INDEX_NAME FROM information_schema.STATISTICS "
+        "WHERE {where} AND INDEX_COMMENT <> ''",
+        _grouped,
+    )
+    for (table_name, index_name) in sorted(commented):
+        if table_name == conn_table.name and index_name in known:
+            conn_table.notes.append(
+                f"the COMMENT of index {index_name} is not re-created (create_index cannot "
+                "write one); re-create the index with its COMMENT by hand"
             )
     if not ctx.dialect.is_mariadb or (ctx.dialect.server_version_info or (0,)) < (10, 5, 10):
         return  # MySQL has no column-level CHECKs; older MariaDB no LEVEL column

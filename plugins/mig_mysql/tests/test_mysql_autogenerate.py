@@ -399,6 +399,27 @@ def test_dropped_table_prefix_length_and_desc_index_columns_round_trip(
     assert autogenerate(engine, sa.MetaData()) == (imports, up, down)
 
 
+def test_dropped_table_index_comment_is_noted(engine: sa.Engine) -> None:
+    """``create_index`` cannot write an index COMMENT: the downgrade says it is not re-created
+    instead of losing it silently (an index without one gets no note)."""
+    from mysql_support import execute
+
+    from mig_core.errors import MigWarning
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE cm (id INT PRIMARY KEY, a INT, b INT, "
+                    "KEY ix_c (a) COMMENT 'the a', UNIQUE KEY uq_b (b) COMMENT 'the b', "
+                    "KEY ix_plain (a, b))")
+    with pytest.warns(MigWarning) as caught:
+        imports, up, down = autogenerate(engine, sa.MetaData())
+    assert [str(w.message).split(": ", 1)[1] for w in caught] == [
+        f"the downgrade re-creating dropped table cm cannot restore everything: the COMMENT "
+        f"of index {name} is not re-created (create_index cannot write one); re-create the "
+        "index with its COMMENT by hand" for name in ("ix_c", "uq_b")]
+    assert down.index("# NOTE: the COMMENT of index ix_c is not re-created") < down.index(
+        "# NOTE: the COMMENT of index uq_b is not re-created") < down.index("create_table('cm'")
+
+
 @pytest.mark.parametrize(("message", "silenced"), [
     ("Unknown schema content: '  UNIQUE KEY `u i` (`name`(4)) USING HASH IGNORED,'", True),
     ("Unknown schema content: \"  KEY `ix` (`a`) COMMENT 'it''s IGNORED' IGNORED,\"", True),
