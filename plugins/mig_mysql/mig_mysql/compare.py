@@ -15,8 +15,11 @@ one of MariaDB's JSON columns when the model lacks a LONGTEXT column):
 * ENUM / SET values with backslashes are unescaped (reflection leaves ``\\\\`` doubled).
 * On MariaDB, a dropped table's or column's JSON column (LONGTEXT to reflection) is ``sa.JSON``
   again, so the downgrade re-creates its ``json_valid`` CHECK (one query, when there is one).
-* A dropped table gets the column-level CHECKs of MariaDB and its DESC index columns, which
-  reflection does not report, so its downgrade re-creates them (one query each per schema).
+* A dropped table gets the column-level CHECKs of MariaDB, its DESC index columns (with a
+  prefix length: ``name(10) DESC``) and an index's explicit ``USING``, which reflection does
+  not report, so its downgrade re-creates them (one query each per schema; SHOW CREATE TABLE
+  of a dropped table with indexes); an index COMMENT, which ``create_index`` cannot write, is
+  a note.
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -30,6 +33,7 @@ information_schema (see :func:`catalog_defaults`). Type and server-default compa
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from mig_mysql.defaults import server_defaults_differ as _defaults_differ
@@ -208,6 +212,7 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
         if found and "column_sorting" not in record:
             record["column_sorting"] = {column: ("desc",) for column in found}
             _prefix_in_sorted_columns(record, quote)
+    _index_methods(ctx, schema, conn_table)
     known = {str(r.get("name")) for r in conn_table.indexes}
     known.update(str(r.get("name")) for r in conn_table.unique_constraints)
     known.update(str(r.get("name")) for r in conn_table.foreign_keys)
@@ -252,6 +257,35 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
             if isinstance(types[column], sa.JSON) and clause == f"json_valid(`{column}`)":
                 continue
             conn_table.column_checks.setdefault(column, []).append(clause)
+
+
+#: an index line of SHOW CREATE TABLE with an explicit USING: (its name, the method)
+_KEY_USING = re.compile(
+    r"^\s*(?:(?:UNIQUE|FULLTEXT|SPATIAL) )?KEY `((?:[^`]|``)+)` "
+    r"\((?:`(?:[^`]|``)+`(?:\(\d+\))?(?: (?:ASC|DESC))?,?)+\) USING (\w+)",
+    re.M,
+)
+
+
+def _index_methods(ctx: Any, schema: str | None, conn_table: Any) -> None:
+    """An explicit ``USING BTREE`` / ``HASH`` of a dropped table's index, from SHOW CREATE
+    TABLE (one per dropped table with indexes): SQLAlchemy's reflection leaves it out."""
+    if not conn_table.indexes:
+        return
+    preparer = ctx.dialect.identifier_preparer
+    target = preparer.quote_identifier(conn_table.name)
+    if schema:
+        target = f"{preparer.quote_identifier(schema)}.{target}"
+    row = ctx.connection.exec_driver_sql(f"SHOW CREATE TABLE {target}".replace("%", "%%")).first()
+    methods = {
+        match.group(1).replace("``", "`"): match.group(2).lower()
+        for match in _KEY_USING.finditer(str(row[1]) if row is not None else "")
+    }
+    for record in conn_table.indexes:
+        method = methods.get(str(record.get("name")))
+        if method:
+            options = record.get("dialect_options") or {}
+            record["dialect_options"] = {**options, f"{ctx.dialect.name}_using": method}
 
 
 def _prefix_in_sorted_columns(record: dict[str, Any], quote: Any) -> None:

@@ -380,17 +380,24 @@ def test_dropped_table_index_reflection_cannot_read_is_noted(engine: sa.Engine) 
     "KEY ix (name(10) DESC)",
     "UNIQUE KEY ix (name(5) DESC, a, code(3))",
     "KEY ix (a DESC, name(7))",
+    "FULLTEXT KEY ix (name, code)",
+    "KEY ix (a) USING HASH",
+    "UNIQUE KEY ix (name(5) DESC) USING BTREE",
+    "KEY ix (code DESC, name DESC)",
+    "UNIQUE KEY ix (name, code) USING HASH",
+    "KEY `select` (`order`(3) DESC)",
 ])
-def test_dropped_table_prefix_length_and_desc_index_columns_round_trip(
+def test_dropped_table_prefix_length_desc_and_using_index_round_trip(
     engine: sa.Engine, key: str,
 ) -> None:
-    """A dropped table's index with prefix lengths, DESC columns, or both on one column, is
-    re-created by the downgrade exactly as it was (SHOW CREATE TABLE unchanged)."""
+    """A dropped table's index with prefix lengths, DESC columns, both on one column (the
+    length was lost), or an explicit USING (lost too) is re-created by the downgrade exactly
+    as it was (SHOW CREATE TABLE unchanged)."""
     from mysql_support import execute, show_create
 
     build(engine, sa.MetaData())
     execute(engine, "CREATE TABLE px (id INT PRIMARY KEY, name VARCHAR(40), a INT, "
-                    f"code VARCHAR(20), {key})")
+                    f"code VARCHAR(20), `order` TEXT, {key})")
     before = show_create(engine, "px")
     imports, up, down = autogenerate(engine, sa.MetaData())
     run_rendered(engine, up, imports)
