@@ -292,3 +292,21 @@ def test_partition_index_with_collate_and_comments_on_indexes_and_constraints(
     assert "op.execute('ALTER TABLE t ADD CONSTRAINT ck_nv CHECK ((a < 100)) NOT VALID')" in down
     assert down.index("op.create_index(op.f('ix_a')") < down.index(
         "op.execute(\"COMMENT ON INDEX ix_a IS 'it''s a'\")")
+
+
+def test_comment_on_a_foreign_key_is_noted(engine: sa.Engine) -> None:
+    """A foreign key may be added after every table exists, so its comment is not set again
+    with the others: the downgrade says so instead of losing it silently."""
+    from mig_core.errors import MigWarning
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE p (id INT PRIMARY KEY)"))
+        conn.execute(sa.text("CREATE TABLE c (id INT PRIMARY KEY, "
+                             "pid INT CONSTRAINT fk_p REFERENCES p (id))"))
+        conn.execute(sa.text("COMMENT ON CONSTRAINT fk_p ON c IS 'to p'"))
+    with pytest.warns(MigWarning, match="dropped table c cannot restore everything: the "
+                      "comment on foreign key fk_p is not re-created"):
+        imports, up, down = autogenerate(engine, sa.MetaData())
+    assert ("    # NOTE: the comment on foreign key fk_p is not re-created; add its COMMENT ON "
+            "CONSTRAINT\n    #   by hand\n    op.create_table('c',") in down
+
