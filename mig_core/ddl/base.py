@@ -217,12 +217,20 @@ def _inline_literal(element: InlineLiteral, compiler: Any, **kw: Any) -> str:
 # --- formatting helpers (for dialect compilations too) --------------------------------------
 
 
+class _NamedTable:
+    """A table known only by name and schema, as the identifier preparer formats it."""
+
+    _use_schema_map = True  # a connection's schema_translate_map applies, as to sa.Table
+
+    def __init__(self, name: str, schema: str | None) -> None:
+        self.name = name
+        self.schema = schema
+
+
 def format_table_name(compiler: DDLCompiler, name: str, schema: str | None) -> str:
-    """The quoted, schema-qualified table name."""
-    quoted = compiler.preparer.quote(name)
-    if schema:
-        return f"{compiler.preparer.quote_schema(schema)}.{quoted}"
-    return quoted
+    """The quoted, schema-qualified table name; a connection's ``schema_translate_map``
+    applies to it as to SQLAlchemy's own DDL (``{None: "tenant1"}`` names tenant1's table)."""
+    return compiler.preparer.format_table(_NamedTable(name, schema))  # type: ignore[arg-type]
 
 
 def format_column_name(compiler: DDLCompiler, name: str) -> str:
@@ -345,7 +353,7 @@ def identity_changes(new: sa.Identity, old: sa.Identity) -> list[str]:
 def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
     return (
         f"{alter_table(compiler, element.table_name, element.schema)} "
-        f"RENAME TO {format_table_name(compiler, element.new_table_name, None)}"
+        f"RENAME TO {compiler.preparer.quote(element.new_table_name)}"
     )
 
 
