@@ -25,6 +25,8 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
+from mig_core.runtime.versions import effective_schema
+
 if TYPE_CHECKING:
     from mig_core.runtime.migration import MigrationContext
 
@@ -150,7 +152,8 @@ class HistoryWriter:
 
         conn = self.ctx.live_connection
         assert conn is not None
-        return bool(sa.inspect(conn).has_table(self.table.name, schema=self.table.schema))
+        schema = effective_schema(conn, self.table.schema)
+        return bool(sa.inspect(conn).has_table(self.table.name, schema=schema))
 
     def has_scope_column(self) -> bool:
         """Whether the existing table has ``version_table`` (one an older mig made has not)."""
@@ -158,7 +161,8 @@ class HistoryWriter:
 
         conn = self.ctx.live_connection
         assert conn is not None
-        columns = sa.inspect(conn).get_columns(self.table.name, schema=self.table.schema)
+        schema = effective_schema(conn, self.table.schema)
+        columns = sa.inspect(conn).get_columns(self.table.name, schema=schema)
         return any(column["name"].lower() == SCOPE_COLUMN for column in columns)
 
     def readable_columns(self) -> list[Any]:

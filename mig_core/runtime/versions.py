@@ -107,6 +107,15 @@ def row_changes(
 # --- the table -------------------------------------------------------------------------------
 
 
+def effective_schema(connection: Any, schema: str | None) -> str | None:
+    """The schema a table declared in ``schema`` is really in on ``connection``: its
+    ``schema_translate_map`` applied (statements get it from SQLAlchemy, the inspector does not)."""
+    mapping = connection.get_execution_options().get("schema_translate_map")
+    if mapping and schema in mapping:
+        return mapping[schema]  # type: ignore[no-any-return]
+    return schema
+
+
 def make_version_table(name: str, schema: str | None, primary_key: bool = True) -> Any:
     """The version table definition: ``version_num VARCHAR(32) NOT NULL`` + ``<name>_pkc``."""
     import sqlalchemy as sa
@@ -165,7 +174,8 @@ class VersionStore:
 
             conn = self.ctx.live_connection
             assert conn is not None
-            self._exists = sa.inspect(conn).has_table(self.name, schema=self.schema)
+            schema = effective_schema(conn, self.schema)
+            self._exists = sa.inspect(conn).has_table(self.name, schema=schema)
         return self._exists
 
     def ensure(self) -> None:
@@ -233,7 +243,8 @@ class VersionStore:
 
         conn = self.ctx.live_connection
         assert conn is not None
-        for column in sa.inspect(conn).get_columns(self.name, schema=self.schema):
+        schema = effective_schema(conn, self.schema)
+        for column in sa.inspect(conn).get_columns(self.name, schema=schema):
             if column["name"].lower() == "version_num":
                 return getattr(column["type"], "length", None)
         return None
@@ -248,7 +259,8 @@ class VersionStore:
 
         conn = self.ctx.live_connection
         assert conn is not None
-        return bool(sa.inspect(conn).has_table("alembic_version", schema=self.schema))
+        schema = effective_schema(conn, self.schema)
+        return bool(sa.inspect(conn).has_table("alembic_version", schema=schema))
 
     def refuse_alembic_table_left_behind(self) -> None:
         """Refuse to write a new ``mig_version`` beside an Alembic version table."""

@@ -71,9 +71,13 @@ class PostgresRunLock:
         return conn.execute(text(self.sql[name]), {"key": self.key, **params}).scalar()
 
     def _resolved_schema(self) -> str:
-        """The configured schema, or the one an unqualified version table is created in."""
-        if self.schema:
-            return self.schema
+        """The schema the version table is in: the configured one (through the connection's
+        ``schema_translate_map``), or the one an unqualified table is created in."""
+        from mig_core.runtime.versions import effective_schema
+
+        schema = effective_schema(self.impl.connection, self.schema)
+        if schema:
+            return schema
         from sqlalchemy import text
 
         return self.impl.connection.execute(text("SELECT current_schema()")).scalar() or ""
