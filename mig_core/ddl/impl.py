@@ -689,12 +689,29 @@ class DefaultImpl:
         from sqlalchemy.sql.elements import ClauseElement
 
         assert self.connection is not None
+        table = self._translated_table(table)
         has_sql = any(isinstance(v, ClauseElement) for row in rows for v in row.values())
         if multiinsert and not has_sql:
             self.connection.execute(table.insert(), [dict(r) for r in rows])
         else:
             for row in rows:
                 self.connection.execute(table.insert().values(dict(row)))
+
+    def _translated_table(self, table: Any) -> Any:
+        """``table`` as the connection's ``schema_translate_map`` places it: SQLAlchemy applies
+        the map to a ``Table``, not to the ``sa.table()`` a migration usually passes, which
+        would then reach the default schema's table of that name."""
+        from mig_core.runtime.versions import effective_schema
+
+        if getattr(table, "_use_schema_map", True) or self.connection is None:
+            return table
+        schema = effective_schema(self.connection, table.schema)
+        if schema == table.schema:
+            return table
+        import sqlalchemy as sa
+
+        columns = [sa.column(c.name, c.type) for c in table.c]
+        return sa.table(table.name, *columns, schema=schema)
 
     @staticmethod
     def _literal_row(table: Any, row: Mapping[str, Any]) -> dict[str, Any]:
