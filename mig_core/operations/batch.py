@@ -9,6 +9,7 @@ recreated (``recreate="always"``, or ``"auto"`` and the impl says so), through t
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,13 +70,22 @@ class TableBatch:
             return False
         return bool(self.impl.requires_recreate_in_batch(self))
 
+    def _translated(self) -> TableBatch:
+        """This batch with its schema as the connection's ``schema_translate_map`` makes it:
+        the recreate reads the table from the catalog, which knows no such map."""
+        from mig_core.runtime.versions import effective_schema
+
+        conn = self.impl.connection
+        schema = effective_schema(conn, self.schema) if conn is not None else self.schema
+        return self if schema == self.schema else dataclasses.replace(self, schema=schema)
+
     def apply(self) -> None:
         """Carry out the queued operations (ALTERs in order, or one recreate)."""
         if not self.ops and self.recreate != "always":
             return
         if self.needs_recreate():
             hooks = self.migration_context.hooks
-            handled = hooks.mig_batch_recreate(impl=self.impl, batch=self)
+            handled = hooks.mig_batch_recreate(impl=self.impl, batch=self._translated())
             if not handled:
                 raise CommandError(
                     f"batch_alter_table({self.table_name!r}) needs the table recreated (move "
