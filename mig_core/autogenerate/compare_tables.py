@@ -10,6 +10,7 @@ dialect plugin's ``ReflectedTable.notes``) is said in a comment above it, with a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,31 @@ def schemas_to_compare(ctx: CompareContext) -> list[str | None]:
         named.discard("information_schema")
         named.discard(ctx.default_schema)
         candidates.extend(sorted(n for n in named if n is not None))
-    return [s for s in candidates if ctx.run_name_filters(s, "schema", {})]
+    schemas = [s for s in candidates if ctx.run_name_filters(s, "schema", {})]
+    _warn_translated(ctx, schemas)
+    return schemas
+
+
+def _warn_translated(ctx: CompareContext, schemas: list[str | None]) -> None:
+    """Reflection reads the catalog, which a connection's ``schema_translate_map`` does not
+    reach: say so when the map moves a compared schema, as the comparison is not with the
+    schema the migrations run in."""
+    from mig_core.errors import MigWarning
+
+    conn = ctx.connection
+    mapping = (conn.get_execution_options().get("schema_translate_map") if conn else None) or {}
+    for schema in schemas:
+        target = mapping.get(schema, schema)
+        if schema in mapping and target != (schema or ctx.default_schema):
+            compared = schema or ctx.default_schema
+            warnings.warn(
+                f"autogenerate compares schema {compared!r} as the database's catalog names "
+                f"it: the connection's schema_translate_map ({schema!r} -> {target!r}) is not "
+                f"applied to reflection; to compare {target!r}, set search_path on the "
+                "connection instead (docs/runtime.md, Several schemas)",
+                MigWarning,
+                stacklevel=2,
+            )
 
 
 def compare_schema_tables(
