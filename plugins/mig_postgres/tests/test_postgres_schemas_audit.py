@@ -1,0 +1,373 @@
+"""Several schemas on the real server: tenants chosen by ``schema_translate_map`` (runtime,
+run lock, batch, bulk_insert), and autogenerate / batch across schemas (cross-schema foreign
+keys both ways, same-named tables, enums, sequences, indexes and comments outside the default
+schema, ``include_name`` choosing schemas)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from mig_postgres.lock import PostgresRunLock
+from pg_support import PM, autogenerate, compare, reset_database, rows, run, run_rendered
+from runtime_support import config_for, make_project, shared_fixtures
+from sqlalchemy.dialects import postgresql as pg
+
+from mig_core import command
+from mig_core.autogenerate.api import compare_metadata
+from mig_core.errors import CommandError, MigWarning
+from mig_core.operations import Operations
+from mig_core.runtime.migration import MigrationContext
+
+postgres_url = shared_fixtures().postgres_url
+
+TENANTS = ("tenant1", "tenant2")
+
+#: env.py of the schema_translate_map multi-tenant recipe: the tenant comes from the config
+TRANSLATE_ENV_PY = '''
+import sqlalchemy as sa
+
+from mig_core import context
+
+config = context.config
+engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+with engine.connect() as connection:
+    tenant = config.attributes["tenant"]
+    connection = connection.execution_options(schema_translate_map={None: tenant})
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+'''
+
+REVISIONS = [
+    {
+        "rev": "a",
+        "upgrade": """
+            op.create_enum("mood", ["sad", "ok"])
+            op.create_table(
+                "acct",
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("name", sa.String(10)),
+                sa.Column("legacy", sa.Integer),
+                sa.Column("m", sa.dialects.postgresql.ENUM(name="mood", create_type=False)),
+            )
+            op.create_table_comment("acct", "accounts")
+        """,
+    },
+    {
+        "rev": "b",
+        "down": "a",
+        "upgrade": """
+            op.add_column("acct", sa.Column("extra", sa.Integer, server_default="1"))
+            op.alter_column("acct", "name", type_=sa.String(50), existing_type=sa.String(10),
+                            comment="the name")
+            op.alter_column("acct", "legacy", new_column_name="old")
+            op.add_enum_value("mood", "happy")
+            op.create_index("ix_acct_name", "acct", ["name"])
+            acct = sa.table("acct", sa.column("id"), sa.column("name"))
+            op.bulk_insert(acct, [{"id": 1, "name": "first"}])
+        """,
+    },
+]
+
+
+@pytest.fixture
+def engine(postgres_url: str) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    reset_database(eng, TENANTS)
+    yield eng
+    eng.dispose()
+
+
+def _decoy(engine: sa.Engine) -> None:
+    """``public`` objects of the tenants' names: a statement that misses the map lands there."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TYPE public.mood AS ENUM ('x'); "
+            "CREATE TABLE public.acct (id int PRIMARY KEY, name varchar(10), legacy int)"
+        ))
+
+
+def _tenant_config(ini: Path, tenant: str) -> Any:
+    config = config_for(ini, tenant=tenant)
+    config.stdout = io.StringIO()
+    return config
+
+
+def _columns(engine: sa.Engine, schema: str, table: str) -> list[tuple[Any, ...]]:
+    return rows(
+        engine,
+        "SELECT column_name, data_type, col_description(:t ::regclass, ordinal_position) "
+        "FROM information_schema.columns WHERE table_schema = :s AND table_name = :n "
+        "ORDER BY ordinal_position",
+        t=f"{schema}.{table}", s=schema, n=table,
+    )
+
+
+# --- runtime: tenants chosen by schema_translate_map ----------------------------------------
+
+
+def test_schema_translate_map_tenants_each_migrate_their_own_schema(tmp_path, postgres_url,
+                                                                    engine):
+    """Every statement of a revision (ALTERs, comments, enum DDL, ``bulk_insert`` of an
+    ``sa.table()``), the version table and the history table follow the map: the tenants'
+    schemas are migrated step by step (the version table is found again) and ``public``'s
+    objects of the same names are not touched."""
+    _decoy(engine)
+    ini = make_project(tmp_path, postgres_url, REVISIONS, env_py=TRANSLATE_ENV_PY)
+    for tenant in TENANTS:
+        command.upgrade(_tenant_config(ini, tenant), "a")
+        command.upgrade(_tenant_config(ini, tenant), "head")
+        current = _tenant_config(ini, tenant)
+        command.current(current)
+        assert current.stdout.getvalue().split()[0] == "b"
+        assert _columns(engine, tenant, "acct") == [
+            ("id", "integer", None),
+            ("name", "character varying", "the name"),
+            ("old", "integer", None),
+            ("m", "USER-DEFINED", None),
+            ("extra", "integer", None),
+        ]
+        assert rows(engine, f"SELECT id, name, extra FROM {tenant}.acct") == [(1, "first", 1)]
+        assert rows(engine, f"SELECT obj_description('{tenant}.acct'::regclass)") == [("accounts",)]
+        assert rows(engine, f"SELECT enum_range(NULL::{tenant}.mood)::text") == [("{sad,ok,happy}",)]
+        assert rows(engine, f"SELECT version_num FROM {tenant}.mig_version") == [("b",)]
+        assert rows(engine, f"SELECT revisions FROM {tenant}.mig_history ORDER BY id") == [
+            ("a",), ("b",)
+        ]
+    assert _columns(engine, "public", "acct") == [
+        ("id", "integer", None), ("name", "character varying", None), ("legacy", "integer", None)
+    ]
+    assert rows(engine, "SELECT count(*) FROM public.acct") == [(0,)]
+    assert rows(engine, "SELECT enum_range(NULL::public.mood)::text") == [("{x}",)]
+    assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == [("acct",)]
+
+
+def test_schema_translate_map_tenants_do_not_block_each_other(tmp_path, postgres_url, engine):
+    """The run lock's key names the schema the map puts the version table in: a run of
+    tenant1 holding its lock does not stop one of tenant2."""
+    ini = make_project(tmp_path, postgres_url, REVISIONS[:1], env_py=TRANSLATE_ENV_PY)
+
+    class Impl:  # the two attributes of a DDL implementation the lock reads
+        def __init__(self, connection: sa.Connection) -> None:
+            self.connection = connection
+            self.context_opts: dict[str, Any] = {}
+
+    with engine.connect() as holder:
+        holder = holder.execution_options(schema_translate_map={None: "tenant1"})
+        with PostgresRunLock(Impl(holder), timeout=None):
+            command.upgrade(_tenant_config(ini, "tenant2"), "head", lock_timeout=3)
+    assert rows(engine, "SELECT version_num FROM tenant2.mig_version") == [("a",)]
+
+
+def _migrate_in(engine: sa.Engine, tenant: str, fn: Any) -> None:
+    """Run ``fn(op)`` in one migration on a connection mapping the default schema to
+    ``tenant``."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(schema_translate_map={None: tenant})
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        with Operations.context(ctx) as op, ctx.begin_transaction():
+            fn(op)
+
+
+def test_batch_recreate_under_schema_translate_map(engine):
+    """The recreate reads the tenant's table (not ``public``'s of the same name), keeps its
+    index and re-adds the foreign key pointing at it."""
+    with engine.begin() as conn:
+        for schema in ("public", "tenant1"):
+            conn.execute(sa.text(
+                f"CREATE TABLE {schema}.acct (id serial PRIMARY KEY, name varchar(10), "
+                f"legacy int); CREATE INDEX ix_acct_name ON {schema}.acct (name); "
+                f"CREATE TABLE {schema}.ref (id int, acct_id int REFERENCES {schema}.acct (id)); "
+                f"INSERT INTO {schema}.acct (name) VALUES ('{schema}')"
+            ))
+
+    def drop_legacy(op: Any) -> None:
+        with op.batch_alter_table("acct", recreate="always") as batch:
+            batch.drop_column("legacy")
+
+    _migrate_in(engine, "tenant1", drop_legacy)
+    assert [c[0] for c in _columns(engine, "tenant1", "acct")] == ["id", "name"]
+    assert [c[0] for c in _columns(engine, "public", "acct")] == ["id", "name", "legacy"]
+    assert rows(engine, "SELECT name FROM tenant1.acct") == [("tenant1",)]
+    assert rows(engine, "SELECT indexname FROM pg_indexes WHERE schemaname = 'tenant1' "
+                        "AND tablename = 'acct' ORDER BY 1") == [("acct_pkey",), ("ix_acct_name",)]
+    assert rows(engine, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conrelid = 'tenant1.ref'::regclass") == [
+        ("FOREIGN KEY (acct_id) REFERENCES tenant1.acct(id)",)
+    ]
+
+
+def test_rename_table_under_schema_translate_map(engine):
+    """``RENAME TO`` takes the bare new name (PostgreSQL refuses a qualified one) while the
+    renamed table is the tenant's."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE public.a (id int); CREATE TABLE tenant1.a (id int)"))
+    _migrate_in(engine, "tenant1", lambda op: op.rename_table("a", "b"))
+    assert rows(engine, "SELECT schemaname, tablename FROM pg_tables "
+                        "WHERE schemaname IN ('public', 'tenant1') ORDER BY 1") == [
+        ("public", "a"), ("tenant1", "b")
+    ]
+
+
+def test_autogenerate_says_the_map_is_not_applied_to_reflection(engine):
+    """Reflection reads the catalog, which the map does not reach: the comparison of the
+    model's schema-less tables is with ``public``, and a warning says so and what to do."""
+    md = sa.MetaData()
+    sa.Table("acct", md, sa.Column("id", sa.Integer, primary_key=True))
+    with engine.connect() as conn:
+        conn = conn.execution_options(schema_translate_map={None: "tenant1"})
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        with pytest.warns(MigWarning, match=r"schema 'public' .* schema_translate_map "
+                                            r"\(None -> 'tenant1'\) is not applied .* "
+                                            r"search_path"):
+            assert [d[0] for d in compare_metadata(ctx, md)] == ["add_table"]
+    with engine.connect() as conn:  # a map leaving the compared schemas alone: no warning
+        conn = conn.execution_options(schema_translate_map={"elsewhere": "tenant1"})
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MigWarning)
+            compare_metadata(ctx, md)
+
+
+# --- autogenerate across schemas ------------------------------------------------------------
+
+
+def _include(name: str | None, type_: str, parent: dict[str, Any]) -> bool:
+    """The schemas the project owns: the default one, app and audit (not skipme)."""
+    return type_ != "schema" or name in (None, "app", "audit")
+
+
+def _multi_schema_model(public: str | None, version: int = 1) -> sa.MetaData:
+    """``item`` in public and in app (one referring to the other), an enum and a sequence in
+    app, an enum in audit, foreign keys public -> audit -> app -> public, indexes and comments
+    outside the default schema. ``public``: None (implicit) or "public" (written out)."""
+    md = sa.MetaData()
+    ref = f"{public}.item.id" if public else "item.id"
+    sa.Table("item", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("name", sa.String(20), comment="public name"), schema=public,
+             comment="public item")
+    kind = pg.ENUM(*("a", "b", "c")[: version + 1], name="kind", schema="app")
+    seq = sa.Sequence("app_seq", schema="app", start=10)
+    sa.Table("item", md,
+             sa.Column("id", sa.Integer, seq, primary_key=True, server_default=seq.next_value()),
+             sa.Column("pub_id", sa.Integer, sa.ForeignKey(ref)),
+             sa.Column("k", kind),
+             sa.Column("note", sa.String(30), comment=f"app note {version}"),
+             sa.Index("ix_item_note" if version == 1 else "ix_item_note_v2", "note"),
+             sa.UniqueConstraint("pub_id", name="uq_item_pub"),
+             schema="app", comment="app item")
+    sa.Table("log", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("item_id", sa.Integer, sa.ForeignKey("app.item.id", ondelete="CASCADE")),
+             sa.Column("lvl", pg.ENUM("x", "y", name="lvl", schema="audit")),
+             sa.Index("ix_item_note", "item_id"),  # the name app.item's index has
+             schema="audit")
+    sa.Table("ref", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("log_id", sa.Integer, sa.ForeignKey("audit.log.id")),
+             sa.Column("item_id", sa.Integer, sa.ForeignKey(ref)), schema=public)
+    return md
+
+
+@pytest.mark.parametrize("public", [None, "public"])
+def test_multi_schema_model_round_trips(engine, public):
+    """Autogenerate -> upgrade -> autogenerate finds nothing, whether the model writes the
+    default schema or not; a change in app (enum value, comment, renamed index) is one revision
+    that upgrades and downgrades cleanly; skipme, left out by include_name, is never touched."""
+    reset_database(engine, ("app", "audit", "skipme"))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE skipme.item (id int PRIMARY KEY); "
+                             "CREATE TYPE skipme.kind AS ENUM ('z'); CREATE SEQUENCE skipme.s"))
+    opts = {"include_schemas": True, "include_name": _include, "compare_server_default": True}
+    imports, up, down = autogenerate(engine, _multi_schema_model(public), **opts)
+    assert "sa.ForeignKeyConstraint(['pub_id'], ['" + (f"{public}." if public else "") + \
+        "item.id'])" in up
+    assert "op.create_enum('kind', ['a', 'b'], schema='app')" in up
+    assert "op.create_sequence('app_seq', schema='app', start=10)" in up
+    assert "skipme" not in up + down
+    run_rendered(engine, up, imports)
+    for written in (None, "public"):  # either spelling of the default schema compares equal
+        assert compare(engine, _multi_schema_model(written), **opts) == []
+
+    imports, up2, down2 = autogenerate(engine, _multi_schema_model(public, 2), **opts)
+    assert up2.count("schema='app'") == 4 and "audit" not in up2, up2
+    run_rendered(engine, up2, imports)
+    assert compare(engine, _multi_schema_model(public, 2), **opts) == []
+    run_rendered(engine, down2, imports)
+    assert compare(engine, _multi_schema_model(public), **opts) == []
+    run_rendered(engine, down, imports)
+    assert rows(engine, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE n.nspname IN "
+                        "('public', 'app', 'audit', 'skipme') ORDER BY 1, 2") == [
+        ("skipme", "item"), ("skipme", "item_pkey"), ("skipme", "s")
+    ]
+
+
+# --- batch across schemas -------------------------------------------------------------------
+
+
+def test_batch_recreate_in_another_schema_keeps_cross_schema_keys(engine):
+    """Recreating other.acct keeps its keys out (to public.parent and other.parent), re-adds
+    those into it (from audit and public), its index and comments; app.acct, of the same name,
+    is not touched; a view in audit using it is refused by name."""
+    reset_database(engine, ("other", "audit", "app"))
+    with engine.begin() as conn:
+        conn.execute(sa.text("""
+            CREATE TABLE public.parent (id serial PRIMARY KEY);
+            CREATE TABLE other.parent (id serial PRIMARY KEY);
+            CREATE TABLE other.acct (id serial PRIMARY KEY,
+                parent_id int REFERENCES public.parent (id),
+                oparent_id int REFERENCES other.parent (id),
+                name varchar(20) CONSTRAINT acct_name_uq UNIQUE, legacy int, note text);
+            COMMENT ON TABLE other.acct IS 'accounts';
+            COMMENT ON COLUMN other.acct.name IS 'nm';
+            CREATE INDEX ix_acct_note ON other.acct (note);
+            CREATE TABLE audit.log (id serial PRIMARY KEY,
+                acct_id int REFERENCES other.acct (id) ON DELETE CASCADE);
+            CREATE TABLE public.ref (id serial PRIMARY KEY, acct_id int REFERENCES other.acct (id));
+            CREATE TABLE app.acct (id serial PRIMARY KEY, legacy int);
+            CREATE TABLE app.ref (id serial PRIMARY KEY, acct_id int REFERENCES app.acct (id));
+            INSERT INTO public.parent DEFAULT VALUES; INSERT INTO other.parent DEFAULT VALUES;
+            INSERT INTO other.acct (parent_id, oparent_id, name, legacy) VALUES (1, 1, 'a', 5);
+            INSERT INTO audit.log (acct_id) VALUES (1); INSERT INTO public.ref (acct_id) VALUES (1);
+        """))
+
+    def change(op: Any, ctx: Any) -> None:
+        with op.batch_alter_table("acct", schema="other", recreate="always") as batch:
+            batch.drop_column("legacy")
+            batch.alter_column("note", new_column_name="remark")
+
+    run(engine, change)
+    assert rows(engine, "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) "
+                        "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2") == [
+        ("app.ref", "FOREIGN KEY (acct_id) REFERENCES app.acct(id)"),
+        ("audit.log", "FOREIGN KEY (acct_id) REFERENCES other.acct(id) ON DELETE CASCADE"),
+        ("other.acct", "FOREIGN KEY (oparent_id) REFERENCES other.parent(id)"),
+        ("other.acct", "FOREIGN KEY (parent_id) REFERENCES parent(id)"),
+        ("ref", "FOREIGN KEY (acct_id) REFERENCES other.acct(id)"),
+    ]
+    assert rows(engine, "SELECT id, parent_id, oparent_id, name, remark FROM other.acct") == [
+        (1, 1, 1, "a", None)
+    ]
+    assert rows(engine, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'other' "
+                        "AND tablename = 'acct' ORDER BY 1")[0] == (
+        "CREATE INDEX ix_acct_note ON other.acct USING btree (remark)",
+    )
+    assert rows(engine, "SELECT obj_description('other.acct'::regclass), "
+                        "col_description('other.acct'::regclass, 4)") == [("accounts", "nm")]
+    assert [c[0] for c in _columns(engine, "app", "acct")] == ["id", "legacy"]
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE VIEW audit.v_acct AS SELECT id, name FROM other.acct"))
+
+    def add_column(op: Any, ctx: Any) -> None:
+        with op.batch_alter_table("acct", schema="other", recreate="always") as batch:
+            batch.add_column(sa.Column("extra", sa.Integer))
+
+    with pytest.raises(CommandError, match=r"view\(s\) audit\.v_acct depend on the table"):
+        run(engine, add_column)
