@@ -9,8 +9,11 @@ with a column COLLATE) is dropped by SQL before the ``drop_table`` and re-create
 downgrade from the server's own definition (an index on the table's name as the rest of the
 downgrade writes it, see :mod:`mig_postgres.indexdef`); comments on indexes and constraints
 are set again last. The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
-the ``drop_table`` (their reverse re-creates and re-owns them), and a partition is detached
-first (re-attached by the downgrade with its bounds).
+the ``drop_table`` (their reverse re-creates and re-owns them). Before any dropped table's
+operations come what links it to other tables: a partition is detached (re-attached by the
+downgrade with its bounds), a table inheriting from another (``INHERITS``) leaves it with
+``NO INHERIT`` (``INHERIT`` again in the downgrade, after every table exists), and a foreign
+key ``NOT VALID`` is dropped (added again ``NOT VALID`` from the server's definition).
 """
 
 from __future__ import annotations
@@ -67,6 +70,12 @@ class DroppedExtras:
     statements: list[tuple[str, str]] = field(default_factory=list)
     #: (upgrade SQL, its reverse): comments on indexes and constraints, set again last
     comments: list[tuple[str, str]] = field(default_factory=list)
+    #: (upgrade SQL, its reverse) before every dropped table's operations, so the downgrade
+    #: runs them once every table exists: foreign keys NOT VALID (with their comments),
+    #: ``NO INHERIT`` of each inheritance link the table is a child or parent of
+    links: list[tuple[str, str]] = field(default_factory=list)
+    #: names of the foreign keys moved to ``links``
+    moved_foreign_keys: set[str] = field(default_factory=set)
 
 
 def _rows(ctx: CompareContext, sql: str) -> list[Any]:
@@ -100,6 +109,7 @@ def complete_dropped_tables(ctx: CompareContext, schemas: list[str | None]) -> N
     _table_facts(ctx, dropped, extras)
     _constraint_facts(ctx, dropped, extras)
     _comments(ctx, dropped, extras)
+    _inheritance(ctx, dropped, extras)
 
 
 def _owned_sequences(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
@@ -168,10 +178,10 @@ def _table_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTa
 
 def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
                       extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
-    """DEFERRABLE of unique constraints; CHECK ... NO INHERIT / NOT VALID and indexes with a
-    column COLLATE (which ``create_table`` / ``create_index`` cannot write) move to SQL
-    statements with the server's own definition of each, the index's on the table's name as
-    the downgrade writes it (unqualified in the default schema)."""
+    """DEFERRABLE of unique constraints; CHECK ... NO INHERIT / NOT VALID, foreign keys NOT
+    VALID and indexes with a column COLLATE (which ``create_table`` / ``create_index`` cannot
+    write) move to SQL statements with the server's own definition of each, the index's on
+    the table's name as the downgrade writes it (unqualified in the default schema)."""
     from mig_postgres.indexdef import index_head_sql, index_on
 
     for schema, name, object_name, kind, flag, definition, head in _rows(ctx,
@@ -180,6 +190,7 @@ def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], Reflec
         "JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE (con.contype = 'u' AND con.condeferrable) "
         "OR (con.contype = 'c' AND (con.connoinherit OR NOT con.convalidated)) "
+        "OR (con.contype = 'f' AND NOT con.convalidated) "
         "UNION ALL SELECT n.nspname, c.relname, ic.relname, 'i', i.indisunique, "
         f"pg_get_indexdef(i.indexrelid), {index_head_sql()} "
         "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
@@ -198,7 +209,9 @@ def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], Reflec
             continue
         found = extras[(table.schema, table.name)]
         quote = ctx.dialect.identifier_preparer.quote
-        if kind == "c":
+        if kind == "f":
+            _move_foreign_key(ctx, table, found, object_name, definition)
+        elif kind == "c":
             table.check_constraints = [
                 r for r in table.check_constraints if r.get("name") != object_name
             ]
@@ -213,6 +226,18 @@ def _constraint_facts(ctx: CompareContext, dropped: dict[tuple[str, str], Reflec
                               _qualified(ctx, table.schema, name), unique=flag)
             found.statements.append((f"DROP INDEX {_qualified(ctx, table.schema, object_name)}",
                                      create))
+
+
+def _move_foreign_key(ctx: CompareContext, table: ReflectedTable, found: DroppedExtras,
+                      name: str, definition: str) -> None:
+    """A foreign key NOT VALID leaves ``create_table`` (which would validate it) for a pair
+    of statements run before every dropped table (re-added after every table exists)."""
+    table.foreign_keys = [r for r in table.foreign_keys if r.get("name") != name]
+    target = _qualified(ctx, table.schema, table.name)
+    quoted = ctx.dialect.identifier_preparer.quote(name)
+    found.links.append((f"ALTER TABLE {target} DROP CONSTRAINT {quoted}",
+                        f"ALTER TABLE {target} ADD CONSTRAINT {quoted} {definition}"))
+    found.moved_foreign_keys.add(name)
 
 
 def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
@@ -235,6 +260,14 @@ def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable
         table = dropped.get((schema, name))
         if table is None:
             continue
+        found = extras[(table.schema, table.name)]
+        if kind == "f" and object_name in found.moved_foreign_keys:
+            target = (f"CONSTRAINT {quote(object_name)} ON "
+                      f"{_qualified(ctx, table.schema, name)}")
+            # before its drop in the upgrade, so set after its re-creation in the downgrade
+            found.links.insert(0, (f"COMMENT ON {target} IS NULL",
+                                   f"COMMENT ON {target} IS {literal}"))
+            continue
         if kind == "f":
             table.notes.append(f"the comment on foreign key {object_name} is not re-created; "
                                "add its COMMENT ON CONSTRAINT by hand")
@@ -244,9 +277,52 @@ def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable
         else:
             target = (f"CONSTRAINT {quote(object_name)} ON "
                       f"{_qualified(ctx, table.schema, name)}")
-        extras[(table.schema, table.name)].comments.append(
+        found.comments.append(
             (f"COMMENT ON {target} IS NULL", f"COMMENT ON {target} IS {literal}")
         )
+
+
+def _inheritance(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
+                 extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
+    """Each ``INHERITS`` link with a dropped child or parent becomes ``NO INHERIT`` before
+    any table is dropped (so they drop in any order) and ``INHERIT`` again once the downgrade
+    has re-created them; a dropped child is re-created as a plain table (every column its
+    own, as ``create_table`` writes them), which the note says when it had inherited-only
+    columns or constraints. Later parents first in the upgrade, so the downgrade adds them
+    back in their order."""
+    from mig_postgres.catalog import catalog
+
+    default = catalog(ctx).default_schema
+    for schema, name, parent_schema, parent, inherited in _rows(ctx,
+        "SELECT cn.nspname, c.relname, pn.nspname, p.relname, array(SELECT a.attname "
+        "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+        "AND NOT a.attisdropped AND NOT a.attislocal ORDER BY a.attnum) || array(SELECT "
+        "con.conname FROM pg_constraint con WHERE con.conrelid = c.oid AND NOT con.conislocal "
+        "ORDER BY con.conname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_namespace cn ON cn.oid = c.relnamespace JOIN pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "ORDER BY 1, 2, i.inhseqno DESC"
+    ):
+        child_table = dropped.get((schema, name))
+        parent_table = dropped.get((parent_schema, parent))
+        owner = child_table or parent_table
+        if owner is None:
+            continue
+        child_sql = _qualified(ctx, None if schema == default else schema, name)
+        parent_sql = _qualified(ctx, None if parent_schema == default else parent_schema, parent)
+        extras[(owner.schema, owner.name)].links.append(
+            (f"ALTER TABLE {child_sql} NO INHERIT {parent_sql}",
+             f"ALTER TABLE {child_sql} INHERIT {parent_sql}")
+        )
+        if child_table is None:
+            continue
+        child_table.options.pop("postgresql_inherits", None)
+        note = (f"the columns and constraints it inherited ({', '.join(inherited)}) come "
+                "back as its own, then ALTER TABLE ... INHERIT links it again: dropping one "
+                "from a parent will no longer drop it here")
+        if inherited and note not in child_table.notes:
+            child_table.notes.append(note)
 
 
 def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
@@ -268,6 +344,7 @@ def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
             first = len(out) if first is None else first
             out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.comments)
             out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.statements)
+            detaches.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.links)
         if found is None or not isinstance(op, DropTableOp):
             out.append(op)
             continue
