@@ -245,7 +245,8 @@ class ReflectedTable:
         pk_cols = self.primary_key.get("constrained_columns") or []
         if pk_cols:
             items.append(sa.PrimaryKeyConstraint(
-                *pk_cols, name=final_name(self.primary_key.get("name"))
+                *pk_cols, name=final_name(self.primary_key.get("name")),
+                **clean_dialect_options(self.primary_key.get("dialect_options")),
             ))
         objects: dict[int, Any] = {}
         for uq in self.unique_constraints:

@@ -402,3 +402,11 @@ def test_foreign_key_not_valid_comes_back_not_valid(engine: sa.Engine) -> None:
                       "REFERENCES p(id) ON DELETE CASCADE NOT VALID')") \
         < down.index("op.execute(\"COMMENT ON CONSTRAINT fk_p ON c IS 'not yet'\")")
     assert "# NOTE" not in down
+
+
+def test_primary_key_include_comes_back(engine: sa.Engine) -> None:
+    """The re-created primary key had no INCLUDE: the reflected key's dialect options were
+    not passed to its ``PrimaryKeyConstraint``."""
+    up, down = _round_trip(
+        engine, "CREATE TABLE t (id INT, x INT, CONSTRAINT pk_t PRIMARY KEY (id) INCLUDE (x))")
+    assert "sa.PrimaryKeyConstraint('id', name=op.f('pk_t'), postgresql_include=['x'])" in down
