@@ -16,10 +16,11 @@ one of MariaDB's JSON columns when the model lacks a LONGTEXT column):
 * On MariaDB, a dropped table's or column's JSON column (LONGTEXT to reflection) is ``sa.JSON``
   again, so the downgrade re-creates its ``json_valid`` CHECK (one query, when there is one).
 * A dropped table gets the column-level CHECKs of MariaDB, its DESC index columns (with a
-  prefix length: ``name(10) DESC``) and an index's explicit ``USING``, which reflection does
-  not report, so its downgrade re-creates them (one query each per schema; SHOW CREATE TABLE
-  of a dropped table with indexes); an index COMMENT, which ``create_index`` cannot write, is
-  a note.
+  prefix length: ``name(10) DESC``) and the explicit ``USING`` of an index or of the primary
+  key, which reflection does not report, so its downgrade re-creates them (one query each per
+  schema; SHOW CREATE TABLE of a dropped table with indexes or a primary key); an index or
+  primary key COMMENT, which neither ``create_index`` nor SQLAlchemy's MySQL dialect can
+  write, is a note.
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -235,11 +236,17 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
         _grouped,
     )
     for (table_name, index_name) in sorted(commented):
-        if table_name == conn_table.name and index_name in known:
+        if table_name == conn_table.name and index_name == "PRIMARY":
+            conn_table.notes.append(
+                "the COMMENT of the primary key is not re-created (SQLAlchemy cannot write "
+                "one); add it by hand"
+            )
+        elif table_name == conn_table.name and index_name in known:
             conn_table.notes.append(
                 f"the COMMENT of index {index_name} is not re-created (create_index cannot "
                 "write one); re-create the index with its COMMENT by hand"
             )
+    _primary_key_notes(ctx, schema, conn_table)
     if not ctx.dialect.is_mariadb or (ctx.dialect.server_version_info or (0,)) < (10, 5, 10):
         return  # MySQL has no column-level CHECKs; older MariaDB no LEVEL column
     checks = _per_schema(
@@ -259,28 +266,60 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
             conn_table.column_checks.setdefault(column, []).append(clause)
 
 
+def _primary_key_notes(ctx: Any, schema: str | None, conn_table: Any) -> None:
+    """A primary key's prefix lengths and DESC columns (``PrimaryKeyConstraint`` writes
+    neither: the key would come back on whole, ascending columns, or fail on a TEXT one) are
+    a note (one information_schema query per schema)."""
+    keyed = _per_schema(
+        ctx, ("mysql_primary_key_parts", schema), schema, "TABLE_SCHEMA",
+        "SELECT TABLE_NAME, INDEX_NAME, CONCAT(COLUMN_NAME, IF(SUB_PART IS NULL, '', "
+        "CONCAT('(', SUB_PART, ')')), IF(COLLATION = 'D', ' DESC', '')) "
+        "FROM information_schema.STATISTICS WHERE {where} AND INDEX_NAME = 'PRIMARY' "
+        "AND (SUB_PART IS NOT NULL OR COLLATION = 'D') ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+        _grouped,
+    )
+    parts = keyed.get((conn_table.name, "PRIMARY"))
+    if parts:
+        conn_table.notes.append(
+            f"the primary key's prefix lengths and DESC order ({', '.join(parts)}) are not "
+            "re-created (PrimaryKeyConstraint cannot write them); re-create the key by hand"
+        )
+
+
 #: an index line of SHOW CREATE TABLE with an explicit USING: (its name, the method)
 _KEY_USING = re.compile(
     r"^\s*(?:(?:UNIQUE|FULLTEXT|SPATIAL) )?KEY `((?:[^`]|``)+)` "
     r"\((?:`(?:[^`]|``)+`(?:\(\d+\))?(?: (?:ASC|DESC))?,?)+\) USING (\w+)",
     re.M,
 )
+#: the primary key line of SHOW CREATE TABLE with an explicit USING: the method
+_PRIMARY_USING = re.compile(
+    r"^\s*PRIMARY KEY \((?:`(?:[^`]|``)+`(?:\(\d+\))?(?: (?:ASC|DESC))?,?)+\) USING (\w+)",
+    re.M,
+)
 
 
 def _index_methods(ctx: Any, schema: str | None, conn_table: Any) -> None:
-    """An explicit ``USING BTREE`` / ``HASH`` of a dropped table's index, from SHOW CREATE
-    TABLE (one per dropped table with indexes): SQLAlchemy's reflection leaves it out."""
-    if not conn_table.indexes:
+    """An explicit ``USING BTREE`` / ``HASH`` of a dropped table's indexes and primary key,
+    from SHOW CREATE TABLE (one per dropped table with either): SQLAlchemy's reflection leaves
+    it out, and writes it again (``mysql_using`` of ``Index`` / ``PrimaryKeyConstraint``)."""
+    if not conn_table.indexes and not conn_table.primary_key.get("constrained_columns"):
         return
     preparer = ctx.dialect.identifier_preparer
     target = preparer.quote_identifier(conn_table.name)
     if schema:
         target = f"{preparer.quote_identifier(schema)}.{target}"
     row = ctx.connection.exec_driver_sql(f"SHOW CREATE TABLE {target}".replace("%", "%%")).first()
+    create = str(row[1]) if row is not None else ""
     methods = {
         match.group(1).replace("``", "`"): match.group(2).lower()
-        for match in _KEY_USING.finditer(str(row[1]) if row is not None else "")
+        for match in _KEY_USING.finditer(create)
     }
+    primary = _PRIMARY_USING.search(create)
+    if primary is not None:
+        options = conn_table.primary_key.get("dialect_options") or {}
+        conn_table.primary_key["dialect_options"] = {
+            **options, f"{ctx.dialect.name}_using": primary.group(1).lower()}
     for record in conn_table.indexes:
         method = methods.get(str(record.get("name")))
         if method:

@@ -406,6 +406,64 @@ def test_dropped_table_prefix_length_desc_and_using_index_round_trip(
     assert autogenerate(engine, sa.MetaData()) == (imports, up, down)
 
 
+@pytest.mark.parametrize(("key", "method"), [
+    ("PRIMARY KEY (id) USING HASH", "hash"),
+    ("PRIMARY KEY USING BTREE (id, `order`)", "btree"),
+    ("PRIMARY KEY (`order`, id) USING BTREE, KEY ix (a) USING HASH", "btree"),
+])
+def test_dropped_table_primary_key_using_round_trips(
+    engine: sa.Engine, key: str, method: str,
+) -> None:
+    """A dropped table's ``PRIMARY KEY ... USING BTREE / HASH`` was re-created without it
+    (reflection does not read it): it comes back as ``PrimaryKeyConstraint(mysql_using=)``
+    (``mariadb_using`` on MariaDB), SHOW CREATE TABLE unchanged."""
+    from mysql_support import execute, show_create
+
+    build(engine, sa.MetaData())
+    execute(engine, f"CREATE TABLE pk (id INT, a INT, `order` VARCHAR(20), {key})")
+    before = show_create(engine, "pk")
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert f"sa.PrimaryKeyConstraint('id', {engine.dialect.name}_using='{method}')" in down \
+        or f"{engine.dialect.name}_using='{method}')" in down.split("\n    )")[0]
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert show_create(engine, "pk") == before
+    assert autogenerate(engine, sa.MetaData()) == (imports, up, down)
+
+
+def test_dropped_table_primary_key_comment_is_noted(engine: sa.Engine) -> None:
+    """SQLAlchemy cannot write a primary key's COMMENT either: it was lost silently."""
+    from mysql_support import execute
+
+    from mig_core.errors import MigWarning
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE pkc (id INT, PRIMARY KEY (id) COMMENT 'the key')")
+    with pytest.warns(MigWarning, match="dropped table pkc cannot restore everything: the "
+                      "COMMENT of the primary key is not re-created"):
+        imports, up, down = autogenerate(engine, sa.MetaData())
+    assert "# NOTE: the COMMENT of the primary key is not re-created" in down
+
+
+def test_dropped_table_primary_key_prefix_and_desc_are_noted(engine: sa.Engine) -> None:
+    """``PrimaryKeyConstraint`` writes no prefix length nor DESC: the key came back on whole,
+    ascending columns (or the downgrade failed on a TEXT column) without a word."""
+    from mysql_support import execute
+
+    from mig_core.errors import MigWarning
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE pkp (name VARCHAR(40), body TEXT, n INT, "
+                    "PRIMARY KEY (name(4), n DESC, body(10)))")
+    execute(engine, "CREATE TABLE pkplain (id INT PRIMARY KEY)")
+    with pytest.warns(MigWarning) as caught:
+        imports, up, down = autogenerate(engine, sa.MetaData())
+    assert [str(w.message).split(": ", 1)[1] for w in caught] == [
+        "the downgrade re-creating dropped table pkp cannot restore everything: the primary "
+        "key's prefix lengths and DESC order (name(4), n DESC, body(10)) are not re-created "
+        "(PrimaryKeyConstraint cannot write them); re-create the key by hand"]
+
+
 def test_dropped_table_index_comment_is_noted(engine: sa.Engine) -> None:
     """``create_index`` cannot write an index COMMENT: the downgrade says it is not re-created
     instead of losing it silently (an index without one gets no note)."""
