@@ -84,6 +84,7 @@ def compare_schema_tables(
     meta_tables = ctx.meta_tables()
     new_tables: list[sa.Table] = []
     filtering = ctx.has_object_filters
+    compare_table = _table_hook(ctx)
     for schema in schemas:
         snapshot = ctx.snapshot(schema)
         conn_tables = snapshot.tables  # include_name already ran on these names
@@ -105,7 +106,7 @@ def compare_schema_tables(
             ):
                 continue
             modify = ModifyTableOps(name, [], schema=meta_table.schema)
-            ctx.hooks.mig_compare_table(
+            compare_table(
                 ctx=ctx, modify_ops=modify, schema=meta_table.schema, name=name,
                 conn_table=conn_tables[name], meta_table=meta_table,
             )
@@ -153,6 +154,16 @@ def compare_schema_tables(
         if indexes:
             created.append(ModifyTableOps(table.name, indexes, schema=table.schema))
     upgrade_ops.ops.extend(created + modified + removed)
+
+
+def _table_hook(ctx: CompareContext) -> Callable[..., Any]:
+    """``mig_compare_table``, called once per table: without pluggy's per-call dispatch when
+    only the core and wrappers implement it (see mig_core.hookcall; same results)."""
+    from mig_core.builtin.compare import mig_compare_table
+    from mig_core.hookcall import direct_caller
+
+    caller = ctx.hooks.mig_compare_table
+    return direct_caller(caller, mig_compare_table) or caller
 
 
 def add_downgrade_note(drop: DropTableOp, note: str) -> None:
