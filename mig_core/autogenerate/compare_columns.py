@@ -324,7 +324,8 @@ def _key_attributes() -> dict[type, tuple[str, ...]]:
     return out
 
 
-_KEY_ATTRS: dict[type, tuple[str, ...]] | None = None
+#: type class -> the attributes its key reads (filled on first use, see :func:`_attrs_of`)
+_KEY_ATTRS: dict[type, tuple[str, ...]] = {}
 
 
 def _type_key(type_: Any) -> Any:
@@ -336,32 +337,32 @@ def _type_key(type_: Any) -> Any:
     dict key treat the TypeError as "do not cache".
     """
     cls = type_.__class__
-    attrs = _KEY_ATTRS.get(cls) if _KEY_ATTRS is not None else None
+    attrs = _KEY_ATTRS.get(cls)
     if attrs is None:
         attrs = _attrs_of(cls)
-    get = type_.__dict__.get
+    state = type_.__dict__
     key: Any
     if not attrs:
         key = cls
     elif len(attrs) == 1:
-        key = (cls, get(attrs[0]))
+        key = (cls, state.get(attrs[0]))
     elif len(attrs) == 2:
-        key = (cls, get(attrs[0]), get(attrs[1]))
+        key = (cls, state.get(attrs[0]), state.get(attrs[1]))
     else:
-        key = (cls, *[get(a) for a in attrs])
-    impl, variants = get("impl"), get("_variant_mapping")
-    if impl is not None or variants:
-        # a TypeDecorator compiles as its impl (Encrypted(100) / Encrypted(200)), a
-        # with_variant() type as the run's variant: neither is in the constructor's keywords
-        key = (key, None if impl is None else _type_key(impl),
-               tuple((name, _type_key(v)) for name, v in (variants or {}).items()))
+        key = (cls, *[state.get(a) for a in attrs])
+    if "impl" in state or "_variant_mapping" in state:  # both are set per instance
+        impl, variants = state.get("impl"), state.get("_variant_mapping")
+        if impl is not None or variants:
+            # a TypeDecorator compiles as its impl (Encrypted(100) / Encrypted(200)), a
+            # with_variant() type as the run's variant: neither is in the constructor's keywords
+            key = (key, None if impl is None else _type_key(impl),
+                   tuple((name, _type_key(v)) for name, v in (variants or {}).items()))
     return key
 
 
 def _attrs_of(cls: type) -> tuple[str, ...]:
-    global _KEY_ATTRS
-    if _KEY_ATTRS is None:
-        _KEY_ATTRS = _key_attributes()
+    if not _KEY_ATTRS:
+        _KEY_ATTRS.update(_key_attributes())
     attrs = _KEY_ATTRS.get(cls)
     if attrs is None:
         from sqlalchemy.util import get_cls_kwargs
