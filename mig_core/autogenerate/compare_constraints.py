@@ -96,7 +96,13 @@ def _index_column(index: sa.Index, expr: Any) -> tuple[Any, str]:
 def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ...]:
     out = []
     sorting = ctx.impl.index_sorting_reflected
+    table = index.table
     for expr in index.expressions:
+        if expr.__class__.__name__ != "UnaryExpression" and getattr(expr, "table", None) is table:
+            name = getattr(expr, "name", None)
+            if name is not None:  # a plain column of the table (the usual case), unsorted
+                out.append(str.lower(name) if isinstance(name, str) else str(name).lower())
+                continue
         column, suffix = _index_column(index, expr)
         if not sorting:
             suffix = ""
@@ -256,10 +262,12 @@ def _dialect_options_differ(ctx: CompareContext, obj: Any, record: dict[str, Any
         k[len(prefix):]: v for k, v in obj.dialect_kwargs.items()
         if k.startswith(prefix) and not is_empty_option(v)
     } if ctx.dialect_name in obj.dialect_options else {}
-    if not model_options and not any(
-        not is_empty_option(v) for k, v in conn_options.items() if k.startswith(prefix)
-    ):
-        return False  # neither side has an option (the usual case)
+    if not model_options:
+        for k, v in conn_options.items():
+            if k.startswith(prefix) and not is_empty_option(v):
+                break
+        else:
+            return False  # neither side has an option (the usual case)
     for key, default in _construct_defaults(ctx, obj).items():
         mine = _normal_option(ctx, key, model_options.get(key), default, obj)
         theirs = _normal_option(ctx, key, conn_options.get(prefix + key), default, obj)
@@ -272,15 +280,14 @@ def compare_indexes_and_uniques(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(drops, adds) for the indexes and unique constraints of one table."""
-    import sqlalchemy as sa
+    from sqlalchemy import UniqueConstraint as unique_class
 
-    parents = {"table_name": meta_table.name, "schema_name": schema}
     skip_expressions = ctx.dialect_name in NO_EXPRESSION_INDEX_REFLECTION
     if skip_expressions and ctx.dialect_name == "sqlite":
         _warn_uncompared_expression_indexes(ctx, schema, meta_table)
-    unique_class = sa.UniqueConstraint
     # include_name here, on names; include_object below, on each add, drop or change only
     if ctx._name_filters:
+        parents = {"table_name": meta_table.name, "schema_name": schema}
         meta_indexes = [
             ix for ix in meta_table.indexes
             if not (skip_expressions and _has_expressions(ix))

@@ -92,6 +92,7 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
 
     kinds = _TYPE_KINDS
     cache = ctx.cache
+    by_key = meta_table.c
     meta_columns = None
     for raw in conn_table.raw_columns:
         conn_type = raw["type"]
@@ -99,11 +100,14 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
         kind = kinds[cls] if cls in kinds else _type_kind(cls)
         if kind is None or kind == "enum" and not isinstance(conn_type, ENUM):
             continue  # only PostgreSQL's own ENUM is reflected; a plain type needs nothing
-        if meta_columns is None:  # by name: a model column's key may differ from it
-            meta_columns = {c.name: c for c in meta_table.columns}
-        meta_col = meta_columns.get(raw["name"])
-        if meta_col is None:
-            continue
+        name = raw["name"]
+        meta_col = by_key.get(name)  # by name: a model column's key may differ from it
+        if meta_col is None or meta_col.name != name:
+            if meta_columns is None:
+                meta_columns = {c.name: c for c in meta_table.columns}
+            meta_col = meta_columns.get(name)
+            if meta_col is None:
+                continue
         # one decision per distinct pair of types: a model repeats the same few
         key = ("mig_postgres.aligned", _type_identity(conn_type), _type_identity(meta_col.type))
         aligned = cache.get(key)
