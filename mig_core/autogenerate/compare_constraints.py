@@ -14,6 +14,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from mig_core.autogenerate.compare_columns import compare_columns
 from mig_core.autogenerate.snapshot import (
     BARE_NAME,
     add_index_sorting,
@@ -280,11 +281,12 @@ def compare_indexes_and_uniques(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(drops, adds) for the indexes and unique constraints of one table."""
-    from sqlalchemy import UniqueConstraint as unique_class
+    import sqlalchemy as sa
 
     skip_expressions = ctx.dialect_name in NO_EXPRESSION_INDEX_REFLECTION
     if skip_expressions and ctx.dialect_name == "sqlite":
         _warn_uncompared_expression_indexes(ctx, schema, meta_table)
+    unique_class = sa.UniqueConstraint
     # include_name here, on names; include_object below, on each add, drop or change only
     if ctx._name_filters:
         parents = {"table_name": meta_table.name, "schema_name": schema}
@@ -621,8 +623,6 @@ def compare_table(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> list[MigrateOperation]:
     """Every change to one table, ordered so that the upgrade and its reverse both run."""
-    from mig_core.autogenerate.compare_columns import compare_columns
-
     families = ctx.families
     fk_drops: list[MigrateOperation] = []
     fk_adds: list[MigrateOperation] = []

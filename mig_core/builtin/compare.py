@@ -27,9 +27,9 @@ def mig_compare_table(
     ctx: Any, modify_ops: Any, schema: str | None, name: str, conn_table: Any, meta_table: Any
 ) -> None:
     """Columns, indexes, unique constraints, foreign keys and the comment of one table."""
-    from mig_core.autogenerate.compare_constraints import compare_table
+    import mig_core.autogenerate.compare_constraints as compare  # per table: no from-import
 
-    modify_ops.ops.extend(compare_table(ctx, schema, conn_table, meta_table))
+    modify_ops.ops.extend(compare.compare_table(ctx, schema, conn_table, meta_table))
 
 
 @hookimpl(trylast=True)

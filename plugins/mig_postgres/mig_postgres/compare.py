@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from mig_core.autogenerate.compare_columns import _hashable_type_key
 from mig_core.operations.ops import AlterColumnOp, ModifyTableOps
 from mig_postgres.catalog import PgCatalog, catalog
+from mig_postgres.constraints import compare_exclusions, drop_same_index_pairs
 from mig_postgres.ops import CreateSequenceOp, DropSequenceOp
+from mig_postgres.serial import settle_serial_columns
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -88,8 +90,7 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
     ``mig_compare_type`` would send every column of every table through the hooks instead.
     What was reflected is kept otherwise (an enum keeps the database's values).
     """
-    from sqlalchemy.dialects.postgresql import ENUM
-
+    enum_class = _special_reflected()[1]  # PostgreSQL's ENUM
     kinds = _TYPE_KINDS
     cache = ctx.cache
     by_key = meta_table.c
@@ -98,7 +99,7 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
         conn_type = raw["type"]
         cls = conn_type.__class__
         kind = kinds[cls] if cls in kinds else _type_kind(cls)
-        if kind is None or kind == "enum" and not isinstance(conn_type, ENUM):
+        if kind is None or kind == "enum" and not isinstance(conn_type, enum_class):
             continue  # only PostgreSQL's own ENUM is reflected; a plain type needs nothing
         name = raw["name"]
         meta_col = by_key.get(name)  # by name: a model column's key may differ from it
@@ -364,9 +365,6 @@ def after_table_compare(
 ) -> None:
     """Exclusion constraints of a kept table, ``USING`` for type changes that need it, and
     SERIAL / identity changes PostgreSQL can run (see serial.py)."""
-    from mig_postgres.constraints import compare_exclusions, drop_same_index_pairs
-    from mig_postgres.serial import settle_serial_columns
-
     if modify_ops.ops:
         drop_same_index_pairs(ctx, modify_ops, schema, conn_table.name)
         settle_serial_columns(ctx, modify_ops, conn_table, meta_table)

@@ -163,13 +163,14 @@ def compare_exclusions(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(drops, adds) of the exclusion constraints of one table, matched by name."""
-    from sqlalchemy.dialects.postgresql import ExcludeConstraint
+    import sqlalchemy.dialects.postgresql as pg  # per table: no from-import machinery
 
+    exclude_class = pg.ExcludeConstraint
     cat = catalog(ctx)
     found = cat.exclusions(schema or cat.default_schema, conn_table.name)
     wanted = {
         str(c.name): c for c in meta_table.constraints
-        if isinstance(c, ExcludeConstraint) and c.name is not None
+        if isinstance(c, exclude_class) and c.name is not None
     }
     if not found and not wanted:
         return [], []

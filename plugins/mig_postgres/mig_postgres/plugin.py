@@ -69,16 +69,12 @@ def mig_compare_table(
     """Foreign keys get their target's real schema and equal types the model's type first
     (ARRAY dimensions, enum schemas, Float precision); then exclusion constraints, and
     ``postgresql_using`` on type changes PostgreSQL cannot cast by itself."""
-    from mig_postgres.compare import (
-        after_table_compare,
-        align_reflected_types,
-        fix_foreign_key_schemas,
-    )
+    import mig_postgres.compare as compare  # called per table: no from-import machinery
 
-    fix_foreign_key_schemas(ctx, schema, conn_table)
-    align_reflected_types(ctx, conn_table, meta_table)
+    compare.fix_foreign_key_schemas(ctx, schema, conn_table)
+    compare.align_reflected_types(ctx, conn_table, meta_table)
     result = yield
-    after_table_compare(ctx, modify_ops, schema, conn_table, meta_table)
+    compare.after_table_compare(ctx, modify_ops, schema, conn_table, meta_table)
     return result
 
 
