@@ -101,28 +101,36 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
     for expr in index.expressions:
         if expr.__class__.__name__ != "UnaryExpression" and getattr(expr, "table", None) is table:
             name = getattr(expr, "name", None)
-            if name is not None:  # a plain column of the table (the usual case), unsorted
-                out.append(str.lower(name) if isinstance(name, str) else str(name).lower())
+            if name is not None:  # a plain column of the table (the usual case), unsorted:
+                out.append(_lower(name))  # what _element_signature gives it, sooner
                 continue
-        column, suffix = _index_column(index, expr)
-        if not sorting:
-            suffix = ""
-        if column is not None:
-            name = column.name
-            # str.lower: a plain lower-cased str, also of a quoted_name (whose own lower()
-            # keeps a quoted name as it is)
-            out.append((str.lower(name) if isinstance(name, str) else str(name).lower()) + suffix)
-            continue
-        inner, modifiers = _unwrap_sorting(expr)
-        if not sorting:  # sort order not reflected: compared without it, as a column is
-            suffix = ""
-        elif not modifiers:
-            inner, suffix = expr, ""
-        compiled = inner.compile(
-            dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
-        )
-        out.append(normalize_expression(str(compiled)) + suffix.replace(" ", ""))
+        out.append(_element_signature(ctx, index, expr, sorting))
     return tuple(out)
+
+
+def _lower(name: Any) -> str:
+    # str.lower: a plain lower-cased str, also of a quoted_name (whose own lower() keeps a
+    # quoted name as it is)
+    return str.lower(name) if isinstance(name, str) else str(name).lower()
+
+
+def _element_signature(ctx: CompareContext, index: sa.Index, expr: Any, sorting: bool) -> str:
+    """One element of a model index as the reflected side spells it: a column's lower-cased
+    name or an expression's normalized text, with its sort order when the dialect reflects it."""
+    column, suffix = _index_column(index, expr)
+    if not sorting:
+        suffix = ""
+    if column is not None:
+        return _lower(column.name) + suffix
+    inner, modifiers = _unwrap_sorting(expr)
+    if not sorting:  # sort order not reflected: compared without it, as a column is
+        suffix = ""
+    elif not modifiers:
+        inner, suffix = expr, ""
+    compiled = inner.compile(
+        dialect=ctx.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
+    )
+    return normalize_expression(str(compiled)) + suffix.replace(" ", "")
 
 
 def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
