@@ -517,8 +517,7 @@ def _history_rows(
     query = sa.select(*columns).order_by(table.c.id.desc())
     scoped = any(column.name == SCOPE_COLUMN for column in columns)
     if scoped and not all_projects:
-        scope = table.c[SCOPE_COLUMN]
-        query = query.where(sa.or_(scope == history.scope, scope.is_(None)))
+        query = query.where(history.own_rows())
     if limit:
         query = query.limit(limit)
     rows = [dict(r._mapping) for r in conn.execute(query)]

@@ -180,6 +180,20 @@ class DefaultImpl:
 
         return sa.DateTime(timezone=True)
 
+    def current_schema(self) -> str | None:
+        """The schema an unqualified table is created in on this connection (online): the
+        connection's ``schema_translate_map`` for it, else the dialect's default schema."""
+        from mig_core.runtime.versions import effective_schema
+
+        if self.connection is None:
+            return None
+        translated = effective_schema(self.connection, None)
+        return translated or self._session_schema()
+
+    def _session_schema(self) -> str | None:
+        """The connection's default schema; a dialect whose session can change it asks."""
+        return self.dialect.default_schema_name  # type: ignore[no-any-return]
+
     def identifier_rule(self) -> Any:
         """This server's limit on the length of names (an
         :class:`~mig_core.ddl.identifiers.IdentifierRule`), which every operation's names are

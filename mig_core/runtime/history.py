@@ -142,10 +142,32 @@ class HistoryWriter:
         self._update: Any = None
         self._user, self._host = _who() if self.enabled else (None, None)
         self._version = __version__
-        #: this project's version table, written in each row's ``version_table``
-        self.scope = version_table_label(ctx.opts)
+        self._scope: str | None = None
         #: whether ensure() made the table ready for this run's rows
         self._ready = False
+
+    @property
+    def scope(self) -> str:
+        """This project's version table, written in each row's ``version_table``: qualified
+        by the schema it is in when the history table is in a schema of its own (shared by the
+        tenants whose ``search_path`` or ``schema_translate_map`` picks their version table)."""
+        if self._scope is None:
+            opts = self.ctx.opts
+            self._scope = version_table_label(opts)
+            if opts.get("history_table_schema") and not opts.get("version_table_schema"):
+                schema = self.ctx.impl.current_schema()
+                if schema:
+                    self._scope = f"{schema}.{self._scope}"
+        return self._scope
+
+    def own_rows(self) -> Any:
+        """The condition on ``version_table`` keeping this project's rows: its label, the bare
+        one an older mig wrote when the label is qualified, and rows older than the column."""
+        import sqlalchemy as sa
+
+        column = self.table.c[SCOPE_COLUMN]
+        labels = sorted({self.scope, version_table_label(self.ctx.opts)})
+        return sa.or_(column.in_(labels), column.is_(None))
 
     def has_table(self) -> bool:
         import sqlalchemy as sa
@@ -183,10 +205,28 @@ class HistoryWriter:
         conn = self.ctx.live_connection
         assert conn is not None
         if not self.has_table():
-            self.table.create(conn)
+            self._create()
         elif not self.has_scope_column():
             self._add_scope_column()
+        self.scope  # noqa: B018 - resolved now, before any revision's statements are queued
         self._ready = True
+
+    def _create(self) -> None:
+        """Create the table. A run of another project sharing it (another tenant, whose run
+        lock is not this one's) may be creating it at the same moment: then PostgreSQL makes
+        this one wait for that run's commit and refuses the duplicate; the table is there."""
+        conn = self.ctx.live_connection
+        assert conn is not None
+        # a failed statement aborts a PostgreSQL transaction: try it in a savepoint there
+        if not (self.ctx.impl.transactional_ddl and conn.in_transaction()):
+            self.table.create(conn)
+            return
+        try:
+            with conn.begin_nested():
+                self.table.create(conn)
+        except Exception:
+            if not self.has_table():
+                raise
 
     def _add_scope_column(self) -> None:
         """``ALTER TABLE <history> ADD COLUMN version_table VARCHAR(255)`` (nullable: the old
@@ -334,8 +374,7 @@ class HistoryWriter:
         scoped = any(column.name == SCOPE_COLUMN for column in columns)
         query = sa.select(*columns).order_by(self.table.c.id.desc()).limit(100)
         if scoped:
-            scope = self.table.c[SCOPE_COLUMN]
-            query = query.where(sa.or_(scope == self.scope, scope.is_(None)))
+            query = query.where(self.own_rows())
         while True:
             rows = conn.execute(query).all()
             for row in rows:

@@ -77,7 +77,7 @@ def read_history(ctx: MigrationContext) -> History | None:
     those written before the history recorded it."""
     import sqlalchemy as sa
 
-    from mig_core.runtime.history import SCOPE_COLUMN, HistoryWriter
+    from mig_core.runtime.history import HistoryWriter
 
     history = HistoryWriter(ctx)
     if not history.has_table():
@@ -89,8 +89,7 @@ def read_history(ctx: MigrationContext) -> History | None:
         .order_by(table.c.id)
     )
     if history.has_scope_column():
-        scope = table.c[SCOPE_COLUMN]
-        query = query.where(sa.or_(scope == history.scope, scope.is_(None)))
+        query = query.where(history.own_rows())
     conn = ctx.connection
     assert conn is not None
     upgrades: dict[str, dict[str, Any]] = {}

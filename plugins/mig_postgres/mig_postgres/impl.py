@@ -94,6 +94,13 @@ class PostgresqlImpl(DefaultImpl):
         return names.RULE
 
     # --- server facts ------------------------------------------------------------------------
+    def _session_schema(self) -> str | None:
+        """``current_schema()``: ``SET search_path`` changes it after SQLAlchemy read it."""
+        from sqlalchemy import text
+
+        assert self.connection is not None
+        return self.connection.execute(text("SELECT current_schema()")).scalar()  # type: ignore[no-any-return]
+
     @property
     def server_version(self) -> tuple[int, ...] | None:
         """The server's version online (None offline)."""
