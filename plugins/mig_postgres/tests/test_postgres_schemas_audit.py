@@ -1,5 +1,6 @@
 """Several schemas on the real server: tenants chosen by ``schema_translate_map`` (runtime,
-run lock, batch, bulk_insert), and autogenerate / batch across schemas (cross-schema foreign
+run lock, batch, bulk_insert), tenants sharing one history table, and autogenerate / batch
+across schemas (cross-schema foreign
 keys both ways, same-named tables, enums, sequences, indexes and comments outside the default
 schema, ``include_name`` choosing schemas)."""
 
@@ -164,6 +165,73 @@ def test_schema_translate_map_tenants_do_not_block_each_other(tmp_path, postgres
         with PostgresRunLock(Impl(holder), timeout=None):
             command.upgrade(_tenant_config(ini, "tenant2"), "head", lock_timeout=3)
     assert rows(engine, "SELECT version_num FROM tenant2.mig_version") == [("a",)]
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path={schema}"
+
+
+def _log(ini: Path, url: str) -> list[tuple[str, str]]:
+    """(version_table, revisions) of the rows ``mig log`` shows for the project at ``url``."""
+    import json
+
+    config = config_for(ini)
+    config.set_main_option("sqlalchemy.url", url)
+    config.stdout = io.StringIO()
+    command.log(config, as_json=True)
+    return [(r["version_table"], r["revisions"]) for r in json.loads(config.stdout.getvalue())]
+
+
+def test_tenants_sharing_a_history_schema_are_told_apart(tmp_path, postgres_url, engine):
+    """Tenants chosen by ``search_path`` with one ``history_table_schema``: each row names the
+    tenant's version table (it used to be the bare ``mig_version`` for all of them, so each
+    tenant's ``mig log`` showed every tenant's rows)."""
+    reset_database(engine, ("shared",))
+    ini = make_project(tmp_path, postgres_url, REVISIONS[:1],
+                       ini_extra="history_table_schema = shared\n")
+    for tenant in TENANTS:
+        config = config_for(ini)
+        config.set_main_option("sqlalchemy.url", _with_search_path(postgres_url, tenant))
+        command.upgrade(config, "head")
+    for tenant in TENANTS:
+        assert _log(ini, _with_search_path(postgres_url, tenant)) == [
+            (f"{tenant}.mig_version", "a")
+        ]
+
+
+def test_tenants_creating_the_shared_history_table_together(tmp_path, postgres_url, engine):
+    """Two tenants' first runs (their run locks differ) both create the shared history table:
+    the second waits for the first's commit and goes on instead of failing on the duplicate."""
+    import threading
+    import time
+
+    reset_database(engine, ("shared",))
+    slow = {"rev": "a", "upgrade": "op.execute('SELECT pg_sleep(1.5)')"}
+    ini = make_project(tmp_path, postgres_url, [slow], ini_extra="history_table_schema = shared\n")
+    errors: list[BaseException] = []
+
+    def upgrade(tenant: str) -> None:
+        config = config_for(ini)
+        config.set_main_option("sqlalchemy.url", _with_search_path(postgres_url, tenant))
+        try:
+            command.upgrade(config, "head")
+        except BaseException as exc:  # reported below, from the test's thread
+            errors.append(exc)
+
+    first = threading.Thread(target=upgrade, args=("tenant1",))
+    first.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not rows(
+        engine, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                "AND query LIKE 'SELECT pg_sleep(1.5)%'"
+    ):
+        time.sleep(0.05)  # until tenant1's revision runs: its history table is created, uncommitted
+    upgrade("tenant2")
+    first.join()
+    assert errors == []
+    assert rows(engine, "SELECT version_table FROM shared.mig_history ORDER BY id") == [
+        ("tenant1.mig_version",), ("tenant2.mig_version",)
+    ]
 
 
 def _migrate_in(engine: sa.Engine, tenant: str, fn: Any) -> None:
