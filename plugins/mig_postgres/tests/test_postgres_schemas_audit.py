@@ -1,8 +1,7 @@
 """Several schemas on the real server: tenants chosen by ``schema_translate_map`` (runtime,
 run lock, batch, bulk_insert), tenants sharing one history table, and autogenerate / batch
-across schemas (cross-schema foreign
-keys both ways, same-named tables, enums, sequences, indexes and comments outside the default
-schema, ``include_name`` choosing schemas)."""
+across schemas (cross-schema foreign keys both ways, same-named tables, enums, sequences,
+indexes and comments outside the default schema, ``include_name`` choosing schemas)."""
 
 from __future__ import annotations
 
