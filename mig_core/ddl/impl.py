@@ -188,9 +188,9 @@ class DefaultImpl:
         if self.connection is None:
             return None
         translated = effective_schema(self.connection, None)
-        return translated or self._session_schema()
+        return translated or self.session_schema()
 
-    def _session_schema(self) -> str | None:
+    def session_schema(self) -> str | None:
         """The connection's default schema; a dialect whose session can change it asks."""
         return self.dialect.default_schema_name  # type: ignore[no-any-return]
 

@@ -94,7 +94,7 @@ class PostgresqlImpl(DefaultImpl):
         return names.RULE
 
     # --- server facts ------------------------------------------------------------------------
-    def _session_schema(self) -> str | None:
+    def session_schema(self) -> str | None:
         """``current_schema()``: ``SET search_path`` changes it after SQLAlchemy read it."""
         from sqlalchemy import text
 
