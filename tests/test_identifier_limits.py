@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from runtime_support import config_for, make_project
 
 from mig_core import command
-from mig_core.errors import MigrationFailed, MigWarning
+from mig_core.ddl.identifiers import IdentifierCheck, IdentifierRule
+from mig_core.errors import CommandError, MigrationFailed, MigWarning
 
 LONG = "n" * 129  # over SQL Server's 128
 
@@ -197,3 +198,57 @@ def test_postgresql_does_not_warn_about_existing_names(tmp_path):
         sql = offline(tmp_path, "postgresql://",
                       f"op.drop_column('t', {'c' * 70!r})\nop.drop_table({'t' * 70!r})")
     assert f"DROP TABLE {'t' * 70}" in sql
+
+
+# --- the fast path: a plain name that fits returns before the general checks ------------------
+
+BYTES_RULE = IdentifierRule(server="PostgreSQL", limit=63, unit="bytes", truncates=True)
+CHARACTERS_RULE = IdentifierRule(server="SQL Server", limit=128)
+
+
+@pytest.mark.parametrize("rule", [BYTES_RULE, CHARACTERS_RULE], ids=["bytes", "characters"])
+@pytest.mark.parametrize("name", [
+    "a" * 63, "a" * 64, "a" * 128, "a" * 129,
+    "é" * 31, "é" * 32, "é" * 64, "é" * 65,  # 2 bytes each: fits by length, not by bytes
+    "€" * 21, "€" * 22, "😀" * 15, "😀" * 16, "a" * 60 + "é" * 2,
+])
+def test_fits_is_size_within_the_limit(rule, name):
+    assert rule.fits(name) is (rule.size(name) <= rule.limit)
+
+
+class _Op:
+    def __init__(self) -> None:
+        self.described = 0
+
+    def describe(self) -> str:
+        self.described += 1
+        return "add_column('t')"
+
+
+def test_multibyte_name_within_the_length_but_over_the_bytes_warns():
+    """32 characters, 64 bytes: the fast path must not take it for a fitting name."""
+    check = IdentifierCheck(BYTES_RULE, _Op())
+    with pytest.warns(MigWarning, match=r"add_column\('t'\): the column name 'é+' is 64 bytes"):
+        check.name("column", "é" * 32)
+
+
+def test_operation_is_described_only_for_a_message():
+    op = _Op()
+    check = IdentifierCheck(CHARACTERS_RULE, op)
+    check.table("t")
+    check.name("column", "c" * 128)
+    assert op.described == 0
+    with pytest.raises(CommandError, match=r"^add_column\('t'\): the column name"):
+        check.name("column", "c" * 129)
+    assert op.described == 1
+
+
+def test_conventional_names_take_the_general_path():
+    """A conventional index name over the limit is shortened before it is checked (no error);
+    a conventional column name is not shortened (an error)."""
+    from mig_core.operations.naming import f
+
+    check = IdentifierCheck(CHARACTERS_RULE, "create_index('t')", truncate_at=128)
+    check.name("index", f("ix_" + "x" * 130))  # written as 125 characters
+    with pytest.raises(CommandError, match="the column name"):
+        check.name("column", f("c" * 129))  # column names are not shortened

@@ -47,6 +47,13 @@ class IdentifierRule:
     def size(self, name: str) -> int:
         return len(name.encode("utf-8")) if self.unit == "bytes" else len(name)
 
+    def fits(self, name: str) -> bool:
+        """Whether ``name`` is within the limit: ``size(name) <= limit``, without encoding an
+        ASCII name (each of its characters is one byte)."""
+        if self.unit != "bytes" or name.isascii():
+            return len(name) <= self.limit
+        return len(name.encode("utf-8")) <= self.limit
+
     def shortened(self, name: str) -> str:
         """``name`` cut to the limit as a truncating server does (whole characters only)."""
         if self.unit != "bytes":
@@ -54,10 +61,16 @@ class IdentifierRule:
         return name.encode("utf-8")[: self.limit].decode("utf-8", errors="ignore")
 
 
+#: SQLAlchemy's marker class of conventional names, imported on first use (SQLAlchemy is
+#: loaded by then; importing it here would load it for every command that imports this module)
+_truncated_label: Any = None
+
+
 def is_conventional(name: Any) -> bool:
     """True for names SQLAlchemy shortens itself (naming conventions, ``op.f()``)."""
-    from sqlalchemy.sql.elements import _truncated_label
-
+    global _truncated_label
+    if _truncated_label is None:
+        from sqlalchemy.sql.elements import _truncated_label
     return isinstance(name, _truncated_label)
 
 
@@ -77,7 +90,8 @@ def _shown(name: str) -> str:
 class IdentifierCheck:
     """Checks the names one operation is about to write against a rule.
 
-    ``where`` names the operation in messages (``create_table('t')``); ``truncate_at`` is the
+    ``where`` names the operation in messages (``create_table('t')``), or is the operation
+    object whose ``describe()`` does (called only for a message); ``truncate_at`` is the
     dialect's ``max_identifier_length``, ``index_truncate_at`` / ``constraint_truncate_at`` its
     ``max_index_name_length`` / ``max_constraint_name_length`` (None: the same): the lengths
     SQLAlchemy shortens conventional index and constraint names to (MySQL: 64, not 255). It
@@ -87,17 +101,25 @@ class IdentifierCheck:
     def __init__(
         self,
         rule: IdentifierRule,
-        where: str,
+        where: Any,
         truncate_at: int | None = None,
         index_truncate_at: int | None = None,
         constraint_truncate_at: int | None = None,
     ) -> None:
         self.rule = rule
         self.limit = rule.limit
-        self.where = where
+        self._where = where
         self.truncate_at = truncate_at or rule.limit
         self.index_truncate_at = index_truncate_at or self.truncate_at
         self.constraint_truncate_at = constraint_truncate_at or self.truncate_at
+
+    @property
+    def where(self) -> str:
+        """The operation as messages name it."""
+        where = self._where
+        if not isinstance(where, str):
+            where = self._where = where.describe()
+        return where
 
     def _written(self, kind: str, name: str) -> str:
         """``name`` as SQLAlchemy's compiler writes it: a conventional index or constraint name
@@ -113,6 +135,8 @@ class IdentifierCheck:
         if not isinstance(name, str) or not name:
             return  # None, or SQLAlchemy's "no name" marker
         rule = self.rule
+        if rule.fits(name) and not is_conventional(name):
+            return  # the usual name: written as it is, and short enough
         conventional = is_conventional(name)
         written = self._written(kind, name)
         size = rule.size(written)

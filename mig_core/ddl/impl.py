@@ -203,20 +203,35 @@ class DefaultImpl:
     def identifier_check(self, operation: Any) -> Any:
         """An :class:`~mig_core.ddl.identifiers.IdentifierCheck` for ``operation`` (an op
         object, named by its ``describe()``, or the text naming it), or None when this dialect
-        has no :meth:`identifier_rule`."""
-        rule = self.identifier_rule()
-        if rule is None:
+        has no :meth:`identifier_rule`.
+
+        The rule and the dialect's lengths are read once per impl (they do not change during
+        a run); the operation's ``describe()`` only when a message needs it.
+        """
+        settings = self.__dict__.get("_mig_identifier_settings")
+        if settings is None:
+            settings = self.__dict__["_mig_identifier_settings"] = self._identifier_settings()
+        if not settings:
             return None
         from mig_core.ddl.identifiers import IdentifierCheck
 
-        where = operation if isinstance(operation, str) else operation.describe()
-        dialect = self.dialect
+        rule, truncate_at, index_truncate_at, constraint_truncate_at = settings
         return IdentifierCheck(
+            rule, operation, truncate_at, index_truncate_at, constraint_truncate_at
+        )
+
+    def _identifier_settings(self) -> tuple[Any, ...]:
+        """(rule, max_identifier_length, max_index_name_length, max_constraint_name_length)
+        for :meth:`identifier_check`; empty when this dialect has no rule."""
+        rule = self.identifier_rule()
+        if rule is None:
+            return ()
+        dialect = self.dialect
+        return (
             rule,
-            where,
-            truncate_at=getattr(dialect, "max_identifier_length", None),
-            index_truncate_at=getattr(dialect, "max_index_name_length", None),
-            constraint_truncate_at=getattr(dialect, "max_constraint_name_length", None),
+            getattr(dialect, "max_identifier_length", None),
+            getattr(dialect, "max_index_name_length", None),
+            getattr(dialect, "max_constraint_name_length", None),
         )
 
     # --- output ----------------------------------------------------------------------------
