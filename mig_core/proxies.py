@@ -7,8 +7,7 @@ so ``from mig_core import op`` works as ``from alembic import op`` does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 
@@ -62,22 +61,35 @@ class ContextProxy:
             f"<mig_core.{self._name} proxy (not active)>"
         )
 
-    @contextmanager
-    def installed(self, target: Any) -> Iterator[Any]:
+    def installed(self, target: Any) -> _Installed:
         """Make ``target`` the proxied object inside the ``with`` block (nesting allowed)."""
-        stack = object.__getattribute__(self, "_stack")
-        stack.append(target)
-        try:
-            yield target
-        finally:
-            stack.pop()
-            if not stack:  # as Alembic's module loses its names when a run ends
-                object.__getattribute__(self, "_detached").clear()
+        return _Installed(self, target)
 
     def current(self) -> Any:
         """The installed object, or None."""
         stack = object.__getattribute__(self, "_stack")
         return stack[-1] if stack else None
+
+
+class _Installed:
+    """The ``with`` block of :meth:`ContextProxy.installed` (a class, not a generator: the
+    runtime enters one per revision)."""
+
+    __slots__ = ("_proxy", "_target")
+
+    def __init__(self, proxy: ContextProxy, target: Any) -> None:
+        self._proxy = proxy
+        self._target = target
+
+    def __enter__(self) -> Any:
+        object.__getattribute__(self._proxy, "_stack").append(self._target)
+        return self._target
+
+    def __exit__(self, *exc: object) -> None:
+        stack = object.__getattribute__(self._proxy, "_stack")
+        stack.pop()
+        if not stack:  # as Alembic's module loses its names when a run ends
+            object.__getattribute__(self._proxy, "_detached").clear()
 
 
 def _not_available(message: str) -> Callable[..., Any]:

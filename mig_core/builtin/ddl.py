@@ -16,9 +16,9 @@ def mig_ddl_execute(impl: Any, op: Any) -> Any:
     method when they have one. Returns the operation's result (``create_table``: the Table),
     True when there is none, and None for an operation nobody knows.
     """
-    from mig_core.operations import toimpl
+    from mig_core.operations.toimpl import run  # a module, not a package: no fromlist walk
 
-    result = toimpl.run(impl, op)
+    result = run(impl, op)
     if result is not None:
         return result
     handler = getattr(op, "run_on_impl", None)

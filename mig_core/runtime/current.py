@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 
 #: while a revision's function runs, what makes "revision <id> (<file>)" (built only when asked)
 _running: ContextVar[Callable[[], str] | None] = ContextVar("mig_running_revision", default=None)
 
 
-@contextmanager
-def running(describe: Callable[[], str]) -> Iterator[None]:
-    token = _running.set(describe)
-    try:
-        yield
-    finally:
-        _running.reset(token)
+class running:  # a class, not a generator: the runtime enters one per revision
+    """``with running(describe)``: ``describe()`` names the revision running inside the block."""
+
+    __slots__ = ("_describe", "_token")
+
+    def __init__(self, describe: Callable[[], str]) -> None:
+        self._describe = describe
+
+    def __enter__(self) -> None:
+        self._token = _running.set(self._describe)
+
+    def __exit__(self, *exc: object) -> None:
+        _running.reset(self._token)
 
 
 def running_revision() -> str | None:
