@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.util
+import io
 import marshal
 import os
 import py_compile
@@ -33,9 +34,10 @@ from sqlalchemy.ext.compiler import compiles
 
 from mig_core import hookimpl
 from mig_core.ddl import base
-from mig_core.errors import RevisionGraphError
+from mig_core.errors import CommandError, RevisionGraphError
 from mig_core.operations import toimpl
 from mig_core.plugins import module_plugin
+from mig_core.runtime.migration import MigrationContext
 from mig_core.runtime.steps import RevisionStep
 from mig_core.script import code_cache
 from mig_core.script.headers import load_module
@@ -344,6 +346,68 @@ def test_plain_column_can_be_added_to_two_tables():
     assert offline(pm, "postgresql", fn) == (
         "ALTER TABLE a ADD COLUMN n INTEGER;\n\nALTER TABLE b ADD COLUMN n INTEGER;"
     )
+
+
+def _offline_impl(pm: Any, dialect: str) -> Any:
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(
+        dialect_name=dialect, opts={"as_sql": True, "output_buffer": buf}, plugin_manager=pm
+    )
+    return ctx.impl
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "oracle", "mysql"])
+@pytest.mark.parametrize("make", PLAIN_COLUMNS)
+@pytest.mark.parametrize("kw", [{}, {"schema": "s", "if_not_exists": True}])
+def test_add_column_compiled_directly_is_what_compile_writes(dialect, make, kw):
+    """Offline, a plain column's AddColumn is compiled by the core's function called directly
+    (no SQLAlchemy compile() around it): the same text as impl.compile()."""
+    if dialect in ("sqlite", "mysql") and make is PLAIN_COLUMNS[5]:
+        pytest.skip("no identity columns")
+    pm = core_plugin_manager(module_plugin("mysql_impl", mig_register_dialects=_mysql_impl))
+    impl = _offline_impl(pm, dialect)
+    assert toimpl._writes_add_column_directly(impl)
+    element = base.AddColumn("acct", make(), **kw)
+    assert impl.compile_ddl_with(base._add_column, element) == impl.compile(element)
+
+
+def test_add_column_compiled_directly_fails_as_compile_does():
+    class Unwritable(sa.types.UserDefinedType):  # type: ignore[type-arg]
+        cache_ok = True
+
+        def get_col_spec(self, **kw: Any) -> str:
+            raise ValueError("no spelling for this type")
+
+    impl = _offline_impl(core_plugin_manager(), "postgresql")
+    element = base.AddColumn("acct", sa.Column("n", Unwritable()))
+    with pytest.raises(CommandError) as general:
+        impl.compile(element)
+    with pytest.raises(CommandError) as direct:
+        impl.compile_ddl_with(base._add_column, element)
+    assert str(direct.value) == str(general.value)
+    assert "cannot write AddColumn as SQL for dialect 'postgresql': ValueError" in str(
+        direct.value
+    )
+
+
+def test_an_impl_with_its_own_execute_gets_the_add_column_element():
+    seen: list[Any] = []
+
+    class RecordingImpl(core_impl("sqlite")):  # type: ignore[misc]
+        dialect_name = "mysql"
+
+        def execute(self, sql: Any, execution_options: Any = None) -> None:
+            seen.append(sql)
+            super().execute(sql, execution_options)
+
+    @hookimpl
+    def register(registry: Any) -> None:
+        registry.add("mysql", RecordingImpl)
+
+    pm = core_plugin_manager(module_plugin("recording", mig_register_dialects=register))
+    sql = offline(pm, "mysql", lambda op: op.add_column("acct", sa.Column("n", sa.Integer)))
+    assert sql == "ALTER TABLE acct ADD COLUMN n INTEGER;"
+    assert [type(s) for s in seen] == [base.AddColumn]
 
 
 @pytest.mark.parametrize(

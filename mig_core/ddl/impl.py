@@ -284,11 +284,30 @@ class DefaultImpl:
         except (MigError, sqlalchemy_error):
             raise
         except Exception as exc:  # a dialect compiler that cannot render this construct
-            raise CommandError(
-                f"cannot write {type(construct).__name__} as SQL for dialect "
-                f"{self.dialect.name!r}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._cannot_write(construct, exc) from exc
         return str(compiled).replace("\t", "    ").strip()
+
+    def compile_ddl_with(self, compile_fn: Any, element: Any) -> str:
+        """:meth:`compile` of a DDL ``element`` whose compilation for this dialect is
+        ``compile_fn(element, ddl_compiler)`` (its ``@compiles`` function): the same text and
+        errors, without SQLAlchemy's ``compile()`` and ``@compiles`` dispatch around it."""
+        dialect = self.dialect
+        try:
+            # a compiler with no statement of its own: compile_fn writes the element with it
+            compiler = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
+            text = compile_fn(element, compiler)
+        except (MigError, _sql_classes()[1]):
+            raise
+        except Exception as exc:
+            raise self._cannot_write(element, exc) from exc
+        return str(text).replace("\t", "    ").strip()
+
+    def _cannot_write(self, construct: Any, exc: Exception) -> CommandError:
+        """The error for a dialect compiler that cannot render ``construct``."""
+        return CommandError(
+            f"cannot write {type(construct).__name__} as SQL for dialect "
+            f"{self.dialect.name!r}: {type(exc).__name__}: {exc}"
+        )
 
     # --- execution ---------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:

@@ -149,6 +149,26 @@ def _table_free_add_column(impl: Any) -> bool:
     return bool(verdict)
 
 
+def _writes_add_column_directly(impl: Any) -> bool:
+    """Whether a table-free ``AddColumn`` can be written through
+    :meth:`~mig_core.ddl.impl.DefaultImpl.compile_ddl_with` (the core's compile function
+    called directly): offline, on an impl that keeps :class:`DefaultImpl`'s ``execute`` and
+    ``compile``, so the text and where it goes are what ``impl.execute(AddColumn(...))``
+    makes of it. Decided once per impl."""
+    verdict = impl.__dict__.get("_mig_writes_add_column_directly")
+    if verdict is None:
+        from mig_core.ddl.impl import DefaultImpl
+
+        cls = type(impl)
+        verdict = bool(
+            impl.as_sql
+            and getattr(cls, "execute", None) is DefaultImpl.execute
+            and getattr(cls, "compile", None) is DefaultImpl.compile
+        )
+        impl.__dict__["_mig_writes_add_column_directly"] = verdict
+    return bool(verdict)
+
+
 def _is_plain_column(column: Any) -> bool:
     """A column that brings no constraint, index, comment or schema event along with it.
 
@@ -180,13 +200,17 @@ def _add_column(impl: Any, op: ops.AddColumnOp, so: SchemaObjects) -> None:
                 inline_primary_key=op.inline_primary_key,
             )
             return
-        impl.execute(
-            ddl_base.AddColumn(
-                op.table_name, op.column, schema=op.schema, if_not_exists=op.if_not_exists,
-                inline_references=op.inline_references,
-                inline_primary_key=op.inline_primary_key,
-            )
+        element = ddl_base.AddColumn(
+            op.table_name, op.column, schema=op.schema, if_not_exists=op.if_not_exists,
+            inline_references=op.inline_references,
+            inline_primary_key=op.inline_primary_key,
         )
+        if _writes_add_column_directly(impl):
+            text = impl.compile_ddl_with(ddl_base._add_column, element)
+            if text:
+                impl.emit_statement_text(text)
+            return
+        impl.execute(element)
         return
     table = op.to_table(so)
     column = table.c[op.column.key]
