@@ -252,3 +252,35 @@ def test_conventional_names_take_the_general_path():
     check.name("index", f("ix_" + "x" * 130))  # written as 125 characters
     with pytest.raises(CommandError, match="the column name"):
         check.name("column", f("c" * 129))  # column names are not shortened
+
+
+def test_the_rule_is_asked_once_per_impl():
+    """identifier_rule() is a per-run decision: asked at the first operation, not per name."""
+    from ops_support import core_impl, core_plugin_manager, offline
+
+    from mig_core import hookimpl
+    from mig_core.plugins import module_plugin
+
+    asked: list[int] = []
+
+    class CountingImpl(core_impl("sqlite")):  # type: ignore[misc]
+        dialect_name = "mysql"
+
+        def identifier_rule(self) -> IdentifierRule:
+            asked.append(1)
+            return IdentifierRule(server="MySQL", limit=64)
+
+    @hookimpl
+    def register(registry) -> None:
+        registry.add("mysql", CountingImpl)
+
+    pm = core_plugin_manager(module_plugin("counting", mig_register_dialects=register))
+
+    def fn(op) -> None:
+        op.add_column("t", sa.Column("a", sa.Integer))
+        op.add_column("t", sa.Column("b", sa.Integer))
+        op.add_column("t", sa.Column("m" * 65, sa.Integer))
+
+    with pytest.raises(CommandError, match="the column name 'mmm"):
+        offline(pm, "mysql", fn)
+    assert asked == [1]
