@@ -10,7 +10,6 @@ dialect plugin's ``ReflectedTable.notes``) is said in a comment above it, with a
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -36,41 +35,26 @@ def schemas_to_compare(ctx: CompareContext) -> list[str | None]:
     """None (the default schema), plus every other schema with ``include_schemas``.
 
     As in Alembic, ``include_name`` sees every schema, the default one as
-    ``include_name(None, "schema", {})``, and may leave any of them out.
+    ``include_name(None, "schema", {})``, and may leave any of them out. Under a connection's
+    ``schema_translate_map`` the schemas are the model's names: a schema the map sends one to
+    is listed as that one, and a schema the map moves away from and nothing to is left out.
     """
-    insp = ctx.inspector  # also learns the default schema's name
+    insp = ctx.inspector  # also learns the default schema's name and the translation
+    translation = ctx.translation
+    assert translation is not None
     candidates: list[str | None] = [None]
     if ctx.opts.get("include_schemas"):
-        named = set(insp.get_schema_names())
+        named = {
+            translation.to_model(s) for s in insp.get_schema_names()
+            if not translation.is_hidden(s)
+        }
         named.update(s for s, _ in ctx.meta_tables() if s is not None)
         named.discard("information_schema")
         named.discard(ctx.default_schema)
         candidates.extend(sorted(n for n in named if n is not None))
     schemas = [s for s in candidates if ctx.run_name_filters(s, "schema", {})]
-    _warn_translated(ctx, schemas)
+    translation.warn_collisions(schemas)
     return schemas
-
-
-def _warn_translated(ctx: CompareContext, schemas: list[str | None]) -> None:
-    """Reflection reads the catalog, which a connection's ``schema_translate_map`` does not
-    reach: say so when the map moves a compared schema, as the comparison is not with the
-    schema the migrations run in."""
-    from mig_core.errors import MigWarning
-
-    conn = ctx.connection
-    mapping = (conn.get_execution_options().get("schema_translate_map") if conn else None) or {}
-    for schema in schemas:
-        target = mapping.get(schema, schema)
-        if schema in mapping and target != (schema or ctx.default_schema):
-            compared = schema or ctx.default_schema
-            warnings.warn(
-                f"autogenerate compares schema {compared!r} as the database's catalog names "
-                f"it: the connection's schema_translate_map ({schema!r} -> {target!r}) is not "
-                f"applied to reflection; to compare {target!r}, set search_path on the "
-                "connection instead (docs/runtime.md, Several schemas)",
-                MigWarning,
-                stacklevel=2,
-            )
 
 
 def compare_schema_tables(

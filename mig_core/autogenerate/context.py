@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from mig_core.autogenerate.snapshot import SchemaSnapshot
+    from mig_core.autogenerate.translate import SchemaTranslation
     from mig_core.runtime.migration import MigrationContext
 
 #: ``include_name`` / ``include_object`` type names
@@ -106,6 +107,7 @@ class CompareContext:
             self.opts.get("compare_server_default", False) if self.families.defaults else False
         )
         self.default_schema: str | None = None
+        self.translation: SchemaTranslation | None = None
         self._meta_tables: dict[tuple[str | None, str], sa.Table] | None = None
         #: caches shared by comparators for one run (compiled types and the like)
         self.cache: dict[Any, Any] = {}
@@ -161,9 +163,23 @@ class CompareContext:
         if self._inspector is None:
             import sqlalchemy as sa
 
+            from mig_core.autogenerate.translate import translation_for
+
             self._inspector = sa.inspect(self.connection)
-            self.default_schema = self._inspector.default_schema_name
+            self.translation = translation_for(
+                self.connection, self._inspector.default_schema_name
+            )
+            # a model's schema=None is where the connection's schema_translate_map sends it
+            self.default_schema = self.translation.default_schema
         return self._inspector
+
+    def database_schema(self, schema: str | None) -> str | None:
+        """The schema reflection reads for model schema ``schema``: where the connection's
+        ``schema_translate_map`` sends it (see mig_core.autogenerate.translate); ``schema``
+        itself before anything was reflected."""
+        if self.translation is None:
+            return schema
+        return self.translation.to_database(schema)
 
     def snapshot(self, schema: str | None) -> SchemaSnapshot:
         """The reflected tables of ``schema`` (one bulk reflection per schema, made once)."""

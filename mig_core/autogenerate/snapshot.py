@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from mig_core.autogenerate.context import CompareContext
+    from mig_core.autogenerate.translate import SchemaTranslation
 
 _SERIAL_DEFAULT = re.compile(r"^nextval\('(?:[\w\"]+\.)?\"?(\w+)\"?'(?:::regclass)?\)$")
 
@@ -386,7 +387,7 @@ def add_index_sorting(ctx: CompareContext, conn_table: ReflectedTable,
     key = ("index_sorting", conn_table.schema)
     found = ctx.cache.get(key)
     if found is None:
-        found = ctx.cache[key] = ctx.impl.index_sorting(conn_table.schema)
+        found = ctx.cache[key] = ctx.impl.index_sorting(ctx.database_schema(conn_table.schema))
     if not found:
         return
     for record in records:
@@ -475,8 +476,10 @@ class SchemaSnapshot:
         ]
         if not wanted:
             return
-        kw: dict[str, Any] = {"schema": self.schema, "filter_names": wanted}
         insp = self._ctx.inspector
+        kw: dict[str, Any] = {
+            "schema": self._ctx.database_schema(self.schema), "filter_names": wanted,
+        }
         with _reflection_warnings(self._ctx):
             pks = {name: pk for (_, name), pk in insp.get_multi_pk_constraint(**kw).items()}
             checks = {
@@ -525,16 +528,17 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     """Reflect every table of ``schema`` that ``include_name`` keeps, in bulk (primary keys
     and CHECK constraints when first asked for: see :meth:`SchemaSnapshot.load_deferred`)."""
     insp = ctx.inspector
+    db_schema = ctx.database_schema(schema)
     names = [
         name
-        for name in insp.get_table_names(schema=schema)
+        for name in insp.get_table_names(schema=db_schema)
         if not ctx.is_version_table(ctx.normalize_schema(schema), name)
         and ctx.run_name_filters(name, "table", {"schema_name": schema})
     ]
     tables = {name: ReflectedTable(name, schema) for name in names}
     if not tables:
         return SchemaSnapshot(schema, tables, ctx)
-    kw: dict[str, Any] = {"schema": schema, "filter_names": names}
+    kw: dict[str, Any] = {"schema": db_schema, "filter_names": names}
     with _reflection_warnings(ctx):
         columns = insp.get_multi_columns(**kw)
         fks = insp.get_multi_foreign_keys(**kw)
@@ -556,7 +560,22 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     for (_, name), comment in comments.items():
         if name in tables:
             tables[name].comment = (comment or {}).get("text") or None
+    if ctx.translation is not None and ctx.translation.active:
+        _present_as_model(ctx.translation, tables.values())
     return SchemaSnapshot(schema, tables, ctx)
+
+
+def _present_as_model(translation: SchemaTranslation, tables: Iterable[ReflectedTable]) -> None:
+    """Name the schemas reflection reports (foreign keys' referred tables, enum types) as
+    the model does, where the connection's ``schema_translate_map`` moved them."""
+    from mig_core.autogenerate.translate import model_fk_record
+
+    for table in tables:
+        table.foreign_keys = [model_fk_record(fk, translation) for fk in table.foreign_keys]
+        for raw in table.raw_columns:
+            type_schema = getattr(raw["type"], "schema", None)
+            if isinstance(type_schema, str):
+                raw["type"].schema = translation.to_model(type_schema)
 
 
 def _optional(method: Any, kw: dict[str, Any]) -> dict[Any, Any]:

@@ -84,6 +84,41 @@ class PgCatalog:
 
         return list(self.ctx.connection.execute(text(sql), params))
 
+    # --- schema names under a connection's schema_translate_map ------------------------------
+    # Every fact is keyed by the schema as the model names it (the default schema as
+    # ``default_schema``, the map's target for None): a row of a schema the map sends a model
+    # schema to is named as that model schema, a row of a schema the map moves away from (and
+    # whose name the model uses for another) is left out.
+
+    @property
+    def _translation(self) -> Any:
+        translation = getattr(self.ctx, "translation", None)
+        return translation if translation is not None and translation.active else None
+
+    def model_rows(self, rows: list[Any], *columns: int) -> list[Any]:
+        """``rows`` with their schema ``columns`` named as the model names them."""
+        translation = self._translation
+        if translation is None:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            if not all(translation.reaches(row[i]) for i in columns[:1]):
+                continue  # the row's own object lives where no model schema reaches
+            for i in columns:
+                model = translation.to_model(row[i])
+                row[i] = self.default_schema if model is None else model
+            out.append(row)
+        return out
+
+    def database_name(self, schema: str) -> str:
+        """The real name of the schema the model (and every fact here) calls ``schema``."""
+        translation = self._translation
+        if translation is None:
+            return schema
+        db = translation.to_database(None if schema == self.default_schema else schema)
+        return str(db if db is not None else translation.session_default)
+
     # --- what every comparison reads, in one round trip -------------------------------------
     def _read_common(self) -> None:
         """The search path, enum types, free-standing sequences and whether any exclusion
@@ -111,6 +146,7 @@ class PgCatalog:
             system=list(SYSTEM_SCHEMAS),
         )[0]
         path, enums, sequences, any_exclusion = row
+        enums, sequences = self.model_rows(enums, 0), self.model_rows(sequences, 0)
         self._parts["search_path"] = set(path or ()) <= {self.default_schema}
         self._parts["enums"] = {
             (r[0], r[1]): EnumType(r[0], r[1], list(r[3]), bool(r[2])) for r in enums
@@ -122,7 +158,7 @@ class PgCatalog:
     def _read_exclusions(self) -> dict[tuple[str, str], list[ExclusionConstraint]]:
         """Every exclusion constraint by (schema, table), read when the database has any."""
         found: dict[tuple[str, str], list[ExclusionConstraint]] = {}
-        for r in self._rows(
+        for r in self.model_rows(self._rows(
             "SELECT n.nspname, c.relname, con.conname, am.amname, "
             "array(SELECT pg_get_indexdef(con.conindid, k, true) "
             "FROM generate_series(1, array_length(con.conexclop, 1)) AS k ORDER BY k), "
@@ -134,7 +170,7 @@ class PgCatalog:
             "JOIN pg_index i ON i.indexrelid = con.conindid "
             "JOIN pg_class ic ON ic.oid = con.conindid JOIN pg_am am ON am.oid = ic.relam "
             "WHERE con.contype = 'x' ORDER BY con.conname"
-        ):
+        ), 0):
             found.setdefault((r[0], r[1]), []).append(ExclusionConstraint(
                 r[0], r[1], r[2], r[3], list(r[4]), list(r[5]), r[6], bool(r[7]), bool(r[8])
             ))
@@ -168,6 +204,7 @@ class PgCatalog:
                 "JOIN pg_class c ON c.oid = a.attrelid AND c.relkind NOT IN ('i', 'I') "
                 "JOIN pg_namespace cn ON cn.oid = c.relnamespace WHERE t.typtype = 'e'"
             )
+            rows = self.model_rows(rows, 0, 2)
             users: dict[tuple[str, str], list[EnumUser]] = {}
             for r in rows:
                 users.setdefault((r[0], r[1]), []).append(EnumUser(r[2], r[3], r[4], r[5]))
@@ -186,6 +223,7 @@ class PgCatalog:
                 "AND d.classid <> 'pg_class'::regclass "
                 "WHERE t.typtype = 'e'"
             )
+            rows = self.model_rows(rows, 0)
             self._parts["enum_deps"] = {(r[0], r[1]) for r in rows}
         return self._parts["enum_deps"]  # type: ignore[no-any-return]
 
@@ -209,6 +247,7 @@ class PgCatalog:
                 "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
                 "WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass"
             )
+            rows = self.model_rows(rows, 0, 2)
             users: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
             for r in rows:
                 users.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4]))
@@ -226,6 +265,7 @@ class PgCatalog:
                 "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
                 "WHERE pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'"
             )
+            rows = self.model_rows(rows, 0)
             self._parts["nextval"] = {(r[0], r[1], r[2]): r[3] for r in rows}
         return self._parts["nextval"].get((schema, table, column))  # type: ignore[no-any-return]
 
@@ -244,7 +284,7 @@ class PgCatalog:
             "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
             "WHERE s.seqrelid = to_regclass(:sequence) AND n.nspname = :schema "
             "AND t.relname = :table AND a.attname = :column",
-            sequence=sequence, schema=schema, table=table, column=column,
+            sequence=sequence, schema=self.database_name(schema), table=table, column=column,
         )
         if not rows:
             return None
@@ -280,6 +320,7 @@ class PgCatalog:
                 "JOIN pg_class r ON r.oid = con.confrelid "
                 "JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE con.contype = 'f'"
             )
+            rows = self.model_rows(rows, 0, 3)
             self._parts["fk_targets"] = {(r[0], r[1], r[2]): r[3] for r in rows}
         return self._parts["fk_targets"].get((schema, table, name))  # type: ignore[no-any-return]
 
@@ -302,7 +343,7 @@ class PgCatalog:
             rows = self._rows(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-                schema=self.default_schema,
+                schema=self.database_name(self.default_schema),
             )
             self._parts["default_relations"] = {r[0] for r in rows}
         return self._parts["default_relations"]  # type: ignore[no-any-return]

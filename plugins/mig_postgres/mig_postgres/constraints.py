@@ -71,8 +71,9 @@ def _same_index_on_server(ctx: CompareContext, schema: str | None, table: str, n
 
     cat = catalog(ctx)
     preparer = ctx.dialect.identifier_preparer
-    qualified = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(table)}"
-    index_name = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(name)}"
+    real = preparer.quote_schema(cat.database_name(schema or cat.default_schema))
+    qualified = f"{real}.{preparer.quote(table)}"
+    index_name = f"{real}.{preparer.quote(name)}"
     try:
         sql = str(CreateIndex(index).compile(dialect=ctx.dialect))
     except Exception:
@@ -212,7 +213,8 @@ def _probe_exclusion(ctx: CompareContext, schema: str | None, table: str, model:
 
     cat = catalog(ctx)
     preparer = ctx.dialect.identifier_preparer
-    qualified = f"{preparer.quote_schema(schema or cat.default_schema)}.{preparer.quote(table)}"
+    real = preparer.quote_schema(cat.database_name(schema or cat.default_schema))
+    qualified = f"{real}.{preparer.quote(table)}"
     compiler = ctx.dialect.ddl_compiler(ctx.dialect, None)  # type: ignore[arg-type]
     clause = compiler.process(model)
     conn: Any = ctx.connection

@@ -78,10 +78,15 @@ class DroppedExtras:
     moved_foreign_keys: set[str] = field(default_factory=set)
 
 
-def _rows(ctx: CompareContext, sql: str) -> list[Any]:
+def _rows(ctx: CompareContext, sql: str, schema_columns: tuple[int, ...] = (0,)) -> list[Any]:
+    """The rows of ``sql``, their ``schema_columns`` named as the model names the schemas
+    (a connection's ``schema_translate_map``: see PgCatalog.model_rows)."""
     from sqlalchemy import text
 
-    return list(ctx.connection.execute(text(sql)))  # type: ignore[union-attr]
+    from mig_postgres.catalog import catalog
+
+    rows = list(ctx.connection.execute(text(sql)))  # type: ignore[union-attr]
+    return catalog(ctx).model_rows(rows, *schema_columns)
 
 
 def complete_dropped_tables(ctx: CompareContext, schemas: list[str | None]) -> None:
@@ -302,7 +307,7 @@ def _inheritance(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTa
         "JOIN pg_namespace cn ON cn.oid = c.relnamespace JOIN pg_class p ON p.oid = i.inhparent "
         "JOIN pg_namespace pn ON pn.oid = p.relnamespace "
         "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-        "ORDER BY 1, 2, i.inhseqno DESC"
+        "ORDER BY 1, 2, i.inhseqno DESC", (0, 2)
     ):
         child_table = dropped.get((schema, name))
         parent_table = dropped.get((parent_schema, parent))

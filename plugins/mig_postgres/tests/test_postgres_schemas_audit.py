@@ -19,7 +19,9 @@ from runtime_support import config_for, make_project, shared_fixtures
 from sqlalchemy.dialects import postgresql as pg
 
 from mig_core import command
-from mig_core.autogenerate.api import compare_metadata
+from mig_core.autogenerate.api import compare_metadata, produce_migrations
+from mig_core.autogenerate.context import RenderContext
+from mig_core.autogenerate.render import render_ops_body
 from mig_core.errors import CommandError, MigWarning
 from mig_core.operations import Operations
 from mig_core.runtime.migration import MigrationContext
@@ -283,24 +285,204 @@ def test_rename_table_under_schema_translate_map(engine):
     ]
 
 
-def test_autogenerate_says_the_map_is_not_applied_to_reflection(engine):
-    """Reflection reads the catalog, which the map does not reach: the comparison of the
-    model's schema-less tables is with ``public``, and a warning says so and what to do."""
-    md = sa.MetaData()
-    sa.Table("acct", md, sa.Column("id", sa.Integer, primary_key=True))
+def _tenant_tables(engine: sa.Engine) -> None:
+    """``acct`` and ``ref`` (referring to it) in tenant1, and a ``public.acct`` of other
+    columns that a comparison missing the map would read."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE public.acct (id int PRIMARY KEY, legacy int); "
+            "CREATE TABLE tenant1.acct (id int PRIMARY KEY, name varchar(10)); "
+            "CREATE TABLE tenant1.ref (id int PRIMARY KEY, "
+            "acct_id int CONSTRAINT fk_ref_acct REFERENCES tenant1.acct (id))"
+        ))
+
+
+def _tenant_model(schema: str | None = None, extra: bool = True) -> sa.MetaData:
+    """``acct`` (with a new column ``extra``) and ``ref`` in ``schema``, as in the database."""
+    md = sa.MetaData(schema=schema)
+    sa.Table("acct", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("name", sa.String(10)),
+             *([sa.Column("extra", sa.Integer)] if extra else []))
+    sa.Table("ref", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("acct_id", sa.Integer,
+                       sa.ForeignKey(f"{schema}.acct.id" if schema else "acct.id",
+                                     name="fk_ref_acct")))
+    return md
+
+
+def _compare_mapped(engine: sa.Engine, model: sa.MetaData, mapping: dict[Any, Any],
+                    **opts: Any) -> list[Any]:
     with engine.connect() as conn:
-        conn = conn.execution_options(schema_translate_map={None: "tenant1"})
-        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
-        with pytest.warns(MigWarning, match=r"schema 'public' .* schema_translate_map "
-                                            r"\(None -> 'tenant1'\) is not applied .* "
-                                            r"search_path"):
-            assert [d[0] for d in compare_metadata(ctx, md)] == ["add_table"]
-    with engine.connect() as conn:  # a map leaving the compared schemas alone: no warning
-        conn = conn.execution_options(schema_translate_map={"elsewhere": "tenant1"})
-        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        conn = conn.execution_options(schema_translate_map=mapping)
+        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=PM)
         with warnings.catch_warnings():
             warnings.simplefilter("error", MigWarning)
+            return compare_metadata(ctx, model)
+
+
+def _described(diffs: list[Any]) -> list[tuple[Any, ...]]:
+    """(kind, schema, table, column) of each difference."""
+    return [(d[0], d[1], d[2], d[3].name) if d[0] == "add_column" else d for d in diffs]
+
+
+@pytest.mark.parametrize("include_schemas", [False, True])
+def test_autogenerate_compares_the_schema_the_map_sends_the_model_to(engine, include_schemas):
+    """The tenant's tables are compared (not ``public``'s of the same names), under the
+    model's schema name: one added column, the foreign key within the tenant unchanged; with
+    ``include_schemas`` the tenant is not listed again as a schema of its own and
+    ``include_name`` sees the model's schema names."""
+    _tenant_tables(engine)
+    seen: list[Any] = []
+
+    def include_name(name: Any, type_: str, parents: dict[str, Any]) -> bool:
+        if type_ != "schema":
+            return True
+        seen.append(name)
+        return name in (None, "tenant1", "tenant2")  # not what other tests left behind
+
+    diffs = _compare_mapped(engine, _tenant_model(), {None: "tenant1"},
+                            include_schemas=include_schemas, include_name=include_name)
+    assert _described(diffs) == [("add_column", None, "acct", "extra")]
+    # public is where the map moved the model away from; tenant2 is only another schema
+    assert seen[0] is None and "tenant1" not in seen and "public" not in seen
+    assert ("tenant2" in seen) == include_schemas
+
+
+def test_autogenerate_maps_a_named_schema_and_its_foreign_keys_back(engine):
+    """``"app" -> "tenant1"``: the model's ``app`` tables are compared with tenant1's, and a
+    real schema ``app`` (which the map makes unreachable) is not read; the revision names
+    ``app``, as the model does."""
+    _tenant_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE SCHEMA app; CREATE TABLE app.acct (id int, other int); "
+            "CREATE TYPE app.mood AS ENUM ('x'); CREATE SEQUENCE app.other_counter; "
+            "CREATE TYPE tenant1.mood AS ENUM ('sad', 'ok'); CREATE SEQUENCE tenant1.counter; "
+            "CREATE TABLE tenant1.feel (id int PRIMARY KEY, m tenant1.mood)"
+        ))
+    model = _tenant_model("app")
+    sa.Table("feel", model, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("m", pg.ENUM("sad", "ok", name="mood", schema="app")))
+    sa.Sequence("counter", metadata=model, schema="app")
+    try:
+        opts = {"include_schemas": True,
+                "include_name": lambda n, t, p: t != "schema" or n == "app"}
+        # tenant1's enum and sequence (read from the catalog) are the model's app.mood and
+        # app.counter; app's own, which the map hides, are not dropped
+        diffs = _compare_mapped(engine, model, {"app": "tenant1"}, **opts)
+        assert _described(diffs) == [("add_column", "app", "acct", "extra")]
+        with engine.connect() as conn:
+            conn = conn.execution_options(schema_translate_map={"app": "tenant1"})
+            ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=PM)
+            script = produce_migrations(ctx, model)
+            body = render_ops_body(RenderContext(migration_context=ctx), script.upgrade_ops)
+        assert "schema='app'" in body and "tenant1" not in body
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA app CASCADE"))
+
+
+def test_autogenerate_warns_when_the_map_sends_two_schemas_to_one(engine):
+    """What it cannot sort out: two compared schemas in one database schema."""
+    md = _tenant_model()
+    sa.Table("other", md, sa.Column("id", sa.Integer, primary_key=True), schema="tenant2")
+    with engine.connect() as conn:
+        conn = conn.execution_options(schema_translate_map={None: "tenant1",
+                                                            "tenant2": "tenant1"})
+        opts = {"include_schemas": True,
+                "include_name": lambda n, t, p: t != "schema" or n in (None, "tenant2")}
+        ctx = MigrationContext.configure(connection=conn, opts=opts, plugin_manager=PM)
+        with pytest.warns(MigWarning, match=r"sends schemas None, 'tenant2' to one schema "
+                                            r"\('tenant1'\)"):
             compare_metadata(ctx, md)
+
+
+#: env.py of the tenant recipe with a model: the tenant and the MetaData come from the config
+TRANSLATE_MODEL_ENV_PY = TRANSLATE_ENV_PY.replace(
+    "context.configure(connection=connection)",
+    "context.configure(connection=connection, "
+    "target_metadata=config.attributes['target_metadata'])",
+)
+
+#: the model of REVISIONS at head
+HEAD_MODEL = sa.MetaData()
+sa.Table("acct", HEAD_MODEL, sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("name", sa.String(50), comment="the name"), sa.Column("old", sa.Integer),
+         sa.Column("m", pg.ENUM("sad", "ok", "happy", name="mood")),
+         sa.Column("extra", sa.Integer, server_default="1"),
+         sa.Index("ix_acct_name", "name"), comment="accounts")
+
+
+def test_tenant_at_head_checks_clean_and_round_trips(tmp_path, postgres_url, engine):
+    """A tenant migrated through the map is at its model: ``mig check`` finds nothing (the
+    untranslated comparison saw every table as new, and public's enum as another one);
+    autogenerate's revision for a changed model, run through the map, leaves nothing
+    to compare."""
+    _decoy(engine)
+    ini = make_project(tmp_path, postgres_url, REVISIONS, env_py=TRANSLATE_MODEL_ENV_PY)
+    template = Path(command.__file__).parent / "templates" / "generic" / "script.py.mako"
+    (tmp_path / "migrations" / "script.py.mako").write_text(template.read_text())
+
+    def config(model: sa.MetaData) -> Any:
+        cfg = _tenant_config(ini, "tenant1")
+        cfg.attributes["target_metadata"] = model
+        return cfg
+
+    command.upgrade(config(HEAD_MODEL), "head")
+    command.check(config(HEAD_MODEL))
+    changed = sa.MetaData()
+    for table in HEAD_MODEL.tables.values():
+        table.to_metadata(changed)
+    changed.tables["acct"].append_column(sa.Column("added", sa.String(5)))
+    sa.Table("more", changed, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("acct_id", sa.Integer, sa.ForeignKey("acct.id")))
+    command.revision(config(changed), "c", autogenerate=True, rev_id="c")
+    command.upgrade(config(changed), "head")
+    command.check(config(changed))
+    assert [c[0] for c in _columns(engine, "tenant1", "acct")][-1] == "added"
+    assert rows(engine, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conrelid = 'tenant1.more'::regclass AND contype = 'f'") == [
+        ("FOREIGN KEY (acct_id) REFERENCES tenant1.acct(id)",)
+    ]
+    assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == [
+        ("acct",)
+    ]
+
+
+# --- a version or history table schema that does not exist ----------------------------------
+
+
+@pytest.mark.parametrize("setting", ["version_table_schema", "history_table_schema"])
+def test_missing_schema_of_mig_tables_names_the_setting(tmp_path, postgres_url, engine, setting):
+    """The table's CREATE failed as "env.py failed: ... schema does not exist"; now a
+    configuration error (exit 2) names the setting and the schema, and nothing is created."""
+    import subprocess
+    import sys
+
+    ini = make_project(tmp_path, postgres_url, REVISIONS[:1],
+                       ini_extra=f"{setting} = mig_absent_schema\n")
+    done = subprocess.run([sys.executable, "-m", "mig_core", "-c", str(ini), "upgrade", "head"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        f"mig: error: {setting} = mig_absent_schema: schema 'mig_absent_schema' does not "
+        f"exist on the server; create it first or correct {setting}"
+    )
+    assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == []
+
+
+def test_missing_schema_under_the_map_names_where_the_map_sends_it(tmp_path, postgres_url,
+                                                                     engine):
+    """With ``schema_translate_map`` the schema checked is the one the map sends it to."""
+    from mig_core.errors import ConfigError
+
+    env = TRANSLATE_ENV_PY.replace("{None: tenant}", "{None: tenant, 'hist': 'mig_absent'}")
+    ini = make_project(tmp_path, postgres_url, REVISIONS[:1], env_py=env,
+                       ini_extra="history_table_schema = hist\n")
+    with pytest.raises(ConfigError, match=r"^history_table_schema = hist: schema 'mig_absent' "
+                                          r"\(where schema_translate_map sends 'hist'\) does "
+                                          r"not exist"):
+        command.upgrade(_tenant_config(ini, "tenant1"), "head")
 
 
 # --- autogenerate across schemas ------------------------------------------------------------
