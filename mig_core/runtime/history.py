@@ -217,6 +217,11 @@ class HistoryWriter:
         this one wait for that run's commit and refuses the duplicate; the table is there."""
         conn = self.ctx.live_connection
         assert conn is not None
+        from mig_core.runtime.versions import require_schema
+
+        setting = ("history_table_schema" if "history_table_schema" in self.ctx.opts
+                   else "version_table_schema")
+        require_schema(conn, self.table.schema, setting)
         # a failed statement aborts a PostgreSQL transaction: try it in a savepoint there
         if not (self.ctx.impl.transactional_ddl and conn.in_transaction()):
             self.table.create(conn)

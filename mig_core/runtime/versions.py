@@ -116,6 +116,27 @@ def effective_schema(connection: Any, schema: str | None) -> str | None:
     return schema
 
 
+def require_schema(connection: Any, schema: str | None, setting: str) -> None:
+    """Refuse, naming ``setting``, to create one of mig's tables in a schema the database
+    does not have (``schema`` as configured; the connection's ``schema_translate_map`` is
+    applied). On MySQL / MariaDB a schema is a database."""
+    if schema is None:
+        return
+    import sqlalchemy as sa
+
+    real = effective_schema(connection, schema)
+    if real is None or sa.inspect(connection).has_schema(real):
+        return
+    from mig_core.errors import ConfigError
+
+    kind = "database" if connection.dialect.name in ("mysql", "mariadb") else "schema"
+    moved = f" (where schema_translate_map sends {schema!r})" if real != schema else ""
+    raise ConfigError(
+        f"{setting} = {schema}: {kind} {real!r}{moved} does not exist on the server; "
+        f"create it first or correct {setting}"
+    )
+
+
 def make_version_table(name: str, schema: str | None, primary_key: bool = True) -> Any:
     """The version table definition: ``version_num VARCHAR(32) NOT NULL`` + ``<name>_pkc``."""
     import sqlalchemy as sa
@@ -189,6 +210,7 @@ class VersionStore:
         if not self.exists(refresh=True):
             conn = self.ctx.live_connection
             assert conn is not None
+            require_schema(conn, self.schema, "version_table_schema")
             self.table.create(conn)
             self._exists = True
 

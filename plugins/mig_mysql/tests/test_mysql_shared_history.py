@@ -83,3 +83,17 @@ def test_another_projects_started_row_with_the_same_revision_ids_is_not_ours(
     assert again.returncode == 1
     assert "revision r2 (versions/r2_r2.py) upgrade was interrupted" in again.stderr
     assert scalar(engine, "SELECT version_num FROM b_version") == "r1"
+
+
+@pytest.mark.parametrize("setting", ["version_table_schema", "history_table_schema"])
+def test_missing_database_of_mig_tables_names_the_setting(tmp_path, engine, mysql_url, setting):
+    """A schema is a database here: one that does not exist is a configuration error (exit 2)
+    naming the setting, not "env.py failed: Unknown database"."""
+    ini = make_project(tmp_path, mysql_url, [{"rev": "a1", **create_table("a_t")}],
+                       ini_extra=f"{setting} = mig_absent_db\n")
+    done = _run(ini, "upgrade", "head")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        f"mig: error: {setting} = mig_absent_db: database 'mig_absent_db' does not exist on "
+        f"the server; create it first or correct {setting}"
+    )
