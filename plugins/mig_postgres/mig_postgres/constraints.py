@@ -180,14 +180,14 @@ def compare_exclusions(
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
     for name in sorted(set(existing) | set(wanted)):
-        found, model = existing.get(name), wanted.get(name)
-        if model is not None and found is not None and _same_exclusion(
-            ctx, schema, conn_table, model, found
+        reflected, model = existing.get(name), wanted.get(name)
+        if model is not None and reflected is not None and _same_exclusion(
+            ctx, schema, conn_table, model, reflected
         ):
             continue
-        if found is not None:
+        if reflected is not None:
             drops.append(drop_exclude_constraint_op(
-                exclusion_create_op(schema, conn_table.name, found, columns)
+                exclusion_create_op(schema, conn_table.name, reflected, columns)
             ))
         if model is not None:
             adds.append(CreateExcludeConstraintOp.from_constraint(model))

@@ -345,7 +345,7 @@ def after_compare(ctx: CompareContext, upgrade_ops: Any) -> None:
     for position, op in enumerate(upgrade_ops.ops):
         key = _table_key(op)
         found = extras.get(key) if key is not None else None
-        if found is not None and starts.get(key) == position:
+        if found is not None and key is not None and starts.get(key) == position:
             first = len(out) if first is None else first
             out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.comments)
             out.extend(PairedSQLOp(sql, reverse) for sql, reverse in found.statements)
