@@ -8,7 +8,7 @@ its unique constraints, ``PARTITION BY`` of a partitioned table, UNLOGGED. What
 with a column COLLATE) is dropped by SQL before the ``drop_table`` and re-created by the
 downgrade from the server's own definition (an index on the table's name as the rest of the
 downgrade writes it, see :mod:`mig_postgres.indexdef`); comments on indexes and constraints
-are set again last. The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
+are set again last (a foreign key's once every table and foreign key exists). The owned sequences become ``OWNED BY NONE`` / ``drop_sequence`` around
 the ``drop_table`` (their reverse re-creates and re-owns them). Before any dropped table's
 operations come what links it to other tables: a partition is detached (re-attached by the
 downgrade with its bounds), a table inheriting from another (``INHERITS``) leaves it with
@@ -248,8 +248,8 @@ def _move_foreign_key(ctx: CompareContext, table: ReflectedTable, found: Dropped
 def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable],
               extras: dict[tuple[str | None, str], DroppedExtras]) -> None:
     """``COMMENT ON INDEX`` / ``CONSTRAINT`` of each commented index and constraint
-    (reflection reads neither); a foreign key's is a note, its constraint may be added after
-    every table exists."""
+    (reflection reads neither); a foreign key's goes with the links, as its constraint may be
+    added after every table exists."""
     quote = ctx.dialect.identifier_preparer.quote
     for schema, name, kind, object_name, literal in _rows(ctx,
         "SELECT n.nspname, c.relname, 'i', ic.relname, quote_literal(d.description) "
@@ -266,16 +266,13 @@ def _comments(ctx: CompareContext, dropped: dict[tuple[str, str], ReflectedTable
         if table is None:
             continue
         found = extras[(table.schema, table.name)]
-        if kind == "f" and object_name in found.moved_foreign_keys:
+        if kind == "f":
             target = (f"CONSTRAINT {quote(object_name)} ON "
                       f"{_qualified(ctx, table.schema, name)}")
-            # before its drop in the upgrade, so set after its re-creation in the downgrade
+            # before every dropped table's operations (and a NOT VALID key's drop) in the
+            # upgrade, so set once every table and foreign key exists in the downgrade
             found.links.insert(0, (f"COMMENT ON {target} IS NULL",
                                    f"COMMENT ON {target} IS {literal}"))
-            continue
-        if kind == "f":
-            table.notes.append(f"the comment on foreign key {object_name} is not re-created; "
-                               "add its COMMENT ON CONSTRAINT by hand")
             continue
         if kind == "i":
             target = f"INDEX {_qualified(ctx, table.schema, object_name)}"

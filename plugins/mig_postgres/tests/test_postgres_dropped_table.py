@@ -3,7 +3,7 @@
 Each case creates the table by hand, autogenerates against an empty model, runs the upgrade
 then the downgrade, and compares what the catalog says before and after: index and constraint
 definitions (``pg_get_indexdef`` / ``pg_get_constraintdef``), column defaults and identities,
-the sequences columns own, comments, partitioning and persistence."""
+the sequences columns own, comments (on constraints too), partitioning and persistence."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def _catalog(engine: sa.Engine) -> dict[str, list[tuple]]:
                                 f"FROM pg_indexes WHERE schemaname {where} ORDER BY 1, 2"),
         "constraints": rows(
             engine,
-            "SELECT n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid) "
-            "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+            "SELECT n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid), "
+            "obj_description(con.oid, 'pg_constraint') FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
             f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname {where} "
             "ORDER BY 1, 2, 3"),
         "columns": rows(
@@ -306,21 +306,25 @@ def test_partition_index_with_collate_and_comments_on_indexes_and_constraints(
         "op.execute(\"COMMENT ON INDEX ix_a IS 'it''s a'\")")
 
 
-def test_comment_on_a_foreign_key_is_noted(engine: sa.Engine) -> None:
-    """A foreign key may be added after every table exists, so its comment is not set again
-    with the others: the downgrade says so instead of losing it silently."""
-    from mig_core.errors import MigWarning
-
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE p (id INT PRIMARY KEY)"))
-        conn.execute(sa.text("CREATE TABLE c (id INT PRIMARY KEY, "
-                             "pid INT CONSTRAINT fk_p REFERENCES p (id))"))
-        conn.execute(sa.text("COMMENT ON CONSTRAINT fk_p ON c IS 'to p'"))
-    with pytest.warns(MigWarning, match="dropped table c cannot restore everything: the "
-                      "comment on foreign key fk_p is not re-created"):
-        imports, up, down = autogenerate(engine, sa.MetaData())
-    assert ("    # NOTE: the comment on foreign key fk_p is not re-created; add its COMMENT ON "
-            "CONSTRAINT\n    #   by hand\n    op.create_table('c',") in down
+def test_comment_on_a_foreign_key_comes_back(engine: sa.Engine) -> None:
+    """A foreign key's comment was only a note: the key may be added after every table exists
+    (two tables referring to each other), so its comment is set again after that, its table
+    named as the rest of the downgrade names it."""
+    up, down = _round_trip(
+        engine,
+        "CREATE TABLE p (id INT PRIMARY KEY, cid INT)",
+        'CREATE TABLE c (id INT PRIMARY KEY, pid INT CONSTRAINT "Fk P" REFERENCES p (id))',
+        "ALTER TABLE p ADD CONSTRAINT fk_c FOREIGN KEY (cid) REFERENCES c (id)",
+        "COMMENT ON CONSTRAINT \"Fk P\" ON c IS 'to p'",
+        "COMMENT ON CONSTRAINT fk_c ON p IS 'it''s c'",
+        "CREATE TABLE app.t (id INT PRIMARY KEY, pid INT CONSTRAINT fk_t REFERENCES p (id))",
+        "COMMENT ON CONSTRAINT fk_t ON app.t IS 'from app'",
+        include_schemas=True,
+    )
+    assert "# NOTE" not in down
+    assert "op.execute(\"COMMENT ON CONSTRAINT fk_t ON app.t IS 'from app'\")" in down
+    last_fk = max(down.rindex("op.create_foreign_key("), down.rindex("op.create_table("))
+    assert last_fk < down.index("COMMENT ON CONSTRAINT fk_c ON p")
 
 
 _INHERITANCE = (
