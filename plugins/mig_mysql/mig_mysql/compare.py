@@ -20,7 +20,8 @@ one of MariaDB's JSON columns when the model lacks a LONGTEXT column):
   key, which reflection does not report, so its downgrade re-creates them (one query each per
   schema; SHOW CREATE TABLE of a dropped table with indexes or a primary key); an index or
   primary key COMMENT, which neither ``create_index`` nor SQLAlchemy's MySQL dialect can
-  write, is a note.
+  write, is a note. A primary key with prefix lengths or DESC columns is added by
+  ``ALTER TABLE ... ADD PRIMARY KEY`` right after ``create_table`` (see :mod:`mig_mysql.dropped`).
 * ``mysql_length`` is reflected per column (``{"name": 10}``); when the model gives one number
   for every column of the index, the reflected lengths are written in that form.
 * A column whose model type names a charset or collation gets the reflected one even where
@@ -246,7 +247,7 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
                 f"the COMMENT of index {index_name} is not re-created (create_index cannot "
                 "write one); re-create the index with its COMMENT by hand"
             )
-    _primary_key_notes(ctx, schema, conn_table)
+    _primary_key_parts(ctx, schema, conn_table)
     if not ctx.dialect.is_mariadb or (ctx.dialect.server_version_info or (0,)) < (10, 5, 10):
         return  # MySQL has no column-level CHECKs; older MariaDB no LEVEL column
     checks = _per_schema(
@@ -266,24 +267,44 @@ def _complete_dropped_table(ctx: Any, schema: str | None, conn_table: Any) -> No
             conn_table.column_checks.setdefault(column, []).append(clause)
 
 
-def _primary_key_notes(ctx: Any, schema: str | None, conn_table: Any) -> None:
-    """A primary key's prefix lengths and DESC columns (``PrimaryKeyConstraint`` writes
-    neither: the key would come back on whole, ascending columns, or fail on a TEXT one) are
-    a note (one information_schema query per schema)."""
+def _primary_key_parts(ctx: Any, schema: str | None, conn_table: Any) -> None:
+    """A primary key with prefix lengths or DESC columns (``PrimaryKeyConstraint`` writes
+    neither: the key would come back on whole, ascending columns, or fail on a TEXT one) leaves
+    ``create_table`` for an ``ADD PRIMARY KEY`` from the server's parts right after it (see
+    :mod:`mig_mysql.dropped`; one information_schema query per schema). With an
+    AUTO_INCREMENT column in it, which MySQL wants in a key at CREATE TABLE, it is a note."""
     keyed = _per_schema(
         ctx, ("mysql_primary_key_parts", schema), schema, "TABLE_SCHEMA",
-        "SELECT TABLE_NAME, INDEX_NAME, CONCAT(COLUMN_NAME, IF(SUB_PART IS NULL, '', "
-        "CONCAT('(', SUB_PART, ')')), IF(COLLATION = 'D', ' DESC', '')) "
+        "SELECT TABLE_NAME, COLUMN_NAME, SUB_PART, COLLATION = 'D' "
         "FROM information_schema.STATISTICS WHERE {where} AND INDEX_NAME = 'PRIMARY' "
-        "AND (SUB_PART IS NOT NULL OR COLLATION = 'D') ORDER BY TABLE_NAME, SEQ_IN_INDEX",
-        _grouped,
+        "AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.STATISTICS "
+        "WHERE {where} AND INDEX_NAME = 'PRIMARY' AND (SUB_PART IS NOT NULL OR COLLATION = 'D')) "
+        "ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+        lambda rows: _grouped((r[0], "PRIMARY", (r[1], r[2], bool(r[3]))) for r in rows),
     )
     parts = keyed.get((conn_table.name, "PRIMARY"))
-    if parts:
+    if not parts:
+        return
+    quote = ctx.dialect.identifier_preparer.quote
+    columns = ", ".join(
+        f"{quote(name)}{f'({length})' if length else ''}{' DESC' if desc else ''}"
+        for name, length, desc in parts
+    )
+    automatic = {raw["name"] for raw in conn_table.raw_columns if raw.get("autoincrement") is True}
+    if automatic & {name for name, _, _ in parts}:
         conn_table.notes.append(
-            f"the primary key's prefix lengths and DESC order ({', '.join(parts)}) are not "
-            "re-created (PrimaryKeyConstraint cannot write them); re-create the key by hand"
+            f"the primary key's prefix lengths and DESC order ({columns}) are not re-created "
+            "(PrimaryKeyConstraint cannot write them, and its AUTO_INCREMENT column must be "
+            "in a key at CREATE TABLE); re-create the key by hand"
         )
+        return
+    using = (conn_table.primary_key.get("dialect_options") or {}).get(
+        f"{ctx.dialect.name}_using")
+    from mig_mysql.dropped import KEYS
+
+    ctx.cache.setdefault(KEYS, {})[(conn_table.schema, conn_table.name)] = (
+        f"ADD PRIMARY KEY ({columns})" + (f" USING {using.upper()}" if using else ""))
+    conn_table.primary_key = {"constrained_columns": [], "name": None}
 
 
 #: an index line of SHOW CREATE TABLE with an explicit USING: (its name, the method)

@@ -24,11 +24,15 @@ def mig_register_dialects(registry: Any) -> None:
 @hookimpl(wrapper=True)
 def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> Any:
     """Reflected tables settled before the core compares, dropped ones included: their
-    re-creation must not repeat MySQL's implicit FK indexes or twin unique records."""
+    re-creation must not repeat MySQL's implicit FK indexes or twin unique records; then the
+    primary keys ``create_table`` cannot write, added right after it (see dropped.py)."""
     from mig_mysql.compare import before_schema_compare
+    from mig_mysql.dropped import after_compare
 
     before_schema_compare(ctx, list(schemas))
-    return (yield)
+    result = yield
+    after_compare(ctx, upgrade_ops)
+    return result
 
 
 @hookimpl(wrapper=True)

@@ -445,23 +445,74 @@ def test_dropped_table_primary_key_comment_is_noted(engine: sa.Engine) -> None:
     assert "# NOTE: the COMMENT of the primary key is not re-created" in down
 
 
-def test_dropped_table_primary_key_prefix_and_desc_are_noted(engine: sa.Engine) -> None:
-    """``PrimaryKeyConstraint`` writes no prefix length nor DESC: the key came back on whole,
-    ascending columns (or the downgrade failed on a TEXT column) without a word."""
+@pytest.mark.parametrize("key", [
+    "PRIMARY KEY (name(4), n DESC, body(10))",
+    "PRIMARY KEY (`order` DESC) USING BTREE",
+    "PRIMARY KEY (body(8), n)",
+])
+def test_dropped_table_primary_key_prefix_and_desc_round_trip(
+    engine: sa.Engine, key: str,
+) -> None:
+    """``PrimaryKeyConstraint`` writes no prefix length nor DESC: the key was a note (before
+    that, it came back on whole, ascending columns, or failed on a TEXT one). The table is
+    re-created without it and ``ALTER TABLE ... ADD PRIMARY KEY`` follows at once, from the
+    server's parts, SHOW CREATE TABLE unchanged."""
+    from mysql_support import execute, show_create
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE pkp (name VARCHAR(40) NOT NULL, body TEXT NOT NULL, "
+                    f"n INT NOT NULL, `order` INT NOT NULL, {key})")
+    before = show_create(engine, "pkp")
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert "# NOTE" not in down and "PrimaryKeyConstraint" not in down
+    assert up.index("ALTER TABLE pkp DROP PRIMARY KEY") < up.index("op.drop_table('pkp')")
+    assert down.index("op.create_table('pkp'") < down.index("ALTER TABLE pkp ADD PRIMARY KEY")
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert show_create(engine, "pkp") == before
+    assert autogenerate(engine, sa.MetaData()) == (imports, up, down)
+
+
+def test_dropped_tables_referring_to_a_desc_primary_key_round_trip(engine: sa.Engine) -> None:
+    """Two dropped tables referring to each other: the foreign key the core drops before any
+    table (and adds back once both exist) refers to the DESC key, so it is dropped before
+    that key and added after it."""
+    from mysql_support import execute, show_create
+
+    build(engine, sa.MetaData())
+    execute(engine, "CREATE TABLE ka (id INT PRIMARY KEY, bid INT)")
+    execute(engine, "CREATE TABLE kb (id INT NOT NULL, aid INT, PRIMARY KEY (id DESC), "
+                    "CONSTRAINT fk_a FOREIGN KEY (aid) REFERENCES ka (id))")
+    execute(engine, "ALTER TABLE ka ADD CONSTRAINT fk_b FOREIGN KEY (bid) REFERENCES kb (id)")
+    before = [show_create(engine, "ka"), show_create(engine, "kb")]
+    imports, up, down = autogenerate(engine, sa.MetaData())
+    assert up.index("op.drop_constraint(op.f('fk_b')") < up.index("DROP PRIMARY KEY")
+    run_rendered(engine, up, imports)
+    run_rendered(engine, down, imports)
+    assert [show_create(engine, "ka"), show_create(engine, "kb")] == before
+
+
+def test_dropped_table_primary_key_prefix_with_auto_increment_is_noted(
+    engine: sa.Engine,
+) -> None:
+    """MySQL wants an AUTO_INCREMENT column in a key at CREATE TABLE, so such a key cannot
+    be added after it: a note says so (a key without prefix or DESC gets none)."""
     from mysql_support import execute
 
     from mig_core.errors import MigWarning
 
     build(engine, sa.MetaData())
-    execute(engine, "CREATE TABLE pkp (name VARCHAR(40), body TEXT, n INT, "
-                    "PRIMARY KEY (name(4), n DESC, body(10)))")
+    execute(engine, "CREATE TABLE pkp (id INT NOT NULL AUTO_INCREMENT, body TEXT NOT NULL, "
+                    "PRIMARY KEY (id, body(10)))")
     execute(engine, "CREATE TABLE pkplain (id INT PRIMARY KEY)")
     with pytest.warns(MigWarning) as caught:
         imports, up, down = autogenerate(engine, sa.MetaData())
     assert [str(w.message).split(": ", 1)[1] for w in caught] == [
         "the downgrade re-creating dropped table pkp cannot restore everything: the primary "
-        "key's prefix lengths and DESC order (name(4), n DESC, body(10)) are not re-created "
-        "(PrimaryKeyConstraint cannot write them); re-create the key by hand"]
+        "key's prefix lengths and DESC order (id, `body`(10)) are not re-created "
+        "(PrimaryKeyConstraint cannot write them, and its AUTO_INCREMENT column must be in a "
+        "key at CREATE TABLE); re-create the key by hand"]
+    assert "DROP PRIMARY KEY" not in up
 
 
 def test_dropped_table_index_comment_is_noted(engine: sa.Engine) -> None:
