@@ -47,6 +47,7 @@ from mig_core.operations.table_ops import (
     DropTableCommentOp,
     DropTableOp,
     ExecuteSQLOp,
+    PairedSQLOp,
     RenameTableOp,
 )
 
@@ -73,6 +74,7 @@ __all__ = [
     "MigrateOperation",
     "MigrationScript",
     "ModifyTableOps",
+    "PairedSQLOp",
     "OpContainer",
     "OperationArgumentError",
     "RenameTableOp",

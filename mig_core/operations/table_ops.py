@@ -507,3 +507,22 @@ class ExecuteSQLOp(MigrateOperation):
     def __init__(self, sqltext: Any, *, execution_options: dict[str, Any] | None = None):
         self.sqltext = sqltext
         self.execution_options = execution_options
+
+
+class PairedSQLOp(ExecuteSQLOp):
+    """``op.execute(sql)`` whose reverse is another known statement: what autogenerate writes
+    for a change no operation expresses (a dropped table's server-only details, re-made by the
+    downgrade). Rendered as ``op.execute``."""
+
+    def __init__(self, sqltext: str, reverse_sql: str) -> None:
+        super().__init__(sqltext)
+        self.reverse_sql = reverse_sql
+
+    def reverse(self) -> PairedSQLOp:
+        return PairedSQLOp(self.reverse_sql, str(self.sqltext))
+
+    def describe(self) -> str:
+        return f"execute({self.sqltext!r})"
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("execute", self.sqltext)

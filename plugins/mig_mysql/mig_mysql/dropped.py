@@ -13,27 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mig_core.operations.ops import ExecuteSQLOp
+from mig_core.operations.ops import PairedSQLOp
 
 #: ctx.cache key: {(schema, table): "ADD PRIMARY KEY (...)" clause}
 KEYS = "mysql_dropped_primary_keys"
-
-
-class PairedSQLOp(ExecuteSQLOp):
-    """``op.execute(sql)`` whose reverse is another known statement."""
-
-    def __init__(self, sql: str, reverse_sql: str) -> None:
-        super().__init__(sql)
-        self.reverse_sql = reverse_sql
-
-    def reverse(self) -> PairedSQLOp:
-        return PairedSQLOp(self.reverse_sql, str(self.sqltext))
-
-    def describe(self) -> str:
-        return f"execute({self.sqltext!r})"
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("execute", self.sqltext)
 
 
 def after_compare(ctx: Any, upgrade_ops: Any) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mig_core.operations.ops import DropTableOp, ExecuteSQLOp, MigrateOperation
+from mig_core.operations.ops import DropTableOp, MigrateOperation, PairedSQLOp
 
 if TYPE_CHECKING:
     from mig_core.autogenerate.context import CompareContext
@@ -29,28 +29,6 @@ if TYPE_CHECKING:
 
 #: ctx.cache key: {(schema, table): DroppedExtras}
 _EXTRAS = "mig_postgres.dropped_extras"
-
-
-class PairedSQLOp(MigrateOperation):
-    """``op.execute(sql)`` whose reverse is another known statement."""
-
-    op_name = "execute"
-
-    def __init__(self, sql: str, reverse_sql: str) -> None:
-        self.sql = sql
-        self.reverse_sql = reverse_sql
-
-    def reverse(self) -> PairedSQLOp:
-        return PairedSQLOp(self.reverse_sql, self.sql)
-
-    def describe(self) -> str:
-        return f"execute({self.sql!r})"
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("execute", self.sql)
-
-    def as_execute(self) -> ExecuteSQLOp:
-        return ExecuteSQLOp(self.sql)
 
 
 @dataclass

@@ -143,7 +143,6 @@ def render_create_table(ctx: Any, op: Any) -> list[str] | None:
 def render_op(ctx: Any, op: Any) -> str | list[str] | None:
     """Source for this plugin's operations; None for any other."""
     from mig_core.operations.ops import CreateTableOp
-    from mig_postgres.dropped import PairedSQLOp
     from mig_postgres.serial import SerialIdentityOp
     from mig_postgres.serial import render as render_serial
 
@@ -151,10 +150,6 @@ def render_op(ctx: Any, op: Any) -> str | list[str] | None:
         return render_create_table(ctx, op)
     if isinstance(op, SerialIdentityOp):
         return render_serial(ctx, op)
-    if isinstance(op, PairedSQLOp):
-        from mig_core.autogenerate.render import render_op as core_render
-
-        return core_render(ctx, op.as_execute())
     if isinstance(op, CreateExcludeConstraintOp):
         return render_exclude(ctx, op)
     if isinstance(op, CreateEnumOp):
