@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from mig_core.operations import Operations
@@ -106,6 +107,30 @@ def reset_database(engine: sa.Engine, schemas: tuple[str, ...] = ()) -> None:
         for schema in schemas:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+
+def _fresh_engine(url: str, extensions: tuple[str, ...]) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    reset_database(eng, ("app",))
+    if extensions:
+        with eng.begin() as conn:
+            for extension in extensions:
+                conn.execute(sa.text(f'CREATE EXTENSION IF NOT EXISTS "{extension}"'))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def app_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    """An engine (no pool) on the test database, its ``public`` and ``app`` schemas emptied.
+    A test module takes it as its ``engine``: ``engine = app_engine``."""
+    yield from _fresh_engine(postgres_url, ())
+
+
+@pytest.fixture
+def app_gist_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    """:func:`app_engine` with the btree_gist extension (exclusion constraints on scalars)."""
+    yield from _fresh_engine(postgres_url, ("btree_gist",))
 
 
 def run_rendered(engine: sa.Engine, body: str, imports: str = "", **opts: Any) -> None:

@@ -8,12 +8,10 @@ operations, rendered, in both directions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from pg_support import reset_database
+from pg_support import app_gist_engine
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import postgresql as pg
 
@@ -27,14 +25,7 @@ from mig_core.runtime.migration import MigrationContext
 postgres_url = shared_fixtures().postgres_url
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    reset_database(eng, ("app",))
-    with eng.begin() as conn:
-        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
-    yield eng
-    eng.dispose()
+engine = app_gist_engine
 
 
 class SeesEveryTable:

@@ -4,13 +4,19 @@ expression and partial indexes, exclusion constraints, sequences, USING for type
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 import sqlalchemy as sa
-from pg_support import PM, autogenerate, compare, reset_database, run_rendered, user_sequences
+from pg_support import (
+    PM,
+    app_gist_engine,
+    autogenerate,
+    compare,
+    run_rendered,
+    user_sequences,
+)
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import postgresql as pg
 
@@ -19,14 +25,7 @@ from mig_core.autogenerate.context import RenderContext
 postgres_url = shared_fixtures().postgres_url
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    reset_database(eng, ("app",))
-    with eng.begin() as conn:
-        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
-    yield eng
-    eng.dispose()
+engine = app_gist_engine
 
 
 def create(engine: sa.Engine, md: sa.MetaData) -> None:

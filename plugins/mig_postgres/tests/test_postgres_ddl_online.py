@@ -3,14 +3,12 @@ identity, comments, index options, schemas, transactional DDL and the run lock."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from mig_postgres import ops as pg_ops
 from pg_support import (
+    app_engine,
     enum_labels,
-    reset_database,
     rows,
     run,
     scalar,
@@ -27,12 +25,7 @@ from mig_core.operations import ops
 postgres_url = shared_fixtures().postgres_url
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    reset_database(eng, ("app",))
-    yield eng
-    eng.dispose()
+engine = app_engine
 
 
 MOOD = sa.Enum("sad", "ok", "happy", name="mood", schema="app")

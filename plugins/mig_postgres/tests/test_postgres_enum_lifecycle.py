@@ -4,15 +4,13 @@ reversible alter_enum with a comment, enums in other schemas, and downgrades tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from pg_support import (
+    app_engine,
     autogenerate,
     compare,
     enum_labels,
-    reset_database,
     rows,
     run_rendered,
     user_types,
@@ -25,12 +23,7 @@ from mig_core.errors import CommandError
 postgres_url = shared_fixtures().postgres_url
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    reset_database(eng, ("app",))
-    yield eng
-    eng.dispose()
+engine = app_engine
 
 
 def people(*values: str, schema: str | None = None, default: str | None = None,

@@ -8,22 +8,14 @@ no difference."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
-from pg_support import autogenerate, compare, reset_database, rows, run_rendered
+from pg_support import app_engine, autogenerate, compare, rows, run_rendered
 from runtime_support import shared_fixtures
 
 postgres_url = shared_fixtures().postgres_url
 
 
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    reset_database(eng, ("app",))
-    yield eng
-    eng.dispose()
+engine = app_engine
 
 
 def _serial_table(engine: sa.Engine, ddl: str, table: str = "t") -> None:
