@@ -135,6 +135,13 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
               help="compare the applied revisions' files with the checksums recorded when they "
                    "ran (exit 1 when one changed or is missing)")],
     ),
+    "repair": (
+        "accept edited or removed applied revisions for log --verify (appends history rows)",
+        [_arg("revisions", nargs="*",
+              help="only these applied revisions (default: every changed or missing one)"),
+         _arg("--dry-run", action="store_true", help="print what would be recorded, write nothing"),
+         SQL, TAG, LOCK],
+    ),
     "check": ("exit 0 if the model matches the database, 1 with the differences otherwise", [JSON]),
     "plugins": ("list plugins, their hooks, dialects, operations and status", [JSON]),
 }

@@ -221,6 +221,24 @@ def log(
     runtime.log(config, as_json=as_json, limit=limit, all_projects=all_projects, verify=verify)
 
 
+def repair(
+    config: Config,
+    revisions: str | Sequence[str] | None = None,
+    dry_run: bool = False,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Accept the files of applied revisions as they are now, for ``log --verify``: append a
+    ``repair`` history row with the current checksum of each ``changed`` revision and one
+    recording each ``missing`` one as removed on purpose (``revisions``: only those), under
+    the run lock. ``dry_run`` prints what it would record and writes nothing."""
+    from mig_core.commands import runtime
+
+    runtime.repair(config, revisions, dry_run=dry_run, sql=sql, tag=tag,
+                   lock_timeout=lock_timeout)
+
+
 # --- autogenerate (mig_core/commands/autogen.py) ---------------------------------------------
 
 

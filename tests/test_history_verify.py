@@ -36,7 +36,8 @@ GRAPH = [
 ]
 
 KEYS = ["database", "revision", "status", "path", "applied_at", "applied_by", "history_id",
-        "recorded_checksum", "current_checksum", "reason"]
+        "recorded_checksum", "current_checksum", "reason", "repair_id", "repaired_at",
+        "repaired_by"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -186,6 +187,7 @@ def test_json_objects(url, tmp_path, capsys):
         "history_id": None, "recorded_checksum": None, "current_checksum": None,
         "reason": "no upgrade of it in the history (stamped, applied before the history was "
                   "kept, or by Alembic)",
+        "repair_id": None, "repaired_at": None, "repaired_by": None,
     }
     assert (r2["status"], r2["recorded_checksum"], r2["reason"]) == (
         "ok", r2["current_checksum"], None)

@@ -1,4 +1,4 @@
-"""The commands that run env.py: upgrade, downgrade, stamp, current, ensure_version, log.
+"""The commands that run env.py: upgrade, downgrade, stamp, current, ensure_version, log, repair.
 
 Each builds an :class:`~mig_core.runtime.environment.EnvironmentContext` with a plan function
 ``fn(heads, ctx) -> steps`` and runs env.py; the plan is made after the run lock is held and
@@ -16,6 +16,7 @@ from mig_core.errors import CommandError, RevisionArgumentError, UsageError
 if TYPE_CHECKING:
     from mig_core.config import Config
     from mig_core.runtime.migration import MigrationContext
+    from mig_core.runtime.repair import DatabaseRepair, Repair
     from mig_core.runtime.verify import Finding
 
 
@@ -208,6 +209,114 @@ def ensure_version(config: Config, sql: bool = False, lock_timeout: float | None
         return []
 
     _run(config, script, plan, as_sql=sql, lock_timeout=lock_timeout)
+
+
+def repair(
+    config: Config,
+    revisions: str | Sequence[str] | None = None,
+    dry_run: bool = False,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+) -> None:
+    """Append ``repair`` history rows accepting the files of the ``changed`` applied revisions
+    as they are now and recording the ``missing`` ones as removed on purpose (``revisions``:
+    only those), under the run lock; ``dry_run``: say what would be recorded, write nothing."""
+    from mig_core.runtime import repair as repairs
+    from mig_core.runtime.verify import verify
+
+    if sql:
+        raise UsageError(
+            "repair --sql: repair compares the files with the checksums recorded in the "
+            "database's history table, and offline scripts never write that table; run it "
+            "against the database (--dry-run shows what it would record)"
+        )
+    script = _script(config)
+    names = [revisions] if isinstance(revisions, str) else list(revisions or ())
+    wanted: set[str] | None = None
+    if dry_run:
+        found = _read_each(config, script, lambda ctx: repairs.repair(
+            ctx, ctx.get_current_heads(), None, dry_run=True))
+        if names:
+            wanted = repairs.resolve(script, names, _applied(found))
+            for _, result in found:
+                result.repairs = [r for r in result.repairs if r.revision in wanted]
+                result.skipped = repairs.select(result.findings, wanted)[1]
+        _print_repairs(config, script, found, dry_run=True)
+        return
+    if names:  # checked before anything is written, in every database
+        checked = _read_each(config, script, lambda ctx: verify(ctx, command="repair"))
+        wanted = repairs.resolve(
+            script, names, (f.revision for _, findings in checked for f in findings))
+    done: list[tuple[str, DatabaseRepair]] = []
+
+    def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
+        done.append((_database_name(ctx), repairs.repair(ctx, heads, wanted)))
+        return []
+
+    _run(config, script, plan, tag=tag, lock_timeout=lock_timeout)
+    if not done:
+        raise CommandError(
+            "env.py did not call context.run_migrations(), so the database was not repaired"
+        )
+    _print_repairs(config, script, done, dry_run=False)
+
+
+def _applied(found: list[tuple[str, DatabaseRepair]]) -> list[str]:
+    return [f.revision for _, result in found for f in result.findings]
+
+
+def _print_repairs(
+    config: Config, script: Any, found: list[tuple[str, DatabaseRepair]], dry_run: bool
+) -> None:
+    """One line per revision repaired (or skipped when named), then a summary, per database."""
+    several = len(found) > 1
+    indent = "  " if several else ""
+    for database, result in found:
+        if several:
+            config.print_stdout(f"{database}:")
+        repaired = {item.revision: item for item in result.repairs}
+        skipped = {finding.revision for finding in result.skipped}
+        for finding in result.findings:  # in verify's order
+            if finding.revision in repaired:
+                line = _repair_line(repaired[finding.revision], script.dir, dry_run)
+            elif finding.revision in skipped:
+                why = f": {finding.reason}" if finding.reason and finding.status != "ok" else ""
+                line = (f"{'skipped':<10}  {finding.revision}  {finding.status}, nothing to "
+                        f"repair{why}")
+            else:
+                continue
+            config.print_stdout(indent + line)
+        config.print_stdout(indent + _repair_summary(result, dry_run))
+
+
+def _repair_line(item: Repair, base: str, dry_run: bool) -> str:
+    row = "" if item.history_id is None else f" (history row {item.history_id})"
+    if item.checksum is None:
+        verb = "would record" if dry_run else "recorded"
+        return (f"{'removed':<10}  {item.revision}  no revision file defines it: {verb} as "
+                f"removed on purpose{row}")
+    verb = "would accept" if dry_run else "accepted"
+    was = (item.previous_checksum or "none")[:12]
+    return (f"{'repaired':<10}  {item.revision}  {_relative(item.path, base)}: {verb} checksum "
+            f"{item.checksum[:12]} (recorded: {was}){row}")
+
+
+def _repair_summary(result: DatabaseRepair, dry_run: bool) -> str:
+    from mig_core.runtime.verify import CHANGED, MISSING
+
+    n = len(result.repairs)
+    counts = ", ".join(
+        f"{sum(1 for r in result.repairs if r.status == status)} {status}"
+        for status in (CHANGED, MISSING)
+    )
+    applied = len(result.findings)
+    if not n:
+        return f"nothing to repair ({applied} applied revision{'s' if applied != 1 else ''})"
+    plural = "s" if n != 1 else ""
+    if dry_run:
+        return f"{n} revision{plural} to repair ({counts}); dry run, nothing written"
+    return f"{n} revision{plural} repaired ({counts})"
 
 
 # --- reading commands --------------------------------------------------------------------------
@@ -442,26 +551,40 @@ def verify_log(
         )
 
 
-def _finding_line(finding: Finding, base: str) -> str | None:
-    """A finding as text; None for a revision that verified."""
+def _relative(path: str | None, base: str) -> str | None:
+    """``path`` relative to the scripts folder when it is inside it."""
     import os
 
-    from mig_core.runtime.verify import CHANGED, MISSING, OK
+    if path is None:
+        return None
+    rel = os.path.relpath(path, base)
+    return path if rel.startswith("..") else rel
+
+
+def _finding_line(finding: Finding, base: str) -> str | None:
+    """A finding as text; None for a revision that verified."""
+    from mig_core.runtime.verify import CHANGED, MISSING, OK, REMOVED
 
     if finding.status == OK:
         return None
-    path = finding.path
-    if path is not None:
-        rel = os.path.relpath(path, base)
-        path = path if rel.startswith("..") else rel
+    path = _relative(finding.path, base)
     applied = (
         f"applied {_when(finding.applied_at)} UTC"
         f"{' by ' + finding.applied_by if finding.applied_by else ''} "
         f"(history row {finding.history_id})"
         if finding.history_id is not None else None
     )
-    if finding.status == CHANGED:
+    repaired = (
+        f"{_when(finding.repaired_at)} UTC"
+        f"{' by ' + finding.repaired_by if finding.repaired_by else ''} "
+        f"(history row {finding.repair_id})"
+    )
+    if finding.status == CHANGED and finding.repair_id is not None:
+        detail = f"{path}: edited since mig repair accepted it {repaired}"
+    elif finding.status == CHANGED:
         detail = f"{path}: edited since it was {applied}"
+    elif finding.status == REMOVED:
+        detail = f"{finding.reason} {repaired}"
     elif finding.status == MISSING:
         detail = f"{finding.reason}; it was {applied}" if applied else (
             f"{finding.reason}; the version table names it (no upgrade of it in the history)")
@@ -471,12 +594,13 @@ def _finding_line(finding: Finding, base: str) -> str | None:
 
 
 def _verify_summary(findings: list[Finding]) -> str:
-    from mig_core.runtime.verify import STATUSES
+    from mig_core.runtime.verify import REMOVED, STATUSES
 
     if not findings:
         return "0 applied revisions: nothing to verify"
     counts = ", ".join(
         f"{sum(1 for f in findings if f.status == status)} {status}" for status in STATUSES
+        if status != REMOVED or any(f.status == REMOVED for f in findings)
     )
     plural = "s" if len(findings) != 1 else ""
     return f"{len(findings)} applied revision{plural}: {counts}"
@@ -485,6 +609,7 @@ def _verify_summary(findings: list[Finding]) -> str:
 def _finding_json(finding: Finding) -> dict[str, Any]:
     """A finding for ``--json`` (keys in this order; documented in docs/cli.md)."""
     at = _utc(finding.applied_at)
+    repaired_at = _utc(finding.repaired_at)
     return {
         "revision": finding.revision,
         "status": finding.status,
@@ -495,6 +620,10 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "recorded_checksum": finding.recorded_checksum,
         "current_checksum": finding.current_checksum,
         "reason": finding.reason,
+        "repair_id": finding.repair_id,
+        "repaired_at": (repaired_at.isoformat(timespec="microseconds")
+                        if repaired_at is not None else None),
+        "repaired_by": finding.repaired_by,
     }
 
 

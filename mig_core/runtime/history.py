@@ -1,6 +1,6 @@
 """The applied-history table (``mig_history``): one append-only row per step mig ran.
 
-Columns: id, revisions, direction (upgrade / downgrade / stamp), from_heads, to_heads,
+Columns: id, revisions, direction (upgrade / downgrade / stamp / repair), from_heads, to_heads,
 started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname,
 version_table (the project's version table, schema-qualified, so projects sharing the table can
 tell their rows apart; a table made by an older mig gets it on the first writing run).
@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from mig_core.runtime.versions import effective_schema
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mig_core.runtime.migration import MigrationContext
 
 log = logging.getLogger("mig.runtime")
@@ -292,6 +294,25 @@ class HistoryWriter:
             "hostname": self._host,
             SCOPE_COLUMN: self.scope,
         }
+
+    def record(self, direction: str, revisions: str, heads: Sequence[str],
+               checksum: str | None) -> int:
+        """Insert one successful row that runs no revision (``mig repair``'s) in the current
+        transaction, the version table at ``heads`` before and after; returns its id."""
+        conn = self.ctx.live_connection
+        assert conn is not None
+        at = now()
+        text = " ".join(sorted(heads))
+        row = {
+            "revisions": revisions, "direction": direction, "from_heads": text,
+            "to_heads": text, "started_at": at, "finished_at": at, "duration_ms": 0.0,
+            "success": True, "error": None, "checksum": checksum,
+            "mig_version": self._version, "username": self._user, "hostname": self._host,
+            SCOPE_COLUMN: self.scope,
+        }
+        key = conn.execute(self._insert, row).inserted_primary_key
+        assert key is not None  # an Identity id, returned on every backend mig supports
+        return int(key[0])
 
     def add(self, row: dict[str, Any], step: Any = None) -> None:
         """Buffer the row of ``step`` (its finished_at may move later, see :meth:`flush`)."""

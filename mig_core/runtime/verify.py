@@ -3,10 +3,13 @@ history table recorded when they ran.
 
 A revision is *applied* when the version table names it or one of its descendants (parents and
 ``depends_on`` targets, per the revision graph). Its recorded checksum is the one of its last
-successful ``upgrade`` row in this project's history; a successful ``downgrade`` row after it
-means that run's DDL was undone, so the revision, applied again without running (a stamp), has
-nothing to compare with. Stamps are not looked at: they change no schema. The history is read
-in one query; no revision module is imported (digests come from the code cache, or the bytes).
+successful ``upgrade`` row in this project's history, or of a later ``repair`` row (``mig
+repair`` accepted the file as it is then); a successful ``downgrade`` row after it means that
+run's DDL was undone, so the revision, applied again without running (a stamp), has nothing to
+compare with. A ``repair`` row without a checksum says the revision's file was removed on
+purpose: while no file defines it, it is ``removed`` rather than ``missing``. Stamps are not
+looked at: they change no schema. The history is read in one query; no revision module is
+imported (digests come from the code cache, or the bytes).
 
 A file whose only difference from what ran is its line endings (LF <-> CRLF, as git's
 ``core.autocrlf`` converts them) verifies: the recorded digest is of the bytes that ran, and the
@@ -16,7 +19,7 @@ file is compared as it is, then with LF and with CRLF line endings.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import CommandError, ConfigError, RevisionGraphError
@@ -28,9 +31,13 @@ OK = "ok"
 CHANGED = "changed"
 MISSING = "missing"
 UNVERIFIED = "unverified"
+#: missing, and ``mig repair`` recorded that its file was removed on purpose
+REMOVED = "removed"
 #: the statuses that make ``mig log --verify`` exit 1
 FAILING = (CHANGED, MISSING)
-STATUSES = (OK, CHANGED, MISSING, UNVERIFIED)
+STATUSES = (OK, CHANGED, MISSING, UNVERIFIED, REMOVED)
+#: the history direction of ``mig repair``'s rows
+REPAIR = "repair"
 
 #: the history columns a verification reads
 _COLUMNS = ("id", "revisions", "direction", "checksum", "finished_at", "username", "hostname")
@@ -50,8 +57,12 @@ class Finding:
     history_id: int | None = None
     applied_at: Any = None
     applied_by: str | None = None
-    #: why a revision is unverified or missing, or that only its line endings differ
+    #: why a revision is unverified, missing or removed, or that only its line endings differ
     reason: str | None = None
+    #: the ``mig repair`` row whose checksum (or removal) counts: its id, time and user@host
+    repair_id: int | None = None
+    repaired_at: Any = None
+    repaired_by: str | None = None
 
 
 @dataclass
@@ -62,6 +73,25 @@ class History:
     upgrades: dict[str, dict[str, Any]]
     #: revisions with a successful downgrade row after their last upgrade row -> that row
     downgrades: dict[str, dict[str, Any]]
+    #: revisions with a repair row recording a checksum after their last upgrade -> the last
+    repaired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: revisions with a repair row recording their removal after their last upgrade -> the last
+    removed: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, rev: str, row: dict[str, Any]) -> None:
+        """Take in the next row (in id order) naming ``rev``: an upgrade or a downgrade ends
+        what earlier repair rows said (the file that runs, or nothing, is what counts then)."""
+        direction = row["direction"]
+        if direction == REPAIR:
+            (self.repaired if row["checksum"] else self.removed)[rev] = row
+            return
+        self.repaired.pop(rev, None)
+        self.removed.pop(rev, None)
+        if direction == "upgrade":
+            self.upgrades[rev] = row
+            self.downgrades.pop(rev, None)
+        elif rev in self.upgrades:
+            self.downgrades[rev] = row
 
     def applied(self) -> list[str]:
         """Revisions whose last successful row is an upgrade, in the order they ran."""
@@ -72,47 +102,43 @@ class History:
 
 
 def read_history(ctx: MigrationContext) -> History | None:
-    """This project's successful upgrade and downgrade rows, in one query; None when the
+    """This project's successful upgrade, downgrade and repair rows, in one query; None when the
     table does not exist. Scoped as ``mig log`` is: the rows of the run's version table and
     those written before the history recorded it."""
     import sqlalchemy as sa
 
     from mig_core.runtime.history import HistoryWriter
 
-    history = HistoryWriter(ctx)
-    if not history.has_table():
+    writer = HistoryWriter(ctx)
+    if not writer.has_table():
         return None
-    table = history.table
+    table = writer.table
+    directions = ("upgrade", "downgrade", REPAIR)
     query = (
         sa.select(*(table.c[name] for name in _COLUMNS))
-        .where(table.c.success == sa.true(), table.c.direction.in_(("upgrade", "downgrade")))
+        .where(table.c.success == sa.true(), table.c.direction.in_(directions))
         .order_by(table.c.id)
     )
-    if history.has_scope_column():
-        query = query.where(history.own_rows())
+    if writer.has_scope_column():
+        query = query.where(writer.own_rows())
     conn = ctx.connection
     assert conn is not None
-    upgrades: dict[str, dict[str, Any]] = {}
-    downgrades: dict[str, dict[str, Any]] = {}
+    history = History({}, {})
     for found in conn.execute(query):
         row = dict(found._mapping)
         for rev in row["revisions"].split():
-            if row["direction"] == "upgrade":
-                upgrades[rev] = row
-                downgrades.pop(rev, None)
-            elif rev in upgrades:
-                downgrades[rev] = row
-    return History(upgrades, downgrades)
+            history.add(rev, row)
+    return history
 
 
-def verify(ctx: MigrationContext) -> list[Finding]:
+def verify(ctx: MigrationContext, command: str = "log --verify") -> list[Finding]:
     """One finding per revision applied in the database of ``ctx``: those the graph knows in
-    graph order (oldest first), then those no file defines."""
+    graph order (oldest first), then those no file defines. ``command`` begins the errors."""
     from mig_core.runtime.history import history_table_name
 
     if history_table_name(ctx.opts) is None:
         raise ConfigError(
-            "log --verify: the history table is turned off (history_table = false), so no "
+            f"{command}: the history table is turned off (history_table = false), so no "
             "checksum was recorded to verify against; set history_table to keep one"
         )
     heads = ctx.get_current_heads()
@@ -125,7 +151,7 @@ def verify(ctx: MigrationContext) -> list[Finding]:
         table = HistoryWriter(ctx).table
         name, table_name = table.fullname, table.name
         raise CommandError(
-            f"log --verify: the history table {name} does not exist, so no checksum was "
+            f"{command}: the history table {name} does not exist, so no checksum was "
             f"recorded to verify against (history_table = {table_name}; mig writes it from the next "
             "upgrade, downgrade or stamp, or from ensure_version)"
         )
@@ -145,11 +171,21 @@ def verify(ctx: MigrationContext) -> list[Finding]:
     return findings + missing
 
 
+def _who(row: dict[str, Any]) -> str | None:
+    return "@".join(p for p in (row["username"], row["hostname"]) if p) or None
+
+
 def _applied_row(finding: Finding, row: dict[str, Any]) -> None:
     finding.history_id = row["id"]
     finding.applied_at = row["finished_at"]
-    finding.applied_by = "@".join(p for p in (row["username"], row["hostname"]) if p) or None
+    finding.applied_by = _who(row)
     finding.recorded_checksum = row["checksum"]
+
+
+def _repair_row(finding: Finding, row: dict[str, Any]) -> None:
+    finding.repair_id = row["id"]
+    finding.repaired_at = row["finished_at"]
+    finding.repaired_by = _who(row)
 
 
 def _check_file(script: Any, history: History) -> Finding:
@@ -166,6 +202,10 @@ def _check_file(script: Any, history: History) -> Finding:
         finding.reason = (f"downgraded (history row {undone}) after that upgrade, and applied "
                           "again without running (stamped)")
         return finding
+    repaired = history.repaired.get(rev)
+    if repaired is not None:  # mig repair accepted the file as it was then
+        _repair_row(finding, repaired)
+        finding.recorded_checksum = repaired["checksum"]
     if not finding.recorded_checksum:
         finding.reason = f"history row {row['id']} has no checksum"
         return finding
@@ -174,7 +214,9 @@ def _check_file(script: Any, history: History) -> Finding:
         finding.status = OK
     elif _same_but_line_endings(script.path, finding.recorded_checksum):
         finding.status = OK
-        finding.reason = "only its line endings differ from the file that ran"
+        finding.reason = ("only its line endings differ from the file mig repair accepted"
+                          if repaired is not None else
+                          "only its line endings differ from the file that ran")
     else:
         finding.status = CHANGED
     return finding
@@ -185,6 +227,11 @@ def _missing(rev: str, history: History) -> Finding:
     row = history.upgrades.get(rev)
     if row is not None:
         _applied_row(finding, row)
+    removed = history.removed.get(rev)
+    if removed is not None:
+        _repair_row(finding, removed)
+        finding.status = REMOVED
+        finding.reason = "no revision file defines it; mig repair recorded it as removed on purpose"
     return finding
 
 
