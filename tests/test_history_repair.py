@@ -462,3 +462,20 @@ def test_schema_translate_map_tenants(tmp_path, postgres_url, capsys):
             for tenant in tenants:
                 conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {tenant} CASCADE"))
         engine.dispose()
+
+
+def test_a_table_an_older_mig_made_gets_its_version_table_column(sqlite_url, tmp_path, capsys):
+    ini = make_project(tmp_path, sqlite_url, CHAIN)
+    command.upgrade(config_for(ini), "head")
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # as an older mig made it
+        conn.execute(sa.text("ALTER TABLE mig_history DROP COLUMN version_table"))
+    _edit(ini, "r2")
+    assert _mig(ini, capsys, "repair")[0] == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT revisions, direction, version_table FROM mig_history ORDER BY id")).all() == [
+            ("r1", "upgrade", None), ("r2", "upgrade", None), ("r3", "upgrade", None),
+            ("r2", "repair", "mig_version")]
+    engine.dispose()
+    assert _statuses(ini, capsys) == dict.fromkeys(["r1", "r2", "r3"], "ok")
