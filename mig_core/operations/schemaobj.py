@@ -22,6 +22,32 @@ from mig_core.operations.naming import naming_convention_of
 if TYPE_CHECKING:
     from sqlalchemy.types import TypeEngine
 
+def fk_target_column(fk: sa.ForeignKey) -> sa.Column[Any] | None:
+    """The Column a ForeignKey was given (not resolved from names), or None."""
+    column = getattr(fk, "target_column", None)  # SQLAlchemy 2.1
+    if column is not None or hasattr(fk, "target_tokens"):
+        return column  # type: ignore[no-any-return]
+    spec = fk._colspec
+    return None if isinstance(spec, str) else spec
+
+
+def fk_target(fk: sa.ForeignKey) -> tuple[str | None, str | None, str | None]:
+    """(schema, table, column) a ForeignKey points at, without resolving it. SQLAlchemy 2.1
+    keeps them apart (``target_tokens``); before it, a string target is split at its dots, so
+    a dot inside a table's or column's name splits it wrongly (give such a target as a
+    Column, or as separate names: ``op.create_foreign_key(..., referent_schema=...)``)."""
+    column = fk_target_column(fk)
+    if column is not None:
+        table = column.table if isinstance(column.table, sa.Table) else None
+        return (table.schema if table is not None else None,
+                table.name if table is not None else None, column.name)
+    tokens = getattr(fk, "target_tokens", None)
+    if tokens is None:
+        tokens = fk._column_tokens
+    schema, name, col = tokens
+    return schema, name, col
+
+
 #: ``drop_constraint(type_=...)`` values and the constraint class each one means
 CONSTRAINT_TYPES: dict[str | None, type[sa.Constraint]] = {
     "foreignkey": sa.ForeignKeyConstraint,
@@ -84,9 +110,9 @@ class SchemaObjects:
         An unqualified name is the default schema's table, as SQLAlchemy reads it, even from a
         table of that name in another schema (a self-reference there is ``"schema.t.id"``)."""
         for fk in table.foreign_keys:
-            if not isinstance(fk._colspec, str):
+            if fk_target_column(fk) is not None:
                 continue  # already bound to a Column object
-            ref_schema, ref_name, ref_col = fk._column_tokens
+            ref_schema, ref_name, ref_col = fk_target(fk)
             if ref_name is None:
                 continue
             self._stub_table(ref_name, [ref_col] if ref_col else [], ref_schema, table.metadata)

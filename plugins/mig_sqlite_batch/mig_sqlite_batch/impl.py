@@ -58,13 +58,10 @@ def _constraint_call(const: Any) -> str:
         return f"create_unique_constraint({_args(name, cols)})"
     if isinstance(const, sa.ForeignKeyConstraint):
         first = const.elements[0]
-        referred = first._column_tokens[1] if isinstance(first._colspec, str) else (
-            first.column.table.name
-        )
-        remote = [
-            (e._column_tokens[2] if isinstance(e._colspec, str) else e.column.name)
-            for e in const.elements
-        ]
+        from mig_core.operations.schemaobj import fk_target
+
+        referred = fk_target(first)[1]
+        remote = [fk_target(e)[2] for e in const.elements]
         local = [e.parent.name for e in const.elements]
         return f"create_foreign_key({_args(name, referred, local, remote)})"
     if isinstance(const, sa.CheckConstraint):

@@ -31,6 +31,7 @@ from mig_sqlite_batch.states import (
     default_arg,
     index_state,
     state_of,
+    stub_column,
     stub_fk_targets,
 )
 
@@ -889,8 +890,8 @@ class TableModel:
             else:
                 ref_table = self_target if state.self_referencing else state.referred_table
                 ref_schema = self.schema if state.self_referencing else state.referred_schema
-                prefix = f"{ref_schema}.{ref_table}" if ref_schema else ref_table
-                targets = [f"{prefix}.{c}" for c in state.referred_columns]
+                targets = [stub_column(table.metadata, ref_schema, str(ref_table), c)
+                           for c in state.referred_columns]
             return sa.ForeignKeyConstraint(state.columns, targets, name=state.name, **opts)
         copy = state.obj._copy()
         return copy  # type: ignore[no-any-return]

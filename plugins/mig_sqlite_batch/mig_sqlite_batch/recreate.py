@@ -33,6 +33,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from mig_core.ddl.base import RenameTable
 from mig_core.errors import CommandError, MigWarning
+from mig_core.operations.schemaobj import fk_target, fk_target_column
 from mig_sqlite_batch import deferred, fkeys, sqlite_schema, sqltext
 from mig_sqlite_batch.dependents import SQLiteDependents
 from mig_sqlite_batch.model import ColumnState, TableModel
@@ -440,8 +441,8 @@ class SQLiteRecreate(SQLiteDependents, _Recreate):
     def _self_referenced_before(self) -> bool:
         table = self.source.table
         return any(
-            fk.column.table is table if not isinstance(fk._colspec, str)
-            else fk._column_tokens[1] == table.name
+            fk.column.table is table if fk_target_column(fk) is not None
+            else fk_target(fk)[1] == table.name
             for fk in table.foreign_keys
         )
 

@@ -89,11 +89,35 @@ def read_children(conn: Any, database: str, table: str) -> list[ChildKey]:
         })
         entry["columns"].append(column)
         entry["referred"].append(referred)
-    return [
-        ChildKey(schema, child, name, tuple(e["columns"]), tuple(e["referred"]),
-                 e["on_delete"], e["on_update"])
-        for (schema, child, name), e in keys.items()
-    ]
+    out: list[ChildKey] = []
+    for (schema, child, name), e in keys.items():
+        if len(name) >= 64:  # information_schema cuts names to 64: read the child's own
+            out.extend(_long_named_children(conn, database, table, schema, child, name))
+            continue
+        out.append(ChildKey(schema, child, name, tuple(e["columns"]), tuple(e["referred"]),
+                            e["on_delete"], e["on_update"]))
+    return out
+
+
+def _long_named_children(
+    conn: Any, database: str, table: str, schema: str, child: str, cut: str
+) -> list[ChildKey]:
+    """The keys of ``child`` whose names ``information_schema`` cut to ``cut``: names the
+    server made (``<child>_ibfk_<n>``, over 64 characters for a child named near the limit),
+    as SHOW CREATE TABLE gives them whole (two such keys share one cut name there)."""
+    out = []
+    for fk in sa.inspect(conn).get_foreign_keys(child, schema=schema):
+        name = str(fk.get("name") or "")
+        if not name.startswith(cut) or fk["referred_table"] != table:
+            continue
+        if (fk.get("referred_schema") or schema) != database:
+            continue
+        options = fk.get("options") or {}
+        out.append(ChildKey(
+            schema, child, name, tuple(fk["constrained_columns"]), tuple(fk["referred_columns"]),
+            str(options.get("ondelete") or "RESTRICT"), str(options.get("onupdate") or "RESTRICT"),
+        ))
+    return out
 
 
 class MySQLRecreate(_Recreate):
@@ -370,7 +394,16 @@ class MySQLRecreate(_Recreate):
 
     def clause(self, fk: sa.ForeignKeyConstraint) -> str:
         """``CONSTRAINT name FOREIGN KEY (...) REFERENCES ...`` as SQLAlchemy compiles it."""
-        return str(self.dialect.ddl_compiler(self.dialect, None).process(fk))
+        text = str(self.dialect.ddl_compiler(self.dialect, None).process(fk))
+        if isinstance(fk.name, str) and self.server_named(fk.name):
+            text = text.removeprefix(f"CONSTRAINT {self.preparer.quote(fk.name)} ")
+        return text
+
+    def server_named(self, name: str) -> bool:
+        """A foreign key name longer than the server accepts in ``ADD CONSTRAINT``: the
+        server made it (``<table>_ibfk_<n>`` of a table with a name near the 64-character
+        limit), so the key is added unnamed and the server names it again."""
+        return len(name) > 64  # (the dialect's max_identifier_length, 255, is for aliases)
 
     def old_clause(self, fk: sa.ForeignKeyConstraint) -> str:
         """A foreign key of the table as it is, compiled on a scratch copy: reflection leaves
@@ -392,8 +425,9 @@ class MySQLRecreate(_Recreate):
         parent = self.qualified(self.name)
         if key.schema != self.database and not self.schema:
             parent = f"{self.preparer.quote_schema(self.database)}.{quote(self.name)}"
+        named = "" if self.server_named(key.name) else f"CONSTRAINT {quote(key.name)} "
         return (
-            f"CONSTRAINT {quote(key.name)} FOREIGN KEY ({', '.join(map(quote, key.columns))}) "
+            f"{named}FOREIGN KEY ({', '.join(map(quote, key.columns))}) "
             f"REFERENCES {parent} ({', '.join(map(quote, referred))}) "
             f"ON DELETE {key.on_delete} ON UPDATE {key.on_update}"
         )

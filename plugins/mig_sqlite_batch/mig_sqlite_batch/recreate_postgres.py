@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from mig_core.errors import CommandError
 from mig_core.operations import ops
+from mig_core.operations.schemaobj import fk_target
 from mig_sqlite_batch import deferred, sqltext
 
 if TYPE_CHECKING:
@@ -175,9 +176,7 @@ class PostgresRecreate(_Base):
         table = self.source.table
         for const in sorted(table.foreign_key_constraints, key=lambda c: str(c.name or "")):
             first = const.elements[0]
-            target = first._column_tokens[1] if isinstance(first._colspec, str) else (
-                first.column.table.name
-            )
+            target = fk_target(first)[1]
             if target != table.name:
                 continue
             name = const.name if isinstance(const.name, str) else (

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mig_core.errors import CommandError, MigWarning
-from mig_core.operations.schemaobj import SchemaObjects
+from mig_core.operations.schemaobj import SchemaObjects, fk_target
 from mig_sqlite_batch import sqlite_schema, sqltext
 from mig_sqlite_batch.model import ConstraintState, IndexState, TableModel
 
@@ -189,9 +189,7 @@ def _omitted_constraints(
     for c in given:
         if isinstance(c, sa.ForeignKeyConstraint) and c.elements:
             first = c.elements[0]
-            target = first._column_tokens[1] if isinstance(first._colspec, str) else (
-                first.column.table.name
-            )
+            target = fk_target(first)[1]
             foreign.add((cols(c.column_keys), str(target).lower()))
     named = sqltext.named_constraints(create_sql)
     out = []
@@ -395,15 +393,21 @@ def _unique_constraints(
 
 
 def _fill_names(model: TableModel, named: list[sqltext.NamedConstraint]) -> None:
-    """Names SQLAlchemy did not reflect (column-level ``CONSTRAINT name ...``)."""
+    """Key names as the table's SQL writes them: those SQLAlchemy did not reflect
+    (column-level ``CONSTRAINT name ...``) and those it misread (a name holding a double
+    quote keeps its doubled quotes, runs on into the next constraints, or is lost on a foreign
+    key to a table whose name holds one); a recreate would rename them."""
+    unused = list(named)
     for state in model.constraints:
-        if state.name is not None:
-            continue
         cols = [c.lower() for c in state.columns]
-        for found in named:
+        for found in unused:
             if found.kind == state.kind and [c.lower() for c in found.columns] == cols:
                 state.name = found.name
+                unused.remove(found)
                 break
+        else:
+            if state.kind in ("primary", "foreignkey") and '"' in str(state.name or ""):
+                state.name = None  # the SQL names none: SQLAlchemy's reading ran on
 
 
 def _fill_foreign_key_actions(model: TableModel, rows: list[Any]) -> None:

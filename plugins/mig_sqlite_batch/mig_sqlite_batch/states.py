@@ -9,6 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.operations.schemaobj import fk_target as target_parts
+from mig_core.operations.schemaobj import fk_target_column
+
 
 @dataclass
 class ColumnState:
@@ -165,13 +168,10 @@ def state_of(const: sa.Constraint, table: sa.Table) -> ConstraintState | None:
 
 def fk_target(fk: sa.ForeignKey, table: sa.Table) -> tuple[str | None, str, str | None]:
     """(schema, table, column) a ForeignKey points at, without resolving it."""
-    if not isinstance(fk._colspec, str):
-        col = fk._colspec
-        return col.table.schema, col.table.name, col.name
-    schema, tname, colname = fk._column_tokens
-    if schema is None and tname == table.name:
+    schema, tname, colname = target_parts(fk)
+    if fk_target_column(fk) is None and schema is None and tname == table.name:
         schema = table.schema
-    return schema, tname, colname
+    return schema, str(tname), colname
 
 
 def index_state(index: sa.Index, table: sa.Table) -> IndexState:
@@ -189,9 +189,9 @@ def stub_fk_targets(table: sa.Table) -> None:
     """Create the tables string foreign keys point at, so the DDL compiles."""
     metadata = table.metadata
     for fk in table.foreign_keys:
-        if not isinstance(fk._colspec, str):
+        if fk_target_column(fk) is not None:
             continue
-        schema, tname, colname = fk._column_tokens
+        schema, tname, colname = target_parts(fk)
         if tname is None:
             continue
         if schema is None and tname == table.name:
@@ -239,3 +239,17 @@ def conventional_name(
     except (sa.exc.InvalidRequestError, IndexError, KeyError):
         return None
     return name if isinstance(name, str) else None
+
+
+def stub_column(
+    metadata: sa.MetaData, schema: str | None, name: str, column: str
+) -> sa.Column[Any]:
+    """Column ``column`` of a placeholder table in ``metadata`` (reused if there): a foreign
+    key's target given as a Column, not as a dotted string a dot in a name would split."""
+    key = f"{schema}.{name}" if schema else name
+    target = metadata.tables.get(key)
+    if target is None:
+        target = sa.Table(name, metadata, schema=schema)
+    if column not in target.c:
+        target.append_column(sa.Column(column, sa.types.NULLTYPE))
+    return target.c[column]
