@@ -270,17 +270,73 @@ def _unnamed(name: Any) -> bool:
     return name is None or type(name).__name__ == "_NoneName"
 
 
-def _fk_target(element: Any) -> str:
+def _fk_target(element: Any) -> str | tuple[str | None, ...]:
     """``[schema.]table.column`` of a foreign key's target, by the column's name: the model's
-    ``ForeignKey("kp.id")`` may name it by its key (``Column("ID", key="id")``)."""
-    target = str(element.target_fullname)
-    if element.link_to_name:
-        return target
-    try:
-        name = element.column.name
-    except Exception:  # noqa: BLE001 - a target the model cannot resolve: as written
-        return target
-    return f"{target.rsplit('.', 1)[0]}.{name}"
+    ``ForeignKey("kp.id")`` may name it by its key (``Column("ID", key="id")``). A target with
+    a dot in its table's or column's name is the tuple ``([schema,] table, column)``
+    (SQLAlchemy 2.1 takes it; a dotted string would split at the wrong dot)."""
+    from mig_core.operations.schemaobj import fk_target
+
+    schema, table, column = fk_target(element)
+    if not element.link_to_name:
+        try:
+            column = element.column.name
+        except Exception:  # noqa: BLE001 - a target the model cannot resolve: as written
+            pass
+    if "." in str(table or "") or "." in str(column or ""):
+        return (schema, table, column) if schema is not None else (table, column)
+    return ".".join(str(t) for t in (schema, table, column) if t is not None)
+
+
+#: SQLAlchemy takes a foreign key's target as a tuple of names (2.1 and later)
+_TUPLE_TARGETS: bool | None = None
+
+
+def _tuple_targets() -> bool:
+    global _TUPLE_TARGETS
+    if _TUPLE_TARGETS is None:
+        import sqlalchemy as sa
+
+        _TUPLE_TARGETS = hasattr(sa.sql.schema, "ForeignKeyTarget")
+    return _TUPLE_TARGETS
+
+
+def _fk_target_is_ambiguous(constraint: Any) -> bool:
+    """Whether a foreign key's target cannot be written as one ``[schema.]table.column``
+    string: a dot in the table's or a column's name reads as a separator (SQLAlchemy refuses
+    to join it, or splits it in the wrong place)."""
+    from mig_core.operations.schemaobj import fk_target
+
+    for element in constraint.elements:
+        _, table, column = fk_target(element)
+        if "." in str(table or "") or "." in str(column or ""):
+            return True
+    return False
+
+
+def _separate_foreign_key(ctx: RenderContext, constraint: Any) -> str:
+    """``op.create_foreign_key(...)`` for a table's foreign key, with the referred table, its
+    schema and columns as separate arguments (SQLAlchemy before 2.1, which takes a target
+    only as a dotted string)."""
+    from mig_core.operations.schemaobj import fk_target
+
+    tokens = [fk_target(e) for e in constraint.elements]
+    referred: list[str] = []
+    for element, (_, _, column) in zip(constraint.elements, tokens):
+        try:
+            referred.append(str(column if element.link_to_name else element.column.name))
+        except Exception:  # noqa: BLE001 - a target the model cannot resolve: as written
+            referred.append(str(column))
+    table = constraint.table
+    op = ops.CreateForeignKeyOp(
+        constraint.name, table.name, str(tokens[0][1]),
+        [e.parent.name for e in constraint.elements], referred,
+        source_schema=table.schema, referent_schema=tokens[0][0],
+        **{k: getattr(constraint, k) for k in
+           ("ondelete", "onupdate", "deferrable", "initially", "match")
+           if getattr(constraint, k) is not None},
+    )
+    return render_create_foreign_key(ctx, op)
 
 
 def render_constraint(ctx: RenderContext, constraint: Any) -> str | None:
@@ -454,14 +510,24 @@ def _call(ctx: RenderContext, name: str, args: list[str]) -> str:
 
 
 def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
+    import sqlalchemy as sa
+
     table = op.to_table()
     items: list[str | None] = [render_column(ctx, c) for c in table.c]
     constraints = set(table.constraints)
     for column in table.c:  # named column-level CHECKs are written at table level
         constraints.update(c for c in column.constraints if not _inline_check(c))
     deferred = {id(c) for c in op.deferred_constraints}
+    separate: list[str] = []
     for constraint in sorted(constraints, key=_constraint_order):
         if _is_type_made_check(constraint) or id(constraint) in deferred:
+            continue
+        if (
+            isinstance(constraint, sa.ForeignKeyConstraint)
+            and not _tuple_targets()
+            and _fk_target_is_ambiguous(constraint)
+        ):
+            separate.append(_separate_foreign_key(ctx, constraint))
             continue
         rendered = render_constraint(ctx, constraint)
         if rendered:
@@ -477,7 +543,8 @@ def render_create_table(ctx: RenderContext, op: ops.CreateTableOp) -> str:
     for key, value in sorted(op.kw.items()):
         kw.append(f"{key}={value!r}")
     body = ",\n".join(INDENT + i for i in [*kept, *kw])
-    return _notes(op) + f"{ctx.op('create_table')}({op.table_name!r},\n{body}\n)"
+    created = _notes(op) + f"{ctx.op('create_table')}({op.table_name!r},\n{body}\n)"
+    return "\n".join([created, *separate])
 
 
 def _notes(op: ops.CreateTableOp) -> str:
