@@ -32,6 +32,69 @@ def correct_key_nullability(ctx: Any, conn_table: Any) -> None:
             conn_table.set_column_nullable(raw, False)
 
 
+def _has_quote(conn_table: Any) -> bool:
+    """Whether a name of the table, its columns, constraints or referred tables holds a
+    double quote: only then does SQLAlchemy misread constraint names from the table's SQL."""
+    names = [conn_table.name, *(raw["name"] for raw in conn_table.raw_columns)]
+    for fk in conn_table.foreign_keys:
+        names += [fk.get("name"), fk.get("referred_table"), *fk.get("referred_columns", ())]
+    names += [uq.get("name") for uq in conn_table.unique_constraints]
+    return any(isinstance(n, str) and '"' in n for n in names)
+
+
+def correct_constraint_names(ctx: Any, schemas: Any) -> None:
+    """Foreign key and UNIQUE names as the tables' SQL writes them. SQLAlchemy's SQLite
+    reflection keeps the doubled quotes of a quoted name (the name ``fk "x"`` reads as
+    ``fk ""x""``), runs a name on into the next constraints when an earlier name holds a
+    quote, and loses the name of a foreign key to a table whose name holds one; each then read
+    as a renamed constraint. Only tables with a double quote in a name are read again. (The
+    primary key's and CHECKs' names matter only to a dropped table's re-creation:
+    ``_complete_table``.)"""
+    from mig_sqlite_batch.sqlite_schema import table_sql
+    from mig_sqlite_batch.sqltext import named_constraints
+
+    for schema in schemas:
+        for conn_table in ctx.snapshot(schema).tables.values():
+            if not _has_quote(conn_table):
+                continue
+            sql = table_sql(ctx.connection, conn_table.schema, conn_table.name)
+            if not sql:
+                continue
+            named = named_constraints(sql)
+
+            def written(kind: str, columns: Any, named: Any = named) -> str | None:
+                cols = [str(c).lower() for c in columns]
+                return next((n.name for n in named if n.kind == kind
+                             and [c.lower() for c in n.columns] == cols), None)
+
+            for fk in conn_table.foreign_keys:
+                fk["name"] = written("foreignkey", fk["constrained_columns"])
+            for uq in conn_table.unique_constraints:
+                uq["name"] = written("unique", uq["column_names"])
+
+
+def _correct_key_and_check_names(conn_table: Any, sql: str) -> None:
+    """The primary key's and CHECKs' names as the table's SQL writes them (see
+    ``correct_constraint_names``)."""
+    from mig_sqlite_batch.sqltext import check_clauses, named_constraints, normalized
+
+    pk = conn_table.primary_key
+    if '"' in str(pk.get("name") or "") or (_has_quote(conn_table) and pk.get("name")):
+        cols = [str(c).lower() for c in pk.get("constrained_columns", ())]
+        pk["name"] = next((n.name for n in named_constraints(sql) if n.kind == "primary"
+                           and [c.lower() for c in n.columns] == cols), None)
+    if not any('"' in str(ck.get("name") or "") for ck in conn_table.check_constraints):
+        return
+    try:
+        checks = check_clauses(sql)
+    except (ValueError, StopIteration):
+        return
+    for ck in conn_table.check_constraints:
+        text = normalized(str(ck.get("sqltext", "")))
+        ck["name"] = next((c.name for c in checks if c.name is not None
+                           and normalized(c.sqltext) == text), ck.get("name"))
+
+
 def fill_generated_expressions(ctx: Any, schemas: Any) -> None:
     """Give reflected generated columns the expression the table's SQL has: SQLAlchemy's
     regex misreads it (``x NUMERIC(12, 4) GENERATED ALWAYS AS (a * 2)`` reads as ``''``, and
@@ -65,10 +128,10 @@ def complete_dropped_tables(ctx: Any, schemas: Any) -> None:
     for schema in schemas:
         for name, conn_table in ctx.snapshot(schema).tables.items():
             if (ctx.normalize_schema(schema), name) not in meta_tables:
-                _complete_table(ctx, conn_table)
+                _complete_table(ctx, conn_table, ctx.snapshot(schema))
 
 
-def _complete_table(ctx: Any, conn_table: Any) -> None:
+def _complete_table(ctx: Any, conn_table: Any, snapshot: Any) -> None:
     import copy
 
     from mig_sqlite_batch.sqlite_schema import table_sql, unique_constraints
@@ -78,6 +141,9 @@ def _complete_table(ctx: Any, conn_table: Any) -> None:
     sql = table_sql(conn, conn_table.schema, conn_table.name)
     if not sql:
         return
+    if '""' in sql:  # a name holding a double quote: the key's and CHECKs' names, read now
+        snapshot.load_deferred([conn_table.name])  # (for this table alone)
+        _correct_key_and_check_names(conn_table, sql)
     if has_autoincrement(sql):
         conn_table.options["sqlite_autoincrement"] = True
     collations = column_collations(sql)

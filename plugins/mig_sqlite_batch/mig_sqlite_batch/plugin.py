@@ -36,11 +36,17 @@ def mig_batch_recreate(impl: Any, batch: Any) -> bool:
 
 @hookimpl(tryfirst=True)
 def mig_compare_schema(ctx: Any, schemas: Any, upgrade_ops: Any) -> None:
-    """Generated columns' expressions SQLAlchemy's reflection misses, and what a dropped
-    table's re-creation needs beyond it (expression indexes, AUTOINCREMENT, COLLATE, column
-    UNIQUE), read from the tables' SQL before the comparison starts (compare.py)."""
-    from mig_sqlite_batch.compare import complete_dropped_tables, fill_generated_expressions
+    """Constraint names and generated columns' expressions SQLAlchemy's reflection misreads,
+    and what a dropped table's re-creation needs beyond it (expression indexes,
+    AUTOINCREMENT, COLLATE, column UNIQUE, CHECK names), read from the tables' SQL before the
+    comparison starts (compare.py)."""
+    from mig_sqlite_batch.compare import (
+        complete_dropped_tables,
+        correct_constraint_names,
+        fill_generated_expressions,
+    )
 
+    correct_constraint_names(ctx, schemas)
     fill_generated_expressions(ctx, schemas)
     complete_dropped_tables(ctx, schemas)
 
