@@ -202,8 +202,12 @@ def do_block(body: str) -> str:
 
 
 def old_type_name(name: str) -> str:
-    """The temporary name of an enum type being replaced (within the identifier limit)."""
-    return name[: MAX_IDENTIFIER - len(OLD_TYPE_SUFFIX)] + OLD_TYPE_SUFFIX
+    """The temporary name of an enum type being replaced, within the identifier limit, which
+    PostgreSQL counts in bytes (a longer name would be cut back to the type's own name)."""
+    keep = name[: MAX_IDENTIFIER - len(OLD_TYPE_SUFFIX)]
+    while len(keep.encode("utf-8")) + len(OLD_TYPE_SUFFIX) > MAX_IDENTIFIER:
+        keep = keep[:-1]
+    return keep + OLD_TYPE_SUFFIX
 
 
 @compiles(RecreateEnum, "postgresql")
