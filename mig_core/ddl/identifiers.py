@@ -43,6 +43,8 @@ class IdentifierRule:
     hint: str = ""
     #: True when the server shortens a long name itself (a warning), False when it refuses it
     truncates: bool = False
+    #: characters the server allows in no name, quoted or not (Oracle: the double quote)
+    forbidden: str = ""
 
     def size(self, name: str) -> int:
         return len(name.encode("utf-8")) if self.unit == "bytes" else len(name)
@@ -135,6 +137,8 @@ class IdentifierCheck:
         if not isinstance(name, str) or not name:
             return  # None, or SQLAlchemy's "no name" marker
         rule = self.rule
+        if rule.forbidden:
+            self._allowed(kind, name)
         if rule.fits(name) and not is_conventional(name):
             return  # the usual name: written as it is, and short enough
         conventional = is_conventional(name)
@@ -155,6 +159,17 @@ class IdentifierCheck:
             f"{rule.server} keeps only the first {rule.limit}: {rule.shortened(written)!r}",
             MigWarning,
             stacklevel=2,
+        )
+
+    def _allowed(self, kind: str, name: str) -> None:
+        """Refuse a name holding a character the server allows in no name."""
+        found = next((c for c in self.rule.forbidden if c in name), None)
+        if found is None:
+            return
+        what = {'"': "a double quote", "\0": "a NUL character"}.get(found, repr(found))
+        raise CommandError(
+            f"{self.where}: the {kind} name {_shown(name)!r} contains {what}, which "
+            f"{self.rule.server} does not allow in a name, quoted or not"
         )
 
     def table(self, name: str, schema: str | None = None, new: bool = False) -> None:

@@ -13,7 +13,8 @@ half-applied operation would stay half-applied. Names made by a naming conventio
 marked with ``op.f()``) are shortened instead, deterministically and exactly as SQLAlchemy's
 compiler does when it writes them: the first ``limit - 8`` characters, ``_`` and the last four
 hex digits of the name's MD5 (:func:`truncated_name`), so a later ``drop_constraint`` of the
-same conventional name finds the same shortened name. The checks themselves are the core's
+same conventional name finds the same shortened name. A name holding a double quote (or a
+NUL), which Oracle allows in no identifier, quoted or not, is refused the same way. The checks themselves are the core's
 (:mod:`mig_core.ddl.identifiers`), shared with the other dialect plugins; this plugin runs them
 from its own impl methods, between its other checks.
 """
@@ -68,6 +69,7 @@ def rule_for(dialect: Any) -> identifiers.IdentifierRule:
         limit=limit_of(dialect),
         unit="bytes",
         hint=f" (set {OPTION} in context.configure() if the limit is wrong)",
+        forbidden='"\0',
     )
 
 

@@ -364,32 +364,33 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
             "ALTER TABLE acct DROP COLUMN gone",
         ],
     ),
+    # (Oracle allows a double quote in no name: test_oracle_awkward_names.py)
     "hostile_identifiers": (
         lambda op: (
             op.create_table(
-                'we"ird tab',
+                "we'ird tab",
                 sa.Column("select", sa.Integer),
                 sa.Column("Mixed Case", sa.Integer),
                 sa.Column("ünï", sa.Integer),
             ),
-            op.add_column('we"ird tab', sa.Column("order", sa.Integer)),
-            op.alter_column('we"ird tab', "Mixed Case", new_column_name="from", nullable=False),
-            op.create_index("Ix Spaced", 'we"ird tab', ["select"]),
-            op.drop_column('we"ird tab', "ünï"),
-            op.rename_table('we"ird tab', "Group"),
+            op.add_column("we'ird tab", sa.Column("order", sa.Integer)),
+            op.alter_column("we'ird tab", "Mixed Case", new_column_name="from", nullable=False),
+            op.create_index("Ix Spaced", "we'ird tab", ["select"]),
+            op.drop_column("we'ird tab", "ünï"),
+            op.rename_table("we'ird tab", "Group"),
         ),
         [
-            'CREATE TABLE "we""ird tab" (\n'
+            'CREATE TABLE "we\'ird tab" (\n'
             '    "select" INTEGER, \n'
             '    "Mixed Case" INTEGER, \n'
             '    "ünï" INTEGER\n'
             ")",
-            'ALTER TABLE "we""ird tab" ADD "order" INTEGER',
-            'ALTER TABLE "we""ird tab" MODIFY "Mixed Case" NOT NULL',
-            'ALTER TABLE "we""ird tab" RENAME COLUMN "Mixed Case" TO "from"',
-            'CREATE INDEX "Ix Spaced" ON "we""ird tab" ("select")',
-            'ALTER TABLE "we""ird tab" DROP COLUMN "ünï"',
-            'ALTER TABLE "we""ird tab" RENAME TO "Group"',
+            'ALTER TABLE "we\'ird tab" ADD "order" INTEGER',
+            'ALTER TABLE "we\'ird tab" MODIFY "Mixed Case" NOT NULL',
+            'ALTER TABLE "we\'ird tab" RENAME COLUMN "Mixed Case" TO "from"',
+            'CREATE INDEX "Ix Spaced" ON "we\'ird tab" ("select")',
+            'ALTER TABLE "we\'ird tab" DROP COLUMN "ünï"',
+            'ALTER TABLE "we\'ird tab" RENAME TO "Group"',
         ],
     ),
 }
