@@ -67,6 +67,7 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
     if id(conn_table) in settled:
         return
     settled.add(id(conn_table))
+    _unescape_backtick_names(conn_table)
     declared = _declared_index_names(meta_table)
     _mark_implicit_fk_indexes(conn_table, declared)
     _drop_unique_twins(conn_table)
@@ -78,6 +79,36 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
         _fill_collations(ctx, schema, conn_table, meta_table)
     else:
         _complete_dropped_table(ctx, schema, conn_table)
+
+
+def _unescape_backtick_names(conn_table: Any) -> None:
+    """Names as the server holds them: SQLAlchemy's reflection keeps the doubled backticks of
+    ``SHOW CREATE TABLE`` (column ``a`b`` reads as ``a``b``), so such a column read as
+    removed and added again. (A foreign key whose referred table or columns hold a backtick
+    is not reflected at all: docs/dialects.md.)"""
+    columns = [raw["name"] for raw in conn_table.raw_columns]
+    records = [*conn_table.indexes, *conn_table.unique_constraints, *conn_table.foreign_keys]
+    names = [*columns, *(r.get("name") for r in records)]
+    names += [c for r in records for c in r.get("column_names") or r.get("constrained_columns")
+              or () if c]
+    if not any(isinstance(n, str) and "``" in n for n in names):
+        return
+    from mig_core.autogenerate.snapshot import ReflectedColumn
+
+    def plain(name: Any) -> Any:
+        return name.replace("``", "`") if isinstance(name, str) else name
+
+    for raw in conn_table.raw_columns:
+        raw["name"] = plain(raw["name"])
+    conn_table.columns = {raw["name"]: ReflectedColumn(raw, conn_table)
+                          for raw in conn_table.raw_columns}
+    for record in records:
+        for key in ("name", "duplicates_index", "duplicates_constraint", "referred_table"):
+            if key in record:
+                record[key] = plain(record[key])
+        for key in ("column_names", "constrained_columns", "referred_columns"):
+            if record.get(key):
+                record[key] = [plain(c) for c in record[key]]
 
 
 def _declared_index_names(meta_table: Any) -> set[str]:

@@ -74,7 +74,7 @@ def reset(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
         for name in sa.inspect(conn).get_table_names():
-            conn.execute(sa.text(f"DROP TABLE `{name}`"))
+            conn.execute(sa.text(f"DROP TABLE {conn.dialect.identifier_preparer.quote(name)}"))
         conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
 
 

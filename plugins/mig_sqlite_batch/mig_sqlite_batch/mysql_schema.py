@@ -18,6 +18,7 @@ def complete(conn: Any, schema: str | None, table: str, model: TableModel, where
     """Add to ``model`` what reflection did not report."""
     database = schema or str(conn.execute(sa.text("SELECT DATABASE()")).scalar())
     params = {"db": database, "t": table}
+    _refuse_backtick_names(conn, params, model, where)
     _refuse_unread_indexes(conn, params, model, where)
     if getattr(conn.dialect, "is_mariadb", False) and (
         conn.dialect.server_version_info or (0,)
@@ -58,6 +59,33 @@ def _write_out(index: Any, descending: set[str], quote: Any) -> None:
             expr = sa.text(f"{quote(expr)}{prefix}{order}")
         out.append(expr)
     index.expressions = out
+
+
+def _refuse_backtick_names(conn: Any, params: dict[str, str], model: TableModel,
+                           where: str) -> None:
+    """SQLAlchemy's MySQL reflection keeps the doubled backticks of ``SHOW CREATE TABLE`` in
+    names (column ``a`b`` reads as ``a``b``) and skips a foreign key whose referred table or
+    columns hold one: the recreate would rename those columns and drop that key."""
+    names = [c.name for c in model.columns]
+    names += [str(i.name) for i in model.indexes]
+    names += [str(c.name) for c in model.constraints if c.name is not None]
+    misread = [n for n in names if "``" in n]
+    reflected = sum(1 for c in model.constraints if c.kind == "foreignkey")
+    keys = conn.execute(sa.text(
+        "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS "
+        "WHERE CONSTRAINT_SCHEMA = :db AND TABLE_NAME = :t"
+    ), params).scalar()
+    if not misread and keys == reflected:
+        return
+    what = [f"name(s) {', '.join(repr(n.replace('``', '`')) for n in misread)}"] if misread \
+        else []
+    if keys != reflected:
+        what.append(f"{keys - reflected} foreign key(s) it could not read")
+    raise CommandError(
+        f"{where}: SQLAlchemy's MySQL reflection misreads names holding a backtick "
+        f"({'; '.join(what)}), so the recreate would rename or drop them; rename them before "
+        "the batch, or describe the table with copy_from=Table(...)"
+    )
 
 
 def _refuse_unread_indexes(conn: Any, params: dict[str, str], model: TableModel,
