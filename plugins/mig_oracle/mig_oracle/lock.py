@@ -10,6 +10,7 @@ The user needs ``EXECUTE`` on ``DBMS_LOCK``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from mig_core.errors import LockTimeoutError
@@ -17,10 +18,22 @@ from mig_core.errors import LockTimeoutError
 RESULTS = {1: "timed out", 2: "deadlock", 3: "parameter error", 5: "illegal lock handle"}
 #: DBMS_LOCK.MAXWAIT: wait for ever
 MAXWAIT = 32767
+#: the longest lock name DBMS_LOCK.ALLOCATE_UNIQUE takes
+MAX_NAME_BYTES = 128
 
 
 def lock_name(version_table: str, schema: str | None) -> str:
-    return f"mig:{schema or ''}.{version_table}"[:128]
+    """``mig:<schema>.<version_table>``; past DBMS_LOCK's 128 bytes (UTF-8: a non-ASCII name
+    reaches them sooner), its head and a hash of the whole, so two long names differing only
+    at their ends are two locks."""
+    name = f"mig:{schema or ''}.{version_table}"
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
+    head = name[: MAX_NAME_BYTES - len(digest) - 1]
+    while len(head.encode("utf-8")) + len(digest) + 1 > MAX_NAME_BYTES:
+        head = head[:-1]
+    return f"{head}~{digest}"
 
 
 def _literal(value: str) -> str:

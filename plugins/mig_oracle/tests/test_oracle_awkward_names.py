@@ -103,3 +103,15 @@ def test_a_double_quote_in_a_name_is_refused_before_any_statement(
         f"{where}: the {kind} name {name!r} contains a double quote, which this Oracle "
         "database does not allow in a name, quoted or not"
     )
+
+
+def test_the_run_lock_name_of_a_long_non_ascii_version_table_fits_in_128_bytes() -> None:
+    """DBMS_LOCK takes a lock name of at most 128 bytes: cut at 128 characters, a
+    non-ASCII version table's name was up to 384; two long names differing only at their
+    ends were one lock."""
+    from mig_oracle.lock import lock_name
+
+    first, second = lock_name("名前" * 70 + "a", "APP"), lock_name("名前" * 70 + "b", "APP")
+    assert len(first.encode("utf-8")) <= 128 and len(second.encode("utf-8")) <= 128
+    assert first != second and first.startswith("mig:APP.名前")
+    assert lock_name("mig_version", "Tenant One") == "mig:Tenant One.mig_version"
