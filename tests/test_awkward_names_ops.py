@@ -263,3 +263,51 @@ def test_version_and_history_tables_with_awkward_names(
     command.stamp(config_for(ini), "a1")
     command.downgrade(config_for(ini), "base")
     assert current() == ""
+
+
+def _version_key(url: str, name: str, tmp_path: Path) -> str:
+    """The version table's primary key name after ``upgrade head`` (offline: in the script)."""
+    ini = make_project(tmp_path, url, [{"rev": "a1"}], ini_extra=f"version_table = {name}\n")
+    if "://" in url and url.split("://")[1] == "":  # offline
+        buf = io.StringIO()
+        command.upgrade(config_for(ini, configure={"output_buffer": buf}), "head", sql=True)
+        text = buf.getvalue()
+        start = text.index("CONSTRAINT ") + len("CONSTRAINT ")
+        return text[start:text.index(" PRIMARY KEY", start)].strip('"[]')
+    command.upgrade(config_for(ini), "head")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            key = conn.execute(sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"),
+                {"t": f'"{name}"'}).scalar_one()
+        else:
+            key = sa.inspect(conn).get_pk_constraint(name)["name"]
+    engine.dispose()
+    return str(key)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "name", "limit", "unit"),
+    [("postgresql", "é" * 31 + "x", 63, "bytes"), ("mysql", "v" * 64, 64, "characters"),
+     ("mssql", "v" * 128, 128, "characters"), ("oracle", "é" * 64, 128, "bytes")],
+)
+def test_a_version_table_named_at_the_limit_gets_a_key_name_that_fits(
+    request: pytest.FixtureRequest, tmp_path: Path, dialect: str, name: str, limit: int,
+    unit: str,
+) -> None:
+    """``<version_table>_pkc`` is past the limit for a version table named at it: SQL Server,
+    Oracle and MariaDB refused it (the first run failed), PostgreSQL cut it back to the
+    table's own name ("relation already exists")."""
+    if dialect in ("postgresql", "mysql"):
+        url = request.getfixturevalue("postgres_url" if dialect == "postgresql" else "mysql_url")
+    else:
+        url = f"{dialect}://"
+    key = _version_key(url, name, tmp_path)
+    if dialect == "mysql":  # (the server names every primary key PRIMARY; it refused the name)
+        assert key == "None"
+        return
+    size = len(key.encode("utf-8")) if unit == "bytes" else len(key)
+    assert size <= limit and key.endswith("_pkc") and key.startswith(name[:20])
+    assert key != name
+

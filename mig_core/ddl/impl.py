@@ -200,6 +200,12 @@ class DefaultImpl:
         checked against before its first statement; None (the default): no check."""
         return None
 
+    def name_fits(self, name: str) -> bool:
+        """Whether the server takes ``name`` whole (within :meth:`identifier_rule`'s limit);
+        True where there is no rule. For names mig makes itself (the version table's key)."""
+        settings = self._cached_identifier_settings()
+        return not settings or bool(settings[0].fits(name))
+
     def identifier_check(self, operation: Any) -> Any:
         """An :class:`~mig_core.ddl.identifiers.IdentifierCheck` for ``operation`` (an op
         object, named by its ``describe()``, or the text naming it), or None when this dialect
@@ -208,9 +214,7 @@ class DefaultImpl:
         The rule and the dialect's lengths are read once per impl (they do not change during
         a run); the operation's ``describe()`` only when a message needs it.
         """
-        settings = self.__dict__.get("_mig_identifier_settings")
-        if settings is None:
-            settings = self.__dict__["_mig_identifier_settings"] = self._identifier_settings()
+        settings = self._cached_identifier_settings()
         if not settings:
             return None
         from mig_core.ddl.identifiers import IdentifierCheck
@@ -219,6 +223,12 @@ class DefaultImpl:
         return IdentifierCheck(
             rule, operation, truncate_at, index_truncate_at, constraint_truncate_at
         )
+
+    def _cached_identifier_settings(self) -> tuple[Any, ...]:
+        settings = self.__dict__.get("_mig_identifier_settings")
+        if settings is None:
+            settings = self.__dict__["_mig_identifier_settings"] = self._identifier_settings()
+        return settings  # type: ignore[no-any-return]
 
     def _identifier_settings(self) -> tuple[Any, ...]:
         """(rule, max_identifier_length, max_index_name_length, max_constraint_name_length)

@@ -137,8 +137,29 @@ def require_schema(connection: Any, schema: str | None, setting: str) -> None:
     )
 
 
-def make_version_table(name: str, schema: str | None, primary_key: bool = True) -> Any:
-    """The version table definition: ``version_num VARCHAR(32) NOT NULL`` + ``<name>_pkc``."""
+def version_key_name(name: str, fits: Callable[[str], bool] | None = None) -> str:
+    """``<name>_pkc``, the version table's primary key name (Alembic's); where ``fits`` says
+    the server would not take it whole (a version table named at the limit), the name's head,
+    4 hex digits of its MD5 and ``_pkc``: cut by the server instead, it could be the table's
+    own name (PostgreSQL: "relation already exists"), or be refused (SQL Server, Oracle)."""
+    key = f"{name}_pkc"
+    if fits is None or fits(key):
+        return key
+    import hashlib
+
+    suffix = "_" + hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()[-4:] + "_pkc"
+    head = name
+    while head and not fits(head + suffix):
+        head = head[:-1]
+    return head + suffix
+
+
+def make_version_table(
+    name: str, schema: str | None, primary_key: bool = True,
+    fits: Callable[[str], bool] | None = None,
+) -> Any:
+    """The version table definition: ``version_num VARCHAR(32) NOT NULL`` + ``<name>_pkc``
+    (shortened where ``fits`` says the server would not take it: :func:`version_key_name`)."""
     import sqlalchemy as sa
 
     table = sa.Table(
@@ -148,7 +169,9 @@ def make_version_table(name: str, schema: str | None, primary_key: bool = True) 
         schema=schema,
     )
     if primary_key:
-        table.append_constraint(sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"))
+        table.append_constraint(
+            sa.PrimaryKeyConstraint("version_num", name=version_key_name(name, fits))
+        )
     return table
 
 
@@ -175,7 +198,10 @@ class VersionStore:
         self.ctx = ctx
         self.name: str = ctx.opts.get("version_table") or "mig_version"
         self.schema: str | None = ctx.opts.get("version_table_schema")
-        self.table = make_version_table(self.name, self.schema, ctx.opts.get("version_table_pk", True))
+        self.table = make_version_table(
+            self.name, self.schema, ctx.opts.get("version_table_pk", True),
+            fits=ctx.impl.name_fits,
+        )
         self._exists: bool | None = None
         self._statements: dict[str, Any] | None = None
 

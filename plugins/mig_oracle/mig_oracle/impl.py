@@ -138,6 +138,10 @@ class OracleImpl(DefaultImpl):
                 return ddl.GuardedStatement(plain, codes)
         return sql
 
+    def name_fits(self, name: str) -> bool:
+        """Within the identifier limit in force (bytes): this impl checks names itself."""
+        return names.rule_for(self.dialect).fits(name)
+
     def _check(self, where: str) -> names.IdentifierCheck:
         return names.IdentifierCheck(self.dialect, where)
 
