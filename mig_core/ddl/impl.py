@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl import literals
+from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL
 from mig_core.errors import CommandError, MigError
 
 if TYPE_CHECKING:
@@ -61,6 +62,15 @@ def _direct_ddl_execute(hooks: Any) -> Any:
     ):
         return mig_ddl_execute
     return None
+
+
+def listens_to_statements(conn: Any) -> bool:
+    """Whether ``before_execute`` / ``after_execute`` listeners are on ``conn`` or its engine
+    (``exec_driver_sql()`` would bypass them)."""
+    if not (conn._has_events or conn.engine._has_events):
+        return False
+    dispatch = conn.dispatch
+    return bool(dispatch.before_execute or dispatch.after_execute)
 
 
 class _DDLRunner:
@@ -321,11 +331,21 @@ class DefaultImpl:
 
     # --- execution ---------------------------------------------------------------------------
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
-        """Run a string or SQLAlchemy construct online, or write it offline."""
+        """Run a string or SQLAlchemy construct online, or write it offline.
+
+        A plain ``str`` is a user's statement (``op.execute("...")``) and runs as
+        ``sqlalchemy.text()``: ``:name`` is a bind parameter, ``\\:`` a colon. SQL text an
+        implementation built or read itself is passed as a
+        :class:`~mig_core.ddl.statements.CompiledSQL` or
+        :class:`~mig_core.ddl.statements.VerbatimSQL` (see :meth:`execute_sql_text`).
+        """
         if self.as_sql:
             text = sql if isinstance(sql, str) else self.compile(sql)
             if text.strip():
                 self.emit_statement_text(text)
+            return
+        if isinstance(sql, SQLText):
+            self._run_sql_text(sql, execution_options)
             return
         pipeline = self.pipeline
         if pipeline is not None and not execution_options and pipeline.takes(sql):
@@ -338,6 +358,47 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
+        if self.statement_log is not None:
+            self.statement_log.append(sql)
+
+    def execute_sql_text(
+        self, sql: str, *, compiled: bool, execution_options: dict[str, Any] | None = None
+    ) -> None:
+        """Run (or write offline) SQL text this implementation built or read itself, never
+        parsed for bind parameters: ``compiled=True`` for text SQLAlchemy's compiler or
+        identifier preparer wrote for this dialect (``%`` doubled where the driver reads it),
+        ``compiled=False`` for text that must reach the server byte for byte (read from the
+        server). Same as ``execute(CompiledSQL(sql))`` / ``execute(VerbatimSQL(sql))``."""
+        self.execute(CompiledSQL(sql) if compiled else VerbatimSQL(sql), execution_options)
+
+    def compiled_form(self, text: str) -> str:
+        """Verbatim SQL ``text`` in the form this dialect's compiler writes, to join it with
+        compiled pieces (quoted names) in one :class:`CompiledSQL`: ``%`` doubled where the
+        driver's paramstyle reads it (psycopg2, pymysql). Offline it is left as it is."""
+        if self.as_sql or not self.dialect.identifier_preparer._double_percents:
+            return text
+        return text.replace("%", "%%")
+
+    def _run_sql_text(self, sql: SQLText, execution_options: dict[str, Any] | None) -> None:
+        """Run mig's own SQL text online as SQLAlchemy runs a DDL element: no bind
+        parameters, ``%`` as the driver expects it after SQLAlchemy's compiler.
+
+        ``exec_driver_sql()`` when nothing listens to ``before_execute`` / ``after_execute``
+        on the connection or its engine; else (a user's listener, the DDL pipeline's) a
+        :class:`sqlalchemy.schema.DDL` element holding the same text, so listeners see the
+        statement and the driver gets the same bytes."""
+        conn = self.connection
+        assert conn is not None
+        text = str(sql) if sql.compiled else self.compiled_form(str(sql))
+        if listens_to_statements(conn):
+            from sqlalchemy.schema import DDL
+
+            # DDL applies ``statement % {}`` and then doubles % where the driver reads it
+            if not self.dialect.identifier_preparer._double_percents:
+                text = text.replace("%", "%%")
+            conn.execute(DDL(text), execution_options=execution_options)
+        else:
+            conn.exec_driver_sql(text, execution_options=execution_options)
         if self.statement_log is not None:
             self.statement_log.append(sql)
 

@@ -213,7 +213,9 @@ class OfflineConnection(MockConnection):
                 f"({describe_statement(statement)}): driver placeholders have no literal form; "
                 "use op.get_bind().execute(sa.text(...), {...}) or op.execute() instead"
             )
-        self._ctx.impl.execute(statement)
+        from mig_core.ddl.statements import VerbatimSQL
+
+        self._ctx.impl.execute(VerbatimSQL(statement))  # the driver's SQL: no text() reading
         return OfflineResult(statement, self.dialect)
 
     def scalar(self, statement: Any, parameters: Any = None, **kw: Any) -> NoReturn:

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import VerbatimSQL
 from mig_core.errors import CommandError
 
 #: what to use instead of a recreate, for the refusals
@@ -141,7 +142,9 @@ class Kept:
                           "keeping the column settings")
 
     def _run(self, sql: str, step: str) -> None:
-        self.impl.execute_step(sql, f"{self.where}: {step}")
+        """Run a statement made of what the catalog said (policy expressions, statistics and
+        publication definitions, role names): to the server as it is, no bind parameters."""
+        self.impl.execute_step(VerbatimSQL(sql), f"{self.where}: {step}")
 
 
 #: attstorage / attcompression codes and what ALTER COLUMN ... SET spells them

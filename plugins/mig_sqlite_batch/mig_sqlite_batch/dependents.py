@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import CompiledSQL
 from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch import sqlite_schema, sqltext
 
@@ -87,13 +88,13 @@ class SQLiteDependents(_Base):
         check = temp_name(f"check_{self.name}", self.impl)
         previous = sqlite_schema.pragma_value(conn, "legacy_alter_table")
         if previous:
-            self.impl.execute("PRAGMA legacy_alter_table = OFF")
+            self.impl.execute(CompiledSQL("PRAGMA legacy_alter_table = OFF"))
         try:
             for old, new in ((self.name, check), (check, self.name)):
                 try:
-                    self.impl.execute(
+                    self.impl.execute(CompiledSQL(
                         f"ALTER TABLE {self.qualified(old)} RENAME TO {self.preparer.quote(new)}"
-                    )
+                    ))
                 except sa.exc.DBAPIError as exc:
                     message = str(exc.orig).splitlines()[0]
                     culprit = _object_in(message)
@@ -109,7 +110,7 @@ class SQLiteDependents(_Base):
                     ) from exc
         finally:
             if previous:
-                self.impl.execute("PRAGMA legacy_alter_table = ON")
+                self.impl.execute(CompiledSQL("PRAGMA legacy_alter_table = ON"))
 
     def _check_views_alone(self, conn: Any, message: str) -> None:
         """Prepare each view that uses the table (a broken one fails to); warn that the
@@ -118,7 +119,7 @@ class SQLiteDependents(_Base):
             if kind != "view":
                 continue
             try:
-                self.impl.execute(f"SELECT * FROM {self.qualified(name)} LIMIT 0")
+                self.impl.execute(CompiledSQL(f"SELECT * FROM {self.qualified(name)} LIMIT 0"))
             except sa.exc.DBAPIError as exc:
                 raise CommandError(
                     f"{self.where}: error in view {name}: {str(exc.orig).splitlines()[0]} — "

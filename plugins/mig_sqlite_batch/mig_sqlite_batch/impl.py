@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.statements import CompiledSQL
 from mig_core.errors import CommandError, NotSupportedError
 from mig_core.operations import ops
 
@@ -257,10 +258,10 @@ class SQLiteImpl(DefaultImpl):
 
         text = self.compile(AddColumn(table_name, column, schema=schema))
         if column.table is None:  # a plain column (see add_column_takes_plain_columns)
-            self.execute(text)
+            self.execute(CompiledSQL(text))
             return
         text += self._inline_constraints(column, table_name)
-        self.execute(text)
+        self.execute(CompiledSQL(text))
         for index in sorted(column.table.indexes, key=lambda ix: str(ix.name or "")):
             if column in list(index.columns) or not list(index.columns):
                 self.create_index(index)

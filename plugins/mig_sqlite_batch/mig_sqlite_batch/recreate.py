@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from mig_core.ddl.base import RenameTable
+from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL
 from mig_core.errors import CommandError, MigWarning
 from mig_core.operations.schemaobj import fk_target, fk_target_column
 from mig_sqlite_batch import deferred, fkeys, sqlite_schema, sqltext
@@ -295,7 +296,13 @@ class _Recreate:
         return f"INSERT INTO {self.qualified(self.tmp)} ({', '.join(targets)}){overriding} {select}", select
 
     def execute(self, sql: Any, step: str) -> None:
-        """Run one statement; a database error names the step it broke."""
+        """Run one statement; a database error names the step it broke.
+
+        A plain string here is text this flow built from quoted names and compiled pieces
+        (:class:`~mig_core.ddl.statements.CompiledSQL`), never a user's statement: text read
+        from the server is passed as ``VerbatimSQL`` or through ``impl.compiled_form()``."""
+        if isinstance(sql, str) and not isinstance(sql, SQLText):
+            sql = CompiledSQL(sql)
         self.impl.execute_step(sql, f"{self.where}: {step}")
 
     def copy_rows(self, sql: str) -> None:
@@ -311,9 +318,11 @@ class _Recreate:
             column = found.group(1) or found.group(2)
             raise CommandError(text + null_advice(self.name, column, self.is_added(column))) from exc
 
-    def in_schema(self, create_sql: str) -> str:
+    def in_schema(self, create_sql: str) -> CompiledSQL:
         """Stored SQL of an index or trigger, created in the table's schema."""
-        return sqltext.qualify_created_name(create_sql, self.schema, self.preparer.quote_schema)
+        return CompiledSQL(sqltext.qualify_created_name(
+            self.impl.compiled_form(create_sql), self.schema, self.preparer.quote_schema
+        ))
 
     def create_tmp_table(self, table: sa.Table, late: list[Any] | None = None) -> None:
         """CREATE TABLE; when ``late`` (constraints to add after the copy) is not empty,
@@ -680,7 +689,8 @@ class GenericRecreate(PostgresRecreate, _Recreate):
             self._fired = tuple(self._fire_deferred(conn))  # before anything is altered
         for child in children:
             self.execute(
-                f"ALTER TABLE {child.table} DROP CONSTRAINT {self.preparer.quote(child.name)}",
+                f"ALTER TABLE {self.impl.compiled_form(child.table)} DROP CONSTRAINT "
+                f"{self.preparer.quote(child.name)}",
                 f"dropping foreign key {child.name} of {child.table}",
             )
         for name in self._old_global_names() if postgres else self._old_named_constraints():
@@ -690,7 +700,8 @@ class GenericRecreate(PostgresRecreate, _Recreate):
                 f"dropping constraint {name}",
             )
         for seq, _col in sequences:
-            self.execute(f"ALTER SEQUENCE {seq} OWNED BY NONE", f"detaching sequence {seq}")
+            self.execute(f"ALTER SEQUENCE {self.impl.compiled_form(seq)} OWNED BY NONE",
+                         f"detaching sequence {seq}")
         created = False
         try:
             restart = self._oracle_identities(table)
@@ -721,13 +732,14 @@ class GenericRecreate(PostgresRecreate, _Recreate):
         if postgres:
             self._position_serial(conn, table, sequences)  # before the old ones re-attach
             self._postgres_after(conn, sequences, identities)
-        for name, sql in triggers:
-            self.execute(sql, f"recreating trigger {name}")
+        for name, sql in triggers:  # pg_get_triggerdef(): as the server wrote it
+            self.execute(VerbatimSQL(sql), f"recreating trigger {name}")
+        form = self.impl.compiled_form  # names and definitions read from the server
         for child in children:
-            definition = self._rereferenced(child.definition)
+            definition = self._rereferenced(form(child.definition))
             self.execute(
-                f"ALTER TABLE {child.table} ADD CONSTRAINT {self.preparer.quote(child.name)} "
-                f"{definition}",
+                f"ALTER TABLE {form(child.table)} ADD CONSTRAINT "
+                f"{self.preparer.quote(child.name)} {definition}",
                 f"re-adding foreign key {child.name} of {child.table}",
             )
         for keeper in keepers:  # privileges, row-level security, ... (mig_batch_recreate_keep)
@@ -797,7 +809,7 @@ class GenericRecreate(PostgresRecreate, _Recreate):
 
     def _drop_tmp_quietly(self) -> None:
         try:
-            self.impl.execute(f"DROP TABLE {self.qualified(self.tmp)}")
+            self.impl.execute(CompiledSQL(f"DROP TABLE {self.qualified(self.tmp)}"))
         except Exception:  # the original error says more
             log.warning("could not drop %s after a failed batch", self.tmp)
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import CompiledSQL
 from mig_core.errors import CommandError, MigWarning
 from mig_sqlite_batch import sqltext
 from mig_sqlite_batch.recreate import _Recreate, temp_name
@@ -189,8 +190,8 @@ class MySQLRecreate(_Recreate):
         columns followed, taken out of the new table's options (SQLAlchemy reads RANGE / LIST
         partitions back in a form CREATE TABLE refuses): it is applied with ALTER TABLE to the
         new, still empty table."""
-        created = str(conn.execute(
-            sa.text(f"SHOW CREATE TABLE {self.qualified(self.name)}")).one()[1])
+        created = str(conn.exec_driver_sql(f"SHOW CREATE TABLE {self.qualified(self.name)}")
+                      .one()[1])
         at = created.find("PARTITION BY")
         if at < 0:
             return None
@@ -206,7 +207,9 @@ class MySQLRecreate(_Recreate):
                    if c.source is not None and c.source != c.name}
         for key in [k for k in self.model.table_kwargs if "partition" in k]:
             del self.model.table_kwargs[key]
-        return sqltext.rename_columns(clause, renames, self.preparer.quote)
+        # as SHOW CREATE TABLE wrote it, in the form it joins quoted names in
+        return sqltext.rename_columns(self.impl.compiled_form(clause), renames,
+                                      self.preparer.quote)
 
     def refuse_leftovers(self, conn: Any) -> None:
         inspector = sa.inspect(conn)
@@ -277,10 +280,10 @@ class MySQLRecreate(_Recreate):
                          "keeping the AUTO_INCREMENT counter")
 
     def verify_count(self, conn: Any) -> None:
-        old, new = conn.execute(sa.text(
+        old, new = conn.exec_driver_sql(
             f"SELECT (SELECT COUNT(*) FROM {self.qualified(self.name)}), "
             f"(SELECT COUNT(*) FROM {self.qualified(self.tmp)})"
-        )).one()
+        ).one()
         if old != new:
             raise CommandError(
                 f"{self.where}: the copy {self.tmp} has {new} rows, {self.name} has {old} "
@@ -375,7 +378,7 @@ class MySQLRecreate(_Recreate):
         )
 
     def run_undo(self, sql: str) -> None:
-        self.impl.execute(sql)
+        self.impl.execute(CompiledSQL(sql))
 
     # --- SQL ------------------------------------------------------------------------------------
     def child_table(self, schema: str, table: str) -> str:

@@ -216,14 +216,15 @@ class PostgresRecreate(_Base):
         quote = self.preparer.quote
         qualified = self.qualified(self.name)
         renamed = {c.source: c.name for c in self.model.columns if c.source is not None}
+        form = self.impl.compiled_form  # sequence names read from the server
         for seq, owner in sequences:
             if owner in renamed:
                 self.execute(
-                    f"ALTER SEQUENCE {seq} OWNED BY {qualified}.{quote(renamed[owner])}",
+                    f"ALTER SEQUENCE {form(seq)} OWNED BY {qualified}.{quote(renamed[owner])}",
                     f"re-attaching sequence {seq}",
                 )
             else:
-                self.execute(f"DROP SEQUENCE {seq}", f"dropping sequence {seq}")
+                self.execute(f"DROP SEQUENCE {form(seq)}", f"dropping sequence {seq}")
         for col in self.copied_columns():
             if col.identity is None:
                 continue
@@ -242,7 +243,7 @@ class PostgresRecreate(_Base):
                     old_name = _seq.split(".")[-1]
                     if new_seq and new_seq.split(".")[-1] != old_name:
                         self.execute(
-                            f"ALTER SEQUENCE {new_seq} RENAME TO {old_name}",
+                            f"ALTER SEQUENCE {form(new_seq)} RENAME TO {form(old_name)}",
                             f"renaming the identity sequence of {col.name}",
                         )
             else:
@@ -272,13 +273,14 @@ class PostgresRecreate(_Base):
             from mig_sqlite_batch import catalog
 
             fresh = catalog.serial_sequence(conn, qualified, col.name)
+            form = self.impl.compiled_form  # sequence names read from the server
             self.execute(
                 f"ALTER TABLE {qualified} ALTER COLUMN {column} SET DEFAULT "
-                f"nextval({literal(old)}::regclass)",
+                f"nextval({form(literal(old))}::regclass)",
                 f"keeping sequence {old} for {col.name}",
             )
             if fresh:
-                self.execute(f"DROP SEQUENCE {fresh}", f"dropping the new sequence {fresh}")
+                self.execute(f"DROP SEQUENCE {form(fresh)}", f"dropping the new sequence {fresh}")
             return
         self.execute(
             f"SELECT setval(pg_get_serial_sequence({literal(qualified)}, "

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import text_escaped, verbatim_text
 from mig_core.errors import CommandError, MigWarning
 from mig_core.operations.schemaobj import SchemaObjects, fk_target
 from mig_sqlite_batch import sqlite_schema, sqltext
@@ -102,6 +103,7 @@ def load(impl: Any, batch: Any) -> Source:
             autoload_with=conn,
             **reflect_kwargs,
         )
+    _keep_reflected_text(table, batch.reflect_args)
     if not is_sqlite:
         model = TableModel.from_table(
             table, dialect, make_schema_objects=make_objects,
@@ -114,6 +116,34 @@ def load(impl: Any, batch: Any) -> Source:
         return Source(table, model)
     assert create_sql is not None
     return _sqlite_source(conn, batch, table, create_sql, make_objects, given)
+
+
+def _keep_reflected_text(table: sa.Table, given: Any) -> None:
+    """The SQL text reflection hands over as ``text()`` (server defaults, CHECK conditions,
+    generated expressions) as the database holds it: a ``:now`` in it is text, not a bind
+    parameter the new table's DDL would write as NULL (the batch's own ``reflect_args``
+    columns are the user's, and keep ``text()``'s reading)."""
+    from sqlalchemy.sql.elements import TextClause
+
+    own = {c.name for c in given if isinstance(c, sa.Column)}
+    for col in table.columns:
+        if col.name in own:
+            continue
+        default = col.server_default
+        if isinstance(default, sa.DefaultClause) and isinstance(default.arg, TextClause):
+            default.arg = verbatim_text(default.arg.text)
+        computed = col.computed
+        if computed is not None and isinstance(computed.sqltext, TextClause):
+            computed.sqltext = verbatim_text(computed.sqltext.text)
+    users = {id(item) for item in given}
+    users.update(id(c) for col in given if isinstance(col, sa.Column) for c in col.constraints)
+    for const in table.constraints:
+        if (
+            isinstance(const, sa.CheckConstraint)
+            and isinstance(const.sqltext, TextClause)
+            and id(const) not in users
+        ):
+            const.sqltext = verbatim_text(const.sqltext.text)
 
 
 def _watch_types(listener: Any, given: set[str]) -> Any:
@@ -227,7 +257,7 @@ def _sqlite_source(
 ) -> Source:
     checks: list[tuple[str | None, str]] | None
     try:
-        checks = [(c.name, c.sqltext) for c in sqltext.check_clauses(create_sql)]
+        checks = [(c.name, text_escaped(c.sqltext)) for c in sqltext.check_clauses(create_sql)]
     except (ValueError, StopIteration):  # SQL this reader cannot follow: keep SQLAlchemy's
         checks = None
         reflected = [
@@ -348,7 +378,7 @@ def _fill_generated(
         found = definitions.get(col.name.lower())
         if found is None or found.generated is None:
             continue
-        col.computed = sa.Computed(sa.text(found.generated), persisted=found.stored)
+        col.computed = sa.Computed(verbatim_text(found.generated), persisted=found.stored)
         col.server_default = None
 
 
