@@ -122,6 +122,8 @@ def test_sqlite_add_column_with_execute_listeners_keeps_them_and_the_text(sqlite
     @sa.event.listens_for(sqlite_engine, "before_execute")
     def before(conn: Any, clause: Any, *args: Any) -> None:
         seen.append(str(clause))
+        if "ADD COLUMN" in str(clause):  # the element itself, as SQLAlchemy's DDL gives it
+            assert type(clause).__name__ == "AddColumn"
 
     @sa.event.listens_for(sqlite_engine, "after_execute")
     def after(conn: Any, clause: Any, *args: Any) -> None:
@@ -135,6 +137,44 @@ def test_sqlite_add_column_with_execute_listeners_keeps_them_and_the_text(sqlite
     assert defaults_after_insert(sqlite_engine, "t", "x", "INSERT INTO t (id) VALUES (1)") == [
         VALUE
     ]
+
+
+def test_sqlite_plain_add_column_is_driver_sql_when_nothing_listens(sqlite_engine):
+    """No ``before_execute`` / ``after_execute`` listener: the text compiled directly goes to
+    the driver (no SQLAlchemy statement compiled at execution: ``context.compiled`` is None)."""
+    found: list[tuple[str, Any]] = []
+
+    @sa.event.listens_for(sqlite_engine, "before_cursor_execute")
+    def cursor(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "ADD COLUMN" in statement:
+            found.append((statement, args[1].compiled))
+
+    run(sqlite_engine, lambda op, ctx: op.add_column(
+        "t", sa.Column("x", sa.String(40), server_default=VALUE)))
+    assert found == [(f"ALTER TABLE t ADD COLUMN x VARCHAR(40) DEFAULT {sql_literal(VALUE)}",
+                      None)]
+
+
+def test_sqlite_plain_add_column_follows_schema_translate_map(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
+    other = str(tmp_path / "other.db")
+
+    @sa.event.listens_for(engine, "connect")
+    def attach(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute(f"ATTACH DATABASE '{other}' AS other")
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE other.t (id INTEGER PRIMARY KEY)")
+    with engine.connect() as conn:
+        conn = conn.execution_options(schema_translate_map={None: "other"})
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=PM)
+        with Operations.context(ctx) as op, ctx.begin_transaction():
+            op.add_column("t", sa.Column("x", sa.String(40), server_default=VALUE))
+    with engine.connect() as conn:
+        assert [r[1] for r in conn.exec_driver_sql("PRAGMA other.table_info(t)")] == ["id", "x"]
+        assert [r[1] for r in conn.exec_driver_sql("PRAGMA main.table_info(t)")] == ["id"]
+    engine.dispose()
 
 
 def test_sqlite_batch_alter_column_server_default(sqlite_engine):

@@ -67,10 +67,13 @@ def _direct_ddl_execute(hooks: Any) -> Any:
 def listens_to_statements(conn: Any) -> bool:
     """Whether ``before_execute`` / ``after_execute`` listeners are on ``conn`` or its engine
     (``exec_driver_sql()`` would bypass them)."""
-    if not (conn._has_events or conn.engine._has_events):
-        return False
-    dispatch = conn.dispatch
-    return bool(dispatch.before_execute or dispatch.after_execute)
+    try:
+        if not (conn._has_events or conn.engine._has_events):
+            return False
+        dispatch = conn.dispatch
+        return bool(dispatch.before_execute or dispatch.after_execute)
+    except AttributeError:  # not SQLAlchemy's Connection: assume someone listens
+        return True
 
 
 class _DDLRunner:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.impl import DefaultImpl, listens_to_statements
 from mig_core.ddl.statements import CompiledSQL
 from mig_core.errors import CommandError, NotSupportedError
 from mig_core.operations import ops
@@ -256,15 +256,46 @@ class SQLiteImpl(DefaultImpl):
                 return
         from mig_core.ddl.base import AddColumn
 
-        text = self.compile(AddColumn(table_name, column, schema=schema))
+        element = AddColumn(table_name, column, schema=schema)
         if column.table is None:  # a plain column (see add_column_takes_plain_columns)
-            self.execute(CompiledSQL(text))
+            if self._writes_plain_add_column_directly():
+                text = self.compile_ddl_with(_add_column_compilation(), element)
+                self.execute(CompiledSQL(text))
+            else:
+                self.execute(element)
             return
+        text = self.compile(element)
         text += self._inline_constraints(column, table_name)
         self.execute(CompiledSQL(text))
         for index in sorted(column.table.indexes, key=lambda ix: str(ix.name or "")):
             if column in list(index.columns) or not list(index.columns):
                 self.create_index(index)
+
+    def _writes_plain_add_column_directly(self) -> bool:
+        """Whether a plain column's ``ADD COLUMN`` is compiled by the core's compile function
+        on a bare DDL compiler (:meth:`compile_ddl_with`) and run as its text: this impl
+        keeps :class:`DefaultImpl`'s ``compile`` and ``execute``, no ``@compiles`` override
+        for ``AddColumn`` (decided once per impl); online, also nothing listens to
+        ``before_execute`` / ``after_execute`` and the connection has no
+        ``schema_translate_map`` (both need the ``AddColumn`` element itself)."""
+        verdict = self.__dict__.get("_mig_direct_add_column")
+        if verdict is None:
+            from mig_core.operations.toimpl import _table_free_add_column
+
+            cls = type(self)
+            verdict = self.__dict__["_mig_direct_add_column"] = bool(
+                getattr(cls, "compile", None) is DefaultImpl.compile
+                and getattr(cls, "execute", None) is DefaultImpl.execute
+                and _table_free_add_column(self)
+            )
+        if not verdict or self.as_sql:
+            return bool(verdict)
+        conn = self.connection
+        assert conn is not None
+        return not (
+            listens_to_statements(conn)
+            or conn.get_execution_options().get("schema_translate_map")
+        )
 
     def _inline_constraints(self, column: sa.Column[Any], table_name: str) -> str:
         """`` [CONSTRAINT n] REFERENCES ...`` and `` [CONSTRAINT n] CHECK (...)`` clauses."""
@@ -450,3 +481,10 @@ class SQLiteImpl(DefaultImpl):
             f"drop_constraint({str(const.name)!r}) on {table_name!r}: {ALTER_OF_CONSTRAINTS} "
             "SQLite has no ALTER TABLE ... DROP CONSTRAINT; " + self._hint(table_name, call)
         )
+
+
+def _add_column_compilation() -> Any:
+    """The core's compile function for ``AddColumn`` (mig_core.ddl.base)."""
+    from mig_core.ddl.base import _add_column
+
+    return _add_column
