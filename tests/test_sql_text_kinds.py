@@ -305,7 +305,14 @@ def test_postgres_server_defaults_and_comments(pg_engine, how):
     _check_pg(pg_engine)
 
 
-def test_postgres_recreate_keeps_trigger_check_and_default_exactly(pg_engine):
+@pytest.mark.parametrize("listening", [False, True])
+def test_postgres_recreate_keeps_trigger_check_and_default_exactly(pg_engine, listening):
+    """Nothing listening: mig's text goes through exec_driver_sql; a before_execute listener
+    (a user's, or the DDL pipeline's): as a DDL element holding the same text."""
+    seen: list[str] = []
+    if listening:
+        sa.event.listen(pg_engine, "before_execute",
+                        lambda conn, clause, *args: seen.append(str(clause)))
     lit = sql_literal(VALUE)
     with pg_engine.begin() as conn:
         raw(conn,
@@ -330,6 +337,8 @@ def test_postgres_recreate_keeps_trigger_check_and_default_exactly(pg_engine):
             batch.alter_column("y", type_=sa.BigInteger())
 
     run(pg_engine, upgrade)
+    if listening:
+        assert any(s.startswith("CREATE TRIGGER tr") for s in seen)
     with pg_engine.begin() as conn:
         assert raw(conn,
             "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'tr'"
