@@ -416,3 +416,22 @@ def test_offline_scripts_hold_the_text_as_written():
     sql = offline("sqlite", lambda op: op.add_column(
         "t", sa.Column("x", sa.String(40), server_default=VALUE)))
     assert f"DEFAULT {sql_literal(VALUE)}" in sql
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql", "mssql", "oracle"])
+def test_offline_op_execute_string_writes_escaped_colons_as_online(dialect, tmp_path):
+    """``\\:`` in an ``op.execute`` string is a colon in the script, as online (and as
+    Alembic's text() writes it); an unescaped ``:name`` stays as written."""
+    statement = "UPDATE t SET a = '10\\:30', b = ':keep', c = '5%'"
+    sql = offline(dialect, lambda op: op.execute(statement))
+    assert "a = '10:30', b = ':keep', c = '5%'" in sql
+    assert "\\:" not in sql
+    # the script's statement gives the row an online run gives
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a TEXT, b TEXT, c TEXT)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (NULL, NULL, NULL)")
+        script_row = offline("sqlite", lambda op: op.execute(statement)).strip().rstrip(";")
+        conn.exec_driver_sql(script_row)
+        assert conn.exec_driver_sql("SELECT a, b, c FROM t").one() == ("10:30", ":keep", "5%")
+    engine.dispose()

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl import literals
-from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL
+from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL, unescape_colons
 from mig_core.errors import CommandError, MigError
 
 if TYPE_CHECKING:
@@ -343,7 +343,12 @@ class DefaultImpl:
         :class:`~mig_core.ddl.statements.VerbatimSQL` (see :meth:`execute_sql_text`).
         """
         if self.as_sql:
-            text = sql if isinstance(sql, str) else self.compile(sql)
+            if isinstance(sql, SQLText):
+                text = str(sql)
+            elif isinstance(sql, str):  # a user's: ``\\:`` is a colon, as text() writes it
+                text = unescape_colons(sql)
+            else:
+                text = self.compile(sql)
             if text.strip():
                 self.emit_statement_text(text)
             return

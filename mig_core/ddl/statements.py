@@ -72,6 +72,18 @@ def text_escaped(sql: str) -> str:
     return "".join(out)
 
 
+def unescape_colons(sql: str) -> str:
+    """A user's statement string as ``sqlalchemy.text()`` writes it: each ``\\:`` escape a
+    plain colon. Offline scripts write ``op.execute("...")`` strings this way, so
+    ``'10\\:30'`` is ``'10:30'`` in the script as in an online run; a ``:name`` is left as
+    written (``text()`` with literal values would write NULL in its place)."""
+    if "\\:" not in sql:
+        return sql
+    from sqlalchemy.sql.compiler import BIND_PARAMS_ESC
+
+    return BIND_PARAMS_ESC.sub(lambda m: m.group(1), sql)
+
+
 def verbatim_text(sql: str) -> Any:
     """A ``sqlalchemy.text()`` clause that compiles to exactly ``sql`` (see
     :func:`text_escaped`): no bind parameters."""
