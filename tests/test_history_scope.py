@@ -115,6 +115,9 @@ def test_schema_qualified_version_tables_share_one_history(tmp_path, postgres_ur
 
 # --- a table made by an older mig ------------------------------------------------------------
 
+#: the columns a table an older mig made gets, last
+ADDED = ["version_table", "statements", "statements_sha256", "resumed_from"]
+
 OLD_ROW = {
     "revisions": "a1", "direction": "upgrade", "from_heads": "", "to_heads": "a1",
     "started_at": dt.datetime(2026, 1, 2, 3, 4, 5), "finished_at": dt.datetime(2026, 1, 2, 3, 4, 6),
@@ -123,9 +126,12 @@ OLD_ROW = {
 }
 
 
-def _old_history_table(url: str, *rows: dict[str, Any], view: bool = False) -> None:
+def _old_history_table(
+    url: str, *rows: dict[str, Any], view: bool = False, scoped: bool = False
+) -> None:
     """``mig_history`` as mig made it before ``version_table`` existed, with ``rows``
-    (``view``: the same columns as a view over such a table, which ALTER TABLE refuses)."""
+    (``view``: the same columns as a view over such a table, which ALTER TABLE refuses;
+    ``scoped``: with ``version_table``, as mig made it before the statement counts)."""
     meta = sa.MetaData()
     table = sa.Table(
         "mig_history_data" if view else "mig_history", meta,
@@ -143,6 +149,7 @@ def _old_history_table(url: str, *rows: dict[str, Any], view: bool = False) -> N
         sa.Column("mig_version", sa.String(32), nullable=False),
         sa.Column("username", sa.String(128)),
         sa.Column("hostname", sa.String(255)),
+        *([sa.Column("version_table", sa.String(255))] if scoped else []),
     )
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -166,8 +173,8 @@ def test_old_table_is_read_as_it_is_then_upgraded_by_the_first_writing_run(url, 
     assert _out(a, command.current) == ""
     assert "version_table" not in _columns(url)
 
-    command.stamp(config_for(a), "a1")  # the first writing run adds the column
-    assert _columns(url)[-1] == "version_table"
+    command.stamp(config_for(a), "a1")  # the first writing run adds the columns
+    assert _columns(url)[-4:] == ADDED
     command.upgrade(config_for(a), "head")
     command.upgrade(config_for(b), "head")
     # old rows survive (NULL: whose they are is not known, so every project shows them)
@@ -182,11 +189,26 @@ def test_old_table_is_read_as_it_is_then_upgraded_by_the_first_writing_run(url, 
         "?", "?", "a_version", "a_version", "b_version"]
 
 
+def test_a_table_with_version_table_gets_the_statement_columns(url, tmp_path):
+    """A table mig made before it recorded statement counts: read as it is, then given the
+    three columns by the first writing run; its rows have them NULL."""
+    ini = make_project(tmp_path, url, [{"rev": "a1", **create_table("t")}])
+    _old_history_table(url, {**OLD_ROW, "version_table": "mig_version"}, scoped=True)
+    (old,) = _log(ini)
+    assert (old["version_table"], old["statements"], old["resumed_from"]) == (
+        "mig_version", None, None)
+    assert _columns(url)[-1] == "version_table"
+    command.stamp(config_for(ini), "a1")
+    assert _columns(url)[-4:] == ADDED
+    assert [(r["revisions"], r["direction"], r["statements"]) for r in _log(ini)] == [
+        ("a1", "upgrade", None), ("a1", "stamp", None)]
+
+
 def test_ensure_version_upgrades_an_old_table(tmp_path, sqlite_url):
     ini = make_project(tmp_path, sqlite_url, [{"rev": "a1", **create_table("t")}])
     _old_history_table(sqlite_url, OLD_ROW)
     command.ensure_version(config_for(ini))
-    assert _columns(sqlite_url)[-1] == "version_table"
+    assert _columns(sqlite_url)[-4:] == ADDED
     assert [(r["revisions"], r["version_table"]) for r in _log(ini)] == [("a1", None)]
 
 
@@ -202,9 +224,12 @@ def test_a_refused_alter_stops_the_run_before_anything_is_written(url, tmp_path)
     assert message.startswith("could not add column version_table to the history table "
                               "mig_history (made by an older mig): ")
     assert "\n" not in message
-    assert message.endswith("; nothing was run. Add it as the table's owner (ALTER TABLE "
-                            "mig_history ADD COLUMN version_table VARCHAR(255)) or turn the "
-                            "history off (history_table = false), and run the command again")
+    assert message.endswith("; nothing was run. Add them as the table's owner (ALTER TABLE "
+                            "mig_history ADD COLUMN version_table VARCHAR(255); ALTER TABLE "
+                            "mig_history ADD COLUMN statements INTEGER; ALTER TABLE mig_history "
+                            "ADD COLUMN statements_sha256 VARCHAR(64); ALTER TABLE mig_history "
+                            "ADD COLUMN resumed_from INTEGER) or turn the history off "
+                            "(history_table = false), and run the command again")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         assert set(sa.inspect(conn).get_table_names()) == {"mig_history_data"}
@@ -221,14 +246,14 @@ def test_a_column_added_meanwhile_by_another_run_is_no_failure(url, tmp_path, mo
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE mig_history ADD COLUMN version_table VARCHAR(255)"))
     engine.dispose()
-    real = HistoryWriter.has_scope_column
+    real = HistoryWriter.existing_columns
     looks: list[bool] = []
 
-    def stale_first_look(self: HistoryWriter) -> bool:
+    def stale_first_look(self: HistoryWriter) -> set[str]:
         looks.append(True)
-        return real(self) if len(looks) > 1 else False
+        return real(self) - ({"version_table"} if len(looks) == 1 else set())
 
-    monkeypatch.setattr(HistoryWriter, "has_scope_column", stale_first_look)
+    monkeypatch.setattr(HistoryWriter, "existing_columns", stale_first_look)
     command.stamp(config_for(ini), "a1")  # a stamp: no interrupted-run check looks first
     assert len(looks) == 2
     assert [(r["revisions"], r["version_table"]) for r in _log(ini)] == [

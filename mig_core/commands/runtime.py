@@ -80,17 +80,27 @@ def _refuse_alembic_left_behind(ctx: MigrationContext) -> None:
         ctx.version_store.refuse_alembic_table_left_behind()
 
 
+def _refuse_resume_offline(resume: bool, sql: bool, command: str) -> None:
+    if resume and sql:
+        raise UsageError(
+            f"{command}: --resume runs the rest of a half-applied revision on the database; "
+            "it does not apply to an SQL script (--sql)"
+        )
+
+
 def upgrade(
     config: Config,
     revision: str,
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    resume: bool = False,
 ) -> None:
     """Upgrade the database to ``revision`` (``sql=True``: write the SQL script)."""
     from mig_core.runtime.steps import plan_revisions
     from mig_core.script.paths import refuse_overlapping_heads
 
+    _refuse_resume_offline(resume, sql, "upgrade")
     script = _script(config)
     start, destination = _split_range(revision, sql, "upgrade")
 
@@ -108,6 +118,7 @@ def upgrade(
         destination_rev=destination,
         tag=tag,
         lock_timeout=lock_timeout,
+        resume=resume,
     )
 
 
@@ -117,11 +128,13 @@ def downgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    resume: bool = False,
 ) -> None:
     """Revert the database to ``revision`` (``sql=True`` needs a ``start:end`` range)."""
     from mig_core.runtime.steps import plan_revisions
     from mig_core.script.paths import refuse_overlapping_heads
 
+    _refuse_resume_offline(resume, sql, "downgrade")
     script = _script(config)
     start, destination = _split_range(revision, sql, "downgrade")
     if sql and start is None:
@@ -144,6 +157,7 @@ def downgrade(
         destination_rev=destination,
         tag=tag,
         lock_timeout=lock_timeout,
+        resume=resume,
     )
 
 
@@ -634,7 +648,7 @@ def _history_rows(
     ``version_table``, is read as it is, every row's ``version_table`` None)."""
     import sqlalchemy as sa
 
-    from mig_core.runtime.history import SCOPE_COLUMN, HistoryWriter
+    from mig_core.runtime.history import ADDED_COLUMNS, SCOPE_COLUMN, HistoryWriter
 
     history = HistoryWriter(ctx)
     table = history.table
@@ -652,7 +666,8 @@ def _history_rows(
     rows = [dict(r._mapping) for r in conn.execute(query)]
     rows.reverse()
     for row in rows:  # the same keys whichever mig made the table
-        row.setdefault(SCOPE_COLUMN, None)
+        for name in ADDED_COLUMNS:
+            row.setdefault(name, None)
     return rows
 
 
@@ -676,7 +691,7 @@ def _log_lines(rows: list[dict[str, Any]], all_projects: bool = False) -> list[s
             f"{row['from_heads'] or 'base'} -> {row['to_heads'] or 'base'}",
             f"{row['duration_ms']:.0f}",
             "@".join(p for p in (row["username"], row["hostname"]) if p),
-            "ok" if row["success"] else f"FAILED: {row['error']}",
+            _result(row),
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
     right = (0, len(header) - 3)  # id and ms
@@ -686,6 +701,17 @@ def _log_lines(rows: list[dict[str, Any]], all_projects: bool = False) -> list[s
                  for i, (cell, w) in enumerate(zip(line, widths))]
         out.append("  ".join(cells + [line[-1]]))
     return out
+
+
+def _result(row: dict[str, Any]) -> str:
+    """``ok``, ``FAILED: <error>``, with what a resumable row recorded."""
+    text = "ok" if row["success"] else f"FAILED: {row['error']}"
+    if row.get("resumed_from") is not None:
+        text += f" (resumed from row {row['resumed_from']})"
+    if not row["success"] and row.get("statements"):
+        count = row["statements"]
+        text += f" ({count} statement{'' if count == 1 else 's'} took effect)"
+    return text
 
 
 def _utc(value: Any) -> Any:

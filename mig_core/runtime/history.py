@@ -3,7 +3,10 @@
 Columns: id, revisions, direction (upgrade / downgrade / stamp / repair), from_heads, to_heads,
 started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname,
 version_table (the project's version table, schema-qualified, so projects sharing the table can
-tell their rows apart; a table made by an older mig gets it on the first writing run).
+tell their rows apart), statements, statements_sha256 and resumed_from (how many of a revision's
+statements took effect and the digest of their texts, and the row a resumed revision continued:
+see ``runtime.progress``); a table made by an older mig gets the columns it lacks on the first
+writing run.
 Success rows are written in the step's own transaction (they vanish with a rollback, as the
 step does); the row of a failure is written after the rollback, in a short transaction of its
 own. Turned off with ``history_table = false``; offline (``--sql``) scripts never touch it, nor
@@ -13,7 +16,9 @@ do runs on a dialect no plugin serves (Alembic's ``__dialect__`` recipe) unless
 On backends whose DDL commits by itself (MySQL/MariaDB, Oracle) each revision first commits a
 *started* row (``success`` false, ``error`` :data:`INTERRUPTED`), which the step's own row then
 replaces. A process killed between the DDL and the version-row update leaves that row last in
-the table, and the next writing run stops on it (see ``runner``) instead of running the DDL again.
+the table, and the next writing run stops on it (see ``runner``) instead of running the DDL again,
+unless it resumes the revision (``--resume``): the started row's ``statements`` is kept current,
+committed after each statement that took effect.
 """
 
 from __future__ import annotations
@@ -51,6 +56,16 @@ def history_table_name(opts: dict[str, Any]) -> str | None:
 #: the column naming the version table (the project) a row belongs to; NULL in rows written
 #: before it existed
 SCOPE_COLUMN = "version_table"
+#: how many of the revision's statements took effect (runs where DDL commits by itself)
+STATEMENTS_COLUMN = "statements"
+#: sha256 of those statements' texts (started and failed rows)
+DIGEST_COLUMN = "statements_sha256"
+#: the id of the failed or interrupted row a resumed revision continued
+RESUMED_COLUMN = "resumed_from"
+#: the columns added after the table's first version, in the order ALTER TABLE adds them to a
+#: table an older mig made (all nullable: older rows keep NULL, older mig versions leave them
+#: out of their rows)
+ADDED_COLUMNS = (SCOPE_COLUMN, STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN)
 
 
 def version_table_label(opts: dict[str, Any]) -> str:
@@ -86,9 +101,32 @@ def make_history_table(name: str, schema: str | None, timestamp_type: Any = None
         sa.Column("mig_version", sa.String(32), nullable=False),
         sa.Column("username", sa.String(128)),
         sa.Column("hostname", sa.String(255)),
-        sa.Column(SCOPE_COLUMN, sa.String(255)),  # last: where ALTER TABLE puts it in old tables
+        # the added columns last: where ALTER TABLE puts them in old tables
+        sa.Column(SCOPE_COLUMN, sa.String(255)),
+        sa.Column(STATEMENTS_COLUMN, sa.Integer),
+        sa.Column(DIGEST_COLUMN, sa.String(64)),
+        sa.Column(RESUMED_COLUMN, sa.Integer),
         schema=schema,
     )
+
+
+def progress_values(progress: Any, digest: bool) -> dict[str, Any]:
+    """The ``statements``, ``statements_sha256`` and ``resumed_from`` of a row, from the step's
+    :class:`~mig_core.runtime.progress.StatementLog` (None: not recorded in this run)."""
+    if progress is None or progress.history is None:
+        return dict.fromkeys((STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN))
+    carried = progress.carried
+    if carried is not None and not progress.committed:  # what an earlier run left still holds
+        return {
+            STATEMENTS_COLUMN: carried[STATEMENTS_COLUMN],
+            DIGEST_COLUMN: carried[DIGEST_COLUMN] if digest else None,
+            RESUMED_COLUMN: None,
+        }
+    return {
+        STATEMENTS_COLUMN: progress.committed,
+        DIGEST_COLUMN: progress.digest() if digest else None,
+        RESUMED_COLUMN: progress.resumed_from,
+    }
 
 
 def _who() -> tuple[str | None, str | None]:
@@ -142,6 +180,7 @@ class HistoryWriter:
         # built once: a statement built per revision costs more than running it
         self._insert = self.table.insert()
         self._update: Any = None
+        self._progress: Any = None
         self._user, self._host = _who() if self.enabled else (None, None)
         self._version = __version__
         self._scope: str | None = None
@@ -179,25 +218,34 @@ class HistoryWriter:
         schema = effective_schema(conn, self.table.schema)
         return bool(sa.inspect(conn).has_table(self.table.name, schema=schema))
 
-    def has_scope_column(self) -> bool:
-        """Whether the existing table has ``version_table`` (one an older mig made has not)."""
+    def existing_columns(self) -> set[str]:
+        """The names (lower case) of the existing table's columns."""
         import sqlalchemy as sa
 
         conn = self.ctx.live_connection
         assert conn is not None
         schema = effective_schema(conn, self.table.schema)
         columns = sa.inspect(conn).get_columns(self.table.name, schema=schema)
-        return any(column["name"].lower() == SCOPE_COLUMN for column in columns)
+        return {column["name"].lower() for column in columns}
+
+    def has_scope_column(self) -> bool:
+        """Whether the existing table has ``version_table`` (one an older mig made has not)."""
+        return SCOPE_COLUMN in self.existing_columns()
+
+    def missing_columns(self) -> list[str]:
+        """The :data:`ADDED_COLUMNS` the existing table lacks (made by an older mig)."""
+        existing = self.existing_columns()
+        return [name for name in ADDED_COLUMNS if name not in existing]
 
     def readable_columns(self) -> list[Any]:
-        """The table's columns a SELECT may name: all but ``version_table`` on an old table."""
-        if self.has_scope_column():
-            return list(self.table.c)
-        return [column for column in self.table.c if column.name != SCOPE_COLUMN]
+        """The table's columns a SELECT may name: on a table an older mig made, not the
+        columns added since."""
+        existing = self.existing_columns()
+        return [column for column in self.table.c if column.name in existing]
 
     def ensure(self, *, again: bool = False) -> None:
-        """Create the table when it is missing, or add ``version_table`` to one an older mig
-        made (online only; once per run unless ``again``: after a rollback that undid it).
+        """Create the table when it is missing, or add the columns an older mig's table lacks
+        (online only; once per run unless ``again``: after a rollback that undid it).
 
         Called before the run writes the version table or runs any revision, so on backends
         whose DDL commits by itself the ALTER commits nothing of the run's.
@@ -208,8 +256,10 @@ class HistoryWriter:
         assert conn is not None
         if not self.has_table():
             self._create()
-        elif not self.has_scope_column():
-            self._add_scope_column()
+        else:
+            missing = self.missing_columns()
+            if missing:
+                self._add_columns(missing)
         self.scope  # noqa: B018 - resolved now, before any revision's statements are queued
         self._ready = True
 
@@ -235,37 +285,44 @@ class HistoryWriter:
             if not self.has_table():
                 raise
 
-    def _add_scope_column(self) -> None:
-        """``ALTER TABLE <history> ADD COLUMN version_table VARCHAR(255)`` (nullable: the old
-        rows keep NULL). Another project's run sharing the table may add it first; a failure
+    def _add_columns(self, missing: list[str]) -> None:
+        """``ALTER TABLE <history> ADD COLUMN ...`` for each of ``missing`` (nullable: the old
+        rows keep NULL). Another project's run sharing the table may add one first; a failure
         for any other reason (no ALTER privilege) stops the run before anything was written."""
         from mig_core.ddl.base import AddColumn
         from mig_core.errors import MigrationFailed
 
         conn = self.ctx.live_connection
         assert conn is not None
-        column = self.table.c[SCOPE_COLUMN]
-        add = AddColumn(self.table.name, column, schema=self.table.schema)
         # a failed statement aborts a PostgreSQL transaction: try it in a savepoint there
         savepoint = self.ctx.impl.transactional_ddl and conn.in_transaction()
-        try:
-            if savepoint:
-                with conn.begin_nested():
+        for index, name in enumerate(missing):
+            add = AddColumn(self.table.name, self.table.c[name], schema=self.table.schema)
+            try:
+                if savepoint:
+                    with conn.begin_nested():
+                        conn.execute(add)
+                else:
                     conn.execute(add)
-            else:
-                conn.execute(add)
-        except Exception as exc:
-            if self.has_scope_column():  # added meanwhile by a run of another project
-                return
-            from mig_core.runtime.runner import describe_error
+            except Exception as exc:
+                if name not in self.missing_columns():  # added meanwhile by another run
+                    continue
+                from mig_core.runtime.runner import describe_error
 
-            sql = self.ctx.impl.compile(add)
-            raise MigrationFailed(
-                f"could not add column {SCOPE_COLUMN} to the history table "
-                f"{self.table.fullname} (made by an older mig): {describe_error(exc)}; nothing "
-                f"was run. Add it as the table's owner ({sql.strip()}) or turn the history "
-                "off (history_table = false), and run the command again"
-            ) from exc
+                left = missing[index:]
+                sql = "; ".join(
+                    self.ctx.impl.compile(AddColumn(
+                        self.table.name, self.table.c[other], schema=self.table.schema
+                    )).strip()
+                    for other in left
+                )
+                them = "it" if len(left) == 1 else "them"
+                raise MigrationFailed(
+                    f"could not add column {name} to the history table {self.table.fullname} "
+                    f"(made by an older mig): {describe_error(exc)}; nothing was run. Add "
+                    f"{them} as the table's owner ({sql}) or turn the history off "
+                    "(history_table = false), and run the command again"
+                ) from exc
 
     def row(
         self,
@@ -274,7 +331,11 @@ class HistoryWriter:
         after: tuple[str, ...],
         started: dt.datetime | None,
         error: str | None = None,
+        progress: Any = None,
     ) -> dict[str, Any]:
+        """A row for ``step``; ``progress``: its :class:`~mig_core.runtime.progress.StatementLog`
+        on a run that records which statements took effect (``statements`` is written then;
+        the digest of those statements on a failure's row)."""
         finished = now()
         started = started or finished
         return {
@@ -293,6 +354,7 @@ class HistoryWriter:
             "username": self._user,
             "hostname": self._host,
             SCOPE_COLUMN: self.scope,
+            **progress_values(progress, digest=error is not None),
         }
 
     def record(self, direction: str, revisions: str, heads: Sequence[str],
@@ -363,7 +425,7 @@ class HistoryWriter:
         conn.execute(self._update, values)
 
     def mark_started(self, step: Any, heads: tuple[str, ...], started: dt.datetime | None,
-                     *, commit: bool = True) -> None:
+                     *, commit: bool = True, progress: Any = None) -> None:
         """Write a row saying ``step`` started, before its DDL runs (see the module's doc), and
         commit it; ``commit=False`` when the previous step's commit, just after, carries it.
 
@@ -374,7 +436,7 @@ class HistoryWriter:
             return
         conn = self.ctx.live_connection
         assert conn is not None
-        row = self.row(step, heads, heads, started, error=INTERRUPTED)
+        row = self.row(step, heads, heads, started, error=INTERRUPTED, progress=progress)
         row.update(finished_at=row["started_at"], duration_ms=0.0)
         result = conn.execute(self._insert, row)
         key = result.inserted_primary_key
@@ -383,11 +445,38 @@ class HistoryWriter:
         if commit:
             conn.commit()
 
+    def record_progress(self, statements: int, digest: str) -> None:
+        """Write into the running step's started row how many of its statements took effect
+        (not committed here: see :class:`~mig_core.runtime.progress.StatementLog`)."""
+        if self._started_id is None:
+            return
+        if self._progress is None:
+            import sqlalchemy as sa
+
+            self._progress = self.table.update().where(
+                self.table.c.id == sa.bindparam("started_row_id")
+            ).values({
+                STATEMENTS_COLUMN: sa.bindparam("done"), DIGEST_COLUMN: sa.bindparam("digest"),
+            })
+        conn = self.ctx.live_connection
+        assert conn is not None
+        conn.execute(self._progress,
+                     {"started_row_id": self._started_id, "done": statements, "digest": digest})
+
     def interrupted(self) -> dict[str, Any] | None:
         """This project's last row, when it is a started row no step replaced (its run died
-        mid-step). Rows of another ``version_table`` are another project's (one sharing the
-        table, with its own version table and so its own run lock) and skipped; a row written
-        before that column existed is this project's when it names one of its revisions."""
+        mid-step)."""
+        row = self.last_row()
+        if row is None or row["success"] or row["error"] != INTERRUPTED:
+            return None
+        return row
+
+    def last_row(self) -> dict[str, Any] | None:
+        """This project's last row (None: no table or no row). Rows of another
+        ``version_table`` are another project's (one sharing the table, with its own version
+        table and so its own run lock) and skipped; a row written before that column existed
+        is this project's when it names one of its revisions. Every key of the table's columns
+        is there, None when the table lacks that column."""
         if not self.enabled:
             return None
         import sqlalchemy as sa
@@ -406,8 +495,9 @@ class HistoryWriter:
             for row in rows:
                 owner = row._mapping.get(SCOPE_COLUMN)
                 if owner is not None or self._ours(row.revisions):
-                    ok = row.success or row.error != INTERRUPTED
-                    return None if ok else dict(row._mapping)
+                    found = dict.fromkeys(ADDED_COLUMNS)
+                    found.update(row._mapping)
+                    return found
             if len(rows) < 100:
                 return None
             query = query.where(self.table.c.id < rows[-1].id)
