@@ -45,6 +45,12 @@ LOCK = _arg(
     help="wait at most this long for the run lock (default: wait)",
 )
 JSON = _arg("--json", dest="as_json", action="store_true", help="print JSON")
+RESUME = _arg(
+    "--resume",
+    action="store_true",
+    help="run a revision a failed or interrupted run half-applied without the statements "
+         "that took effect (MySQL/MariaDB, Oracle)",
+)
 VERBOSE = _arg("-v", "--verbose", action="store_true", help="show more detail")
 
 #: name -> (help, arguments); the handler is mig_core.command.<name>
@@ -107,12 +113,12 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
     "upgrade": (
         "upgrade the database to a later revision",
         [_arg("revision", help="target (head, heads, +1, id, label@head, start:end with --sql)"),
-         SQL, TAG, LOCK],
+         SQL, TAG, LOCK, RESUME],
     ),
     "downgrade": (
         "revert the database to an earlier revision",
         [_arg("revision", help="target (base, -1, id, label@-1, start:end with --sql)"),
-         SQL, TAG, LOCK],
+         SQL, TAG, LOCK, RESUME],
     ),
     "stamp": (
         "set the version table without running migrations",

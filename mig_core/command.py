@@ -146,11 +146,14 @@ def upgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    resume: bool = False,
 ) -> None:
-    """Upgrade the database to ``revision`` (or write the SQL with ``sql=True``)."""
+    """Upgrade the database to ``revision`` (or write the SQL with ``sql=True``). ``resume``: run a revision a failed or interrupted
+    run half-applied without the statements that took effect (backends whose DDL commits by
+    itself; a note and a plain run elsewhere)."""
     from mig_core.commands import runtime
 
-    runtime.upgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout)
+    runtime.upgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout, resume=resume)
 
 
 def downgrade(
@@ -159,11 +162,14 @@ def downgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    resume: bool = False,
 ) -> None:
-    """Revert the database to ``revision``."""
+    """Revert the database to ``revision``. ``resume``: run a revision a failed or interrupted
+    run half-applied without the statements that took effect (backends whose DDL commits by
+    itself; a note and a plain run elsewhere)."""
     from mig_core.commands import runtime
 
-    runtime.downgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout)
+    runtime.downgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout, resume=resume)
 
 
 def stamp(

@@ -172,9 +172,11 @@ class DefaultImpl:
             literals.install(dialect, self.offline_literal)
         #: the run's statement queue while a run sends DDL in batches (see runtime/pipeline.py)
         self.pipeline: Any = None
-        #: the statements the running revision executed, kept by the runner where DDL commits
-        #: by itself (a failure's message lists what ran); None elsewhere
-        self.statement_log: list[Any] | None = None
+        #: the statements the running revision produced (a
+        #: :class:`~mig_core.runtime.progress.StatementLog`), kept by the runner where DDL
+        #: commits by itself: a failure's message lists what ran, the history records what took
+        #: effect, ``--resume`` skips that; None elsewhere
+        self.statement_log: Any = None
 
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """The SQL text of a value in an offline script, or None to let SQLAlchemy write it.
@@ -352,6 +354,9 @@ class DefaultImpl:
             if text.strip():
                 self.emit_statement_text(text)
             return
+        log = self.statement_log
+        if log is not None and log.skips(sql):  # a resumed revision's statement that ran before
+            return
         if isinstance(sql, SQLText):
             self._run_sql_text(sql, execution_options)
             return
@@ -366,8 +371,8 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
-        if self.statement_log is not None:
-            self.statement_log.append(sql)
+        if log is not None:
+            log.append(sql)
 
     def execute_sql_text(
         self, sql: str, *, compiled: bool, execution_options: dict[str, Any] | None = None
@@ -818,11 +823,20 @@ class DefaultImpl:
         assert self.connection is not None
         table = self._translated_table(table)
         has_sql = any(isinstance(v, ClauseElement) for row in rows for v in row.values())
+        log = self.statement_log  # counted as execute() counts its statements
         if multiinsert and not has_sql:
-            self.connection.execute(table.insert(), [dict(r) for r in rows])
+            insert = table.insert()
+            if log is None or not log.skips(insert):
+                self.connection.execute(insert, [dict(r) for r in rows])
+                if log is not None:
+                    log.append(insert)
         else:
             for row in rows:
-                self.connection.execute(table.insert().values(dict(row)))
+                insert = table.insert().values(dict(row))
+                if log is None or not log.skips(insert):
+                    self.connection.execute(insert)
+                    if log is not None:
+                        log.append(insert)
 
     def _translated_table(self, table: Any) -> Any:
         """``table`` as the connection's ``schema_translate_map`` places it: SQLAlchemy applies

@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
+from mig_core.errors import CommandError, MigrationFailed, MigWarning, RevisionGraphError
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.current import running
-from mig_core.runtime.history import HistoryWriter, now
+from mig_core.runtime.history import INTERRUPTED, HistoryWriter, now
 from mig_core.runtime.lock import RunLock
 from mig_core.runtime.logs import follow_alembic_logger
 from mig_core.runtime.pipeline import PipelinedStatementFailed, StatementPipeline
+from mig_core.runtime.progress import Resume, ResumeRefused, StatementLog
 from mig_core.runtime.steps import make_parents_of
 from mig_core.script import code_cache
 
@@ -126,6 +127,10 @@ class StepRunner:
         self.parents_of = (
             make_parents_of(ctx.script) if ctx.script is not None else (lambda rev: ())
         )
+        #: what the run's first step skips (``--resume``)
+        self._resume: Resume | None = None
+        #: this project's last history row, when the run read it (under the run lock)
+        self._last_row: dict[str, Any] | None = None
 
     def run(self) -> None:
         plan = self.ctx.opts.get("fn")
@@ -160,7 +165,10 @@ class StepRunner:
             heads = ctx.version_store.read_heads(warn=False)  # again, now the lock is held
             steps = list(plan(heads, ctx) or ())
             history = HistoryWriter(ctx)
-            if lock is not None and lock.held and any(not s.is_stamp for s in steps):
+            if ctx.opts.get("resume"):
+                self._resume = self._resume_point(heads, steps, history)
+            if (lock is not None and lock.held and any(not s.is_stamp for s in steps)
+                    and self._resume is None):
                 self._refuse_after_interrupted_run(heads, history)
             if steps:
                 creates = not ctx.version_store.exists()
@@ -249,8 +257,8 @@ class StepRunner:
         clears it."""
         if self.ctx._in_external_transaction:
             return
-        row = history.interrupted()
-        if row is None:
+        row = self._last_row = history.last_row()
+        if row is None or row["success"] or row["error"] != INTERRUPTED:
             return
         raise interrupted_run_error(self.ctx, row, heads)
 
@@ -303,20 +311,31 @@ class StepRunner:
         if pipeline is not None:
             pipeline.attach()
         marked_next: Any = None  # the started time of a step whose row the last commit carried
-        # where each DDL statement commits by itself, a failure lists what its revision ran
+        # where each DDL statement commits by itself, a failure lists what its revision ran;
+        # where mig also commits each step, the history records what of it took effect
         keeps_statements = not ctx.as_sql and not ctx.impl.transactional_ddl
+        next_log: StatementLog | None = None
         try:
             for index, step in enumerate(steps):
                 before = heads
                 ctx._run_heads = before
                 ctx._step_autocommitted = False
-                ctx.impl.statement_log = [] if keeps_statements else None
+                if next_log is not None:
+                    statement_log, next_log = next_log, None
+                elif keeps_statements:
+                    statement_log = self._statement_log(
+                        step, history if mark_started else None, self._resume if index == 0
+                        else None,
+                    )
+                else:
+                    statement_log = None
+                ctx.impl.statement_log = statement_log
                 if marked_next is not None:
                     started, marked_next = marked_next, None
                 else:
                     started = now() if history.enabled else None
                     if mark_started and not step.is_stamp:
-                        history.mark_started(step, before, started)
+                        history.mark_started(step, before, started, progress=statement_log)
                     elif history.enabled and not step.is_stamp:
                         ctx._mark_started = functools.partial(
                             history.mark_started, step, before, started, commit=False
@@ -350,7 +369,8 @@ class StepRunner:
                             operations,
                         )
                     if history.enabled:
-                        history.add(history.row(step, found, after, started), step)
+                        row = history.row(step, found, after, started, progress=statement_log)
+                        history.add(row, step)
                         if per_step:
                             history.flush()
                         following = steps[index + 1] if index + 1 < len(steps) else None
@@ -358,7 +378,9 @@ class StepRunner:
                             # the next step's started row goes in with this step's commit:
                             # one durable commit per revision, not two
                             marked_next = now()
-                            history.mark_started(following, after, marked_next, commit=False)
+                            next_log = self._statement_log(following, history, None)
+                            history.mark_started(following, after, marked_next, commit=False,
+                                                 progress=next_log)
                 ctx._mark_started = None
                 if per_step:
                     ctx._committed_heads = heads
@@ -375,6 +397,79 @@ class StepRunner:
                 pipeline.detach()
             ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
+
+    def _statement_log(
+        self, step: Any, history: HistoryWriter | None, resume: Resume | None
+    ) -> StatementLog:
+        """The statement log of ``step``: recording what took effect into its started row
+        with ``history``, skipping what ``resume`` says took effect before."""
+        path = getattr(step.script, "path", None)
+        describe = f"revision {step.revision} ({_display_path(self.ctx, path)}) {step.direction}"
+        statement_log = StatementLog(self.ctx, history, resume, describe)
+        row = self._last_row
+        if (history is not None and resume is None and row is not None and not row["success"]
+                and row["statements"] and row["statements_sha256"]
+                and row["revisions"] == getattr(step, "revision", None)
+                and row["direction"] == step.direction
+                and row["from_heads"] == " ".join(sorted(self.ctx._run_heads))):
+            # run again without --resume: until one of its statements takes effect, what the
+            # failed run left is still what the database holds
+            statement_log.carried = row
+        self._last_row = None  # for the first step only
+        return statement_log
+
+    def _resume_point(
+        self, heads: tuple[str, ...], steps: Sequence[Any], history: HistoryWriter
+    ) -> Resume | None:
+        """``--resume``: what the first step skips, from this project's last history row when
+        it is the failed or interrupted row of that step's revision (with a statement count).
+        Nothing to resume is a note and a run as without ``--resume``; an interrupted row that
+        cannot be resumed is left to the interrupted-run check."""
+        ctx = self.ctx
+
+        def note(why: str) -> None:
+            warnings.warn(f"--resume: nothing to resume ({why}); the command runs as without "
+                          "--resume", MigWarning, stacklevel=4)
+
+        if not self._marks_started():
+            if type(ctx.impl).transactional_ddl:
+                note(f"{ctx.dialect.name} rolls a failed revision's DDL back with its "
+                     "transaction, so none is ever half-applied")
+            else:
+                note("this run does not commit revision by revision")
+            return None
+        if not history.enabled:
+            note("the history table is turned off, so nothing was recorded")
+            return None
+        row = self._last_row = history.last_row()
+        if row is None or row["success"] or row["direction"] not in ("upgrade", "downgrade"):
+            note("the last run did not stop inside a revision")
+            return None
+        interrupted = row["error"] == INTERRUPTED
+        count = row["statements"]
+        what = f"the {row['direction']} of revision {row['revisions']} (history row {row['id']})"
+        if count is None or (count and not row["statements_sha256"]):
+            if not interrupted:
+                note(f"{what} failed with no statement count recorded (an older mig, or a run "
+                     "that does not record one)")
+            return None
+        if count == 0 and not interrupted:
+            note(f"none of the statements of {what} took effect; it runs from its start")
+            return None
+        first = steps[0] if steps else None
+        if (first is None or first.is_stamp or first.revision != row["revisions"]
+                or first.direction != row["direction"]
+                or " ".join(sorted(heads)) != row["from_heads"]):
+            if interrupted:
+                return None
+            raise CommandError(
+                f"--resume: the last run stopped in {what} with {count} of its statements "
+                "applied, and this command does not run that first; resume it with "
+                f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
+            )
+        log.info("resuming %s: its first %d statement(s) took effect before and are not sent",
+                 what, count)
+        return Resume(row["id"], int(count), row["statements_sha256"])
 
     def _call_back(
         self,
@@ -443,6 +538,9 @@ class StepRunner:
         try:
             with op_proxy.installed(operations), running(where):
                 fn(**self.run_args)
+            statement_log = self.ctx.impl.statement_log
+            if statement_log is not None:
+                statement_log.finish()  # a resumed revision produced what it skipped?
         except PipelinedStatementFailed:
             raise  # a statement queued earlier, maybe by another revision: reported as its own
         except BrokenPipeError:
@@ -478,9 +576,15 @@ class StepRunner:
         path = getattr(step.script, "path", None)
         if line is None:
             line = failing_line(exc, path)
+        if isinstance(exc, ResumeRefused):  # nothing was sent; the message says it all
+            self._record_failure(step, exc, history, before, started)
+            exc.revision = step.revision  # type: ignore[attr-defined]
+            exc.path = path  # type: ignore[attr-defined]
+            exc.line = line  # type: ignore[attr-defined]
+            return exc
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
         message = f"revision {step.revision} ({where}) {step.direction} failed: {describe_error(exc)}"
-        message += self._aftermath(before, ran=True)
+        message += self._aftermath(before, ran=True, step=step)
         self._record_failure(step, exc, history, before, started)
         error = MigrationFailed(message)
         error.revision = step.revision  # type: ignore[attr-defined]
@@ -502,7 +606,7 @@ class StepRunner:
         self._record_failure(step, exc, history, before, started)
         return RevisionGraphError(f"{exc}{self._aftermath(before, ran=False)}")
 
-    def _aftermath(self, before: tuple[str, ...], ran: bool) -> str:
+    def _aftermath(self, before: tuple[str, ...], ran: bool, step: Any = None) -> str:
         """Where a failure leaves the database; ``ran``: some of the revision may have run."""
         ctx = self.ctx
         if ctx.as_sql:
@@ -519,6 +623,9 @@ class StepRunner:
             return f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
         if not ran:
             return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
+        statement_log = ctx.impl.statement_log
+        if step is not None and statement_log is not None and statement_log.history is not None:
+            return _what_took_effect(ctx, statement_log, step, before)
         return (
             f"; {_what_ran(ctx.impl)}its DDL may be partly applied "
             f"({_why_not_transactional(ctx)}); the version table still names {_heads_text(before)}"
@@ -540,7 +647,8 @@ class StepRunner:
             # backend the last commit's (the steps since then roll back with this one); on a
             # non-transactional one each earlier step committed its version row, so ``before``
             held = ctx._committed_heads if ctx.impl.transactional_ddl else before
-            row = history.row(step, held, held, started, error=describe_error(exc))
+            row = history.row(step, held, held, started, error=describe_error(exc),
+                              progress=ctx.impl.statement_log)
             if ctx._transaction is not None and ctx._transaction.is_active:
                 ctx._after_transaction.append(lambda committed: history.write_alone(row))
             else:
@@ -565,6 +673,19 @@ def interrupted_run_error(
         parents = [down] if isinstance(down, str) else list(down or ())
         done = " ".join(parents) or "base"
     where = f" ({_display_path(ctx, path)})" if path else ""
+    count = row.get("statements")
+    if count is not None and (row.get("statements_sha256") or not count):
+        resumable = (
+            f"{_statements(count)} of it took effect, as recorded after each one (the one "
+            "running when it stopped may have too), and the version table still names "
+            f"{_heads_text(heads)}. Run `{resume_command(ctx, revision, row['direction'])}` "
+            "to run the rest of it; or check the schema against the revision, repair it if "
+            f"needed, then record where the database is with `mig stamp "
+            f"{' '.join(heads) or 'base'}` (none of its DDL took effect) or `mig stamp {done}` "
+            "(all of it did), and run the command again"
+        )
+    else:
+        resumable = None
     why = _why_not_transactional(ctx)
     if type(ctx.impl).transactional_ddl and ctx.impl.transactional_ddl:
         why = "it committed part of itself in an autocommit_block()"
@@ -574,12 +695,17 @@ def interrupted_run_error(
     message = (
         f"revision {revision}{where} {row['direction']} was interrupted: a run started it at "
         f"{when}{' by ' + by if by else ''} (history row {row['id']}) and never finished; "
-        f"its DDL may be partly applied ({why}) and the version table "
-        f"still names {_heads_text(heads)}. Check the schema against the revision, repair it if "
-        f"needed, then record where the database is with `mig stamp {' '.join(heads) or 'base'}`"
-        f" (none of its DDL took effect) or `mig stamp {done}` (all of it did), and run the "
-        "command again"
     )
+    if resumable is not None:
+        message += f"{resumable}"
+    else:
+        message += (
+            f"its DDL may be partly applied ({why}) and the version table "
+            f"still names {_heads_text(heads)}. Check the schema against the revision, repair "
+            "it if needed, then record where the database is with "
+            f"`mig stamp {' '.join(heads) or 'base'}` (none of its DDL took effect) or "
+            f"`mig stamp {done}` (all of it did), and run the command again"
+        )
     error = MigrationFailed(message)
     error.revision = revision  # type: ignore[attr-defined]
     error.path = path  # type: ignore[attr-defined]
@@ -596,13 +722,67 @@ def _refuse_ids_too_long(ctx: MigrationContext, steps: Sequence[Any], creates: b
 def _what_ran(impl: Any, shown: int = 3) -> str:
     """``"before the failing statement it ran 2 statements: A; B; "`` from the statements the
     failed revision executed (empty when none ran or none were kept)."""
-    done = impl.statement_log or []
+    done = impl.statement_log.ran() if impl.statement_log is not None else []
     if not done:
         return ""
     texts = [impl.statement_summary(sql) for sql in done[-shown:]]
     more = "...; " if len(done) > shown else ""
     noun = "statement" if len(done) == 1 else "statements"
     return f"before the failing statement it ran {len(done)} {noun}: {more}{'; '.join(texts)}; "
+
+
+def _statements(count: int) -> str:
+    return f"{count} statement{'' if count == 1 else 's'}"
+
+
+def resume_command(ctx: MigrationContext, revision: str, direction: str) -> str:
+    """``mig upgrade <rev> --resume``, or the downgrade to the revision's parent."""
+    if direction == "upgrade":
+        return f"mig upgrade {revision} --resume"
+    return f"mig downgrade {_parents_text(ctx, revision)} --resume"
+
+
+def _parents_text(ctx: MigrationContext, revision: str) -> str:
+    """Where the downgrade of ``revision`` leads: its parent, ``base``, or ``<rev>-1``."""
+    script = None
+    if ctx.script is not None:
+        try:
+            script = ctx.script.get_revision(revision)
+        except Exception:  # a revision file since removed
+            script = None
+    down = getattr(script, "down_revision", None) if script is not None else None
+    parents = [down] if isinstance(down, str) else list(down or ())
+    if script is None or len(parents) > 1:
+        return f"{revision}-1"
+    return parents[0] if parents else "base"
+
+
+def _what_took_effect(
+    ctx: MigrationContext, statement_log: StatementLog, step: Any, before: tuple[str, ...]
+) -> str:
+    """The end of a failure's message where mig recorded which statements took effect."""
+    done = statement_log.committed
+    skipped = statement_log.skip
+    ran = _what_ran(ctx.impl)
+    if skipped:
+        ran = f"resumed without its first {_statements(skipped)}, {ran}"
+    heads = _heads_text(before)
+    carried = statement_log.carried
+    if not done and carried is not None:
+        done = carried["statements"]
+        ran = (f"none of its statements took effect in this run, {_statements(done)} of it in "
+               f"the run of history row {carried['id']} ")
+    elif not done:
+        return (f"; {ran}none of its statements took effect ({_why_not_transactional(ctx)}); "
+                f"the version table still names {heads}")
+    else:
+        ran += f"{_statements(done)} of it took effect "
+    return (
+        f"; {ran}({_why_not_transactional(ctx)}) and the "
+        f"version table still names {heads}. Once the cause is fixed, "
+        f"`{resume_command(ctx, step.revision, step.direction)}` runs the rest of it (or "
+        f"repair the schema by hand and record where it is with `mig stamp`)"
+    )
 
 
 def _why_not_transactional(ctx: MigrationContext) -> str:

@@ -1,0 +1,242 @@
+"""Which of a revision's statements took effect where each DDL statement commits by itself
+(MySQL/MariaDB, Oracle), and ``--resume``: run a half-applied revision again without sending the
+statements that took effect.
+
+The runner gives each revision a :class:`StatementLog` as ``impl.statement_log``;
+``DefaultImpl.execute`` (and ``bulk_insert``) ask :meth:`StatementLog.skips` before sending a
+statement and call :meth:`StatementLog.append` once it ran. On the runs that commit a started
+history row before each revision (``StepRunner._marks_started``) the log keeps the count of
+statements known to have taken effect:
+
+* a statement that commits by itself (DDL: a SQLAlchemy DDL construct, or text starting with
+  CREATE / ALTER / DROP / RENAME / TRUNCATE / COMMENT / GRANT / REVOKE) has taken effect once it
+  returned, with everything sent before it;
+* any other statement (INSERT, UPDATE, a procedure call ...) waits in the step's transaction:
+  it takes effect with the next DDL statement (which the server would commit anyway: mig commits
+  just before sending that one, so the count stays exact when it fails) or the step's commit,
+  and is rolled back with a failure.
+
+After each statement that took effect the count and a digest of the statements' texts are
+written into the revision's started row and committed (see ``HistoryWriter.record_progress``),
+so a killed run leaves them behind; a failure's own row carries them too.
+
+Resuming, the first ``skip`` statements the revision produces are not sent: their digest is
+compared with the recorded one before the first statement is sent (or when the revision ends
+having produced exactly ``skip``); a difference stops the step with :class:`ResumeRefused`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any
+
+from mig_core.errors import MigrationFailed
+
+if TYPE_CHECKING:
+    from mig_core.runtime.history import HistoryWriter
+
+#: the first word of a SQL text that commits by itself where DDL is not transactional
+_DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
+                        "revoke"})
+#: leading comments and blanks of a SQL text
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+class ResumeRefused(MigrationFailed):
+    """``--resume`` found statements other than the ones the failed run had applied."""
+
+
+def statement_text(dialect: Any, sql: Any) -> str:
+    """The SQL text of a statement for the digest: a string as given, a construct compiled
+    for the dialect (bound values are not part of it)."""
+    if isinstance(sql, str):
+        return sql.strip()
+    try:
+        return str(sql.compile(dialect=dialect)).strip()
+    except Exception:  # noqa: BLE001 - a construct only its own execution can write
+        return type(sql).__name__
+
+
+def commits_by_itself(sql: Any) -> bool:
+    """Whether ``sql`` is DDL, which MySQL/MariaDB and Oracle commit (with what came before
+    it) as they run it; ``CREATE TEMPORARY TABLE`` is not (MySQL keeps it in the transaction)."""
+    if not isinstance(sql, str):
+        from sqlalchemy.sql.ddl import ExecutableDDLElement
+        from sqlalchemy.sql.elements import TextClause
+
+        if isinstance(sql, TextClause):
+            sql = sql.text
+        else:
+            return isinstance(sql, ExecutableDDLElement)
+    start = _LEADING.match(sql)
+    words = _WORD.findall(sql[start.end() if start else 0:][:40])
+    if not words or words[0].lower() not in _DDL_WORDS:
+        return False
+    return not (words[0].lower() == "create" and len(words) > 1
+                and words[1].lower() == "temporary")
+
+
+class Resume:
+    """What a resumed revision skips: the recorded count and digest of the failed or
+    interrupted run's row ``row_id``."""
+
+    def __init__(self, row_id: Any, statements: int, digest: str | None) -> None:
+        self.row_id = row_id
+        self.statements = statements
+        self.digest = digest
+
+
+class StatementLog:
+    """The statements one revision produced (see the module's doc)."""
+
+    def __init__(
+        self,
+        ctx: Any,
+        history: HistoryWriter | None = None,
+        resume: Resume | None = None,
+        describe: str = "",
+    ) -> None:
+        self.ctx = ctx
+        self.dialect = ctx.dialect
+        #: writes the count into the started row after each statement that took effect
+        self.history = history
+        self.resume = resume
+        self.skip = resume.statements if resume is not None else 0
+        #: the history row a resumed revision continues
+        self.resumed_from = resume.row_id if resume is not None else None
+        self._skipped_digest = resume.digest if resume is not None else None
+        #: "revision r2 (versions/r2.py)", for a refusal's message
+        self.describe = describe
+        #: the failed row of an earlier run of this step whose count still holds while this
+        #: run has made none of its statements take effect (set by the runner)
+        self.carried: dict[str, Any] | None = None
+        #: every statement produced, skipped ones first
+        self.statements: list[Any] = []
+        #: how many leading statements have taken effect (the skipped ones had)
+        self.committed = self.skip
+        self.recorded = self.skip
+        self._pending = False  # statements sent since the last that took effect
+        self._sending_ddl = False
+        self._hasher = hashlib.sha256()
+        self._hashed = 0
+
+    # --- what ran ----------------------------------------------------------------------------
+    def ran(self) -> list[Any]:
+        """The statements this run sent (not the skipped ones)."""
+        return self.statements[self.skip:]
+
+    def __len__(self) -> int:
+        return len(self.statements) - self.skip
+
+    def digest(self, count: int | None = None) -> str:
+        """sha256 of the first ``count`` (default: :attr:`committed`) statements' texts."""
+        count = self.committed if count is None else count
+        if count == self.skip and self._skipped_digest is not None:
+            return self._skipped_digest  # what took effect before (checked, or refused)
+        if count < self._hashed:  # not reached by the runner; kept correct anyway
+            hasher = hashlib.sha256()
+            for sql in self.statements[:count]:
+                self._feed(hasher, sql)
+            return hasher.hexdigest()
+        for sql in self.statements[self._hashed:count]:
+            self._feed(self._hasher, sql)
+        self._hashed = count
+        return self._hasher.hexdigest()
+
+    def _digest_of_produced(self, count: int) -> str:
+        hasher = hashlib.sha256()
+        for sql in self.statements[:count]:
+            self._feed(hasher, sql)
+        if count > self._hashed:  # go on from there
+            self._hasher, self._hashed = hasher.copy(), count
+        return hasher.hexdigest()
+
+    def _feed(self, hasher: Any, sql: Any) -> None:
+        hasher.update(statement_text(self.dialect, sql).encode("utf-8", "surrogatepass"))
+        hasher.update(b"\0")
+
+    # --- the impl's calls --------------------------------------------------------------------
+    def skips(self, sql: Any) -> bool:
+        """Called before ``sql`` is sent: True when a resumed run must not send it."""
+        index = len(self.statements)
+        if index < self.skip:
+            self.statements.append(sql)
+            return True
+        if index == self.skip and self.resume is not None:
+            self.check_resumed()
+        if self.history is None:
+            return False
+        # in an autocommit_block() every statement commits as it runs
+        self._sending_ddl = commits_by_itself(sql) or self._autocommits()
+        commit = False
+        if self._sending_ddl and self._pending:
+            # the server commits what waits in the transaction as it runs the DDL: commit it
+            # first, so a failure of the DDL leaves an exact count
+            self.committed = index
+            self._pending = False
+            commit = True
+        if not self._pending and self.committed > self.recorded:
+            self._record()
+            commit = False
+        if commit:
+            self._commit()
+        return False
+
+    def append(self, sql: Any) -> None:
+        """``sql`` ran."""
+        self.statements.append(sql)
+        if self.history is None:
+            return
+        if self._sending_ddl:
+            self.committed = len(self.statements)
+            self._pending = False
+            self._record()
+        else:
+            self._pending = True
+
+    def finish(self) -> None:
+        """The revision's code returned: a resumed one must have produced what it skips."""
+        if self.resume is not None and len(self.statements) <= self.skip:
+            self.check_resumed()
+
+    # --- resuming ----------------------------------------------------------------------------
+    def check_resumed(self) -> None:
+        """Compare the skipped statements with the recorded ones (once)."""
+        resume, self.resume = self.resume, None
+        if resume is None:
+            return
+        produced = len(self.statements)
+        if produced < self.skip:
+            why = (f"it now produces {produced} statement{'s' if produced != 1 else ''} in all, "
+                   f"fewer than the {self.skip} the run of history row {resume.row_id} applied")
+        elif self._digest_of_produced(self.skip) != resume.digest:
+            why = (f"its first {self.skip} statement{'s' if self.skip != 1 else ''} differ from "
+                   f"the ones the run of history row {resume.row_id} applied (the revision was "
+                   "edited, or its code takes another path now)")
+        else:
+            return
+        raise ResumeRefused(
+            f"{self.describe} cannot be resumed: {why}; nothing was sent. Restore the revision "
+            "as it ran and resume again, or repair the schema by hand and record where it is "
+            "with `mig stamp`"
+        )
+
+    def _autocommits(self) -> bool:
+        conn = self.ctx.live_connection
+        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+    # --- the started row -----------------------------------------------------------------------
+    def _record(self) -> None:
+        assert self.history is not None
+        self.history.record_progress(self.committed, self.digest())
+        self.recorded = self.committed
+        self._commit()
+
+    def _commit(self) -> None:
+        """Commit on the driver's connection: what the server has not committed by itself yet
+        (the started row's update, statements waiting before a DDL statement), leaving the
+        step's SQLAlchemy transaction open as the server's implicit commits do."""
+        conn = self.ctx.live_connection
+        conn.connection.dbapi_connection.commit()

@@ -1,0 +1,250 @@
+"""``--resume`` on the real MariaDB, where each DDL statement commits by itself: a revision
+that failed (or whose run was killed) after some of its statements took effect runs again
+without sending those, once its recorded count and digest match what it produces.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from mysql_support import execute, mig_command, reset, rows, scalar
+from runtime_support import config_for, create_table, make_project, shared_fixtures
+
+from mig_core import command
+from mig_core.errors import MigrationFailed
+from mig_core.runtime.history import INTERRUPTED
+
+mysql_url = shared_fixtures().mysql_url
+
+THREE_COLUMNS = (
+    "op.add_column('t', sa.Column('a', sa.Integer))\n"
+    "op.add_column('t', sa.Column('b', sa.Integer))\n"
+    "op.add_column('t', sa.Column('c', sa.Integer))\n"
+)
+
+
+def _run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(mig_command(ini, *args), capture_output=True, text=True, timeout=60)
+
+
+def _log(ini: Path) -> list[dict[str, object]]:
+    result = _run(ini, "log", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def _columns(engine: sa.Engine, table: str) -> list[str]:
+    return [c["name"] for c in sa.inspect(engine).get_columns(table)]
+
+
+@pytest.fixture
+def engine(mysql_url):
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    reset(engine)
+    yield engine
+    engine.dispose()
+
+
+def _project(tmp_path: Path, url: str, upgrade: str, downgrade: str = "pass") -> Path:
+    return make_project(tmp_path, url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": upgrade, "downgrade": downgrade},
+        {"rev": "r3", "down": "r2", **create_table("t3")},
+    ])
+
+
+def _fail_r2_at_its_third_statement(ini: Path, engine: sa.Engine) -> str:
+    """r1 applied, then a column ``c`` made by hand: r2's third statement fails."""
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    execute(engine, "ALTER TABLE t ADD COLUMN c INTEGER")
+    result = _run(ini, "upgrade", "head")
+    assert result.returncode == 1
+    return result.stderr.strip()
+
+
+def test_failed_third_statement_resumes_after_the_cause_is_fixed(tmp_path, engine, mysql_url):
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS)
+    message = _fail_r2_at_its_third_statement(ini, engine)
+    assert "\n" not in message
+    assert "Duplicate column name 'c'" in message
+    assert message.endswith(
+        "; before the failing statement it ran 2 statements: ALTER TABLE t ADD COLUMN a INTEGER; "
+        "ALTER TABLE t ADD COLUMN b INTEGER; 2 statements of it took effect (no transactional DDL "
+        "on mysql) and the version table still names r1. Once the cause is fixed, `mig upgrade "
+        "r2 --resume` runs the rest of it (or repair the schema by hand and record where it is "
+        "with `mig stamp`)")
+    failed = _log(ini)[-1]
+    assert (failed["revisions"], failed["success"], failed["statements"]) == ("r2", False, 2)
+    assert len(str(failed["statements_sha256"])) == 64
+    assert failed["resumed_from"] is None
+
+    # without --resume the revision starts again, and its first statement fails; what the
+    # first run left still holds (this one made none of its statements take effect)
+    again = _run(ini, "upgrade", "head")
+    assert again.returncode == 1
+    assert "Duplicate column name 'a'" in again.stderr
+    assert ("; none of its statements took effect in this run, 2 statements of it in the run of "
+            f"history row {failed['id']} (no transactional DDL on mysql) and the version table "
+            "still names r1. Once the cause is fixed, `mig upgrade r2 --resume` runs the rest"
+            ) in again.stderr
+    carried = _log(ini)[-1]
+    assert (carried["statements"], carried["statements_sha256"]) == (2, failed["statements_sha256"])
+
+    execute(engine, "ALTER TABLE t DROP COLUMN c")  # the cause
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id", "a", "b", "c"]
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    log = _log(ini)
+    resumed = log[-2]
+    assert (resumed["revisions"], resumed["direction"], resumed["success"]) == ("r2", "upgrade",
+                                                                                True)
+    assert resumed["resumed_from"] == carried["id"]
+    assert resumed["statements"] == 3
+    assert log[-1]["revisions"] == "r3" and log[-1]["resumed_from"] is None
+    # the revision that completed is the one the history verifies against
+    verify = _run(ini, "log", "--verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    text = _run(ini, "log")
+    assert f"ok (resumed from row {carried['id']})" in text.stdout
+    assert "FAILED: " in text.stdout and "(2 statements took effect)" in text.stdout
+
+
+def test_an_edited_revision_refuses_to_resume_and_sends_nothing(tmp_path, engine, mysql_url):
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS)
+    _fail_r2_at_its_third_statement(ini, engine)
+    execute(engine, "ALTER TABLE t DROP COLUMN c")
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    source = path.read_text()
+    path.write_text(source.replace("sa.Column('b', sa.Integer)", "sa.Column('b', sa.BigInteger)"))
+
+    sent: list[str] = []
+    with sa.create_engine(mysql_url, poolclass=sa.pool.NullPool).connect() as conn:
+        sa.event.listen(conn, "before_cursor_execute",
+                        lambda c, cursor, statement, *a: sent.append(statement))
+        with pytest.raises(MigrationFailed) as info:
+            command.upgrade(config_for(ini, connection=conn), "head", resume=True)
+    message = str(info.value)
+    assert message.startswith(
+        "revision r2 (versions/r2_r2.py) upgrade cannot be resumed: its first 2 statements "
+        "differ from the ones the run of history row ")
+    assert message.endswith(
+        " applied (the revision was edited, or its code takes another path now); nothing was "
+        "sent. Restore the revision as it ran and resume again, or repair the schema by hand and "
+        "record where it is with `mig stamp`")
+    assert info.value.exit_code == 1
+    schema_changes = [s for s in sent if s.split()[0].upper() in ("ALTER", "CREATE", "DROP")
+                      and "mig_history" not in s]
+    assert schema_changes == []
+    assert _columns(engine, "t") == ["id", "a", "b"]
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+    # its row keeps what took effect, so the revision put back resumes
+    refused = _log(ini)[-1]
+    assert (refused["success"], refused["statements"]) == (False, 2)
+    path.write_text(source)
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id", "a", "b", "c"]
+
+
+def test_data_statements_take_effect_with_the_next_ddl_or_not_at_all(tmp_path, engine, mysql_url):
+    """An INSERT before a DDL statement took effect with it (mig commits it first, as the
+    server would); one after the last DDL statement was rolled back with the failure: the
+    count says so, and the resumed run inserts each row once."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        "op.add_column('t', sa.Column('a', sa.Integer))\n"
+        "op.bulk_insert(sa.table('t', sa.column('id'), sa.column('a')), [{'id': 2, 'a': 2}])\n"
+        "op.add_column('t', sa.Column('c', sa.Integer))\n"
+        "op.execute('INSERT INTO t (id, a, c) VALUES (3, 3, 3)')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    execute(engine, "ALTER TABLE t ADD COLUMN c INTEGER")
+    assert _run(ini, "upgrade", "head").returncode == 1  # Duplicate column name 'c'
+    assert _log(ini)[-1]["statements"] == 3
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    execute(engine, "ALTER TABLE t DROP COLUMN c")
+    failed = _run(ini, "upgrade", "head", "--resume")  # now no_such_table
+    assert failed.returncode == 1
+    assert "`mig upgrade r2 --resume`" in failed.stderr
+    assert _log(ini)[-1]["statements"] == 4  # the INSERT of id 3 was rolled back
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    execute(engine, "CREATE TABLE no_such_table (x INTEGER)")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,)]
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+
+
+KILLS_ITSELF_AFTER_TWO = (
+    "op.add_column('t', sa.Column('a', sa.Integer))\n"
+    "op.add_column('t', sa.Column('b', sa.Integer))\n"
+    "import os, signal\n"
+    "if os.environ.get('KILL_R2'):\n"
+    "    os.kill(os.getpid(), signal.SIGKILL)  # between two statements\n"
+    "op.add_column('t', sa.Column('c', sa.Integer))\n"
+)
+
+
+def test_a_killed_run_resumes_from_the_statement_it_stopped_at(tmp_path, engine, mysql_url):
+    ini = _project(tmp_path, mysql_url, KILLS_ITSELF_AFTER_TWO)
+    import os
+
+    killed = subprocess.run(mig_command(ini, "upgrade", "head"), capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "KILL_R2": "1"})
+    assert killed.returncode == -signal.SIGKILL
+    assert _columns(engine, "t") == ["id", "a", "b"]
+    started = _log(ini)[-1]
+    assert (started["revisions"], started["error"], started["statements"]) == (
+        "r2", INTERRUPTED, 2)
+
+    stopped = _run(ini, "upgrade", "head")
+    assert stopped.returncode == 1
+    assert "revision r2 (versions/r2_r2.py) upgrade was interrupted: " in stopped.stderr
+    assert ("never finished; 2 statements of it took effect, as recorded after each one (the one "
+            "running when it stopped may have too), and the version table still names r1. Run "
+            "`mig upgrade r2 --resume` to run the rest of it; or check the schema against the "
+            "revision, repair it if needed, then record where the database is with `mig stamp "
+            "r1` (none of its DDL took effect) or `mig stamp r2` (all of it did)") in stopped.stderr
+
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id", "a", "b", "c"]
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    log = _log(ini)
+    assert [(r["revisions"], r["success"], r["resumed_from"]) for r in log] == [
+        ("r1", True, None), ("r2", False, None), ("r2", True, started["id"]), ("r3", True, None)]
+
+
+def test_a_failed_downgrade_resumes_too(tmp_path, engine, mysql_url):
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS, downgrade=(
+        "op.drop_column('t', 'c')\nop.drop_column('t', 'b')\nop.drop_column('t', 'a')\n"))
+    assert _run(ini, "upgrade", "r2").returncode == 0
+    execute(engine, "ALTER TABLE t DROP COLUMN a")  # the third statement fails
+    failed = _run(ini, "downgrade", "r1")
+    assert failed.returncode == 1, failed.stderr
+    assert "`mig downgrade r1 --resume`" in failed.stderr
+    assert _log(ini)[-1]["statements"] == 2
+    execute(engine, "ALTER TABLE t ADD COLUMN a INTEGER")
+    done = _run(ini, "downgrade", "r1", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id"]
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r1"
+
+
+def test_resume_with_nothing_to_resume_is_a_note(tmp_path, engine, mysql_url):
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS)
+    result = _run(ini, "upgrade", "r2", "--resume")
+    assert result.returncode == 0, result.stderr
+    assert ("mig: warning: --resume: nothing to resume (the last run did not stop inside a "
+            "revision); the command runs as without --resume") in result.stderr
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r2"
+    offline = _run(ini, "upgrade", "r2:head", "--sql", "--resume")
+    assert offline.returncode == 2
+    assert "--resume" in offline.stderr and "--sql" in offline.stderr

@@ -1,0 +1,92 @@
+"""``--resume`` where nothing is ever half-applied (PostgreSQL, SQLite, also with
+``transactional_ddl=False``): a note, and the command runs as without it; with ``--sql``, a usage
+error. (The resuming itself is tested on MariaDB: plugins/mig_mysql/tests/test_mysql_resume.py.)
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import config_for, create_table, make_project
+
+from mig_core import command
+from mig_core.errors import MigrationFailed, MigWarning, UsageError
+from mig_core.runtime.progress import commits_by_itself
+
+REVISIONS = [
+    {"rev": "r1", **create_table("t")},
+    {"rev": "r2", "down": "r1", "upgrade": (
+        "op.add_column('t', sa.Column('a', sa.Integer))\n"
+        "op.add_column('t', sa.Column('b', sa.Integer))\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    )},
+]
+
+
+def _fix(tmp_path):
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    path.write_text(path.read_text().replace("op.execute('INSERT INTO no_such_table VALUES (1)')",
+                                             "pass"))
+
+
+def _columns(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        names = [c["name"] for c in sa.inspect(conn).get_columns("t")]
+        statements = conn.execute(sa.text(
+            "SELECT statements FROM mig_history ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert set(statements) == {None}  # nothing recorded where nothing is half-applied
+    return names
+
+
+@pytest.mark.parametrize("fixture, opts, dialect", [
+    ("postgres_url", {}, "postgresql"),
+    ("sqlite_url", {}, "sqlite"),
+    # the run commits revision by revision, but the server still rolls the failed one back
+    ("sqlite_url", {"transactional_ddl": False}, "sqlite"),
+])
+def test_resume_where_nothing_is_half_applied_is_a_note(fixture, opts, dialect, request,
+                                                        tmp_path):
+    url = request.getfixturevalue(fixture)
+    if fixture == "postgres_url":
+        from runtime_support import drop_all_tables
+
+        drop_all_tables(url)
+    ini = make_project(tmp_path, url, REVISIONS)
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, configure=opts), "head")
+    assert "--resume" not in str(info.value)
+    _fix(tmp_path)
+    with pytest.warns(MigWarning) as caught:
+        command.upgrade(config_for(ini, configure=opts), "head", resume=True)
+    assert [str(w.message) for w in caught] == [
+        f"--resume: nothing to resume ({dialect} rolls a failed revision's DDL back with its "
+        "transaction, so none is ever half-applied); the command runs as without --resume"]
+    assert _columns(url) == ["id", "a", "b"]
+
+
+def test_resume_with_sql_is_a_usage_error(tmp_path, sqlite_url):
+    ini = make_project(tmp_path, sqlite_url, REVISIONS)
+    with pytest.raises(UsageError, match=r"^upgrade: --resume .* \(--sql\)$") as info:
+        command.upgrade(config_for(ini), "head", sql=True, resume=True)
+    assert info.value.exit_code == 2
+    with pytest.raises(UsageError, match=r"^downgrade: --resume"):
+        command.downgrade(config_for(ini), "head:base", sql=True, resume=True)
+
+
+@pytest.mark.parametrize("sql, commits", [
+    ("ALTER TABLE t ADD COLUMN x INTEGER", True),
+    ("  -- a comment\n/* another */ create index ix on t (x)", True),
+    ("DROP TABLE t", True),
+    ("RENAME TABLE a TO b", True),
+    ("CREATE TEMPORARY TABLE tmp (x INTEGER)", False),
+    ("INSERT INTO t VALUES (1)", False),
+    ("UPDATE t SET x = 1", False),
+    ("CALL do_things()", False),
+    (sa.text("ALTER TABLE t DROP COLUMN x"), True),
+    (sa.schema.CreateTable(sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))), True),
+    (sa.table("t", sa.column("x")).insert(), False),
+])
+def test_what_commits_by_itself(sql, commits):
+    assert commits_by_itself(sql) is commits
