@@ -354,7 +354,7 @@ class HistoryWriter:
             "username": self._user,
             "hostname": self._host,
             SCOPE_COLUMN: self.scope,
-            **progress_values(progress, digest=error is not None),
+            **progress_values(None if step.is_stamp else progress, digest=error is not None),
         }
 
     def record(self, direction: str, revisions: str, heads: Sequence[str],

@@ -28,13 +28,19 @@ having produced exactly ``skip``); a difference stops the step with :class:`Resu
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import MigrationFailed
+from mig_core.errors import CommandError, MigrationFailed, MigWarning
 
 if TYPE_CHECKING:
     from mig_core.runtime.history import HistoryWriter
+    from mig_core.runtime.migration import MigrationContext
+
+log = logging.getLogger("mig.runtime")
 
 #: the first word of a SQL text that commits by itself where DDL is not transactional
 _DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
@@ -86,6 +92,88 @@ class Resume:
         self.row_id = row_id
         self.statements = statements
         self.digest = digest
+
+
+def find_resume(
+    ctx: MigrationContext,
+    records: bool,
+    heads: tuple[str, ...],
+    steps: Sequence[Any],
+    history: HistoryWriter,
+) -> tuple[Resume | None, dict[str, Any] | None]:
+    """``--resume``: what the first of ``steps`` skips, from this project's last history row
+    (returned too) when it is the failed or interrupted row of that step's revision and
+    direction, from ``heads``, with a statement count; ``records``: whether this run records
+    counts (see ``StepRunner._marks_started``). Nothing to resume is a note (the command runs
+    as without ``--resume``); an interrupted row that cannot be resumed is left to the
+    interrupted-run check."""
+    from mig_core.runtime.history import INTERRUPTED
+
+    def note(why: str) -> None:
+        warnings.warn(f"--resume: nothing to resume ({why}); the command runs as without "
+                      "--resume", MigWarning, stacklevel=5)
+
+    if not records:
+        if type(ctx.impl).transactional_ddl:
+            note(f"{ctx.dialect.name} rolls a failed revision's DDL back with its "
+                 "transaction, so none is ever half-applied")
+        else:
+            note("this run does not commit revision by revision")
+        return None, None
+    if not history.enabled:
+        note("the history table is turned off, so nothing was recorded")
+        return None, None
+    row = history.last_row()
+    if row is None or row["success"] or row["direction"] not in ("upgrade", "downgrade"):
+        note("the last run did not stop inside a revision")
+        return None, row
+    interrupted = row["error"] == INTERRUPTED
+    count = row["statements"]
+    what = f"the {row['direction']} of revision {row['revisions']} (history row {row['id']})"
+    if count is None or (count and not row["statements_sha256"]):
+        if not interrupted:
+            note(f"{what} failed with no statement count recorded (an older mig, or a run "
+                 "that does not record one)")
+        return None, row
+    if count == 0 and not interrupted:
+        note(f"none of the statements of {what} took effect; it runs from its start")
+        return None, row
+    first = steps[0] if steps else None
+    if (first is None or first.is_stamp or first.revision != row["revisions"]
+            or first.direction != row["direction"]
+            or " ".join(sorted(heads)) != row["from_heads"]):
+        if interrupted:
+            return None, row
+        raise CommandError(
+            f"--resume: the last run stopped in {what} with {count} of its statements "
+            "applied, and this command does not run that first; resume it with "
+            f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
+        )
+    log.info("resuming %s: its first %d statement(s) took effect before and are not sent",
+             what, count)
+    return Resume(row["id"], int(count), row["statements_sha256"]), row
+
+
+def resume_command(ctx: MigrationContext, revision: str, direction: str) -> str:
+    """``mig upgrade <rev> --resume``, or the downgrade to the revision's parent."""
+    if direction == "upgrade":
+        return f"mig upgrade {revision} --resume"
+    return f"mig downgrade {_parents_text(ctx, revision)} --resume"
+
+
+def _parents_text(ctx: MigrationContext, revision: str) -> str:
+    """Where the downgrade of ``revision`` leads: its parent, ``base``, or ``<rev>-1``."""
+    script = None
+    if ctx.script is not None:
+        try:
+            script = ctx.script.get_revision(revision)
+        except Exception:  # a revision file since removed
+            script = None
+    down = getattr(script, "down_revision", None) if script is not None else None
+    parents = [down] if isinstance(down, str) else list(down or ())
+    if script is None or len(parents) > 1:
+        return f"{revision}-1"
+    return parents[0] if parents else "base"
 
 
 class StatementLog:

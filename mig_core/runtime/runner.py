@@ -16,14 +16,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError, MigrationFailed, MigWarning, RevisionGraphError
+from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.current import running
 from mig_core.runtime.history import INTERRUPTED, HistoryWriter, now
 from mig_core.runtime.lock import RunLock
 from mig_core.runtime.logs import follow_alembic_logger
 from mig_core.runtime.pipeline import PipelinedStatementFailed, StatementPipeline
-from mig_core.runtime.progress import Resume, ResumeRefused, StatementLog
+from mig_core.runtime.progress import (
+    Resume,
+    ResumeRefused,
+    StatementLog,
+    find_resume,
+    resume_command,
+)
 from mig_core.runtime.steps import make_parents_of
 from mig_core.script import code_cache
 
@@ -421,55 +427,11 @@ class StepRunner:
     def _resume_point(
         self, heads: tuple[str, ...], steps: Sequence[Any], history: HistoryWriter
     ) -> Resume | None:
-        """``--resume``: what the first step skips, from this project's last history row when
-        it is the failed or interrupted row of that step's revision (with a statement count).
-        Nothing to resume is a note and a run as without ``--resume``; an interrupted row that
-        cannot be resumed is left to the interrupted-run check."""
-        ctx = self.ctx
-
-        def note(why: str) -> None:
-            warnings.warn(f"--resume: nothing to resume ({why}); the command runs as without "
-                          "--resume", MigWarning, stacklevel=4)
-
-        if not self._marks_started():
-            if type(ctx.impl).transactional_ddl:
-                note(f"{ctx.dialect.name} rolls a failed revision's DDL back with its "
-                     "transaction, so none is ever half-applied")
-            else:
-                note("this run does not commit revision by revision")
-            return None
-        if not history.enabled:
-            note("the history table is turned off, so nothing was recorded")
-            return None
-        row = self._last_row = history.last_row()
-        if row is None or row["success"] or row["direction"] not in ("upgrade", "downgrade"):
-            note("the last run did not stop inside a revision")
-            return None
-        interrupted = row["error"] == INTERRUPTED
-        count = row["statements"]
-        what = f"the {row['direction']} of revision {row['revisions']} (history row {row['id']})"
-        if count is None or (count and not row["statements_sha256"]):
-            if not interrupted:
-                note(f"{what} failed with no statement count recorded (an older mig, or a run "
-                     "that does not record one)")
-            return None
-        if count == 0 and not interrupted:
-            note(f"none of the statements of {what} took effect; it runs from its start")
-            return None
-        first = steps[0] if steps else None
-        if (first is None or first.is_stamp or first.revision != row["revisions"]
-                or first.direction != row["direction"]
-                or " ".join(sorted(heads)) != row["from_heads"]):
-            if interrupted:
-                return None
-            raise CommandError(
-                f"--resume: the last run stopped in {what} with {count} of its statements "
-                "applied, and this command does not run that first; resume it with "
-                f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
-            )
-        log.info("resuming %s: its first %d statement(s) took effect before and are not sent",
-                 what, count)
-        return Resume(row["id"], int(count), row["statements_sha256"])
+        """``--resume``: what the first step skips (see :func:`progress.find_resume`)."""
+        resume, self._last_row = find_resume(
+            self.ctx, self._marks_started(), heads, steps, history
+        )
+        return resume
 
     def _call_back(
         self,
@@ -733,28 +695,6 @@ def _what_ran(impl: Any, shown: int = 3) -> str:
 
 def _statements(count: int) -> str:
     return f"{count} statement{'' if count == 1 else 's'}"
-
-
-def resume_command(ctx: MigrationContext, revision: str, direction: str) -> str:
-    """``mig upgrade <rev> --resume``, or the downgrade to the revision's parent."""
-    if direction == "upgrade":
-        return f"mig upgrade {revision} --resume"
-    return f"mig downgrade {_parents_text(ctx, revision)} --resume"
-
-
-def _parents_text(ctx: MigrationContext, revision: str) -> str:
-    """Where the downgrade of ``revision`` leads: its parent, ``base``, or ``<rev>-1``."""
-    script = None
-    if ctx.script is not None:
-        try:
-            script = ctx.script.get_revision(revision)
-        except Exception:  # a revision file since removed
-            script = None
-    down = getattr(script, "down_revision", None) if script is not None else None
-    parents = [down] if isinstance(down, str) else list(down or ())
-    if script is None or len(parents) > 1:
-        return f"{revision}-1"
-    return parents[0] if parents else "base"
 
 
 def _what_took_effect(
