@@ -113,7 +113,7 @@ def _owned_sequences(ctx: CompareContext, dropped: dict[tuple[str, str], Reflect
         table = dropped.get((row[0], row[1]))
         if table is None or row[2] not in table.columns:
             continue
-        from mig_postgres.compare import _sequence_of
+        from mig_postgres.compare import _sequence_of, _split_name
 
         default, sequence = row[3], row[4]
         if _sequence_of(default) != sequence:
@@ -122,7 +122,7 @@ def _owned_sequences(ctx: CompareContext, dropped: dict[tuple[str, str], Reflect
         pk = table.primary_key.get("constrained_columns") or []
         serial = (
             pk == [column.name] and isinstance(column.type, sa.Integer)
-            and sequence.split(".")[-1] == f"{table.name}_{column.name}_seq"
+            and _split_name(sequence)[1] == f"{table.name}_{column.name}_seq"
             and column.server_default is None
         )
         if serial:
@@ -377,9 +377,11 @@ def _release_sequences(ctx: CompareContext, found: DroppedExtras, table_sql: str
         out.append(PairedSQLOp(f"ALTER SEQUENCE {seq.name} OWNED BY NONE",
                                f"ALTER SEQUENCE {seq.name} OWNED BY {owner}"))
         data_type, start, increment, minvalue, maxvalue, cache, cycle = seq.options
-        schema, _, name = seq.name.rpartition(".")
+        from mig_postgres.compare import _split_name
+
+        schema, name = _split_name(seq.name)  # (quoted parts may hold dots and quotes)
         create = CreateSequenceOp(
-            name.strip('"'), schema=schema.strip('"') or None, start=start,
+            name, schema=schema or None, start=start,
             increment=increment, minvalue=minvalue, maxvalue=maxvalue, cache=cache,
             cycle=cycle or None, data_type=_sequence_type(data_type),
         )

@@ -100,3 +100,26 @@ def test_cross_schema_foreign_key_and_indexes_on_awkward_names(engine: sa.Engine
     run(engine, back)
     assert rows(engine, "SELECT tablename FROM pg_tables WHERE schemaname IN "
                 "('public', 'Ten\"ant.One')") == []
+
+
+def test_a_dropped_table_owning_a_sequence_in_an_awkward_schema(engine: sa.Engine) -> None:
+    """The owned sequence's regclass text (``"Ten""ant.One"."Order.T_Id_seq"``) was split at
+    its last dot: ``drop_sequence('T_Id_seq', schema='Ten""ant.One"."Order')``, which failed
+    ('schema ... does not exist')."""
+    from pg_support import autogenerate, run_rendered
+
+    _schema(engine)
+    with engine.begin() as conn:  # SERIAL outside a primary key: the sequence is the table's
+        conn.execute(sa.text(f'CREATE TABLE {QSCHEMA}."Order.T" ("Id" SERIAL, x INTEGER)'))
+    model = sa.MetaData()
+    imports, upgrade, downgrade = autogenerate(engine, model, include_schemas=True)
+    assert "op.drop_sequence('Order.T_Id_seq', schema='Ten\"ant.One')" in upgrade
+    assert "op.create_sequence('Order.T_Id_seq', schema='Ten\"ant.One'" in downgrade
+    run_rendered(engine, upgrade, imports)
+    assert scalar(engine, "SELECT to_regclass(:n)", n=f'{QSCHEMA}."Order.T_Id_seq"') is None
+    run_rendered(engine, downgrade, imports)
+    assert rows(engine, "SELECT pg_get_serial_sequence(:t, 'Id')",
+                t=f'{QSCHEMA}."Order.T"') == [('"Ten""ant.One"."Order.T_Id_seq"',)]
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'INSERT INTO {QSCHEMA}."Order.T" (x) VALUES (7)'))
+    assert rows(engine, f'SELECT "Id", x FROM {QSCHEMA}."Order.T"') == [(1, 7)]
