@@ -111,6 +111,18 @@ def identity_state(
     return seq, int(row[0]), bool(row[1])
 
 
+def relation_name(qualified: str) -> str:
+    """The last part of a relation's name as PostgreSQL writes it (``regclass`` text:
+    ``"Ten""ant"."Order.T_id_seq"`` is ``Order.T_id_seq``; unquoted parts are lower case)."""
+    import re
+
+    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', qualified)
+    if not parts:
+        return qualified
+    quoted, plain = parts[-1]
+    return quoted.replace('""', '"') if quoted else plain
+
+
 def serial_sequence(conn: Any, qualified_table: str, column: str) -> str | None:
     return conn.execute(  # type: ignore[no-any-return]
         sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified_table, "c": column}

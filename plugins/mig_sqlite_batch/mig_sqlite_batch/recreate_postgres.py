@@ -240,10 +240,10 @@ class PostgresRecreate(_Base):
                     from mig_sqlite_batch import catalog
 
                     new_seq = catalog.serial_sequence(conn, qualified, col.name)
-                    old_name = _seq.split(".")[-1]
-                    if new_seq and new_seq.split(".")[-1] != old_name:
+                    old_name = catalog.relation_name(_seq)
+                    if new_seq and catalog.relation_name(new_seq) != old_name:
                         self.execute(
-                            f"ALTER SEQUENCE {form(new_seq)} RENAME TO {form(old_name)}",
+                            f"ALTER SEQUENCE {form(new_seq)} RENAME TO {form(quote(old_name))}",
                             f"renaming the identity sequence of {col.name}",
                         )
             else:
