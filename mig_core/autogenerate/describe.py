@@ -67,8 +67,10 @@ def diff_record(diff: tuple[Any, ...]) -> dict[str, Any]:
             columns=[getattr(c, "name", str(c)) for c in _columns_of(obj)],
         )
         if kind in ("add_fk", "remove_fk"):
-            element = obj.elements[0]
-            record["referred_table"] = ".".join(element.target_fullname.split(".")[:-1])
+            from mig_core.operations.schemaobj import fk_target
+
+            schema, referred, _ = fk_target(obj.elements[0])
+            record["referred_table"] = ".".join(str(n) for n in (schema, referred) if n)
     else:
         record.update(_other_record(diff))
     return record
