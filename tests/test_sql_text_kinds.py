@@ -435,3 +435,64 @@ def test_offline_op_execute_string_writes_escaped_colons_as_online(dialect, tmp_
         conn.exec_driver_sql(script_row)
         assert conn.exec_driver_sql("SELECT a, b, c FROM t").one() == ("10:30", ":keep", "5%")
     engine.dispose()
+
+
+# --- index expressions and partial-index conditions in a batch --------------------------------
+def _pg_indexdefs(conn: Any, table: str) -> dict[str, str]:
+    return dict(raw(conn,
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        f"JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = '{table}'::regclass"
+    ).all())
+
+
+@pytest.mark.parametrize("rename", [False, True])
+def test_postgres_recreate_keeps_reflected_index_expressions_exactly(pg_engine, rename):
+    """SQLAlchemy reflects an expression index and a partial index's condition as text():
+    recreated, their ``' :c'`` was a bind parameter written as NULL."""
+    with pg_engine.begin() as conn:
+        raw(conn, "CREATE TABLE ix (id INTEGER PRIMARY KEY, x TEXT, y TEXT)")
+        raw(conn, "CREATE INDEX ix_expr ON ix ((x || ' :c 5%'))")
+        raw(conn, "CREATE INDEX ix_part ON ix (y) WHERE y <> ' :d 5%'")
+        before = _pg_indexdefs(conn, "ix")
+
+    def upgrade(op: Any, ctx: Any) -> None:
+        with op.batch_alter_table("ix", recreate="always") as batch:
+            if rename:
+                batch.alter_column("id", new_column_name="ident")
+            else:
+                batch.alter_column("id", type_=sa.BigInteger())
+
+    run(pg_engine, upgrade)
+    with pg_engine.begin() as conn:
+        after = _pg_indexdefs(conn, "ix")
+    assert after["ix_expr"] == before["ix_expr"]
+    assert after["ix_part"] == before["ix_part"]
+    assert "' :c 5%'" in after["ix_expr"] and "' :d 5%'" in after["ix_part"]
+
+
+def _expression_index_in_batch(op: Any, ctx: Any) -> None:
+    t = sa.table("ix", sa.column("x"))
+    with op.batch_alter_table("ix", recreate="always") as batch:
+        batch.create_index("ix_fn", [sa.func.coalesce(t.c.x, "a :b 5%")])
+        batch.alter_column("x", new_column_name="x2")
+
+
+def test_sqlite_batch_expression_index_with_a_colon_and_percent(sqlite_engine):
+    """A SQLAlchemy expression index in a batch is carried as SQL text: its literal's colon
+    was read as a parameter (NULL)."""
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE ix (id INTEGER PRIMARY KEY, x TEXT)")
+    run(sqlite_engine, _expression_index_in_batch)
+    with sqlite_engine.connect() as conn:
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_fn'").scalar()
+    assert "coalesce(x2, 'a :b 5%')" in sql
+
+
+def test_postgres_batch_expression_index_with_a_colon_and_percent(pg_engine):
+    """... and on PostgreSQL its ``%`` was doubled once more (``'a :b 5%%'``)."""
+    with pg_engine.begin() as conn:
+        raw(conn, "CREATE TABLE ix (id INTEGER PRIMARY KEY, x TEXT)")
+    run(pg_engine, _expression_index_in_batch)
+    with pg_engine.begin() as conn:
+        assert "COALESCE(x2, 'a :b 5%'::text)" in _pg_indexdefs(conn, "ix")["ix_fn"]

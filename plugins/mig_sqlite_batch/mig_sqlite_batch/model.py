@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import TextClause
 
+from mig_core.ddl.statements import text_escaped
 from mig_core.errors import CommandError, MigWarning, NoSuchObjectError
 from mig_core.operations import ops
 from mig_sqlite_batch import sqltext
@@ -407,13 +408,20 @@ class TableModel:
         return cols
 
     def _sql_of(self, expr: Any) -> str:
+        """An expression's SQL in ``sa.text()``'s source form, to be wrapped in ``sa.text()``
+        again: a text clause's own text; a SQLAlchemy expression compiled with its values,
+        ``%`` as the server reads it and each colon ``text()`` would take for a parameter
+        escaped (a literal ``' :b'`` would otherwise be written as NULL)."""
         if isinstance(expr, str):
             return expr
         if isinstance(expr, TextClause):
             return expr.text
-        return str(expr.compile(
+        sql = str(expr.compile(
             dialect=self.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
         ))
+        if self.dialect.identifier_preparer._double_percents:  # undone by the driver, not here
+            sql = sql.replace("%%", "%")
+        return text_escaped(sql)
 
     def alter_column(self, op: ops.AlterColumnOp) -> None:
         what = f"batch_op.alter_column({op.column_name!r})"

@@ -120,7 +120,8 @@ def load(impl: Any, batch: Any) -> Source:
 
 def _keep_reflected_text(table: sa.Table, given: Any) -> None:
     """The SQL text reflection hands over as ``text()`` (server defaults, CHECK conditions,
-    generated expressions) as the database holds it: a ``:now`` in it is text, not a bind
+    generated expressions, index expressions and partial-index conditions) as the database
+    holds it: a ``:now`` in it is text, not a bind
     parameter the new table's DDL would write as NULL (the batch's own ``reflect_args``
     columns are the user's, and keep ``text()``'s reading)."""
     from sqlalchemy.sql.elements import TextClause
@@ -144,6 +145,16 @@ def _keep_reflected_text(table: sa.Table, given: Any) -> None:
             and id(const) not in users
         ):
             const.sqltext = verbatim_text(const.sqltext.text)
+    for index in table.indexes:  # reflected expressions and partial-index conditions
+        if id(index) in users:
+            continue
+        index.expressions = [
+            verbatim_text(e.text) if isinstance(e, TextClause) else e for e in index.expressions
+        ]
+        for key, value in list(index.dialect_kwargs.items()):
+            if key.endswith("_where") and isinstance(value, (str, TextClause)):
+                sql = value.text if isinstance(value, TextClause) else value
+                index.dialect_kwargs[key] = verbatim_text(sql)
 
 
 def _watch_types(listener: Any, given: set[str]) -> Any:
