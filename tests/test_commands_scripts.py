@@ -424,3 +424,21 @@ def test_graph_commands_do_not_import_sqlalchemy_or_mako(branched):
     out = subprocess.run([sys.executable, "-c", code], cwd=branched, capture_output=True,
                          text=True, check=True).stdout
     assert "IMPORTED []" in out and "REVISIONS []" in out
+
+
+def test_revision_uses_an_edited_template_at_once(project, run, caches_written):
+    """The compiled script.py.mako is cached in migrations/__pycache__, keyed by its bytes: an
+    edit is used by the very next revision even with the same size and modification time."""
+    template = project / "migrations" / "script.py.mako"
+    text = template.read_text()
+    assert run("revision", "-m", "one", "--rev-id", "aaa1")[0] == 0
+    cache = project / "migrations" / "__pycache__"
+    assert [p.name for p in cache.glob("mig-template.*.marshal")]
+    stat = template.stat()
+    edited = text.replace("identifiers, used by mig.", "identifiers, made by mig!")
+    assert len(edited) == len(text)
+    template.write_text(edited)
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert run("revision", "-m", "two", "--rev-id", "bbb2")[0] == 0
+    assert "# revision identifiers, made by mig!" in (versions(project) / "bbb2_two.py").read_text()
+    assert "# revision identifiers, used by mig." in (versions(project) / "aaa1_one.py").read_text()

@@ -262,3 +262,82 @@ def test_mako_already_imported_is_left_alone(tmp_path):
     assert "mako.ext.pygmentplugin" not in sys.modules or (
         sys.modules["mako.ext.pygmentplugin"] is not None
     )
+
+
+# --- the compiled-template cache -----------------------------------------------------------
+
+
+def _template_cache(folder):
+    return folder / "__pycache__" / f"mig-template.{sys.implementation.cache_tag}.marshal"
+
+
+@pytest.fixture
+def no_compiling(monkeypatch):
+    """Make Mako's compiler fail: what renders now came from the template cache."""
+    import mako.template
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the template was compiled")
+
+    def install():
+        monkeypatch.setattr(mako.template, "_compile", refuse)
+
+    return install
+
+
+def test_compiled_template_is_cached_and_renders_the_same(tmp_path, caches_written, no_compiling):
+    import mig_core
+
+    source = os.path.join(os.path.dirname(mig_core.__file__), "templates", "generic",
+                          "script.py.mako")
+    template = tmp_path / "script.py.mako"
+    template.write_bytes(open(source, "rb").read())
+    context = {
+        "up_revision": "ab12", "down_revision": ("x1", "x2"), "branch_labels": None,
+        "depends_on": None, "create_date": CREATED, "message": "add thing", "config": None,
+        "imports": "import foo", "upgrades": "op.drop_table('t')\n    sa.x", "downgrades": "pass",
+    }
+    first = render_template(str(template), context, cache=True)
+    assert _template_cache(tmp_path).exists()
+    no_compiling()
+    assert render_template(str(template), context, cache=True) == first
+
+
+def test_edited_template_is_picked_up_at_once(tmp_path, caches_written, no_compiling):
+    """Same size, same modification time: the cache compares the template's bytes."""
+    template = tmp_path / "script.py.mako"
+    template.write_text("one ${name}\n")
+    assert render_template(str(template), {"name": "x"}, cache=True) == "one x\n"
+    stat = template.stat()
+    template.write_text("two ${name}\n")
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert render_template(str(template), {"name": "x"}, cache=True) == "two x\n"  # compiled again
+    no_compiling()
+    assert render_template(str(template), {"name": "y"}, cache=True) == "two y\n"  # the new entry
+    template.write_text("three ${name}\n")
+    with pytest.raises(CommandError, match="AssertionError: the template was compiled"):
+        render_template(str(template), {"name": "x"}, cache=True)  # not from the cache: Mako compiles
+
+
+def test_cached_template_reports_the_failing_line(tmp_path, caches_written, no_compiling):
+    failing = tmp_path / "failing.mako"
+    failing.write_text("line one\n${1 / zero}\n")
+    for _ in range(2):  # compiled, then from the cache
+        with pytest.raises(CommandError) as err:
+            render_template(str(failing), {"zero": 0}, cache=True)
+        assert "failing.mako:2: rendering failed: ZeroDivisionError" in str(err.value)
+        no_compiling()
+
+
+def test_template_cache_damaged_or_not_written(tmp_path, caches_written, monkeypatch):
+    template = tmp_path / "t.mako"
+    template.write_text("hi ${name}\n")
+    cache = _template_cache(tmp_path)
+    cache.parent.mkdir()
+    cache.write_bytes(b"\x00garbage")
+    assert render_template(str(template), {"name": "a"}, cache=True) == "hi a\n"
+    assert cache.read_bytes() != b"\x00garbage"  # replaced by a good one
+    cache.unlink()
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE, python -B
+    assert render_template(str(template), {"name": "b"}, cache=True) == "hi b\n"
+    assert not cache.exists()

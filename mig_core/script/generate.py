@@ -145,7 +145,7 @@ def generate_revision(
         "downgrades": "pass",
     }
     context.update(template_args)
-    text = render_template(template, context)
+    text = render_template(template, context, cache=True)
     write_file(path, text, script.output_encoding)
     if script.config is not None:  # as Alembic: the file is reported, then its hooks run
         from mig_core.script.write_hooks import run_hooks

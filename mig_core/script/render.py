@@ -93,7 +93,7 @@ def format_as_comma(value: Any) -> str:
 
 
 def _import_mako() -> tuple[Any, Any]:
-    """``(mako.exceptions, mako.template.Template)``, imported without Pygments.
+    """``(mako.exceptions, mako.template)``, imported without Pygments.
 
     When Pygments is installed (pytest, IPython and rich bring it), importing Mako loads it to
     colour Mako's HTML error pages, which mig never shows: about 30 ms of every command that
@@ -108,19 +108,24 @@ def _import_mako() -> tuple[Any, Any]:
         sys.modules[plugin] = None  # type: ignore[assignment]
     try:
         from mako import exceptions
-        from mako.template import Template
+        from mako import template as mako_template
     finally:
         if blocked and sys.modules.get(plugin, "") is None:
             del sys.modules[plugin]
-    return exceptions, Template
+    return exceptions, mako_template
 
 
-def render_template(template_path: str, context: Mapping[str, Any]) -> str:
-    """Render a Mako file; template errors become one-line :class:`CommandError` naming it."""
-    exceptions, Template = _import_mako()  # noqa: N806 - a class
+def render_template(template_path: str, context: Mapping[str, Any], *, cache: bool = False) -> str:
+    """Render a Mako file; template errors become one-line :class:`CommandError` naming it.
+    ``cache``: keep the compiled template in its folder's ``__pycache__`` (a project's
+    ``script.py.mako``, rendered by every ``mig revision``)."""
+    exceptions, mako_template = _import_mako()
 
     try:
-        template = Template(filename=template_path, strict_undefined=False)
+        if cache:
+            template = load_template(template_path, mako_template)
+        else:
+            template = mako_template.Template(filename=template_path, strict_undefined=False)
         return str(template.render_unicode(comma=format_as_comma, **context))
     except exceptions.MakoException as exc:
         raise CommandError(f"{template_path}: template error: {exc}") from None
@@ -129,6 +134,113 @@ def render_template(template_path: str, context: Mapping[str, Any]) -> str:
         raise CommandError(
             f"{template_path}{line}: rendering failed: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+# --- compiled templates, cached -------------------------------------------------------------
+#
+# Mako turns a template into Python source (lexer, code generator) and compiles it on every
+# load: about a third of what rendering a revision file costs a whole `mig revision` process.
+# The compiled module is cached per folder in ``__pycache__/mig-template.<cache tag>.marshal``,
+# one entry per template file name, used only while the template's bytes, the path it was
+# loaded by, Mako's version and the interpreter's magic number are all unchanged (the bytes are
+# compared whole: a template is read anyway, and an edit is seen at once whatever its size and
+# mtime). Written as the code cache is (atomically, not under ``PYTHONDONTWRITEBYTECODE``); an
+# unreadable or unwritable cache just means compiling.
+
+TEMPLATE_CACHE_FORMAT = 1
+#: the options mig compiles templates with (part of the cache key)
+_TEMPLATE_OPTIONS = "strict_undefined=False"
+
+
+def _template_cache_file(template_path: str) -> str | None:
+    tag = sys.implementation.cache_tag
+    if tag is None:
+        return None
+    folder = os.path.dirname(os.path.abspath(template_path))
+    return os.path.join(folder, "__pycache__", f"mig-template.{tag}.marshal")
+
+
+def _template_cache_key(mako_template: Any) -> tuple[Any, ...]:
+    import importlib.util
+
+    import mako
+
+    return (TEMPLATE_CACHE_FORMAT, importlib.util.MAGIC_NUMBER, mako.__version__,
+            getattr(mako_template.codegen, "MAGIC_NUMBER", None), _TEMPLATE_OPTIONS)
+
+
+def _read_template_cache(cache_file: str, key: tuple[Any, ...]) -> dict[str, Any]:
+    import marshal
+
+    try:
+        with open(cache_file, "rb") as f:
+            data = marshal.loads(f.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if isinstance(data, tuple) and len(data) == 2 and data[0] == key and isinstance(data[1], dict):
+        return data[1]
+    return {}
+
+
+class _SourceLoader:
+    """``__loader__`` of a template module made from the cache: tracebacks (linecache) read
+    the generated source from it, as from the module Mako compiles itself."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+
+    def get_source(self, name: str) -> str:
+        return self._source
+
+
+def load_template(template_path: str, mako_template: Any) -> Any:
+    """``mako.template.Template(filename=template_path)``, its compiled module taken from the
+    folder's template cache when the cache holds this very template, else compiled (and
+    cached)."""
+    cache_file = _template_cache_file(template_path)
+    try:
+        with open(template_path, "rb") as f:
+            data = f.read()
+    except OSError:
+        cache_file = None  # Mako reports the missing / unreadable file
+    if cache_file is None:
+        return mako_template.Template(filename=template_path, strict_undefined=False)
+    import marshal
+    import types
+
+    key = _template_cache_key(mako_template)
+    entries = _read_template_cache(cache_file, key)
+    name = os.path.basename(template_path)
+    entry = entries.get(name)
+    if (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == template_path
+            and entry[1] == data):
+        try:
+            code = marshal.loads(entry[3])
+            module = types.ModuleType(code.co_filename)
+            module.__dict__["__loader__"] = _SourceLoader(entry[2])
+            exec(code, module.__dict__)
+            return mako_template.ModuleTemplate(
+                module, template_filename=template_path, module_source=entry[2],
+            )
+        except Exception:  # a damaged entry: compile as if there were none
+            pass
+    template = mako_template.Template(filename=template_path, strict_undefined=False)
+    try:
+        with open(template_path, "rb") as f:
+            unchanged = f.read() == data  # the file Mako compiled is the one the key holds
+        source = template.code
+        code = compile(source, template.module_id, "exec")
+    except Exception:
+        return template
+    if unchanged:
+        from mig_core.script.code_cache import write_marshal_atomically
+
+        folder = os.path.dirname(os.path.dirname(cache_file))
+        entries = {k: v for k, v in entries.items()
+                   if k != name and os.path.exists(os.path.join(folder, k))}
+        entries[name] = (template_path, data, source, marshal.dumps(code))
+        write_marshal_atomically(cache_file, (key, entries))
+    return template
 
 
 def _template_line(template_path: str) -> str:
