@@ -234,3 +234,40 @@ def test_drop_of_an_unnamed_constraint_is_flagged(recwarn):
     assert one(ops.DropConstraintOp("fk", "t", type_="foreignkey")) == (
         "op.drop_constraint('fk', 't', type_='foreignkey')"
     )
+
+
+class NoInit(sa.types.TypeEngine):
+    """A type class with object's ``__init__``, as Integer and Date."""
+
+    args = (sa.Integer(), sa.Date())  # an attribute named like object.__init__'s *args
+
+
+def test_types_without_their_own_init_render_without_inspect(monkeypatch):
+    """``Integer()``, ``Date()``: object's ``__init__`` is known without ``inspect.signature``
+    (which reads a C function's signature with tokenize, compiling its regexes: milliseconds
+    in a cold process); the result is what the signature gives."""
+    import inspect
+
+    from mig_core.autogenerate import render
+
+    signature = inspect.signature
+
+    def no_builtin_signatures(obj, *args, **kwargs):
+        assert obj is not object.__init__, "inspect.signature(object.__init__) was called"
+        return signature(obj, *args, **kwargs)
+
+    render._init_params.cache_clear()
+    monkeypatch.setattr(inspect, "signature", no_builtin_signatures)
+    try:
+        c = ctx()
+        assert c.render_type(sa.Integer()) == "sa.Integer()"
+        assert c.render_type(sa.Date()) == "sa.Date()"
+        assert c.render_type(NoInit()) == f"{__name__}.NoInit(sa.Integer(), sa.Date())"
+        monkeypatch.setattr(inspect, "signature", signature)
+        params = [p for p in list(signature(object.__init__).parameters.values())[1:]
+                  if p.kind is not p.VAR_KEYWORD]
+        assert render._init_params(NoInit) == tuple(
+            (p.name, p.default, p.kind is p.VAR_POSITIONAL) for p in params
+        )
+    finally:
+        render._init_params.cache_clear()
