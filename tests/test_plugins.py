@@ -336,3 +336,76 @@ def test_cli_plugins_reports_an_operation_two_plugins_register(capsys, monkeypat
         assert err.rstrip().endswith("; block one with -p no:docs")
     assert main(["-p", "no:docs", "plugins"]) == 0
     assert "operations: create_view" in capsys.readouterr().out
+
+
+# --- registering module plugins -----------------------------------------------------------
+
+
+def _odd_module() -> ModuleType:
+    """A module with every kind of attribute pluggy looks at."""
+    import types
+
+    @hookimpl
+    def mig_configure(config):
+        pass
+
+    class Holder:
+        @staticmethod
+        @hookimpl
+        def static(config):
+            pass
+
+        @classmethod
+        @hookimpl
+        def klass(cls, config):
+            pass
+
+        @hookimpl
+        def method(self, config):
+            pass
+
+    module = ModuleType("odd_plugin")
+    module.__dict__.update(
+        mig_configure=mig_configure, plain=lambda: None, number=1, text="x", cls=Holder,
+        static=Holder.__dict__["static"], klass=Holder.__dict__["klass"],
+        bound=Holder().method, sub=types, __annotations__={"number": int},
+    )
+    return module
+
+
+def test_module_plugins_are_parsed_as_pluggy_parses_them():
+    """mig answers at once for a module's attributes that cannot be hooks; for every name of
+    every plugin module of a run (and an odd one) the result is pluggy's own."""
+    import pluggy
+
+    from mig_core.plugins import MigPluginManager
+
+    pm = build_plugin_manager(None, env={})
+    modules = [p for p in pm.get_plugins() if isinstance(p, ModuleType)]
+    assert len(modules) >= 4
+    ours, plain = MigPluginManager(), pluggy.PluginManager("mig")
+    for module in [*modules, _odd_module()]:
+        for name in dir(module):
+            assert ours.parse_hookimpl_opts(module, name) == plain.parse_hookimpl_opts(
+                module, name), (module.__name__, name)
+    assert ours.parse_hookimpl_opts(_odd_module(), "mig_configure") is not None
+
+
+def test_module_plugin_registration_looks_up_only_candidate_names(monkeypatch):
+    """pluggy's static lookup (``inspect.getattr_static``, ~250 names a run) runs only for a
+    module's functions and methods, not for its imports, constants and classes."""
+    import inspect
+
+    looked_up: list[str] = []
+    getattr_static = inspect.getattr_static
+
+    def spy(obj, name, *args):
+        if isinstance(obj, ModuleType):
+            looked_up.append(name)
+        return getattr_static(obj, name, *args)
+
+    monkeypatch.setattr(inspect, "getattr_static", spy)
+    pm = build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+    pm.register(_odd_module(), name="odd")
+    assert pm.hook.mig_configure.get_hookimpls()[-1].plugin_name == "odd"
+    assert "number" not in looked_up and "sub" not in looked_up and "cls" not in looked_up
