@@ -5,7 +5,8 @@ arguments, re-filters a dialect-bound (subset) caller's implementations and runs
 multicall loop, which costs more than a small table's comparison. :func:`direct_caller` gives a
 plain function doing what that loop does for the one shape a run usually has (the core's
 implementation and new-style wrappers around it), or None for anything else, so the caller
-keeps the hook.
+keeps the hook. Rendering calls the ``firstresult`` hooks ``mig_render_op`` / ``mig_render_type``
+once per operation and column; :func:`firstresult_caller` does the same for them.
 """
 
 from __future__ import annotations
@@ -65,6 +66,52 @@ def direct_caller(caller: Any, builtin: Callable[..., Any]) -> Callable[..., lis
         except BaseException as exc:
             exception = exc
         return _finish(teardowns, results, exception)
+
+    return call
+
+
+def _plain_multicall(caller: Any) -> list[Any] | None:
+    """``caller``'s implementations when pluggy would run them with its plain multicall loop
+    (no hook tracing or call monitoring), else None."""
+    try:
+        impls = caller.get_hookimpls()
+        runner = getattr(caller._hookexec, "__self__", None)
+        inner = getattr(runner, "_inner_hookexec", None)
+    except Exception:  # another pluggy layout: keep the hook call
+        return None
+    if (getattr(inner, "__name__", None) != "_multicall"
+            or not getattr(inner, "__module__", "").startswith("pluggy.")):
+        return None
+    return list(impls)
+
+
+def firstresult_caller(caller: Any) -> Callable[..., Any] | None:
+    """A function doing what calling the ``firstresult`` hook ``caller`` does, or None.
+
+    Only when every implementation is a plain one (no wrapper of either style) without
+    keyword-only arguments, and no hook tracing or call monitoring is on: then pluggy calls
+    them last-registered (and tryfirst) first and returns the first result that is not None,
+    exceptions passing through unchanged. Decide once per run: its plugins are fixed.
+    """
+    impls = _plain_multicall(caller)
+    spec = getattr(caller, "spec", None)
+    if (
+        impls is None or spec is None or not spec.opts.get("firstresult")
+        or any(impl.hookwrapper or impl.wrapper or impl.kwargnames for impl in impls)
+    ):
+        return None
+    ordered = [(impl.function, tuple(impl.argnames)) for impl in reversed(impls)]
+
+    def call(**kwargs: Any) -> Any:
+        for function, argnames in ordered:
+            try:
+                args = [kwargs[name] for name in argnames]
+            except KeyError:  # an argument missing: pluggy's own error
+                return caller(**kwargs)
+            result = function(*args)
+            if result is not None:
+                return result
+        return None
 
     return call
 

@@ -271,3 +271,25 @@ def test_types_without_their_own_init_render_without_inspect(monkeypatch):
         )
     finally:
         render._init_params.cache_clear()
+
+
+def test_render_hooks_skip_pluggy_dispatch_with_the_same_output():
+    """``mig_render_op`` / ``mig_render_type`` are called once per operation and column:
+    without pluggy's dispatch when plain implementations are all there is (see
+    mig_core.hookcall.firstresult_caller); a traced manager (pluggy's own loop) renders the same."""
+    import pluggy
+
+    table = ops.CreateTableOp("t", [
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("tags", postgresql.ARRAY(sa.String(20))),
+        sa.Column("made", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    ])
+    fast = ctx()
+    assert not isinstance(fast.hook("mig_render_type"), pluggy.HookCaller)
+    assert not isinstance(fast.hook("mig_render_op"), pluggy.HookCaller)
+    pm = build_plugin_manager(None, env={}, autoload=False, entry_points=lambda: [])
+    pm.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
+    traced = RenderContext(hooks=pm.hooks_for(None))
+    assert isinstance(traced.hook("mig_render_type"), pluggy.HookCaller)
+    assert render_op(fast, table) == render_op(traced, table)
+    assert fast.imports == traced.imports == {"from sqlalchemy.dialects import postgresql"}

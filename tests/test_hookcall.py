@@ -1,4 +1,4 @@
-"""mig_core.hookcall.direct_caller: the same results, exceptions and call order as pluggy's own
+"""mig_core.hookcall.direct_caller and firstresult_caller: the same results, exceptions and call order as pluggy's own
 call of the hook, and no direct caller where pluggy would do something it does not."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pluggy
 import pytest
 
-from mig_core.hookcall import direct_caller
+from mig_core.hookcall import direct_caller, firstresult_caller
 
 spec = pluggy.HookspecMarker("hookcall_test")
 impl = pluggy.HookimplMarker("hookcall_test")
@@ -155,3 +155,86 @@ def test_no_direct_caller_where_pluggy_would_do_more() -> None:
     subset = manager(OtherPlain())
     assert direct_caller(subset.subset_hook_caller("compare", [subset.get_plugin("plugin0")]),
                          builtin) is not None
+
+
+# --- firstresult hooks (mig_render_op, mig_render_type) -------------------------------------
+
+
+def decider(label: str, answer: Any = None, *, first: bool = False, last: bool = False,
+            narrow: bool = False) -> Any:
+    if narrow:
+        class Narrow:
+            @impl(tryfirst=first, trylast=last)
+            def decide(self, log: list[str]) -> Any:
+                log.append(label)
+                return answer
+
+        return Narrow()
+
+    class Decider:
+        @impl(tryfirst=first, trylast=last)
+        def decide(self, log: list[str], value: int) -> Any:
+            log.append(label)
+            if value < 0 and answer == "raise":
+                raise KeyError(label)  # a KeyError of the implementation's own
+            return None if answer == "raise" else answer
+
+    return Decider()
+
+
+def first_both(pm: pluggy.PluginManager, value: int) -> tuple[Any, Any]:
+    """(what pluggy's call gives, what firstresult_caller's gives): result or exception, log."""
+    direct = firstresult_caller(pm.hook.decide)
+    assert direct is not None
+    outcomes = []
+    for call in (pm.hook.decide, direct):
+        log: list[str] = []
+        try:
+            outcome: Any = call(log=log, value=value)
+        except Exception as exc:  # compared below
+            outcome = (type(exc), str(exc))
+        outcomes.append((outcome, log))
+    return outcomes[0], outcomes[1]
+
+
+@pytest.mark.parametrize("value", [3, 0, -1])
+@pytest.mark.parametrize(
+    "plugins",
+    [
+        (decider("core", "core", last=True),),
+        (decider("core", "core", last=True), decider("plugin", None), decider("other", "other")),
+        (decider("core", "core", last=True), decider("early", "early", first=True),
+         decider("late", "late")),
+        (decider("core", "core", last=True), decider("raising", "raise")),
+        (decider("core", "core", last=True), decider("narrow", "narrow", narrow=True)),
+        (decider("none", None), decider("also none", 0)),
+    ],
+    ids=["core-only", "first-answer-wins", "tryfirst", "exception", "narrow", "no-answer"],
+)
+def test_firstresult_caller_gives_what_pluggy_gives(plugins: tuple[Any, ...], value: int) -> None:
+    by_pluggy, direct = first_both(manager(*plugins), value)
+    assert direct == by_pluggy
+
+
+def test_no_firstresult_caller_where_pluggy_would_do_more() -> None:
+    class Wrapping:
+        @impl(wrapper=True)
+        def decide(self, log: list[str], value: int) -> Generator[None, Any, Any]:
+            return (yield)
+
+    class OldStyle:
+        @impl(hookwrapper=True)
+        def decide(self, log: list[str], value: int) -> Generator[None, Any, Any]:
+            yield
+
+    core = decider("core", "core", last=True)
+    assert firstresult_caller(manager(core).hook.decide) is not None
+    assert firstresult_caller(manager(core, Wrapping()).hook.decide) is None
+    assert firstresult_caller(manager(core, OldStyle()).hook.decide) is None
+    assert firstresult_caller(manager().hook.compare) is None  # not firstresult
+    traced = manager(core)
+    traced.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
+    assert firstresult_caller(traced.hook.decide) is None
+    subset = manager(core, decider("other", "other"))
+    caller = firstresult_caller(subset.subset_hook_caller("decide", [subset.get_plugin("plugin1")]))
+    assert caller is not None and caller(log=[], value=1) == "core"

@@ -287,6 +287,7 @@ class RenderContext:
             hooks = build_plugin_manager(None).hooks_for(None)
         install_dispatch(getattr(hooks, "_pm", None))
         self.hooks = hooks
+        self._direct: dict[str, tuple[Any, Callable[..., Any]]] = {}
         self.imports: set[str] = set(imports or ())
         # an empty prefix is one too (names imported with ``from sqlalchemy import *``)
         self.sa_prefix: str = _first_set(self.opts, "sqlalchemy_module_prefix", default="sa.")
@@ -319,10 +320,24 @@ class RenderContext:
         if custom is not False:
             # None is written as None, as Alembic does: sa.Column('x', None) is a NullType column
             return "None" if custom is None else str(custom)
-        text = self.hooks.mig_render_type(ctx=self, type_=type_)
+        text = self.hook("mig_render_type")(ctx=self, type_=type_)
         if text is None:
             raise CommandError(f"no renderer for type {type_!r}")
         return str(text)
+
+    def hook(self, name: str) -> Callable[..., Any]:
+        """The caller of the ``firstresult`` hook ``name`` (``mig_render_op``,
+        ``mig_render_type``): rendering calls them once per operation and column, so without
+        pluggy's per-call dispatch when plain implementations are all there is (see
+        :func:`mig_core.hookcall.firstresult_caller`; same results)."""
+        hooks = self.hooks
+        entry = self._direct.get(name)
+        if entry is None or entry[0] is not hooks:
+            from mig_core.hookcall import firstresult_caller
+
+            caller = getattr(hooks, name)
+            entry = self._direct[name] = (hooks, firstresult_caller(caller) or caller)
+        return entry[1]
 
     def render_op(self, op: Any) -> list[str]:
         """Source lines for one operation (``mig_render_op``); containers render their children."""

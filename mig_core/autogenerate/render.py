@@ -62,7 +62,9 @@ def render_op(ctx: RenderContext, op: ops.MigrateOperation) -> list[str]:
         for child in op.ops:
             out.extend(render_op(ctx, child))
         return out
-    result = ctx.hooks.mig_render_op(ctx=ctx, op=op)
+    hook = getattr(ctx, "hook", None)  # an AutogenContext of another making: the hooks
+    caller = hook("mig_render_op") if hook is not None else ctx.hooks.mig_render_op
+    result = caller(ctx=ctx, op=op)
     if result is None:
         raise CommandError(
             f"no renderer for operation {type(op).__name__} ({op.describe()}); the plugin that "

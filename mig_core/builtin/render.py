@@ -15,17 +15,17 @@ from mig_core import hookimpl
 @hookimpl(trylast=True)
 def mig_render_op(ctx: Any, op: Any) -> str | list[str] | None:
     """Every built-in operation (create_table, add_column, alter_column, ...)."""
-    from mig_core.autogenerate.render import core_render_op
+    import mig_core.autogenerate.render as render  # once per operation: not a from-import
 
-    return core_render_op(ctx, op)
+    return render.core_render_op(ctx, op)
 
 
 @hookimpl(trylast=True)
 def mig_render_type(ctx: Any, type_: Any) -> str | None:
     """Any type: ``sa.X(...)``, ``<dialect>.X(...)`` or the user's module path."""
-    from mig_core.autogenerate.render import render_type_default
+    import mig_core.autogenerate.render as render  # once per column: not a from-import
 
-    return render_type_default(ctx, type_)
+    return render.render_type_default(ctx, type_)
 
 
 @hookimpl(trylast=True)
