@@ -293,3 +293,39 @@ def test_render_hooks_skip_pluggy_dispatch_with_the_same_output():
     assert isinstance(traced.hook("mig_render_type"), pluggy.HookCaller)
     assert render_op(fast, table) == render_op(traced, table)
     assert fast.imports == traced.imports == {"from sqlalchemy.dialects import postgresql"}
+
+
+def _table_with_unnamed_constraints(reverse: bool) -> sa.Table:
+    m = sa.MetaData()
+    sa.Table("a", m, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("b", m, sa.Column("id", sa.Integer, primary_key=True))
+    constraints = [
+        sa.ForeignKeyConstraint(["a_id"], ["a.id"]), sa.ForeignKeyConstraint(["b_id"], ["b.id"]),
+        sa.UniqueConstraint("a_id"), sa.UniqueConstraint("z"),
+        sa.CheckConstraint("a_id > 0"), sa.CheckConstraint("z > 1"),
+    ]
+    return sa.Table(
+        "t", m, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a_id", sa.Integer),
+        sa.Column("b_id", sa.Integer), sa.Column("z", sa.Integer),
+        *(reversed(constraints) if reverse else constraints),
+    )
+
+
+def test_unnamed_constraints_of_a_kind_render_in_one_order():
+    """A Table's constraints are a set (ordered by memory address): two unnamed foreign keys
+    came out in either order from run to run. They are ordered by what they hold."""
+    from mig_core.autogenerate.render import _constraint_order
+
+    table = _table_with_unnamed_constraints(reverse=True)
+    keys = [_constraint_order(c) for c in table.constraints]
+    assert len(set(keys)) == len(keys)
+    rendered = {
+        render_python_code(ops.UpgradeOps(ops=[ops.CreateTableOp.from_table(
+            _table_with_unnamed_constraints(reverse))]))
+        for reverse in (False, True)
+    }
+    assert len(rendered) == 1
+    text = rendered.pop()
+    order = ["['a_id'], ['a.id']", "['b_id'], ['b.id']", "UniqueConstraint('a_id')",
+             "UniqueConstraint('z')", "CheckConstraint('a_id > 0')", "CheckConstraint('z > 1')"]
+    assert [text.index(piece) for piece in order] == sorted(text.index(p) for p in order)

@@ -567,11 +567,21 @@ def _notes(op: ops.CreateTableOp) -> str:
     return "".join(f"# {line}\n" for line in lines)
 
 
-def _constraint_order(constraint: Any) -> tuple[int, str]:
+def _constraint_order(constraint: Any) -> tuple[int, str, tuple[str, ...]]:
+    """Kind, name, then what the constraint holds: a table's constraints are a set, so
+    unnamed ones of a kind (two foreign keys) need their content to come out in one order."""
     import sqlalchemy as sa
 
     order = {sa.PrimaryKeyConstraint: 0, sa.ForeignKeyConstraint: 1, sa.UniqueConstraint: 2}
-    return (order.get(type(constraint), 3), str(constraint.name or ""))
+    content: tuple[str, ...] = tuple(str(c.name) for c in getattr(constraint, "columns", ()))
+    if isinstance(constraint, sa.ForeignKeyConstraint):
+        from mig_core.operations.schemaobj import fk_target
+
+        content += tuple(repr(fk_target(fk)) for fk in constraint.elements)
+    sqltext = getattr(constraint, "sqltext", None)
+    if sqltext is not None:
+        content += (str(getattr(sqltext, "text", sqltext)),)
+    return (order.get(type(constraint), 3), str(constraint.name or ""), content)
 
 
 def render_drop_table(ctx: RenderContext, op: ops.DropTableOp) -> str:
