@@ -388,3 +388,26 @@ def test_foreign_key_to_a_column_whose_key_is_not_its_name(engine):
     up, _down = migrate(engine, md)
     assert "sa.ForeignKeyConstraint(['parent_ref'], ['kp.ID'], name='fk_kt_kp')" in up
     assert diffs(engine, md) == []
+
+
+def test_unnamed_uniques_and_foreign_keys_are_added_in_one_order(engine):
+    """A table's constraints are a set (ordered by memory address): unnamed foreign keys and
+    unique constraints were added in a different order from run to run. They are ordered by
+    their columns (and target) now."""
+    def model(with_keys: bool) -> sa.MetaData:
+        md = sa.MetaData()
+        for name in "abcd":
+            sa.Table(name, md, sa.Column("id", sa.Integer, primary_key=True))
+        columns = [sa.Column(f"{n}_id", sa.Integer,
+                             *([sa.ForeignKey(f"{n}.id")] if with_keys else [])) for n in "dcba"]
+        uniques = [sa.UniqueConstraint(f"{n}_id") for n in "dcba"] if with_keys else []
+        sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True), *columns, *uniques)
+        return md
+
+    setup(engine, model(with_keys=False))
+    added = [d for d in flat(diffs(engine, model(with_keys=True)))
+             if d[0] in ("add_fk", "add_constraint")]
+    fks = [[e.parent.name for e in d[1].elements] for d in added if d[0] == "add_fk"]
+    uniques = [[c.name for c in d[1].columns] for d in added if d[0] == "add_constraint"]
+    assert fks == [["a_id"], ["b_id"], ["c_id"], ["d_id"]]
+    assert uniques == [["a_id"], ["b_id"], ["c_id"], ["d_id"]]

@@ -30,6 +30,7 @@ from mig_core.operations.ops import (
     DropIndexOp,
     DropTableCommentOp,
 )
+from mig_core.operations.schemaobj import fk_target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -337,6 +338,9 @@ def compare_indexes_and_uniques(
 
     if len(meta_indexes) > 1:
         meta_indexes.sort(key=lambda i: str(i.name))
+    if len(meta_uniques) > 1:  # a set: unnamed ones by their columns, one order every run
+        meta_uniques = sorted(meta_uniques, key=lambda c: (
+            str(c.name), tuple(str(col.name) for col in c.columns)))
     for index in meta_indexes:
         name = _norm_name(index.name)
         record = conn_index_by_name.get(name) if name else None
@@ -550,8 +554,9 @@ def compare_foreign_keys(
     conn_fks = conn_table.foreign_keys
     if not meta_fks and not conn_fks:
         return [], []
-    if len(meta_fks) > 1:
-        meta_fks.sort(key=lambda c: str(c.name))
+    if len(meta_fks) > 1:  # a set: unnamed ones by columns and target, one order every run
+        meta_fks.sort(key=lambda c: (
+            str(c.name), tuple(c.column_keys), tuple(repr(fk_target(e)) for e in c.elements)))
     if ctx._name_filters:
         parents = {"table_name": meta_table.name, "schema_name": schema}
         meta_fks = [
