@@ -1,8 +1,9 @@
 """A revision that fails in the middle of a run, on SQLite, PostgreSQL and MariaDB.
 
 Transactional runs roll back to the last commit; non-transactional ones (MariaDB, or
-``transactional_ddl=False``) move the version row after each revision, and the error says the
-failed revision's DDL may be partly applied. The error names the revision, file and line.
+``transactional_ddl=False``) move the version row after each revision; the error says the
+failed revision's DDL may be partly applied where it may (MariaDB, a connection in AUTOCOMMIT),
+and rolled back where the server rolled it back. The error names the revision, file and line.
 """
 
 from __future__ import annotations
@@ -77,11 +78,11 @@ def test_failure_in_the_middle(kind, request, tmp_path):
             "table still names r2. Once the cause is fixed, `mig upgrade r3 --resume` runs the "
             "rest of it (or repair the schema by hand and record where it is with `mig stamp`)")
     elif nontx:  # rolled back in fact: the server has transactional DDL
-        assert "its DDL may be partly applied" in message
-        assert "the version table still names r2" in message
         dialect = sa.engine.make_url(url).get_backend_name()
-        assert (f"(transactional DDL on {dialect} was turned off for this run "
-                "(transactional_ddl=False))") in message
+        # it said "its DDL may be partly applied" while r3's table was rolled back
+        assert message.endswith(
+            f"; rolled back (transactional DDL on {dialect} was turned off for this run, so the "
+            "revisions before it were committed one by one); the version table still names r2")
         assert "--resume" not in message
     else:
         expected = "r2" if opts.get("transaction_per_migration") else "base"
@@ -266,23 +267,80 @@ def test_queued_statement_failure_is_reported_before_a_later_unimportable_file(
     engine.dispose()
 
 
+@pytest.mark.parametrize("how", ["execution_options", "create_engine"])
+def test_transactional_ddl_off_on_an_autocommit_connection_says_partly_applied(
+    how, tmp_path, postgres_url
+):
+    """With the connection in AUTOCOMMIT (set on the connection, or on the engine, which only
+    the driver then reports), each statement of the failed revision committed as it ran: r3's
+    table stays, and the message says its DDL may be partly applied, and why."""
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    ini = make_project(tmp_path, postgres_url, BROKEN)
+    if how == "create_engine":
+        auto = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool,
+                                isolation_level="AUTOCOMMIT")
+        conn = auto.connect()
+    else:
+        auto = engine
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with conn, pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, connection=conn,
+                                   configure={"transactional_ddl": False}), "head")
+    assert str(info.value).endswith(
+        "; before the failing statement it ran 1 statement: CREATE TABLE t_r3 ( id SERIAL NOT "
+        "NULL, PRIMARY KEY (id) ); its DDL may be partly applied (the connection commits each "
+        "statement (its isolation level is AUTOCOMMIT), and transactional DDL on postgresql was "
+        "turned off for this run (transactional_ddl=False)); the version table still names r2")
+    with engine.connect() as check:
+        names = set(sa.inspect(check).get_table_names())
+        assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
+    assert {"t_r1", "t_r2", "t_r3"} <= names  # r3's CREATE TABLE took effect
+    auto.dispose()
+    engine.dispose()
+
+
 def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_path, sqlite_url):
-    """Where DDL commits by itself, the error shows what the revision ran before the failing
-    statement (the last three, and how many): the user repairs from that."""
+    """Where DDL commits by itself (here: a connection in AUTOCOMMIT), the error shows what the
+    revision ran before the failing statement (the last three, and how many): the user repairs
+    from that."""
     ini = make_project(tmp_path, sqlite_url, [
         {"rev": "r1", **create_table("t")},
         {"rev": "r2", "down": "r1", "upgrade": "".join(
             f"op.add_column('t', sa.Column('c{i}', sa.Integer))\n" for i in range(4)
         ) + "op.execute('INSERT INTO no_such_table VALUES (1)')\n"},
     ])
-    with pytest.raises(MigrationFailed) as info:
-        command.upgrade(config_for(ini, configure={"transactional_ddl": False}), "head")
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, \
+            pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, connection=conn,
+                                   configure={"transactional_ddl": False}), "head")
     assert str(info.value).endswith(
         "; before the failing statement it ran 4 statements: ...; ALTER TABLE t ADD COLUMN c1 "
         "INTEGER; ALTER TABLE t ADD COLUMN c2 INTEGER; ALTER TABLE t ADD COLUMN c3 INTEGER; its "
-        "DDL may be partly applied (transactional DDL on sqlite was turned off for this run "
+        "DDL may be partly applied (the connection commits each statement (its isolation level "
+        "is AUTOCOMMIT), and transactional DDL on sqlite was turned off for this run "
         "(transactional_ddl=False)); the version table still names r1"
     )
+    with engine.connect() as conn:
+        assert [c["name"] for c in sa.inspect(conn).get_columns("t")] == [
+            "id", "c0", "c1", "c2", "c3"]
+        conn.execute(sa.text("CREATE TABLE t2 AS SELECT id FROM t"))
+        conn.execute(sa.text("DROP TABLE t"))
+        conn.execute(sa.text("ALTER TABLE t2 RENAME TO t"))
+        conn.commit()
+    # transactional_ddl=False on a connection that does not commit each statement: rolled back
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, configure={"transactional_ddl": False}), "head")
+    assert "before the failing statement" not in str(info.value)
+    assert str(info.value).endswith("; rolled back (transactional DDL on sqlite was turned off "
+                                    "for this run, so the revisions before it were committed one "
+                                    "by one); the version table still names r1")
+    with engine.connect() as conn:
+        assert [c["name"] for c in sa.inspect(conn).get_columns("t")] == ["id"]
+    engine.dispose()
     # a transactional run lists nothing: everything since the last commit is rolled back
     with pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini), "head")

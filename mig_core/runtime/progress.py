@@ -84,6 +84,21 @@ def commits_by_itself(sql: Any) -> bool:
                 and words[1].lower() == "temporary")
 
 
+def connection_autocommits(conn: Any) -> bool:
+    """Whether ``conn`` commits each statement as it runs: its isolation level is AUTOCOMMIT
+    (as an execution option, or on the engine), as the driver reports where SQLAlchemy can ask
+    it without a round trip."""
+    if conn is None:
+        return False
+    level = conn.get_execution_options().get("isolation_level")
+    if level is not None:
+        return bool(level == "AUTOCOMMIT")
+    try:
+        return bool(conn.dialect.detect_autocommit_setting(conn.connection.dbapi_connection))
+    except Exception:  # noqa: BLE001 - a driver SQLAlchemy cannot ask, or a dead connection
+        return getattr(conn.dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT"
+
+
 class Resume:
     """What a resumed revision skips: the recorded count and digest of the failed or
     interrupted run's row ``row_id``."""
@@ -312,8 +327,7 @@ class StatementLog:
         )
 
     def _autocommits(self) -> bool:
-        conn = self.ctx.live_connection
-        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+        return connection_autocommits(self.ctx.live_connection)
 
     # --- the started row -----------------------------------------------------------------------
     def _record(self) -> None:

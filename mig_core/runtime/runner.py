@@ -27,6 +27,7 @@ from mig_core.runtime.progress import (
     Resume,
     ResumeRefused,
     StatementLog,
+    connection_autocommits,
     find_resume,
     resume_command,
 )
@@ -585,6 +586,21 @@ class StepRunner:
             return f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
         if not ran:
             return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
+        if type(ctx.impl).transactional_ddl and not connection_autocommits(ctx.live_connection):
+            # transactional_ddl=False on a server whose DDL is transactional: mig commits
+            # revision by revision, and the failed one's statements roll back with its
+            # transaction (unless its autocommit_block() committed them)
+            if ctx._step_autocommitted:
+                return (
+                    "; what it ran up to the end of its autocommit_block() was committed and "
+                    "stays, the rest is rolled back; the version table still names "
+                    f"{_heads_text(ctx._committed_heads)}"
+                )
+            return (
+                f"; rolled back (transactional DDL on {ctx.dialect.name} was turned off for this "
+                "run, so the revisions before it were committed one by one); the version table "
+                f"still names {_heads_text(before)}"
+            )
         statement_log = ctx.impl.statement_log
         if step is not None and statement_log is not None and statement_log.history is not None:
             return _what_took_effect(ctx, statement_log, step, before)
@@ -727,6 +743,12 @@ def _what_took_effect(
 
 def _why_not_transactional(ctx: MigrationContext) -> str:
     """Why a failed step's DDL was not rolled back: the backend, or this run's configuration."""
+    if type(ctx.impl).transactional_ddl and connection_autocommits(ctx.live_connection):
+        return (
+            f"the connection commits each statement (its isolation level is AUTOCOMMIT), and "
+            f"transactional DDL on {ctx.dialect.name} was turned off for this run "
+            "(transactional_ddl=False)"
+        )
     if type(ctx.impl).transactional_ddl:
         return (
             f"transactional DDL on {ctx.dialect.name} was turned off for this run "
