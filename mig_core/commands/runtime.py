@@ -704,8 +704,13 @@ def _log_lines(rows: list[dict[str, Any]], all_projects: bool = False) -> list[s
 
 
 def _result(row: dict[str, Any]) -> str:
-    """``ok``, ``FAILED: <error>``, with what a resumable row recorded."""
+    """``ok``, ``FAILED: <error>``, with what a resumable row recorded, or what a ``repair``
+    row accepted."""
     text = "ok" if row["success"] else f"FAILED: {row['error']}"
+    if row["direction"] == "repair":
+        checksum = row["checksum"]
+        return text + (f" (accepted checksum {checksum[:12]})" if checksum
+                       else " (recorded as removed on purpose)")
     if row.get("resumed_from") is not None:
         text += f" (resumed from row {row['resumed_from']})"
     if not row["success"] and row.get("statements"):

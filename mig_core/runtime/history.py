@@ -42,6 +42,8 @@ log = logging.getLogger("mig.runtime")
 DEFAULT_HISTORY_TABLE = "mig_history"
 _OFF = {"false", "off", "no", "0", "none", ""}
 #: the error of a started row: what ``mig log`` shows when its run died before finishing it
+#: the direction of ``mig repair``'s rows (see :mod:`mig_core.runtime.repair`)
+REPAIR_DIRECTION = "repair"
 INTERRUPTED = "interrupted: started and never finished (the run died or lost its connection)"
 
 
@@ -472,11 +474,13 @@ class HistoryWriter:
         return row
 
     def last_row(self) -> dict[str, Any] | None:
-        """This project's last row (None: no table or no row). Rows of another
-        ``version_table`` are another project's (one sharing the table, with its own version
-        table and so its own run lock) and skipped; a row written before that column existed
-        is this project's when it names one of its revisions. Every key of the table's columns
-        is there, None when the table lacks that column."""
+        """This project's last row of a run (None: no table or no row). ``mig repair``'s rows
+        run nothing and are skipped: a failed or interrupted revision before them is still the
+        last run's (``--resume`` resumes it, the interrupted-run check stops at it). Rows of
+        another ``version_table`` are another project's (one sharing the table, with its own
+        version table and so its own run lock) and skipped; a row written before that column
+        existed is this project's when it names one of its revisions. Every key of the table's
+        columns is there, None when the table lacks that column."""
         if not self.enabled:
             return None
         import sqlalchemy as sa
@@ -487,7 +491,12 @@ class HistoryWriter:
             return None
         columns = self.readable_columns()
         scoped = any(column.name == SCOPE_COLUMN for column in columns)
-        query = sa.select(*columns).order_by(self.table.c.id.desc()).limit(100)
+        query = (
+            sa.select(*columns)
+            .where(self.table.c.direction != REPAIR_DIRECTION)
+            .order_by(self.table.c.id.desc())
+            .limit(100)
+        )
         if scoped:
             query = query.where(self.own_rows())
         while True:

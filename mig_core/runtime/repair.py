@@ -115,7 +115,7 @@ def repair(
             "history_table to keep one"
         )
     interrupted = history.interrupted() if findings else None
-    if interrupted is not None:  # its repair rows would end the block on the next run
+    if interrupted is not None:  # resume or stamp the interrupted revision first
         raise interrupted_run_error(ctx, interrupted, tuple(heads))
     targets, skipped = select(findings, wanted)
     repairs = [

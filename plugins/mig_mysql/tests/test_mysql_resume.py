@@ -248,3 +248,103 @@ def test_resume_with_nothing_to_resume_is_a_note(tmp_path, engine, mysql_url):
     offline = _run(ini, "upgrade", "r2:head", "--sql", "--resume")
     assert offline.returncode == 2
     assert "--resume" in offline.stderr and "--sql" in offline.stderr
+
+
+def test_a_repair_after_a_failed_revision_keeps_it_resumable(tmp_path, engine, mysql_url):
+    """``mig repair`` of another revision while the last run failed inside r2: its repair row
+    runs no revision, so ``--resume`` still resumes r2 (it said "nothing to resume" and ran r2
+    from its start, failing on its first column)."""
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS)
+    _fail_r2_at_its_third_statement(ini, engine)
+    failed = _log(ini)[-1]
+    r1 = tmp_path / "migrations" / "versions" / "r1_r1.py"
+    r1.write_text(r1.read_text() + "# reviewed\n")
+    assert _run(ini, "log", "--verify").returncode == 1
+    repaired = _run(ini, "repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert _log(ini)[-1]["direction"] == "repair"
+    execute(engine, "ALTER TABLE t DROP COLUMN c")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert "nothing to resume" not in done.stderr
+    assert _columns(engine, "t") == ["id", "a", "b", "c"]
+    resumed = [r for r in _log(ini) if r["revisions"] == "r2" and r["success"]]
+    assert [r["resumed_from"] for r in resumed] == [failed["id"]]
+    verify = _run(ini, "log", "--verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    text = _run(ini, "log").stdout.splitlines()
+    assert text[2].endswith("(2 statements took effect)")
+    assert text[3].split()[3:6] == ["repair", "r1", "r1"]
+    assert text[3].endswith(f"  ok (accepted checksum {_log(ini)[2]['checksum'][:12]})")
+    assert text[4].endswith(f"  ok (resumed from row {failed['id']})")
+
+
+def test_repair_while_a_revision_is_interrupted_names_resume(tmp_path, engine, mysql_url):
+    """``mig repair`` refuses while a killed run's started row is the last one; its message
+    names ``--resume``, and once the resumed run completed repair and verify see the revision
+    as it ran."""
+    import os
+
+    ini = _project(tmp_path, mysql_url, KILLS_ITSELF_AFTER_TWO)
+    killed = subprocess.run(mig_command(ini, "upgrade", "head"), capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "KILL_R2": "1"})
+    assert killed.returncode == -signal.SIGKILL
+    r1 = tmp_path / "migrations" / "versions" / "r1_r1.py"
+    r1.write_text(r1.read_text() + "# reviewed\n")
+    refused = _run(ini, "repair")
+    assert refused.returncode == 1
+    assert "revision r2 (versions/r2_r2.py) upgrade was interrupted" in refused.stderr
+    assert "Run `mig upgrade r2 --resume` to run the rest of it" in refused.stderr
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    verify = _run(ini, "log", "--verify")
+    assert verify.returncode == 1  # r1's edit, now repairable
+    assert _run(ini, "repair").returncode == 0
+    verify = _run(ini, "log", "--verify", "--json")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert {(f["revision"], f["status"]) for f in json.loads(verify.stdout)} == {
+        ("r1", "ok"), ("r2", "ok"), ("r3", "ok")}
+
+
+COLON_AND_PERCENT = (
+    "op.add_column('t', sa.Column('a', sa.String(20), server_default='at :now 5%'))\n"
+    "op.execute(\"ALTER TABLE t ADD COLUMN b VARCHAR(20) DEFAULT '10\\\\:30 %'\")\n"
+    "op.execute('ALTER TABLE no_such_table ADD COLUMN x INTEGER')\n"
+)
+
+
+def test_a_revision_fixed_in_its_file_resumes_and_verifies_against_that_file(
+    tmp_path, engine, mysql_url
+):
+    """r2's first two statements hold ':now' / '\\:30' and '%' (a server default compiled by
+    SQLAlchemy, a user's string run as text()); its third fails. The file is fixed (the third
+    statement only) and resumed: the skipped statements' digest is the same text in both runs,
+    the defaults are what the file says, and the resumed row's checksum, the file that
+    completed the revision, is what ``log --verify`` compares with (the failed run's file is
+    another)."""
+    ini = _project(tmp_path, mysql_url, COLON_AND_PERCENT)
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed_run = _run(ini, "upgrade", "head")
+    assert failed_run.returncode == 1
+    assert "2 statements of it took effect" in failed_run.stderr
+    failed = _log(ini)[-1]
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    first = path.read_text()
+    path.write_text(first.replace("ALTER TABLE no_such_table ADD COLUMN x INTEGER",
+                                  "ALTER TABLE t ADD COLUMN c INTEGER"))
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert rows(engine, "SELECT column_name, column_default FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() AND table_name = 't' ORDER BY ordinal_position"
+                ) == [("id", None), ("a", "'at :now 5%'"), ("b", "'10:30 %'"), ("c", "NULL")]
+    resumed = _log(ini)[-2]
+    assert (resumed["revisions"], resumed["resumed_from"], resumed["statements"]) == (
+        "r2", failed["id"], 3)
+    assert resumed["checksum"] != failed["checksum"]
+    verify = _run(ini, "log", "--verify", "--json")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    r2 = next(f for f in json.loads(verify.stdout) if f["revision"] == "r2")
+    assert (r2["status"], r2["recorded_checksum"], r2["history_id"]) == (
+        "ok", resumed["checksum"], resumed["id"])
+    path.write_text(first)  # the file as the failed run had it is an edit now
+    assert _run(ini, "log", "--verify").returncode == 1
