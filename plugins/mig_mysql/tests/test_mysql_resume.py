@@ -348,3 +348,76 @@ def test_a_revision_fixed_in_its_file_resumes_and_verifies_against_that_file(
         "ok", resumed["checksum"], resumed["id"])
     path.write_text(first)  # the file as the failed run had it is an edit now
     assert _run(ini, "log", "--verify").returncode == 1
+
+
+def _multidb_revision(versions: Path, rev: str, down: str | None, one: str, two: str) -> None:
+    versions.joinpath(f"{rev}_{rev}.py").write_text(
+        f"import sqlalchemy as sa\nfrom mig_core import op\n\nrevision = {rev!r}\n"
+        f"down_revision = {down!r}\nbranch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade(engine_name):\n    globals()[f'upgrade_{engine_name}']()\n\n\n"
+        "def downgrade(engine_name):\n    pass\n\n\n"
+        f"def upgrade_engine1():\n    {one}\n\n\ndef upgrade_engine2():\n"
+        + "".join(f"    {line}\n" for line in two.splitlines())
+    )
+
+
+def test_multidb_repair_and_resume(tmp_path, engine, mysql_url):
+    """The multidb template with SQLite (engine1) and MariaDB (engine2): r2 fails in MariaDB
+    only, after SQLite completed it; a repair of r1 in both, then ``--resume`` resumes r2 in
+    MariaDB (SQLite has nothing to resume) and both verify."""
+    import sys
+
+    subprocess.run([sys.executable, "-m", "mig_core", "init", "-t", "multidb", "migrations"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    ini = tmp_path / "mig.ini"
+    ini.write_text(ini.read_text().replace("sqlite:///%(here)s/engine2.db", mysql_url))
+    versions = tmp_path / "migrations" / "versions"
+    create = "op.create_table({!r}, sa.Column('id', sa.Integer, primary_key=True))"
+    _multidb_revision(versions, "r1", None, create.format("one"), create.format("t"))
+    _multidb_revision(versions, "r2", "r1", create.format("two"), THREE_COLUMNS)
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    execute(engine, "ALTER TABLE t ADD COLUMN c INTEGER")
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "`mig upgrade r2 --resume`" in failed.stderr
+    r1 = versions / "r1_r1.py"
+    r1.write_text(r1.read_text() + "# reviewed\n")
+    repaired = _run(ini, "repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.stdout.count("repaired    r1") == 2
+    execute(engine, "ALTER TABLE t DROP COLUMN c")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id", "a", "b", "c"]
+    log = _log(ini)
+    sqlite_rows = [r for r in log if r["database"].startswith("sqlite")]
+    maria_rows = [r for r in log if not r["database"].startswith("sqlite")]
+    assert [(r["revisions"], r["direction"], r["success"]) for r in sqlite_rows] == [
+        ("r1", "upgrade", True), ("r2", "upgrade", True), ("r1", "repair", True)]
+    assert [(r["revisions"], r["direction"], r["success"], r["resumed_from"])
+            for r in maria_rows] == [
+        ("r1", "upgrade", True, None), ("r2", "upgrade", False, None),
+        ("r1", "repair", True, None), ("r2", "upgrade", True, maria_rows[1]["id"])]
+    verify = _run(ini, "log", "--verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert ("--resume: nothing to resume (sqlite rolls a failed revision's DDL back with its "
+            "transaction, so none is ever half-applied)") in done.stderr
+    assert verify.stdout.count("2 applied revisions: 2 ok, 0 changed") == 2
+
+
+def test_resume_with_the_history_table_off_is_a_note(tmp_path, engine, mysql_url):
+    """``history_table = false``: nothing is recorded, the failure's message offers no
+    ``--resume``, and ``--resume`` says why it has nothing to resume."""
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS)
+    ini.write_text(ini.read_text().replace("[mig]\n", "[mig]\nhistory_table = false\n", 1))
+    message = _fail_r2_at_its_third_statement(ini, engine)
+    assert "--resume" not in message
+    assert message.endswith("; before the failing statement it ran 2 statements: ALTER TABLE t "
+                            "ADD COLUMN a INTEGER; ALTER TABLE t ADD COLUMN b INTEGER; its DDL "
+                            "may be partly applied (no transactional DDL on mysql); the version "
+                            "table still names r1")
+    assert "mig_history" not in sa.inspect(engine).get_table_names()
+    again = _run(ini, "upgrade", "head", "--resume")
+    assert again.returncode == 1
+    assert ("mig: warning: --resume: nothing to resume (the history table is turned off, so "
+            "nothing was recorded); the command runs as without --resume") in again.stderr
