@@ -65,6 +65,31 @@ def statement_text(dialect: Any, sql: Any) -> str:
         return type(sql).__name__
 
 
+def operation_key(dialect: Any, operation: str, *args: Any, **kwargs: Any) -> str:
+    """A statement's stand-in for the digest where its text depends on what the server holds
+    (see :meth:`StatementLog.digest_as`): the operation and its arguments as the revision gave
+    them, types and SQL expressions compiled for ``dialect``."""
+    from sqlalchemy import DefaultClause
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlalchemy.types import TypeEngine
+
+    def text(value: Any) -> str:
+        if isinstance(value, DefaultClause):
+            value = value.arg
+        try:
+            if isinstance(value, TypeEngine):
+                return f"{type(value).__name__}({value.compile(dialect=dialect)})"
+            if isinstance(value, ClauseElement):
+                return str(value.compile(dialect=dialect))
+        except Exception:  # noqa: BLE001 - a construct only its own execution can write
+            pass
+        return repr(value)
+
+    words = [text(arg) for arg in args]
+    words += [f"{name}={text(value)}" for name, value in sorted(kwargs.items())]
+    return f"-- mig: {operation}({', '.join(words)})"
+
+
 def commits_by_itself(sql: Any) -> bool:
     """Whether ``sql`` is DDL, which MySQL/MariaDB and Oracle commit (with what came before
     it) as they run it; ``CREATE TEMPORARY TABLE`` is not (MySQL keeps it in the transaction)."""
@@ -224,6 +249,9 @@ class StatementLog:
         self._sending_ddl = False
         self._hasher = hashlib.sha256()
         self._hashed = 0
+        #: the digest's stand-ins of statements built from what the server holds, by index
+        self._keys: dict[int, str] = {}
+        self._next_key: str | None = None
 
     # --- what ran ----------------------------------------------------------------------------
     def ran(self) -> list[Any]:
@@ -240,30 +268,55 @@ class StatementLog:
             return self._skipped_digest  # what took effect before (checked, or refused)
         if count < self._hashed:  # not reached by the runner; kept correct anyway
             hasher = hashlib.sha256()
-            for sql in self.statements[:count]:
-                self._feed(hasher, sql)
+            for index in range(count):
+                self._feed(hasher, index)
             return hasher.hexdigest()
-        for sql in self.statements[self._hashed:count]:
-            self._feed(self._hasher, sql)
+        for index in range(self._hashed, count):
+            self._feed(self._hasher, index)
         self._hashed = count
         return self._hasher.hexdigest()
 
     def _digest_of_produced(self, count: int) -> str:
         hasher = hashlib.sha256()
-        for sql in self.statements[:count]:
-            self._feed(hasher, sql)
+        for index in range(count):
+            self._feed(hasher, index)
         if count > self._hashed:  # go on from there
             self._hasher, self._hashed = hasher.copy(), count
         return hasher.hexdigest()
 
-    def _feed(self, hasher: Any, sql: Any) -> None:
-        hasher.update(statement_text(self.dialect, sql).encode("utf-8", "surrogatepass"))
+    def _feed(self, hasher: Any, index: int) -> None:
+        text = self._keys.get(index)
+        if text is None:
+            text = statement_text(self.dialect, self.statements[index])
+        hasher.update(text.encode("utf-8", "surrogatepass"))
         hasher.update(b"\0")
+
+    # --- statements built from what the server holds -------------------------------------------
+    def skipping_next(self) -> bool:
+        """Whether the next statement is one this resumed run does not send. An operation that
+        builds its statement from what the server holds now (MySQL's ``alter_column`` restating
+        a column as information_schema has it) asks first: the skipped statements changed
+        that, so it must not read it, and calls :meth:`skip_as` instead of building one."""
+        return len(self.statements) < self.skip
+
+    def skip_as(self, key: str) -> None:
+        """Skip the next statement, whose digest is of ``key`` (see :meth:`digest_as`)."""
+        self._keys[len(self.statements)] = key
+        self.statements.append(key)
+
+    def digest_as(self, key: str) -> None:
+        """The next statement's text depends on what the server holds: the digest takes
+        ``key`` (the operation as the revision asked for it, :func:`operation_key`) in its
+        place, so that a resumed run, which cannot build that text again, compares the same."""
+        self._next_key = key
 
     # --- the impl's calls --------------------------------------------------------------------
     def skips(self, sql: Any) -> bool:
         """Called before ``sql`` is sent: True when a resumed run must not send it."""
         index = len(self.statements)
+        key, self._next_key = self._next_key, None
+        if key is not None:
+            self._keys[index] = key
         if index < self.skip:
             self.statements.append(sql)
             return True

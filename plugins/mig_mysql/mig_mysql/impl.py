@@ -189,6 +189,22 @@ class MySQLImpl(DefaultImpl):
             or (renames and (changes_default or not ddl.supports_rename_column(
                 self.dialect, self.context_opts)))
         )
+        log = self.statement_log
+        if log is not None:  # online: the statement restates what information_schema reads
+            from mig_core.runtime.progress import operation_key
+
+            key = operation_key(
+                self.dialect, "alter_column", table_name, column_name, schema=schema,
+                nullable=nullable, server_default=server_default, name=name, type_=type_,
+                autoincrement=autoincrement, comment=comment, existing_comment=existing_comment,
+                existing_type=existing_type, existing_server_default=existing_server_default,
+                existing_nullable=existing_nullable,
+                existing_autoincrement=existing_autoincrement,
+            )
+            if log.skipping_next():  # resumed: it took effect, and the catalog has moved on
+                log.skip_as(key)
+                return
+            log.digest_as(key)
         catalog = None
         if not self.as_sql and (needs_spec or changes_default or renames):
             catalog = self._catalog_column(table_name, column_name, schema, where)
@@ -511,6 +527,16 @@ class MySQLImpl(DefaultImpl):
             from mig_mysql.catalog import constraint_kind
 
             assert self.connection is not None
+            log = self.statement_log
+            if log is not None and not if_exists:  # the statement depends on the catalog's kind
+                from mig_core.runtime.progress import operation_key
+
+                key = operation_key(self.dialect, "drop_constraint", table.name,
+                                    str(const.name), schema=table.schema)
+                if log.skipping_next():  # resumed: it was dropped, so its kind reads as none
+                    log.skip_as(key)
+                    return
+                log.digest_as(key)
             kind = constraint_kind(self.connection, table.schema, table.name, str(const.name))
             if kind is None:
                 if if_exists:

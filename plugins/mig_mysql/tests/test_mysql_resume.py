@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mysql_support import execute, mig_command, reset, rows, scalar
+from mysql_support import constraints, execute, mig_command, reset, rows, scalar
 from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core import command
@@ -421,3 +421,33 @@ def test_resume_with_the_history_table_off_is_a_note(tmp_path, engine, mysql_url
     assert again.returncode == 1
     assert ("mig: warning: --resume: nothing to resume (the history table is turned off, so "
             "nothing was recorded); the command runs as without --resume") in again.stderr
+
+
+def test_statements_built_from_the_catalog_resume(tmp_path, engine, mysql_url):
+    """On MariaDB ``alter_column`` restates the column as information_schema has it, and
+    ``drop_constraint`` without ``type_`` reads the constraint's kind there. Resumed, the
+    skipped statements changed what the catalog says: the MODIFY was compared as the catalog
+    reads now (refused: 'its first 5 statements differ'), the drop found no such constraint.
+    They are compared by the operation the revision asked for, and not built again."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.add_column('t', sa.Column('x', sa.Integer))\n"
+        "op.alter_column('t', 'x', nullable=False, existing_type=sa.Integer)\n"
+        "op.alter_column('t', 'x', server_default='5')\n"
+        "op.create_unique_constraint('uq_x', 't', ['x'])\n"
+        "op.drop_constraint('uq_x', 't')\n"
+        "op.execute('ALTER TABLE no_such_table ADD COLUMN x INTEGER')\n"))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert "5 statements of it took effect" in failed.stderr, failed.stderr
+    execute(engine, "CREATE TABLE no_such_table (y INTEGER)")
+    sent: list[str] = []
+    with sa.create_engine(mysql_url, poolclass=sa.pool.NullPool).connect() as conn:
+        sa.event.listen(conn, "before_cursor_execute",
+                        lambda c, cursor, statement, *a: sent.append(statement))
+        command.upgrade(config_for(ini, connection=conn), "head", resume=True)
+    assert not [s for s in sent if "information_schema" in s.lower()]  # nothing read for them
+    assert rows(engine, "SELECT is_nullable, column_default FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = 'x'"
+                ) == [("NO", "5")]
+    assert "uq_x" not in constraints(engine, "t")
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
