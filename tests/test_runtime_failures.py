@@ -345,3 +345,54 @@ def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_p
     with pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini), "head")
     assert "before the failing statement" not in str(info.value)
+
+
+def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_url):
+    """A connection in AUTOCOMMIT commits each statement, so no transaction can hold the run:
+    it runs as without transactional DDL (the version row moves after each revision), without
+    the savepoints a transaction would use ("SAVEPOINT can only be used in transaction blocks"
+    stopped the run), and a failure says what stays."""
+    url = postgres_url
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
+    ini = make_project(tmp_path, url, BROKEN)
+    auto = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with auto.connect() as conn, pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, connection=conn), "head")
+    assert str(info.value).endswith(
+        "its DDL may be partly applied (the connection commits each statement (its isolation "
+        "level is AUTOCOMMIT)); the version table still names r2")
+    with engine.connect() as check:
+        names = set(sa.inspect(check).get_table_names())
+        assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
+    assert {"t_r1", "t_r2", "t_r3"} <= names  # r3's CREATE TABLE took effect
+    # the rest runs once the revision is fixed (its table dropped by hand first)
+    r3 = tmp_path / "migrations" / "versions" / "r3_r3.py"
+    r3.write_text(r3.read_text().replace("op.execute('INSERT INTO no_such_table VALUES (1)')",
+                                         "pass"))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE t_r3"))
+    with auto.connect() as conn:
+        command.upgrade(config_for(ini, connection=conn), "head")
+    with engine.connect() as check:
+        assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r4"
+        assert {"t_r3", "t_r4"} <= set(sa.inspect(check).get_table_names())
+    auto.dispose()
+    engine.dispose()
+
+
+def test_an_autocommit_connection_on_sqlite_still_runs_in_the_locks_transaction(
+    tmp_path, sqlite_url
+):
+    """SQLite's run lock opens each transaction with BEGIN IMMEDIATE, AUTOCOMMIT or not: the
+    run stays one transaction and a failure rolls all of it back."""
+    ini = make_project(tmp_path, sqlite_url, BROKEN)
+    auto = sa.create_engine(sqlite_url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with auto.connect() as conn, pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini, connection=conn), "head")
+    assert str(info.value).endswith("; rolled back, the database is still at base")
+    with auto.connect() as check:
+        assert not {"t_r1", "t_r2", "t_r3"} & set(sa.inspect(check).get_table_names())
+    auto.dispose()

@@ -105,6 +105,10 @@ class DefaultImpl:
     dialect_name: ClassVar[str] = "default"
     #: whether DDL runs inside transactions (offline: whether BEGIN/COMMIT frame the script)
     transactional_ddl: ClassVar[bool] = False
+    #: whether a run holding the run lock opens its transactions with its own statement
+    #: (SQLite's ``BEGIN IMMEDIATE``), so a connection in AUTOCOMMIT still runs in them;
+    #: otherwise such a connection commits each statement and the run goes revision by revision
+    begins_own_transaction: ClassVar[bool] = False
     #: appended to every statement in offline SQL
     command_terminator: ClassVar[str] = ";"
     #: a line written after every statement in offline SQL (MSSQL ``GO``, Oracle ``/``), or None

@@ -95,6 +95,7 @@ class SQLiteImpl(DefaultImpl):
 
     dialect_name = "sqlite"
     transactional_ddl = True
+    begins_own_transaction = True  # the run lock's BEGIN IMMEDIATE (lock.py), AUTOCOMMIT or not
     #: add_column below handles a column that belongs to no Table (nothing inline, no index)
     add_column_takes_plain_columns = True
     #: index sort order: read by index_sorting below (SQLAlchemy reflects none on SQLite)
