@@ -479,3 +479,22 @@ def test_a_table_an_older_mig_made_gets_its_version_table_column(sqlite_url, tmp
             ("r2", "repair", "mig_version")]
     engine.dispose()
     assert _statuses(ini, capsys) == dict.fromkeys(["r1", "r2", "r3"], "ok")
+
+
+def test_tag_reaches_env_py_in_every_repair_run(sqlite_url, tmp_path, capsys):
+    """``--tag`` reaches env.py's ``context.get_tag_argument()`` in the read-only runs too
+    (``--dry-run``, and the check of named revisions before the writing run)."""
+    drop_all_tables(sqlite_url)
+    ini = make_project(tmp_path, sqlite_url, CHAIN)
+    command.upgrade(config_for(ini), "head")
+    _edit(ini, "r1")
+    env = ini.parent / "migrations" / "env.py"
+    seen = tmp_path / "tags.txt"
+    env.write_text(
+        f"from mig_core import context as _ctx\n"
+        f"with open({str(seen)!r}, 'a') as _f:\n"
+        f"    _f.write(repr(_ctx.get_tag_argument()) + '\\n')\n" + env.read_text()
+    )
+    assert _mig(ini, capsys, "repair", "--dry-run", "--tag", "t1")[0] == 0
+    assert _mig(ini, capsys, "repair", "r1", "--tag", "t2")[0] == 0
+    assert seen.read_text().splitlines() == ["'t1'", "'t2'", "'t2'"]

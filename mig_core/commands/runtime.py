@@ -250,7 +250,7 @@ def repair(
     wanted: set[str] | None = None
     if dry_run:
         found = _read_each(config, script, lambda ctx: repairs.repair(
-            ctx, ctx.get_current_heads(), None, dry_run=True))
+            ctx, ctx.get_current_heads(), None, dry_run=True), tag=tag)
         if names:
             wanted = repairs.resolve(script, names, _applied(found))
             for _, result in found:
@@ -259,7 +259,7 @@ def repair(
         _print_repairs(config, script, found, dry_run=True)
         return
     if names:  # checked before anything is written, in every database
-        checked = _read_each(config, script, lambda ctx: verify(ctx, command="repair"))
+        checked = _read_each(config, script, lambda ctx: verify(ctx, command="repair"), tag=tag)
         wanted = repairs.resolve(
             script, names, (f.revision for _, findings in checked for f in findings))
     done: list[tuple[str, DatabaseRepair]] = []
@@ -337,9 +337,11 @@ def _repair_summary(result: DatabaseRepair, dry_run: bool) -> str:
 
 
 def _read_each(
-    config: Config, script: Any, reader: Callable[[MigrationContext], Any]
+    config: Config, script: Any, reader: Callable[[MigrationContext], Any],
+    tag: str | None = None,
 ) -> list[tuple[str, Any]]:
-    """Run env.py read-only (no lock, nothing written); ``(database, reader(ctx))`` per database.
+    """Run env.py read-only (no lock, nothing written); ``(database, reader(ctx))`` per database
+    (``tag``: ``context.get_tag_argument()`` for env.py).
 
     A multi-database env.py (the ``multidb`` template) calls ``run_migrations()`` once per
     database; each call is read. The database is named by its URL, password hidden.
@@ -350,7 +352,7 @@ def _read_each(
         found.append((_database_name(ctx), reader(ctx)))
         return []
 
-    _run(config, script, plan, run_lock=False)
+    _run(config, script, plan, run_lock=False, **({"tag": tag} if tag is not None else {}))
     if not found:
         raise CommandError(
             "env.py did not call context.run_migrations(), so the database was not read"
