@@ -496,3 +496,25 @@ def test_postgres_batch_expression_index_with_a_colon_and_percent(pg_engine):
     run(pg_engine, _expression_index_in_batch)
     with pg_engine.begin() as conn:
         assert "COALESCE(x2, 'a :b 5%'::text)" in _pg_indexdefs(conn, "ix")["ix_fn"]
+
+
+def test_mariadb_recreate_keeps_prefix_and_desc_indexes_of_names_with_colon_and_percent(
+    mysql_engine,
+):
+    """A recreate writes a prefix-length or DESC index column as text: a column named
+    ``c :d`` became ``c NULL`` (the index failed and the batch was undone); ``a%b`` stays."""
+    with mysql_engine.begin() as conn:
+        raw(conn,
+            "CREATE TABLE tp (id INT PRIMARY KEY, `a%b` VARCHAR(50), `c :d` VARCHAR(50), y INT, "
+            "KEY ix1 (`a%b`(10)), KEY ix2 (`c :d`(5) DESC))")
+        before = raw(conn, "SHOW CREATE TABLE tp").one()[1]
+
+    def upgrade(op: Any, ctx: Any) -> None:
+        with op.batch_alter_table("tp", recreate="always") as batch:
+            batch.alter_column("y", type_=sa.BigInteger())
+
+    run(mysql_engine, upgrade)
+    with mysql_engine.begin() as conn:
+        after = raw(conn, "SHOW CREATE TABLE tp").one()[1]
+    assert "KEY `ix1` (`a%b`(10))" in after and "KEY `ix2` (`c :d`(5) DESC)" in after
+    assert after.replace("`y` bigint(20)", "`y` int(11)") == before
