@@ -518,3 +518,30 @@ def test_mariadb_recreate_keeps_prefix_and_desc_indexes_of_names_with_colon_and_
         after = raw(conn, "SHOW CREATE TABLE tp").one()[1]
     assert "KEY `ix1` (`a%b`(10))" in after and "KEY `ix2` (`c :d`(5) DESC)" in after
     assert after.replace("`y` bigint(20)", "`y` int(11)") == before
+
+
+def test_postgres_recreate_of_a_table_whose_name_holds_a_percent(pg_engine):
+    """The recreate's catalog look-ups pass the quoted name as a bound value, which SQLAlchemy's
+    preparer had written with ``%%`` for psycopg2: ``relation "a%%b" does not exist``."""
+    with pg_engine.begin() as conn:
+        raw(conn, 'CREATE TABLE "a%b" (id SERIAL PRIMARY KEY, x TEXT, y INTEGER)')
+        raw(conn, 'CREATE INDEX "ix%" ON "a%b" (x)')
+        raw(conn, 'GRANT SELECT ON "a%b" TO PUBLIC')
+        raw(conn, "INSERT INTO \"a%b\" (x, y) VALUES ('one', 1)")
+
+    def upgrade(op: Any, ctx: Any) -> None:
+        with op.batch_alter_table("a%b", recreate="always") as batch:
+            batch.alter_column("y", type_=sa.BigInteger())
+
+    run(pg_engine, upgrade)
+    with pg_engine.begin() as conn:
+        raw(conn, "INSERT INTO \"a%b\" (x, y) VALUES ('two', 2)")  # the serial still serves
+        assert raw(conn, 'SELECT id, x, y FROM "a%b" ORDER BY id').all() == [
+            (1, "one", 1), (2, "two", 2)]
+        assert "USING btree (x)" in raw(conn,
+            "SELECT pg_get_indexdef('\"ix%\"'::regclass)").scalar()
+        assert raw(conn,
+            "SELECT has_table_privilege('public', '\"a%b\"', 'SELECT')").scalar() is True
+        assert raw(conn,
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'a%b' AND column_name = 'y'").scalar() == "bigint"

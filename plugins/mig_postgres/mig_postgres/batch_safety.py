@@ -47,6 +47,14 @@ _ACL_SQL = (
 )
 
 
+def quote_as_text(preparer: Any) -> Callable[[str], str]:
+    """``preparer.quote`` giving a name as the server reads it in verbatim SQL and in bound
+    values: the preparer doubles ``%`` for the driver's paramstyle, which neither undoes."""
+    if not preparer._double_percents:
+        return preparer.quote  # type: ignore[no-any-return]
+    return lambda name: str(preparer.quote(name)).replace("%%", "%")
+
+
 def _oid(conn: Any, qualified: str) -> int:
     return int(conn.execute(sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": qualified}).scalar())
 
@@ -111,7 +119,7 @@ class Kept:
         for sql in acl_statements(self.qualified, self.acl, _acl(conn, oid)):
             self._run(sql, "keeping the privileges")
         for column, grantee, privilege, grantable in self.column_acl:
-            quoted = self.impl.dialect.identifier_preparer.quote(column)
+            quoted = quote_as_text(self.impl.dialect.identifier_preparer)(column)
             self._run(
                 f"GRANT {privilege} ({quoted}) ON {self.qualified} TO {grantee}"
                 + (" WITH GRANT OPTION" if grantable else ""),
@@ -123,7 +131,7 @@ class Kept:
         if self.force_row_security:
             self._run(f"ALTER TABLE {self.qualified} FORCE ROW LEVEL SECURITY",
                       "keeping row-level security")
-        quote = self.impl.dialect.identifier_preparer.quote
+        quote = quote_as_text(self.impl.dialect.identifier_preparer)
         for policy in self.policies:
             self._run(policy.create_sql(quote, self.qualified),
                       f"recreating policy {policy.name}")
@@ -491,17 +499,18 @@ def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
         return None
     conn = impl.connection
     preparer = impl.dialect.identifier_preparer
+    quote = quote_as_text(preparer)
     name = batch.table_name
-    qualified = preparer.quote(name)
+    qualified = quote(name)
     if batch.schema:
-        qualified = f"{preparer.quote_schema(batch.schema)}.{qualified}"
+        qualified = f"{quote(batch.schema)}.{qualified}"
     where = f"batch_alter_table({name!r})"
     oid = _oid(conn, qualified)
     refuse_structure(conn, oid, where, name)
     refuse_security_labels(conn, oid, where, name)
     policies = read_policies(conn, oid, where, columns)
-    replica_identity = read_replica_identity(conn, oid, where, name, columns, preparer.quote)
-    publications = read_publications(conn, oid, where, name, columns, qualified, preparer.quote)
+    replica_identity = read_replica_identity(conn, oid, where, name, columns, quote)
+    publications = read_publications(conn, oid, where, name, columns, qualified, quote)
     statistics = read_statistics(conn, oid, where, name, columns)
     owner, row_security, force = conn.execute(
         sa.text(

@@ -21,12 +21,22 @@ class ChildKey:
     referred_columns: list[str]
 
 
+def quoted_as_value(conn: Any, quoted: str) -> str:
+    """A name quoted by SQLAlchemy's preparer as the server reads it in a bound value: the
+    preparer doubles ``%`` for the driver's paramstyle, which a value never undoes."""
+    if conn.dialect.identifier_preparer._double_percents:
+        return quoted.replace("%%", "%")
+    return quoted
+
+
 def _oid(conn: Any, schema: str | None, table: str) -> int:
     preparer = conn.dialect.identifier_preparer
     name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}" if schema else preparer.quote(
         table
     )
-    return int(conn.execute(sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": name}).scalar())
+    return int(conn.execute(
+        sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": quoted_as_value(conn, name)}
+    ).scalar())
 
 
 def children(conn: Any, schema: str | None, table: str) -> list[ChildKey]:
@@ -102,12 +112,12 @@ def identity_state(
     conn: Any, qualified_table: str, column: str
 ) -> tuple[str, int, bool] | None:
     """(sequence, last_value, is_called) of an identity column's sequence."""
-    seq = conn.execute(
-        sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified_table, "c": column}
-    ).scalar()
+    seq = serial_sequence(conn, qualified_table, column)
     if seq is None:
         return None
-    row = conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}")).first()
+    row = conn.exec_driver_sql(  # the server's own text for the sequence: sent as it is
+        f"SELECT last_value, is_called FROM {seq}", execution_options={"no_parameters": True}
+    ).first()
     return seq, int(row[0]), bool(row[1])
 
 
@@ -125,5 +135,6 @@ def relation_name(qualified: str) -> str:
 
 def serial_sequence(conn: Any, qualified_table: str, column: str) -> str | None:
     return conn.execute(  # type: ignore[no-any-return]
-        sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified_table, "c": column}
+        sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+        {"t": quoted_as_value(conn, qualified_table), "c": column},
     ).scalar()
