@@ -411,3 +411,20 @@ def test_unnamed_uniques_and_foreign_keys_are_added_in_one_order(engine):
     uniques = [[c.name for c in d[1].columns] for d in added if d[0] == "add_constraint"]
     assert fks == [["a_id"], ["b_id"], ["c_id"], ["d_id"]]
     assert uniques == [["a_id"], ["b_id"], ["c_id"], ["d_id"]]
+
+
+def test_a_foreign_key_to_a_table_not_in_the_model_is_a_clear_error(engine):
+    """SQLAlchemy cannot resolve such a key (Alembic stops with its NoReferencedTableError):
+    mig says which key and what to do, as a CommandError (exit 1, no traceback)."""
+    from mig_core.errors import CommandError
+
+    setup(engine, None)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE external (id INTEGER PRIMARY KEY)"))
+    model = sa.MetaData()
+    sa.Table("child", model, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("ext_id", sa.Integer, sa.ForeignKey("external.id")))
+    with pytest.raises(CommandError, match=(
+        r"^autogenerate: Foreign key associated with column 'child\.ext_id' could not find "
+        r"table 'external' .*not in target_metadata: add that Table to the same MetaData")):
+        diffs(engine, model)

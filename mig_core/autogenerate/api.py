@@ -58,11 +58,31 @@ def produce_upgrade_ops(
         ctx.hooks.mig_compare_schema(
             ctx=ctx, schemas=schemas_to_compare(ctx), upgrade_ops=upgrade_ops
         )
+    except Exception as exc:
+        _refuse_unresolved_foreign_key(exc)
+        raise
     finally:
         ctx.release()  # freed now, by reference counting, not by the collector later
         if gc_was_enabled:
             gc.enable()
     return upgrade_ops
+
+
+def _refuse_unresolved_foreign_key(exc: Exception) -> None:
+    """A model's foreign key whose table or column is not in the model: SQLAlchemy cannot
+    resolve it, so nothing about it can be compared; say which and what to do."""
+    import sqlalchemy as sa
+
+    if not isinstance(exc, (sa.exc.NoReferencedTableError, sa.exc.NoReferencedColumnError)):
+        return
+    from mig_core.errors import CommandError
+
+    raise CommandError(
+        f"autogenerate: {exc}. The model's foreign key refers to a table or column that is "
+        "not in target_metadata: add that Table to the same MetaData (for a table another "
+        "project owns, reflect it: sa.Table(name, metadata, autoload_with=connection)), or "
+        "give the foreign key a target the model has"
+    ) from exc
 
 
 def compare_metadata(context: MigrationContext, metadata: Any) -> list[Any]:
