@@ -428,3 +428,57 @@ def test_a_foreign_key_to_a_table_not_in_the_model_is_a_clear_error(engine):
         r"^autogenerate: Foreign key associated with column 'child\.ext_id' could not find "
         r"table 'external' .*not in target_metadata: add that Table to the same MetaData")):
         diffs(engine, model)
+
+
+def test_foreign_key_options_spelled_the_same_or_differently(engine):
+    """An option the database reports as the model spells it is the same option (compared
+    without normalising); spelled otherwise it is normalised first; a changed one differs."""
+    def model(ondelete: str | None) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("p", md, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table("c", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("p_id", sa.Integer,
+                           sa.ForeignKey("p.id", name="fk_c_p", ondelete=ondelete)))
+        return md
+
+    setup(engine, model("CASCADE"))
+    assert diffs(engine, model("CASCADE")) == []
+    assert diffs(engine, model("cascade")) == []
+    assert [d[0] for d in flat(diffs(engine, model("SET NULL")))] == ["remove_fk", "add_fk"]
+    assert [d[0] for d in flat(diffs(engine, model(None)))] == ["remove_fk", "add_fk"]
+
+
+def test_foreign_keys_are_ordered_by_name_then_columns_then_target():
+    """_fk_order reads a key's columns and targets only to break a tie, with the order the
+    full (name, columns, targets) key gives."""
+    from mig_core.autogenerate.compare_constraints import _fk_order
+    from mig_core.operations.schemaobj import fk_target
+
+    md = sa.MetaData()
+    for name in "abc":
+        sa.Table(name, md, sa.Column("id", sa.Integer, primary_key=True))
+    t = sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("x", sa.Integer), sa.Column("y", sa.Integer))
+    specs = [  # (name, column, target): ties on the name, on name and column, and none
+        (None, "y", "a.id"), (None, "x", "c.id"), (None, "x", "a.id"), ("fk_b", "x", "b.id"),
+        ("fk_a", "y", "c.id"), (None, "y", "b.id"),
+    ]
+    for name, column, target in specs:
+        t.append_constraint(sa.ForeignKeyConstraint([column], [target], name=name))
+
+    def full(c: sa.ForeignKeyConstraint) -> tuple:
+        return (str(c.name), tuple(c.column_keys),
+                tuple(repr(fk_target(e)) for e in c.elements))
+
+    def described(fks: list) -> list:
+        return [(c.name, c.column_keys[0], c.elements[0].target_fullname) for c in fks]
+
+    for subset in ([fk for fk in t.foreign_key_constraints if fk.name],
+                   [fk for fk in t.foreign_key_constraints if fk.name is None],
+                   list(t.foreign_key_constraints)):
+        for order in (subset, subset[::-1]):
+            assert described(_fk_order(order)) == described(sorted(order, key=full))
+    assert described(_fk_order(list(t.foreign_key_constraints))) == [
+        (None, "x", "a.id"), (None, "x", "c.id"), (None, "y", "a.id"), (None, "y", "b.id"),
+        ("fk_a", "y", "c.id"), ("fk_b", "x", "b.id"),
+    ]
