@@ -41,3 +41,18 @@ def test_quick_signature_is_the_general_one(dialect: sa.engine.Dialect) -> None:
         assert _meta_index_signature(ctx, index) == general, index.name
     plain = _meta_index_signature(ctx, indexes()[0])
     assert plain == ("id", "mixed", "quoted", "code")
+
+
+def test_reflected_signature_with_and_without_column_sorting():
+    """Unsorted columns are their lower-cased names (a quoted name too); sorted ones carry
+    their order, as the model's side spells it."""
+    from sqlalchemy.sql.elements import quoted_name
+
+    from mig_core.autogenerate.compare_constraints import _conn_index_signature
+
+    plain = {"column_names": ["A", quoted_name("Bb", True)]}
+    assert _conn_index_signature(plain) == ("a", "bb")
+    assert _conn_index_signature({**plain, "column_sorting": {}}) == ("a", "bb")
+    assert _conn_index_signature(
+        {**plain, "column_sorting": {"A": ("desc",), "Bb": ("nulls_first",)}}
+    ) == ("a desc", "bb nulls first")

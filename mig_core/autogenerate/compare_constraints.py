@@ -103,7 +103,8 @@ def _meta_index_signature(ctx: CompareContext, index: sa.Index) -> tuple[str, ..
         if expr.__class__.__name__ != "UnaryExpression" and getattr(expr, "table", None) is table:
             name = getattr(expr, "name", None)
             if name is not None:  # a plain column of the table (the usual case), unsorted:
-                out.append(_lower(name))  # what _element_signature gives it, sooner
+                # what _element_signature gives it, sooner (_lower, inlined)
+                out.append(str.lower(name) if isinstance(name, str) else str(name).lower())
                 continue
         out.append(_element_signature(ctx, index, expr, sorting))
     return tuple(out)
@@ -147,6 +148,9 @@ def _conn_index_signature(record: dict[str, Any]) -> tuple[str, ...]:
             else:
                 out.append(normalize_expression(e) + suffix.replace(" ", ""))
         return tuple(out)
+    if not sorting:  # no column is sorted (the usual case): the names alone
+        return tuple([c.lower() if c.__class__ is str else str(c).lower()
+                      for c in record["column_names"]])
     return tuple([
         (c.lower() if c.__class__ is str else str(c).lower()) + _sort_suffix(sorting.get(c, ()))
         for c in record["column_names"]
@@ -274,6 +278,8 @@ def _dialect_options_differ(ctx: CompareContext, obj: Any, record: dict[str, Any
     } if ctx.dialect_name in obj.dialect_options else {}
     if not model_options:
         for k, v in conn_options.items():
+            if v is None or v is False or v.__class__ is list and not v:
+                continue  # what reflection reports for an option nobody set: empty
             if k.startswith(prefix) and not is_empty_option(v):
                 break
         else:
@@ -334,7 +340,7 @@ def compare_indexes_and_uniques(
     matched: set[int] = set()
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
-    wanted = _ObjectFilter(ctx, conn_table)
+    wanted = _ObjectFilter(ctx, conn_table) if ctx._object_filters else _KEEP_ALL
 
     if len(meta_indexes) > 1:
         meta_indexes.sort(key=lambda i: str(i.name))
@@ -468,6 +474,22 @@ class _ObjectFilter:
         return bool(self.ctx.run_object_filters(obj, record.get("name"), type_, True, compare_to))
 
 
+class _KeepAll:
+    """:class:`_ObjectFilter` when there is no ``include_object`` (the usual case): one object
+    for every table of every comparison, instead of one made per table."""
+
+    active = False
+
+    def __call__(self, obj: Any, name: Any, type_: str, record: Any = None) -> bool:
+        return True
+
+    def reflected(self, record: dict[str, Any], type_: str, compare_to: Any = None) -> bool:
+        return True
+
+
+_KEEP_ALL = _KeepAll()
+
+
 # --- foreign keys ----------------------------------------------------------------------------
 
 _FK_DEFAULTS = {
@@ -589,7 +611,7 @@ def compare_foreign_keys(
     matched: set[int] = set()
     drops: list[MigrateOperation] = []
     adds: list[MigrateOperation] = []
-    wanted = _ObjectFilter(ctx, conn_table)
+    wanted = _ObjectFilter(ctx, conn_table) if ctx._object_filters else _KEEP_ALL
     fkc = "foreign_key_constraint"
     # as in Alembic, an added or dropped key's compare_to is the other side's key of its name
     conn_by_name = {str(r["name"]): r for r in conn_fks if r.get("name")} if wanted.active else {}
