@@ -391,7 +391,8 @@ class DefaultImpl:
     def compiled_form(self, text: str) -> str:
         """Verbatim SQL ``text`` in the form this dialect's compiler writes, to join it with
         compiled pieces (quoted names) in one :class:`CompiledSQL`: ``%`` doubled where the
-        driver's paramstyle reads it (psycopg2, pymysql). Offline it is left as it is."""
+        driver's paramstyle reads it (psycopg2, pymysql). Offline it is left as it is. The
+        inverse: :func:`~mig_core.ddl.statements.server_form`."""
         if self.as_sql or not self.dialect.identifier_preparer._double_percents:
             return text
         return text.replace("%", "%%")

@@ -48,6 +48,16 @@ class VerbatimSQL(SQLText):
     compiled = False
 
 
+def server_form(dialect: Any, sql: str) -> str:
+    """SQL text in the compiled form (what SQLAlchemy's compiler and identifier preparer write
+    for ``dialect``: ``%`` doubled where the driver's paramstyle reads it) as the server reads
+    it, for a bound value or :class:`VerbatimSQL`, which nothing undoes the doubling in. The
+    inverse of :meth:`~mig_core.ddl.impl.DefaultImpl.compiled_form`."""
+    if dialect.identifier_preparer._double_percents:
+        return sql.replace("%%", "%")
+    return sql
+
+
 def text_escaped(sql: str) -> str:
     """``sql`` written for ``sqlalchemy.text()`` so that it compiles back to exactly ``sql``:
     a backslash before each colon ``text()`` would take as a bind parameter (``:name``) or as

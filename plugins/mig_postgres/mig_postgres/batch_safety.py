@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mig_core.ddl.statements import VerbatimSQL
+from mig_core.ddl.statements import VerbatimSQL, server_form
 from mig_core.errors import CommandError
 
 #: what to use instead of a recreate, for the refusals
@@ -47,12 +47,11 @@ _ACL_SQL = (
 )
 
 
-def quote_as_text(preparer: Any) -> Callable[[str], str]:
-    """``preparer.quote`` giving a name as the server reads it in verbatim SQL and in bound
-    values: the preparer doubles ``%`` for the driver's paramstyle, which neither undoes."""
-    if not preparer._double_percents:
-        return preparer.quote  # type: ignore[no-any-return]
-    return lambda name: str(preparer.quote(name)).replace("%%", "%")
+def quote_as_text(dialect: Any) -> Callable[[str], str]:
+    """The dialect's ``quote`` giving a name as the server reads it in verbatim SQL and in
+    bound values (:func:`~mig_core.ddl.statements.server_form`)."""
+    quote = dialect.identifier_preparer.quote
+    return lambda name: server_form(dialect, str(quote(name)))
 
 
 def _oid(conn: Any, qualified: str) -> int:
@@ -119,7 +118,7 @@ class Kept:
         for sql in acl_statements(self.qualified, self.acl, _acl(conn, oid)):
             self._run(sql, "keeping the privileges")
         for column, grantee, privilege, grantable in self.column_acl:
-            quoted = quote_as_text(self.impl.dialect.identifier_preparer)(column)
+            quoted = quote_as_text(self.impl.dialect)(column)
             self._run(
                 f"GRANT {privilege} ({quoted}) ON {self.qualified} TO {grantee}"
                 + (" WITH GRANT OPTION" if grantable else ""),
@@ -131,7 +130,7 @@ class Kept:
         if self.force_row_security:
             self._run(f"ALTER TABLE {self.qualified} FORCE ROW LEVEL SECURITY",
                       "keeping row-level security")
-        quote = quote_as_text(self.impl.dialect.identifier_preparer)
+        quote = quote_as_text(self.impl.dialect)
         for policy in self.policies:
             self._run(policy.create_sql(quote, self.qualified),
                       f"recreating policy {policy.name}")
@@ -498,8 +497,7 @@ def keep(impl: Any, batch: Any, columns: dict[str, str]) -> Kept | None:
     if impl.dialect.name != "postgresql" or impl.as_sql or impl.connection is None:
         return None
     conn = impl.connection
-    preparer = impl.dialect.identifier_preparer
-    quote = quote_as_text(preparer)
+    quote = quote_as_text(impl.dialect)
     name = batch.table_name
     qualified = quote(name)
     if batch.schema:

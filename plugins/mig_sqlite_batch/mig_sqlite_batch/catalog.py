@@ -10,6 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import server_form
+
 
 @dataclass
 class ChildKey:
@@ -21,21 +23,13 @@ class ChildKey:
     referred_columns: list[str]
 
 
-def quoted_as_value(conn: Any, quoted: str) -> str:
-    """A name quoted by SQLAlchemy's preparer as the server reads it in a bound value: the
-    preparer doubles ``%`` for the driver's paramstyle, which a value never undoes."""
-    if conn.dialect.identifier_preparer._double_percents:
-        return quoted.replace("%%", "%")
-    return quoted
-
-
 def _oid(conn: Any, schema: str | None, table: str) -> int:
     preparer = conn.dialect.identifier_preparer
     name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}" if schema else preparer.quote(
         table
     )
     return int(conn.execute(
-        sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": quoted_as_value(conn, name)}
+        sa.text("SELECT CAST(:n AS regclass)::oid"), {"n": server_form(conn.dialect, name)}
     ).scalar())
 
 
@@ -136,5 +130,5 @@ def relation_name(qualified: str) -> str:
 def serial_sequence(conn: Any, qualified_table: str, column: str) -> str | None:
     return conn.execute(  # type: ignore[no-any-return]
         sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
-        {"t": quoted_as_value(conn, qualified_table), "c": column},
+        {"t": server_form(conn.dialect, qualified_table), "c": column},
     ).scalar()

@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import server_form
 from mig_core.errors import CommandError, MigWarning
-from mig_sqlite_batch.catalog import quoted_as_value
 
 Execute = Callable[[str, str], None]
 
@@ -70,7 +70,7 @@ def involved(conn: Any, qualified_table: str) -> list[Deferrable]:
             "JOIN pg_namespace n ON n.oid = con.connamespace "
             "WHERE con.condeferrable ORDER BY 2, 3, 4"
         ),
-        {"t": quoted_as_value(conn, qualified_table)},
+        {"t": server_form(conn.dialect, qualified_table)},
     ).all()
     return [Deferrable(int(r[0]), r[1], r[2], r[3], bool(r[4])) for r in rows]
 

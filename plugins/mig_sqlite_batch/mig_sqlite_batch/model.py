@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import TextClause
 
-from mig_core.ddl.statements import text_escaped
+from mig_core.ddl.statements import server_form, text_escaped
 from mig_core.errors import CommandError, MigWarning, NoSuchObjectError
 from mig_core.operations import ops
 from mig_sqlite_batch import sqltext
@@ -419,9 +419,7 @@ class TableModel:
         sql = str(expr.compile(
             dialect=self.dialect, compile_kwargs={"literal_binds": True, "include_table": False}
         ))
-        if self.dialect.identifier_preparer._double_percents:  # undone by the driver, not here
-            sql = sql.replace("%%", "%")
-        return text_escaped(sql)
+        return text_escaped(server_form(self.dialect, sql))
 
     def alter_column(self, op: ops.AlterColumnOp) -> None:
         what = f"batch_op.alter_column({op.column_name!r})"

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mig_core.ddl.statements import verbatim_text
+from mig_core.ddl.statements import server_form, verbatim_text
 from mig_core.errors import CommandError
 from mig_sqlite_batch.model import TableModel
 from mig_sqlite_batch.states import ConstraintState
@@ -41,17 +41,16 @@ def complete(conn: Any, schema: str | None, table: str, model: TableModel, where
         index = model.find_index(index_name)
         if index is not None:
             # always quoted: `note`(10) is a column with a prefix, note(10) a function call
-            _write_out(index, columns, model.dialect.identifier_preparer)
+            _write_out(index, columns, model.dialect)
 
 
-def _write_out(index: Any, descending: set[str], preparer: Any) -> None:
+def _write_out(index: Any, descending: set[str], dialect: Any) -> None:
     """The index's columns as SQL text, ``DESC`` and prefix lengths included (SQLAlchemy
     writes a length only for a column element, and cannot mix them with text): ``text()``
     whose compiled form is exactly the quoted names (a ``:d`` or ``%`` in a name is no
     parameter; ``text()`` doubles ``%`` itself where the driver reads it)."""
     def quote(name: str) -> str:
-        quoted = str(preparer.quote_identifier(name))
-        return quoted.replace("%%", "%") if preparer._double_percents else quoted
+        return server_form(dialect, str(dialect.identifier_preparer.quote_identifier(name)))
 
     lengths: dict[str, int] = {}
     for key in [k for k in index.kw if k.endswith("_length")]:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from mig_core.ddl.statements import server_form
 from mig_core.errors import CommandError
 from mig_core.operations import ops
 from mig_core.operations.schemaobj import fk_target
 from mig_sqlite_batch import deferred, sqltext
-from mig_sqlite_batch.catalog import quoted_as_value
 
 if TYPE_CHECKING:
     from mig_sqlite_batch.recreate import _Recreate
@@ -110,7 +110,7 @@ class PostgresRecreate(_Base):
                         "FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
                         "AND contype IN ('p', 'u', 'f', 'c')"
                     ),
-                    {"t": quoted_as_value(conn, self.qualified(self.name))},
+                    {"t": server_form(conn.dialect, self.qualified(self.name))},
                 )
                 if r[0] not in created
             }
