@@ -143,16 +143,14 @@ class MigrationContext:
         self.hooks = self.plugin_manager.hooks_for(dialect_key)
         impl_cls = self.plugin_manager.dialect_entry(dialect_key).load()
         transactional_ddl = opts.get("transactional_ddl")
-        #: the connection commits each statement itself (isolation level AUTOCOMMIT): no
-        #: transaction can hold a run, so it runs as without transactional DDL
-        self.autocommit_connection = False
         if (connection is not None and not self.as_sql
                 and getattr(impl_cls, "transactional_ddl", False)
                 and not getattr(impl_cls, "begins_own_transaction", False)):
             from mig_core.runtime.progress import connection_autocommits
 
-            self.autocommit_connection = connection_autocommits(connection)
-            if self.autocommit_connection:
+            # a connection that commits each statement (AUTOCOMMIT): no transaction can hold
+            # the run, so it runs as without transactional DDL
+            if connection_autocommits(connection):
                 transactional_ddl = False
         self.impl = impl_cls(
             dialect,
