@@ -1,5 +1,5 @@
-"""mig-core, four plugins and mig-as-alembic build as wheels and work installed in a fresh
-virtual environment."""
+"""mig-core, the five dialect plugins and mig-as-alembic build as wheels and work installed in a
+fresh virtual environment: entry points, the init templates and each package's py.typed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTIONS = [ROOT] + [ROOT / "plugins" / p for p in
-                          ("mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle")] + [
+                          ("mig_postgres", "mig_sqlite_batch", "mig_mssql", "mig_oracle",
+                           "mig_mysql")] + [
     ROOT / "shims" / "mig_as_alembic"]
 
 
@@ -27,8 +28,8 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
             check=True, capture_output=True, text=True,
         )
     built = sorted(p.name.split("-")[0] for p in wheels.glob("*.whl"))
-    assert built == ["mig_as_alembic", "mig_core", "mig_mssql", "mig_oracle", "mig_postgres",
-                     "mig_sqlite_batch"]
+    assert built == ["mig_as_alembic", "mig_core", "mig_mssql", "mig_mysql", "mig_oracle",
+                     "mig_postgres", "mig_sqlite_batch"]
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -45,7 +46,8 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
     listing = {r["name"]: r for r in json.loads(result.stdout)}
     for name, dist, dialect in [("postgres", "mig-postgres", "postgresql"),
                                 ("sqlite_batch", "mig-sqlite-batch", "sqlite"),
-                                ("mssql", "mig-mssql", "mssql"), ("oracle", "mig-oracle", "oracle")]:
+                                ("mssql", "mig-mssql", "mssql"), ("oracle", "mig-oracle", "oracle"),
+                                ("mysql", "mig-mysql", "mysql")]:
         assert listing[name]["distribution"] == dist
         assert listing[name]["status"] == "loaded"
         assert dialect in listing[name]["dialects"]
@@ -53,6 +55,25 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
     where = subprocess.run([str(python), "-c", "import mig_core; print(mig_core.__file__)"],
                            capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert str(env_dir) in where
+    # package data: every package is typed, and each init template is in the wheel
+    typed = subprocess.run(
+        [str(python), "-c", "import importlib.resources as r; print(*(r.files(p).joinpath("
+         "'py.typed').is_file() for p in ('mig_core', 'mig_postgres', 'mig_sqlite_batch', "
+         "'mig_mssql', 'mig_oracle', 'mig_mysql')))"],
+        capture_output=True, text=True, check=True, cwd=tmp_path).stdout.split()
+    assert typed == ["True"] * 6
+    for template in ("generic", "async", "multidb", "pyproject"):
+        project = tmp_path / f"project-{template}"
+        project.mkdir()
+        init = subprocess.run([str(mig), "init", "-t", template, "migrations"],
+                              capture_output=True, text=True, cwd=project)
+        assert init.returncode == 0, init.stderr
+        assert {p.name for p in (project / "migrations").iterdir()} >= {
+            "env.py", "script.py.mako", "README", "versions"}
+        revision = subprocess.run([str(mig), "revision", "-m", "first"],
+                                  capture_output=True, text=True, cwd=project)
+        assert revision.returncode == 0, revision.stderr
+        assert len(list((project / "migrations" / "versions").glob("*_first.py"))) == 1
     blocked = subprocess.run([str(mig), "-p", "no:oracle", "plugins", "--json"],
                              capture_output=True, text=True, cwd=tmp_path)
     assert {r["name"]: r["status"] for r in json.loads(blocked.stdout)}["oracle"] == "blocked"
