@@ -656,10 +656,7 @@ def _check_required(pm: MigPluginManager, required: list[str]) -> None:
             and (_normalise(r.name) == wanted or _normalise(r.distribution or "") == wanted)
         ]
         if not found:
-            raise PluginError(
-                f"required plugin {text!r} is not installed or not loaded "
-                f"(config 'required_plugins'); install it with: pip install '{text}'"
-            )
+            raise PluginError(_unmet_requirement(pm, text, wanted))
         version = found[0].version
         if req.specifier and (version is None or not req.specifier.contains(version,
                                                                             prereleases=True)):
@@ -667,6 +664,27 @@ def _check_required(pm: MigPluginManager, required: list[str]) -> None:
                 f"required plugin {text!r} is not met: {found[0].distribution} {version} is "
                 f"installed (config 'required_plugins')"
             )
+
+
+def _unmet_requirement(pm: MigPluginManager, text: str, wanted: str) -> str:
+    """Why required plugin ``text`` (normalised name ``wanted``) is not loaded, and what to do:
+    unblock it, load it with ``-p`` while autoload is off, or install it."""
+    def matches(name: str, distribution: str | None) -> bool:
+        return wanted in (_normalise(name), _normalise(distribution or ""))
+
+    for record in pm.records.values():
+        if record.status == "blocked" and matches(record.name, record.distribution):
+            return (f"required plugin {text!r} is installed (plugin {record.name!r}, "
+                    f"{record.distribution} {record.version}) but blocked by -p no:{record.name}, "
+                    f"MIG_PLUGINS or config 'plugins' (config 'required_plugins')")
+    for ep in pm.not_autoloaded:
+        distribution, version = _dist_of(ep)
+        if matches(ep.name, distribution):
+            return (f"required plugin {text!r} is installed (plugin {ep.name!r}, {distribution} "
+                    f"{version}) but not loaded: MIG_DISABLE_PLUGIN_AUTOLOAD is set; load it "
+                    f"with -p {ep.name} (config 'required_plugins')")
+    return (f"required plugin {text!r} is not installed or not loaded "
+            f"(config 'required_plugins'); install it with: pip install '{text}'")
 
 
 def _core_version() -> str:

@@ -210,6 +210,27 @@ def test_required_plugins_met_and_unmet():
         build(*eps, config=config)
 
 
+@pytest.mark.parametrize("by", ["mig-postgres", "pg"])
+def test_required_plugin_installed_but_left_out_says_how_to_load_it(by):
+    """An installed required plugin that is blocked, or not autoloaded, is not told to be
+    installed: the message says what left it out and how to load it."""
+    eps = [ep("pg", dialect_plugin("pg", "postgresql"), "mig-postgres", "0.3")]
+    config = Config()
+    config.set_main_option("required_plugins", f"{by}>=0.1")
+    with pytest.raises(PluginError) as blocked:
+        build(*eps, config=config, cli=["no:pg"])
+    assert str(blocked.value) == (
+        f"required plugin '{by}>=0.1' is installed (plugin 'pg', mig-postgres 0.3) but blocked "
+        "by -p no:pg, MIG_PLUGINS or config 'plugins' (config 'required_plugins')")
+    with pytest.raises(PluginError) as skipped:
+        build(*eps, config=config, autoload=False)
+    assert str(skipped.value) == (
+        f"required plugin '{by}>=0.1' is installed (plugin 'pg', mig-postgres 0.3) but not "
+        "loaded: MIG_DISABLE_PLUGIN_AUTOLOAD is set; load it with -p pg "
+        "(config 'required_plugins')")
+    build(*eps, config=config, cli=["pg"], autoload=False)  # asked for: met
+
+
 def test_required_plugin_that_fails_to_import_is_fatal():
     config = Config()
     config.set_main_option("required_plugins", "mig-oracle")
