@@ -22,13 +22,18 @@ from mig_core.errors import MigError, MigPluginWarning, MigWarning, UsageError
 
 EXIT_CODES_HELP = """exit codes:
   0  success
-  1  a migration or command failed (database error, check found differences, not at head)
+  1  a migration or command failed (database error, check found differences, not at head,
+     log --verify found an edited or missing applied revision)
   2  usage or configuration error
   3  plugin error
   4  revision graph or revision file error
   5  run lock not obtained within --lock-timeout
   130  interrupted (Ctrl-C)
+  141  the reader of the output went away (mig history | head): nothing more is written
 """
+
+
+OUTPUT_CLOSED = 141
 
 
 def _arg(*flags: str, **kw: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -280,7 +285,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "mig") -> int:
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
     try:
-        return _run(argv, pre)
+        code = _run(argv, pre)
+        sys.stdout.flush()  # a reader that left shows here, not in Python's exit
+        return code
+    except BrokenPipeError:
+        return _output_closed()
     except MigError as exc:
         if pre["traceback"]:
             import traceback
@@ -303,6 +312,18 @@ def main(argv: Sequence[str] | None = None, prog: str = "mig") -> int:
     finally:
         warnings.showwarning = _default_showwarning
         gc.set_threshold(*threshold)
+
+
+def _output_closed() -> int:
+    """The reader of standard output left (``mig history | head -1``): stop without a message,
+    as Unix tools do, with the status a shell gives a program that SIGPIPE ended (128 + 13)."""
+    try:  # what is still buffered must not raise again when Python exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file (in-process callers)
+    return OUTPUT_CLOSED
 
 
 def _run(argv: list[str], pre: dict[str, Any]) -> int:

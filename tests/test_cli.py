@@ -177,3 +177,41 @@ def test_collector_threshold_is_raised_for_the_run_and_restored(monkeypatch):
         assert gc.get_threshold() == (700, *before[1:])
     finally:
         gc.set_threshold(*before)
+
+
+def _run_with_closed_stdout(*args: str) -> tuple[int, str]:
+    """Run ``mig`` with standard output a pipe nobody reads (``mig history | head -0``)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has left before the first write
+    try:
+        process = subprocess.run([sys.executable, "-m", "mig_core", *args], stdout=write_end,
+                                 stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    return process.returncode, process.stderr
+
+
+@pytest.mark.parametrize("command", [["history"], ["current"], ["heads", "--json"]])
+def test_a_reader_that_left_stops_the_listing_quietly(tmp_path, command):
+    """``mig history | head -1``: no "BrokenPipeError" line, no Python exit noise; the status
+    a shell gives a program that SIGPIPE ended (141), as git's or cat's."""
+    from tests.runtime_support import make_project
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ini = make_project(tmp_path, url, [{"rev": "a"}, {"rev": "b", "down": "a"}])
+    assert run_mig("-c", str(ini), "upgrade", "head").returncode == 0
+    code, err = _run_with_closed_stdout("-c", str(ini), *command)
+    assert (code, err) == (141, "")
+
+
+def test_a_reader_that_left_an_sql_script_is_still_an_error(tmp_path):
+    """An incomplete SQL script is worth a line: exit 1 and what happened."""
+    from tests.runtime_support import make_project
+
+    ini = make_project(tmp_path, "postgresql://u@h/db", [{"rev": "a"}])
+    code, err = _run_with_closed_stdout("-c", str(ini), "upgrade", "head", "--sql")
+    assert (code, err) == (
+        1, "mig: error: the output was closed before the SQL script was complete (broken pipe)\n"
+    )

@@ -324,6 +324,8 @@ def exec_env_py(path: str) -> None:
     except MigError:
         raise
     except BrokenPipeError as exc:  # `mig upgrade head --sql | head`
+        if not context_proxy.is_offline_mode():
+            raise  # a listing's reader left: the CLI stops quietly
         raise CommandError(
             "the output was closed before the SQL script was complete (broken pipe)"
         ) from exc
