@@ -1,0 +1,516 @@
+"""The ``async`` init template on a real PostgreSQL through asyncpg, as a user runs it: a project
+made with ``mig init -t async``, the ``mig`` command in subprocesses and ``command.*`` in process.
+
+The database is a fresh one on the server of ``MIG_TEST_POSTGRES_URL`` (the ``postgres_url``
+fixture), reached with the ``postgresql+asyncpg`` driver instead of the URL's own. Without the
+server these tests skip with the reason (fail with ``CI=true``), as every PostgreSQL test does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from runtime_support import revision_source
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def asyncpg_url(url: str) -> str:
+    """``url`` (any PostgreSQL driver) with the asyncpg driver: same host, user, password and
+    database."""
+    return (
+        sa.engine.make_url(url)
+        .set(drivername="postgresql+asyncpg")
+        .render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture(scope="module")
+def async_url(postgres_url: str) -> str:
+    """The module's fresh database (``postgres_url``, dropped afterwards) through asyncpg."""
+    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    if not ci:
+        pytest.importorskip("asyncpg", reason="the async template's PostgreSQL driver")
+    return asyncpg_url(postgres_url)
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator[sa.engine.Engine]:
+    """A synchronous engine on the test database, emptied before the test (public schema)."""
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    yield engine
+    engine.dispose()
+
+
+def run_mig(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``mig ARGS`` in a subprocess in ``cwd``."""
+    return subprocess.run([sys.executable, "-m", "mig_core", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def mig(cwd: Path, *args: str) -> str:
+    """``mig ARGS``, which must succeed; its stdout."""
+    result = run_mig(cwd, *args)
+    assert result.returncode == 0, f"mig {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def async_project(root: Path, url: str, revisions: list[dict[str, Any]] = (),  # type: ignore[assignment]
+                  env_py: dict[str, str] | None = None) -> Path:
+    """``mig init -t async`` in ``root``, its URL set to ``url``, the revisions written into
+    ``migrations/versions``; ``env_py`` replaces text of the template's env.py (old -> new)."""
+    mig(root, "init", "-t", "async", "migrations")
+    ini = root / "mig.ini"
+    text, count = re.subn(r"^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url}", ini.read_text(),
+                          flags=re.M)
+    assert count == 1
+    ini.write_text(text)
+    env = root / "migrations" / "env.py"
+    source = env.read_text()
+    for old, new in (env_py or {}).items():
+        assert old in source, old
+        source = source.replace(old, new)
+    env.write_text(source)
+    for spec in revisions:
+        write_revision(root, **spec)
+    return ini
+
+
+def write_revision(root: Path, rev: str, down: Any = None, **kw: Any) -> Path:
+    path = root / "migrations" / "versions" / f"{rev}_{rev}.py"
+    path.write_text(revision_source(rev, down, **kw))
+    return path
+
+
+def config(ini: Path) -> Any:
+    from mig_core.config import Config
+
+    return Config(str(ini))
+
+
+def heads(engine: sa.engine.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.exec_driver_sql("SELECT version_num FROM mig_version").scalars())
+
+
+def table_names(engine: sa.engine.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(sa.inspect(conn).get_table_names())
+
+
+def create(name: str) -> dict[str, str]:
+    return {"upgrade": f"op.create_table({name!r}, sa.Column('id', sa.Integer, primary_key=True))",
+            "downgrade": f"op.drop_table({name!r})"}
+
+
+# --- the URL --------------------------------------------------------------------------------------
+
+
+def test_asyncpg_url_keeps_everything_but_the_driver() -> None:
+    assert asyncpg_url("postgresql+psycopg2://u:p%40ss@db.example:6543/app?sslmode=require") == (
+        "postgresql+asyncpg://u:p%40ss@db.example:6543/app?sslmode=require"
+    )
+    assert asyncpg_url("postgresql://postgres@127.0.0.1/test") == (
+        "postgresql+asyncpg://postgres@127.0.0.1/test"
+    )
+
+
+def test_the_server_comes_from_mig_test_postgres_url(tmp_path: Path) -> None:
+    """These tests run on the server ``MIG_TEST_POSTGRES_URL`` names: pointed at a port where
+    none listens they skip naming it (and fail with ``CI=true``)."""
+    nowhere = "postgresql+psycopg2://postgres@127.0.0.1:9/test"
+    env = {**os.environ, "MIG_TEST_POSTGRES_URL": nowhere, "CI": ""}
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+            f"{__file__}::test_upgrade_downgrade_stamp_through_a_branch_and_merge"]
+    skipped = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert skipped.returncode == 0, skipped.stdout
+    assert "1 skipped" in skipped.stdout
+    assert f"postgresql server at {nowhere} unreachable" in skipped.stdout
+    failed = subprocess.run(args, cwd=ROOT, env={**env, "CI": "true"}, capture_output=True,
+                            text=True, timeout=120)
+    assert failed.returncode == 1, failed.stdout
+    assert "CI=true: a missing server is a failure" in failed.stdout
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def test_upgrade_downgrade_stamp_through_a_branch_and_merge(tmp_path, async_url, db) -> None:
+    ini = async_project(tmp_path, async_url, [
+        {"rev": "a1", **create("base_t")},
+        {"rev": "b1", "down": "a1", **create("left_t")},
+        {"rev": "c1", "down": "a1", **create("right_t")},
+        {"rev": "m1", "down": ("b1", "c1"), **create("merged_t")},
+    ])
+    mig(tmp_path, "upgrade", "b1")
+    assert heads(db) == ["b1"]
+    assert mig(tmp_path, "current") == "b1\n"
+    mig(tmp_path, "upgrade", "heads")
+    assert heads(db) == ["m1"]
+    assert table_names(db) >= {"base_t", "left_t", "right_t", "merged_t"}
+    assert mig(tmp_path, "current") == "m1 (head) (mergepoint)\n"
+
+    mig(tmp_path, "downgrade", "-1")
+    assert heads(db) == ["b1", "c1"] and "merged_t" not in table_names(db)
+    mig(tmp_path, "downgrade", "c1@-1")
+    assert heads(db) == ["b1"] and "right_t" not in table_names(db)
+
+    from mig_core import command  # in process: env.py's asyncio.run() in the test's thread
+
+    command.upgrade(config(ini), "head")
+    assert heads(db) == ["m1"]
+    command.downgrade(config(ini), "base")
+    assert heads(db) == [] and table_names(db) == {"mig_version", "mig_history"}
+
+    mig(tmp_path, "stamp", "b1", "c1")
+    assert heads(db) == ["b1", "c1"]
+    mig(tmp_path, "stamp", "base")
+    assert heads(db) == []
+    command.stamp(config(ini), "m1")
+    assert heads(db) == ["m1"]
+
+    with db.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT direction, revisions, from_heads, to_heads, success, checksum, username, "
+            "hostname FROM mig_history ORDER BY id")).all()
+    assert [r[:4] for r in rows] == [
+        ("upgrade", "a1", "", "a1"), ("upgrade", "b1", "a1", "b1"),
+        ("upgrade", "c1", "b1", "b1 c1"), ("upgrade", "m1", "b1 c1", "m1"),
+        ("downgrade", "m1", "m1", "b1 c1"), ("downgrade", "c1", "b1 c1", "b1"),
+        ("upgrade", "c1", "b1", "b1 c1"), ("upgrade", "m1", "b1 c1", "m1"),
+        ("downgrade", "m1", "m1", "b1 c1"), ("downgrade", "b1", "b1 c1", "c1"),
+        ("downgrade", "c1", "c1", "a1"), ("downgrade", "a1", "a1", ""),
+        ("stamp", "b1 c1", "", "b1 c1"), ("stamp", "base", "b1 c1", ""), ("stamp", "m1", "", "m1"),
+    ]
+    assert all(r.success for r in rows)
+    runs = [r for r in rows if r.direction != "stamp"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r.checksum) for r in runs)
+    assert all(r.checksum is None for r in rows if r.direction == "stamp")
+    assert all(r.username and r.hostname for r in rows)
+
+    log = mig(tmp_path, "log").splitlines()
+    assert log[0].split()[:4] == ["id", "started", "(UTC)", "direction"]
+    assert [line.split()[3:5] for line in log[1:5]] == [
+        ["upgrade", "a1"], ["upgrade", "b1"], ["upgrade", "c1"], ["upgrade", "m1"]]
+    assert all(line.split()[-1] == "ok" for line in log[1:])
+    assert "ok" in mig(tmp_path, "log", "--verify")
+
+
+MODEL = '''
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("account", metadata,
+         sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("email", sa.String(200), nullable=False, index=True),
+         sa.Column("created", sa.DateTime(timezone=True), server_default=sa.func.now()))
+'''
+
+
+def test_check_and_autogenerate_against_a_model(tmp_path, async_url, db) -> None:
+    (tmp_path / "model.py").write_text(MODEL)
+    async_project(tmp_path, async_url, env_py={
+        "target_metadata = None": "from model import metadata as target_metadata"})
+    mig(tmp_path, "upgrade", "head")
+    pending = run_mig(tmp_path, "check")
+    assert pending.returncode == 1, pending.stderr
+    assert "add_table" in pending.stderr or "add_table" in pending.stdout
+
+    out = mig(tmp_path, "revision", "--autogenerate", "-m", "account")
+    path = Path(re.search(r"Generating (\S+\.py)", out).group(1))  # type: ignore[union-attr]
+    source = path.read_text()
+    assert "op.create_table('account'" in source
+    assert "op.create_index(op.f('ix_account_email'), 'account', ['email']" in source
+    assert "server_default=sa.text('now()')" in source
+
+    mig(tmp_path, "upgrade", "head")
+    assert "account" in table_names(db)
+    clean = run_mig(tmp_path, "check")
+    assert clean.returncode == 0, clean.stderr
+    assert "No new upgrade operations detected" in clean.stdout
+
+
+# --- the run lock ---------------------------------------------------------------------------------
+
+
+def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, db) -> None:
+    """The advisory lock, taken through ``run_sync`` on the async connection, serializes four
+    ``mig upgrade head`` processes: each revision runs once, every process succeeds."""
+    held = ("op.execute(\"INSERT INTO applied SELECT '{rev}', count(*) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND pid = pg_backend_pid()\")\n"
+            "op.execute('SELECT pg_sleep(0.02)')")
+    revisions: list[dict[str, Any]] = [{
+        "rev": "r00",
+        "upgrade": "op.execute('CREATE TABLE applied (rev TEXT, locks INT)')\n"
+                   + held.format(rev="r00"),
+    }]
+    for i in range(1, 12):
+        revisions.append({"rev": f"r{i:02d}", "down": f"r{i - 1:02d}",
+                          "upgrade": f"op.execute('CREATE TABLE t{i:02d} (x INT)')\n"
+                                     + held.format(rev=f"r{i:02d}")})
+    async_project(tmp_path, async_url, revisions)
+    procs = [subprocess.Popen([sys.executable, "-m", "mig_core", "upgrade", "head"], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [(p.wait(timeout=100), p.communicate()[1]) for p in procs]
+    for code, err in results:
+        assert code == 0, err
+    with db.connect() as conn:
+        applied = conn.execute(sa.text(
+            "SELECT rev, count(*), min(locks) FROM applied GROUP BY rev ORDER BY rev")).all()
+        history = conn.execute(sa.text(
+            "SELECT revisions, count(*) FROM mig_history WHERE direction = 'upgrade' "
+            "AND success GROUP BY revisions ORDER BY revisions")).all()
+    assert applied == [(f"r{i:02d}", 1, 1) for i in range(12)]
+    assert history == [(f"r{i:02d}", 1) for i in range(12)]
+    assert heads(db) == ["r11"]
+
+
+def test_lock_timeout_through_asyncpg(tmp_path, async_url, db, postgres_url) -> None:
+    """A run lock held by another session: ``--lock-timeout`` gives up with exit code 5, and so
+    does a server ``lock_timeout`` (asyncpg's error carries the SQLSTATE too)."""
+    from mig_postgres.lock import lock_key
+
+    async_project(tmp_path, async_url, [{"rev": "a1", **create("t")}])
+    key = lock_key("mig_version", "public")
+    holder = db.connect()
+    try:
+        holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        holder.commit()
+        pid = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        polled = run_mig(tmp_path, "upgrade", "head", "--lock-timeout", "0.3")
+        assert polled.returncode == 5, polled.stderr
+        assert f"is held by backend pid {pid}; gave up after --lock-timeout 0.3 s" in polled.stderr
+        assert "Traceback" not in polled.stderr
+
+        database = sa.engine.make_url(postgres_url).database  # the server's own lock_timeout
+        with db.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{database}" SET lock_timeout = 300'))
+            conn.commit()
+        try:
+            server = run_mig(tmp_path, "upgrade", "head")
+        finally:
+            with db.connect() as conn:
+                conn.execute(sa.text(f'ALTER DATABASE "{database}" RESET lock_timeout'))
+                conn.commit()
+        assert server.returncode == 5, server.stderr
+        assert "the server ended the wait" in server.stderr
+        assert "Traceback" not in server.stderr
+    finally:
+        holder.close()
+    mig(tmp_path, "upgrade", "head")
+    assert heads(db) == ["a1"]
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+
+FAILING = {
+    "upgrade": "op.create_table('half', sa.Column('id', sa.Integer))\n"
+               "op.execute('SELECT * FROM no_such_table')",
+}
+
+
+@pytest.mark.parametrize("per_migration", [False, True], ids=["one-transaction", "per-migration"])
+def test_a_failing_revision_rolls_back_and_names_its_line(tmp_path, async_url, db,
+                                                          per_migration) -> None:
+    env_py = {"context.configure(connection=connection, target_metadata=target_metadata)":
+              "context.configure(connection=connection, target_metadata=target_metadata,\n"
+              "                      transaction_per_migration=True)"} if per_migration else None
+    async_project(tmp_path, async_url, [{"rev": "a1", **create("first")},
+                                        {"rev": "b1", "down": "a1", **FAILING},
+                                        {"rev": "c1", "down": "b1", **create("never")}], env_py)
+    if not per_migration:
+        mig(tmp_path, "upgrade", "a1")
+    failed = run_mig(tmp_path, "upgrade", "head")
+    assert failed.returncode == 1
+    line = failed.stderr.strip().splitlines()[-1]
+    assert line.startswith("mig: error: revision b1 (")
+    assert re.search(r"versions/b1_b1\.py line 18\) upgrade failed: ProgrammingError: ", line), line
+    assert 'relation "no_such_table" does not exist' in line
+    assert line.endswith("rolled back, the database is still at a1"), line
+    assert "Traceback" not in failed.stderr
+    assert heads(db) == ["a1"]
+    assert table_names(db) == {"mig_version", "mig_history", "first"}
+    with db.connect() as conn:
+        last = conn.execute(sa.text(
+            "SELECT revisions, success, error FROM mig_history ORDER BY id DESC LIMIT 1")).one()
+    assert last[:2] == ("b1", False) and "no_such_table" in last.error
+
+    traced = run_mig(tmp_path, "--traceback", "upgrade", "head")
+    assert traced.returncode == 1
+    assert "Traceback (most recent call last)" in traced.stderr
+    assert heads(db) == ["a1"]
+
+
+def test_a_revision_raising_in_python(tmp_path, async_url, db) -> None:
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('id', sa.Integer))\n"
+                                 "raise RuntimeError('not today')"}])
+    failed = run_mig(tmp_path, "upgrade", "head")
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines()[-1] == (
+        "mig: error: revision a1 (versions/a1_a1.py line 18) upgrade failed: "
+        "RuntimeError: not today; rolled back, the database is still at base")
+    assert table_names(db) == {"mig_history"}  # the version table's creation rolled back too
+
+
+# --- what a revision does -------------------------------------------------------------------------
+
+
+def test_create_index_concurrently_in_an_autocommit_block(tmp_path, async_url, db) -> None:
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('id', sa.Integer), "
+                                 "sa.Column('x', sa.Integer))\n"
+                                 "op.execute('INSERT INTO t SELECT g, g FROM generate_series(1, 50) g')"},
+        {"rev": "b1", "down": "a1",
+         "upgrade": "with op.get_context().autocommit_block():\n"
+                    "    op.create_index('ix_t_x', 't', ['x'], postgresql_concurrently=True)\n"
+                    "op.add_column('t', sa.Column('y', sa.Integer))",
+         "downgrade": "op.drop_column('t', 'y')\n"
+                      "with op.get_context().autocommit_block():\n"
+                      "    op.drop_index('ix_t_x', 't', postgresql_concurrently=True)"},
+    ])
+    mig(tmp_path, "upgrade", "head")
+    assert heads(db) == ["b1"]
+    with db.connect() as conn:
+        index = conn.execute(sa.text(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = 'ix_t_x'")).scalar()
+        assert index is True
+        assert {c["name"] for c in sa.inspect(conn).get_columns("t")} == {"id", "x", "y"}
+    mig(tmp_path, "downgrade", "a1")
+    with db.connect() as conn:
+        assert sa.inspect(conn).get_indexes("t") == []
+    assert heads(db) == ["a1"]
+
+
+def test_transaction_per_migration(tmp_path, async_url, db) -> None:
+    """Each revision commits on its own: a later failure keeps the earlier ones."""
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", **create("one")}, {"rev": "b1", "down": "a1", **create("two")},
+        {"rev": "c1", "down": "b1", **FAILING},
+    ], env_py={"context.configure(connection=connection, target_metadata=target_metadata)":
+               "context.configure(connection=connection, target_metadata=target_metadata,\n"
+               "                      transaction_per_migration=True)"})
+    failed = run_mig(tmp_path, "upgrade", "head")
+    assert failed.returncode == 1
+    assert failed.stderr.rstrip().endswith("rolled back, the database is still at b1")
+    assert heads(db) == ["b1"]
+    assert {"one", "two"} <= table_names(db) and "half" not in table_names(db)
+
+
+RUN_ASYNC = '''
+async def count_and_insert(conn, table):
+    await conn.execute(sa.text(f"INSERT INTO {table} VALUES (2)"))
+    return (await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar()
+
+op.create_table('t', sa.Column('id', sa.Integer))
+op.execute('INSERT INTO t VALUES (1)')
+bind = op.get_bind()
+assert bind.execute(sa.text('SELECT count(*) FROM t')).scalar() == 1
+counted = op.run_async(count_and_insert, 't')
+op.execute(f"INSERT INTO t VALUES ({counted * 10})")
+assert op.get_bind().execute(sa.text('SELECT max(id) FROM t')).scalar() == 20
+'''
+
+
+def test_run_async_and_get_bind_inside_a_revision(tmp_path, async_url, db) -> None:
+    async_project(tmp_path, async_url, [{"rev": "a1", "upgrade": RUN_ASYNC,
+                                        "downgrade": "op.drop_table('t')"}])
+    mig(tmp_path, "upgrade", "head")
+    with db.connect() as conn:
+        assert sorted(conn.exec_driver_sql("SELECT id FROM t").scalars()) == [1, 2, 20]
+
+
+def test_run_async_rolls_back_with_the_run(tmp_path, async_url, db) -> None:
+    """What ``op.run_async`` wrote is in the run's transaction: a later failure undoes it."""
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": RUN_ASYNC},
+        {"rev": "b1", "down": "a1", "upgrade": "raise RuntimeError('stop')"}])
+    failed = run_mig(tmp_path, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "t" not in table_names(db)
+
+
+# --- offline --------------------------------------------------------------------------------------
+
+
+def test_sql_script_needs_neither_the_server_nor_the_driver(tmp_path, async_url) -> None:
+    """``--sql`` with the async template: no connection is made (the URL's server does not
+    exist) and asyncpg is never imported (here it cannot be)."""
+    nowhere = sa.engine.make_url(async_url).set(host="127.0.0.1", port=9).render_as_string(
+        hide_password=False)
+    async_project(tmp_path, nowhere, [
+        {"rev": "a1", **create("one")},
+        {"rev": "b1", "down": "a1",
+         "upgrade": "with op.get_context().autocommit_block():\n"
+                    "    op.create_index('ix_one_id', 'one', ['id'], postgresql_concurrently=True)"},
+    ])
+    blocker = tmp_path / "no_asyncpg"
+    blocker.mkdir()
+    (blocker / "asyncpg.py").write_text("raise ImportError('asyncpg is not installed')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])}
+    result = run_mig(tmp_path, "upgrade", "head", "--sql", env=env)
+    assert result.returncode == 0, result.stderr
+    sql = result.stdout
+    assert sql.startswith("BEGIN;\n\nCREATE TABLE mig_version")
+    assert "CREATE TABLE one (\n    id SERIAL NOT NULL, \n    PRIMARY KEY (id)\n);" in sql
+    assert "COMMIT;\n\nCREATE INDEX CONCURRENTLY ix_one_id ON one (id);\n\nBEGIN;" in sql
+    assert "UPDATE mig_version SET version_num='b1' WHERE version_num = 'a1';" in sql
+    assert sql.rstrip().endswith("COMMIT;")
+    assert "pg_advisory" not in sql
+    down = run_mig(tmp_path, "downgrade", "b1:base", "--sql", env=env)
+    assert down.returncode == 0, down.stderr
+    assert "DROP TABLE one;" in down.stdout
+
+
+# --- in process -----------------------------------------------------------------------------------
+
+
+def test_from_async_code_through_run_sync(tmp_path, async_url, db) -> None:
+    """Alembic's recipe for async code: the command runs inside ``connection.run_sync()`` with
+    the (sync facade of the) connection in ``config.attributes["connection"]``; the caller's
+    transaction holds the run, and ``op.run_async`` reaches the same connection."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from mig_core import command
+
+    ini = async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": RUN_ASYNC}, {"rev": "b1", "down": "a1", **create("two")}])
+
+    def upgrade(connection: sa.engine.Connection, revision: str) -> None:
+        cfg = config(ini)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async def main(fail: bool) -> None:
+        engine = create_async_engine(async_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(upgrade, "head")
+                if fail:
+                    raise RuntimeError("the caller rolls back")
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(RuntimeError, match="the caller rolls back"):
+        asyncio.run(main(fail=True))
+    assert table_names(db) == set()
+    asyncio.run(main(fail=False))
+    assert heads(db) == ["b1"] and {"t", "two"} <= table_names(db)
