@@ -481,6 +481,39 @@ def test_sql_script_needs_neither_the_server_nor_the_driver(tmp_path, async_url)
 # --- in process -----------------------------------------------------------------------------------
 
 
+def test_an_async_engine_given_in_attributes_serves_several_commands(tmp_path, async_url,
+                                                                     db) -> None:
+    """pytest-alembic's way: one async engine (pooled, as ``create_async_engine`` makes it) in
+    ``config.attributes["connection"]`` for command after command. Each command runs in its own
+    event loop (env.py's ``asyncio.run``); asyncpg's connections belong to the loop that opened
+    them, so none may be left in the pool for the next command, nor for the owner's own loop."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from mig_core import command
+
+    ini = async_project(tmp_path, async_url, [{"rev": "a1", **create("one")},
+                                              {"rev": "b1", "down": "a1", **create("two")}])
+    engine = create_async_engine(async_url)
+    cfg = config(ini)
+    cfg.attributes["connection"] = engine
+    command.upgrade(cfg, "a1")
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "base")
+    command.upgrade(cfg, "head")
+    assert heads(db) == ["b1"]
+
+    async def owner_reads() -> list[str]:
+        async with engine.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT version_num FROM mig_version"))
+            found = [r[0] for r in rows]
+        await engine.dispose()
+        return found
+
+    assert asyncio.run(owner_reads()) == ["b1"]
+
+
 def test_from_async_code_through_run_sync(tmp_path, async_url, db) -> None:
     """Alembic's recipe for async code: the command runs inside ``connection.run_sync()`` with
     the (sync facade of the) connection in ``config.attributes["connection"]``; the caller's

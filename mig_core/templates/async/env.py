@@ -42,8 +42,9 @@ def run_with(connection) -> None:
 
 
 async def run_async_migrations(engine: AsyncEngine | None) -> None:
-    """On ``engine`` (kept open: its owner disposes of it), or on one made from the URL."""
-    owned = engine is None
+    """On ``engine``, or on one made from the URL. A given engine stays usable, but its pool is
+    emptied before this event loop ends: a connection of asyncpg (and most async drivers) works
+    only in the loop that opened it, and the next command, or the engine's owner, runs another."""
     engine = engine or async_engine_from_config(
         config.get_section(config.config_ini_section, {}),
         prefix="sqlalchemy.",
@@ -53,8 +54,7 @@ async def run_async_migrations(engine: AsyncEngine | None) -> None:
         async with engine.connect() as connection:
             await connection.run_sync(run_with)
     finally:
-        if owned:
-            await engine.dispose()
+        await engine.dispose()
 
 
 def run_migrations_online() -> None:
