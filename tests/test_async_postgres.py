@@ -243,12 +243,21 @@ def test_check_and_autogenerate_against_a_model(tmp_path, async_url, db) -> None
     assert "No new upgrade operations detected" in clean.stdout
 
 
+PER_MIGRATION = {
+    "context.configure(connection=connection, target_metadata=target_metadata)":
+    "context.configure(connection=connection, target_metadata=target_metadata,\n"
+    "                      transaction_per_migration=True)"}
+
+
 # --- the run lock ---------------------------------------------------------------------------------
 
 
-def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, db) -> None:
+@pytest.mark.parametrize("per_migration", [False, True], ids=["one-transaction", "per-migration"])
+def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, db,
+                                                           per_migration) -> None:
     """The advisory lock, taken through ``run_sync`` on the async connection, serializes four
-    ``mig upgrade head`` processes: each revision runs once, every process succeeds."""
+    ``mig upgrade head`` processes: each revision runs once (holding the lock), every process
+    succeeds; with ``transaction_per_migration`` the session lock outlives each commit."""
     held = ("op.execute(\"INSERT INTO applied SELECT '{rev}', count(*) FROM pg_locks "
             "WHERE locktype = 'advisory' AND pid = pg_backend_pid()\")\n"
             "op.execute('SELECT pg_sleep(0.02)')")
@@ -261,7 +270,7 @@ def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, 
         revisions.append({"rev": f"r{i:02d}", "down": f"r{i - 1:02d}",
                           "upgrade": f"op.execute('CREATE TABLE t{i:02d} (x INT)')\n"
                                      + held.format(rev=f"r{i:02d}")})
-    async_project(tmp_path, async_url, revisions)
+    async_project(tmp_path, async_url, revisions, PER_MIGRATION if per_migration else None)
     procs = [subprocess.Popen([sys.executable, "-m", "mig_core", "upgrade", "head"], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]
@@ -327,9 +336,7 @@ FAILING = {
 @pytest.mark.parametrize("per_migration", [False, True], ids=["one-transaction", "per-migration"])
 def test_a_failing_revision_rolls_back_and_names_its_line(tmp_path, async_url, db,
                                                           per_migration) -> None:
-    env_py = {"context.configure(connection=connection, target_metadata=target_metadata)":
-              "context.configure(connection=connection, target_metadata=target_metadata,\n"
-              "                      transaction_per_migration=True)"} if per_migration else None
+    env_py = PER_MIGRATION if per_migration else None
     async_project(tmp_path, async_url, [{"rev": "a1", **create("first")},
                                         {"rev": "b1", "down": "a1", **FAILING},
                                         {"rev": "c1", "down": "b1", **create("never")}], env_py)
@@ -398,14 +405,42 @@ def test_create_index_concurrently_in_an_autocommit_block(tmp_path, async_url, d
     assert heads(db) == ["a1"]
 
 
+def test_a_failure_after_an_autocommit_block(tmp_path, async_url, db) -> None:
+    """What ran up to the end of the block stays committed, the rest rolls back, and the
+    message says so."""
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('x', sa.Integer))"},
+        {"rev": "b1", "down": "a1",
+         "upgrade": "op.add_column('t', sa.Column('y', sa.Integer))\n"
+                    "with op.get_context().autocommit_block():\n"
+                    "    op.create_index('ix_t_x', 't', ['x'], postgresql_concurrently=True)\n"
+                    "op.add_column('t', sa.Column('z', sa.Integer))\n"
+                    "op.execute('SELECT * FROM no_such_table')"},
+    ])
+    mig(tmp_path, "upgrade", "a1")
+    failed = run_mig(tmp_path, "upgrade", "head")
+    assert failed.returncode == 1
+    assert failed.stderr.rstrip().endswith(
+        "; what it ran up to the end of its autocommit_block() was committed and stays, the rest "
+        "is rolled back; the version table still names a1"), failed.stderr
+    with db.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("t")}
+        indexes = [i["name"] for i in sa.inspect(conn).get_indexes("t")]
+    assert columns == {"x", "y"} and indexes == ["ix_t_x"]
+    assert heads(db) == ["a1"]
+    again = run_mig(tmp_path, "upgrade", "head")  # as with psycopg2: the revision runs again
+    assert again.returncode == 1
+    assert again.stderr.rstrip().endswith(
+        'upgrade failed: ProgrammingError: column "y" of relation "t" already exists; rolled '
+        "back, the database is still at a1"), again.stderr
+
+
 def test_transaction_per_migration(tmp_path, async_url, db) -> None:
     """Each revision commits on its own: a later failure keeps the earlier ones."""
     async_project(tmp_path, async_url, [
         {"rev": "a1", **create("one")}, {"rev": "b1", "down": "a1", **create("two")},
         {"rev": "c1", "down": "b1", **FAILING},
-    ], env_py={"context.configure(connection=connection, target_metadata=target_metadata)":
-               "context.configure(connection=connection, target_metadata=target_metadata,\n"
-               "                      transaction_per_migration=True)"})
+    ], env_py=PER_MIGRATION)
     failed = run_mig(tmp_path, "upgrade", "head")
     assert failed.returncode == 1
     assert failed.stderr.rstrip().endswith("rolled back, the database is still at b1")
@@ -547,3 +582,42 @@ def test_from_async_code_through_run_sync(tmp_path, async_url, db) -> None:
     assert table_names(db) == set()
     asyncio.run(main(fail=False))
     assert heads(db) == ["b1"] and {"t", "two"} <= table_names(db)
+
+
+def test_a_command_called_from_async_code(tmp_path, async_url, db) -> None:
+    """``command.upgrade()`` called straight from a coroutine (a FastAPI startup hook, an async
+    test): the caller's event loop is busy with the call, so env.py runs the migrations in an
+    event loop of their own instead of failing in ``asyncio.run()``."""
+    import asyncio
+
+    from mig_core import command
+
+    ini = async_project(tmp_path, async_url, [{"rev": "a1", "upgrade": RUN_ASYNC},
+                                              {"rev": "b1", "down": "a1", **create("two")}])
+
+    async def startup() -> None:
+        command.upgrade(config(ini), "head")
+        command.downgrade(config(ini), "a1")
+
+    asyncio.run(startup())
+    assert heads(db) == ["a1"] and "two" not in table_names(db)
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from mig_core.errors import CommandError
+
+    engine = create_async_engine(async_url)  # made, and maybe used, in the caller's loop
+    given = config(ini)
+    given.attributes["connection"] = engine
+
+    async def with_an_engine() -> None:
+        try:
+            command.upgrade(given, "head")
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(CommandError, match=r"env\.py failed .*: RuntimeError: an async engine in "
+                       r"config\.attributes\['connection'\] cannot be used from inside a running "
+                       r"event loop .* run the command in `await connection\.run_sync"):
+        asyncio.run(with_an_engine())
+    assert heads(db) == ["a1"]

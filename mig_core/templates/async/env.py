@@ -4,6 +4,7 @@ Migrations run inside ``connection.run_sync()``. Set ``target_metadata`` for aut
 """
 
 import asyncio
+import concurrent.futures
 from logging.config import fileConfig
 
 import sqlalchemy as sa
@@ -64,8 +65,23 @@ def run_migrations_online() -> None:
     given = config.attributes.get("connection")
     if isinstance(given, sa.engine.Connection):
         run_with(given)
-    else:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop running here: the `mig` command, a plain script
         asyncio.run(run_async_migrations(given))
+        return
+    # Called from a coroutine (command.upgrade() in a FastAPI startup hook, an async test): that
+    # loop waits for this call, so the migrations get a loop of their own in another thread.
+    if given is not None:
+        raise RuntimeError(
+            "an async engine in config.attributes['connection'] cannot be used from inside a "
+            "running event loop (its connections belong to that loop); from async code, run "
+            "the command in `await connection.run_sync(...)` with that connection in "
+            "config.attributes['connection'] instead"
+        )
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, run_async_migrations(None)).result()
 
 
 if context.is_offline_mode():
