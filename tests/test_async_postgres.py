@@ -435,6 +435,28 @@ def test_a_failure_after_an_autocommit_block(tmp_path, async_url, db) -> None:
         "back, the database is still at a1"), again.stderr
 
 
+@pytest.mark.parametrize("ddl", [
+    "op.execute('ALTER TABLE t ADD COLUMN y integer')",
+    "op.execute(sa.text('ALTER TABLE t ALTER COLUMN x TYPE bigint'))",
+    "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; END $$\")",
+], ids=["string", "text", "do-block"])
+def test_sql_text_ddl_does_not_leave_stale_prepared_statements(tmp_path, async_url, db,
+                                                               ddl) -> None:
+    """asyncpg runs every statement as a prepared statement, which SQLAlchemy caches per
+    connection and drops after DDL it compiled itself; DDL given as SQL text changes the table
+    behind a cached ``SELECT *`` too, and running that again in the same run must not fail
+    ("cached statement plan is invalid due to a database schema change")."""
+    select = "rows = op.get_bind().execute(sa.text('SELECT * FROM t')).all()"
+    async_project(tmp_path, async_url, [
+        {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('x', sa.Integer))\n"
+                                 "op.execute('INSERT INTO t VALUES (1)')\n" + select},
+        {"rev": "b1", "down": "a1", "upgrade": ddl},
+        {"rev": "c1", "down": "b1", "upgrade": select + "\nassert len(rows) == 1, rows"},
+    ])
+    mig(tmp_path, "upgrade", "head")
+    assert heads(db) == ["c1"]
+
+
 def test_transaction_per_migration(tmp_path, async_url, db) -> None:
     """Each revision commits on its own: a later failure keeps the earlier ones."""
     async_project(tmp_path, async_url, [

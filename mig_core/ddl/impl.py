@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl import literals
@@ -181,6 +181,11 @@ class DefaultImpl:
         #: commits by itself: a failure's message lists what ran, the history records what took
         #: effect, ``--resume`` skips that; None elsewhere
         self.statement_log: Any = None
+        #: called with each SQL text statement run online (``op.execute("...")``, ``text()``,
+        #: mig's own text), whose DDL SQLAlchemy cannot tell from other statements: a dialect's
+        #: impl sets it where the driver keeps what such DDL makes stale (asyncpg's prepared
+        #: statements, see mig-postgres); None elsewhere
+        self.text_statement_ran: Callable[[Any], None] | None = None
 
     def offline_literal(self, value: Any, type_: Any) -> str | None:
         """The SQL text of a value in an offline script, or None to let SQLAlchemy write it.
@@ -375,6 +380,8 @@ class DefaultImpl:
         if execution_options:
             conn = conn.execution_options(**execution_options)
         conn.execute(sql_text(sql) if isinstance(sql, str) else sql)
+        if self.text_statement_ran is not None:
+            self.text_statement_ran(sql)
         if log is not None:
             log.append(sql)
 
@@ -417,6 +424,8 @@ class DefaultImpl:
             conn.execute(DDL(text), execution_options=execution_options)
         else:
             conn.exec_driver_sql(text, execution_options=execution_options)
+        if self.text_statement_ran is not None:
+            self.text_statement_ran(sql)
         if self.statement_log is not None:
             self.statement_log.append(sql)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError
-from mig_postgres import names, target
+from mig_postgres import names, statement_cache, target
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -86,6 +86,8 @@ class PostgresqlImpl(DefaultImpl):
         super().__init__(*args, **kw)
         if self.as_sql and self.connection is None:
             target.configure_offline(self.dialect, self.context_opts)
+        elif not self.as_sql:
+            self.text_statement_ran = statement_cache.schema_change_listener(self.dialect)
         #: named types created during this run: SQLAlchemy's "memo" of its table events
         self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
 
