@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import revision_source
+from async_support import async_project, config, create, heads, mig, run_mig, table_names
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -53,67 +53,6 @@ def db(postgres_url: str) -> Iterator[sa.engine.Engine]:
         conn.exec_driver_sql("CREATE SCHEMA public")
     yield engine
     engine.dispose()
-
-
-def run_mig(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``mig ARGS`` in a subprocess in ``cwd``."""
-    return subprocess.run([sys.executable, "-m", "mig_core", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env=env)
-
-
-def mig(cwd: Path, *args: str) -> str:
-    """``mig ARGS``, which must succeed; its stdout."""
-    result = run_mig(cwd, *args)
-    assert result.returncode == 0, f"mig {' '.join(args)}: {result.stderr}"
-    return result.stdout
-
-
-def async_project(root: Path, url: str, revisions: list[dict[str, Any]] = (),  # type: ignore[assignment]
-                  env_py: dict[str, str] | None = None) -> Path:
-    """``mig init -t async`` in ``root``, its URL set to ``url``, the revisions written into
-    ``migrations/versions``; ``env_py`` replaces text of the template's env.py (old -> new)."""
-    mig(root, "init", "-t", "async", "migrations")
-    ini = root / "mig.ini"
-    text, count = re.subn(r"^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url}", ini.read_text(),
-                          flags=re.M)
-    assert count == 1
-    ini.write_text(text)
-    env = root / "migrations" / "env.py"
-    source = env.read_text()
-    for old, new in (env_py or {}).items():
-        assert old in source, old
-        source = source.replace(old, new)
-    env.write_text(source)
-    for spec in revisions:
-        write_revision(root, **spec)
-    return ini
-
-
-def write_revision(root: Path, rev: str, down: Any = None, **kw: Any) -> Path:
-    path = root / "migrations" / "versions" / f"{rev}_{rev}.py"
-    path.write_text(revision_source(rev, down, **kw))
-    return path
-
-
-def config(ini: Path) -> Any:
-    from mig_core.config import Config
-
-    return Config(str(ini))
-
-
-def heads(engine: sa.engine.Engine) -> list[str]:
-    with engine.connect() as conn:
-        return sorted(conn.exec_driver_sql("SELECT version_num FROM mig_version").scalars())
-
-
-def table_names(engine: sa.engine.Engine) -> set[str]:
-    with engine.connect() as conn:
-        return set(sa.inspect(conn).get_table_names())
-
-
-def create(name: str) -> dict[str, str]:
-    return {"upgrade": f"op.create_table({name!r}, sa.Column('id', sa.Integer, primary_key=True))",
-            "downgrade": f"op.drop_table({name!r})"}
 
 
 # --- the URL --------------------------------------------------------------------------------------
