@@ -153,7 +153,7 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
          _arg("--dry-run", action="store_true", help="print what would be recorded, write nothing"),
          _arg("--sql", action="store_true",
               help="refused (exit 2): repair reads the history, so no script can do it"),
-         TAG, LOCK],
+         TAG, LOCK, JSON],
     ),
     "check": ("exit 0 if the model matches the database, 1 with the differences otherwise", [JSON]),
     "plugins": ("list plugins, their hooks, dialects, operations and status", [JSON]),

@@ -234,15 +234,17 @@ def repair(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
-) -> None:
+    as_json: bool = False,
+) -> list[dict[str, Any]]:
     """Accept the files of applied revisions as they are now, for ``log --verify``: append a
     ``repair`` history row with the current checksum of each ``changed`` revision and one
     recording each ``missing`` one as removed on purpose (``revisions``: only those), under
-    the run lock. ``dry_run`` prints what it would record and writes nothing."""
+    the run lock. ``dry_run`` prints what it would record and writes nothing. Returns one
+    dict per revision repaired, the objects ``--json`` prints (``as_json``: print them so)."""
     from mig_core.commands import runtime
 
-    runtime.repair(config, revisions, dry_run=dry_run, sql=sql, tag=tag,
-                   lock_timeout=lock_timeout)
+    return runtime.repair(config, revisions, dry_run=dry_run, sql=sql, tag=tag,
+                          lock_timeout=lock_timeout, as_json=as_json)
 
 
 # --- autogenerate (mig_core/commands/autogen.py) ---------------------------------------------

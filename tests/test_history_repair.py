@@ -305,8 +305,9 @@ def test_a_concurrent_upgrade_and_repair_serialize_on_the_run_lock(tmp_path, pos
         while True:  # until the upgrade holds the advisory lock
             with engine.connect() as conn:
                 if conn.execute(sa.text(
-                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                        "AND granted")).scalar():
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                        "granted AND database = (SELECT oid FROM pg_database WHERE datname = "
+                        "current_database())")).scalar():  # not another test run's lock
                     break
             assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
             time.sleep(0.05)
@@ -498,3 +499,43 @@ def test_tag_reaches_env_py_in_every_repair_run(sqlite_url, tmp_path, capsys):
     assert _mig(ini, capsys, "repair", "--dry-run", "--tag", "t1")[0] == 0
     assert _mig(ini, capsys, "repair", "r1", "--tag", "t2")[0] == 0
     assert seen.read_text().splitlines() == ["'t1'", "'t2'", "'t2'"]
+
+
+REPAIR_KEYS = ["database", "revision", "action", "path", "checksum", "recorded_checksum",
+               "history_id"]
+
+
+def test_json_records_and_the_python_return_value(url, tmp_path, capsys):
+    """``repair --json`` (and ``--dry-run --json``): one object per revision repaired, the same
+    keys as ``command.repair`` returns; a named revision needing none is not listed."""
+    ini = make_project(tmp_path, url, CHAIN)
+    command.upgrade(config_for(ini), "head")
+    recorded = _verify(ini, capsys)["r1"]["recorded_checksum"]
+    edited = _edit(ini, "r1")
+    _file(ini, "r3").unlink()
+    before = _rows(url)
+
+    code, out, err = _mig(ini, capsys, "repair", "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    database = url  # no password to hide
+    expected = [
+        {"database": database, "revision": "r1", "action": "accepted",
+         "path": str(_file(ini, "r1")), "checksum": edited, "recorded_checksum": recorded,
+         "history_id": None},
+        {"database": database, "revision": "r3", "action": "removed", "path": None,
+         "checksum": None, "recorded_checksum": _verify(ini, capsys)["r3"]["recorded_checksum"],
+         "history_id": None},
+    ]
+    found = json.loads(out)
+    assert [list(entry) for entry in found] == [REPAIR_KEYS, REPAIR_KEYS]
+    assert found == expected
+    assert expected[1]["recorded_checksum"]
+    assert _rows(url) == before
+    assert command.repair(config_for(ini), dry_run=True) == expected
+
+    code, out, _ = _mig(ini, capsys, "repair", "--json", "r1", "r2")  # r2 needs none
+    assert code == 0
+    assert json.loads(out) == [{**expected[0], "history_id": 4}]
+    assert command.repair(config_for(ini)) == [{**expected[1], "history_id": 5}]
+    assert _mig(ini, capsys, "repair", "--json")[1] == "[]\n"
+    assert command.repair(config_for(ini)) == []

@@ -232,10 +232,13 @@ def repair(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
-) -> None:
+    as_json: bool = False,
+) -> list[dict[str, Any]]:
     """Append ``repair`` history rows accepting the files of the ``changed`` applied revisions
     as they are now and recording the ``missing`` ones as removed on purpose (``revisions``:
-    only those), under the run lock; ``dry_run``: say what would be recorded, write nothing."""
+    only those), under the run lock; ``dry_run``: say what would be recorded, write nothing.
+    Returns one record per revision repaired (see :func:`_repair_json`); ``as_json`` prints
+    them instead of the text."""
     from mig_core.runtime import repair as repairs
     from mig_core.runtime.verify import verify
 
@@ -256,8 +259,7 @@ def repair(
             for _, result in found:
                 result.repairs = [r for r in result.repairs if r.revision in wanted]
                 result.skipped = repairs.select(result.findings, wanted)[1]
-        _print_repairs(config, script, found, dry_run=True)
-        return
+        return _report_repairs(config, script, found, dry_run=True, as_json=as_json)
     if names:  # checked before anything is written, in every database
         checked = _read_each(config, script, lambda ctx: verify(ctx, command="repair"), tag=tag)
         wanted = repairs.resolve(
@@ -273,11 +275,39 @@ def repair(
         raise CommandError(
             "env.py did not call context.run_migrations(), so the database was not repaired"
         )
-    _print_repairs(config, script, done, dry_run=False)
+    return _report_repairs(config, script, done, dry_run=False, as_json=as_json)
 
 
 def _applied(found: list[tuple[str, DatabaseRepair]]) -> list[str]:
     return [f.revision for _, result in found for f in result.findings]
+
+
+def _report_repairs(
+    config: Config, script: Any, found: list[tuple[str, DatabaseRepair]], dry_run: bool,
+    as_json: bool,
+) -> list[dict[str, Any]]:
+    """Print what ``repair`` did (as text, or ``as_json``) and return its records."""
+    records = [_repair_json(database, item) for database, result in found
+               for item in result.repairs]
+    if as_json:
+        config.print_stdout(json.dumps(records, indent=2))
+    else:
+        _print_repairs(config, script, found, dry_run)
+    return records
+
+
+def _repair_json(database: str, item: Repair) -> dict[str, Any]:
+    """A revision ``repair`` recorded (or would record) for ``--json`` and ``command.repair``
+    (keys in this order; documented in docs/cli.md)."""
+    return {
+        "database": database,
+        "revision": item.revision,
+        "action": "removed" if item.checksum is None else "accepted",
+        "path": item.path,
+        "checksum": item.checksum,
+        "recorded_checksum": item.previous_checksum,
+        "history_id": item.history_id,
+    }
 
 
 def _print_repairs(
