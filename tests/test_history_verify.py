@@ -217,6 +217,39 @@ def test_missing_files_of_applied_revisions(url, tmp_path, capsys):
     assert "r2 (missing), r3 (missing)" in err
 
 
+def test_a_missing_head_whose_parents_were_only_stamped(url, tmp_path, capsys):
+    """Stamped to r1 (no upgrade row of it), upgraded to r2, r2's file deleted: the graph
+    cannot say what lies below r2, and r1 has no upgrade row; r2's upgrade row started from
+    r1, so r1 is applied (unverified), r2 missing. Two files gone below a stamp alike."""
+    chain = CHAIN[:2]
+    ini = make_project(tmp_path, url, chain)
+    command.stamp(config_for(ini), "r1")
+    command.upgrade(config_for(ini), "r2")
+    _file(ini, "r2").unlink()
+    code, out, err = _verify(ini, capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("unverified  r1  versions/r1_r1.py: no checksum to compare: ")
+    assert lines[1].startswith("missing     r2  no revision file defines it; it was applied ")
+    assert lines[2] == "2 applied revisions: 0 ok, 0 changed, 1 missing, 1 unverified"
+    assert err.endswith("r2 (missing)\n")
+
+    ini = make_project(tmp_path / "three", url, CHAIN)
+    drop_all_tables(url)
+    command.stamp(config_for(ini), "r1")
+    command.upgrade(config_for(ini), "head")
+    _file(ini, "r3").unlink()
+    _file(ini, "r2").unlink()
+    assert _statuses(ini, capsys) == {"r1": "unverified", "r2": "missing", "r3": "missing"}
+    _file(ini, "r1").unlink()  # the stamped one's file gone too: missing, said how it is known
+    code, out, _ = _verify(ini, capsys)
+    assert code == 1
+    assert out.splitlines()[2] == ("missing     r1  no revision file defines it; the upgrade of "
+                                   "r2 (history row 2) ran on top of it (no upgrade of it in "
+                                   "the history)")
+    assert _statuses(ini, capsys) == {"r2": "missing", "r3": "missing", "r1": "missing"}
+
+
 def test_a_head_no_file_or_history_row_knows_is_missing(sqlite_url, tmp_path, capsys):
     ini = make_project(tmp_path, sqlite_url, CHAIN)
     command.upgrade(config_for(ini), "r2")

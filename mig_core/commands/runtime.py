@@ -632,8 +632,7 @@ def _finding_line(finding: Finding, base: str) -> str | None:
     elif finding.status == REMOVED:
         detail = f"{finding.reason} {repaired}"
     elif finding.status == MISSING:
-        detail = f"{finding.reason}; it was {applied}" if applied else (
-            f"{finding.reason}; the version table names it (no upgrade of it in the history)")
+        detail = f"{finding.reason}; it was {applied}" if applied else str(finding.reason)
     else:
         detail = f"{path}: no checksum to compare: {finding.reason}"
     return f"{finding.status:<10}  {finding.revision}  {detail}"

@@ -40,7 +40,8 @@ STATUSES = (OK, CHANGED, MISSING, UNVERIFIED, REMOVED)
 REPAIR = "repair"
 
 #: the history columns a verification reads
-_COLUMNS = ("id", "revisions", "direction", "checksum", "finished_at", "username", "hostname")
+_COLUMNS = ("id", "revisions", "direction", "checksum", "finished_at", "username", "hostname",
+            "from_heads", "to_heads")
 
 
 @dataclass
@@ -159,16 +160,39 @@ def verify(ctx: MigrationContext, command: str = "log --verify") -> list[Finding
     known = [head for head in heads if head in revision_map]
     unknown = [head for head in heads if head not in revision_map]
     applied = revision_map.ancestors(known)
+    below: dict[str, dict[str, Any]] = {}
     if unknown:
         # the graph cannot say what lies below a head no file defines: the history can
         by_history = history.applied()
         applied |= revision_map.ancestors(rev for rev in by_history if rev in revision_map)
         unknown += [rev for rev in by_history if rev not in revision_map and rev not in unknown]
+        below = _below(unknown, history)
+        applied |= revision_map.ancestors(rev for rev in below if rev in revision_map)
+        unknown += [rev for rev in below if rev not in revision_map and rev not in unknown]
     findings = [_check_file(script, history) for script in revision_map.sorted(applied)]
-    missing = [_missing(rev, history) for rev in unknown]
+    missing = [_missing(rev, history, below.get(rev)) for rev in unknown]
     # in the order they ran; those the history does not know last
     missing.sort(key=lambda f: (f.history_id is None, f.history_id or 0))
     return findings + missing
+
+
+def _below(unknown: list[str], history: History) -> dict[str, dict[str, Any]]:
+    """The revisions the upgrades of the revisions no file defines replaced as heads (their
+    parents that were heads then: ``from_heads`` less ``to_heads`` of each one's last upgrade
+    row), and theirs in turn for those no file defines either -> that upgrade row. A parent
+    that was only stamped, or applied by Alembic, has no upgrade row of its own, so without
+    this nothing would say it is applied."""
+    found: dict[str, dict[str, Any]] = {}
+    queue = list(unknown)
+    while queue:
+        row = history.upgrades.get(queue.pop())
+        if row is None:
+            continue
+        for rev in sorted(set(row["from_heads"].split()) - set(row["to_heads"].split())):
+            if rev not in found and rev not in unknown:
+                found[rev] = row
+                queue.append(rev)
+    return found
 
 
 def _who(row: dict[str, Any]) -> str | None:
@@ -222,11 +246,18 @@ def _check_file(script: Any, history: History) -> Finding:
     return finding
 
 
-def _missing(rev: str, history: History) -> Finding:
+def _missing(rev: str, history: History, child: dict[str, Any] | None = None) -> Finding:
+    """A revision no file defines; ``child``: the upgrade row that replaced it as a head (when
+    the version table does not name it)."""
     finding = Finding(rev, MISSING, reason="no revision file defines it")
     row = history.upgrades.get(rev)
     if row is not None:
         _applied_row(finding, row)
+    elif child is not None:
+        finding.reason += (f"; the upgrade of {child['revisions']} (history row {child['id']}) "
+                           "ran on top of it (no upgrade of it in the history)")
+    else:
+        finding.reason += "; the version table names it (no upgrade of it in the history)"
     removed = history.removed.get(rev)
     if removed is not None:
         _repair_row(finding, removed)
