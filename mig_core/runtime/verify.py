@@ -249,15 +249,16 @@ def _check_file(script: Any, history: History) -> Finding:
 def _missing(rev: str, history: History, child: dict[str, Any] | None = None) -> Finding:
     """A revision no file defines; ``child``: the upgrade row that replaced it as a head (when
     the version table does not name it)."""
-    finding = Finding(rev, MISSING, reason="no revision file defines it")
+    reason = "no revision file defines it"
+    finding = Finding(rev, MISSING, reason=reason)
     row = history.upgrades.get(rev)
     if row is not None:
         _applied_row(finding, row)
     elif child is not None:
-        finding.reason += (f"; the upgrade of {child['revisions']} (history row {child['id']}) "
-                           "ran on top of it (no upgrade of it in the history)")
+        finding.reason = (f"{reason}; the upgrade of {child['revisions']} (history row "
+                          f"{child['id']}) ran on top of it (no upgrade of it in the history)")
     else:
-        finding.reason += "; the version table names it (no upgrade of it in the history)"
+        finding.reason = f"{reason}; the version table names it (no upgrade of it in the history)"
     removed = history.removed.get(rev)
     if removed is not None:
         _repair_row(finding, removed)
