@@ -90,3 +90,55 @@ def test_resume_with_sql_is_a_usage_error(tmp_path, sqlite_url):
 ])
 def test_what_commits_by_itself(sql, commits):
     assert commits_by_itself(sql) is commits
+
+
+SEVERAL_ENV_PY = '''
+import sqlalchemy as sa
+
+from mig_core import context
+
+config = context.config
+names = (config.get_main_option("engine_names") or "").split()
+for index, url in enumerate(config.get_main_option("urls").split()):
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            if names:
+                context.run_migrations(engine_name=names[index])
+            else:
+                context.run_migrations()
+    engine.dispose()
+'''
+
+
+@pytest.mark.parametrize("engine_names", [True, False])
+def test_several_databases_name_theirs_in_resume_messages(tmp_path, engine_names):
+    """An env.py visiting two databases: each note and failure names its database (by engine
+    name and URL where env.py passes ``engine_name=``, as the multidb template does; else by
+    URL from the second database on); the note is no longer one line for both."""
+    one, two = f"sqlite:///{tmp_path / 'one.db'}", f"sqlite:///{tmp_path / 'two.db'}"
+    fails_in_two = ("op.add_column('t', sa.Column('a', sa.Integer))\n"
+                    "if kw.get('engine_name', 'two') == 'two' and "
+                    "op.get_bind().engine.url.database.endswith('two.db'):\n"
+                    "    op.execute('INSERT INTO no_such_table VALUES (1)')\n")
+    ini = make_project(tmp_path, one, [REVISIONS[0], {"rev": "r2", "down": "r1",
+                                                      "upgrade": fails_in_two}],
+                       env_py=SEVERAL_ENV_PY,
+                       ini_extra=f"urls = {one} {two}\n"
+                       + ("engine_names = one two\n" if engine_names else ""))
+    first, second = (f"one ({one})", f"two ({two})") if engine_names else (None, two)
+    with pytest.raises(MigrationFailed) as info:
+        command.upgrade(config_for(ini), "head")
+    assert str(info.value).startswith(
+        f"revision r2 (versions/r2_r2.py line 19) upgrade in {second} failed: OperationalError")
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    path.write_text(path.read_text().replace("    op.execute('INSERT INTO no_such_table "
+                                             "VALUES (1)')", "    pass"))
+    with pytest.warns(MigWarning) as caught:
+        command.upgrade(config_for(ini), "head", resume=True)
+    why = ("nothing to resume (sqlite rolls a failed revision's DDL back with its transaction, "
+           "so none is ever half-applied); the command runs as without --resume")
+    assert [str(w.message) for w in caught] == [
+        f"--resume in {label}: {why}" if label else f"--resume: {why}"
+        for label in (first, second)]

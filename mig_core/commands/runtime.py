@@ -391,14 +391,9 @@ def _read_each(
 
 
 def _database_name(ctx: MigrationContext) -> str:
-    """The database's URL (password hidden), and the version table's schema when one is set:
-    an env.py migrating one schema per tenant visits the same URL once per schema."""
-    bind = ctx.live_connection
-    if ctx.as_sql or bind is None:
-        return ctx.dialect.name
-    name = str(bind.engine.url.render_as_string(hide_password=True))
-    schema = ctx.version_store.schema
-    return f"{name} (schema {schema})" if schema else name
+    """The database's URL (password hidden), and the version table's schema when one is set
+    (see :meth:`MigrationContext.database_name`)."""
+    return ctx.database_name()
 
 
 def database_heads(config: Config) -> tuple[str, ...]:

@@ -66,6 +66,8 @@ class EnvironmentContext:
             **kw,
         }
         self._migration_context: MigrationContext | None = None
+        #: how many times env.py called ``run_migrations()`` (once per database it visits)
+        self.runs = 0
 
     # --- installing as `context` --------------------------------------------------------------
     def __enter__(self) -> EnvironmentContext:
@@ -271,6 +273,7 @@ class EnvironmentContext:
     def run_migrations(self, **kw: Any) -> None:
         """Run the command's steps; ``kw`` is passed to each upgrade()/downgrade()."""
         self.context_opts["_ran"] = True
+        self.runs += 1
         self._configured("run_migrations").run_migrations(**kw)
 
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:

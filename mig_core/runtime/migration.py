@@ -125,6 +125,8 @@ class MigrationContext:
         self.live_connection: Connection | None = connection
         self._offline_bind: Any = None  # connection / bind offline, made on first use
         self.environment_context = environment_context
+        #: the keyword arguments of the current ``run_migrations()`` call
+        self.run_arguments: dict[str, Any] = {}
         self.as_sql = bool(opts.get("as_sql", False))
         self.script = opts.get("script") or (
             environment_context.script if environment_context is not None else None
@@ -466,6 +468,30 @@ class MigrationContext:
             self.opts["fn"] = previous_plan
             self.script = previous_script
 
+    # --- naming the database ----------------------------------------------------------------
+    def database_name(self) -> str:
+        """The database's URL (password hidden), and the version table's schema when one is
+        set (an env.py migrating one schema per tenant visits the same URL once per schema);
+        offline, the dialect's name."""
+        bind = self.live_connection
+        if self.as_sql or bind is None:
+            return str(self.dialect.name)
+        name = str(bind.engine.url.render_as_string(hide_password=True))
+        schema = self.version_store.schema
+        return f"{name} (schema {schema})" if schema else name
+
+    def several_databases_label(self) -> str | None:
+        """How a message names this database when the run visits several: ``engine2
+        (mysql+pymysql://...)`` when env.py passes ``engine_name=`` to ``run_migrations()`` (the
+        multidb template does), the URL from env.py's second ``run_migrations()`` call on;
+        None for the first (or only) database of an env.py that passes no engine name."""
+        engine = self.run_arguments.get("engine_name")
+        env = self.environment_context
+        if engine is None and (env is None or env.runs < 2):
+            return None
+        name = self.database_name()
+        return f"{engine} ({name})" if engine is not None else name
+
     # --- running ------------------------------------------------------------------------------
     def run_migrations(self, **kw: Any) -> None:
         """Run the steps planned for the current heads (``kw`` goes to upgrade()/downgrade())."""
@@ -477,6 +503,7 @@ class MigrationContext:
                 "by MigrationContext.configure() runs a command's steps only (opts={'fn': ...}); "
                 "use mig_core.command.upgrade(config, 'head') or ctx.stamp(script, revision)"
             )
+        self.run_arguments = kw
         try:
             StepRunner(self, kw).run()
         finally:

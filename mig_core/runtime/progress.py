@@ -149,8 +149,11 @@ def find_resume(
     interrupted-run check."""
     from mig_core.runtime.history import INTERRUPTED
 
+    label = ctx.several_databases_label()
+    resume = f"--resume in {label}" if label else "--resume"
+
     def note(why: str) -> None:
-        warnings.warn(f"--resume: nothing to resume ({why}); the command runs as without "
+        warnings.warn(f"{resume}: nothing to resume ({why}); the command runs as without "
                       "--resume", MigWarning, stacklevel=5)
 
     if not records:
@@ -185,12 +188,12 @@ def find_resume(
         if interrupted:
             return None, row
         raise CommandError(
-            f"--resume: the last run stopped in {what} with {count} of its statements "
+            f"{resume}: the last run stopped in {what} with {count} of its statements "
             "applied, and this command does not run that first; resume it with "
             f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
         )
-    log.info("resuming %s: its first %d statement(s) took effect before and are not sent",
-             what, count)
+    log.info("resuming %s%s: its first %d statement(s) took effect before and are not sent",
+             what, f" in {label}" if label else "", count)
     return Resume(row["id"], int(count), row["statements_sha256"]), row
 
 

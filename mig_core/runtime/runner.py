@@ -411,7 +411,8 @@ class StepRunner:
         """The statement log of ``step``: recording what took effect into its started row
         with ``history``, skipping what ``resume`` says took effect before."""
         path = getattr(step.script, "path", None)
-        describe = f"revision {step.revision} ({_display_path(self.ctx, path)}) {step.direction}"
+        describe = (f"revision {step.revision} ({_display_path(self.ctx, path)}) "
+                    f"{step.direction}{_in_database(self.ctx)}")
         statement_log = StatementLog(self.ctx, history, resume, describe)
         row = self._last_row
         if (history is not None and resume is None and row is not None and not row["success"]
@@ -546,7 +547,8 @@ class StepRunner:
             exc.line = line  # type: ignore[attr-defined]
             return exc
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
-        message = f"revision {step.revision} ({where}) {step.direction} failed: {describe_error(exc)}"
+        message = (f"revision {step.revision} ({where}) {step.direction}{_in_database(ctx)} "
+                   f"failed: {describe_error(exc)}")
         message += self._aftermath(before, ran=True, step=step)
         self._record_failure(step, exc, history, before, started)
         error = MigrationFailed(message)
@@ -671,8 +673,8 @@ def interrupted_run_error(
     when = started.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(started, "strftime") else started
     by = "@".join(p for p in (row.get("username"), row.get("hostname")) if p)
     message = (
-        f"revision {revision}{where} {row['direction']} was interrupted: a run started it at "
-        f"{when}{' by ' + by if by else ''} (history row {row['id']}) and never finished; "
+        f"revision {revision}{where} {row['direction']}{_in_database(ctx)} was interrupted: a "
+        f"run started it at {when}{' by ' + by if by else ''} (history row {row['id']}) and never finished; "
     )
     if resumable is not None:
         message += f"{resumable}"
@@ -689,6 +691,13 @@ def interrupted_run_error(
     error.path = path  # type: ignore[attr-defined]
     error.line = None  # type: ignore[attr-defined]
     return error
+
+
+def _in_database(ctx: MigrationContext) -> str:
+    """`` in engine2 (mysql+pymysql://...)`` when the run visits several databases (see
+    :meth:`MigrationContext.several_databases_label`), else nothing."""
+    label = ctx.several_databases_label()
+    return f" in {label}" if label else ""
 
 
 def _refuse_ids_too_long(ctx: MigrationContext, steps: Sequence[Any], creates: bool) -> None:

@@ -173,6 +173,8 @@ def test_data_statements_take_effect_with_the_next_ddl_or_not_at_all(tmp_path, e
     failed = _run(ini, "upgrade", "head", "--resume")  # now no_such_table
     assert failed.returncode == 1
     assert "`mig upgrade r2 --resume`" in failed.stderr
+    assert f"r2 (versions/r2_r2.py line 25) upgrade in engine2 ({mysql_url}) failed: " in (
+        failed.stderr)
     assert _log(ini)[-1]["statements"] == 4  # the INSERT of id 3 was rolled back
     assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
     execute(engine, "CREATE TABLE no_such_table (x INTEGER)")
@@ -380,6 +382,8 @@ def test_multidb_repair_and_resume(tmp_path, engine, mysql_url):
     failed = _run(ini, "upgrade", "head")
     assert failed.returncode == 1
     assert "`mig upgrade r2 --resume`" in failed.stderr
+    assert f"r2 (versions/r2_r2.py line 25) upgrade in engine2 ({mysql_url}) failed: " in (
+        failed.stderr)
     r1 = versions / "r1_r1.py"
     r1.write_text(r1.read_text() + "# reviewed\n")
     repaired = _run(ini, "repair")
@@ -400,8 +404,11 @@ def test_multidb_repair_and_resume(tmp_path, engine, mysql_url):
         ("r1", "repair", True, None), ("r2", "upgrade", True, maria_rows[1]["id"])]
     verify = _run(ini, "log", "--verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert ("--resume: nothing to resume (sqlite rolls a failed revision's DDL back with its "
-            "transaction, so none is ever half-applied)") in done.stderr
+    assert (f"--resume in engine1 (sqlite:///{tmp_path}/engine1.db): nothing to resume (sqlite "
+            "rolls a failed revision's DDL back with its transaction, so none is ever "
+            "half-applied)") in done.stderr
+    assert (f"resuming the upgrade of revision r2 (history row {maria_rows[1]['id']}) in engine2 "
+            f"({mysql_url}): its first 2 statement(s) took effect before") in done.stderr
     assert verify.stdout.count("2 applied revisions: 2 ok, 0 changed") == 2
 
 
