@@ -191,7 +191,8 @@ class ModifyColumn(base.AlterTable):
 class DropConstraint(base.AlterTable):
     """``ALTER TABLE t DROP FOREIGN KEY | PRIMARY KEY | INDEX | CHECK | CONSTRAINT ...``.
 
-    ``kind`` is one of ``foreignkey``, ``primary``, ``unique``, ``check``.
+    ``kind`` is one of ``foreignkey``, ``primary``, ``unique``, ``check``, or ``any``:
+    ``DROP CONSTRAINT`` (MariaDB's, for every kind but the primary key).
     """
 
     def __init__(

@@ -528,20 +528,30 @@ class MySQLImpl(DefaultImpl):
 
             assert self.connection is not None
             log = self.statement_log
-            if log is not None and not if_exists:  # the statement depends on the catalog's kind
+            # the statement depends on the catalog's kind: it counts by the operation (MySQL
+            # refuses if_exists for a constraint that is there, and sends none otherwise)
+            keyed = log is not None and (not if_exists or self.is_mariadb)
+            if keyed:
                 from mig_core.runtime.progress import operation_key
 
+                assert log is not None
                 key = operation_key(self.dialect, "drop_constraint", table.name,
-                                    str(const.name), schema=table.schema)
+                                    str(const.name), schema=table.schema,
+                                    **({"if_exists": True} if if_exists else {}))
                 if log.skipping_next():  # resumed: it was dropped, so its kind reads as none
                     log.skip_as(key)
                     return
                 log.digest_as(key)
             kind = constraint_kind(self.connection, table.schema, table.name, str(const.name))
             if kind is None:
-                if if_exists:
-                    return
-                raise CommandError(f"{where}: no such constraint in the database")
+                if not if_exists:
+                    raise CommandError(f"{where}: no such constraint in the database")
+                if keyed:  # a statement all the same (it drops nothing), so that a resumed
+                    # run, which cannot tell a dropped constraint from an absent one, counts
+                    # this operation as the run it resumes did
+                    self.execute(ddl.DropConstraint(table.name, str(const.name), "any",
+                                                    schema=table.schema, if_exists=True))
+                return
         if if_exists:
             self._require_mariadb(where, "DROP ... IF EXISTS for constraints")
             if kind == "primary":

@@ -458,3 +458,29 @@ def test_statements_built_from_the_catalog_resume(tmp_path, engine, mysql_url):
                 ) == [("NO", "5")]
     assert "uq_x" not in constraints(engine, "t")
     assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+
+
+def test_drop_constraint_if_exists_without_type_resumes(tmp_path, engine, mysql_url):
+    """``drop_constraint(..., if_exists=True)`` without ``type_`` reads the constraint's kind
+    in the catalog as well: resumed, the constraints it dropped are gone, so it produced no
+    statement and the resume was refused. It counts by its arguments as without ``if_exists``,
+    and a constraint that is not there is dropped with ``DROP CONSTRAINT IF EXISTS`` all the
+    same, so both runs count it alike."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.add_column('t', sa.Column('x', sa.Integer))\n"
+        "op.create_unique_constraint('uq_x', 't', ['x'])\n"
+        "op.create_check_constraint('ck_x', 't', 'x > 0')\n"
+        "op.drop_constraint('uq_x', 't', if_exists=True)\n"
+        "op.drop_constraint('no_such', 't', if_exists=True)\n"
+        "op.drop_constraint('ck_x', 't', if_exists=True)\n"
+        "op.execute('ALTER TABLE no_such_table ADD COLUMN x INTEGER')\n"))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert "6 statements of it took effect" in failed.stderr, failed.stderr
+    assert "ALTER TABLE t DROP CONSTRAINT IF EXISTS no_such; " in failed.stderr
+    execute(engine, "CREATE TABLE no_such_table (y INTEGER)")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert constraints(engine, "t") == {"PRIMARY": "PRIMARY KEY"}
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r3"
+    assert _log(ini)[-2]["statements"] == 7
