@@ -27,11 +27,12 @@ having produced exactly ``skip``); a difference stops the step with :class:`Resu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import CommandError, MigrationFailed, MigWarning
@@ -48,6 +49,11 @@ _DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "commen
 #: leading comments and blanks of a SQL text
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _WORD = re.compile(r"[A-Za-z]+")
+#: the first word of a SQL text that changes nothing a rerun could repeat: reads, session
+#: settings, transaction control
+_READ_WORDS = frozenset({"select", "show", "describe", "desc", "explain", "with", "values",
+                         "table", "help", "pragma", "set", "use", "begin", "start", "commit",
+                         "rollback", "savepoint", "release"})
 
 
 class ResumeRefused(MigrationFailed):
@@ -88,6 +94,18 @@ def operation_key(dialect: Any, operation: str, *args: Any, **kwargs: Any) -> st
     words = [text(arg) for arg in args]
     words += [f"{name}={text(value)}" for name, value in sorted(kwargs.items())]
     return f"-- mig: {operation}({', '.join(words)})"
+
+
+def _first_word(text: str) -> str:
+    start = _LEADING.match(text)
+    words = _WORD.findall(text[start.end() if start else 0:][:40])
+    return words[0].lower() if words else ""
+
+
+def writes(text: str) -> bool:
+    """Whether the SQL text ``text`` may change something (it is not a read, a session
+    setting or transaction control)."""
+    return _first_word(text) not in _READ_WORDS
 
 
 def commits_by_itself(sql: Any) -> bool:
@@ -255,6 +273,9 @@ class StatementLog:
         #: the digest's stand-ins of statements built from what the server holds, by index
         self._keys: dict[int, str] = {}
         self._next_key: str | None = None
+        #: what the revision's code sent itself (not through mig) before the resume point
+        self._own: list[str] = []
+        self._refused = False
 
     # --- what ran ----------------------------------------------------------------------------
     def ran(self) -> list[Any]:
@@ -361,6 +382,42 @@ class StatementLog:
             self.check_resumed()
 
     # --- resuming ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def own_statements_watched(self) -> Iterator[None]:
+        """While a resumed revision's code runs, note the writes it sends itself (through
+        ``op.get_bind()``: mig sends nothing before the resume point, and skips none of them)
+        until the resume point, for :meth:`check_resumed` to tell."""
+        conn = self.ctx.live_connection
+        if self.resume is None or conn is None:
+            yield
+            return
+        from sqlalchemy import event
+
+        def sent(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
+            if self.resume is not None and isinstance(statement, str) and writes(statement):
+                self._own.append(statement.strip())
+
+        event.listen(conn, "before_cursor_execute", sent)
+        try:
+            yield
+        finally:
+            event.remove(conn, "before_cursor_execute", sent)
+            if self._own and not self._refused:  # a refusal's message says it
+                label = self.ctx.several_databases_label()
+                again = "that one" if len(self._own) == 1 else "those"
+                warnings.warn(
+                    f"--resume{' in ' + label if label else ''}: {self.describe} sent "
+                    f"{self._own_statements()}; --resume skips only the statements mig sends "
+                    f"for it, so {again} ran again", MigWarning, stacklevel=3)
+
+    def _own_statements(self) -> str:
+        """What the revision's code sent itself before the resume point: ``1 statement of its
+        own (...): INSERT ...``."""
+        shown = "; ".join(_shorten(text) for text in self._own[:3])
+        more = f"; ... ({len(self._own) - 3} more)" if len(self._own) > 3 else ""
+        return (f"{_plural(len(self._own), 'statement')} of its own (through op.get_bind(), "
+                f"not op.*) before the point it resumed from: {shown}{more}")
+
     def check_resumed(self) -> None:
         """Compare the skipped statements with the recorded ones (once)."""
         resume, self.resume = self.resume, None
@@ -376,8 +433,11 @@ class StatementLog:
                    "edited, or its code takes another path now)")
         else:
             return
+        sent = (f" by mig (the revision's code sent {self._own_statements()})"
+                if self._own else "")
+        self._refused = True
         raise ResumeRefused(
-            f"{self.describe} cannot be resumed: {why}; nothing was sent. Restore the revision "
+            f"{self.describe} cannot be resumed: {why}; nothing was sent{sent}. Restore the revision "
             "as it ran and resume again, or repair the schema by hand and record where it is "
             "with `mig stamp`"
         )
@@ -398,3 +458,12 @@ class StatementLog:
         step's SQLAlchemy transaction open as the server's implicit commits do."""
         conn = self.ctx.live_connection
         conn.connection.dbapi_connection.commit()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _shorten(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."

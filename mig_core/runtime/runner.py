@@ -13,7 +13,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
@@ -123,6 +123,10 @@ def _older_objects_frozen(steps: int) -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+#: the context a revision that resumes nothing runs in (see StatementLog.own_statements_watched)
+_NOT_WATCHED = nullcontext()
 
 
 class StepRunner:
@@ -499,10 +503,13 @@ class StepRunner:
         def where() -> str:
             return f"revision {step.revision} ({_display_path(self.ctx, step.script.path)})"
 
+        statement_log = self.ctx.impl.statement_log
+        watched = (statement_log.own_statements_watched()
+                   if statement_log is not None and statement_log.resume is not None
+                   else _NOT_WATCHED)
         try:
-            with op_proxy.installed(operations), running(where):
+            with watched, op_proxy.installed(operations), running(where):
                 fn(**self.run_args)
-            statement_log = self.ctx.impl.statement_log
             if statement_log is not None:
                 statement_log.finish()  # a resumed revision produced what it skipped?
         except PipelinedStatementFailed:
