@@ -385,8 +385,9 @@ class StatementLog:
     @contextlib.contextmanager
     def own_statements_watched(self) -> Iterator[None]:
         """While a resumed revision's code runs, note the writes it sends itself (through
-        ``op.get_bind()``: mig sends nothing before the resume point, and skips none of them)
-        until the resume point, for :meth:`check_resumed` to tell."""
+        ``op.get_bind()``) until the resume point (mig itself sends none there), and say at the
+        end that they ran again: only mig's statements are counted and skipped. A refusal
+        (:meth:`check_resumed`) names them in its message instead."""
         conn = self.ctx.live_connection
         if self.resume is None or conn is None:
             yield
