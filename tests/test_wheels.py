@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,11 @@ def test_wheels_install_into_a_fresh_venv_and_list_plugins(tmp_path):
     built = sorted(p.name.split("-")[0] for p in wheels.glob("*.whl"))
     assert built == ["mig_as_alembic", "mig_core", "mig_mssql", "mig_mysql", "mig_oracle",
                      "mig_postgres", "mig_sqlite_batch"]
+    for wheel in wheels.glob("*.whl"):  # each has its README as its PyPI page
+        with zipfile.ZipFile(wheel) as archive:
+            metadata = next(archive.read(n).decode() for n in archive.namelist()
+                            if n.endswith(".dist-info/METADATA"))
+        assert "Description-Content-Type: text/markdown" in metadata, wheel.name
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
