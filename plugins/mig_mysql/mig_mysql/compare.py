@@ -68,6 +68,7 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
         return
     settled.add(id(conn_table))
     _unescape_backtick_names(conn_table)
+    _add_unread_foreign_keys(ctx, schema, conn_table)
     declared = _declared_index_names(meta_table)
     _mark_implicit_fk_indexes(conn_table, declared)
     _drop_unique_twins(conn_table)
@@ -84,13 +85,13 @@ def settle_table(ctx: Any, schema: str | None, conn_table: Any, meta_table: Any)
 def _unescape_backtick_names(conn_table: Any) -> None:
     """Names as the server holds them: SQLAlchemy's reflection keeps the doubled backticks of
     ``SHOW CREATE TABLE`` (column ``a`b`` reads as ``a``b``), so such a column read as
-    removed and added again. (A foreign key whose referred table or columns hold a backtick
-    is not reflected at all: docs/dialects.md.)"""
+    removed and added again. (A foreign key whose referred table holds a backtick is not
+    reflected at all: see :func:`_add_unread_foreign_keys`.)"""
     columns = [raw["name"] for raw in conn_table.raw_columns]
     records = [*conn_table.indexes, *conn_table.unique_constraints, *conn_table.foreign_keys]
     names = [*columns, *(r.get("name") for r in records)]
-    names += [c for r in records for c in r.get("column_names") or r.get("constrained_columns")
-              or () if c]
+    names += [c for r in records for key in ("column_names", "constrained_columns",
+                                               "referred_columns") for c in r.get(key) or ()]
     if not any(isinstance(n, str) and "``" in n for n in names):
         return
     from mig_core.autogenerate.snapshot import ReflectedColumn
@@ -109,6 +110,22 @@ def _unescape_backtick_names(conn_table: Any) -> None:
         for key in ("column_names", "constrained_columns", "referred_columns"):
             if record.get(key):
                 record[key] = [plain(c) for c in record[key]]
+
+
+def _add_unread_foreign_keys(ctx: Any, schema: str | None, conn_table: Any) -> None:
+    """The keys reflection skipped (see :mod:`mig_mysql.foreign_keys`), read from
+    information_schema: one query of a schema's key names per comparison, one per table
+    missing any."""
+    from mig_mysql import foreign_keys
+
+    names = ctx.cache.get(("mysql_key_names", schema))
+    if names is None:
+        names = ctx.cache[("mysql_key_names", schema)] = foreign_keys.key_names(
+            ctx.connection, schema)
+    missed = foreign_keys.missed(names.get(conn_table.name, set()), conn_table.foreign_keys)
+    if missed:
+        conn_table.foreign_keys = [*conn_table.foreign_keys, *foreign_keys.read_keys(
+            ctx.connection, schema, conn_table.name, missed)]
 
 
 def _declared_index_names(meta_table: Any) -> set[str]:

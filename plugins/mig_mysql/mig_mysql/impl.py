@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
 from mig_mysql import ddl, names
+from mig_mysql.foreign_keys import UNREAD_KEY_WARNING
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -54,7 +55,10 @@ class MySQLImpl(DefaultImpl):
     on_update_in_default: ClassVar[bool] = True
     #: SQLAlchemy cannot parse MariaDB's IGNORED index; autogenerate notes it itself (a
     #: dropped table's downgrade says it is not re-created), so its warning is one too many
-    reflection_warnings_silenced: ClassVar[tuple[str, ...]] = (IGNORED_INDEX_WARNING,)
+    #: (an unread foreign key is read from information_schema: see mig_mysql.foreign_keys)
+    reflection_warnings_silenced: ClassVar[tuple[str, ...]] = (
+        IGNORED_INDEX_WARNING, UNREAD_KEY_WARNING,
+    )
 
     @property
     def is_mariadb(self) -> bool:

@@ -1,5 +1,6 @@
 """What SQLAlchemy's MySQL / MariaDB reflection leaves out of a table, read from
-``information_schema`` for a recreate: MariaDB's column-level CHECK constraints (the
+``information_schema`` for a recreate: foreign keys it skips or misreads (to a table, or a
+column, whose name holds a backtick), MariaDB's column-level CHECK constraints (the
 ``json_valid`` CHECK of a ``JSON`` column among them) and descending index columns; an index it
 cannot read at all (MariaDB's ``IGNORED``) stops the batch rather than being dropped."""
 
@@ -14,12 +15,81 @@ from mig_core.errors import CommandError
 from mig_sqlite_batch.model import TableModel
 from mig_sqlite_batch.states import ConstraintState
 
+#: SQLAlchemy's warning for a foreign key line of SHOW CREATE TABLE it cannot parse (one to a
+#: table whose name holds a backtick): :func:`replace_unread_keys` reads the key instead
+UNREAD_KEY_WARNING = r"""Unknown schema content: (['"])\s*CONSTRAINT .* FOREIGN KEY """
+#: information_schema cuts names to 64 characters (a server-made ``<table>_ibfk_1`` is longer)
+_NAME_LIMIT = 64
+#: rules SHOW CREATE TABLE leaves out or SQLAlchemy drops: the same as no rule
+_DEFAULT_RULES = ("RESTRICT", "NO ACTION")
+
+
+def replace_unread_keys(conn: Any, schema: str | None, table: sa.Table) -> None:
+    """Give the reflected ``table`` the foreign keys reflection skipped, and those it misread
+    (a doubled backtick in the name or a referred column: ``q``r`` for ``q`r``), as
+    ``information_schema`` holds them; without them the recreate would drop those keys, or
+    re-add them to columns that do not exist."""
+    misread = [fk for fk in table.foreign_key_constraints if _misread(fk)]
+    for fk in misread:
+        _remove_key(table, fk)
+    known = {str(fk.name)[:_NAME_LIMIT] for fk in table.foreign_key_constraints}
+    params = {"db": schema, "t": table.name}
+    db = ":db" if schema else "DATABASE()"
+    rows = conn.execute(sa.text(
+        "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, CASE WHEN k.REFERENCED_TABLE_SCHEMA = "
+        "k.TABLE_SCHEMA THEN NULL ELSE k.REFERENCED_TABLE_SCHEMA END, k.REFERENCED_TABLE_NAME, "
+        "k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE "
+        "FROM information_schema.KEY_COLUMN_USAGE k "
+        "JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+        "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME "
+        f"AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME WHERE k.TABLE_SCHEMA = {db} "
+        "AND k.TABLE_NAME = :t ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+    ), params).all()
+    keys: dict[str, dict[str, Any]] = {}
+    for name, column, ref_schema, ref_table, ref_column, on_delete, on_update in rows:
+        if name in known:
+            continue
+        key = keys.setdefault(name, {"columns": [], "targets": [], "options": {
+            opt: rule for opt, rule in (("ondelete", on_delete), ("onupdate", on_update))
+            if rule and rule not in _DEFAULT_RULES
+        }})
+        key["columns"].append(column)
+        key["targets"].append(_target(ref_schema or schema, ref_table, ref_column))
+    for name, key in keys.items():
+        table.append_constraint(sa.ForeignKeyConstraint(
+            key["columns"], key["targets"], name=name, link_to_name=True, **key["options"]))
+
+
+def _misread(fk: sa.ForeignKeyConstraint) -> bool:
+    from mig_sqlite_batch.states import target_parts
+
+    names = [str(fk.name or ""), *(str(part or "") for e in fk.elements
+                                   for part in target_parts(e))]
+    return any("``" in name for name in names)
+
+
+def _remove_key(table: sa.Table, fk: sa.ForeignKeyConstraint) -> None:
+    """Take a reflected foreign key off ``table`` (SQLAlchemy has no call for it)."""
+    table.constraints.discard(fk)
+    for element in fk.elements:
+        element.parent.foreign_keys.discard(element)
+        table.foreign_keys.discard(element)
+
+
+def _target(schema: str | None, table: str, column: str) -> Any:
+    """A foreign key target kept as three names (SQLAlchemy 2.1), or as the dotted string
+    reflection itself writes before it."""
+    target = getattr(sa.sql.schema, "ForeignKeyTarget", None)
+    if target is not None:
+        return target(schema, table, column)
+    return ".".join(p for p in (schema, table, column) if p)
+
 
 def complete(conn: Any, schema: str | None, table: str, model: TableModel, where: str) -> None:
     """Add to ``model`` what reflection did not report."""
     database = schema or str(conn.execute(sa.text("SELECT DATABASE()")).scalar())
     params = {"db": database, "t": table}
-    _refuse_backtick_names(conn, params, model, where)
+    _refuse_backtick_names(model, where)
     _refuse_unread_indexes(conn, params, model, where)
     if getattr(conn.dialect, "is_mariadb", False) and (
         conn.dialect.server_version_info or (0,)
@@ -67,30 +137,21 @@ def _write_out(index: Any, descending: set[str], dialect: Any) -> None:
     index.expressions = out
 
 
-def _refuse_backtick_names(conn: Any, params: dict[str, str], model: TableModel,
-                           where: str) -> None:
+def _refuse_backtick_names(model: TableModel, where: str) -> None:
     """SQLAlchemy's MySQL reflection keeps the doubled backticks of ``SHOW CREATE TABLE`` in
-    names (column ``a`b`` reads as ``a``b``) and skips a foreign key whose referred table or
-    columns hold one: the recreate would rename those columns and drop that key."""
+    column and index names (column ``a`b`` reads as ``a``b``): the recreate would rename
+    them. (Foreign keys it skips or misreads are read again: :func:`replace_unread_keys`.)"""
     names = [c.name for c in model.columns]
     names += [str(i.name) for i in model.indexes]
     names += [str(c.name) for c in model.constraints if c.name is not None]
     misread = [n for n in names if "``" in n]
-    reflected = sum(1 for c in model.constraints if c.kind == "foreignkey")
-    keys = conn.execute(sa.text(
-        "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS "
-        "WHERE CONSTRAINT_SCHEMA = :db AND TABLE_NAME = :t"
-    ), params).scalar()
-    if not misread and keys == reflected:
+    if not misread:
         return
-    what = [f"name(s) {', '.join(repr(n.replace('``', '`')) for n in misread)}"] if misread \
-        else []
-    if keys != reflected:
-        what.append(f"{keys - reflected} foreign key(s) it could not read")
     raise CommandError(
         f"{where}: SQLAlchemy's MySQL reflection misreads names holding a backtick "
-        f"({'; '.join(what)}), so the recreate would rename or drop them; rename them before "
-        "the batch, or describe the table with copy_from=Table(...)"
+        f"(name(s) {', '.join(repr(n.replace('``', '`')) for n in misread)}), so the recreate "
+        "would rename them; rename them before the batch, or describe the table with "
+        "copy_from=Table(...)"
     )
 
 

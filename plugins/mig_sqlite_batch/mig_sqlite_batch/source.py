@@ -95,6 +95,10 @@ def load(impl: Any, batch: Any) -> Source:
         warnings.filterwarnings("ignore", "Skipped unsupported reflection")
         # SQLAlchemy's own reflection of a NOT VALID CHECK (see states._dialect_kw)
         warnings.filterwarnings("ignore", "Can't validate argument 'dialect_options'")
+        if dialect.name in ("mysql", "mariadb"):
+            from mig_sqlite_batch.mysql_schema import UNREAD_KEY_WARNING
+
+            warnings.filterwarnings("ignore", UNREAD_KEY_WARNING, sa.exc.SAWarning)
         table = sa.Table(
             batch.table_name,
             sa.MetaData(),
@@ -105,13 +109,15 @@ def load(impl: Any, batch: Any) -> Source:
         )
     _keep_reflected_text(table, batch.reflect_args)
     if not is_sqlite:
+        if dialect.name in ("mysql", "mariadb"):
+            from mig_sqlite_batch import mysql_schema
+
+            mysql_schema.replace_unread_keys(conn, batch.schema, table)
         model = TableModel.from_table(
             table, dialect, make_schema_objects=make_objects,
             naming_convention=batch.naming_convention,
         )
         if dialect.name in ("mysql", "mariadb"):
-            from mig_sqlite_batch import mysql_schema
-
             mysql_schema.complete(conn, batch.schema, table.name, model, where)
         return Source(table, model)
     assert create_sql is not None
