@@ -50,17 +50,33 @@ def children(conn: Any, schema: str | None, table: str) -> list[ChildKey]:
 
 
 def dependent_views(conn: Any, schema: str | None, table: str) -> list[str]:
+    """The views (and materialized views) built on the table, named for messages
+    (:func:`display_name`): those the search path finds first, then by schema."""
     oid = _oid(conn, schema, table)
     rows = conn.execute(
         sa.text(
-            "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
+            "SELECT DISTINCT CASE WHEN pg_table_is_visible(v.oid) THEN NULL ELSE n.nspname END, "
+            "v.relname FROM pg_depend d "
             "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
-            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = :oid AND v.oid <> :oid "
-            "ORDER BY 1"
+            "JOIN pg_namespace n ON n.oid = v.relnamespace "
+            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = :oid AND v.oid <> :oid"
         ),
         {"oid": oid},
     ).all()
-    return [r[0] for r in rows]
+    return [display_name(*r) for r in sorted(rows, key=lambda r: (r[0] or "", r[1]))]
+
+
+def display_name(schema: str | None, name: str) -> str:
+    """An object's name as mig's messages write it: ``schema.name`` (the schema left out when
+    the search path finds the object, as PostgreSQL's own messages do), each part as it is,
+    in double quotes only when it holds a dot, a comma or a double quote or starts or ends
+    with a space (where a list or ``schema.name`` would read wrongly)."""
+    def part(text: str) -> str:
+        if any(c in text for c in '.,"') or text != text.strip() or not text:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    return f"{part(schema)}.{part(name)}" if schema else part(name)
 
 
 def triggers(conn: Any, schema: str | None, table: str) -> list[tuple[str, str]]:

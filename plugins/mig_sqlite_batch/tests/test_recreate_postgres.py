@@ -144,6 +144,31 @@ def test_views_block_with_their_names(engine: Any) -> None:
         run(engine, the_batch)
 
 
+def test_views_are_named_as_users_write_them(engine: Any) -> None:
+    """The view names came from regclass text, SQL-quoted: '"Acct View"', '"Re,ports".v'.
+    Now as other messages name objects: the schema left out when the search path finds the
+    view, double quotes only around a part holding a dot, a comma or a double quote."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE SCHEMA "Re,ports"')
+        conn.exec_driver_sql('CREATE SCHEMA "Ops"')
+        conn.exec_driver_sql('CREATE VIEW "Acct View" AS SELECT id FROM acct')
+        conn.exec_driver_sql('CREATE VIEW "Re,ports".v AS SELECT id FROM acct')
+        conn.exec_driver_sql('CREATE VIEW "Ops"."by.id" AS SELECT id FROM acct')
+    try:
+        with pytest.raises(CommandError) as info:
+            run(engine, the_batch)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql('DROP SCHEMA "Re,ports" CASCADE')
+            conn.exec_driver_sql('DROP SCHEMA "Ops" CASCADE')
+            conn.exec_driver_sql('DROP VIEW "Acct View"')
+    assert str(info.value) == (
+        "batch_alter_table('acct'): view(s) Acct View, Ops.\"by.id\", \"Re,ports\".v depend "
+        "on the table and would block DROP TABLE; drop them before the batch and recreate them "
+        "after it"
+    )
+
+
 def test_failure_mid_copy_leaves_table_and_rows(engine: Any) -> None:
     before = fingerprint(engine)
 
