@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from mig_core.ddl import literals
 from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL, unescape_colons
 from mig_core.errors import CommandError, MigError
+from mig_core.runtime.progress import DDL_WORDS
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -109,6 +110,10 @@ class DefaultImpl:
     #: (SQLite's ``BEGIN IMMEDIATE``), so a connection in AUTOCOMMIT still runs in them;
     #: otherwise such a connection commits each statement and the run goes revision by revision
     begins_own_transaction: ClassVar[bool] = False
+    #: first words of the statements the database commits by itself, with what waits in the
+    #: transaction, as it runs them (mig commits that first and counts them as taken effect;
+    #: see mig_core.runtime.progress); where DDL is transactional they are not asked for
+    implicit_commit_words: ClassVar[frozenset[str]] = DDL_WORDS
     #: appended to every statement in offline SQL
     command_terminator: ClassVar[str] = ";"
     #: a line written after every statement in offline SQL (MSSQL ``GO``, Oracle ``/``), or None

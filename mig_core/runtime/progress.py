@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mig.runtime")
 
-#: the first word of a SQL text that commits by itself where DDL is not transactional
-_DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
-                        "revoke"})
+#: the first word of a SQL text that commits by itself where DDL is not transactional (a
+#: dialect's impl may name more: ``implicit_commit_words``)
+DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
+                       "revoke"})
 #: leading comments and blanks of a SQL text
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _WORD = re.compile(r"[A-Za-z]+")
@@ -108,9 +109,10 @@ def writes(text: str) -> bool:
     return _first_word(text) not in _READ_WORDS
 
 
-def commits_by_itself(sql: Any) -> bool:
-    """Whether ``sql`` is DDL, which MySQL/MariaDB and Oracle commit (with what came before
-    it) as they run it; ``CREATE TEMPORARY TABLE`` is not (MySQL keeps it in the transaction)."""
+def commits_by_itself(sql: Any, words: frozenset[str] = DDL_WORDS) -> bool:
+    """Whether ``sql`` is DDL (or another statement whose first word, or first two words, are
+    one of ``words``), which MySQL/MariaDB and Oracle commit (with what came before it) as they
+    run it; ``CREATE`` / ``DROP TEMPORARY TABLE`` is not (MySQL keeps it in the transaction)."""
     if not isinstance(sql, str):
         from sqlalchemy.sql.ddl import ExecutableDDLElement
         from sqlalchemy.sql.elements import TextClause
@@ -120,11 +122,10 @@ def commits_by_itself(sql: Any) -> bool:
         else:
             return isinstance(sql, ExecutableDDLElement)
     start = _LEADING.match(sql)
-    words = _WORD.findall(sql[start.end() if start else 0:][:40])
-    if not words or words[0].lower() not in _DDL_WORDS:
+    found = [w.lower() for w in _WORD.findall(sql[start.end() if start else 0:][:40])]
+    if not found or found[0] not in words and " ".join(found[:2]) not in words:
         return False
-    return not (words[0].lower() == "create" and len(words) > 1
-                and words[1].lower() == "temporary")
+    return not (found[0] in ("create", "drop") and found[1:2] == ["temporary"])
 
 
 def connection_autocommits(conn: Any) -> bool:
@@ -349,7 +350,8 @@ class StatementLog:
         if self.history is None:
             return False
         # in an autocommit_block() every statement commits as it runs
-        self._sending_ddl = commits_by_itself(sql) or self._autocommits()
+        self._sending_ddl = commits_by_itself(sql, self.ctx.impl.implicit_commit_words) \
+            or self._autocommits()
         commit = False
         if self._sending_ddl and self._pending:
             # the server commits what waits in the transaction as it runs the DDL: commit it

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
+from mig_core.runtime.progress import DDL_WORDS
 from mig_mysql import ddl, names
 from mig_mysql.foreign_keys import UNREAD_KEY_WARNING
 
@@ -55,6 +56,18 @@ class MySQLImpl(DefaultImpl):
     on_update_in_default: ClassVar[bool] = True
     #: SQLAlchemy cannot parse MariaDB's IGNORED index; autogenerate notes it itself (a
     #: dropped table's downgrade says it is not re-created), so its warning is one too many
+    #: besides DDL, MySQL / MariaDB commit the transaction before (and after) these: account
+    #: statements, transaction and table locking, administrative table statements, FLUSH,
+    #: RESET, replication control ("Statements That Cause an Implicit Commit"). Not LOCK /
+    #: UNLOCK TABLES: the progress mig records after such a statement would write mig_history,
+    #: which the lock does not cover (a revision may lock, write, and unlock)
+    implicit_commit_words: ClassVar[frozenset[str]] = DDL_WORDS | {
+        "install", "uninstall", "set password", "begin", "start transaction", "commit",
+        "analyze table",
+        "check table", "optimize table", "repair table", "cache index", "load index", "flush",
+        "reset", "change master", "change replication", "start slave", "start replica",
+        "stop slave", "stop replica",
+    }
     #: (an unread foreign key is read from information_schema: see mig_mysql.foreign_keys)
     reflection_warnings_silenced: ClassVar[tuple[str, ...]] = (
         IGNORED_INDEX_WARNING, UNREAD_KEY_WARNING,

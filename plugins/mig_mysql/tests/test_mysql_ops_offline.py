@@ -622,3 +622,23 @@ def test_a_plain_add_column_builds_no_table(dialect: str) -> None:
     assert sql_of(lambda op: op.add_column(
         "t", sa.Column("x", sa.Integer, nullable=False, server_default="0")), dialect) == script(
         "ALTER TABLE t ADD COLUMN x INTEGER NOT NULL DEFAULT '0'")
+
+
+@pytest.mark.parametrize("sql, commits", [
+    ("ANALYZE TABLE t", True),
+    ("analyze  table t", True),
+    ("ANALYZE SELECT 1", False),  # MariaDB's query analysis: no commit
+    ("FLUSH TABLES", True),
+    ("SET PASSWORD = PASSWORD('x')", True),
+    ("SET @x = 1", False),
+    ("LOCK TABLES t WRITE", False),  # (see MySQLImpl.implicit_commit_words)
+    ("START TRANSACTION", True),
+    ("DROP TEMPORARY TABLE tmp", False),
+    ("INSERT INTO t VALUES (1)", False),
+])
+def test_statements_mysql_commits_by_itself(sql: str, commits: bool) -> None:
+    from mig_mysql.impl import MySQLImpl
+
+    from mig_core.runtime.progress import commits_by_itself
+
+    assert commits_by_itself(sql, MySQLImpl.implicit_commit_words) is commits

@@ -520,3 +520,46 @@ def test_statements_sent_through_get_bind_run_again_and_the_note_says_so(tmp_pat
             "INSERT INTO audit VALUES (1); --resume skips only the statements mig sends for it, "
             "so that one ran again") in done.stderr
     assert _columns(engine, "t") == ["id", "a", "b", "c"]
+
+
+@pytest.mark.parametrize("statement", [
+    "ANALYZE TABLE t", "OPTIMIZE TABLE t", "CHECK TABLE t", "FLUSH TABLES",
+])
+def test_statements_that_commit_implicitly_count(tmp_path, engine, mysql_url, statement):
+    """MariaDB commits the waiting INSERT before ANALYZE / OPTIMIZE / CHECK / FLUSH as it
+    does before DDL; mig took them for data statements: the failure said "none of its
+    statements took effect" with row 1 committed, and --resume inserted it again (duplicate
+    key)."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        f"op.execute({statement!r})\n"
+        "op.execute('INSERT INTO t (id) VALUES (2)')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "; 2 statements of it took effect (no transactional DDL on mysql)" in failed.stderr
+    assert _log(ini)[-1]["statements"] == 2
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,)]
+    execute(engine, "CREATE TABLE no_such_table (x INTEGER)")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+
+
+def test_temporary_tables_do_not_commit(tmp_path, engine, mysql_url):
+    """``CREATE`` / ``DROP TEMPORARY TABLE`` stay in the transaction: the INSERT before them
+    was rolled back with the failure, but DROP TEMPORARY counted it as taken effect."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('CREATE TEMPORARY TABLE tmp (x INTEGER)')\n"
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        "op.execute('DROP TEMPORARY TABLE tmp')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "none of its statements took effect" in failed.stderr
+    assert rows(engine, "SELECT id FROM t") == []
+    assert _log(ini)[-1]["statements"] == 0
