@@ -180,7 +180,7 @@ class StepRunner:
                 self._resume = self._resume_point(heads, steps, history)
             if (lock is not None and lock.held and any(not s.is_stamp for s in steps)
                     and self._resume is None):
-                self._refuse_after_interrupted_run(heads, history)
+                self._refuse_after_interrupted_run(heads, history, steps)
             if steps:
                 creates = not ctx.version_store.exists()
                 _refuse_ids_too_long(ctx, steps, creates=creates)
@@ -259,19 +259,26 @@ class StepRunner:
         )
 
     def _refuse_after_interrupted_run(
-        self, heads: tuple[str, ...], history: HistoryWriter
+        self, heads: tuple[str, ...], history: HistoryWriter, steps: Sequence[Any]
     ) -> None:
         """Stop before running revisions when the last run died inside one (its started row
         is the last history row: on backends without transactional DDL, or after the commit of
-        an ``autocommit_block()``). Only under the run lock: otherwise that row may belong to a
-        run still going. ``mig stamp`` (no revision runs) records where the database is and
-        clears it."""
+        an ``autocommit_block()``), or failed in one after some of its statements took effect
+        and this run would not run that revision first (it would build on a half-applied one).
+        Only under the run lock: otherwise that row may belong to a run still going. ``mig
+        stamp`` (no revision runs) records where the database is and clears it."""
         if self.ctx._in_external_transaction:
             return
         row = self._last_row = history.last_row()
-        if row is None or row["success"] or row["error"] != INTERRUPTED:
+        if row is None or row["success"]:
             return
-        raise interrupted_run_error(self.ctx, row, heads)
+        if row["error"] == INTERRUPTED:
+            raise interrupted_run_error(self.ctx, row, heads)
+        first = next((s for s in steps if not s.is_stamp), None)
+        if (row["statements"] and row["from_heads"] == " ".join(sorted(heads))
+                and first is not None and (getattr(first, "revision", None), first.direction)
+                != (row["revisions"], row["direction"])):
+            raise half_applied_error(self.ctx, row, heads, first)
 
     def _per_step_commits(self) -> bool:
         ctx = self.ctx
@@ -642,10 +649,9 @@ class StepRunner:
                 history.write_alone(row)
 
 
-def interrupted_run_error(
-    ctx: MigrationContext, row: dict[str, Any], heads: tuple[str, ...]
-) -> MigrationFailed:
-    """The error for a history row saying a revision started and never finished."""
+def _row_revision(ctx: MigrationContext, row: dict[str, Any]) -> tuple[str | None, str]:
+    """The path of a history row's revision (None: not found) and what ``mig stamp`` records
+    when all of the row's step took effect (the revision, or a downgrade's parents)."""
     revision = row["revisions"]
     script = None
     if ctx.script is not None:
@@ -653,12 +659,45 @@ def interrupted_run_error(
             script = ctx.script.get_revision(revision)
         except Exception:  # a revision file since removed: the id says enough
             script = None
-    path = getattr(script, "path", None)
-    done = revision  # what to stamp when all of its DDL ran
+    done = revision
     if row["direction"] == "downgrade":
         down = getattr(script, "down_revision", None) if script is not None else None
         parents = [down] if isinstance(down, str) else list(down or ())
         done = " ".join(parents) or "base"
+    return getattr(script, "path", None), done
+
+
+def half_applied_error(
+    ctx: MigrationContext, row: dict[str, Any], heads: tuple[str, ...], step: Any
+) -> MigrationFailed:
+    """The error for a run that would start with ``step`` while the last run failed in another
+    revision after some of its statements took effect."""
+    revision = row["revisions"]
+    path, done = _row_revision(ctx, row)
+    where = f" ({_display_path(ctx, path)})" if path else ""
+    at = " ".join(sorted(heads)) or "base"
+    error = MigrationFailed(
+        f"revision {revision}{where} {row['direction']} failed part-way in the run of history "
+        f"row {row['id']}: {_statements(row['statements'])} of it took effect and the version "
+        f"table still names {_heads_text(heads)}, so {step.direction} "
+        f"{' '.join(step.revisions)} would run on a half-applied revision. Once the cause is "
+        f"fixed, `{resume_command(ctx, revision, row['direction'])}` runs the rest of it; or "
+        "check the schema against the revision, repair it if needed, then record where the "
+        f"database is with `mig stamp {at}` (none of its DDL took effect) or `mig stamp {done}` "
+        "(all of it did), and run the command again"
+    )
+    error.revision = revision  # type: ignore[attr-defined]
+    error.path = path  # type: ignore[attr-defined]
+    error.line = None  # type: ignore[attr-defined]
+    return error
+
+
+def interrupted_run_error(
+    ctx: MigrationContext, row: dict[str, Any], heads: tuple[str, ...]
+) -> MigrationFailed:
+    """The error for a history row saying a revision started and never finished."""
+    revision = row["revisions"]
+    path, done = _row_revision(ctx, row)
     where = f" ({_display_path(ctx, path)})" if path else ""
     count = row.get("statements")
     if count is not None and (row.get("statements_sha256") or not count):

@@ -563,3 +563,36 @@ def test_temporary_tables_do_not_commit(tmp_path, engine, mysql_url):
     assert "none of its statements took effect" in failed.stderr
     assert rows(engine, "SELECT id FROM t") == []
     assert _log(ini)[-1]["statements"] == 0
+
+
+def test_a_half_applied_downgrade_stops_an_upgrade_past_it(tmp_path, engine, mysql_url):
+    """r2's downgrade failed after dropping column c; `mig upgrade head` then ran r3 on top of
+    the half-downgraded r2 (and --resume could no longer reach r2). Now the run stops, as after
+    an interrupted one, naming the way on; rerunning r2's downgrade itself is still allowed."""
+    ini = _project(tmp_path, mysql_url, THREE_COLUMNS, downgrade=(
+        "op.drop_column('t', 'c')\nop.drop_column('t', 'b')\nop.drop_column('t', 'a')\n"))
+    assert _run(ini, "upgrade", "r2").returncode == 0
+    execute(engine, "ALTER TABLE t DROP COLUMN b")
+    assert _run(ini, "downgrade", "r1").returncode == 1
+    failed_row = _log(ini)[-1]
+    stopped = _run(ini, "upgrade", "head")
+    assert stopped.returncode == 1
+    assert stopped.stderr.strip() == (
+        "mig: error: revision r2 (versions/r2_r2.py) downgrade failed part-way in the run of "
+        f"history row {failed_row['id']}: 1 statement of it took effect and the version table "
+        "still names r2, so upgrade r3 would run on a half-applied revision. Once the cause is "
+        "fixed, `mig downgrade r1 --resume` runs the rest of it; or check the schema against the "
+        "revision, repair it if needed, then record where the database is with `mig stamp r2` "
+        "(none of its DDL took effect) or `mig stamp r1` (all of it did), and run the command "
+        "again"
+    )
+    assert "Traceback" not in stopped.stderr
+    assert rows(engine, "SHOW TABLES LIKE 't3'") == []
+    assert scalar(engine, "SELECT version_num FROM mig_version") == "r2"
+    again = _run(ini, "downgrade", "r1")  # the same revision again, from its start: allowed
+    assert again.returncode == 1 and "Can't DROP COLUMN `c`" in again.stderr
+    execute(engine, "ALTER TABLE t ADD COLUMN b INTEGER")
+    done = _run(ini, "downgrade", "r1", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert _columns(engine, "t") == ["id"]
+    assert _run(ini, "upgrade", "head").returncode == 0
