@@ -160,6 +160,11 @@ def test_mariadb_online_refuses_before_any_ddl_and_keeps_the_version(tmp_path, m
             # exactly 64 characters is what MariaDB takes
             conn.execute(sa.text(f"ALTER TABLE lim ADD COLUMN {'m' * 64} INTEGER"))
             conn.commit()
+        # b2's add_column took effect before the refusal: a run starting with another
+        # revision stops until b2 is resumed or the database is stamped
+        with pytest.raises(MigrationFailed, match=r"^revision b2 .* failed part-way"):
+            command.downgrade(config_for(ini), "base")
+        command.stamp(config_for(ini), "a1")
         command.downgrade(config_for(ini), "base")
     finally:
         engine.dispose()
