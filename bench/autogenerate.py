@@ -17,7 +17,8 @@ where 5% of the tables differ, it times:
   process costs at least; ``CLI floor/Alembic`` is the least ratio such a tool can reach)
 
 and prints medians with the ratios mig/alembic (target <= 0.5) and mig/floor (target <= 1.3;
-mig/floor5 beside it).
+mig/floor5 beside it). floor, floor5 and mig are timed in turn, one run of each per round, so
+their ratios are not moved by the drift of a shared machine's load between blocks of runs.
 Set up Alembic's venv once:
 ``python3 -m venv bench/.venv-alembic && bench/.venv-alembic/bin/pip install alembic==1.20.1
 SQLAlchemy==<same as .venv> psycopg2-binary``.
@@ -83,35 +84,20 @@ def prepare(url: str, tables: int, scenario: str) -> None:
     engine.dispose()
 
 
-def floor(url: str, repeat: int, *, whole: bool = True) -> list[tuple[float, float]]:
-    """SQLAlchemy's bulk reflection of the whole schema, nothing else (``whole=False``: without
-    primary keys and CHECK constraints); each run is timed with the garbage collector on (as
-    SQLAlchemy runs) and off (as mig's comparison runs), and the faster of the two counts, so
-    the floor is the strictest one."""
+Run = tuple[float, float]  # (wall s, CPU s)
+
+
+def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
+    """floor, floor5 and mig's ``compare_metadata``, one run of each in turn (the order rotating
+    from round to round), ``repeat`` rounds after an uncounted one (imports, caches).
+
+    Taken in turn, the three share the machine's load of the moment: timed as three blocks of
+    runs, one after the other, their ratios took in how the load of a shared machine drifted
+    from block to block (0.2-0.3 either way). Each floor run is the faster of two, garbage
+    collection on (as SQLAlchemy runs) and off (as mig's comparison runs), so the floor is the
+    strictest one; ``floor5`` is the floor without primary keys and CHECK constraints."""
     import gc
 
-    on = _floor(url, repeat, whole)
-    gc.disable()
-    try:
-        off = _floor(url, repeat, whole)
-    finally:
-        gc.enable()
-    return [(min(a[0], b[0]), min(a[1], b[1])) for a, b in zip(sorted(on), sorted(off))]
-
-
-def _floor(url: str, repeat: int, whole: bool) -> list[tuple[float, float]]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    times = []
-    for _ in range(repeat + 1):  # the first run (imports) is not counted
-        with engine.connect() as conn:
-            start, cpu = time.perf_counter(), time.process_time()
-            _autogen_model.bulk_reflect(conn, whole=whole)
-            times.append((time.perf_counter() - start, time.process_time() - cpu))
-    engine.dispose()
-    return times[1:]
-
-
-def mig_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]:
     from mig_core.autogenerate.api import compare_metadata
     from mig_core.plugins import build_plugin_manager
     from mig_core.runtime.migration import MigrationContext
@@ -119,15 +105,39 @@ def mig_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]
     md = _autogen_model.build(tables, differ_every=DIFFER_EVERY)
     pm = build_plugin_manager(None)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    times = []
-    for _ in range(repeat + 1):  # the first run (imports, caches) is not counted
+
+    def reflect(whole: bool) -> Run:
+        runs = []
+        for collect in (True, False):
+            if not collect:
+                gc.disable()
+            try:
+                with engine.connect() as conn:
+                    start, cpu = time.perf_counter(), time.process_time()
+                    _autogen_model.bulk_reflect(conn, whole=whole)
+                    runs.append((time.perf_counter() - start, time.process_time() - cpu))
+            finally:
+                gc.enable()
+        return min(runs[0][0], runs[1][0]), min(runs[0][1], runs[1][1])
+
+    def compare() -> Run:
         with engine.connect() as conn:
             start, cpu = time.perf_counter(), time.process_time()
             ctx = MigrationContext.configure(connection=conn, plugin_manager=pm)
             compare_metadata(ctx, md)
-            times.append((time.perf_counter() - start, time.process_time() - cpu))
+            return time.perf_counter() - start, time.process_time() - cpu
+
+    kinds = [("floor", lambda: reflect(True)), ("floor5", lambda: reflect(False)),
+             ("mig", compare)]
+    out: dict[str, list[Run]] = {kind: [] for kind, _ in kinds}
+    for round_ in range(repeat + 1):
+        shift = round_ % len(kinds)
+        for kind, run in kinds[shift:] + kinds[:shift]:
+            timing = run()
+            if round_:
+                out[kind].append(timing)
     engine.dispose()
-    return times[1:]
+    return out
 
 
 def alembic_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]:
@@ -237,9 +247,7 @@ def main() -> None:
                 for scenario in ("empty", "differ"):
                     prepare(url, tables, scenario)
                     row = {"dialect": dialect, "tables": tables, "scenario": scenario}
-                    for key, runs in (("floor", floor(url, args.repeat)),
-                                      ("floor5", floor(url, args.repeat, whole=False)),
-                                      ("mig", mig_compare(url, tables, args.repeat))):
+                    for key, runs in interleaved(url, tables, args.repeat).items():
                         row[key] = median([w for w, _ in runs])
                         row[key + "_cpu"] = median([c for _, c in runs])
                     if with_alembic:
