@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl import literals
@@ -528,6 +528,15 @@ class DefaultImpl:
 
         compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
         return format_server_default(compiler, default)
+
+    # --- reflection ----------------------------------------------------------------------------
+    def missed_foreign_keys(
+        self, conn: Any, schema: str | None, table: str, reflected: Set[str]
+    ) -> list[dict[str, Any]]:
+        """Foreign keys of ``table`` that SQLAlchemy's reflection of this dialect did not
+        return (names not in ``reflected``), read by the plugin another way, as reflection's
+        ``get_foreign_keys`` records; none by default (see mig-mysql)."""
+        return []
 
     # --- batch ---------------------------------------------------------------------------------
     def requires_recreate_in_batch(self, batch: Any) -> bool:

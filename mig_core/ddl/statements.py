@@ -23,7 +23,19 @@ Offline (``--sql``) both are written as they are, like any statement text.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
+
+#: leading comments and blanks of a SQL text
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def first_words(sql: str, count: int = 1) -> list[str]:
+    """The first ``count`` words of SQL text, lower-case, after blanks, comments and
+    parentheses (``["create", "temporary"]``); fewer when the text has fewer."""
+    start = _LEADING.match(sql)
+    return [w.lower() for w in _WORD.findall(sql[start.end() if start else 0:][:40])][:count]
 
 
 class SQLText(str):

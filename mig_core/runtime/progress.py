@@ -30,11 +30,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import re
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError, MigrationFailed, MigWarning
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ log = logging.getLogger("mig.runtime")
 #: dialect's impl may name more: ``implicit_commit_words``)
 DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
                        "revoke"})
-#: leading comments and blanks of a SQL text
-_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
-_WORD = re.compile(r"[A-Za-z]+")
 #: the first word of a SQL text that changes nothing a rerun could repeat: reads, session
 #: settings, transaction control
 _READ_WORDS = frozenset({"select", "show", "describe", "desc", "explain", "with", "values",
@@ -97,16 +94,10 @@ def operation_key(dialect: Any, operation: str, *args: Any, **kwargs: Any) -> st
     return f"-- mig: {operation}({', '.join(words)})"
 
 
-def _first_word(text: str) -> str:
-    start = _LEADING.match(text)
-    words = _WORD.findall(text[start.end() if start else 0:][:40])
-    return words[0].lower() if words else ""
-
-
 def writes(text: str) -> bool:
     """Whether the SQL text ``text`` may change something (it is not a read, a session
     setting or transaction control)."""
-    return _first_word(text) not in _READ_WORDS
+    return (first_words(text) or [""])[0] not in _READ_WORDS
 
 
 def commits_by_itself(sql: Any, words: frozenset[str] = DDL_WORDS) -> bool:
@@ -121,8 +112,7 @@ def commits_by_itself(sql: Any, words: frozenset[str] = DDL_WORDS) -> bool:
             sql = sql.text
         else:
             return isinstance(sql, ExecutableDDLElement)
-    start = _LEADING.match(sql)
-    found = [w.lower() for w in _WORD.findall(sql[start.end() if start else 0:][:40])]
+    found = first_words(sql, 2)
     if not found or found[0] not in words and " ".join(found[:2]) not in words:
         return False
     return not (found[0] in ("create", "drop") and found[1:2] == ["temporary"])

@@ -125,7 +125,7 @@ def _add_unread_foreign_keys(ctx: Any, schema: str | None, conn_table: Any) -> N
     missed = foreign_keys.missed(names.get(conn_table.name, set()), conn_table.foreign_keys)
     if missed:
         conn_table.foreign_keys = [*conn_table.foreign_keys, *foreign_keys.read_keys(
-            ctx.connection, schema, conn_table.name, missed)]
+            ctx.connection, schema, conn_table.name, missed.__contains__)]
 
 
 def _declared_index_names(meta_table: Any) -> set[str]:

@@ -10,13 +10,14 @@ missed, in SQLAlchemy's record form, for the few tables that have any (one query
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 #: SQLAlchemy's warning for such a line of SHOW CREATE TABLE (silenced: the key is read here)
 UNREAD_KEY_WARNING = r"""Unknown schema content: (['"])\s*CONSTRAINT .* FOREIGN KEY """
 
 #: information_schema cuts names to 64 characters (a server-made ``<table>_ibfk_1`` is longer)
-_NAME_LIMIT = 64
+NAME_LIMIT = 64
 
 _NAMES_SQL = (
     "SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS "
@@ -51,13 +52,16 @@ def key_names(conn: Any, schema: str | None) -> dict[str, set[str]]:
 def missed(names: set[str], reflected: list[dict[str, Any]]) -> set[str]:
     """Of a table's key ``names`` (information_schema's), those not among the ``reflected``
     records (names compared on information_schema's 64 characters)."""
-    seen = {str(fk.get("name") or "")[:_NAME_LIMIT] for fk in reflected}
+    seen = {str(fk.get("name") or "")[:NAME_LIMIT] for fk in reflected}
     return {name for name in names if name not in seen}
 
 
-def read_keys(conn: Any, schema: str | None, table: str, wanted: set[str]) -> list[dict[str, Any]]:
-    """The keys ``wanted`` of ``table`` as SQLAlchemy's reflection records them (the referred
-    schema None when it is the table's own and ``schema`` is None, as reflection gives it)."""
+def read_keys(
+    conn: Any, schema: str | None, table: str, wanted: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """The keys of ``table`` whose names ``wanted`` accepts, as SQLAlchemy's reflection records
+    them (the referred schema None when it is the table's own and ``schema`` is None, as
+    reflection gives it)."""
     import sqlalchemy as sa
 
     sql = _KEYS_SQL.format(schema=":schema" if schema else "DATABASE()")
@@ -65,7 +69,7 @@ def read_keys(conn: Any, schema: str | None, table: str, wanted: set[str]) -> li
     for name, column, ref_schema, ref_table, ref_column, on_delete, on_update in conn.execute(
         sa.text(sql), {"schema": schema, "table": table}
     ):
-        if name not in wanted:
+        if not wanted(str(name)):
             continue
         options = {opt: str(rule) for opt, rule in (("ondelete", on_delete),
                                                    ("onupdate", on_update))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
+from collections.abc import Set
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
@@ -124,6 +125,17 @@ class MySQLImpl(DefaultImpl):
         for index in table.indexes:
             self._mirror_options(index)
         super().create_table(table, if_not_exists=if_not_exists)
+
+    # --- reflection ------------------------------------------------------------------------
+    def missed_foreign_keys(
+        self, conn: Any, schema: str | None, table: str, reflected: Set[str]
+    ) -> list[dict[str, Any]]:
+        """The keys SQLAlchemy's reflection skips (to a table whose name holds a backtick),
+        read from information_schema (:mod:`mig_mysql.foreign_keys`)."""
+        from mig_mysql import foreign_keys
+
+        known = {name[:foreign_keys.NAME_LIMIT] for name in reflected}
+        return foreign_keys.read_keys(conn, schema, table, lambda name: name not in known)
 
     # --- columns ---------------------------------------------------------------------------
     def add_column(self, table_name: str, column: sa.Column[Any], schema: str | None = None,

@@ -12,17 +12,16 @@ migration's repeated statements stay prepared.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
+
+from mig_core.ddl.statements import first_words
 
 #: first words of statements that only read or write rows
 ROW_STATEMENTS = frozenset({
     "select", "insert", "update", "delete", "with", "values", "merge", "table", "copy",
     "explain", "show", "fetch", "move",
 })
-#: the first word, after blanks, comments and opening parentheses
-_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
 
 
 def may_change_schema(sql: Any) -> bool:
@@ -32,8 +31,8 @@ def may_change_schema(sql: Any) -> bool:
         sql = getattr(sql, "text", None)  # a TextClause
         if not isinstance(sql, str):
             return False
-    match = _FIRST_WORD.match(sql)
-    return match is None or match.group(1).lower() not in ROW_STATEMENTS
+    words = first_words(sql)
+    return not words or words[0] not in ROW_STATEMENTS
 
 
 def schema_change_listener(dialect: Any) -> Callable[[Any], None] | None:

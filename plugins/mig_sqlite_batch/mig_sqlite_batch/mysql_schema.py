@@ -18,46 +18,23 @@ from mig_sqlite_batch.states import ConstraintState
 #: SQLAlchemy's warning for a foreign key line of SHOW CREATE TABLE it cannot parse (one to a
 #: table whose name holds a backtick): :func:`replace_unread_keys` reads the key instead
 UNREAD_KEY_WARNING = r"""Unknown schema content: (['"])\s*CONSTRAINT .* FOREIGN KEY """
-#: information_schema cuts names to 64 characters (a server-made ``<table>_ibfk_1`` is longer)
-_NAME_LIMIT = 64
-#: rules SHOW CREATE TABLE leaves out or SQLAlchemy drops: the same as no rule
-_DEFAULT_RULES = ("RESTRICT", "NO ACTION")
 
 
-def replace_unread_keys(conn: Any, schema: str | None, table: sa.Table) -> None:
+def replace_unread_keys(impl: Any, conn: Any, schema: str | None, table: sa.Table) -> None:
     """Give the reflected ``table`` the foreign keys reflection skipped, and those it misread
-    (a doubled backtick in the name or a referred column: ``q``r`` for ``q`r``), as
-    ``information_schema`` holds them; without them the recreate would drop those keys, or
-    re-add them to columns that do not exist."""
+    (a doubled backtick in the name or a referred column: ``q``r`` for ``q`r``), as the
+    dialect's plugin reads them (``impl.missed_foreign_keys``: information_schema); without
+    them the recreate would drop those keys, or re-add them to columns that do not exist."""
     misread = [fk for fk in table.foreign_key_constraints if _misread(fk)]
     for fk in misread:
         _remove_key(table, fk)
-    known = {str(fk.name)[:_NAME_LIMIT] for fk in table.foreign_key_constraints}
-    params = {"db": schema, "t": table.name}
-    db = ":db" if schema else "DATABASE()"
-    rows = conn.execute(sa.text(
-        "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, CASE WHEN k.REFERENCED_TABLE_SCHEMA = "
-        "k.TABLE_SCHEMA THEN NULL ELSE k.REFERENCED_TABLE_SCHEMA END, k.REFERENCED_TABLE_NAME, "
-        "k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE "
-        "FROM information_schema.KEY_COLUMN_USAGE k "
-        "JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-        "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME "
-        f"AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME WHERE k.TABLE_SCHEMA = {db} "
-        "AND k.TABLE_NAME = :t ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
-    ), params).all()
-    keys: dict[str, dict[str, Any]] = {}
-    for name, column, ref_schema, ref_table, ref_column, on_delete, on_update in rows:
-        if name in known:
-            continue
-        key = keys.setdefault(name, {"columns": [], "targets": [], "options": {
-            opt: rule for opt, rule in (("ondelete", on_delete), ("onupdate", on_update))
-            if rule and rule not in _DEFAULT_RULES
-        }})
-        key["columns"].append(column)
-        key["targets"].append(_target(ref_schema or schema, ref_table, ref_column))
-    for name, key in keys.items():
+    reflected = {str(fk.name) for fk in table.foreign_key_constraints}
+    for key in impl.missed_foreign_keys(conn, schema, table.name, reflected):
+        targets = [_target(key["referred_schema"], key["referred_table"], column)
+                   for column in key["referred_columns"]]
         table.append_constraint(sa.ForeignKeyConstraint(
-            key["columns"], key["targets"], name=name, link_to_name=True, **key["options"]))
+            key["constrained_columns"], targets, name=key["name"], link_to_name=True,
+            **key["options"]))
 
 
 def _misread(fk: sa.ForeignKeyConstraint) -> bool:

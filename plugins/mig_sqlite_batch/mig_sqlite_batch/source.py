@@ -112,7 +112,7 @@ def load(impl: Any, batch: Any) -> Source:
         if dialect.name in ("mysql", "mariadb"):
             from mig_sqlite_batch import mysql_schema
 
-            mysql_schema.replace_unread_keys(conn, batch.schema, table)
+            mysql_schema.replace_unread_keys(impl, conn, batch.schema, table)
         model = TableModel.from_table(
             table, dialect, make_schema_objects=make_objects,
             naming_convention=batch.naming_convention,
