@@ -267,7 +267,7 @@ def repair(
     done: list[tuple[str, DatabaseRepair]] = []
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
-        done.append((_database_name(ctx), repairs.repair(ctx, heads, wanted)))
+        done.append((ctx.database_name(), repairs.repair(ctx, heads, wanted)))
         return []
 
     _run(config, script, plan, tag=tag, lock_timeout=lock_timeout)
@@ -379,7 +379,7 @@ def _read_each(
     found: list[tuple[str, Any]] = []
 
     def plan(heads: tuple[str, ...], ctx: MigrationContext) -> list[Any]:
-        found.append((_database_name(ctx), reader(ctx)))
+        found.append((ctx.database_name(), reader(ctx)))
         return []
 
     _run(config, script, plan, run_lock=False, **({"tag": tag} if tag is not None else {}))
@@ -388,12 +388,6 @@ def _read_each(
             "env.py did not call context.run_migrations(), so the database was not read"
         )
     return found
-
-
-def _database_name(ctx: MigrationContext) -> str:
-    """The database's URL (password hidden), and the version table's schema when one is set
-    (see :meth:`MigrationContext.database_name`)."""
-    return ctx.database_name()
 
 
 def database_heads(config: Config) -> tuple[str, ...]:
