@@ -65,6 +65,7 @@ class Config:
         self.plugin_manager: Any = None  # set by the CLI / command layer
         self._parser: configparser.ConfigParser | None = None
         self._toml: dict[str, Any] | None = None
+        self._section_absent = False  # the ini file has no section config_ini_section
 
     # --- file loading --------------------------------------------------------------------
     @property
@@ -103,6 +104,7 @@ class Config:
             ):
                 self.config_ini_section = ALEMBIC_SECTION
         if not parser.has_section(self.config_ini_section):
+            self._section_absent = bool(self.config_file_name)
             parser.add_section(self.config_ini_section)
         return parser
 
@@ -211,9 +213,14 @@ class Config:
                     f"[tool.mig] in a pyproject.toml there; give one with -c FILE or "
                     f"MIG_CONFIG (key {name!r} is needed)"
                 )
-            raise ConfigError(
-                f"{self._where()}: no {name!r} key found in section [{self.config_ini_section}]"
-            )
+            section = self.config_ini_section
+            if self._section_absent and not self.toml_config:
+                sections = [s for s in self.file_config.sections() if s != section]
+                raise ConfigError(
+                    f"{self._where()}: no section [{section}] (-n/--name chooses the section; "
+                    f"the file has: {', '.join(sections) or 'none'})"
+                )
+            raise ConfigError(f"{self._where()}: no {name!r} key found in section [{section}]")
         return value
 
     def _where(self) -> str:

@@ -17,6 +17,7 @@ import pluggy
 
 from mig_core import hookspecs
 from mig_core.errors import (
+    ConfigError,
     MigWarning,
     NoDialectImplError,
     PluginError,
@@ -269,7 +270,10 @@ class PluginChoice:
         if not spec:
             return
         if spec.startswith("no:"):
-            self.blocked.add(spec[3:].strip())
+            name = spec[3:].strip()
+            if not name:
+                raise UsageError(f"plugin choice {spec!r} blocks no plugin: write no:NAME")
+            self.blocked.add(name)
         elif spec not in self.wanted:
             self.wanted.append(spec)
 
@@ -603,7 +607,7 @@ def build_plugin_manager(
             ) from exc
         pm.register_plugin(module, spec)
 
-    _check_required(pm, required)
+    _check_required(pm, required, config._where() if config is not None else "configuration")
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -637,7 +641,7 @@ def _requirement_name(requirement: str) -> str:
     return _normalise(match.group(1)) if match else requirement
 
 
-def _check_required(pm: MigPluginManager, required: list[str]) -> None:
+def _check_required(pm: MigPluginManager, required: list[str], where: str) -> None:
     """Enforce config ``required_plugins`` (``mig-postgres>=0.1``)."""
     if not required:
         return
@@ -647,7 +651,10 @@ def _check_required(pm: MigPluginManager, required: list[str]) -> None:
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:
-            raise PluginError(f"config 'required_plugins': bad requirement {text!r}: {exc}") from exc
+            reason = str(exc).splitlines()[0]
+            raise ConfigError(
+                f"{where}: key 'required_plugins': bad requirement {text!r}: {reason}"
+            ) from exc
         wanted = _normalise(req.name)
         found = [
             r

@@ -205,5 +205,9 @@ def test_configure_option_reaches_the_comparison(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     configure('["mycompany.plugin"]')
     result = _mig(tmp_path, "check")
-    assert result.returncode != 0
-    assert "Did not locate plugins: mycompany.plugin" in result.stderr
+    assert result.returncode == 3  # a plugin error
+    assert result.stderr == "mig: error: Did not locate plugins: mycompany.plugin\n"
+    configure('["alembic.auto*"]')
+    result = _mig(tmp_path, "check")
+    assert result.returncode == 3
+    assert result.stderr.startswith("mig: error: Invalid plugin expression 'alembic.auto*'")

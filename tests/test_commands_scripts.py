@@ -97,9 +97,9 @@ def test_init_pyproject_appends_to_an_existing_file(tmp_path, monkeypatch, run):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (("init", "-t", "nope", "x"), "no template 'nope'; available: async, generic, multidb, pyproject (see mig "
+        (("init", "-t", "nope", "x"), "init: no template 'nope'; available: async, generic, multidb, pyproject (see mig "
          "list_templates)"),
-        (("init", "busy"), "directory busy already exists and is not empty"),
+        (("init", "busy"), "init: directory busy already exists and is not empty"),
     ],
 )
 def test_init_errors(tmp_path, monkeypatch, run, argv, message):
@@ -107,7 +107,8 @@ def test_init_errors(tmp_path, monkeypatch, run, argv, message):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "file").write_text("")
     code, _, err = run(*argv)
-    assert code == 1 and err == f"mig: error: {message}\n"
+    assert code == 2 and err == f"mig: error: {message}\n"  # usage errors
+    assert not (tmp_path / "x").exists()
 
 
 def test_init_keeps_an_existing_ini(project, run):
@@ -196,13 +197,13 @@ def test_merge(branched, run):
     assert "down_revision: Union[str, Sequence[str], None] = ('bbb2', 'ccc3')" in source
     assert "Revises: bbb2, ccc3" in source
     code, _, err = run("merge", "mmm5")
-    assert code == 1 and err == "mig: error: merge needs at least two revisions; 'mmm5' names mmm5\n"
+    assert code == 2 and err == "mig: error: merge needs at least two revisions; 'mmm5' names mmm5\n"
 
 
 def test_merge_of_a_revision_that_is_not_a_head(branched, run):
     """merge has no --splice: its error says what merge joins, not to pass --splice."""
     code, _, err = run("merge", "aaa1", "bbb2")
-    assert code == 1
+    assert code == 2
     assert err == ("mig: error: merge: aaa1 is not a head; merge joins heads "
                    "(mig heads lists them: bbb2, ccc3)\n")
 
@@ -259,12 +260,17 @@ def test_edit(branched, run, monkeypatch):
     monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'raise SystemExit(3)'")
     code, _, err = run("edit", "aaa1")
     assert code == 1 and "exited with 3" in err
+    monkeypatch.setenv("EDITOR", str(branched / "no-such-editor"))  # a configuration mistake
+    code, _, err = run("edit", "aaa1")
+    assert (code, err) == (2, f"mig: error: cannot start editor {str(branched / 'no-such-editor')!r} "
+                              "(from $EDITOR / $VISUAL): No such file or directory\n")
 
 
 def test_database_position(branched, run):
     """history -i, show current and edit current ask the database (through the runtime)."""
     code, _, err = run("show", "current")
-    assert (code, err) == (1, "mig: error: the database is at base: no revision is applied\n")
+    assert (code, err) == (2, "mig: error: 'current' names no revision: the database is at base "
+                              "(no revision is applied)\n")
     assert run("upgrade", "aaa1")[0] == 0
     out = run("history", "-i")[1]
     assert "<base> -> aaa1 (current) (branchpoint), one\n" in out
@@ -325,7 +331,7 @@ def test_broken_graphs_fail_with_one_line(project, run, files, code, message):
         (("show", "head"), 2, "'head' is ambiguous: there are 2 heads (bbb2, ccc3); use 'heads' "
          "for all of them, '<label>@head' for one branch, or 'mig merge heads' to join them"),
         (("show", "zzz"), 2, "no revision or branch label 'zzz'"),
-        (("show", "base"), 1, "'base' names no revision (it is the base, before the first one)"),
+        (("show", "base"), 2, "'base' names no revision (it is the base, before the first one)"),
         (("history", "-r", "bbb2"), 2, "revision range 'bbb2' must be [start]:[end], [start]: or :[end]"),
         (("history", "-r", "ccc3:bbb2"), 2, "requested range ccc3:bbb2 does not refer to "
          "ancestor/descendant revisions along the same branch (ccc3 is not an ancestor of bbb2)"),
@@ -333,23 +339,43 @@ def test_broken_graphs_fail_with_one_line(project, run, files, code, message):
          "point) it could go to bbb2, ccc3; name the branch: '<label>@+N' or '<rev>@+N'"),
         (("show", "bbb2+1"), 2, "relative revision 'bbb2+1' cannot take 1 step(s): there is no "
          "revision above bbb2 after 0 step(s)"),
-        (("revision", "-m", "x"), 1, "there are 2 heads (bbb2, ccc3); pass --head with the "
+        (("revision", "-m", "x"), 2, "there are 2 heads (bbb2, ccc3); pass --head with the "
          "revision (or <label>@head) to build on, or join them with 'mig merge heads'"),
-        (("revision", "--head", "aaa1"), 1, "revision aaa1 is not a head revision; pass --splice "
+        (("revision", "--head", "aaa1"), 2, "revision aaa1 is not a head revision; pass --splice "
          "to start a new branch from it"),
         (("revision", "--head", "side@head", "--rev-id", "a-b"), 2, "revision id 'a-b' contains '-'; "
          "the characters @ - + : are not allowed in revision ids"),
-        (("revision", "--head", "side@head", "--branch-label", "side"), 1,
+        (("revision", "--head", "side@head", "--branch-label", "side"), 2,
          "branch label 'side' is already used by revision ccc3 ({v}/ccc3_side.py)"),
-        (("revision", "--autogenerate", "--sql"), 1,
+        (("revision", "--autogenerate", "--sql"), 2,
          "Using --sql with --autogenerate does not make any sense"),
-        (("revision", "--sql", "--head", "side@head"), 1, "revision --sql runs env.py in offline "
+        (("revision", "--sql", "--head", "side@head"), 2, "revision --sql runs env.py in offline "
          "mode, which needs revision_environment = true in the config"),
+        # usage mistakes that exited 1 before: every one is a usage error (2), none writes a file
+        (("revision", "--head", "side@head", "--rev-id", "bbb2"), 2,
+         "revision id 'bbb2' already exists ({v}/bbb2_two.py)"),
+        (("revision", "--head", "side@head", "--branch-label", "aaa1"), 2,
+         "branch label 'aaa1' is a revision id"),
+        (("revision", "--head", "side@head", "--branch-label", "a@b"), 2,
+         "branch label 'a@b' is not allowed (a reserved word, or contains @ or :)"),
+        (("revision", "--head", "side@head", "--branch-label", "heads"), 2,
+         "branch label 'heads' is not allowed (a reserved word, or contains @ or :)"),
+        (("revision", "--head", "side@head", "--depends-on", "base"), 2,
+         "--depends-on 'base' names no revision"),
+        (("revision", "--head", "side@head", "--rev-id", "a/b"), 2,
+         "revision id 'a/b' contains a path separator; it names the file"),
+        (("revision", "--head", "side@head", "--version-path", "elsewhere"), 2,
+         "--version-path elsewhere is not one of the version_locations ({v})"),
+        (("merge", "heads", "--rev-id", "aaa1"), 2,
+         "revision id 'aaa1' already exists ({v}/aaa1_one.py)"),
+        (("edit", "base"), 2, "'base' names no revision (it is the base, before the first one)"),
     ],
 )
 def test_argument_errors(branched, run, argv, code, message):
+    before = sorted(p.name for p in versions(branched).iterdir())
     got, out, err = run(*argv)
     assert (got, err) == (code, f"mig: error: {message.format(v=versions(branched))}\n")
+    assert sorted(p.name for p in versions(branched).iterdir()) == before
 
 
 def test_ambiguous_prefix_lists_candidates(project, run):

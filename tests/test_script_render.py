@@ -177,9 +177,9 @@ def test_registered_python_hook(tmp_path, target):
          "key 'a.entrypoint' is required for hook 'a'"),
         ("hooks = a\na.executable = x\n", ConfigError, "key 'a.type' is required for hook 'a'"),
         ("hooks = a\na.type = magic\n", ConfigError, "hook 'a' has unknown type 'magic'"),
-        ("hooks = a\na.type = exec\na.executable = no-such-program-here\n", CommandError,
+        ("hooks = a\na.type = exec\na.executable = no-such-program-here\n", ConfigError,
          "post_write_hook 'a': executable 'no-such-program-here' not found on PATH"),
-        ("hooks = a\na.type = console_scripts\na.entrypoint = no-such-script\n", CommandError,
+        ("hooks = a\na.type = console_scripts\na.entrypoint = no-such-script\n", ConfigError,
          "no console script named 'no-such-script'"),
     ],
 )

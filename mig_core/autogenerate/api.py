@@ -43,9 +43,9 @@ def produce_upgrade_ops(
 
     ctx = CompareContext(context, metadata, opts)
     if not ctx.metadatas:
-        from mig_core.errors import CommandError
+        from mig_core.errors import ConfigError
 
-        raise CommandError(
+        raise ConfigError(
             "autogenerate needs the model: pass target_metadata=<MetaData> to "
             "context.configure() in env.py"
         )

@@ -511,6 +511,8 @@ def log(
     """
     from mig_core.runtime.history import history_table_name
 
+    if limit is not None and limit < 1:
+        raise UsageError(f"log: -n/--limit must be 1 or more, not {limit}")
     script = _script(config)
     if verify:
         verify_log(config, script, as_json, limit, all_projects)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, ConfigError, RevisionArgumentError, UsageError
 from mig_core.script import display, paths
 
 if TYPE_CHECKING:
@@ -74,11 +74,11 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
     """Create ``directory`` (env.py, script.py.mako, versions/) and the config from ``template``."""
     templates = _templates(config)
     if template not in templates:
-        raise CommandError(
-            f"no template {template!r}; available: {', '.join(templates)} (see mig list_templates)"
+        raise UsageError(
+            f"init: no template {template!r}; available: {', '.join(templates)} (see mig list_templates)"
         )
     if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
-        raise CommandError(f"directory {directory} already exists and is not empty")
+        raise UsageError(f"init: directory {directory} already exists and is not empty")
     source = templates[template]
     ini_file = config.config_file_name or os.path.join(os.getcwd(), "mig.ini")
     toml_file = config.toml_file_name or os.path.join(os.getcwd(), "pyproject.toml")
@@ -167,7 +167,7 @@ def revision(
     script = _script(config)
     if autogenerate:
         if sql:
-            raise CommandError("Using --sql with --autogenerate does not make any sense")
+            raise UsageError("Using --sql with --autogenerate does not make any sense")
         import importlib
 
         try:
@@ -182,7 +182,7 @@ def revision(
         )
     environment = config.get_main_bool("revision_environment")
     if sql and not environment:
-        raise CommandError(
+        raise UsageError(
             "revision --sql runs env.py in offline mode, which needs revision_environment = "
             "true in the config"
         )
@@ -213,13 +213,13 @@ def merge(
     parents = [r.revision for r in script.get_revisions(revisions)]
     if len(parents) < 2:
         shown = revisions if isinstance(revisions, str) else " ".join(revisions)
-        raise CommandError(
+        raise UsageError(
             f"merge needs at least two revisions; {shown!r} names "
             f"{', '.join(parents) or 'none'}"
         )
     for parent in parents:  # generate_revision's error would suggest --splice, which merge lacks
         if not script.revision_map[parent].is_head:
-            raise CommandError(
+            raise RevisionArgumentError(
                 f"merge: {parent} is not a head; merge joins heads (mig heads lists them: "
                 f"{', '.join(script.get_heads())})"
             )
@@ -298,11 +298,15 @@ def _revisions_for(config: Config, script: ScriptDirectory, rev: str) -> list[An
     if rev == "current":
         found = script.revision_map.sorted(_database_heads(config))
         if not found:
-            raise CommandError("the database is at base: no revision is applied")
+            raise RevisionArgumentError(
+                "'current' names no revision: the database is at base (no revision is applied)"
+            )
         return found
     found = list(script.get_revisions(rev))
     if not found:
-        raise CommandError(f"{rev!r} names no revision (it is the base, before the first one)")
+        raise RevisionArgumentError(
+            f"{rev!r} names no revision (it is the base, before the first one)"
+        )
     return found
 
 
@@ -333,7 +337,7 @@ def _editor() -> list[str]:
         found = shutil.which(name)
         if found:
             return [found]
-    raise CommandError("no editor found: set $EDITOR (or $VISUAL)")
+    raise ConfigError("no editor found: set $EDITOR (or $VISUAL)")
 
 
 def edit(config: Config, rev: str) -> None:
@@ -347,7 +351,9 @@ def edit(config: Config, rev: str) -> None:
         try:
             result = subprocess.run([*editor, r.path])
         except OSError as exc:
-            raise CommandError(f"cannot start editor {editor[0]!r}: {exc.strerror}") from None
+            raise ConfigError(
+                f"cannot start editor {editor[0]!r} (from $EDITOR / $VISUAL): {exc.strerror}"
+            ) from None
         if result.returncode != 0:
             raise CommandError(f"editor {editor[0]!r} exited with {result.returncode} on {r.path}")
 
@@ -360,7 +366,7 @@ def graph(config: Config, fmt: str = "dot") -> None:
     elif fmt == "mermaid":
         config.print_stdout(display.mermaid(rmap))
     else:
-        raise CommandError(f"unknown graph format {fmt!r}; use dot or mermaid")
+        raise UsageError(f"graph: unknown format {fmt!r}; use dot or mermaid")
 
 
 def _print_revisions(

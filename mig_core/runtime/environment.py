@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from mig_core.errors import CommandError, MigError
+from mig_core.errors import CommandError, ConfigError, MigError
 from mig_core.proxies import context as context_proxy
 
 if TYPE_CHECKING:
@@ -231,6 +231,13 @@ class EnvironmentContext:
         if self.is_offline_mode():
             if connection is not None:
                 dialect, connection = connection.dialect, None
+            elif url is None and not dialect_name:
+                config = self.config
+                raise ConfigError(
+                    f"{config._where()} [{config.config_ini_section}]: no 'sqlalchemy.url' key: "
+                    "--sql needs the URL (or dialect_name= in env.py's context.configure()) to "
+                    "know which SQL to write"
+                )
         elif connection is None:
             raise CommandError(
                 "env.py called context.configure() without connection= although the command "
@@ -298,7 +305,7 @@ def load_env_module(path: str) -> Any:
     model modules by that name."""
     spec = importlib.util.spec_from_file_location("env_py", path)
     if spec is None or spec.loader is None:
-        raise CommandError(f"cannot load env.py from {path}")
+        raise ConfigError(f"cannot load env.py from {path} (script_location)")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -317,7 +324,7 @@ def exec_env_py(path: str) -> None:
     from mig_core.runtime.runner import describe_error, failing_line
 
     if not os.path.exists(path):
-        raise CommandError(f"no env.py at {path} (script_location)")
+        raise ConfigError(f"no env.py at {path} (script_location)")
     try:
         load_env_module(path)
     except ConfigureFirstError as exc:
@@ -335,4 +342,37 @@ def exec_env_py(path: str) -> None:
     except Exception as exc:
         line = failing_line(exc, path)
         where = f"{path} line {line}" if line else path
+        fault = config_url_fault(exc)
+        if fault:
+            raise ConfigError(f"env.py failed ({where}): {fault}") from exc
         raise CommandError(f"env.py failed ({where}): {describe_error(exc)}") from exc
+
+
+def config_url_fault(exc: BaseException) -> str | None:
+    """When env.py failed because of the config's ``sqlalchemy.url`` (absent, so that
+    SQLAlchemy's ``engine_from_config`` raised ``KeyError: 'url'``; unparseable; or naming a
+    dialect SQLAlchemy does not have), what is wrong with it, naming the config file."""
+    try:
+        config = context_proxy.config
+        url = config.get_main_option("sqlalchemy.url")
+    except Exception:  # no run installed, or a config that cannot be read: nothing to add
+        return None
+    where = f"{config._where()} [{config.config_ini_section}]"
+    if isinstance(exc, KeyError) and exc.args == ("url",) and not url:
+        return f"{where}: no 'sqlalchemy.url' key (SQLAlchemy's engine_from_config: KeyError 'url')"
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if not url or sa_exc is None or not isinstance(exc, sa_exc.ArgumentError):
+        return None
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return f"{where}: 'sqlalchemy.url' is not a SQLAlchemy URL: {exc}"
+    try:
+        parsed.get_dialect()
+    except Exception as bad:
+        shown = parsed.render_as_string(hide_password=True)
+        return (f"{where}: 'sqlalchemy.url' {shown!r}: unknown SQLAlchemy dialect "
+                f"{parsed.drivername!r} ({type(bad).__name__}: {bad})")
+    return None

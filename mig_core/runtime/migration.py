@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError, UsageError
+from mig_core.errors import CommandError, ConfigError, UsageError
 from mig_core.runtime.steps import MigrationInfo
 from mig_core.runtime.versions import VersionStore
 
@@ -35,16 +35,19 @@ def _dialect_from(url: Any, dialect_name: str | None, dialect_opts: dict[str, An
     """
     from sqlalchemy.engine import make_url
 
-    if url is not None:
-        parsed = make_url(url)
-    elif dialect_name:
-        parsed = make_url(f"{dialect_name}://")
-    else:
-        raise CommandError("MigrationContext.configure needs connection, url or dialect_name")
+    if url is None and not dialect_name:
+        raise ConfigError(
+            "MigrationContext.configure needs connection, url or dialect_name (the config's "
+            "sqlalchemy.url is the url the env.py templates pass)"
+        )
+    try:
+        parsed = make_url(url if url is not None else f"{dialect_name}://")
+    except Exception as exc:  # ArgumentError: not a URL
+        raise ConfigError(f"url {url!r} is not a SQLAlchemy URL (sqlalchemy.url?): {exc}") from exc
     try:
         dialect_cls = parsed.get_dialect()
     except Exception as exc:  # NoSuchModuleError and friends
-        raise CommandError(
+        raise ConfigError(
             f"unknown SQLAlchemy dialect {parsed.drivername!r}: {type(exc).__name__}: {exc}"
         ) from exc
     return dialect_cls(**{"paramstyle": "named", **(dialect_opts or {})})

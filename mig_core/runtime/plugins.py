@@ -19,7 +19,7 @@ resolved by :func:`enabled_plugins` once per comparison:
 * a pattern is split on ``.``; each part is an identifier or ``*`` (else ValueError);
 * ``*`` matches one or more parts, so ``alembic.*`` matches ``alembic.ext.checkconstraint_byname``;
 * ``~pattern`` excludes, and an exclusion wins over any inclusion;
-* an inclusion matching no plugin is a CommandError ("Did not locate plugins: ...");
+* an inclusion matching no plugin is a PluginError, a CommandError ("Did not locate plugins: ...");
 * the default is ``["alembic.autogenerate.*"]``: the built-ins, not the ``alembic.ext`` ones.
 
 Importing this module stays cheap (no SQLAlchemy).
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mig_core.errors import CommandError, PluginLoadError
+from mig_core.errors import PluginError, PluginLoadError
 from mig_core.util.dispatch import DispatchPriority
 
 if TYPE_CHECKING:
@@ -245,11 +245,15 @@ for _name in (*BUILTIN_NAMES, CHECKCONSTRAINT_BYNAME):
     Plugin(_name)  # mig's own comparisons, chosen by these names (mig_core.autogenerate.families)
 
 
+class PluginExpressionError(PluginError, ValueError):
+    """A malformed ``autogenerate_plugins`` pattern: exit 3, and a ValueError as Alembic raises."""
+
+
 def pattern_regex(expression: str) -> re.Pattern[str]:
     """The anchored regular expression of one name pattern (without its ``~``)."""
     parts = expression.split(".")
     if not all(_TOKEN.match(part) for part in parts):
-        raise ValueError(
+        raise PluginExpressionError(
             f"Invalid plugin expression {expression!r}: each dot-separated part must be an "
             "identifier or '*'"
         )
@@ -286,5 +290,5 @@ def enabled_plugins(patterns: Any = None, names: Iterable[str] | None = None) ->
         else:
             missing.append(expression)
     if missing:
-        raise CommandError(f"Did not locate plugins: {', '.join(missing)}")
+        raise PluginError(f"Did not locate plugins: {', '.join(missing)}")
     return frozenset(included - excluded)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError, ConfigError, RevisionArgumentError
+from mig_core.errors import ConfigError, MultipleHeads, RevisionArgumentError
 from mig_core.script import paths
 from mig_core.script.headers import RevisionHeader, load_module, read_header, scan_location
 from mig_core.script.revision_map import Revision, RevisionMap, check_revision_id
@@ -247,9 +247,9 @@ class ScriptDirectory:
         """The single head (None when there are no revisions); several heads is an error."""
         heads = self.get_heads()
         if len(heads) > 1:
-            raise CommandError(
+            raise MultipleHeads(
                 f"there are {len(heads)} heads ({', '.join(heads)}); use 'heads', "
-                "'<label>@head', or 'mig merge heads' to join them"
+                "'<label>@head', or 'mig merge heads' to join them", heads=tuple(heads),
             )
         return heads[0] if heads else None
 
@@ -259,7 +259,7 @@ class ScriptDirectory:
     def get_base(self) -> str | None:
         bases = self.get_bases()
         if len(bases) > 1:
-            raise CommandError(f"there are {len(bases)} bases ({', '.join(bases)}); name one")
+            raise RevisionArgumentError(f"there are {len(bases)} bases ({', '.join(bases)}); name one")
         return bases[0] if bases else None
 
     def walk_revisions(self, base: str = "base", head: str = "heads") -> Iterator[Script]:

@@ -6,7 +6,13 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mig_core.errors import CommandError, RevisionArgumentError
+from mig_core.errors import (
+    CommandError,
+    ConfigError,
+    MultipleHeads,
+    RevisionArgumentError,
+    UsageError,
+)
 from mig_core.script import paths
 from mig_core.script.render import (
     file_name,
@@ -15,6 +21,7 @@ from mig_core.script.render import (
     render_template,
     write_file,
 )
+from mig_core.script.revision_map import FORBIDDEN_LABEL_CHARS, RESERVED
 
 if TYPE_CHECKING:
     from mig_core.script.directory import Script, ScriptDirectory
@@ -36,14 +43,15 @@ def _parents(rmap: RevisionMap, head: str | Sequence[str] | None, splice: bool) 
         parents = list(paths.resolve(rmap, head))
     except RevisionArgumentError as exc:
         if head == "head" and len(rmap.heads) > 1:
-            raise CommandError(
+            raise MultipleHeads(
                 f"there are {len(rmap.heads)} heads ({', '.join(rmap.heads)}); pass --head with "
-                "the revision (or <label>@head) to build on, or join them with 'mig merge heads'"
+                "the revision (or <label>@head) to build on, or join them with 'mig merge heads'",
+                heads=tuple(rmap.heads), argument=head,
             ) from None
         raise exc
     for parent in parents:
         if not parent.is_head and not splice:
-            raise CommandError(
+            raise RevisionArgumentError(
                 f"revision {parent.revision} is not a head revision; pass --splice to start a new "
                 "branch from it"
             )
@@ -57,7 +65,10 @@ def _dependencies(rmap: RevisionMap, depends_on: str | Sequence[str] | None) -> 
         if name in rmap.labels or name in rmap.by_id:
             out.append(name)
             continue
-        out.extend(r.revision for r in paths.resolve(rmap, name))
+        found = paths.resolve(rmap, name)
+        if not found:
+            raise RevisionArgumentError(f"--depends-on {name!r} names no revision")
+        out.extend(r.revision for r in found)
     return tuple(dict.fromkeys(out))
 
 
@@ -70,13 +81,13 @@ def _folder(script: ScriptDirectory, parents: list[Revision], version_path: str 
                 script.recursive_version_locations and wanted.startswith(loc + os.sep)
             ):
                 return wanted
-        raise CommandError(
+        raise UsageError(
             f"--version-path {version_path} is not one of the version_locations "
             f"({', '.join(locations)})"
         )
     if not parents:
         if len(locations) > 1:
-            raise CommandError(
+            raise UsageError(
                 "there are several version_locations; pass --version-path to say where a new "
                 f"base revision goes ({', '.join(locations)})"
             )
@@ -105,32 +116,38 @@ def generate_revision(
     rev_id = rev_id or new_rev_id()
     script.check_rev_id(rev_id)
     if rev_id in rmap:
-        raise CommandError(f"revision id {rev_id!r} already exists ({rmap[rev_id].where()})")
+        raise UsageError(f"revision id {rev_id!r} already exists ({rmap[rev_id].where()})")
+    if "/" in rev_id or os.sep in rev_id:
+        raise UsageError(f"revision id {rev_id!r} contains a path separator; it names the file")
     labels = _as_tuple(branch_labels)
     for label in labels:
+        if set(label) & set(FORBIDDEN_LABEL_CHARS) or label in RESERVED:
+            raise UsageError(
+                f"branch label {label!r} is not allowed (a reserved word, or contains @ or :)"
+            )
         if label in rmap.labels:
-            raise CommandError(
+            raise UsageError(
                 f"branch label {label!r} is already used by revision {rmap.labels[label].revision}"
                 f" ({rmap.labels[label].where()})"
             )
         if label in rmap.by_id:
-            raise CommandError(f"branch label {label!r} is a revision id")
+            raise UsageError(f"branch label {label!r} is a revision id")
     parents = _parents(rmap, head, splice)
     dependencies = _dependencies(rmap, depends_on)
     folder = _folder(script, parents, version_path)
     created = now(script.timezone)
     relative = file_name(script.file_template, rev_id, message, created, script.truncate_slug_length)
     if os.sep in relative and not script.recursive_version_locations:
-        raise CommandError(
+        raise ConfigError(
             f"file_template {script.file_template!r} puts revision files in sub-folders; set "
             "recursive_version_locations = true so that they are found"
         )
     path = os.path.join(folder, relative)
     if os.path.exists(path):
-        raise CommandError(f"{path} already exists")
+        raise UsageError(f"{path} already exists; choose another --rev-id or -m message")
     template = os.path.join(script.dir, "script.py.mako")
     if not os.path.exists(template):
-        raise CommandError(f"{template} not found: the environment has no revision template")
+        raise ConfigError(f"{template} not found: the environment has no revision template")
     down = tuple(p.revision for p in parents)
     context: dict[str, Any] = {
         "up_revision": rev_id,

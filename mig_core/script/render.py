@@ -258,11 +258,18 @@ def _template_line(template_path: str) -> str:
 
 def write_file(path: str, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path``, creating folders; OS errors name the file."""
-    try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(path, "w", encoding=encoding, newline="\n") as f:
-            f.write(text)
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot write: {exc.strerror}") from None
+    try:  # encoded first: a bad output_encoding leaves no empty or partial file behind
+        data = text.encode(encoding)
     except LookupError:
         raise ConfigError(f"config key 'output_encoding': unknown encoding {encoding!r}") from None
+    except UnicodeEncodeError as exc:
+        raise ConfigError(
+            f"{path}: config key 'output_encoding' {encoding!r} cannot encode "
+            f"{exc.object[exc.start:exc.end]!r}; nothing was written"
+        ) from None
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write: {exc.strerror}") from None

@@ -100,7 +100,7 @@ def command_for(hook: Mapping[str, Any], filename: str) -> list[str] | None:
         exe = _require(hook, "executable")
         found = exe if os.path.sep in exe and os.path.exists(exe) else shutil.which(exe)
         if not found:
-            raise CommandError(f"post_write_hook '{name}': executable {exe!r} not found on PATH")
+            raise ConfigError(f"post_write_hook '{name}': executable {exe!r} not found on PATH")
         return [found, *args]
     if kind == "module":
         return [sys.executable, "-m", _require(hook, "module"), *args]
@@ -111,7 +111,7 @@ def command_for(hook: Mapping[str, Any], filename: str) -> list[str] | None:
         eps = importlib.metadata.entry_points(group="console_scripts", name=entrypoint)
         ep = next(iter(eps), None)
         if ep is None:
-            raise CommandError(
+            raise ConfigError(
                 f"post_write_hook '{name}': no console script named {entrypoint!r} is installed"
             )
         module, _, attr = ep.value.partition(":")
