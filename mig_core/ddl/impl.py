@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from mig_core.ddl import literals
 from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL, unescape_colons
 from mig_core.errors import CommandError, MigError
-from mig_core.runtime.progress import DDL_WORDS
+from mig_core.runtime.progress import COMMITS, DDL_WORDS, commits_by_itself
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -114,6 +114,10 @@ class DefaultImpl:
     #: transaction, as it runs them (mig commits that first and counts them as taken effect;
     #: see mig_core.runtime.progress); where DDL is transactional they are not asked for
     implicit_commit_words: ClassVar[frozenset[str]] = DDL_WORDS
+    #: the statement that releases the session's table locks (MySQL's ``UNLOCK TABLES``), sent
+    #: before a failed revision's history row is written while its ``LOCK TABLES`` holds them
+    #: (see :meth:`commit_kind`); None where the database has no such locks
+    unlock_tables_statement: ClassVar[str | None] = None
     #: appended to every statement in offline SQL
     command_terminator: ClassVar[str] = ";"
     #: a line written after every statement in offline SQL (MSSQL ``GO``, Oracle ``/``), or None
@@ -349,6 +353,13 @@ class DefaultImpl:
         )
 
     # --- execution ---------------------------------------------------------------------------
+    def commit_kind(self, sql: Any) -> str | None:
+        """How the server commits around ``sql`` where DDL is not transactional (see
+        :mod:`mig_core.runtime.progress`): ``COMMITS`` (DDL, or text starting with
+        :attr:`implicit_commit_words`), ``LOCKS`` / ``UNLOCKS`` (table locks, MySQL's), or None:
+        it waits in the transaction."""
+        return COMMITS if commits_by_itself(sql, self.implicit_commit_words) else None
+
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run a string or SQLAlchemy construct online, or write it offline.
 

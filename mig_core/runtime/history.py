@@ -519,8 +519,10 @@ class HistoryWriter:
             return True
         return any(rev == "base" or rev in known for rev in revisions.split())
 
-    def write_alone(self, row: dict[str, Any]) -> None:
-        """Insert one row in a short transaction of its own (after a rollback)."""
+    def write_alone(self, row: dict[str, Any], unlock: str | None = None) -> None:
+        """Insert one row in a short transaction of its own (after a rollback); ``unlock``
+        first releases the table locks the failed revision held (``UNLOCK TABLES``), under
+        which the history table cannot be written."""
         if not self.enabled:
             return
         conn = self.ctx.live_connection
@@ -529,6 +531,8 @@ class HistoryWriter:
             if conn.in_transaction():
                 conn.rollback()
             with conn.begin():
+                if unlock:  # after the rollback: it commits nothing of the failed revision
+                    conn.exec_driver_sql(unlock)
                 self.ensure(again=True)  # a failure rolled the CREATE / ALTER back too
                 if self._started_id is not None:  # the failure replaces the started row
                     self._replace(conn, {**row, "_started_id": self._started_id})

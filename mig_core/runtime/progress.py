@@ -14,7 +14,10 @@ statements known to have taken effect:
 * any other statement (INSERT, UPDATE, a procedure call ...) waits in the step's transaction:
   it takes effect with the next DDL statement (which the server would commit anyway: mig commits
   just before sending that one, so the count stays exact when it fails) or the step's commit,
-  and is rolled back with a failure.
+  and is rolled back with a failure;
+* which statement is which the impl says (``DefaultImpl.commit_kind``); MySQL's ``LOCK TABLES``
+  commits what waits but counts only with a later statement that took effect, and until
+  ``UNLOCK TABLES`` the count is kept but not written (the lock covers only its tables).
 
 After each statement that took effect the count and a digest of the statements' texts are
 written into the revision's started row and committed (see ``HistoryWriter.record_progress``),
@@ -47,6 +50,15 @@ log = logging.getLogger("mig.runtime")
 #: dialect's impl may name more: ``implicit_commit_words``)
 DDL_WORDS = frozenset({"create", "alter", "drop", "rename", "truncate", "comment", "grant",
                        "revoke"})
+#: :meth:`DefaultImpl.commit_kind <mig_core.ddl.impl.DefaultImpl.commit_kind>`'s answers: the
+#: statement commits what waits in the transaction and takes effect itself (DDL)
+COMMITS = "commits"
+#: it commits what waits, then holds table locks under which no other table (the history
+#: table) may be written, until a statement of kind UNLOCKS (MySQL's LOCK TABLES); it takes
+#: no effect a resumed run may skip, so it counts only once a later statement took effect
+LOCKS = "locks"
+#: it releases those locks and, when the revision holds them, commits what waits
+UNLOCKS = "unlocks"
 #: the first word of a SQL text that changes nothing a rerun could repeat: reads, session
 #: settings, transaction control
 _READ_WORDS = frozenset({"select", "show", "describe", "desc", "explain", "with", "values",
@@ -259,6 +271,11 @@ class StatementLog:
         self.recorded = self.skip
         self._pending = False  # statements sent since the last that took effect
         self._sending_ddl = False
+        #: the commit kind of the statement being sent (see DefaultImpl.commit_kind)
+        self._kind: str | None = None
+        #: the revision holds table locks (MySQL's LOCK TABLES): the history table cannot be
+        #: written until they are released, nor the failure's row before the runner does so
+        self.locked = False
         self._hasher = hashlib.sha256()
         self._hashed = 0
         #: the digest's stand-ins of statements built from what the server holds, by index
@@ -340,16 +357,18 @@ class StatementLog:
         if self.history is None:
             return False
         # in an autocommit_block() every statement commits as it runs
-        self._sending_ddl = commits_by_itself(sql, self.ctx.impl.implicit_commit_words) \
-            or self._autocommits()
+        self._kind = COMMITS if self._autocommits() else self.ctx.impl.commit_kind(sql)
+        if self._kind == UNLOCKS and not self.locked:
+            self._kind = None  # without locks to release it commits nothing
+        self._sending_ddl = self._kind == COMMITS
         commit = False
-        if self._sending_ddl and self._pending:
+        if self._kind is not None and self._pending:
             # the server commits what waits in the transaction as it runs the DDL: commit it
             # first, so a failure of the DDL leaves an exact count
             self.committed = index
             self._pending = False
             commit = True
-        if not self._pending and self.committed > self.recorded:
+        if not self._pending and self.committed > self.recorded and not self.locked:
             self._record()
             commit = False
         if commit:
@@ -361,10 +380,14 @@ class StatementLog:
         self.statements.append(sql)
         if self.history is None:
             return
-        if self._sending_ddl:
+        if self._kind == LOCKS:
+            self.locked = True
+        elif self._kind is not None:  # COMMITS, or UNLOCKS of the revision's locks
             self.committed = len(self.statements)
             self._pending = False
-            self._record()
+            self.locked = self.locked and self._kind != UNLOCKS
+            if not self.locked:
+                self._record()
         else:
             self._pending = True
 

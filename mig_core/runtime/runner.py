@@ -641,12 +641,15 @@ class StepRunner:
             # backend the last commit's (the steps since then roll back with this one); on a
             # non-transactional one each earlier step committed its version row, so ``before``
             held = ctx._committed_heads if ctx.impl.transactional_ddl else before
+            log = ctx.impl.statement_log
             row = history.row(step, held, held, started, error=describe_error(exc),
-                              progress=ctx.impl.statement_log)
+                              progress=log)
+            unlock = ctx.impl.unlock_tables_statement if log is not None and log.locked else None
             if ctx._transaction is not None and ctx._transaction.is_active:
-                ctx._after_transaction.append(lambda committed: history.write_alone(row))
+                ctx._after_transaction.append(
+                    lambda committed: history.write_alone(row, unlock))
             else:
-                history.write_alone(row)
+                history.write_alone(row, unlock)
 
 
 def _row_revision(ctx: MigrationContext, row: dict[str, Any]) -> tuple[str | None, str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mig_core.ddl.impl import DefaultImpl
 from mig_core.errors import CommandError, MigWarning
 from mig_core.runtime.progress import DDL_WORDS
-from mig_mysql import ddl, names
+from mig_mysql import commits, ddl, names
 from mig_mysql.foreign_keys import UNREAD_KEY_WARNING
 
 if TYPE_CHECKING:
@@ -58,10 +58,9 @@ class MySQLImpl(DefaultImpl):
     #: SQLAlchemy cannot parse MariaDB's IGNORED index; autogenerate notes it itself (a
     #: dropped table's downgrade says it is not re-created), so its warning is one too many
     #: besides DDL, MySQL / MariaDB commit the transaction before (and after) these: account
-    #: statements, transaction and table locking, administrative table statements, FLUSH,
-    #: RESET, replication control ("Statements That Cause an Implicit Commit"). Not LOCK /
-    #: UNLOCK TABLES: the progress mig records after such a statement would write mig_history,
-    #: which the lock does not cover (a revision may lock, write, and unlock)
+    #: statements, transaction control, administrative table statements, FLUSH, RESET,
+    #: replication control ("Statements That Cause an Implicit Commit"); table locking and
+    #: the statements these words cannot tell are read by mig_mysql.commits (commit_kind)
     implicit_commit_words: ClassVar[frozenset[str]] = DDL_WORDS | {
         "install", "uninstall", "set password", "begin", "start transaction", "commit",
         "analyze table",
@@ -73,6 +72,11 @@ class MySQLImpl(DefaultImpl):
     reflection_warnings_silenced: ClassVar[tuple[str, ...]] = (
         IGNORED_INDEX_WARNING, UNREAD_KEY_WARNING,
     )
+
+    unlock_tables_statement: ClassVar[str | None] = "UNLOCK TABLES"
+
+    def commit_kind(self, sql: Any) -> str | None:
+        return commits.commit_kind(sql, self.implicit_commit_words)
 
     @property
     def is_mariadb(self) -> bool:

@@ -631,7 +631,6 @@ def test_a_plain_add_column_builds_no_table(dialect: str) -> None:
     ("FLUSH TABLES", True),
     ("SET PASSWORD = PASSWORD('x')", True),
     ("SET @x = 1", False),
-    ("LOCK TABLES t WRITE", False),  # (see MySQLImpl.implicit_commit_words)
     ("START TRANSACTION", True),
     ("DROP TEMPORARY TABLE tmp", False),
     ("INSERT INTO t VALUES (1)", False),
@@ -642,3 +641,35 @@ def test_statements_mysql_commits_by_itself(sql: str, commits: bool) -> None:
     from mig_core.runtime.progress import commits_by_itself
 
     assert commits_by_itself(sql, MySQLImpl.implicit_commit_words) is commits
+
+
+@pytest.mark.parametrize("sql, kind", [
+    ("LOCK TABLES t WRITE", "locks"),
+    ("lock table t read, u write", "locks"),
+    ("UNLOCK TABLES", "unlocks"),
+    ("unlock table", "unlocks"),
+    ("ANALYZE TABLE t", "commits"),
+    ("ANALYZE LOCAL TABLE t", "commits"),
+    ("OPTIMIZE NO_WRITE_TO_BINLOG TABLE t", "commits"),
+    ("REPAIR LOCAL TABLE t", "commits"),
+    ("ANALYZE SELECT 1", None),
+    ("SET STATEMENT max_statement_time=60 FOR ALTER TABLE t ADD x INT", "commits"),
+    ("set statement a=1, b='for' for\n  LOCK TABLES t WRITE", "locks"),
+    ("SET STATEMENT max_statement_time=60 FOR SELECT 1", None),
+    ("SET @x = 1", None),
+    ("CREATE TEMPORARY TABLE tmp (x INTEGER)", None),
+    ("CREATE OR REPLACE TEMPORARY TABLE tmp (x INTEGER)", None),
+    ("CREATE OR REPLACE TABLE t2 (x INTEGER)", "commits"),
+    ("CREATE TEMPORARY SEQUENCE s", "commits"),
+    ("BEGIN NOT ATOMIC SELECT 1; END", None),
+    ("BEGIN", "commits"),
+    ("INSERT INTO t VALUES (1)", None),
+    (sa.text("LOCK TABLES t WRITE"), "locks"),
+    (sa.schema.CreateTable(sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))), "commits"),
+])
+def test_mysql_commit_kind(sql: object, kind: str | None) -> None:
+    """What MariaDB 10.11 commits around (checked on the server, see test_mysql_resume.py)."""
+    from mig_mysql.commits import commit_kind
+    from mig_mysql.impl import MySQLImpl
+
+    assert commit_kind(sql, MySQLImpl.implicit_commit_words) == kind

@@ -596,3 +596,91 @@ def test_a_half_applied_downgrade_stops_an_upgrade_past_it(tmp_path, engine, mys
     assert done.returncode == 0, done.stderr
     assert _columns(engine, "t") == ["id"]
     assert _run(ini, "upgrade", "head").returncode == 0
+
+
+def test_lock_and_unlock_tables_commit_what_waits(tmp_path, engine, mysql_url):
+    """MariaDB commits the waiting INSERT before LOCK TABLES, and the ones made under the lock
+    with UNLOCK TABLES; mig took both for data statements: the failure said "none of its
+    statements took effect" with rows 1 and 2 committed, and --resume inserted them again."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        "op.execute('LOCK TABLES t WRITE')\n"
+        "op.execute('INSERT INTO t (id) VALUES (2)')\n"
+        "op.execute('UNLOCK TABLES')\n"
+        "op.execute('INSERT INTO t (id) VALUES (3)')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "; 4 statements of it took effect (no transactional DDL on mysql)" in failed.stderr
+    assert _log(ini)[-1]["statements"] == 4
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    execute(engine, "CREATE TABLE no_such_table (x INTEGER)")
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,)]
+
+
+def test_a_failure_under_lock_tables_counts_what_lock_tables_committed(tmp_path, engine,
+                                                                        mysql_url):
+    """Row 1 was committed by LOCK TABLES; row 2, under the lock, is rolled back with the
+    failure. The count stops before LOCK TABLES, so --resume takes the lock again."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        "op.execute('LOCK TABLES t WRITE')\n"
+        "op.execute('INSERT INTO t (id) VALUES (2)')\n"
+        "op.execute('INSERT INTO t (id) SELECT 1')\n"
+        "op.execute('UNLOCK TABLES')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")  # Duplicate entry '1'
+    assert failed.returncode == 1
+    assert "Duplicate entry '1'" in failed.stderr
+    assert "; 1 statement of it took effect (no transactional DDL on mysql)" in failed.stderr
+    assert _log(ini)[-1]["statements"] == 1
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,)]
+    assert "could not record" not in failed.stderr  # the lock is released first
+    path = tmp_path / "migrations" / "versions" / "r2_r2.py"
+    source = path.read_text()
+    path.write_text(source.replace("SELECT 1'", "SELECT 4'"))
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (4,)]
+    assert _log(ini)[-2]["resumed_from"] == _log(ini)[-3]["id"]
+
+
+@pytest.mark.parametrize("statement", [
+    "ANALYZE LOCAL TABLE t", "OPTIMIZE NO_WRITE_TO_BINLOG TABLE t",
+    "SET STATEMENT max_statement_time = 60 FOR ALTER TABLE t COMMENT 'x'",
+    "CREATE TEMPORARY SEQUENCE s",
+])
+def test_more_statements_that_commit_implicitly_count(tmp_path, engine, mysql_url, statement):
+    """Found missing by checking MariaDB 10.11 against its manual's list: table maintenance
+    with LOCAL / NO_WRITE_TO_BINLOG, SET STATEMENT ... FOR <DDL>, a temporary sequence. Each commits the waiting INSERT, which a failure must not call rolled
+    back (or --resume would insert it again)."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        f"op.execute({statement!r})\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "; 2 statements of it took effect (no transactional DDL on mysql)" in failed.stderr
+    assert rows(engine, "SELECT id FROM t ORDER BY id") == [(1,)]
+
+
+def test_create_or_replace_temporary_table_does_not_commit(tmp_path, engine, mysql_url):
+    """It stays in the transaction, as CREATE TEMPORARY TABLE does; mig counted it (and the
+    INSERT before it) as taken effect, so --resume skipped the table the session had lost."""
+    ini = _project(tmp_path, mysql_url, (
+        "op.execute('INSERT INTO t (id) VALUES (1)')\n"
+        "op.execute('CREATE OR REPLACE TEMPORARY TABLE tmp (x INTEGER)')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')\n"
+    ))
+    assert _run(ini, "upgrade", "r1").returncode == 0
+    failed = _run(ini, "upgrade", "head")
+    assert failed.returncode == 1
+    assert "none of its statements took effect" in failed.stderr
+    assert rows(engine, "SELECT id FROM t") == []
