@@ -39,6 +39,8 @@ def compare_columns(
     meta_table: sa.Table,
 ) -> tuple[list[MigrateOperation], list[MigrateOperation], list[MigrateOperation]]:
     """(added columns, altered columns, removed columns) of one table."""
+    if conn_table.settled is not None:
+        return [], [], []  # found unchanged from the raw catalog rows (settle.py)
     hook = ctx.hook("mig_compare_column")
     quick = ctx.cache.get("quick_column_check", False)
     if quick is False:

@@ -124,10 +124,13 @@ class ReflectedTable:
     (the core settles unchanged columns from the dicts alone). ``primary_key`` and
     ``check_constraints``, which the comparison of a kept table does not use, are reflected
     on first use, in bulk for the snapshot's tables (see :meth:`SchemaSnapshot.load_deferred`).
+    ``settled`` (column name -> type text) marks a table whose columns were found unchanged
+    from the dialect plugin's raw rows (mig_core.autogenerate.settle): its ``raw_columns``
+    are reflected only if something asks for them.
     """
 
     __slots__ = (
-        "name", "schema", "raw_columns", "_columns", "_primary_key", "foreign_keys", "indexes",
+        "name", "schema", "_raw_columns", "settled", "_columns", "_primary_key", "foreign_keys", "indexes",
         "unique_constraints", "_check_constraints", "comment", "options", "_table", "_objects",
         "_snapshot", "column_checks", "notes",
     )
@@ -135,7 +138,8 @@ class ReflectedTable:
     def __init__(self, name: str, schema: str | None) -> None:
         self.name = name
         self.schema = schema
-        self.raw_columns: list[dict[str, Any]] = []
+        self._raw_columns: list[dict[str, Any]] | None = []
+        self.settled: dict[str, str] | None = None
         self._columns: dict[str, ReflectedColumn] | None = None
         self._primary_key: dict[str, Any] | None = None
         self.foreign_keys: list[dict[str, Any]] = []
@@ -154,6 +158,37 @@ class ReflectedTable:
         self._table: Any = None
         self._objects: dict[int, Any] = {}
         self._snapshot: SchemaSnapshot | None = None
+
+    @property
+    def raw_columns(self) -> list[dict[str, Any]]:
+        """``get_multi_columns``'s dicts in table order (reflected on first use for a settled
+        table)."""
+        raws = self._raw_columns
+        if raws is None:
+            raws = self._raw_columns = (
+                self._snapshot.reflect_columns(self.name) if self._snapshot is not None else []
+            )
+        return raws
+
+    @raw_columns.setter
+    def raw_columns(self, value: list[dict[str, Any]]) -> None:
+        self._raw_columns = value
+
+    def column_type(self, name: str) -> Any:
+        """The reflected type of column ``name`` (NullType if there is none), without
+        reflecting a settled table's columns."""
+        import sqlalchemy as sa
+
+        settled = self.settled
+        if settled is not None and self._raw_columns is None and self._snapshot is not None:
+            text = settled.get(name)
+            if text is None:
+                return sa.types.NULLTYPE
+            found = self._snapshot.settled_type(self, name, text)
+            if found is not None:
+                return found
+        column = self.columns.get(name)
+        return sa.types.NULLTYPE if column is None else column.type
 
     @property
     def primary_key(self) -> dict[str, Any]:
@@ -220,7 +255,7 @@ class ReflectedTable:
     def release(self) -> None:
         """Forget the columns, built objects and snapshot (they refer back to this table)."""
         self._columns = None
-        self.raw_columns = []
+        self._raw_columns = []
         self._table = None
         self._objects = {}
         self._snapshot = None
@@ -291,10 +326,7 @@ class ReflectedTable:
             if n is not None
         ]
         md = sa.MetaData()
-        columns = [
-            sa.Column(n, self.columns[n].type if n in self.columns else sa.types.NULLTYPE)
-            for n in dict.fromkeys(names)
-        ]
+        columns = [sa.Column(n, self.column_type(n)) for n in dict.fromkeys(names)]
         table = sa.Table(self.name, md, *columns, schema=self.schema)
         obj: Any
         if "constrained_columns" in record:
@@ -461,6 +493,7 @@ class SchemaSnapshot:
         self.schema = schema
         self.tables = tables
         self._ctx = ctx
+        self._column_loads = 0
         for table in tables.values():
             table._snapshot = self
 
@@ -497,6 +530,41 @@ class SchemaSnapshot:
             table.options = {**table_kwargs(options.get(name) or {}), **table.options}
             if table._check_constraints is None:
                 table._check_constraints = checks.get(name) or []
+
+    def reflect_columns(self, name: str) -> list[dict[str, Any]]:
+        """``get_multi_columns``'s dicts of settled table ``name``, when something asks for
+        them: the first time of this one table, from the second on of every settled table
+        not reflected yet, in one call (a plugin reading every table's columns)."""
+        if self._ctx is None:
+            return []
+        self._column_loads += 1
+        names = [name] if self._column_loads == 1 else [
+            n for n, t in self.tables.items() if t.settled is not None and t._raw_columns is None
+        ]
+        kw = {"schema": self._ctx.database_schema(self.schema), "filter_names": names}
+        with _reflection_warnings(self._ctx):
+            found = self._ctx.inspector.get_multi_columns(**kw)
+        mine: list[dict[str, Any]] = []
+        for (_, table_name), cols in found.items():
+            if table_name == name:
+                mine = cols
+            elif table_name in self.tables and self.tables[table_name]._raw_columns is None:
+                self.tables[table_name]._raw_columns = cols
+        return mine
+
+    def settled_type(self, table: ReflectedTable, name: str, text: str) -> Any:
+        """The type the comparison holds for column ``name`` of a settled table (type ``text``
+        in the raw rows), as the impl builds it for the model column (None: unknown)."""
+        ctx = self._ctx
+        if ctx is None:
+            return None
+        meta_table = ctx.meta_tables().get((self.schema, table.name))
+        meta_col = None if meta_table is None else next(
+            (c for c in meta_table.columns if c.name == name), None
+        )
+        if meta_col is None:
+            return None
+        return ctx.impl.plain_reflected_type(ctx, text, meta_col.type)
 
     def release(self) -> None:
         """Forget the tables and the comparison (they refer back to this snapshot)."""
@@ -538,9 +606,19 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     tables = {name: ReflectedTable(name, schema) for name in names}
     if not tables:
         return SchemaSnapshot(schema, tables, ctx)
+    from mig_core.autogenerate.settle import settled_tables
+
+    settled = settled_tables(ctx, schema, db_schema, names)
+    for name, types in settled.items():
+        settled_table = tables[name]
+        settled_table.settled = types
+        settled_table._raw_columns = None  # reflected if something asks for them
     kw: dict[str, Any] = {"schema": db_schema, "filter_names": names}
     with _reflection_warnings(ctx):
-        columns = insp.get_multi_columns(**kw)
+        unsettled = [name for name in names if name not in settled] if settled else names
+        columns = (
+            insp.get_multi_columns(**{**kw, "filter_names": unsettled}) if unsettled else {}
+        )
         fks = insp.get_multi_foreign_keys(**kw)
         indexes = insp.get_multi_indexes(**kw)
         uniques = _optional(insp.get_multi_unique_constraints, kw)

@@ -541,6 +541,23 @@ class DefaultImpl:
         return format_server_default(compiler, default)
 
     # --- reflection ----------------------------------------------------------------------------
+    def raw_column_rows(
+        self, ctx: Any, schema: str | None, names: list[str]
+    ) -> dict[str, list[tuple[str, str, bool, str | None, bool]]] | None:
+        """``{table: [(column, type text, nullable, comment, plain), ...]}`` (columns in table
+        order) for tables ``names`` of ``schema`` as reflection names it, read without building
+        types, so autogenerate can settle unchanged tables before reflecting their columns
+        (mig_core.autogenerate.settle); ``plain`` is false for a column the core must reflect
+        (identity, computed, its own collation ...). None (the default): not supported."""
+        return None
+
+    def plain_reflected_type(self, ctx: Any, type_text: str, meta_type: Any) -> Any:
+        """The type autogenerate's comparison holds for a reflected column of ``type_text``
+        (a type text of :meth:`raw_column_rows`) whose model type is ``meta_type``: a new type
+        equal to SQLAlchemy's reflection of it, changed as the plugin's ``mig_compare_table``
+        changes reflected types; None where a column of it is never settled."""
+        return None
+
     def missed_foreign_keys(
         self, conn: Any, schema: str | None, table: str, reflected: Set[str]
     ) -> list[dict[str, Any]]:

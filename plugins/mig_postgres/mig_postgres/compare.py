@@ -88,8 +88,11 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
 
     The core then compares them equal through its own (fast) path; a plugin-wide
     ``mig_compare_type`` would send every column of every table through the hooks instead.
-    What was reflected is kept otherwise (an enum keeps the database's values).
+    What was reflected is kept otherwise (an enum keeps the database's values). A table the
+    core settled from raw rows holds none of these types (only plain built-in ones).
     """
+    if conn_table.settled is not None:
+        return
     enum_class = _special_reflected()[1]  # PostgreSQL's ENUM
     kinds = _TYPE_KINDS
     cache = ctx.cache
@@ -119,6 +122,26 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
             )
         if aligned is not False:
             conn_table.set_column_type(raw, aligned)
+
+
+def settled_type(ctx: CompareContext, type_text: str, meta_type: Any) -> Any:
+    """The type a column of ``format_type`` text ``type_text`` holds in the comparison with
+    model type ``meta_type``: SQLAlchemy's reflection of it (columns.plain_type), aligned as
+    :func:`align_reflected_types` would; None for a type not settled from raw rows."""
+    from mig_postgres.columns import plain_type
+
+    conn_type = plain_type(type_text)
+    if conn_type is None:
+        return None
+    cls = conn_type.__class__
+    kind = _TYPE_KINDS[cls] if cls in _TYPE_KINDS else _type_kind(cls)
+    if kind is None:
+        return conn_type
+    if kind != "special":  # arrays and enums are never plain
+        return None
+    if _type_verdict(ctx, conn_type, meta_type) is False:
+        return _aligned(conn_type, _unwrap(meta_type, ctx.dialect))
+    return conn_type
 
 
 def _type_identity(type_: Any) -> Any:

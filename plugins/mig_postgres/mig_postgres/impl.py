@@ -91,6 +91,21 @@ class PostgresqlImpl(DefaultImpl):
         #: named types created during this run: SQLAlchemy's "memo" of its table events
         self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
 
+    def raw_column_rows(
+        self, ctx: Any, schema: str | None, names: list[str]
+    ) -> dict[str, list[tuple[str, str, bool, str | None, bool]]] | None:
+        """Columns as catalog rows, for autogenerate's settling (columns.py)."""
+        from mig_postgres.columns import column_rows
+
+        return column_rows(ctx, schema, names)
+
+    def plain_reflected_type(self, ctx: Any, type_text: str, meta_type: Any) -> Any:
+        """SQLAlchemy's reflected type for a built-in ``format_type`` text (columns.py),
+        aligned with ``meta_type`` as compare.align_reflected_types would."""
+        from mig_postgres.compare import settled_type
+
+        return settled_type(ctx, type_text, meta_type)
+
     def identifier_rule(self) -> Any:
         """Names over 63 bytes, which PostgreSQL shortens, are warned about (names.py)."""
         return names.RULE
