@@ -1,9 +1,12 @@
-"""``--resume`` where nothing is ever half-applied (PostgreSQL, SQLite, also with
+"""``--resume`` where the failed revision was rolled back whole (PostgreSQL, SQLite, also with
 ``transactional_ddl=False``): a note, and the command runs as without it; with ``--sql``, a usage
-error. (The resuming itself is tested on MariaDB: plugins/mig_mysql/tests/test_mysql_resume.py.)
+error. (The resuming itself is tested on MariaDB: plugins/mig_mysql/tests/test_mysql_resume.py,
+and after an autocommit_block() on PostgreSQL: test_postgres_autocommit_resume.py.)
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -60,9 +63,11 @@ def test_resume_where_nothing_is_half_applied_is_a_note(fixture, opts, dialect, 
     _fix(tmp_path)
     with pytest.warns(MigWarning) as caught:
         command.upgrade(config_for(ini, configure=opts), "head", resume=True)
-    assert [str(w.message) for w in caught] == [
-        f"--resume: nothing to resume ({dialect} rolls a failed revision's DDL back with its "
-        "transaction, so none is ever half-applied); the command runs as without --resume"]
+    assert len(caught) == 1
+    assert re.fullmatch(
+        r"--resume: nothing to resume \(the upgrade of revision r2 \(history row \d+\) failed "
+        r"and was rolled back whole: no autocommit_block\(\) of it committed any of its "
+        r"statements\); the command runs as without --resume", str(caught[0].message))
     assert _columns(url) == ["id", "a", "b"]
 
 
@@ -139,8 +144,9 @@ def test_several_databases_name_theirs_in_resume_messages(tmp_path, engine_names
                                              "VALUES (1)')", "    pass"))
     with pytest.warns(MigWarning) as caught:
         command.upgrade(config_for(ini), "head", resume=True)
-    why = ("nothing to resume (sqlite rolls a failed revision's DDL back with its transaction, "
-           "so none is ever half-applied); the command runs as without --resume")
+    whys = ["the last run did not stop inside a revision",
+            "the upgrade of revision r2 (history row 1) failed and was rolled back whole: no "
+            "autocommit_block() of it committed any of its statements"]
     assert [str(w.message) for w in caught] == [
-        f"--resume in {label}: {why}" if label else f"--resume: {why}"
-        for label in (first, second)]
+        f"--resume{' in ' + label if label else ''}: nothing to resume ({why}); the command "
+        "runs as without --resume" for label, why in zip((first, second), whys)]

@@ -388,6 +388,8 @@ class DefaultImpl:
         pipeline = self.pipeline
         if pipeline is not None and not execution_options and pipeline.takes(sql):
             pipeline.add(sql)
+            if log is not None:  # it runs before the next commit, or the step fails
+                log.append(sql)
             return
         from sqlalchemy import text as sql_text
 
@@ -539,6 +541,15 @@ class DefaultImpl:
 
         compiler = self.dialect.ddl_compiler(self.dialect, None)  # type: ignore[arg-type]
         return format_server_default(compiler, default)
+
+    def failed_statement_note(self, error: Any) -> str | None:
+        """What a statement that failed inside an ``autocommit_block()`` left behind for the
+        user to clean up before the revision runs again, as a sentence for the failure's
+        message, or None (the default). ``error`` is SQLAlchemy's ``DBAPIError`` (its
+        ``statement`` is the failed SQL); the connection still commits each statement, so the
+        impl may read the catalog on it (see mig-postgres: a failed ``CREATE INDEX
+        CONCURRENTLY`` leaves an INVALID index)."""
+        return None
 
     # --- reflection ----------------------------------------------------------------------------
     def raw_column_rows(

@@ -15,7 +15,8 @@ do runs on a dialect no plugin serves (Alembic's ``__dialect__`` recipe) unless
 
 On backends whose DDL commits by itself (MySQL/MariaDB, Oracle) each revision first commits a
 *started* row (``success`` false, ``error`` :data:`INTERRUPTED`), which the step's own row then
-replaces. A process killed between the DDL and the version-row update leaves that row last in
+replaces; on the others a revision does so with the commit of its first ``autocommit_block()``.
+A process killed between the DDL and the version-row update leaves that row last in
 the table, and the next writing run stops on it (see ``runner``) instead of running the DDL again,
 unless it resumes the revision (``--resume``): the started row's ``statements`` is kept current,
 committed after each statement that took effect.
@@ -114,18 +115,22 @@ def make_history_table(name: str, schema: str | None, timestamp_type: Any = None
 
 def progress_values(progress: Any, digest: bool) -> dict[str, Any]:
     """The ``statements``, ``statements_sha256`` and ``resumed_from`` of a row, from the step's
-    :class:`~mig_core.runtime.progress.StatementLog` (None: not recorded in this run)."""
-    if progress is None or progress.history is None:
+    :class:`~mig_core.runtime.progress.StatementLog` (None: not recorded in this run);
+    ``digest``: a failed or started row (a successful step's row counts all its statements)."""
+    if progress is None:
         return dict.fromkeys((STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN))
     carried = progress.carried
-    if carried is not None and not progress.committed:  # what an earlier run left still holds
+    if carried is not None and digest and not progress.committed:
+        # what an earlier run left still holds
         return {
             STATEMENTS_COLUMN: carried[STATEMENTS_COLUMN],
-            DIGEST_COLUMN: carried[DIGEST_COLUMN] if digest else None,
+            DIGEST_COLUMN: carried[DIGEST_COLUMN],
             RESUMED_COLUMN: None,
         }
+    if progress.history is None:
+        return dict.fromkeys((STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN))
     return {
-        STATEMENTS_COLUMN: progress.committed,
+        STATEMENTS_COLUMN: progress.committed if digest else len(progress.statements),
         DIGEST_COLUMN: progress.digest() if digest else None,
         RESUMED_COLUMN: progress.resumed_from,
     }
@@ -446,6 +451,17 @@ class HistoryWriter:
         self._started_id = key[0]
         if commit:
             conn.commit()
+
+    def record_started(self, step: Any, heads: tuple[str, ...], started: dt.datetime | None,
+                       progress: Any) -> None:
+        """The running step's started row in the current transaction, as an
+        ``autocommit_block()`` is about to commit it: inserted the first time, its count
+        updated at the next block (``progress``: the step's statement log, or None)."""
+        if self._started_id is None:
+            self.mark_started(step, heads, started, commit=False, progress=progress)
+        elif progress is not None and progress.history is not None:
+            values = progress_values(progress, digest=True)  # what an earlier run left, too
+            self.record_progress(values[STATEMENTS_COLUMN], values[DIGEST_COLUMN])
 
     def record_progress(self, statements: int, digest: str) -> None:
         """Write into the running step's started row how many of its statements took effect

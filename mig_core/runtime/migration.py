@@ -176,9 +176,14 @@ class MigrationContext:
         self._committed_heads: tuple[str, ...] = ()  # heads as of the last commit
         #: the step running now committed part of itself in an autocommit_block()
         self._step_autocommitted = False
-        #: commits, with the first autocommit_block() of the running step, a started history
-        #: row for it (a run killed after that commit then leaves the step marked interrupted)
-        self._mark_started: Callable[[], None] | None = None
+        #: called as each autocommit_block() of the running step begins, before its commit:
+        #: writes (or updates) the step's started history row with the statements the commit
+        #: makes take effect, so a run killed after it leaves the step marked interrupted and
+        #: resumable (see ``runtime.autocommit``)
+        self._autocommit_begins: Callable[[], None] | None = None
+        #: a database error raised inside an autocommit_block() of the running step, with what
+        #: the impl says its failed statement left behind (``failed_statement_note``)
+        self._block_failure: tuple[BaseException, str | None] | None = None
         self._pipeline: Any = None  # the run's DDL queue, when statements go in batches
         self.version_store = VersionStore(self)
         self.on_version_apply_callbacks: list[Callable[..., Any]] = _as_list(
@@ -375,9 +380,9 @@ class MigrationContext:
         assert conn is not None
         had_own = self._transaction is not None and self._transaction.is_active
         self._flush_before_commit()
-        mark, self._mark_started = self._mark_started, None
-        if mark is not None:
-            mark()
+        begins = self._autocommit_begins
+        if begins is not None:
+            begins()
         if had_own:
             self._transaction.commit()
         elif conn.in_transaction():
@@ -388,12 +393,41 @@ class MigrationContext:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
             yield
+        except Exception as exc:
+            self._note_block_failure(exc)
+            raise
         finally:
             if conn.in_transaction():
                 conn.commit()
             conn.execution_options(isolation_level=previous or conn.default_isolation_level)
             if had_own:
                 self._transaction = conn.begin()
+
+    def _note_block_failure(self, exc: Exception) -> None:
+        """A database error inside an autocommit_block(): ask the impl, while the connection
+        still commits each statement, what its failed statement left behind (PostgreSQL: the
+        INVALID index of a failed ``CREATE INDEX CONCURRENTLY``)."""
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(exc, DBAPIError):
+            return
+        try:
+            note = self.impl.failed_statement_note(exc)
+        except Exception:  # noqa: BLE001 - the revision's own error is the one to report
+            note = None
+        self._block_failure = (exc, note)
+
+    def block_failure_note(self, exc: BaseException) -> str | None:
+        """What the failed statement of an autocommit_block() left behind, when ``exc`` (or
+        the error it was raised from) is that statement's error."""
+        failure = self._block_failure
+        seen: set[int] = set()
+        while failure is not None and exc is not None and id(exc) not in seen:
+            if exc is failure[0]:
+                return failure[1]
+            seen.add(id(exc))
+            exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        return None
 
     # --- version table --------------------------------------------------------------------
     @property

@@ -1,5 +1,6 @@
 """Which of a revision's statements took effect where each DDL statement commits by itself
-(MySQL/MariaDB, Oracle), and ``--resume``: run a half-applied revision again without sending the
+(MySQL/MariaDB, Oracle) or where an ``autocommit_block()`` committed part of the revision
+(PostgreSQL, SQLite), and ``--resume``: run a half-applied revision again without sending the
 statements that took effect.
 
 The runner gives each revision a :class:`StatementLog` as ``impl.statement_log``;
@@ -23,6 +24,11 @@ After each statement that took effect the count and a digest of the statements' 
 written into the revision's started row and committed (see ``HistoryWriter.record_progress``),
 so a killed run leaves them behind; a failure's own row carries them too.
 
+Where DDL is transactional the log only keeps the statements (nothing is sent for it) until the
+revision enters an ``autocommit_block()`` (:meth:`StatementLog.autocommit_begins`): its commit
+makes every statement sent so far take effect, and within the block each statement does as it
+returns; after the block they wait in the new transaction until the next block.
+
 Resuming, the first ``skip`` statements the revision produces are not sent: their digest is
 compared with the recorded one before the first statement is sent (or when the revision ends
 having produced exactly ``skip``); a difference stops the step with :class:`ResumeRefused`.
@@ -34,7 +40,7 @@ import contextlib
 import hashlib
 import logging
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.statements import first_words
@@ -165,7 +171,7 @@ def find_resume(
     """``--resume``: what the first of ``steps`` skips, from this project's last history row
     (returned too) when it is the failed or interrupted row of that step's revision and
     direction, from ``heads``, with a statement count; ``records``: whether this run records
-    counts (see ``StepRunner._marks_started``). Nothing to resume is a note (the command runs
+    counts (see ``StepRunner._records_progress``). Nothing to resume is a note (the command runs
     as without ``--resume``); an interrupted row that cannot be resumed is left to the
     interrupted-run check."""
     from mig_core.runtime.history import INTERRUPTED
@@ -195,7 +201,10 @@ def find_resume(
     count = row["statements"]
     what = f"the {row['direction']} of revision {row['revisions']} (history row {row['id']})"
     if count is None or (count and not row["statements_sha256"]):
-        if not interrupted:
+        if not interrupted and type(ctx.impl).transactional_ddl:
+            note(f"{what} failed and was rolled back whole: no autocommit_block() of it "
+                 "committed any of its statements")
+        elif not interrupted:
             note(f"{what} failed with no statement count recorded (an older mig, or a run "
                  "that does not record one)")
         return None, row
@@ -248,7 +257,7 @@ class StatementLog:
         ctx: Any,
         history: HistoryWriter | None = None,
         resume: Resume | None = None,
-        describe: str = "",
+        describe: str | Callable[[], str] = "",
     ) -> None:
         self.ctx = ctx
         self.dialect = ctx.dialect
@@ -259,8 +268,8 @@ class StatementLog:
         #: the history row a resumed revision continues
         self.resumed_from = resume.row_id if resume is not None else None
         self._skipped_digest = resume.digest if resume is not None else None
-        #: "revision r2 (versions/r2.py)", for a refusal's message
-        self.describe = describe
+        #: "revision r2 (versions/r2.py) upgrade", for a refusal's message (or what makes it)
+        self._describe = describe
         #: the failed row of an earlier run of this step whose count still holds while this
         #: run has made none of its statements take effect (set by the runner)
         self.carried: dict[str, Any] | None = None
@@ -276,7 +285,7 @@ class StatementLog:
         #: the revision holds table locks (MySQL's LOCK TABLES): the history table cannot be
         #: written until they are released, nor the failure's row before the runner does so
         self.locked = False
-        self._hasher = hashlib.sha256()
+        self._hasher: Any = None  # made on first use: most logs never need a digest
         self._hashed = 0
         #: the digest's stand-ins of statements built from what the server holds, by index
         self._keys: dict[int, str] = {}
@@ -284,6 +293,21 @@ class StatementLog:
         #: what the revision's code sent itself (not through mig) before the resume point
         self._own: list[str] = []
         self._refused = False
+        #: mig writes the history (not the revision's code): see :meth:`mig_writes`
+        self._mig_writing = False
+        #: whether the server commits DDL by itself (MySQL/MariaDB, Oracle); where it does not,
+        #: statements take effect only through an autocommit_block()
+        self._ddl_commits = not type(ctx.impl).transactional_ddl
+        #: whether commit points are followed: from the start where DDL commits by itself and
+        #: the history records it, else from the revision's first autocommit_block()
+        self.counting = history is not None and self._ddl_commits
+
+    @property
+    def describe(self) -> str:
+        """``revision r2 (versions/r2.py) upgrade``, made when a message first needs it."""
+        if callable(self._describe):
+            self._describe = self._describe()
+        return self._describe
 
     # --- what ran ----------------------------------------------------------------------------
     def ran(self) -> list[Any]:
@@ -303,6 +327,8 @@ class StatementLog:
             for index in range(count):
                 self._feed(hasher, index)
             return hasher.hexdigest()
+        if self._hasher is None:
+            self._hasher = hashlib.sha256()
         for index in range(self._hashed, count):
             self._feed(self._hasher, index)
         self._hashed = count
@@ -354,10 +380,15 @@ class StatementLog:
             return True
         if index == self.skip and self.resume is not None:
             self.check_resumed()
-        if self.history is None:
+        if not self.counting:
             return False
         # in an autocommit_block() every statement commits as it runs
-        self._kind = COMMITS if self._autocommits() else self.ctx.impl.commit_kind(sql)
+        if self._autocommits():
+            self._kind = COMMITS
+        elif self._ddl_commits:
+            self._kind = self.ctx.impl.commit_kind(sql)
+        else:  # transactional DDL: it waits in the transaction until the next block
+            self._kind = None
         if self._kind == UNLOCKS and not self.locked:
             self._kind = None  # without locks to release it commits nothing
         self._sending_ddl = self._kind == COMMITS
@@ -378,7 +409,7 @@ class StatementLog:
     def append(self, sql: Any) -> None:
         """``sql`` ran."""
         self.statements.append(sql)
-        if self.history is None:
+        if not self.counting:
             return
         if self._kind == LOCKS:
             self.locked = True
@@ -390,6 +421,25 @@ class StatementLog:
                 self._record()
         else:
             self._pending = True
+
+    def autocommit_begins(self, history: HistoryWriter | None) -> None:
+        """An ``autocommit_block()`` is about to commit the transaction of a backend whose DDL
+        is transactional: every statement the revision sent so far takes effect with that
+        commit, and from now on each one sent in the block as it returns. ``history`` (None:
+        turned off) receives the counts; the caller writes this one into the started row
+        before the commit and then calls :meth:`recorded_now`."""
+        self.history = history
+        self.counting = True
+        self.committed = len(self.statements)
+        self._pending = False
+
+    def recorded_now(self) -> None:
+        """The count of :attr:`committed` statements is in the started row."""
+        self.recorded = self.committed
+
+    def taken_effect(self) -> list[Any]:
+        """The statements that took effect (skipped ones included)."""
+        return self.statements[:self.committed]
 
     def finish(self) -> None:
         """The revision's code returned: a resumed one must have produced what it skips."""
@@ -410,7 +460,8 @@ class StatementLog:
         from sqlalchemy import event
 
         def sent(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
-            if self.resume is not None and isinstance(statement, str) and writes(statement):
+            if (self.resume is not None and not self._mig_writing and isinstance(statement, str)
+                    and writes(statement)):
                 self._own.append(statement.strip())
 
         event.listen(conn, "before_cursor_execute", sent)
@@ -425,6 +476,16 @@ class StatementLog:
                     f"--resume{' in ' + label if label else ''}: {self.describe} sent "
                     f"{self._own_statements()}; --resume skips only the statements mig sends "
                     f"for it, so {again} ran again", MigWarning, stacklevel=3)
+
+    @contextlib.contextmanager
+    def mig_writes(self) -> Iterator[None]:
+        """mig writes the started row while the revision's code runs (an
+        ``autocommit_block()`` begins): not a statement of the revision's own."""
+        self._mig_writing = True
+        try:
+            yield
+        finally:
+            self._mig_writing = False
 
     def _own_statements(self) -> str:
         """What the revision's code sent itself before the resume point: ``1 statement of its
@@ -463,10 +524,11 @@ class StatementLog:
 
     # --- the started row -----------------------------------------------------------------------
     def _record(self) -> None:
-        assert self.history is not None
-        self.history.record_progress(self.committed, self.digest())
+        if self.history is not None:
+            self.history.record_progress(self.committed, self.digest())
+            if self._ddl_commits:  # in an autocommit_block() the UPDATE committed by itself
+                self._commit()
         self.recorded = self.committed
-        self._commit()
 
     def _commit(self) -> None:
         """Commit on the driver's connection: what the server has not committed by itself yet

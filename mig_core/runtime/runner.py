@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
 from mig_core.proxies import op as op_proxy
+from mig_core.runtime.autocommit import autocommit_begins, counts_autocommit_blocks
 from mig_core.runtime.current import running
 from mig_core.runtime.history import INTERRUPTED, HistoryWriter, now
 from mig_core.runtime.lock import RunLock
@@ -32,6 +33,14 @@ from mig_core.runtime.progress import (
     resume_command,
 )
 from mig_core.runtime.steps import make_parents_of
+from mig_core.runtime.took_effect import (
+    blocks_committed,
+    heads_text,
+    statements,
+    what_ran,
+    what_took_effect,
+    why_not_transactional,
+)
 from mig_core.script import code_cache
 
 if TYPE_CHECKING:
@@ -94,10 +103,6 @@ def _display_path(ctx: MigrationContext, path: str | None) -> str:
         if not rel.startswith(".."):
             return rel
     return path
-
-
-def _heads_text(heads: Sequence[str]) -> str:
-    return ", ".join(heads) if heads else "base"
 
 
 #: runs with fewer steps than this leave the garbage collector alone
@@ -330,8 +335,11 @@ class StepRunner:
             pipeline.attach()
         marked_next: Any = None  # the started time of a step whose row the last commit carried
         # where each DDL statement commits by itself, a failure lists what its revision ran;
-        # where mig also commits each step, the history records what of it took effect
-        keeps_statements = not ctx.as_sql and not ctx.impl.transactional_ddl
+        # where mig also commits each step, the history records what of it took effect; where
+        # DDL is transactional, what an autocommit_block() commits of it (in memory until then)
+        blocks_counted = counts_autocommit_blocks(ctx)
+        keeps_statements = not ctx.as_sql and (not ctx.impl.transactional_ddl or blocks_counted)
+        counts = mark_started or blocks_counted
         next_log: StatementLog | None = None
         try:
             for index, step in enumerate(steps):
@@ -340,10 +348,10 @@ class StepRunner:
                 ctx._step_autocommitted = False
                 if next_log is not None:
                     statement_log, next_log = next_log, None
-                elif keeps_statements:
+                elif keeps_statements and not step.is_stamp:
                     statement_log = self._statement_log(
                         step, history if mark_started else None, self._resume if index == 0
-                        else None,
+                        else None, counts=counts,
                     )
                 else:
                     statement_log = None
@@ -354,9 +362,9 @@ class StepRunner:
                     started = now() if history.enabled else None
                     if mark_started and not step.is_stamp:
                         history.mark_started(step, before, started, progress=statement_log)
-                    elif history.enabled and not step.is_stamp:
-                        ctx._mark_started = functools.partial(
-                            history.mark_started, step, before, started, commit=False
+                    elif not step.is_stamp and (history.enabled or statement_log is not None):
+                        ctx._autocommit_begins = functools.partial(
+                            autocommit_begins, history, step, before, started, statement_log
                         )
                 with ctx.begin_transaction(_per_migration=True):
                     if creates_version_table and index == 0:
@@ -396,10 +404,11 @@ class StepRunner:
                             # the next step's started row goes in with this step's commit:
                             # one durable commit per revision, not two
                             marked_next = now()
-                            next_log = self._statement_log(following, history, None)
+                            next_log = self._statement_log(following, history, None,
+                                                           counts=True)
                             history.mark_started(following, after, marked_next, commit=False,
                                                  progress=next_log)
-                ctx._mark_started = None
+                ctx._autocommit_begins = None
                 if per_step:
                     ctx._committed_heads = heads
             if pipeline is not None:
@@ -410,23 +419,24 @@ class StepRunner:
             raise self._queued_failure(failed, history) from failed.error
         finally:
             ctx.impl.statement_log = None
-            ctx._mark_started = None
+            ctx._autocommit_begins = None
+            ctx._block_failure = None
             if pipeline is not None:
                 pipeline.detach()
             ctx._before_commit.remove(versions.flush)
             ctx._before_commit.remove(history.flush)
 
     def _statement_log(
-        self, step: Any, history: HistoryWriter | None, resume: Resume | None
+        self, step: Any, history: HistoryWriter | None, resume: Resume | None, counts: bool
     ) -> StatementLog:
         """The statement log of ``step``: recording what took effect into its started row
-        with ``history``, skipping what ``resume`` says took effect before."""
-        path = getattr(step.script, "path", None)
-        describe = (f"revision {step.revision} ({_display_path(self.ctx, path)}) "
-                    f"{step.direction}{_in_database(self.ctx)}")
-        statement_log = StatementLog(self.ctx, history, resume, describe)
+        with ``history``, skipping what ``resume`` says took effect before; ``counts``: this
+        run records what of a revision took effect (from the start, or from an
+        ``autocommit_block()``)."""
+        statement_log = StatementLog(self.ctx, history, resume,
+                                     functools.partial(self._describe, step))
         row = self._last_row
-        if (history is not None and resume is None and row is not None and not row["success"]
+        if (counts and resume is None and row is not None and not row["success"]
                 and row["statements"] and row["statements_sha256"]
                 and row["revisions"] == getattr(step, "revision", None)
                 and row["direction"] == step.direction
@@ -437,12 +447,24 @@ class StepRunner:
         self._last_row = None  # for the first step only
         return statement_log
 
+    def _describe(self, step: Any) -> str:
+        """``revision r2 (versions/r2.py) upgrade``, for a message about ``step``."""
+        path = getattr(step.script, "path", None)
+        return (f"revision {step.revision} ({_display_path(self.ctx, path)}) "
+                f"{step.direction}{_in_database(self.ctx)}")
+
+    def _records_progress(self) -> bool:
+        """Whether this run records what of a failed revision took effect, so that
+        ``--resume`` has something to go on: where each step commits a started row first, and
+        where an autocommit_block() commits part of a revision."""
+        return self._marks_started() or counts_autocommit_blocks(self.ctx)
+
     def _resume_point(
         self, heads: tuple[str, ...], steps: Sequence[Any], history: HistoryWriter
     ) -> Resume | None:
         """``--resume``: what the first step skips (see :func:`progress.find_resume`)."""
         resume, self._last_row = find_resume(
-            self.ctx, self._marks_started(), heads, steps, history
+            self.ctx, self._records_progress(), heads, steps, history
         )
         return resume
 
@@ -563,7 +585,8 @@ class StepRunner:
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
         message = (f"revision {step.revision} ({where}) {step.direction}{_in_database(ctx)} "
                    f"failed: {describe_error(exc)}")
-        message += self._aftermath(before, ran=True, step=step)
+        message += self._aftermath(before, ran=True, step=step,
+                                   note=ctx.block_failure_note(exc))
         self._record_failure(step, exc, history, before, started)
         error = MigrationFailed(message)
         error.revision = step.revision  # type: ignore[attr-defined]
@@ -585,44 +608,44 @@ class StepRunner:
         self._record_failure(step, exc, history, before, started)
         return RevisionGraphError(f"{exc}{self._aftermath(before, ran=False)}")
 
-    def _aftermath(self, before: tuple[str, ...], ran: bool, step: Any = None) -> str:
-        """Where a failure leaves the database; ``ran``: some of the revision may have run."""
+    def _aftermath(
+        self, before: tuple[str, ...], ran: bool, step: Any = None, note: str | None = None
+    ) -> str:
+        """Where a failure leaves the database; ``ran``: some of the revision may have run;
+        ``note``: what its failed statement left behind (see ``failed_statement_note``)."""
         ctx = self.ctx
         if ctx.as_sql:
             return " (while writing the SQL script)"
         if ctx._in_external_transaction:
             return "; the caller's transaction must be rolled back"
+        statement_log = ctx.impl.statement_log
+        if (ran and type(ctx.impl).transactional_ddl and step is not None
+                and statement_log is not None and (
+                    ctx._step_autocommitted and statement_log.counting
+                    or statement_log.carried is not None)):
+            # its autocommit_block() committed part of it, or that of the run that failed
+            # before did (transactional_ddl=False on a server whose DDL is transactional ends
+            # here too: the rest rolls back with its step)
+            return blocks_committed(ctx, statement_log, step,
+                                    heads_text(ctx._committed_heads), note)
         if ctx.impl.transactional_ddl:
-            if ran and ctx._step_autocommitted:  # its block committed what came before it
-                return (
-                    "; what it ran up to the end of its autocommit_block() was committed and "
-                    "stays, the rest is rolled back; the version table still names "
-                    f"{_heads_text(ctx._committed_heads)}"
-                )
-            return f"; rolled back, the database is still at {_heads_text(ctx._committed_heads)}"
+            return f"; rolled back, the database is still at {heads_text(ctx._committed_heads)}"
         if not ran:
-            return f"; none of its DDL ran; the version table still names {_heads_text(before)}"
+            return f"; none of its DDL ran; the version table still names {heads_text(before)}"
         if type(ctx.impl).transactional_ddl and not connection_autocommits(ctx.live_connection):
             # transactional_ddl=False on a server whose DDL is transactional: mig commits
             # revision by revision, and the failed one's statements roll back with its
-            # transaction (unless its autocommit_block() committed them)
-            if ctx._step_autocommitted:
-                return (
-                    "; what it ran up to the end of its autocommit_block() was committed and "
-                    "stays, the rest is rolled back; the version table still names "
-                    f"{_heads_text(ctx._committed_heads)}"
-                )
+            # transaction
             return (
                 f"; rolled back (transactional DDL on {ctx.dialect.name} was turned off for this "
                 "run, so the revisions before it were committed one by one); the version table "
-                f"still names {_heads_text(before)}"
+                f"still names {heads_text(before)}"
             )
-        statement_log = ctx.impl.statement_log
         if step is not None and statement_log is not None and statement_log.history is not None:
-            return _what_took_effect(ctx, statement_log, step, before)
+            return what_took_effect(ctx, statement_log, step, before)
         return (
-            f"; {_what_ran(ctx.impl)}its DDL may be partly applied "
-            f"({_why_not_transactional(ctx)}); the version table still names {_heads_text(before)}"
+            f"; {what_ran(ctx.impl)}its DDL may be partly applied "
+            f"({why_not_transactional(ctx)}); the version table still names {heads_text(before)}"
         )
 
     def _record_failure(
@@ -681,8 +704,8 @@ def half_applied_error(
     at = " ".join(sorted(heads)) or "base"
     error = MigrationFailed(
         f"revision {revision}{where} {row['direction']} failed part-way in the run of history "
-        f"row {row['id']}: {_statements(row['statements'])} of it took effect and the version "
-        f"table still names {_heads_text(heads)}, so {step.direction} "
+        f"row {row['id']}: {statements(row['statements'])} of it took effect and the version "
+        f"table still names {heads_text(heads)}, so {step.direction} "
         f"{' '.join(step.revisions)} would run on a half-applied revision. Once the cause is "
         f"fixed, `{resume_command(ctx, revision, row['direction'])}` runs the rest of it; or "
         "check the schema against the revision, repair it if needed, then record where the "
@@ -705,9 +728,9 @@ def interrupted_run_error(
     count = row.get("statements")
     if count is not None and (row.get("statements_sha256") or not count):
         resumable = (
-            f"{_statements(count)} of it took effect, as recorded after each one (the one "
+            f"{statements(count)} of it took effect, as recorded after each one (the one "
             "running when it stopped may have too), and the version table still names "
-            f"{_heads_text(heads)}. Run `{resume_command(ctx, revision, row['direction'])}` "
+            f"{heads_text(heads)}. Run `{resume_command(ctx, revision, row['direction'])}` "
             "to run the rest of it; or check the schema against the revision, repair it if "
             f"needed, then record where the database is with `mig stamp "
             f"{' '.join(heads) or 'base'}` (none of its DDL took effect) or `mig stamp {done}` "
@@ -715,7 +738,7 @@ def interrupted_run_error(
         )
     else:
         resumable = None
-    why = _why_not_transactional(ctx)
+    why = why_not_transactional(ctx)
     if type(ctx.impl).transactional_ddl and ctx.impl.transactional_ddl:
         why = "it committed part of itself in an autocommit_block()"
     started = row["started_at"]
@@ -730,7 +753,7 @@ def interrupted_run_error(
     else:
         message += (
             f"its DDL may be partly applied ({why}) and the version table "
-            f"still names {_heads_text(heads)}. Check the schema against the revision, repair "
+            f"still names {heads_text(heads)}. Check the schema against the revision, repair "
             "it if needed, then record where the database is with "
             f"`mig stamp {' '.join(heads) or 'base'}` (none of its DDL took effect) or "
             f"`mig stamp {done}` (all of it did), and run the command again"
@@ -753,68 +776,6 @@ def _refuse_ids_too_long(ctx: MigrationContext, steps: Sequence[Any], creates: b
     """Check the ids the steps write into the version table against its column."""
     ids = [rev for step in steps for rev in step.revisions]
     ctx.version_store.refuse_ids_too_long(ids, creates)
-
-
-def _what_ran(impl: Any, shown: int = 3) -> str:
-    """``"before the failing statement it ran 2 statements: A; B; "`` from the statements the
-    failed revision executed (empty when none ran or none were kept)."""
-    done = impl.statement_log.ran() if impl.statement_log is not None else []
-    if not done:
-        return ""
-    texts = [impl.statement_summary(sql) for sql in done[-shown:]]
-    more = "...; " if len(done) > shown else ""
-    noun = "statement" if len(done) == 1 else "statements"
-    return f"before the failing statement it ran {len(done)} {noun}: {more}{'; '.join(texts)}; "
-
-
-def _statements(count: int) -> str:
-    return f"{count} statement{'' if count == 1 else 's'}"
-
-
-def _what_took_effect(
-    ctx: MigrationContext, statement_log: StatementLog, step: Any, before: tuple[str, ...]
-) -> str:
-    """The end of a failure's message where mig recorded which statements took effect."""
-    done = statement_log.committed
-    skipped = statement_log.skip
-    ran = _what_ran(ctx.impl)
-    if skipped:
-        ran = f"resumed without its first {_statements(skipped)}, {ran}"
-    heads = _heads_text(before)
-    carried = statement_log.carried
-    if not done and carried is not None:
-        done = carried["statements"]
-        ran = (f"none of its statements took effect in this run, {_statements(done)} of it in "
-               f"the run of history row {carried['id']} ")
-    elif not done:
-        return (f"; {ran}none of its statements took effect ({_why_not_transactional(ctx)}); "
-                f"the version table still names {heads}")
-    else:
-        ran += f"{_statements(done)} of it took effect "
-    return (
-        f"; {ran}({_why_not_transactional(ctx)}) and the "
-        f"version table still names {heads}. Once the cause is fixed, "
-        f"`{resume_command(ctx, step.revision, step.direction)}` runs the rest of it (or "
-        f"repair the schema by hand and record where it is with `mig stamp`)"
-    )
-
-
-def _why_not_transactional(ctx: MigrationContext) -> str:
-    """Why a failed step's DDL was not rolled back: the backend, or this run's configuration."""
-    if type(ctx.impl).transactional_ddl and connection_autocommits(ctx.live_connection):
-        if ctx.opts.get("transactional_ddl") is not False:
-            return "the connection commits each statement (its isolation level is AUTOCOMMIT)"
-        return (
-            f"the connection commits each statement (its isolation level is AUTOCOMMIT), and "
-            f"transactional DDL on {ctx.dialect.name} was turned off for this run "
-            "(transactional_ddl=False)"
-        )
-    if type(ctx.impl).transactional_ddl:
-        return (
-            f"transactional DDL on {ctx.dialect.name} was turned off for this run "
-            "(transactional_ddl=False)"
-        )
-    return f"no transactional DDL on {ctx.dialect.name}"
 
 
 class _VersionRows:

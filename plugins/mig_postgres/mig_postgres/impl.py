@@ -133,6 +133,13 @@ class PostgresqlImpl(DefaultImpl):
         version = self.server_version or (0,)
         return self.dialect.driver in self.multi_statement_drivers and version >= (13,)
 
+    def failed_statement_note(self, error: Any) -> str | None:
+        """A failed ``CREATE INDEX CONCURRENTLY`` leaves its index behind, INVALID: the
+        ``DROP INDEX CONCURRENTLY`` to run before the revision runs again (invalid_index.py)."""
+        from mig_postgres.invalid_index import invalid_index_note
+
+        return invalid_index_note(self.connection, getattr(error, "statement", None))
+
     # --- tables and the named types they use --------------------------------------------------
     def _ddl_runner(self) -> tuple[Any, Any]:
         bind, runner = super()._ddl_runner()
