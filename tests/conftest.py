@@ -81,12 +81,35 @@ def _fresh_database(kind: str, admin_url: str, create: str, drop: str) -> Iterat
         admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for the test module, dropped afterwards."""
-    yield from _fresh_database(
+def _postgres_database(driver: str | None) -> Iterator[str]:
+    """A fresh PostgreSQL database, reached through ``driver`` (None: the URL's own)."""
+    from pg_drivers import missing_driver, with_driver
+
+    if driver is not None:
+        reason = missing_driver(driver)
+        if reason:
+            if IN_CI:
+                pytest.fail(reason + " (CI=true: a missing driver is a failure)")
+            pytest.skip(reason)
+    for url in _fresh_database(
         "postgresql", POSTGRES_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}"'
-    )
+    ):
+        yield url if driver is None else with_driver(url, driver)
+
+
+@pytest.fixture(scope="module")
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database for the test module, dropped afterwards; through the driver
+    of ``MIG_TEST_POSTGRES_URL``, or the one a test names (``@each_postgres_driver``,
+    tests/pg_drivers.py)."""
+    yield from _postgres_database(getattr(request, "param", None))
+
+
+@pytest.fixture(scope="module")
+def psycopg_url() -> Iterator[str]:
+    """:func:`postgres_url` through psycopg 3 (``postgresql+psycopg``), for tests that list
+    their backends by fixture name."""
+    yield from _postgres_database("psycopg")
 
 
 @pytest.fixture(scope="module")

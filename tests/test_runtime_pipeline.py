@@ -1,4 +1,5 @@
-"""DDL sent several statements per round trip (PostgreSQL + psycopg2, mig's own transaction).
+"""DDL sent several statements per round trip (PostgreSQL + psycopg2 or psycopg 3, mig's own
+transaction).
 
 Each test counts what reaches the driver (``before_cursor_execute``) and checks the schema, the
 version table and the history the run leaves, including failures of a queued statement, which
@@ -11,6 +12,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from pg_drivers import each_postgres_driver
 from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
@@ -71,6 +73,7 @@ def _user_tables(engine):
         return {n for n in sa.inspect(conn).get_table_names() if not n.startswith("mig_")}
 
 
+@each_postgres_driver
 def test_ddl_goes_in_batches_and_lands(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     ini = make_project(tmp_path, postgres_url, _tables_revisions(10))
@@ -85,6 +88,7 @@ def test_ddl_goes_in_batches_and_lands(tmp_path, postgres_url):
     engine.dispose()
 
 
+@each_postgres_driver
 def test_statements_per_round_trip_bounds_a_batch_and_1_turns_it_off(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     ini = make_project(tmp_path, postgres_url, _tables_revisions(5))
@@ -101,6 +105,23 @@ def test_statements_per_round_trip_bounds_a_batch_and_1_turns_it_off(tmp_path, p
     engine.dispose()
 
 
+def test_psycopg_preparing_every_statement_sends_them_one_at_a_time(tmp_path, psycopg_url):
+    """psycopg 3 with ``prepare_threshold=0`` prepares each statement on its first run, and a
+    prepared statement holds one command: a batch would fail every time and be sent again
+    statement by statement. Such a connection gets no batches."""
+    engine = sa.create_engine(psycopg_url, poolclass=sa.pool.NullPool,
+                              connect_args={"prepare_threshold": 0})
+    _clean(psycopg_url).dispose()
+    ini = make_project(tmp_path, psycopg_url, _tables_revisions(3))
+    calls = _DriverCalls(engine)
+    _run(ini, engine)
+    assert not any("\n;\n" in s for s in calls.statements)
+    assert len(calls.ddl()) == 12  # each statement once: no batch failed and ran again
+    assert _heads(engine) == {"r3"}
+    engine.dispose()
+
+
+@each_postgres_driver
 def test_bad_statements_per_round_trip_is_a_config_error(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     ini = make_project(tmp_path, postgres_url, _tables_revisions(1))
@@ -130,6 +151,7 @@ def _line_of(tmp_path, rev, needle):
     return next(i for i, text in enumerate(source, 1) if needle in text)
 
 
+@each_postgres_driver
 @pytest.mark.parametrize("per_round_trip", [250, 2])  # 2: the failing batch is sent in the
 @pytest.mark.parametrize("per_migration", [False, True])  # background while r3 and r4 run
 def test_a_queued_statement_that_fails_is_reported_with_its_revision_and_line(
@@ -159,6 +181,7 @@ def test_a_queued_statement_that_fails_is_reported_with_its_revision_and_line(
     engine.dispose()
 
 
+@each_postgres_driver
 def test_a_python_error_after_queued_ddl_sends_it_first(tmp_path, postgres_url):
     """A revision raising after queueing valid DDL: its own error is reported, not a DDL one."""
     engine = _clean(postgres_url)
@@ -196,6 +219,7 @@ DATA_MIGRATION = [
 ]
 
 
+@each_postgres_driver
 def test_data_migrations_see_the_ddl_queued_before_them(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     ini = make_project(tmp_path, postgres_url, DATA_MIGRATION)
@@ -210,6 +234,7 @@ def test_data_migrations_see_the_ddl_queued_before_them(tmp_path, postgres_url):
     engine.dispose()
 
 
+@each_postgres_driver
 def test_autocommit_block_sends_the_queue_before_committing(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     revs = [
@@ -231,6 +256,7 @@ def test_autocommit_block_sends_the_queue_before_committing(tmp_path, postgres_u
     engine.dispose()
 
 
+@each_postgres_driver
 def test_no_batches_on_sqlite_offline_or_in_a_callers_transaction(tmp_path, postgres_url, sqlite_url):
     from mig_core.runtime.migration import MigrationContext
     from mig_core.runtime.pipeline import StatementPipeline
@@ -287,6 +313,7 @@ SLOW_DEFAULT = [  # r2's ADD COLUMN rewrites t, calling slow() (0.5 s) for its o
 ]
 
 
+@each_postgres_driver
 @pytest.mark.parametrize("per_round_trip", [250, 1])
 def test_history_durations_include_the_ddl_sent_later(tmp_path, postgres_url, per_round_trip):
     """A revision's queued DDL runs after its upgrade() returned (here in the batch sent at

@@ -1,8 +1,8 @@
 """Send a run's DDL to the server several statements per round trip.
 
 Inside a transaction mig controls, on a backend whose DDL is transactional and whose driver
-takes several statements in one ``execute()`` (PostgreSQL with psycopg2), the DDL that
-operations produce is compiled as usual and queued; the queue goes to the server as one
+takes several statements in one ``execute()`` (PostgreSQL with psycopg2 or psycopg 3), the DDL
+that operations produce is compiled as usual and queued; the queue goes to the server as one
 multi-statement string when it is full, before the commit, and before anything else runs on the
 connection (any ``execute()``, including reflection and the SQLAlchemy calls of a data
 migration, and ``op.get_bind()``). The order of statements never changes. What it saves is a

@@ -79,8 +79,9 @@ class PostgresqlImpl(DefaultImpl):
         frozenset({"TIME", "TIME WITHOUT TIME ZONE"}),
     )
 
-    #: drivers that run several ``;``-separated statements in one ``execute()``
-    multi_statement_drivers = frozenset({"psycopg2", "psycopg2cffi"})
+    #: drivers that run several ``;``-separated statements in one ``execute()`` (their
+    #: synchronous forms: a batch may be sent from a background thread)
+    multi_statement_drivers = frozenset({"psycopg2", "psycopg2cffi", "psycopg"})
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -126,12 +127,20 @@ class PostgresqlImpl(DefaultImpl):
         return getattr(self.connection.dialect, "server_version_info", None)
 
     def sends_statements_together(self) -> bool:
-        """psycopg2 sends ``;``-separated statements as one simple query. From PostgreSQL 13
-        ``statement_timeout`` applies to each statement of such a query, not to all of it."""
-        if self.as_sql or self.connection is None:
+        """psycopg2 sends ``;``-separated statements as one simple query; so does psycopg 3
+        for a statement without parameters (it uses the extended protocol, one statement per
+        query, only for one with parameters). Not their async forms: a full batch is sent from
+        a background thread. From PostgreSQL 13 ``statement_timeout`` applies to each statement
+        of such a query, not to all of it. psycopg 3 set to prepare every statement on its
+        first run (``prepare_threshold=0``) would prepare the batch, which PostgreSQL refuses
+        (a prepared statement holds one command)."""
+        if self.as_sql or self.connection is None or self.dialect.is_async:
             return False
         version = self.server_version or (0,)
-        return self.dialect.driver in self.multi_statement_drivers and version >= (13,)
+        if self.dialect.driver not in self.multi_statement_drivers or version < (13,):
+            return False
+        driver_connection = self.connection.connection.driver_connection
+        return getattr(driver_connection, "prepare_threshold", None) != 0
 
     def failed_statement_note(self, error: Any) -> str | None:
         """A failed ``CREATE INDEX CONCURRENTLY`` leaves its index behind, INVALID: the
