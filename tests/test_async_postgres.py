@@ -1,8 +1,10 @@
-"""The ``async`` init template on a real PostgreSQL through asyncpg, as a user runs it: a project
-made with ``mig init -t async``, the ``mig`` command in subprocesses and ``command.*`` in process.
+"""The ``async`` init template on a real PostgreSQL through asyncpg and psycopg 3's async driver,
+as a user runs it: a project made with ``mig init -t async``, the ``mig`` command in subprocesses
+and ``command.*`` in process.
 
 The database is a fresh one on the server of ``MIG_TEST_POSTGRES_URL`` (the ``postgres_url``
-fixture), reached with the ``postgresql+asyncpg`` driver instead of the URL's own. Without the
+fixture), reached with the ``postgresql+asyncpg`` driver instead of the URL's own; the tests
+of what the driver can change run with ``postgresql+psycopg_async`` too. Without the
 server these tests skip with the reason (fail with ``CI=true``), as every PostgreSQL test does.
 """
 
@@ -19,29 +21,31 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from async_support import async_project, config, create, heads, mig, run_mig, table_names
+from pg_drivers import DRIVER_MODULES, missing_driver, with_driver
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def asyncpg_url(url: str) -> str:
-    """``url`` (any PostgreSQL driver) with the asyncpg driver: same host, user, password and
-    database."""
-    return (
-        sa.engine.make_url(url)
-        .set(drivername="postgresql+asyncpg")
-        .render_as_string(hide_password=False)
-    )
+#: the async drivers: asyncpg, and psycopg 3's async form (``postgresql+psycopg_async``)
+ASYNC_DRIVERS = ("asyncpg", "psycopg_async")
+#: a test taking ``async_url`` runs once per async driver (else on asyncpg only)
+each_async_driver = pytest.mark.parametrize("async_url", ASYNC_DRIVERS, indirect=True)
 
 
 @pytest.fixture(scope="module")
-def async_url(postgres_url: str) -> str:
-    """The module's fresh database (``postgres_url``, dropped afterwards) through asyncpg."""
-    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    if not ci:
-        pytest.importorskip("asyncpg", reason="the async template's PostgreSQL driver")
-    return asyncpg_url(postgres_url)
+def async_url(request: pytest.FixtureRequest, postgres_url: str) -> str:
+    """The module's fresh database (``postgres_url``, dropped afterwards) through an async
+    driver: asyncpg, or the one the test names (:data:`each_async_driver`). A driver that is not
+    installed skips the test, and fails it with ``CI=true``."""
+    driver = getattr(request, "param", "asyncpg")
+    reason = missing_driver(driver)
+    if reason:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason + " (CI=true: a missing driver is a failure)")
+        pytest.skip(reason)
+    return with_driver(postgres_url, driver)
 
 
 @pytest.fixture
@@ -58,12 +62,13 @@ def db(postgres_url: str) -> Iterator[sa.engine.Engine]:
 # --- the URL --------------------------------------------------------------------------------------
 
 
-def test_asyncpg_url_keeps_everything_but_the_driver() -> None:
-    assert asyncpg_url("postgresql+psycopg2://u:p%40ss@db.example:6543/app?sslmode=require") == (
+def test_the_async_url_keeps_everything_but_the_driver() -> None:
+    assert with_driver("postgresql+psycopg2://u:p%40ss@db.example:6543/app?sslmode=require",
+                       "asyncpg") == (
         "postgresql+asyncpg://u:p%40ss@db.example:6543/app?sslmode=require"
     )
-    assert asyncpg_url("postgresql://postgres@127.0.0.1/test") == (
-        "postgresql+asyncpg://postgres@127.0.0.1/test"
+    assert with_driver("postgresql://postgres@127.0.0.1/test", "psycopg_async") == (
+        "postgresql+psycopg_async://postgres@127.0.0.1/test"
     )
 
 
@@ -73,7 +78,7 @@ def test_the_server_comes_from_mig_test_postgres_url(tmp_path: Path) -> None:
     nowhere = "postgresql+psycopg2://postgres@127.0.0.1:9/test"
     env = {**os.environ, "MIG_TEST_POSTGRES_URL": nowhere, "CI": ""}
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
-            f"{__file__}::test_upgrade_downgrade_stamp_through_a_branch_and_merge"]
+            f"{__file__}::test_upgrade_downgrade_stamp_through_a_branch_and_merge[asyncpg]"]
     skipped = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert skipped.returncode == 0, skipped.stdout
     assert "1 skipped" in skipped.stdout
@@ -87,6 +92,7 @@ def test_the_server_comes_from_mig_test_postgres_url(tmp_path: Path) -> None:
 # --- commands -------------------------------------------------------------------------------------
 
 
+@each_async_driver
 def test_upgrade_downgrade_stamp_through_a_branch_and_merge(tmp_path, async_url, db) -> None:
     ini = async_project(tmp_path, async_url, [
         {"rev": "a1", **create("base_t")},
@@ -159,6 +165,7 @@ sa.Table("account", metadata,
 '''
 
 
+@each_async_driver
 def test_check_and_autogenerate_against_a_model(tmp_path, async_url, db) -> None:
     (tmp_path / "model.py").write_text(MODEL)
     async_project(tmp_path, async_url, env_py={
@@ -191,6 +198,7 @@ PER_MIGRATION = {
 # --- the run lock ---------------------------------------------------------------------------------
 
 
+@each_async_driver
 @pytest.mark.parametrize("per_migration", [False, True], ids=["one-transaction", "per-migration"])
 def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, db,
                                                            per_migration) -> None:
@@ -227,9 +235,10 @@ def test_four_concurrent_upgrades_apply_each_revision_once(tmp_path, async_url, 
     assert heads(db) == ["r11"]
 
 
-def test_lock_timeout_through_asyncpg(tmp_path, async_url, db, postgres_url) -> None:
+@each_async_driver
+def test_lock_timeout_through_the_async_driver(tmp_path, async_url, db, postgres_url) -> None:
     """A run lock held by another session: ``--lock-timeout`` gives up with exit code 5, and so
-    does a server ``lock_timeout`` (asyncpg's error carries the SQLSTATE too)."""
+    does a server ``lock_timeout`` (the async drivers' errors carry the SQLSTATE too)."""
     from mig_postgres.lock import lock_key
 
     async_project(tmp_path, async_url, [{"rev": "a1", **create("t")}])
@@ -272,6 +281,7 @@ FAILING = {
 }
 
 
+@each_async_driver
 @pytest.mark.parametrize("per_migration", [False, True], ids=["one-transaction", "per-migration"])
 def test_a_failing_revision_rolls_back_and_names_its_line(tmp_path, async_url, db,
                                                           per_migration) -> None:
@@ -317,6 +327,7 @@ def test_a_revision_raising_in_python(tmp_path, async_url, db) -> None:
 # --- what a revision does -------------------------------------------------------------------------
 
 
+@each_async_driver
 def test_create_index_concurrently_in_an_autocommit_block(tmp_path, async_url, db) -> None:
     async_project(tmp_path, async_url, [
         {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('id', sa.Integer), "
@@ -344,6 +355,7 @@ def test_create_index_concurrently_in_an_autocommit_block(tmp_path, async_url, d
     assert heads(db) == ["a1"]
 
 
+@each_async_driver
 def test_a_failure_after_an_autocommit_block(tmp_path, async_url, db) -> None:
     """What ran up to the end of the block stays committed, the rest rolls back, the message
     names what took effect, and --resume runs the rest."""
@@ -384,21 +396,29 @@ def test_a_failure_after_an_autocommit_block(tmp_path, async_url, db) -> None:
     assert heads(db) == ["b1"]
 
 
-@pytest.mark.parametrize("ddl", [
-    "op.execute('ALTER TABLE t ADD COLUMN y integer')",
-    "op.execute(sa.text('ALTER TABLE t ALTER COLUMN x TYPE bigint'))",
-    "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; END $$\")",
-], ids=["string", "text", "do-block"])
+@each_async_driver
+@pytest.mark.parametrize("table, ddl", [
+    ("t", "op.execute('ALTER TABLE t ADD COLUMN y integer')"),
+    ("t", "op.execute(sa.text('ALTER TABLE t ALTER COLUMN x TYPE bigint'))"),
+    ("t", "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; END $$\")"),
+    ("v", "op.execute('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y FROM t')"),
+], ids=["string", "text", "do-block", "replace-view"])
 def test_sql_text_ddl_does_not_leave_stale_prepared_statements(tmp_path, async_url, db,
-                                                               ddl) -> None:
+                                                               table, ddl) -> None:
     """asyncpg runs every statement as a prepared statement, which SQLAlchemy caches per
-    connection and drops after DDL it compiled itself; DDL given as SQL text changes the table
-    behind a cached ``SELECT *`` too, and running that again in the same run must not fail
-    ("cached statement plan is invalid due to a database schema change")."""
-    select = "rows = op.get_bind().execute(sa.text('SELECT * FROM t')).all()"
+    connection and drops after DDL it compiled itself; psycopg 3 prepares a statement on its
+    6th run and drops it after ``ALTER`` / ``DROP`` only. DDL given as SQL text changes the
+    table or view behind a prepared ``SELECT *`` too, and running that again in the same run
+    must not fail ("cached statement plan is invalid due to a database schema change", "cached
+    plan must not change result type")."""
+    select = ("for _ in range(6):\n"
+              f"    rows = op.get_bind().execute(sa.text('SELECT * FROM {table} WHERE x > :v'), "
+              "{'v': 0}).all()")
     async_project(tmp_path, async_url, [
         {"rev": "a1", "upgrade": "op.create_table('t', sa.Column('x', sa.Integer))\n"
-                                 "op.execute('INSERT INTO t VALUES (1)')\n" + select},
+                                 "op.execute('INSERT INTO t VALUES (1)')\n"
+                                 + ("op.execute('CREATE VIEW v AS SELECT x FROM t')\n"
+                                    if table == "v" else "") + select},
         {"rev": "b1", "down": "a1", "upgrade": ddl},
         {"rev": "c1", "down": "b1", "upgrade": select + "\nassert len(rows) == 1, rows"},
     ])
@@ -434,6 +454,7 @@ assert op.get_bind().execute(sa.text('SELECT max(id) FROM t')).scalar() == 20
 '''
 
 
+@each_async_driver
 def test_run_async_and_get_bind_inside_a_revision(tmp_path, async_url, db) -> None:
     async_project(tmp_path, async_url, [{"rev": "a1", "upgrade": RUN_ASYNC,
                                         "downgrade": "op.drop_table('t')"}])
@@ -442,6 +463,7 @@ def test_run_async_and_get_bind_inside_a_revision(tmp_path, async_url, db) -> No
         assert sorted(conn.exec_driver_sql("SELECT id FROM t").scalars()) == [1, 2, 20]
 
 
+@each_async_driver
 def test_run_async_rolls_back_with_the_run(tmp_path, async_url, db) -> None:
     """What ``op.run_async`` wrote is in the run's transaction: a later failure undoes it."""
     async_project(tmp_path, async_url, [
@@ -455,9 +477,10 @@ def test_run_async_rolls_back_with_the_run(tmp_path, async_url, db) -> None:
 # --- offline --------------------------------------------------------------------------------------
 
 
+@each_async_driver
 def test_sql_script_needs_neither_the_server_nor_the_driver(tmp_path, async_url) -> None:
     """``--sql`` with the async template: no connection is made (the URL's server does not
-    exist) and asyncpg is never imported (here it cannot be)."""
+    exist) and the driver is never imported (here it cannot be)."""
     nowhere = sa.engine.make_url(async_url).set(host="127.0.0.1", port=9).render_as_string(
         hide_password=False)
     async_project(tmp_path, nowhere, [
@@ -466,9 +489,10 @@ def test_sql_script_needs_neither_the_server_nor_the_driver(tmp_path, async_url)
          "upgrade": "with op.get_context().autocommit_block():\n"
                     "    op.create_index('ix_one_id', 'one', ['id'], postgresql_concurrently=True)"},
     ])
-    blocker = tmp_path / "no_asyncpg"
+    module = DRIVER_MODULES[sa.engine.make_url(async_url).get_driver_name()]
+    blocker = tmp_path / "no_driver"
     blocker.mkdir()
-    (blocker / "asyncpg.py").write_text("raise ImportError('asyncpg is not installed')\n")
+    (blocker / f"{module}.py").write_text(f"raise ImportError('{module} is not installed')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])}
     result = run_mig(tmp_path, "upgrade", "head", "--sql", env=env)
     assert result.returncode == 0, result.stderr
@@ -487,6 +511,7 @@ def test_sql_script_needs_neither_the_server_nor_the_driver(tmp_path, async_url)
 # --- in process -----------------------------------------------------------------------------------
 
 
+@each_async_driver
 def test_an_async_engine_given_in_attributes_serves_several_commands(tmp_path, async_url,
                                                                      db) -> None:
     """pytest-alembic's way: one async engine (pooled, as ``create_async_engine`` makes it) in
@@ -520,6 +545,7 @@ def test_an_async_engine_given_in_attributes_serves_several_commands(tmp_path, a
     assert asyncio.run(owner_reads()) == ["b1"]
 
 
+@each_async_driver
 def test_from_async_code_through_run_sync(tmp_path, async_url, db) -> None:
     """Alembic's recipe for async code: the command runs inside ``connection.run_sync()`` with
     the (sync facade of the) connection in ``config.attributes["connection"]``; the caller's
@@ -555,6 +581,7 @@ def test_from_async_code_through_run_sync(tmp_path, async_url, db) -> None:
     assert heads(db) == ["b1"] and {"t", "two"} <= table_names(db)
 
 
+@each_async_driver
 def test_a_command_called_from_async_code(tmp_path, async_url, db) -> None:
     """``command.upgrade()`` called straight from a coroutine (a FastAPI startup hook, an async
     test): the caller's event loop is busy with the call, so env.py runs the migrations in an

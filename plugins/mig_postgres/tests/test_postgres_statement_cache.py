@@ -1,11 +1,27 @@
-"""Which SQL text makes mig drop asyncpg's prepared statements (``statement_cache``); the
-run itself is tested on the server in tests/test_async_postgres.py."""
+"""Which SQL text makes mig drop the prepared statements of asyncpg and psycopg 3
+(``statement_cache``), and runs on the server whose revisions run a statement often enough to
+be prepared, then text DDL, then that statement again (asyncpg runs: tests/test_async_postgres.py)."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from mig_postgres.statement_cache import may_change_schema, schema_change_listener
+
+from mig_core import command
+
+TESTS = Path(__file__).resolve().parents[3] / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from pg_drivers import each_postgres_driver  # noqa: E402
+from runtime_support import config_for, drop_all_tables, make_project, shared_fixtures  # noqa: E402
+
+postgres_url = shared_fixtures().postgres_url
+psycopg_url = shared_fixtures().psycopg_url
 
 
 @pytest.mark.parametrize("sql", [
@@ -27,15 +43,80 @@ def test_rows_only(sql) -> None:
     assert not may_change_schema(sql)
 
 
-def test_only_the_asyncpg_dialect_gets_a_listener() -> None:
+def test_the_asyncpg_dialect_gets_a_listener_psycopg2_none() -> None:
     from sqlalchemy.dialects.postgresql import asyncpg, psycopg2
 
-    assert schema_change_listener(psycopg2.dialect()) is None
+    assert schema_change_listener(psycopg2.dialect(), None) is None
     dialect = asyncpg.dialect()
-    listener = schema_change_listener(dialect)
+    listener = schema_change_listener(dialect, None)
     assert listener is not None
     before = dialect._invalidate_schema_cache_asof
     listener("INSERT INTO t VALUES (1)")
     assert dialect._invalidate_schema_cache_asof == before
     listener("ALTER TABLE t ADD y int")
     assert dialect._invalidate_schema_cache_asof > before
+
+
+# --- on the server: a statement prepared before text DDL, run again after it -------------------
+
+SERVER_PREPARED = "SELECT count(*) FROM pg_prepared_statements"
+
+
+def test_psycopg_forgets_its_prepared_statements_after_text_ddl(psycopg_url) -> None:
+    """The psycopg 3 listener: rows read or written keep the prepared statements; text that may
+    change the schema makes psycopg forget them, and the server's go with the next statement."""
+    engine = sa.create_engine(psycopg_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        listener = schema_change_listener(conn.dialect, conn)
+        assert listener is not None
+        for _ in range(6):
+            conn.execute(sa.text("SELECT :v"), {"v": 1}).all()
+        assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 1
+        listener("INSERT INTO t VALUES (1)")
+        assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 1
+        listener("DO $$ BEGIN END $$")
+        conn.exec_driver_sql("SELECT 1")  # psycopg deallocates after this one
+        assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 0
+        listener("CREATE VIEW v AS SELECT 1")  # none prepared: nothing to do
+        assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 0
+        conn.rollback()
+    engine.dispose()
+
+
+PREPARED = (  # psycopg 3 prepares a statement on its 6th run (prepare_threshold 5)
+    "bind = op.get_bind()\n"
+    "for _ in range(6):\n"
+    "    rows = bind.execute(sa.text('SELECT * FROM {table} WHERE x > :v'), {{'v': 0}}).all()\n"
+)
+STALE_DDL = {
+    "string": ("t", "op.execute('ALTER TABLE t ADD COLUMN y integer')"),
+    "do-block": ("t", "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; "
+                      "END $$\")"),
+    "replace-view": ("v", "op.execute('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y FROM t')"),
+}
+
+
+@each_postgres_driver
+@pytest.mark.parametrize("kind", list(STALE_DDL))
+def test_text_ddl_does_not_leave_stale_prepared_statements(tmp_path, postgres_url, kind) -> None:
+    """Text DDL that changes what a prepared ``SELECT *`` returns, then the same statement
+    again in the same run: on psycopg 3 (which prepares a statement run often enough, and drops
+    its prepared statements itself only after ``ALTER`` / ``DROP`` commands) it failed with
+    "cached plan must not change result type"."""
+    table, ddl = STALE_DDL[kind]
+    drop_all_tables(postgres_url)
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "a1", "upgrade": "op.execute('CREATE TABLE t (x integer)')\n"
+                                 "op.execute('INSERT INTO t VALUES (1)')\n"
+                                 "op.execute('CREATE VIEW v AS SELECT x FROM t')\n"
+                                 + PREPARED.format(table=table)},
+        {"rev": "b1", "down": "a1", "upgrade": ddl},
+        {"rev": "c1", "down": "b1",
+         "upgrade": PREPARED.format(table=table)
+                    + f"assert rows == [(1, {2 if table == 'v' else None})], rows"},
+    ])
+    command.upgrade(config_for(ini), "head")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM mig_version").scalar() == "c1"
+    engine.dispose()
