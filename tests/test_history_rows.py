@@ -18,7 +18,7 @@ from runtime_support import config_for, create_table, drop_all_tables, make_proj
 from mig_core import command
 from mig_core.errors import MigrationFailed
 
-BACKENDS = ["sqlite_url", "postgres_url", "mysql_url"]
+BACKENDS = ["sqlite_url", "postgres_url", "psycopg_url", "mysql_url"]  # psycopg_url: psycopg 3
 
 GRAPH = [
     {"rev": "a", **create_table("ta")},

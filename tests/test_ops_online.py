@@ -25,15 +25,16 @@ PM = build_plugin_manager(None, env={})
 SQLITE_CANNOT = "syntax error|batch"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "psycopg"])
 def engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
-    """A SQLite file or a clean ``public`` schema on the module's PostgreSQL database."""
+    """A SQLite file or a clean ``public`` schema on the module's PostgreSQL database (through
+    the URL's driver, or psycopg 3)."""
     if request.param == "sqlite":
         url = request.getfixturevalue("sqlite_url")
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("psycopg_url" if request.param == "psycopg" else "postgres_url")
     eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    if request.param == "postgresql":
+    if request.param != "sqlite":
         with eng.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))

@@ -15,6 +15,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from pg_drivers import each_postgres_driver
 from runtime_support import make_project
 
 pytestmark = pytest.mark.slow
@@ -32,6 +33,7 @@ def _clean(url):
     return engine
 
 
+@each_postgres_driver
 def test_eight_concurrent_upgrades_apply_each_revision_once(tmp_path, postgres_url):
     engine = _clean(postgres_url)
     revisions = [{"rev": "r00", "upgrade": "op.execute('CREATE TABLE applied (rev TEXT)')\n"

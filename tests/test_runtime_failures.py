@@ -12,6 +12,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from pg_drivers import each_postgres_driver
 from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
@@ -46,6 +47,9 @@ CASES = {
     "postgresql-per-migration": ("postgres_url", {"transaction_per_migration": True}, {"r2"},
                                  {"r1", "r2"}),
     "postgresql-nontx": ("postgres_url", {"transactional_ddl": False}, {"r2"}, {"r1", "r2"}),
+    "psycopg": ("psycopg_url", {}, set(), set()),  # PostgreSQL through psycopg 3
+    "psycopg-per-migration": ("psycopg_url", {"transaction_per_migration": True}, {"r2"},
+                              {"r1", "r2"}),
     # MariaDB commits each DDL statement: r3's CREATE TABLE stays although r3 failed
     "mysql": ("mysql_url", {}, {"r2"}, {"r1", "r2", "r3"}),
 }
@@ -128,6 +132,7 @@ def test_error_in_env_py_names_file_and_line(tmp_path, sqlite_url):
         command.upgrade(config_for(ini), "head")
 
 
+@each_postgres_driver
 def test_failure_after_autocommit_block_keeps_what_it_committed(tmp_path, postgres_url):
     """autocommit_block commits the revisions before it (and their version row) mid-run."""
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
@@ -269,6 +274,7 @@ def test_queued_statement_failure_is_reported_before_a_later_unimportable_file(
     engine.dispose()
 
 
+@each_postgres_driver
 @pytest.mark.parametrize("how", ["execution_options", "create_engine"])
 def test_transactional_ddl_off_on_an_autocommit_connection_says_partly_applied(
     how, tmp_path, postgres_url
@@ -349,6 +355,7 @@ def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_p
     assert "before the failing statement" not in str(info.value)
 
 
+@each_postgres_driver
 def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_url):
     """A connection in AUTOCOMMIT commits each statement, so no transaction can hold the run:
     it runs as without transactional DDL (the version row moves after each revision), without

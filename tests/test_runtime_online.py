@@ -23,10 +23,12 @@ GRAPH = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "sqlite-nontx", "postgresql-nontx"])
+@pytest.fixture(params=["sqlite", "postgresql", "sqlite-nontx", "postgresql-nontx", "psycopg"])
 def project(request, tmp_path):
     kind = request.param
-    if kind.startswith("postgresql"):
+    if kind == "psycopg":  # PostgreSQL through psycopg 3
+        url = request.getfixturevalue("psycopg_url")
+    elif kind.startswith("postgresql"):
         url = request.getfixturevalue("postgres_url")
     else:
         url = request.getfixturevalue("sqlite_url")

@@ -45,6 +45,7 @@ def _columns(url: str) -> list[str]:
 
 @pytest.mark.parametrize("fixture, opts, dialect", [
     ("postgres_url", {}, "postgresql"),
+    ("psycopg_url", {}, "postgresql"),  # PostgreSQL through psycopg 3
     ("sqlite_url", {}, "sqlite"),
     # the run commits revision by revision, but the server still rolls the failed one back
     ("sqlite_url", {"transactional_ddl": False}, "sqlite"),
@@ -52,7 +53,7 @@ def _columns(url: str) -> list[str]:
 def test_resume_where_nothing_is_half_applied_is_a_note(fixture, opts, dialect, request,
                                                         tmp_path):
     url = request.getfixturevalue(fixture)
-    if fixture == "postgres_url":
+    if fixture in ("postgres_url", "psycopg_url"):
         from runtime_support import drop_all_tables
 
         drop_all_tables(url)

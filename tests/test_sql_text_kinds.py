@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pg_drivers import each_postgres_driver
 
 from mig_core.ddl.statements import CompiledSQL, VerbatimSQL, text_escaped
 from mig_core.operations import Operations
@@ -291,6 +292,7 @@ def _check_pg(engine: sa.Engine) -> None:
     assert tuple(comments) == (VALUE, VALUE, VALUE)
 
 
+@each_postgres_driver
 @pytest.mark.parametrize("how", ["transactional", "transactional_ddl=False", "autocommit_block"])
 def test_postgres_server_defaults_and_comments(pg_engine, how):
     if how == "autocommit_block":
@@ -357,6 +359,7 @@ def test_postgres_recreate_keeps_trigger_check_and_default_exactly(pg_engine, li
             )
 
 
+@each_postgres_driver
 def test_postgres_op_execute_string_keeps_alembic_escaping(pg_engine):
     run(pg_engine, lambda op, ctx: op.execute("CREATE TABLE e AS SELECT '\\:x'::text AS a, "
                                               "'5%'::text AS b"))
@@ -489,6 +492,7 @@ def test_sqlite_batch_expression_index_with_a_colon_and_percent(sqlite_engine):
     assert "coalesce(x2, 'a :b 5%')" in sql
 
 
+@each_postgres_driver
 def test_postgres_batch_expression_index_with_a_colon_and_percent(pg_engine):
     """... and on PostgreSQL its ``%`` was doubled once more (``'a :b 5%%'``)."""
     with pg_engine.begin() as conn:
@@ -520,6 +524,7 @@ def test_mariadb_recreate_keeps_prefix_and_desc_indexes_of_names_with_colon_and_
     assert after.replace("`y` bigint(20)", "`y` int(11)") == before
 
 
+@each_postgres_driver
 def test_postgres_recreate_of_a_table_whose_name_holds_a_percent(pg_engine):
     """The recreate's catalog look-ups pass the quoted name as a bound value, which SQLAlchemy's
     preparer had written with ``%%`` for psycopg2: ``relation "a%%b" does not exist``."""

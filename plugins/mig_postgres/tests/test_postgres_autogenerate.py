@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from pg_drivers import each_postgres_driver
 from pg_support import (
     PM,
     app_gist_engine,
@@ -101,6 +102,7 @@ def _typed_table(md: sa.MetaData, types: dict) -> sa.Table:
                     *[sa.Column(name, t) for name, t in types.items()])
 
 
+@each_postgres_driver
 def test_postgresql_types_compare_equal_after_create(engine):
     md = sa.MetaData()
     _typed_table(md, TYPES)
@@ -132,6 +134,7 @@ def test_postgresql_type_changes_are_detected(engine, column, new_type):
 # --- server defaults -------------------------------------------------------------------------
 
 
+@each_postgres_driver
 def test_server_defaults_compared_on_the_server(engine):
     def model(**defaults):
         md = sa.MetaData()
@@ -269,6 +272,7 @@ def test_table_referring_to_the_default_schemas_table_of_its_own_name(engine):
     run_rendered(engine, down, imports)
 
 
+@each_postgres_driver
 def test_default_search_path_needs_no_catalog_lookups(engine, monkeypatch):
     """With only the default schema on search_path the referred schemas and the table list that
     SQLAlchemy reflects are right as they are (a temporary table of the session, whose schema is
@@ -302,6 +306,7 @@ def test_default_search_path_needs_no_catalog_lookups(engine, monkeypatch):
         assert calls == ["_rows"]
 
 
+@each_postgres_driver
 def test_expression_and_partial_indexes_give_no_difference(engine):
     def model():
         md = sa.MetaData()
@@ -389,6 +394,7 @@ def by_hour():
         name="by_hour", deferrable=True, initially="DEFERRED")
 
 
+@each_postgres_driver
 def test_exclusion_constraint_added_changed_removed(engine):
     create(engine, _booking())
     imports, up, down = autogenerate(engine, _booking(excl()), include_schemas=True)

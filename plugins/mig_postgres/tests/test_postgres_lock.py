@@ -21,6 +21,7 @@ from mig_core.errors import LockTimeoutError
 TESTS = Path(__file__).resolve().parents[3] / "tests"
 sys.path.insert(0, str(TESTS))
 
+from pg_drivers import each_postgres_driver  # noqa: E402
 from runtime_support import config_for, create_table, make_project, shared_fixtures  # noqa: E402
 
 postgres_url = shared_fixtures().postgres_url
@@ -62,6 +63,7 @@ def pg_project(tmp_path, postgres_url):
     engine.dispose()
 
 
+@each_postgres_driver
 def test_lock_timeout_names_holder_then_succeeds_after_release(pg_project):
     ini, engine = pg_project
     with engine.connect() as holder:
@@ -82,6 +84,7 @@ def test_lock_timeout_names_holder_then_succeeds_after_release(pg_project):
         ).scalar() == 0
 
 
+@each_postgres_driver
 def test_lock_released_when_holder_process_is_killed(pg_project, postgres_url):
     ini, engine = pg_project
     script = textwrap.dedent(f"""
@@ -108,6 +111,7 @@ def test_lock_released_when_holder_process_is_killed(pg_project, postgres_url):
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "a"
 
 
+@each_postgres_driver
 def test_autocommit_block_and_concurrent_index_under_the_lock(tmp_path, postgres_url):
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -134,6 +138,7 @@ def test_autocommit_block_and_concurrent_index_under_the_lock(tmp_path, postgres
     engine.dispose()
 
 
+@each_postgres_driver
 def test_transaction_scoped_lock_inside_callers_transaction(pg_project):
     ini, engine = pg_project
     with engine.begin() as conn:
@@ -151,6 +156,7 @@ def test_transaction_scoped_lock_inside_callers_transaction(pg_project):
         ).scalar() == 0
 
 
+@each_postgres_driver
 def test_cli_exit_code_5_on_lock_timeout(pg_project):
     ini, engine = pg_project
     with engine.connect() as holder:

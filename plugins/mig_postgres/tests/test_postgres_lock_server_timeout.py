@@ -14,11 +14,13 @@ from mig_postgres.lock import lock_key
 TESTS = Path(__file__).resolve().parents[3] / "tests"
 sys.path.insert(0, str(TESTS))
 
+from pg_drivers import each_postgres_driver  # noqa: E402
 from runtime_support import create_table, make_project, shared_fixtures  # noqa: E402
 
 postgres_url = shared_fixtures().postgres_url
 
 
+@each_postgres_driver
 @pytest.mark.parametrize("setting", ["lock_timeout", "statement_timeout"])
 def test_server_lock_timeout_is_a_lock_timeout(tmp_path, postgres_url, setting):
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from batch_support import run, shared
+from pg_drivers import each_postgres_driver
 
 from mig_core.errors import CommandError
 
@@ -74,6 +75,7 @@ def the_batch(op: Any) -> None:
         b.create_index("ix_acct_qty", ["qty"])
 
 
+@each_postgres_driver
 def test_recreate_always_keeps_everything(engine: Any) -> None:
     before = fingerprint(engine)
     run(engine, the_batch)
@@ -169,6 +171,7 @@ def test_views_are_named_as_users_write_them(engine: Any) -> None:
     )
 
 
+@each_postgres_driver
 def test_failure_mid_copy_leaves_table_and_rows(engine: Any) -> None:
     before = fingerprint(engine)
 

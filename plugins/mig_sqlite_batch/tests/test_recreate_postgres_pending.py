@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from batch_support import engine_for, execute, rows, run, runtime_support, shared
+from pg_drivers import each_postgres_driver
 
 from mig_core import command
 
@@ -105,6 +106,7 @@ def test_pending_checks_on_a_referencing_table(engine: Any) -> None:
     assert modes(engine) == before
 
 
+@each_postgres_driver
 def test_pending_checks_of_a_referenced_row_and_a_deferred_unique(engine: Any) -> None:
     execute(engine, *SETUP)
     before = modes(engine)
@@ -140,6 +142,7 @@ def test_constraints_are_deferred_again_after_the_recreate(engine: Any) -> None:
         ))
 
 
+@each_postgres_driver
 def test_a_violated_deferred_constraint_is_a_clear_error(engine: Any) -> None:
     from mig_sqlite_batch.deferred import DeferredConstraintViolated
 
