@@ -402,7 +402,8 @@ def test_a_failure_after_an_autocommit_block(tmp_path, async_url, db) -> None:
     ("t", "op.execute(sa.text('ALTER TABLE t ALTER COLUMN x TYPE bigint'))"),
     ("t", "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; END $$\")"),
     ("v", "op.execute('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y FROM t')"),
-], ids=["string", "text", "do-block", "replace-view"])
+    ("v", "op.execute(sa.DDL('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y FROM t'))"),
+], ids=["string", "text", "do-block", "replace-view", "ddl-element"])
 def test_sql_text_ddl_does_not_leave_stale_prepared_statements(tmp_path, async_url, db,
                                                                table, ddl) -> None:
     """asyncpg runs every statement as a prepared statement, which SQLAlchemy caches per

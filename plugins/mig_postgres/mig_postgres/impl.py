@@ -88,9 +88,8 @@ class PostgresqlImpl(DefaultImpl):
         if self.as_sql and self.connection is None:
             target.configure_offline(self.dialect, self.context_opts)
         elif not self.as_sql:
-            self.text_statement_ran = statement_cache.schema_change_listener(
-                self.dialect, self.connection
-            )
+            self.text_statement_ran = statement_cache.schema_change_listener(self.dialect)
+            statement_cache.watch_psycopg_connection(self.connection)
         #: named types created during this run: SQLAlchemy's "memo" of its table events
         self._type_memo: dict[str, set[tuple[str | None, str]]] = {}
 

@@ -1,17 +1,22 @@
-"""Prepared statements (asyncpg, psycopg 3) and DDL given as SQL text.
+"""Prepared statements (asyncpg, psycopg 3) and DDL that SQLAlchemy does not report to them.
 
-SQLAlchemy's asyncpg dialect prepares every statement and keeps the prepared statements per
-connection; it drops them after DDL it compiled itself, but DDL given as text (``op.execute(
-"ALTER TABLE ...")``, a ``DO`` block, mig's own SQL text) looks like any statement to it.
-psycopg 3 (sync and async) prepares a statement once it has run it ``prepare_threshold`` times
-(5) on a connection, and drops its prepared statements itself only after a command whose status
-is ``ALTER ...`` or ``DROP ...`` (or a rollback): not after a ``DO`` block or ``CREATE OR
-REPLACE VIEW``. A statement prepared before such DDL and run again after it on the same
-connection then fails ("cached statement plan is invalid due to a database schema or
+A statement prepared before DDL that changes what it returns, and run again after it on the
+same connection, fails ("cached statement plan is invalid due to a database schema or
 configuration change" on asyncpg, "cached plan must not change result type" on psycopg), and
-inside a migration's transaction that fails the run. mig drops the connection's prepared
-statements after each text statement that may change the schema; reads and writes of rows do
-not count, so a data migration's repeated statements stay prepared.
+inside a migration's transaction that fails the run. So mig drops a connection's prepared
+statements after each statement that may change the schema; reads and writes of rows do not
+count, so a data migration's repeated statements stay prepared.
+
+* asyncpg: SQLAlchemy's dialect prepares every statement and keeps the prepared statements per
+  connection; it drops them after DDL it compiled itself, but DDL given as text (``op.execute(
+  "ALTER TABLE ...")``, a ``DO`` block, mig's own SQL text) looks like any statement to it: mig
+  tells the dialect after each such text (:func:`schema_change_listener`).
+* psycopg 3 (sync and async): psycopg prepares a statement once it has run it
+  ``prepare_threshold`` times (5) on a connection, and drops its prepared statements itself
+  only after a command whose status is ``ALTER ...`` or ``DROP ...`` (or a rollback): not after
+  a ``DO`` block, ``CREATE OR REPLACE VIEW`` or a ``sa.DDL()`` holding one. SQLAlchemy does
+  nothing for it, so mig watches every statement run on the migration's connection
+  (:func:`watch_psycopg_connection`): text, constructs and batches of DDL alike.
 """
 
 from __future__ import annotations
@@ -21,22 +26,39 @@ from typing import Any
 
 from mig_core.ddl.statements import first_words
 
-#: first words of statements that only read or write rows
+#: first words of statements that only read or write rows, or control the transaction
 ROW_STATEMENTS = frozenset({
     "select", "insert", "update", "delete", "with", "values", "merge", "table", "copy",
     "explain", "show", "fetch", "move",
+    "begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release",
 })
 
 
 def may_change_schema(sql: Any) -> bool:
     """Whether SQL text ``sql`` (a string or ``text()``) may be DDL: anything but a statement
-    that reads or writes rows. A SQLAlchemy construct is not text (SQLAlchemy knows its DDL)."""
+    that reads or writes rows or controls the transaction. A SQLAlchemy construct is not text
+    (SQLAlchemy knows its DDL)."""
     if not isinstance(sql, str):
         sql = getattr(sql, "text", None)  # a TextClause
         if not isinstance(sql, str):
             return False
     words = first_words(sql)
     return not words or words[0] not in ROW_STATEMENTS
+
+
+def schema_change_listener(dialect: Any) -> Callable[[Any], None] | None:
+    """For :attr:`~mig_core.ddl.impl.DefaultImpl.text_statement_ran`: drops ``dialect``'s
+    prepared statements after text that may change the schema; None for a dialect that keeps
+    none in SQLAlchemy (every driver but asyncpg)."""
+    invalidate = getattr(dialect, "_invalidate_schema_cache", None)
+    if invalidate is None:
+        return None
+
+    def text_statement_ran(sql: Any) -> None:
+        if may_change_schema(sql):
+            invalidate()
+
+    return text_statement_ran
 
 
 def forget_psycopg_prepared_statements(connection: Any) -> None:
@@ -50,22 +72,18 @@ def forget_psycopg_prepared_statements(connection: Any) -> None:
         clear()
 
 
-def schema_change_listener(dialect: Any, connection: Any) -> Callable[[Any], None] | None:
-    """For :attr:`~mig_core.ddl.impl.DefaultImpl.text_statement_ran`: drops the prepared
-    statements of ``dialect`` (asyncpg) or of ``connection`` (psycopg 3) after text that may
-    change the schema; None for a driver that keeps none (psycopg2 and the others)."""
-    invalidate: Callable[[], None] | None = getattr(dialect, "_invalidate_schema_cache", None)
-    if invalidate is None and dialect.driver == "psycopg":
+def _after_cursor_execute(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
+    if isinstance(statement, str) and may_change_schema(statement):
+        forget_psycopg_prepared_statements(conn)
 
-        def invalidate() -> None:
-            forget_psycopg_prepared_statements(connection)
 
-    if invalidate is None:
-        return None
-    drop = invalidate
+def watch_psycopg_connection(connection: Any) -> None:
+    """On a psycopg 3 connection (sync or async), forget its prepared statements after every
+    statement run on it that may change the schema; once per connection, nothing on other
+    drivers."""
+    if connection is None or connection.dialect.driver != "psycopg":
+        return
+    from sqlalchemy import event
 
-    def text_statement_ran(sql: Any) -> None:
-        if may_change_schema(sql):
-            drop()
-
-    return text_statement_ran
+    if not event.contains(connection, "after_cursor_execute", _after_cursor_execute):
+        event.listen(connection, "after_cursor_execute", _after_cursor_execute)

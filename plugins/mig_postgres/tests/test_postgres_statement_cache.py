@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mig_postgres.statement_cache import may_change_schema, schema_change_listener
+from mig_postgres.statement_cache import (
+    may_change_schema,
+    schema_change_listener,
+    watch_psycopg_connection,
+)
 
 from mig_core import command
 
@@ -38,17 +42,19 @@ def test_may_change_schema(sql) -> None:
     "SELECT * FROM t", "insert into t values (1)", " (SELECT 1) UNION (SELECT 2)",
     "WITH x AS (SELECT 1) UPDATE t SET y = 1", "-- c\nDELETE FROM t", sa.text("update t set x=1"),
     sa.table("t").insert(), sa.schema.DDL("ALTER TABLE t ADD y int"),  # constructs: not text
+    "SAVEPOINT sa_savepoint_1", "RELEASE SAVEPOINT s", "ROLLBACK TO SAVEPOINT s", "COMMIT",
 ])
 def test_rows_only(sql) -> None:
     assert not may_change_schema(sql)
 
 
-def test_the_asyncpg_dialect_gets_a_listener_psycopg2_none() -> None:
-    from sqlalchemy.dialects.postgresql import asyncpg, psycopg2
+def test_only_the_asyncpg_dialect_gets_a_listener() -> None:
+    from sqlalchemy.dialects.postgresql import asyncpg, psycopg, psycopg2
 
-    assert schema_change_listener(psycopg2.dialect(), None) is None
+    assert schema_change_listener(psycopg2.dialect()) is None
+    assert schema_change_listener(psycopg.dialect()) is None  # watched on its connection
     dialect = asyncpg.dialect()
-    listener = schema_change_listener(dialect, None)
+    listener = schema_change_listener(dialect)
     assert listener is not None
     before = dialect._invalidate_schema_cache_asof
     listener("INSERT INTO t VALUES (1)")
@@ -62,24 +68,33 @@ def test_the_asyncpg_dialect_gets_a_listener_psycopg2_none() -> None:
 SERVER_PREPARED = "SELECT count(*) FROM pg_prepared_statements"
 
 
-def test_psycopg_forgets_its_prepared_statements_after_text_ddl(psycopg_url) -> None:
-    """The psycopg 3 listener: rows read or written keep the prepared statements; text that may
-    change the schema makes psycopg forget them, and the server's go with the next statement."""
+def test_a_watched_psycopg_connection_forgets_its_prepared_statements_after_ddl(
+    psycopg_url, postgres_url
+) -> None:
+    """Rows read or written and transaction control keep the prepared statements; any other
+    statement makes psycopg forget them, and the server's go with the next statement."""
     engine = sa.create_engine(psycopg_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        listener = schema_change_listener(conn.dialect, conn)
-        assert listener is not None
+        watch_psycopg_connection(conn)
+        watch_psycopg_connection(conn)  # once per connection
+        assert len(conn.dispatch.after_cursor_execute) == 1
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE tt (x integer)")
         for _ in range(6):
             conn.execute(sa.text("SELECT :v"), {"v": 1}).all()
         assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 1
-        listener("INSERT INTO t VALUES (1)")
+        conn.exec_driver_sql("INSERT INTO tt VALUES (1)")
+        with conn.begin_nested():
+            conn.exec_driver_sql("UPDATE tt SET x = 2")
         assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 1
-        listener("DO $$ BEGIN END $$")
-        conn.exec_driver_sql("SELECT 1")  # psycopg deallocates after this one
-        assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 0
-        listener("CREATE VIEW v AS SELECT 1")  # none prepared: nothing to do
+        conn.execute(sa.schema.DDL("DO $$ BEGIN END $$"))
+        conn.exec_driver_sql("SELECT 1")  # psycopg deallocates with this one
         assert conn.exec_driver_sql(SERVER_PREPARED).scalar() == 0
         conn.rollback()
+    other = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with other.connect() as conn:
+        watch_psycopg_connection(conn)
+        assert len(conn.dispatch.after_cursor_execute) == (conn.dialect.driver == "psycopg")
+    other.dispose()
     engine.dispose()
 
 
@@ -93,15 +108,19 @@ STALE_DDL = {
     "do-block": ("t", "op.execute(\"DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN y integer'; "
                       "END $$\")"),
     "replace-view": ("v", "op.execute('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y FROM t')"),
+    "ddl-element": ("v", "op.execute(sa.DDL('CREATE OR REPLACE VIEW v AS SELECT x, 2 AS y "
+                         "FROM t'))"),  # queued with the run's DDL (batches)
+    "get-bind": ("v", "op.get_bind().execute(sa.text('CREATE OR REPLACE VIEW v AS SELECT x, "
+                      "2 AS y FROM t'))"),  # past op.execute()
 }
 
 
 @each_postgres_driver
 @pytest.mark.parametrize("kind", list(STALE_DDL))
-def test_text_ddl_does_not_leave_stale_prepared_statements(tmp_path, postgres_url, kind) -> None:
-    """Text DDL that changes what a prepared ``SELECT *`` returns, then the same statement
-    again in the same run: on psycopg 3 (which prepares a statement run often enough, and drops
-    its prepared statements itself only after ``ALTER`` / ``DROP`` commands) it failed with
+def test_ddl_does_not_leave_stale_prepared_statements(tmp_path, postgres_url, kind) -> None:
+    """DDL that changes what a prepared ``SELECT *`` returns, then the same statement again
+    in the same run: on psycopg 3 (which prepares a statement run often enough, and drops its
+    prepared statements itself only after ``ALTER`` / ``DROP`` commands) it failed with
     "cached plan must not change result type"."""
     table, ddl = STALE_DDL[kind]
     drop_all_tables(postgres_url)
