@@ -19,6 +19,9 @@ TESTS = Path(__file__).resolve().parents[3] / "tests"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+# the tests' "once per PostgreSQL driver" mark, importable once the path above is set
+from pg_drivers import each_postgres_driver  # noqa: E402, F401
+
 PM = build_plugin_manager(None, env={})
 
 

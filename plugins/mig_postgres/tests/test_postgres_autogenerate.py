@@ -9,12 +9,12 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
-from pg_drivers import each_postgres_driver
 from pg_support import (
     PM,
     app_gist_engine,
     autogenerate,
     compare,
+    each_postgres_driver,
     run_rendered,
     user_sequences,
 )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from mig_postgres.columns import column_rows, plain_type
-from pg_support import PM, app_engine
+from pg_support import PM, app_engine, each_postgres_driver
 from runtime_support import shared_fixtures
 from sqlalchemy.dialects import postgresql as pg
 
@@ -49,6 +49,7 @@ def _ctx(conn: sa.Connection) -> Any:
     return types.SimpleNamespace(dialect=conn.dialect, connection=conn)
 
 
+@each_postgres_driver
 def test_plain_types_are_what_sqlalchemy_reflects(engine: sa.Engine) -> None:
     columns = ", ".join(f"c{i} {sql}" for i, sql in enumerate(PLAIN.values()))
     with engine.begin() as conn:
@@ -67,6 +68,7 @@ def test_plain_types_are_what_sqlalchemy_reflects(engine: sa.Engine) -> None:
         assert vars(built) == vars(column["type"]), text
 
 
+@each_postgres_driver
 def test_rows_mark_what_is_never_settled(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TYPE mood AS ENUM ('ok', 'sad')"))
