@@ -16,7 +16,7 @@ from pg_drivers import each_postgres_driver
 from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
-from mig_core.errors import MigrationFailed
+from mig_core.errors import MigrationFailed, MigWarning
 
 BROKEN = [
     {"rev": "r1", **create_table("t_r1")},
@@ -377,6 +377,15 @@ def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_u
         names = set(sa.inspect(check).get_table_names())
         assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
     assert {"t_r1", "t_r2", "t_r3"} <= names  # r3's CREATE TABLE took effect
+    # nothing was recorded to resume from, and the note does not claim a rollback
+    with auto.connect() as conn, pytest.warns(MigWarning) as caught, \
+            pytest.raises(MigrationFailed, match="already exists"):
+        command.upgrade(config_for(ini, connection=conn), "head", resume=True)
+    assert [str(w.message) for w in caught] == [
+        "--resume: nothing to resume (the connection commits each statement as it runs (its "
+        "isolation level is AUTOCOMMIT), so no statement count is recorded: a revision that "
+        "failed there may be partly applied; repair it by hand and record where it is with "
+        "`mig stamp`); the command runs as without --resume"]
     # the rest runs once the revision is fixed (its table dropped by hand first)
     r3 = tmp_path / "migrations" / "versions" / "r3_r3.py"
     r3.write_text(r3.read_text().replace("op.execute('INSERT INTO no_such_table VALUES (1)')",

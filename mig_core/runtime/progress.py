@@ -184,7 +184,12 @@ def find_resume(
                       "--resume", MigWarning, stacklevel=5)
 
     if not records:
-        if type(ctx.impl).transactional_ddl:
+        if connection_autocommits(ctx.live_connection):
+            note("the connection commits each statement as it runs (its isolation level is "
+                 "AUTOCOMMIT), so no statement count is recorded: a revision that failed there "
+                 "may be partly applied; repair it by hand and record where it is with "
+                 "`mig stamp`")
+        elif type(ctx.impl).transactional_ddl:
             note(f"{ctx.dialect.name} rolls a failed revision's DDL back with its "
                  "transaction, so none is ever half-applied")
         else:
