@@ -141,3 +141,16 @@ def caches_written(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)``: the ``mig`` CLI in this process, as ``(exit code, stdout, stderr)``."""
+    from mig_core.cli import main
+
+    def run(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

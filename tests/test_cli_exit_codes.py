@@ -8,20 +8,9 @@ from __future__ import annotations
 import pytest
 
 from mig_core import command
-from mig_core.cli import main
 from mig_core.config import Config
 from mig_core.errors import MultipleHeads, RevisionArgumentError, UsageError
 from mig_core.script import ScriptDirectory
-
-
-@pytest.fixture
-def run(capsys):
-    def run(*argv):
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -12,18 +12,7 @@ import textwrap
 import pytest
 
 from mig_core import command
-from mig_core.cli import main
 from mig_core.config import Config
-
-
-@pytest.fixture
-def run(capsys):
-    def run(*argv):
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
