@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl import literals
+from mig_core.ddl.session import sets_session
 from mig_core.ddl.statements import CompiledSQL, SQLText, VerbatimSQL, unescape_colons
 from mig_core.errors import CommandError, MigError
 from mig_core.runtime.progress import COMMITS, DDL_WORDS, commits_by_itself
@@ -359,6 +360,15 @@ class DefaultImpl:
         :attr:`implicit_commit_words`), ``LOCKS`` / ``UNLOCKS`` (table locks, MySQL's), or None:
         it waits in the transaction."""
         return COMMITS if commits_by_itself(sql, self.implicit_commit_words) else None
+
+    def session_statement(self, sql: Any) -> bool:
+        """Whether ``sql`` only changes the session's state (``SET search_path ...``, ``SET
+        foreign_key_checks = 0``), which a new connection lacks: ``--resume`` sends such a
+        statement again even among the ones it skips (see :mod:`mig_core.runtime.progress`).
+        Here ``SET ...`` but not ``SET TRANSACTION`` / ``LOCAL`` / ``CONSTRAINTS`` (they end
+        with their transaction), ``GLOBAL`` / ``PERSIST`` / ``PASSWORD`` / ``DEFAULT ROLE``
+        (they outlive the connection), nor MariaDB's ``SET STATEMENT ... FOR``."""
+        return sets_session(sql)
 
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run a string or SQLAlchemy construct online, or write it offline.

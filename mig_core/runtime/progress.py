@@ -32,6 +32,10 @@ returns; after the block they wait in the new transaction until the next block.
 Resuming, the first ``skip`` statements the revision produces are not sent: their digest is
 compared with the recorded one before the first statement is sent (or when the revision ends
 having produced exactly ``skip``); a difference stops the step with :class:`ResumeRefused`.
+Among them, a statement that only sets the session's state (``SET search_path``, ``SET
+foreign_key_checks = 0``: ``DefaultImpl.session_statement``) is sent all the same, where the
+revision sends it: the resumed run's connection is a new one, without it. It stays one of the
+``skip`` and of their digest, and is not counted again.
 """
 
 from __future__ import annotations
@@ -297,6 +301,9 @@ class StatementLog:
         self._next_key: str | None = None
         #: what the revision's code sent itself (not through mig) before the resume point
         self._own: list[str] = []
+        #: the skipped statements sent again since they only set the session's state
+        self.replayed: list[Any] = []
+        self._replaying = False
         self._refused = False
         #: mig writes the history (not the revision's code): see :meth:`mig_writes`
         self._mig_writing = False
@@ -381,6 +388,10 @@ class StatementLog:
         if key is not None:
             self._keys[index] = key
         if index < self.skip:
+            if self.ctx.impl.session_statement(sql):  # the new connection lacks what it set
+                self.replayed.append(sql)
+                self._replaying = True
+                return False
             self.statements.append(sql)
             return True
         if index == self.skip and self.resume is not None:
@@ -414,6 +425,9 @@ class StatementLog:
     def append(self, sql: Any) -> None:
         """``sql`` ran."""
         self.statements.append(sql)
+        if self._replaying:  # one of the skipped statements, which took effect before
+            self._replaying = False
+            return
         if not self.counting:
             return
         if self._kind == LOCKS:
@@ -465,8 +479,8 @@ class StatementLog:
         from sqlalchemy import event
 
         def sent(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
-            if (self.resume is not None and not self._mig_writing and isinstance(statement, str)
-                    and writes(statement)):
+            if (self.resume is not None and not self._mig_writing and not self._replaying
+                    and isinstance(statement, str) and writes(statement)):
                 self._own.append(statement.strip())
 
         event.listen(conn, "before_cursor_execute", sent)
@@ -514,15 +528,35 @@ class StatementLog:
                    f"the ones the run of history row {resume.row_id} applied (the revision was "
                    "edited, or its code takes another path now)")
         else:
+            self._say_replayed()
             return
-        sent = (f" by mig (the revision's code sent {self._own_statements()})"
-                if self._own else "")
+        sent = " by mig" if self._own else ""
+        if self.replayed:
+            sent += f" but {self._replayed_statements()}"
+        if self._own:
+            sent += f" (the revision's code sent {self._own_statements()})"
         self._refused = True
         raise ResumeRefused(
             f"{self.describe} cannot be resumed: {why}; nothing was sent{sent}. Restore the revision "
             "as it ran and resume again, or repair the schema by hand and record where it is "
             "with `mig stamp`"
         )
+
+    def _replayed_statements(self) -> str:
+        """``1 statement that only sets the session's state: SET a = 0``."""
+        shown = "; ".join(_shorten(statement_text(self.dialect, sql)) for sql in self.replayed)
+        count = len(self.replayed)
+        verb = "sets" if count == 1 else "set"
+        return f"{_plural(count, 'statement')} that only {verb} the session's state: {shown}"
+
+    def _say_replayed(self) -> None:
+        """The resume point is reached: an info line names the skipped statements sent again."""
+        if not self.replayed:
+            return
+        label = self.ctx.several_databases_label()
+        log.info("--resume%s: %s sent again, of the %d statement(s) it skipped, %s (the new "
+                 "connection lacked it)", f" in {label}" if label else "", self.describe,
+                 self.skip, self._replayed_statements())
 
     def _autocommits(self) -> bool:
         return connection_autocommits(self.ctx.live_connection)

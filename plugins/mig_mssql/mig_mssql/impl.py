@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.session import statement_text
+from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError, MigWarning
 from mig_mssql import compare, ddl, names, offline
 from mig_mssql.compare import TYPE_SYNONYMS
@@ -37,6 +39,12 @@ class MSSQLImpl(DefaultImpl):
     begin_statement = "BEGIN TRANSACTION"
     #: autogenerate: type names SQL Server reflects differently (see compare.py)
     type_synonyms = TYPE_SYNONYMS
+
+    def session_statement(self, sql: Any) -> bool:
+        """Every T-SQL ``SET`` (``SET XACT_ABORT ON``, ``SET IDENTITY_INSERT t ON``, even
+        ``SET TRANSACTION ISOLATION LEVEL``: they last for the session) and ``USE db``."""
+        text = statement_text(sql)
+        return text is not None and first_words(text)[:1] in (["set"], ["use"])
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

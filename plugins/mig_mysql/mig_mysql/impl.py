@@ -16,6 +16,8 @@ from collections.abc import Set
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.session import NOT_SESSION_SETS, sets_session, statement_text
+from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError, MigWarning
 from mig_core.runtime.progress import DDL_WORDS
 from mig_mysql import commits, ddl, names
@@ -39,6 +41,10 @@ IGNORED_INDEX_WARNING = (
 
 #: MySQL's error for DROP INDEX of the index a foreign key needs
 _ER_DROP_INDEX_FK = 1553
+
+
+#: ``SET LOCAL`` / ``@@local.`` is the session's on MySQL / MariaDB
+_NOT_SESSION_SETS = NOT_SESSION_SETS - {"local"}
 
 
 class MySQLImpl(DefaultImpl):
@@ -77,6 +83,13 @@ class MySQLImpl(DefaultImpl):
 
     def commit_kind(self, sql: Any) -> str | None:
         return commits.commit_kind(sql, self.implicit_commit_words)
+
+    def session_statement(self, sql: Any) -> bool:
+        """``SET`` for the session (``SET LOCAL`` is ``SET SESSION`` here, ``SET
+        TRANSACTION`` is for the next transaction only) and ``USE db``."""
+        text = statement_text(sql)
+        return text is not None and (sets_session(text, _NOT_SESSION_SETS)
+                                     or first_words(text)[:1] == ["use"])
 
     @property
     def is_mariadb(self) -> bool:

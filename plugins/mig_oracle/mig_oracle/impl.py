@@ -21,6 +21,8 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.session import sets_session, statement_text
+from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError
 from mig_oracle import compare, ddl, names, offline, target
 
@@ -93,6 +95,21 @@ class OracleImpl(DefaultImpl):
         return compare.index_option(key, value, obj)
 
     # --- statements ------------------------------------------------------------------------
+    def commit_kind(self, sql: Any) -> str | None:
+        """As DDL, but ``ALTER SESSION`` and ``ALTER SYSTEM`` commit nothing (Oracle's "Types
+        of SQL Statements": they are session and system control statements, not DDL)."""
+        text = statement_text(sql)
+        if text is not None and first_words(text, 2) in (["alter", "session"],
+                                                         ["alter", "system"]):
+            return None
+        return super().commit_kind(sql)
+
+    def session_statement(self, sql: Any) -> bool:
+        """``ALTER SESSION ...`` and ``SET ROLE`` (not ``SET TRANSACTION`` / ``CONSTRAINTS``)."""
+        text = statement_text(sql)
+        return text is not None and (sets_session(text)
+                                     or first_words(text, 2) == ["alter", "session"])
+
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run or write ``sql``; SQLAlchemy's IF [NOT] EXISTS forms become guarded blocks."""
         super().execute(self._guarded(sql), execution_options)

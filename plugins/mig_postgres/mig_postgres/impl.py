@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
+from mig_core.ddl.session import sets_session, statement_text
+from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError
 from mig_postgres import names, statement_cache, target
 
@@ -111,6 +113,13 @@ class PostgresqlImpl(DefaultImpl):
     def identifier_rule(self) -> Any:
         """Names over 63 bytes, which PostgreSQL shortens, are warned about (names.py)."""
         return names.RULE
+
+    def session_statement(self, sql: Any) -> bool:
+        """``SET`` for the session (``search_path``, ``ROLE``, ``lock_timeout`` ...; not ``SET
+        LOCAL`` / ``TRANSACTION`` / ``CONSTRAINTS``, which end with their transaction) and
+        ``RESET``."""
+        text = statement_text(sql)
+        return text is not None and (sets_session(text) or first_words(text)[:1] == ["reset"])
 
     # --- server facts ------------------------------------------------------------------------
     def session_schema(self) -> str | None:

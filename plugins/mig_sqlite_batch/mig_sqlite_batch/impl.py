@@ -9,9 +9,11 @@ recreated: ``op.batch_alter_table`` (see :mod:`mig_sqlite_batch.recreate`).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl, listens_to_statements
+from mig_core.ddl.session import statement_text
 from mig_core.ddl.statements import CompiledSQL
 from mig_core.errors import CommandError, NotSupportedError
 from mig_core.operations import ops
@@ -90,6 +92,27 @@ def _brings_foreign_key(op: Any) -> bool:
     return bool(op.column.foreign_keys) and not op.inline_references
 
 
+#: the PRAGMAs that set the connection's state (not the database file's, as ``user_version``
+#: or ``journal_mode = WAL`` do, nor one transaction's, as ``defer_foreign_keys``)
+CONNECTION_PRAGMAS = frozenset({
+    "analysis_limit", "automatic_index", "busy_timeout", "cache_size", "cache_spill",
+    "case_sensitive_like", "cell_size_check", "count_changes", "empty_result_callbacks",
+    "foreign_keys", "full_column_names", "ignore_check_constraints", "legacy_alter_table",
+    "locking_mode", "mmap_size", "query_only", "read_uncommitted", "recursive_triggers",
+    "reverse_unordered_selects", "secure_delete", "short_column_names", "synchronous",
+    "temp_store", "threads", "trusted_schema", "writable_schema",
+})
+#: ``PRAGMA [schema.]name = value`` or ``PRAGMA [schema.]name(value)``
+_SETTING_PRAGMA = re.compile(
+    r"(?:\s+|--[^\n]*\n|/\*.*?\*/)*PRAGMA\s+(?:[\w\"]+\.)?\"?(?P<name>\w+)\"?\s*[=(]", re.I | re.S)
+
+
+def sets_connection(sql: Any) -> bool:
+    """Whether ``sql`` is a PRAGMA setting one of :data:`CONNECTION_PRAGMAS`."""
+    text = statement_text(sql)
+    found = _SETTING_PRAGMA.match(text) if text is not None else None
+    return found is not None and found.group("name").lower() in CONNECTION_PRAGMAS
+
 class SQLiteImpl(DefaultImpl):
     """SQLite: transactional DDL; batch (move and copy) for what ALTER TABLE cannot do."""
 
@@ -104,6 +127,12 @@ class SQLiteImpl(DefaultImpl):
     unreflected_options = frozenset({"on_conflict"})
     #: no ALTER of constraints: a schema type's CHECK changes in a batch recreate
     type_change_alters_checks = False
+
+    def session_statement(self, sql: Any) -> bool:
+        """A PRAGMA setting the connection's state (``PRAGMA foreign_keys = ON``; it is a no-op
+        inside a transaction, so it counts in an ``autocommit_block()``), not one reading
+        (``PRAGMA table_info(t)``) or setting the database file."""
+        return sets_connection(sql)
 
     def index_sorting(self, schema: str | None) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
         """The DESC columns of every index of ``schema``, from ``PRAGMA index_xinfo`` in one
