@@ -1,0 +1,87 @@
+"""Which statements each dialect's impl says only set the session's state (``--resume`` sends
+them again among the ones it skips: tests/test_postgres_resume_session.py,
+test_sqlite_resume_session.py, plugins/mig_mysql/tests/test_mysql_resume_session.py), and
+Oracle's ``ALTER SESSION`` / ``ALTER SYSTEM``, which commit nothing there, unlike DDL.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from mig_core.plugins import build_plugin_manager
+from mig_core.runtime.migration import MigrationContext
+from mig_core.runtime.progress import COMMITS
+
+
+def _impl(dialect: str):
+    ctx = MigrationContext.configure(dialect_name=dialect, opts={"as_sql": True},
+                                     plugin_manager=build_plugin_manager(None, env={}))
+    return ctx.impl
+
+
+SESSION = {
+    "mysql": [
+        "SET foreign_key_checks = 0", "SET SESSION sql_mode = ''", "set names utf8mb4",
+        "SET @v = 1", "SET @@session.time_zone = '+00:00'", "SET LOCAL lock_wait_timeout = 5",
+        "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET ROLE app",
+        "USE other_db", "  -- why\nSET unique_checks = 0", sa.text("SET foreign_key_checks = 0"),
+    ],
+    "postgresql": [
+        "SET search_path TO side, public", "SET lock_timeout = '5s'", "SET ROLE deploy",
+        "SET SESSION statement_timeout = 0", "SET TIME ZONE 'UTC'", "RESET search_path",
+        "SET SESSION AUTHORIZATION deploy",
+    ],
+    "oracle": ["ALTER SESSION SET CURRENT_SCHEMA = app", "alter session enable parallel ddl",
+               "SET ROLE app_role"],
+    "sqlite": ["PRAGMA foreign_keys = ON", "pragma main.recursive_triggers = 1",
+               "PRAGMA legacy_alter_table(ON)", "PRAGMA busy_timeout = 5000"],
+    "mssql": ["SET XACT_ABORT ON", "SET IDENTITY_INSERT t ON", "USE other_db",
+              "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"],
+}
+NOT_SESSION = {
+    "mysql": [
+        "SET GLOBAL max_connections = 10", "SET @@global.sql_mode = ''",
+        "SET PERSIST max_connections = 10", "SET PASSWORD = PASSWORD('x')",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SET DEFAULT ROLE app FOR u",
+        "SET STATEMENT max_statement_time = 10 FOR ALTER TABLE t ADD COLUMN c INTEGER",
+        "ALTER TABLE t ADD COLUMN c INTEGER", "INSERT INTO t VALUES (1)", "SELECT 1",
+        "UPDATE t SET x = 1", "RESET QUERY CACHE",
+        sa.schema.CreateTable(sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))),
+    ],
+    "postgresql": ["SET LOCAL search_path TO side", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                   "SET CONSTRAINTS ALL DEFERRED", "SELECT set_config('a.b', '1', false)",
+                   "CREATE SCHEMA side"],
+    "oracle": ["SET TRANSACTION READ ONLY", "SET CONSTRAINTS ALL DEFERRED",
+               "ALTER SYSTEM SET processes = 100", "ALTER TABLE t ADD c NUMBER"],
+    "sqlite": ["PRAGMA table_info(t)", "PRAGMA foreign_keys", "PRAGMA user_version = 3",
+               "PRAGMA journal_mode = WAL", "PRAGMA defer_foreign_keys = ON",
+               "PRAGMA foreign_key_check(t)", "SELECT 1"],
+    "mssql": ["ALTER TABLE t ADD c INT", "INSERT INTO t VALUES (1)"],
+}
+
+
+@pytest.mark.parametrize("dialect, sql", [(d, s) for d, many in SESSION.items() for s in many])
+def test_session_statements(dialect, sql):
+    assert _impl(dialect).session_statement(sql) is True
+
+
+@pytest.mark.parametrize("dialect, sql",
+                         [(d, s) for d, many in NOT_SESSION.items() for s in many])
+def test_not_session_statements(dialect, sql):
+    assert _impl(dialect).session_statement(sql) is False
+
+
+@pytest.mark.parametrize("sql, kind", [
+    ("ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD'", None),
+    (sa.text("alter session set current_schema = app"), None),
+    ("ALTER SYSTEM SET processes = 100", None),
+    ("ALTER TABLE t ADD c NUMBER", COMMITS),
+    ("INSERT INTO t VALUES (1)", None),
+    (sa.schema.CreateTable(sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))), COMMITS),
+])
+def test_oracle_alter_session_commits_nothing(sql, kind):
+    """Oracle commits before and after DDL, but ALTER SESSION and ALTER SYSTEM are not DDL:
+    counted as such, mig committed the INSERT before one itself (a failure later could no
+    longer roll it back) and counted the ALTER SESSION as taken effect."""
+    assert _impl("oracle").commit_kind(sql) == kind
