@@ -16,7 +16,7 @@ from pg_drivers import each_postgres_driver
 from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
-from mig_core.errors import MigrationFailed, MigWarning
+from mig_core.errors import MigrationFailed
 
 BROKEN = [
     {"rev": "r1", **create_table("t_r1")},
@@ -281,7 +281,7 @@ def test_transactional_ddl_off_on_an_autocommit_connection_says_partly_applied(
 ):
     """With the connection in AUTOCOMMIT (set on the connection, or on the engine, which only
     the driver then reports), each statement of the failed revision committed as it ran: r3's
-    table stays, and the message says its DDL may be partly applied, and why."""
+    table stays, and the message says how much of it took effect, why, and how to resume."""
     engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         for name in sa.inspect(conn).get_table_names():
@@ -299,9 +299,11 @@ def test_transactional_ddl_off_on_an_autocommit_connection_says_partly_applied(
                                    configure={"transactional_ddl": False}), "head")
     assert str(info.value).endswith(
         "; before the failing statement it ran 1 statement: CREATE TABLE t_r3 ( id SERIAL NOT "
-        "NULL, PRIMARY KEY (id) ); its DDL may be partly applied (the connection commits each "
+        "NULL, PRIMARY KEY (id) ); 1 statement of it took effect (the connection commits each "
         "statement (its isolation level is AUTOCOMMIT), and transactional DDL on postgresql was "
-        "turned off for this run (transactional_ddl=False)); the version table still names r2")
+        "turned off for this run (transactional_ddl=False)) and the version table still names "
+        "r2. Once the cause is fixed, `mig upgrade r3 --resume` runs the rest of it (or repair "
+        "the schema by hand and record where it is with `mig stamp`)")
     with engine.connect() as check:
         names = set(sa.inspect(check).get_table_names())
         assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
@@ -327,10 +329,12 @@ def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_p
                                    configure={"transactional_ddl": False}), "head")
     assert str(info.value).endswith(
         "; before the failing statement it ran 4 statements: ...; ALTER TABLE t ADD COLUMN c1 "
-        "INTEGER; ALTER TABLE t ADD COLUMN c2 INTEGER; ALTER TABLE t ADD COLUMN c3 INTEGER; its "
-        "DDL may be partly applied (the connection commits each statement (its isolation level "
-        "is AUTOCOMMIT), and transactional DDL on sqlite was turned off for this run "
-        "(transactional_ddl=False)); the version table still names r1"
+        "INTEGER; ALTER TABLE t ADD COLUMN c2 INTEGER; ALTER TABLE t ADD COLUMN c3 INTEGER; 4 "
+        "statements of it took effect (the connection commits each statement (its isolation "
+        "level is AUTOCOMMIT), and transactional DDL on sqlite was turned off for this run "
+        "(transactional_ddl=False)) and the version table still names r1. Once the cause is "
+        "fixed, `mig upgrade r2 --resume` runs the rest of it (or repair the schema by hand and "
+        "record where it is with `mig stamp`)"
     )
     with engine.connect() as conn:
         assert [c["name"] for c in sa.inspect(conn).get_columns("t")] == [
@@ -339,6 +343,7 @@ def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_p
         conn.execute(sa.text("DROP TABLE t"))
         conn.execute(sa.text("ALTER TABLE t2 RENAME TO t"))
         conn.commit()
+    command.stamp(config_for(ini), "r1")  # repaired by hand: r2's 4 statements no longer hold
     # transactional_ddl=False on a connection that does not commit each statement: rolled back
     with pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini, configure={"transactional_ddl": False}), "head")
@@ -360,7 +365,8 @@ def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_u
     """A connection in AUTOCOMMIT commits each statement, so no transaction can hold the run:
     it runs as without transactional DDL (the version row moves after each revision), without
     the savepoints a transaction would use ("SAVEPOINT can only be used in transaction blocks"
-    stopped the run), and a failure says what stays."""
+    stopped the run), and a failure says what stays (resumed in
+    test_postgres_autocommit_connection_resume.py)."""
     url = postgres_url
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -371,21 +377,14 @@ def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_u
     with auto.connect() as conn, pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini, connection=conn), "head")
     assert str(info.value).endswith(
-        "its DDL may be partly applied (the connection commits each statement (its isolation "
-        "level is AUTOCOMMIT)); the version table still names r2")
+        "; 1 statement of it took effect (the connection commits each statement (its isolation "
+        "level is AUTOCOMMIT)) and the version table still names r2. Once the cause is fixed, "
+        "`mig upgrade r3 --resume` runs the rest of it (or repair the schema by hand and record "
+        "where it is with `mig stamp`)")
     with engine.connect() as check:
         names = set(sa.inspect(check).get_table_names())
         assert check.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
     assert {"t_r1", "t_r2", "t_r3"} <= names  # r3's CREATE TABLE took effect
-    # nothing was recorded to resume from, and the note does not claim a rollback
-    with auto.connect() as conn, pytest.warns(MigWarning) as caught, \
-            pytest.raises(MigrationFailed, match="already exists"):
-        command.upgrade(config_for(ini, connection=conn), "head", resume=True)
-    assert [str(w.message) for w in caught] == [
-        "--resume: nothing to resume (the connection commits each statement as it runs (its "
-        "isolation level is AUTOCOMMIT), so no statement count is recorded: a revision that "
-        "failed there may be partly applied; repair it by hand and record where it is with "
-        "`mig stamp`); the command runs as without --resume"]
     # the rest runs once the revision is fixed (its table dropped by hand first)
     r3 = tmp_path / "migrations" / "versions" / "r3_r3.py"
     r3.write_text(r3.read_text().replace("op.execute('INSERT INTO no_such_table VALUES (1)')",

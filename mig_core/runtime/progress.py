@@ -24,6 +24,9 @@ After each statement that took effect the count and a digest of the statements' 
 written into the revision's started row and committed (see ``HistoryWriter.record_progress``),
 so a killed run leaves them behind; a failure's own row carries them too.
 
+A connection in AUTOCOMMIT on a backend whose DDL is transactional (:func:`commits_each_statement`)
+is followed as where DDL commits by itself: there every statement takes effect as it returns.
+
 Where DDL is transactional the log only keeps the statements (nothing is sent for it) until the
 revision enters an ``autocommit_block()`` (:meth:`StatementLog.autocommit_begins`): its commit
 makes every statement sent so far take effect, and within the block each statement does as it
@@ -155,6 +158,20 @@ def connection_autocommits(conn: Any) -> bool:
         return getattr(conn.dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT"
 
 
+def commits_each_statement(ctx: Any) -> bool:
+    """Whether this online run on a backend whose DDL is transactional has its connection in
+    AUTOCOMMIT, so that no transaction holds it (the run goes revision by revision, as
+    without transactional DDL) and each statement takes effect as it returns: then, as where
+    DDL commits by itself, mig records what of each revision took effect. (SQLite's run lock
+    opens its own transactions on such a connection, unless ``transactional_ddl=False``.)"""
+    return bool(
+        type(ctx.impl).transactional_ddl
+        and not ctx.impl.transactional_ddl
+        and not ctx.as_sql
+        and connection_autocommits(ctx.live_connection)
+    )
+
+
 class Resume:
     """What a resumed revision skips: the recorded count and digest of the failed or
     interrupted run's row ``row_id``."""
@@ -188,12 +205,7 @@ def find_resume(
                       "--resume", MigWarning, stacklevel=5)
 
     if not records:
-        if connection_autocommits(ctx.live_connection):
-            note("the connection commits each statement as it runs (its isolation level is "
-                 "AUTOCOMMIT), so no statement count is recorded: a revision that failed there "
-                 "may be partly applied; repair it by hand and record where it is with "
-                 "`mig stamp`")
-        elif type(ctx.impl).transactional_ddl:
+        if type(ctx.impl).transactional_ddl and not commits_each_statement(ctx):
             note(f"{ctx.dialect.name} rolls a failed revision's DDL back with its "
                  "transaction, so none is ever half-applied")
         else:
@@ -210,7 +222,8 @@ def find_resume(
     count = row["statements"]
     what = f"the {row['direction']} of revision {row['revisions']} (history row {row['id']})"
     if count is None or (count and not row["statements_sha256"]):
-        if not interrupted and type(ctx.impl).transactional_ddl:
+        if not interrupted and type(ctx.impl).transactional_ddl and not commits_each_statement(
+                ctx):
             note(f"{what} failed and was rolled back whole: no autocommit_block() of it "
                  "committed any of its statements")
         elif not interrupted:
@@ -307,9 +320,10 @@ class StatementLog:
         self._refused = False
         #: mig writes the history (not the revision's code): see :meth:`mig_writes`
         self._mig_writing = False
-        #: whether the server commits DDL by itself (MySQL/MariaDB, Oracle); where it does not,
-        #: statements take effect only through an autocommit_block()
-        self._ddl_commits = not type(ctx.impl).transactional_ddl
+        #: whether the server commits DDL by itself (MySQL/MariaDB, Oracle), or the connection
+        #: each statement; where neither does, statements take effect only through an
+        #: autocommit_block()
+        self._ddl_commits = not type(ctx.impl).transactional_ddl or commits_each_statement(ctx)
         #: whether commit points are followed: from the start where DDL commits by itself and
         #: the history records it, else from the revision's first autocommit_block()
         self.counting = history is not None and self._ddl_commits

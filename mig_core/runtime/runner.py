@@ -28,6 +28,7 @@ from mig_core.runtime.progress import (
     Resume,
     ResumeRefused,
     StatementLog,
+    commits_each_statement,
     connection_autocommits,
     find_resume,
     resume_command,
@@ -250,14 +251,14 @@ class StepRunner:
 
     def _marks_started(self) -> bool:
         """Whether each step first commits a started history row: on backends whose DDL
-        commits by itself (a kill between the DDL and the version row leaves the schema ahead
-        of the version table); elsewhere a dead run's transaction rolls its DDL back. Only
+        commits by itself, or on a connection that commits each statement (a kill between the
+        DDL and the version row leaves the schema ahead of the version table); elsewhere a dead run's transaction rolls its DDL back. Only
         when mig commits step by step: the row's commit between steps would otherwise commit
         the one transaction of the run (``transactional_ddl=True`` given for such a backend),
         and the version rows written after it were never committed."""
         ctx = self.ctx
         return (
-            not type(ctx.impl).transactional_ddl
+            (not type(ctx.impl).transactional_ddl or commits_each_statement(ctx))
             and not ctx.as_sql
             and not ctx._in_external_transaction
             and self._per_step_commits()
@@ -349,9 +350,12 @@ class StepRunner:
                 if next_log is not None:
                     statement_log, next_log = next_log, None
                 elif keeps_statements and not step.is_stamp:
+                    resume = self._resume if index == 0 else None
+                    # a resumed revision's rows keep what it resumes from (its count and
+                    # digest, if it fails again before any of its statements take effect)
+                    recorded = mark_started or (resume is not None and history.enabled)
                     statement_log = self._statement_log(
-                        step, history if mark_started else None, self._resume if index == 0
-                        else None, counts=counts,
+                        step, history if recorded else None, resume, counts=counts,
                     )
                 else:
                     statement_log = None
@@ -620,7 +624,7 @@ class StepRunner:
             return "; the caller's transaction must be rolled back"
         statement_log = ctx.impl.statement_log
         if (ran and type(ctx.impl).transactional_ddl and step is not None
-                and statement_log is not None and (
+                and not commits_each_statement(ctx) and statement_log is not None and (
                     ctx._step_autocommitted and statement_log.counting
                     or statement_log.carried is not None)):
             # its autocommit_block() committed part of it, or that of the run that failed
