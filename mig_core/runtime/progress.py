@@ -398,6 +398,7 @@ class StatementLog:
     def skips(self, sql: Any) -> bool:
         """Called before ``sql`` is sent: True when a resumed run must not send it."""
         index = len(self.statements)
+        self._replaying = False  # (a replayed statement that failed and was caught)
         key, self._next_key = self._next_key, None
         if key is not None:
             self._keys[index] = key
@@ -569,8 +570,9 @@ class StatementLog:
             return
         label = self.ctx.several_databases_label()
         log.info("--resume%s: %s sent again, of the %d statement(s) it skipped, %s (the new "
-                 "connection lacked it)", f" in {label}" if label else "", self.describe,
-                 self.skip, self._replayed_statements())
+                 "connection lacked %s)", f" in {label}" if label else "", self.describe,
+                 self.skip, self._replayed_statements(),
+                 "it" if len(self.replayed) == 1 else "them")
 
     def _autocommits(self) -> bool:
         return connection_autocommits(self.ctx.live_connection)
