@@ -39,8 +39,10 @@ def compare_columns(
     meta_table: sa.Table,
 ) -> tuple[list[MigrateOperation], list[MigrateOperation], list[MigrateOperation]]:
     """(added columns, altered columns, removed columns) of one table."""
-    if conn_table.settled is not None:
-        return [], [], []  # found unchanged from the raw catalog rows (settle.py)
+    if conn_table.settled is not None:  # found unchanged from the raw catalog rows (settle.py)
+        if ctx._name_filters or ctx.has_object_filters:
+            _filter_settled(ctx, schema, conn_table, meta_table)
+        return [], [], []
     hook = ctx.hook("mig_compare_column")
     quick = ctx.cache.get("quick_column_check", False)
     if quick is False:
@@ -107,6 +109,23 @@ def compare_columns(
             continue
         drops.append(DropColumnOp.from_column_and_tablename(schema, meta_table.name, column))
     return adds, alters, drops
+
+
+def _filter_settled(
+    ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
+) -> None:
+    """Call the filters on a settled table's columns as the full comparison would (the
+    same names on both sides: no added or removed column); what they answer changes nothing,
+    as no column of the table differs."""
+    parents = {"table_name": meta_table.name, "schema_name": schema}
+    name_filters = bool(ctx._name_filters)
+    filtered = ctx.has_object_filters
+    for col in meta_table.columns:
+        name = col.name
+        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+            continue
+        if filtered:
+            ctx.run_object_filters(col, name, "column", False, conn_table.columns[name])
 
 
 def _altered(ctx: CompareContext, hook: Any, schema: str | None, meta_table: sa.Table,

@@ -126,7 +126,8 @@ class ReflectedTable:
     on first use, in bulk for the snapshot's tables (see :meth:`SchemaSnapshot.load_deferred`).
     ``settled`` (column name -> type text) marks a table whose columns were found unchanged
     from the dialect plugin's raw rows (mig_core.autogenerate.settle): its ``raw_columns``
-    are reflected only if something asks for them.
+    are built from those rows while ``include_object`` is configured, else reflected only if
+    something asks for them (``columns_read`` is false until then).
     """
 
     __slots__ = (
@@ -173,6 +174,11 @@ class ReflectedTable:
     @raw_columns.setter
     def raw_columns(self, value: list[dict[str, Any]]) -> None:
         self._raw_columns = value
+
+    @property
+    def columns_read(self) -> bool:
+        """Whether ``raw_columns`` are at hand (false for a settled table until asked for)."""
+        return self._raw_columns is not None
 
     def column_type(self, name: str) -> Any:
         """The reflected type of column ``name`` (NullType if there is none), without
@@ -609,10 +615,11 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
     from mig_core.autogenerate.settle import settled_tables
 
     settled = settled_tables(ctx, schema, db_schema, names)
-    for name, types in settled.items():
+    for name, found in settled.items():
         settled_table = tables[name]
-        settled_table.settled = types
-        settled_table._raw_columns = None  # reflected if something asks for them
+        settled_table.settled = found.types
+        # built from the rows for include_object, else reflected if something asks for them
+        settled_table._raw_columns = found.records
     kw: dict[str, Any] = {"schema": db_schema, "filter_names": names}
     with _reflection_warnings(ctx):
         unsettled = [name for name in names if name not in settled] if settled else names

@@ -564,12 +564,23 @@ class DefaultImpl:
     # --- reflection ----------------------------------------------------------------------------
     def raw_column_rows(
         self, ctx: Any, schema: str | None, names: list[str]
-    ) -> dict[str, list[tuple[str, str, bool, str | None, bool]]] | None:
-        """``{table: [(column, type text, nullable, comment, plain), ...]}`` (columns in table
-        order) for tables ``names`` of ``schema`` as reflection names it, read without building
-        types, so autogenerate can settle unchanged tables before reflecting their columns
-        (mig_core.autogenerate.settle); ``plain`` is false for a column the core must reflect
-        (identity, computed, its own collation ...). None (the default): not supported."""
+    ) -> dict[str, list[tuple[str, str, bool, str | None, bool, str | None]]] | None:
+        """``{table: [(column, type text, nullable, comment, plain, default), ...]}`` (columns
+        in table order) for tables ``names`` of ``schema`` as reflection names it, read without
+        building types, so autogenerate can settle unchanged tables before reflecting their
+        columns (mig_core.autogenerate.settle); ``plain`` is false for a column the core must
+        reflect (identity, computed, its own collation ...), ``default`` is the default's text
+        as reflection reads it. None (the default): not supported."""
+        return None
+
+    def plain_column_record(
+        self, ctx: Any, schema: str | None, row: tuple[Any, ...]
+    ) -> dict[str, Any] | None:
+        """The dict SQLAlchemy's ``get_multi_columns`` would give for the column of ``row`` (one
+        of :meth:`raw_column_rows`' rows for ``schema``), every key and value the same and the
+        type a new one equal to the reflected type; None where the plugin cannot be sure. Lets
+        autogenerate settle tables when ``include_object`` is configured (it is shown these
+        columns). None (the default): not supported."""
         return None
 
     def plain_reflected_type(self, ctx: Any, type_text: str, meta_type: Any) -> Any:

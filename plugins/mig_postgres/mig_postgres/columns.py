@@ -5,7 +5,9 @@ SQLAlchemy's ``get_multi_columns`` turns every column's ``format_type`` text int
 as much as the query itself. The core asks :func:`column_rows` instead, compares those rows with
 the model and reflects only the tables it cannot settle from them (see
 ``mig_core.autogenerate.settle``); :func:`plain_type` is the type SQLAlchemy would have
-reflected for the few built-in type names the rows may be settled with.
+reflected for the few built-in type names the rows may be settled with, and
+:func:`column_record` the whole reflection dict of a plain column (the columns ``include_object``
+is shown for a settled table).
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ if TYPE_CHECKING:
     from mig_core.autogenerate.context import CompareContext
 
 #: one row per column of the named tables, in table-name then column order (as SQLAlchemy reads
-#: them). ``plain`` is false for what the core never settles from a row: identity and generated
-#: columns, a collation other than the type's, a type outside ``pg_catalog`` or not a base type
+#: them, the default's text too). ``plain`` is false for what the core never settles from a row:
+#: identity and generated columns, a collation other than the type's, a type outside ``pg_catalog`` or not a base type
 #: (enums, domains, composites, arrays are base types with ``typelem``, left out too)
 _COLUMNS_SQL = (
     "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
     "d.description, a.attidentity = '' AND a.attgenerated = '' AND t.typtype = 'b' "
     "AND t.typelem = 0 AND t.typnamespace = 'pg_catalog'::regnamespace "
-    "AND (a.attcollation = 0 OR a.attcollation = t.typcollation) "
+    "AND (a.attcollation = 0 OR a.attcollation = t.typcollation), "
+    "CASE WHEN a.atthasdef THEN (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) "
+    "FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END "
     "FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
     "AND NOT a.attisdropped "
@@ -39,11 +43,15 @@ _VISIBLE = "pg_catalog.pg_table_is_visible(c.oid) AND c.relnamespace <> 'pg_cata
 _IN_SCHEMA = "c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = :schema)"
 
 
+#: (column, format_type, nullable, comment, plain, default)
+Row = tuple[str, str, bool, str | None, bool, str | None]
+
+
 def column_rows(
     ctx: CompareContext, schema: str | None, names: list[str]
-) -> dict[str, list[tuple[str, str, bool, str | None, bool]]] | None:
-    """``{table: [(column, format_type, nullable, comment, plain), ...]}`` for ``names`` of
-    ``schema`` (as reflection names it: None is what is visible on search_path); None before
+) -> dict[str, list[Row]] | None:
+    """``{table: [(column, format_type, nullable, comment, plain, default), ...]}`` for
+    ``names`` of ``schema`` (as reflection names it: None is what is visible on search_path); None before
     PostgreSQL 12 (no ``attgenerated``)."""
     import sqlalchemy as sa
 
@@ -64,6 +72,35 @@ def column_rows(
             rows = out[current] = []
         rows.append(row[1:])
     return out
+
+
+#: SQLAlchemy's test of a SERIAL-like default (autoincrement, and the sequence's schema)
+_NEXTVAL = re.compile(r"""(nextval\(')([^']+)('.*$)""")
+
+
+def column_record(schema: str | None, row: Row) -> dict[str, Any] | None:
+    """The dict SQLAlchemy's ``get_multi_columns`` gives for a plain column's ``row`` of table
+    schema ``schema`` (as reflection names it), None for a row that is not plain: the same
+    keys and values, the type a new one equal to its reflected type (see
+    ``PGDialect._get_columns_info``: a ``nextval`` default makes an integer column
+    autoincrement, and is schema-qualified in a named schema)."""
+    import sqlalchemy as sa
+
+    name, type_text, nullable, comment, plain, default = row
+    type_ = plain_type(type_text) if plain else None
+    if type_ is None:
+        return None
+    autoincrement = False
+    if default is not None:
+        match = _NEXTVAL.search(default)
+        if match is not None:
+            autoincrement = issubclass(type_._type_affinity, sa.Integer)
+            if "." not in match.group(2) and schema is not None:
+                default = f'{match.group(1)}"{schema}".{match.group(2)}{match.group(3)}'
+    return {
+        "name": name, "type": type_, "nullable": nullable, "default": default,
+        "autoincrement": autoincrement, "comment": comment,
+    }
 
 
 _NUMERIC = re.compile(r"^numeric\((\d+),(\d+)\)$")

@@ -89,9 +89,10 @@ def align_reflected_types(ctx: CompareContext, conn_table: ReflectedTable,
     The core then compares them equal through its own (fast) path; a plugin-wide
     ``mig_compare_type`` would send every column of every table through the hooks instead.
     What was reflected is kept otherwise (an enum keeps the database's values). A table the
-    core settled from raw rows holds none of these types (only plain built-in ones).
+    core settled from raw rows holds only plain built-in types: its columns are aligned only
+    when at hand (built from the rows for ``include_object``, which sees them aligned).
     """
-    if conn_table.settled is not None:
+    if conn_table.settled is not None and not conn_table.columns_read:
         return
     enum_class = _special_reflected()[1]  # PostgreSQL's ENUM
     kinds = _TYPE_KINDS

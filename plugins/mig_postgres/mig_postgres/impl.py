@@ -97,11 +97,19 @@ class PostgresqlImpl(DefaultImpl):
 
     def raw_column_rows(
         self, ctx: Any, schema: str | None, names: list[str]
-    ) -> dict[str, list[tuple[str, str, bool, str | None, bool]]] | None:
+    ) -> dict[str, list[tuple[str, str, bool, str | None, bool, str | None]]] | None:
         """Columns as catalog rows, for autogenerate's settling (columns.py)."""
         from mig_postgres.columns import column_rows
 
         return column_rows(ctx, schema, names)
+
+    def plain_column_record(
+        self, ctx: Any, schema: str | None, row: tuple[Any, ...]
+    ) -> dict[str, Any] | None:
+        """SQLAlchemy's reflection dict of a plain column's row (columns.py)."""
+        from mig_postgres.columns import column_record
+
+        return column_record(schema, row)  # type: ignore[arg-type]
 
     def plain_reflected_type(self, ctx: Any, type_text: str, meta_type: Any) -> Any:
         """SQLAlchemy's reflected type for a built-in ``format_type`` text (columns.py),

@@ -60,7 +60,7 @@ def test_plain_types_are_what_sqlalchemy_reflects(engine: sa.Engine) -> None:
     assert rows is not None
     found = rows["plain"]
     assert [row[1] for row in found] == list(PLAIN)
-    for (name, text, nullable, comment, plain), column in zip(found, reflected):
+    for (name, text, nullable, comment, plain, _), column in zip(found, reflected):
         built = plain_type(text)
         assert (name, nullable, comment, plain) == (column["name"], True, None, True)
         assert type(built) is type(column["type"]), text
@@ -82,11 +82,11 @@ def test_rows_mark_what_is_never_settled(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         rows = column_rows(_ctx(conn), "public", ["odd", "missing"])
     assert rows is not None
-    assert [(name, plain) for name, _, _, _, plain in rows["odd"]] == [
+    assert [(name, plain) for name, _, _, _, plain, _ in rows["odd"]] == [
         ("id", False), ("twice", False), ("name", False), ("m", False), ("p", False),
         ("tags", False), ("ip", True), ("ok", True),
     ]
-    assert rows["odd"][-1] == ("ok", "boolean", False, "said", True)
+    assert rows["odd"][-1] == ("ok", "boolean", False, "said", True, None)
     assert "missing" not in rows
     assert plain_type("inet") is None  # plain on the server, but not one settled from rows
 
@@ -189,8 +189,10 @@ CASES: list[tuple[str, dict[str, Any], Any, bool]] = [
     ("table comparator", {}, "dispatch_for", True),
     ("server defaults", {"compare_server_default": True}, None, False),
     ("compare_type callable", {"compare_type": lambda *a: None}, None, False),
-    ("include_object", {"include_object": lambda *a: True}, None, False),
-    ("include_name", {"include_name": lambda *a: True}, None, False),
+    ("include_object", {"include_object": lambda *a: True}, None, True),
+    ("include_name", {"include_name": lambda *a: True}, None, True),
+    ("table comparator and include_object", {"include_object": lambda *a: True}, "dispatch_for",
+     True),
     ("column plugin", {}, ComparesColumns, False),
     ("type plugin", {}, ComparesTypes, False),
 ]
