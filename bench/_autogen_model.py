@@ -37,6 +37,22 @@ def build(tables: int, *, differ_every: int = 0, database_side: bool = False) ->
     return md
 
 
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """A typical ``include_name`` (``--filters``): leave out scratch tables by name (the model
+    has none, so the result is unchanged)."""
+    return not (type_ == "table" and str(name).startswith("tmp_"))
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """A typical ``include_object`` (``--filters``): leave out what the model marks with
+    ``info["skip_autogen"]`` (nothing here)."""
+    return not getattr(obj, "info", {}).get("skip_autogen", False)
+
+
+FILTERS = {"include_name": include_name, "include_object": include_object}
+
+
 def bulk_reflect(conn: sa.Connection, schema: str | None = None, *, whole: bool = True) -> None:
     """SQLAlchemy's bulk reflection of every table of ``schema``: the benchmarks' floor
     (``whole=False``: without primary keys and CHECK constraints, which mig skips when no

@@ -23,8 +23,12 @@ Set up Alembic's venv once:
 ``python3 -m venv bench/.venv-alembic && bench/.venv-alembic/bin/pip install alembic==1.20.1
 SQLAlchemy==<same as .venv> psycopg2-binary``.
 
+``--filters`` runs both in-process compares (mig's and Alembic's) with a typical
+``include_name`` and ``include_object`` (bench/_autogen_model.py: they leave nothing of the model
+out, but every table, column, index and constraint goes through them).
+
 Run: ``.venv/bin/python bench/autogenerate.py [--tables 100,500,1000] [--dialects sqlite,postgresql]
-[--repeat 3] [--no-alembic] [--no-cli]``
+[--repeat 3] [--no-alembic] [--no-cli] [--filters]``
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ def prepare(url: str, tables: int, scenario: str) -> None:
 Run = tuple[float, float]  # (wall s, CPU s)
 
 
-def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
+def interleaved(url: str, tables: int, repeat: int,
+                filters: bool = False) -> dict[str, list[Run]]:
     """floor, floor5 and mig's ``compare_metadata``, one run of each in turn (the order rotating
     from round to round), ``repeat`` rounds after an uncounted one (imports, caches).
 
@@ -95,7 +100,8 @@ def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
     runs, one after the other, their ratios took in how the load of a shared machine drifted
     from block to block (0.2-0.3 either way). Each floor run is the faster of two, garbage
     collection on (as SQLAlchemy runs) and off (as mig's comparison runs), so the floor is the
-    strictest one; ``floor5`` is the floor without primary keys and CHECK constraints."""
+    strictest one; ``floor5`` is the floor without primary keys and CHECK constraints.
+    ``filters``: mig's compare with the model's typical ``include_name`` / ``include_object``."""
     import gc
 
     from mig_core.autogenerate.api import compare_metadata
@@ -103,6 +109,7 @@ def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
     from mig_core.runtime.migration import MigrationContext
 
     md = _autogen_model.build(tables, differ_every=DIFFER_EVERY)
+    opts: dict = dict(_autogen_model.FILTERS) if filters else {}
     pm = build_plugin_manager(None)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
@@ -123,7 +130,7 @@ def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
     def compare() -> Run:
         with engine.connect() as conn:
             start, cpu = time.perf_counter(), time.process_time()
-            ctx = MigrationContext.configure(connection=conn, plugin_manager=pm)
+            ctx = MigrationContext.configure(connection=conn, plugin_manager=pm, opts=opts)
             compare_metadata(ctx, md)
             return time.perf_counter() - start, time.process_time() - cpu
 
@@ -140,10 +147,11 @@ def interleaved(url: str, tables: int, repeat: int) -> dict[str, list[Run]]:
     return out
 
 
-def alembic_compare(url: str, tables: int, repeat: int) -> list[tuple[float, float]]:
+def alembic_compare(url: str, tables: int, repeat: int,
+                    filters: bool = False) -> list[tuple[float, float]]:
     out = subprocess.run(
         [str(ALEMBIC_PY), str(HERE / "_alembic_worker.py"), "compare", url, str(tables),
-         str(DIFFER_EVERY), str(repeat)],
+         str(DIFFER_EVERY), str(repeat), *(["filters"] if filters else [])],
         capture_output=True, text=True,
     )
     if out.returncode != 0:
@@ -234,6 +242,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-alembic", action="store_true")
     parser.add_argument("--no-cli", action="store_true")
+    parser.add_argument("--filters", action="store_true",
+                        help="in-process compares with a typical include_name / include_object")
     args = parser.parse_args()
     with_alembic = not args.no_alembic and ALEMBIC_PY.exists()
     if not args.no_alembic and not with_alembic:
@@ -247,11 +257,11 @@ def main() -> None:
                 for scenario in ("empty", "differ"):
                     prepare(url, tables, scenario)
                     row = {"dialect": dialect, "tables": tables, "scenario": scenario}
-                    for key, runs in interleaved(url, tables, args.repeat).items():
+                    for key, runs in interleaved(url, tables, args.repeat, args.filters).items():
                         row[key] = median([w for w, _ in runs])
                         row[key + "_cpu"] = median([c for _, c in runs])
                     if with_alembic:
-                        runs = alembic_compare(url, tables, args.repeat)
+                        runs = alembic_compare(url, tables, args.repeat, args.filters)
                         row["alembic"] = median([w for w, _ in runs])
                         row["alembic_cpu"] = median([c for _, c in runs])
                     if not args.no_cli:
