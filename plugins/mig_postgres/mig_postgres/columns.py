@@ -84,8 +84,6 @@ def column_record(schema: str | None, row: Row) -> dict[str, Any] | None:
     keys and values, the type a new one equal to its reflected type (see
     ``PGDialect._get_columns_info``: a ``nextval`` default makes an integer column
     autoincrement, and is schema-qualified in a named schema)."""
-    import sqlalchemy as sa
-
     name, type_text, nullable, comment, plain, default = row
     type_ = plain_type(type_text) if plain else None
     if type_ is None:
@@ -94,6 +92,8 @@ def column_record(schema: str | None, row: Row) -> dict[str, Any] | None:
     if default is not None:
         match = _NEXTVAL.search(default)
         if match is not None:
+            import sqlalchemy as sa
+
             autoincrement = issubclass(type_._type_affinity, sa.Integer)
             if "." not in match.group(2) and schema is not None:
                 default = f'{match.group(1)}"{schema}".{match.group(2)}{match.group(3)}'
@@ -123,7 +123,7 @@ def _builders() -> dict[str, Callable[[], Any]]:
     }
 
 
-_BUILDERS: dict[str, Callable[[], Any]] = {}
+_BUILDERS: dict[str, Callable[[], Any] | None] = {}
 
 
 def plain_type(format_type: str) -> Any:
@@ -131,16 +131,23 @@ def plain_type(format_type: str) -> Any:
     built-in types a column can be settled with (None for any other)."""
     if not _BUILDERS:
         _BUILDERS.update(_builders())
-    builder = _BUILDERS.get(format_type)
-    if builder is not None:
-        return builder()
+    try:
+        builder = _BUILDERS[format_type]
+    except KeyError:  # sized types, and any other text: parsed once
+        builder = _BUILDERS[format_type] = _sized_builder(format_type)
+    return None if builder is None else builder()
+
+
+def _sized_builder(format_type: str) -> Callable[[], Any] | None:
+    from functools import partial
+
     from sqlalchemy.dialects import postgresql as pg
 
     numeric = _NUMERIC.match(format_type)
     if numeric:
-        return pg.NUMERIC(int(numeric.group(1)), int(numeric.group(2)))
+        return partial(pg.NUMERIC, int(numeric.group(1)), int(numeric.group(2)))
     sized = _LENGTH.match(format_type)
     if sized:
         cls = pg.VARCHAR if sized.group(1) == "character varying" else pg.CHAR
-        return cls(int(sized.group(2)))
+        return partial(cls, int(sized.group(2)))
     return None
