@@ -36,6 +36,7 @@ class Settled(NamedTuple):
     types: dict[str, str]
     records: list[dict[str, Any]] | None
 
+
 def settling_possible(ctx: CompareContext) -> bool:
     """Whether the comparison of columns is the core's alone (see the module docstring)."""
     from mig_core.autogenerate.compare_columns import _quick_check

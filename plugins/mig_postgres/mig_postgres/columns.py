@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 #: one row per column of the named tables, in table-name then column order (as SQLAlchemy reads
 #: them, the default's text too). ``plain`` is false for what the core never settles from a row:
-#: identity and generated columns, a collation other than the type's, a type outside ``pg_catalog`` or not a base type
-#: (enums, domains, composites, arrays are base types with ``typelem``, left out too)
+#: identity and generated columns, a collation other than the type's, a type outside
+#: ``pg_catalog`` or not a base type (enums, domains, composites, arrays are base types with
+#: ``typelem``, left out too)
 _COLUMNS_SQL = (
     "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
     "d.description, a.attidentity = '' AND a.attgenerated = '' AND t.typtype = 'b' "
@@ -51,8 +52,8 @@ def column_rows(
     ctx: CompareContext, schema: str | None, names: list[str]
 ) -> dict[str, list[Row]] | None:
     """``{table: [(column, format_type, nullable, comment, plain, default), ...]}`` for
-    ``names`` of ``schema`` (as reflection names it: None is what is visible on search_path); None before
-    PostgreSQL 12 (no ``attgenerated``)."""
+    ``names`` of ``schema`` (as reflection names it: None is what is visible on search_path);
+    None before PostgreSQL 12 (no ``attgenerated``)."""
     import sqlalchemy as sa
 
     dialect = ctx.dialect
