@@ -207,3 +207,23 @@ def test_a_filter_that_raises_on_a_settled_table_raises_the_same(
         errors.append((str(raised.value), calls))
         assert ("kinds" in settled) is on
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize(("opts", "settles"), [
+    ({"include_object": lambda *a: True}, False), ({"include_name": lambda *a: True}, True),
+], ids=["include_object", "include_name"])
+def test_an_impl_without_column_records_settles_only_without_include_object(
+    database: sa.Engine, monkeypatch: pytest.MonkeyPatch, opts: dict[str, Any], settles: bool,
+) -> None:
+    from mig_postgres.impl import PostgresqlImpl
+
+    from mig_core.ddl.impl import DefaultImpl
+
+    monkeypatch.setattr(PostgresqlImpl, "plain_column_record", DefaultImpl.plain_column_record)
+    settled = _settling(monkeypatch, True)
+    with database.connect() as conn:
+        ctx = MigrationContext.configure(
+            connection=conn, opts={"include_schemas": True, **opts}, plugin_manager=PM
+        )
+        compare_metadata(ctx, model(database=False))
+    assert settled == (["kinds", "plain"] if settles else [])
