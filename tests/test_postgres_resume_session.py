@@ -70,7 +70,7 @@ def test_search_path_among_the_skipped_statements_is_set_again(tmp_path, engine,
         command.upgrade(config_for(ini), "head", resume=True)
     assert _schema_of(engine, "t2") == ["side"]  # as the failed run's SET placed it
     assert ("--resume: revision r2 (versions/r2_r2.py) upgrade sent again, of the 2 "
-            "statement(s) it skipped, 1 statement that only sets the session's state: SET "
+            "statements it skipped, 1 statement that only sets the session's state: SET "
             "search_path TO side, public (the new connection lacked it)") in caplog.text
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"

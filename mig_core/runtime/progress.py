@@ -244,8 +244,8 @@ def find_resume(
             "applied, and this command does not run that first; resume it with "
             f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
         )
-    log.info("resuming %s%s: its first %d statement(s) took effect before and are not sent",
-             what, f" in {label}" if label else "", count)
+    log.info("resuming %s%s: its first %s took effect before and are not sent",
+             what, f" in {label}" if label else "", _plural(int(count), "statement"))
     return Resume(row["id"], int(count), row["statements_sha256"]), row
 
 
@@ -569,9 +569,9 @@ class StatementLog:
         if not self.replayed:
             return
         label = self.ctx.several_databases_label()
-        log.info("--resume%s: %s sent again, of the %d statement(s) it skipped, %s (the new "
+        log.info("--resume%s: %s sent again, of the %s it skipped, %s (the new "
                  "connection lacked %s)", f" in {label}" if label else "", self.describe,
-                 self.skip, self._replayed_statements(),
+                 _plural(self.skip, "statement"), self._replayed_statements(),
                  "it" if len(self.replayed) == 1 else "them")
 
     def _autocommits(self) -> bool:

@@ -405,7 +405,7 @@ def test_multidb_repair_and_resume(tmp_path, engine, mysql_url):
     assert (f"--resume in engine1 (sqlite:///{tmp_path}/engine1.db): nothing to resume (the "
             "last run did not stop inside a revision)") in done.stderr
     assert (f"resuming the upgrade of revision r2 (history row {maria_rows[1]['id']}) in engine2 "
-            f"({mysql_url}): its first 2 statement(s) took effect before") in done.stderr
+            f"({mysql_url}): its first 2 statements took effect before") in done.stderr
     assert verify.stdout.count("2 applied revisions: 2 ok, 0 changed") == 2
 
 

@@ -32,7 +32,7 @@ FOREIGN_KEYS_OFF_THEN_A_FAILURE = (
 #: mig's info lines shown, as the templates' logging configuration shows them
 ENV_PY_LOGGING = ("import logging\nlogging.basicConfig()\nlogging.getLogger('mig').setLevel('INFO')\n"
                   + ENV_PY)
-REPLAYED = ("--resume: revision r2 (versions/r2_r2.py) upgrade sent again, of the 2 statement(s) "
+REPLAYED = ("--resume: revision r2 (versions/r2_r2.py) upgrade sent again, of the 2 statements "
             "it skipped, 1 statement that only sets the session's state: SET foreign_key_checks "
             "= 0 (the new connection lacked it)")
 
