@@ -556,9 +556,13 @@ def test_a_long_upgrade_runs_with_older_objects_frozen(tmp_path, online):
 
     from mig_core import command
 
+    # checked in the first and the last revision: gc.get_freeze_count() walks every frozen
+    # object (Python 3.11), which in a process holding a whole test session's objects cost
+    # ~0.25 s a call, 120 calls a test
     body = "import gc\nassert gc.get_freeze_count() > 0, 'not frozen'"
     revisions = [
-        {"rev": f"r{i:03d}", "down": f"r{i - 1:03d}" if i else None, "upgrade": body}
+        {"rev": f"r{i:03d}", "down": f"r{i - 1:03d}" if i else None,
+         "upgrade": body if i in (0, 119) else "pass"}
         for i in range(120)
     ]
     url = f"sqlite:///{tmp_path / 'db.sqlite'}" if online else "sqlite://"
