@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from runtime_support import revision_source
+from runtime_support import init_project, revision_source
 
 
 def run_mig(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -29,9 +29,10 @@ def mig(cwd: Path, *args: str) -> str:
 
 def async_project(root: Path, url: str, revisions: Sequence[dict[str, Any]] = (),
                   env_py: dict[str, str] | None = None) -> Path:
-    """``mig init -t async`` in ``root``, its URL set to ``url``, the revisions written into
-    ``migrations/versions``; ``env_py`` replaces text of the template's env.py (old -> new)."""
-    mig(root, "init", "-t", "async", "migrations")
+    """``mig init -t async`` in ``root`` (``init_project``: run once, then copied), its URL set
+    to ``url``, the revisions written into ``migrations/versions``; ``env_py`` replaces text of
+    the template's env.py (old -> new)."""
+    init_project(root, "async")
     ini = root / "mig.ini"
     text, count = re.subn(r"^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url}", ini.read_text(),
                           flags=re.M)

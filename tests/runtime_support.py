@@ -155,3 +155,28 @@ def shared_fixtures() -> Any:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+_INITIALISED: dict[str, Path] = {}
+
+
+def init_project(root: Path, template: str = "generic") -> None:
+    """Into ``root``, what ``mig init -t TEMPLATE migrations`` writes there (mig.ini and the
+    migrations folder). The command runs as a subprocess once per template and test process;
+    later calls copy its output (nothing in it depends on the folder: paths are ``%(here)s``)."""
+    import atexit
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if template not in _INITIALISED:
+        made = Path(tempfile.mkdtemp(prefix=f"mig-init-{template}-"))
+        atexit.register(shutil.rmtree, made, ignore_errors=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "mig_core", "init", "-t", template, "migrations"],
+            cwd=made, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 0, f"mig init -t {template}: {result.stderr}"
+        _INITIALISED[template] = made
+    shutil.copytree(_INITIALISED[template], root, dirs_exist_ok=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from runtime_support import init_project
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
 
@@ -26,8 +27,9 @@ def mig(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
 
 
 def project(tmp_path: Path, url: str, model: str = "model.py", batch: bool = False) -> Path:
-    """A ``mig init`` project whose env.py imports the quickstart model as target_metadata."""
-    mig(tmp_path, "init", "migrations")
+    """A ``mig init`` project (run once, then copied) whose env.py imports the quickstart model
+    as target_metadata."""
+    init_project(tmp_path)
     shutil.copy(QUICKSTART / model, tmp_path / "app_model.py")
     env = tmp_path / "migrations" / "env.py"
     text = env.read_text()
@@ -135,7 +137,7 @@ def test_empty_revision_and_post_write_hook(tmp_path, sqlite_url):
 
 
 def test_env_without_target_metadata_is_a_clear_error(tmp_path, sqlite_url):
-    mig(tmp_path, "init", "migrations")
+    init_project(tmp_path)
     ini = tmp_path / "mig.ini"
     ini.write_text(ini.read_text().replace("sqlite:///%(here)s/app.db", sqlite_url))
     result = mig(tmp_path, "revision", "--autogenerate", "-m", "x", check=False)
