@@ -5,7 +5,9 @@
     python3 tasks.py test    # ruff, mypy and the whole pytest suite
     python3 tasks.py setup   # only create/refresh .venv
 
-Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k graph -x``).
+Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k graph -x``). The suite
+runs on two pytest-xdist workers, a test file on one worker (``-n 2 --dist loadfile``);
+``python3 tasks.py test -n 0`` runs it in one process.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def test(pytest_args: list[str]) -> None:
     setup()
     run(_bin("ruff"), "check", ".")
     run(_bin("mypy"))
-    run(_bin("python"), "-m", "pytest", *pytest_args)
+    # two workers, each test file whole on one of them (its module-scoped database, its order);
+    # most tests wait on a database server or a subprocess, so two overlap well on two cores
+    run(_bin("python"), "-m", "pytest", "-n", "2", "--dist", "loadfile", *pytest_args)
 
 
 def main() -> None:
