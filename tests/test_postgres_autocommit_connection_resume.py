@@ -47,8 +47,9 @@ def test_a_revision_half_applied_in_autocommit_resumes(tmp_path, engine, postgre
     with auto.connect() as conn, pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini, connection=conn), "head")
     assert str(info.value).endswith(
-        "2 statements of it took effect (the connection commits each statement (its isolation "
-        "level is AUTOCOMMIT)) and the version table still names r1. Once the cause is fixed, "
+        "2 statements of it took effect (the connection's isolation level is AUTOCOMMIT, so "
+        "each statement commits as it runs) and the version table still names r1. Once the "
+        "cause is fixed, "
         "`mig upgrade r2 --resume` runs the rest of it (or repair the schema by hand and record "
         "where it is with `mig stamp`)")
     failed = _history(engine)[-1]

@@ -299,8 +299,9 @@ def test_transactional_ddl_off_on_an_autocommit_connection_says_partly_applied(
                                    configure={"transactional_ddl": False}), "head")
     assert str(info.value).endswith(
         "; before the failing statement it ran 1 statement: CREATE TABLE t_r3 ( id SERIAL NOT "
-        "NULL, PRIMARY KEY (id) ); 1 statement of it took effect (the connection commits each "
-        "statement (its isolation level is AUTOCOMMIT), and transactional DDL on postgresql was "
+        "NULL, PRIMARY KEY (id) ); 1 statement of it took effect (the connection's isolation "
+        "level is AUTOCOMMIT, so each statement commits as it runs, and transactional DDL on "
+        "postgresql was "
         "turned off for this run (transactional_ddl=False)) and the version table still names "
         "r2. Once the cause is fixed, `mig upgrade r3 --resume` runs the rest of it (or repair "
         "the schema by hand and record where it is with `mig stamp`)")
@@ -330,8 +331,8 @@ def test_a_failure_without_transactional_ddl_lists_the_statements_that_ran(tmp_p
     assert str(info.value).endswith(
         "; before the failing statement it ran 4 statements: ...; ALTER TABLE t ADD COLUMN c1 "
         "INTEGER; ALTER TABLE t ADD COLUMN c2 INTEGER; ALTER TABLE t ADD COLUMN c3 INTEGER; 4 "
-        "statements of it took effect (the connection commits each statement (its isolation "
-        "level is AUTOCOMMIT), and transactional DDL on sqlite was turned off for this run "
+        "statements of it took effect (the connection's isolation level is AUTOCOMMIT, so each "
+        "statement commits as it runs, and transactional DDL on sqlite was turned off for this run "
         "(transactional_ddl=False)) and the version table still names r1. Once the cause is "
         "fixed, `mig upgrade r2 --resume` runs the rest of it (or repair the schema by hand and "
         "record where it is with `mig stamp`)"
@@ -377,8 +378,9 @@ def test_an_autocommit_connection_runs_revision_by_revision(tmp_path, postgres_u
     with auto.connect() as conn, pytest.raises(MigrationFailed) as info:
         command.upgrade(config_for(ini, connection=conn), "head")
     assert str(info.value).endswith(
-        "; 1 statement of it took effect (the connection commits each statement (its isolation "
-        "level is AUTOCOMMIT)) and the version table still names r2. Once the cause is fixed, "
+        "; 1 statement of it took effect (the connection's isolation level is AUTOCOMMIT, so "
+        "each statement commits as it runs) and the version table still names r2. Once the "
+        "cause is fixed, "
         "`mig upgrade r3 --resume` runs the rest of it (or repair the schema by hand and record "
         "where it is with `mig stamp`)")
     with engine.connect() as check:

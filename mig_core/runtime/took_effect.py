@@ -70,9 +70,11 @@ def why_not_transactional(ctx: MigrationContext) -> str:
     """Why a failed step's DDL was not rolled back: the backend, or this run's configuration."""
     if type(ctx.impl).transactional_ddl and connection_autocommits(ctx.live_connection):
         if ctx.opts.get("transactional_ddl") is not False:
-            return "the connection commits each statement (its isolation level is AUTOCOMMIT)"
+            return ("the connection's isolation level is AUTOCOMMIT, so each statement commits "
+                    "as it runs")
         return (
-            f"the connection commits each statement (its isolation level is AUTOCOMMIT), and "
+            "the connection's isolation level is AUTOCOMMIT, so each statement commits as it "
+            f"runs, and "
             f"transactional DDL on {ctx.dialect.name} was turned off for this run "
             "(transactional_ddl=False)"
         )
