@@ -252,10 +252,11 @@ class StepRunner:
     def _marks_started(self) -> bool:
         """Whether each step first commits a started history row: on backends whose DDL
         commits by itself, or on a connection that commits each statement (a kill between the
-        DDL and the version row leaves the schema ahead of the version table); elsewhere a dead run's transaction rolls its DDL back. Only
-        when mig commits step by step: the row's commit between steps would otherwise commit
-        the one transaction of the run (``transactional_ddl=True`` given for such a backend),
-        and the version rows written after it were never committed."""
+        DDL and the version row leaves the schema ahead of the version table); elsewhere a dead
+        run's transaction rolls its DDL back. Only when mig commits step by step: the row's
+        commit between steps would otherwise commit the one transaction of the run
+        (``transactional_ddl=True`` given for such a backend), and the version rows written
+        after it were never committed."""
         ctx = self.ctx
         return (
             (not type(ctx.impl).transactional_ddl or commits_each_statement(ctx))

@@ -113,6 +113,7 @@ def sets_connection(sql: Any) -> bool:
     found = _SETTING_PRAGMA.match(text) if text is not None else None
     return found is not None and found.group("name").lower() in CONNECTION_PRAGMAS
 
+
 class SQLiteImpl(DefaultImpl):
     """SQLite: transactional DDL; batch (move and copy) for what ALTER TABLE cannot do."""
 
