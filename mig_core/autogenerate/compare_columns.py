@@ -69,7 +69,7 @@ def compare_columns(
                     if alter is not None:
                         alters.append(alter)
                 return [], alters, []
-    parents = {"table_name": meta_table.name, "schema_name": schema}
+    parents = ctx.table_parent_names(meta_table.name, schema)
     conn_cols = conn_table.columns
     adds: list[MigrateOperation] = []
     alters = []
@@ -78,7 +78,7 @@ def compare_columns(
     for col in meta_table.columns:
         name = col.name
         meta_names.add(name)
-        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+        if name_filters and not ctx.run_table_name_filters(name, "column", parents):
             continue
         conn_col = conn_cols.get(name)
         if filtered and not ctx.run_object_filters(col, name, "column", False, conn_col):
@@ -95,7 +95,7 @@ def compare_columns(
     for name, conn_col in conn_cols.items():
         if name in meta_names:
             continue
-        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+        if name_filters and not ctx.run_table_name_filters(name, "column", parents):
             continue
         dropped.append(conn_col.to_column())
     if dropped:
@@ -117,15 +117,16 @@ def _filter_settled(
     """Call the filters on a settled table's columns as the full comparison would (the
     same names on both sides: no added or removed column); what they answer changes nothing,
     as no column of the table differs."""
-    parents = {"table_name": meta_table.name, "schema_name": schema}
-    name_filters = bool(ctx._name_filters)
-    filtered = ctx.has_object_filters
+    parents = ctx.table_parent_names(meta_table.name, schema)
+    names_pass = ctx.run_table_name_filters if ctx._name_filters else None
+    objects_pass = ctx.run_object_filters if ctx.has_object_filters else None
+    conn_columns = conn_table.columns if objects_pass is not None else {}
     for col in meta_table.columns:
         name = col.name
-        if name_filters and not ctx.run_name_filters(name, "column", dict(parents)):
+        if names_pass is not None and not names_pass(name, "column", parents):
             continue
-        if filtered:
-            ctx.run_object_filters(col, name, "column", False, conn_table.columns[name])
+        if objects_pass is not None:
+            objects_pass(col, name, "column", False, conn_columns[name])
 
 
 def _altered(ctx: CompareContext, hook: Any, schema: str | None, meta_table: sa.Table,

@@ -167,9 +167,9 @@ def _warn_uncompared_expression_indexes(
 ) -> None:
     """Warn about the model's expression indexes the database lacks: the dialect cannot
     reflect them, so autogenerate writes nothing for them (Alembic warns too)."""
-    parents = {"table_name": meta_table.name, "schema_name": schema}
+    parents = ctx.table_parent_names(meta_table.name, schema)
     wanted = [
-        ix for ix in meta_table.indexes
+        ix for ix in _index_order(meta_table.indexes)
         if ix.name and _has_expressions(ix) and _included(ctx, ix, ix.name, "index", False, parents)
     ]
     if not wanted or ctx.connection is None:
@@ -302,18 +302,22 @@ def compare_indexes_and_uniques(
     if skip_expressions and ctx.dialect_name == "sqlite":
         _warn_uncompared_expression_indexes(ctx, schema, meta_table)
     unique_class = sa.UniqueConstraint
+    # sets: sorted before anything is offered to the filters, so that include_name and
+    # include_object see them in one order in every process (and operations come out so)
+    meta_indexes = _index_order(meta_table.indexes)
+    meta_uniques = _unique_order([c for c in meta_table.constraints
+                                  if isinstance(c, unique_class)])
     # include_name here, on names; include_object below, on each add, drop or change only
     if ctx._name_filters:
-        parents = {"table_name": meta_table.name, "schema_name": schema}
+        parents = ctx.table_parent_names(meta_table.name, schema)
         meta_indexes = [
-            ix for ix in meta_table.indexes
+            ix for ix in meta_indexes
             if not (skip_expressions and _has_expressions(ix))
             and _name_included(ctx, ix.name, "index", parents)
         ]
         meta_uniques = [
-            c for c in meta_table.constraints
-            if isinstance(c, unique_class)
-            and _name_included(ctx, c.name, "unique_constraint", parents)
+            c for c in meta_uniques
+            if _name_included(ctx, c.name, "unique_constraint", parents)
         ]
         conn_indexes = [
             r for r in conn_table.indexes
@@ -325,11 +329,8 @@ def compare_indexes_and_uniques(
             if _name_included(ctx, r.get("name"), "unique_constraint", parents)
         ]
     else:  # the same lists, without a filter call per object
-        meta_indexes = (
-            [ix for ix in meta_table.indexes if not _has_expressions(ix)]
-            if skip_expressions else list(meta_table.indexes)
-        )
-        meta_uniques = [c for c in meta_table.constraints if isinstance(c, unique_class)]
+        if skip_expressions:
+            meta_indexes = [ix for ix in meta_indexes if not _has_expressions(ix)]
         conn_indexes = [r for r in conn_table.indexes if not r.get("duplicates_constraint")]
         conn_uniques = conn_table.unique_constraints
     if not (meta_indexes or meta_uniques or conn_indexes or conn_uniques):
@@ -342,11 +343,6 @@ def compare_indexes_and_uniques(
     adds: list[MigrateOperation] = []
     wanted = _ObjectFilter(ctx, conn_table) if ctx._object_filters else _KEEP_ALL
 
-    if len(meta_indexes) > 1:
-        meta_indexes.sort(key=lambda i: str(i.name))
-    if len(meta_uniques) > 1:  # a set: unnamed ones by their columns, one order every run
-        meta_uniques = sorted(meta_uniques, key=lambda c: (
-            str(c.name), tuple(str(col.name) for col in c.columns)))
     for index in meta_indexes:
         name = _norm_name(index.name)
         record = conn_index_by_name.get(name) if name else None
@@ -415,6 +411,21 @@ def compare_indexes_and_uniques(
     return drops, adds
 
 
+def _index_order(indexes: Any) -> list[sa.Index]:
+    """A table's indexes (a set) by name: one order in every process."""
+    if len(indexes) < 2:
+        return list(indexes)
+    return sorted(indexes, key=lambda i: str(i.name))
+
+
+def _unique_order(uniques: list[sa.UniqueConstraint]) -> list[sa.UniqueConstraint]:
+    """A table's unique constraints (from a set) by name, unnamed ones by their columns: one
+    order in every process."""
+    if len(uniques) < 2:
+        return uniques
+    return sorted(uniques, key=lambda c: (str(c.name), tuple(str(col.name) for col in c.columns)))
+
+
 def _drop_for_record(ctx: CompareContext, conn_table: ReflectedTable,
                      record: dict[str, Any]) -> MigrateOperation:
     obj = (
@@ -443,9 +454,7 @@ def _included(
 
 def _name_included(ctx: CompareContext, name: Any, type_: str, parents: dict[str, Any]) -> bool:
     """``include_name`` for a named index or constraint (an unnamed one is never offered)."""
-    return name is None or not ctx._name_filters or bool(
-        ctx.run_name_filters(name, type_, dict(parents))
-    )
+    return name is None or not ctx._name_filters or ctx.run_table_name_filters(name, type_, parents)
 
 
 class _ObjectFilter:
@@ -595,7 +604,7 @@ def compare_foreign_keys(
     if len(meta_fks) > 1:  # a set: unnamed ones by columns and target, one order every run
         meta_fks = _fk_order(meta_fks)
     if ctx._name_filters:
-        parents = {"table_name": meta_table.name, "schema_name": schema}
+        parents = ctx.table_parent_names(meta_table.name, schema)
         meta_fks = [
             fk for fk in meta_fks
             if _name_included(ctx, fk.name if not _is_unnamed(fk.name) else None,

@@ -235,13 +235,36 @@ class CompareContext:
             parent_names.setdefault(
                 "schema_qualified_table_name", f"{schema}.{table}" if schema else table
             )
-        return all(fn(name, type_, parent_names) for fn in self._name_filters)
+        for fn in self._name_filters:
+            if not fn(name, type_, parent_names):
+                return False
+        return True
+
+    @staticmethod
+    def table_parent_names(table: str, schema: str | None) -> dict[str, Any]:
+        """The complete ``parent_names`` of a table's columns, indexes and constraints, made once
+        per table for :meth:`run_table_name_filters`."""
+        return {"table_name": table, "schema_name": schema,
+                "schema_qualified_table_name": f"{schema}.{table}" if schema else table}
+
+    def run_table_name_filters(self, name: Any, type_: str, parents: dict[str, Any]) -> bool:
+        """:meth:`run_name_filters` for an object of a table, with ``parents`` from
+        :meth:`table_parent_names`: each call gets its own copy, as each Alembic call gets its
+        own dict (a filter may change it)."""
+        names = dict(parents)
+        for fn in self._name_filters:
+            if not fn(name, type_, names):
+                return False
+        return True
 
     def run_object_filters(
         self, obj: Any, name: Any, type_: str, reflected: bool, compare_to: Any
     ) -> bool:
         """``include_object`` callables: False leaves the object out of the comparison."""
-        return all(fn(obj, name, type_, reflected, compare_to) for fn in self._object_filters)
+        for fn in self._object_filters:
+            if not fn(obj, name, type_, reflected, compare_to):
+                return False
+        return True
 
     @property
     def has_object_filters(self) -> bool:
