@@ -63,3 +63,35 @@ def test_filter_call_order_is_the_same_in_every_process(tmp_path):
     indexes = [c[1] for c in first[0] if c[0] == "name" and c[2] == "index"]
     assert len(indexes) == 3 * (5 + 4)  # each table's model and database indexes
     assert first == second
+
+
+def test_each_include_name_call_gets_its_own_parent_names(sqlite_url):
+    import sqlalchemy as sa
+
+    from tests.autogen_helpers import diffs, setup
+
+    def model(md: sa.MetaData, width: int) -> sa.MetaData:
+        table = sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("a", sa.String(width)), sa.Column("b", sa.Integer),
+                         sa.UniqueConstraint("b", name="uq_t_b"))
+        sa.Index("ix_t_a", table.c.a)
+        return md
+
+    engine = sa.create_engine(sqlite_url)
+    setup(engine, model(sa.MetaData(), 10))
+    seen = []
+
+    def include_name(name, type_, parents):  # a filter that changes the dict it is given
+        seen.append((type_, str(name), dict(parents)))
+        parents["table_name"] = "changed"
+        return True
+
+    diffs(engine, model(sa.MetaData(), 20), include_name=include_name)
+    engine.dispose()
+    offered = [(type_, name) for type_, name, parents in seen if type_ != "schema"]
+    assert ("column", "a") in offered and ("index", "ix_t_a") in offered
+    assert ("unique_constraint", "uq_t_b") in offered
+    for type_, name, parents in seen:
+        if type_ not in ("schema", "table"):
+            assert parents == {"table_name": "t", "schema_name": None,
+                               "schema_qualified_table_name": "t"}, (type_, name)

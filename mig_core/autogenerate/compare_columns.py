@@ -118,15 +118,25 @@ def _filter_settled(
     same names on both sides: no added or removed column); what they answer changes nothing,
     as no column of the table differs."""
     parents = ctx.table_parent_names(meta_table.name, schema)
-    names_pass = ctx.run_table_name_filters if ctx._name_filters else None
-    objects_pass = ctx.run_object_filters if ctx.has_object_filters else None
-    conn_columns = conn_table.columns if objects_pass is not None else {}
+    # the callables called here directly, as CompareContext.run_*_filters would: a wrapper's
+    # call per column was most of what this cost beyond the filters themselves
+    name_filters = ctx._name_filters
+    object_filters = ctx._object_filters
+    conn_columns = conn_table.columns if object_filters else {}
     for col in meta_table.columns:
         name = col.name
-        if names_pass is not None and not names_pass(name, "column", parents):
-            continue
-        if objects_pass is not None:
-            objects_pass(col, name, "column", False, conn_columns[name])
+        if name_filters:
+            names = dict(parents)  # each call its own dict, as in Alembic
+            kept = True
+            for fn in name_filters:
+                if not fn(name, "column", names):
+                    kept = False
+                    break
+            if not kept:
+                continue
+        for fn in object_filters:  # what they answer changes nothing here
+            if not fn(col, name, "column", False, conn_columns[name]):
+                break
 
 
 def _altered(ctx: CompareContext, hook: Any, schema: str | None, meta_table: sa.Table,

@@ -308,25 +308,27 @@ def compare_indexes_and_uniques(
     meta_uniques = _unique_order([c for c in meta_table.constraints
                                   if isinstance(c, unique_class)])
     # include_name here, on names; include_object below, on each add, drop or change only
-    if ctx._name_filters:
+    if ctx._name_filters:  # an unnamed object is never offered
         parents = ctx.table_parent_names(meta_table.name, schema)
+        keep = ctx.run_table_name_filters
         meta_indexes = [
             ix for ix in meta_indexes
             if not (skip_expressions and _has_expressions(ix))
-            and _name_included(ctx, ix.name, "index", parents)
+            and ((ix_name := ix.name) is None or keep(ix_name, "index", parents))
         ]
         meta_uniques = [
             c for c in meta_uniques
-            if _name_included(ctx, c.name, "unique_constraint", parents)
+            if (uc_name := c.name) is None or keep(uc_name, "unique_constraint", parents)
         ]
         conn_indexes = [
             r for r in conn_table.indexes
             if not r.get("duplicates_constraint")
-            and _name_included(ctx, r.get("name"), "index", parents)
+            and ((rec_name := r.get("name")) is None or keep(rec_name, "index", parents))
         ]
         conn_uniques = [
             r for r in conn_table.unique_constraints
-            if _name_included(ctx, r.get("name"), "unique_constraint", parents)
+            if (rec_name := r.get("name")) is None
+            or keep(rec_name, "unique_constraint", parents)
         ]
     else:  # the same lists, without a filter call per object
         if skip_expressions:
@@ -605,14 +607,15 @@ def compare_foreign_keys(
         meta_fks = _fk_order(meta_fks)
     if ctx._name_filters:
         parents = ctx.table_parent_names(meta_table.name, schema)
+        keep = ctx.run_table_name_filters
+        fkc = "foreign_key_constraint"
         meta_fks = [
             fk for fk in meta_fks
-            if _name_included(ctx, fk.name if not _is_unnamed(fk.name) else None,
-                              "foreign_key_constraint", parents)
+            if _is_unnamed(name := fk.name) or keep(name, fkc, parents)
         ]
         conn_fks = [
             r for r in conn_fks
-            if _name_included(ctx, r.get("name"), "foreign_key_constraint", parents)
+            if (name := r.get("name")) is None or keep(name, fkc, parents)
         ]
     by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in conn_fks:
@@ -623,11 +626,20 @@ def compare_foreign_keys(
     wanted = _ObjectFilter(ctx, conn_table) if ctx._object_filters else _KEEP_ALL
     fkc = "foreign_key_constraint"
     # as in Alembic, an added or dropped key's compare_to is the other side's key of its name
-    conn_by_name = {str(r["name"]): r for r in conn_fks if r.get("name")} if wanted.active else {}
-    meta_by_name = (
-        {str(fk.name): fk for fk in meta_fks if not _is_unnamed(fk.name)} if wanted.active
-        else {}
-    )
+    # (looked up only for an added or dropped key, and only when include_object is asked)
+    active = wanted.active
+
+    def conn_named(name: Any) -> Any:
+        if not active:
+            return None
+        return next((r for r in reversed(conn_fks) if r.get("name") and str(r["name"]) == name),
+                    None)
+
+    def meta_named(name: Any) -> Any:
+        if not active:
+            return None
+        return next((fk for fk in reversed(meta_fks)
+                     if not _is_unnamed(fk.name) and str(fk.name) == name), None)
 
     def fk_name(fk: Any) -> Any:
         return None if _is_unnamed(fk.name) else fk.name
@@ -636,7 +648,7 @@ def compare_foreign_keys(
         found = by_key.get(_meta_fk_key(ctx, fk))
         candidates = [r for r in found if id(r) not in matched] if found else None
         if not candidates:
-            if wanted(fk, fk_name(fk), fkc, conn_by_name.get(str(fk.name))):
+            if wanted(fk, fk_name(fk), fkc, conn_named(str(fk.name))):
                 adds.append(AddConstraintOp.from_constraint(fk))
             continue
         same = [r for r in candidates if not _fk_options_differ(ctx, fk, r)]
@@ -651,7 +663,7 @@ def compare_foreign_keys(
             adds.append(AddConstraintOp.from_constraint(fk))
     for record in conn_fks:
         if id(record) not in matched and wanted.reflected(
-            record, fkc, meta_by_name.get(str(record.get("name")))
+            record, fkc, meta_named(str(record.get("name")))
         ):
             drops.append(DropConstraintOp.from_constraint(conn_table.object_for(record)))
     return drops, adds
