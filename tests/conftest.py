@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,6 +106,18 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     of ``MIG_TEST_POSTGRES_URL``, or the one a test names (``@each_postgres_driver``,
     tests/pg_drivers.py)."""
     yield from _postgres_database(getattr(request, "param", None))
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Any]:
+    """An engine on the module's PostgreSQL database, emptied of tables and views first."""
+    import sqlalchemy as sa
+    from runtime_support import drop_all_tables
+
+    drop_all_tables(postgres_url)
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, create_table, drop_all_tables, make_project
+from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
 from mig_core.errors import MigrationFailed
@@ -21,11 +21,8 @@ TWO_THEN_A_FAILURE = (
 
 
 @pytest.fixture
-def engine(postgres_url):
-    drop_all_tables(postgres_url)
-    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
+def engine(postgres_engine):
+    return postgres_engine
 
 
 def _history(engine: sa.Engine) -> list[tuple[object, ...]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, create_table, drop_all_tables, make_project
+from runtime_support import config_for, create_table, make_project
 
 from mig_core import command
 from mig_core.errors import MigrationFailed
@@ -38,11 +38,8 @@ RESUME_R2 = ("Once the cause is fixed, `mig upgrade r2 --resume` runs the rest o
 
 
 @pytest.fixture
-def engine(postgres_url):
-    drop_all_tables(postgres_url)
-    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
+def engine(postgres_engine):
+    return postgres_engine
 
 
 def _project(tmp_path: Path, url: str, upgrade: str, ini_extra: str = "") -> Path:
