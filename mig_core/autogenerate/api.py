@@ -60,7 +60,10 @@ def produce_upgrade_ops(
         )
     except Exception as exc:
         _refuse_unresolved_foreign_key(exc)
-        raise
+        from mig_core.plugin_faults import naming_plugin
+
+        with naming_plugin(getattr(context, "plugin_manager", None), "autogenerate's comparison"):
+            raise
     finally:
         ctx.release()  # freed now, by reference counting, not by the collector later
         if gc_was_enabled:

@@ -88,7 +88,10 @@ class AutogenRun:
 
             split_forward_foreign_keys(upgrade_ops, ctx.dialect)
 
-            downgrade_ops = lean(upgrade_ops.reverse())
+            from mig_core.plugin_faults import naming_plugin
+
+            with naming_plugin(ctx.plugin_manager, "making the downgrade (reverse())"):
+                downgrade_ops = lean(upgrade_ops.reverse())
             downgrade_ops.downgrade_token = ctx.opts.get("downgrade_token") or "downgrades"
             written = lean(upgrade_ops)  # `mig check` still lists every removed index
             if len(self.upgrade_ops) == 1:
@@ -197,13 +200,26 @@ def revision_directives(
     return created[0] if len(created) == 1 else created
 
 
+def _render_bodies(
+    render: Any, directive: MigrationScript, template_args: dict[str, Any]
+) -> None:
+    """The revision's upgrade and downgrade bodies, and the imports they need."""
+    from mig_core.autogenerate.render import render_ops_body
+
+    for upgrade_ops in directive.upgrade_ops_list:
+        template_args[upgrade_ops.upgrade_token] = render_ops_body(render, upgrade_ops)
+    for downgrade_ops in directive.downgrade_ops_list:
+        template_args[downgrade_ops.downgrade_token] = render_ops_body(render, downgrade_ops)
+    for lines in render.hooks.mig_render_imports(ctx=render):
+        render.imports.update(lines or ())
+
+
 def _write(
     config: Config, script: ScriptDirectory, ctx: MigrationContext | None,
     directive: MigrationScript,
     run: AutogenRun,
 ) -> Any:
     from mig_core.autogenerate.context import RenderContext
-    from mig_core.autogenerate.render import render_ops_body
 
     render = RenderContext(migration_context=ctx)
     template_args: dict[str, Any] = dict(run.template_args)
@@ -212,12 +228,10 @@ def _write(
         not c.is_empty() for c in [*directive.upgrade_ops_list, *directive.downgrade_ops_list]
     )
     if rendering:
-        for upgrade_ops in directive.upgrade_ops_list:
-            template_args[upgrade_ops.upgrade_token] = render_ops_body(render, upgrade_ops)
-        for downgrade_ops in directive.downgrade_ops_list:
-            template_args[downgrade_ops.downgrade_token] = render_ops_body(render, downgrade_ops)
-        for lines in render.hooks.mig_render_imports(ctx=render):
-            render.imports.update(lines or ())
+        from mig_core.plugin_faults import naming_plugin
+
+        with naming_plugin(getattr(ctx, "plugin_manager", None), "rendering the revision"):
+            _render_bodies(render, directive, template_args)
     render.imports.update(directive.imports)
     template_args["imports"] = "\n".join(sorted(render.imports))
     created = script.generate_revision(

@@ -587,9 +587,11 @@ class StepRunner:
             exc.path = path  # type: ignore[attr-defined]
             exc.line = line  # type: ignore[attr-defined]
             return exc
+        from mig_core.plugin_faults import plugin_note
+
         where = _display_path(ctx, path) + (f" line {line}" if line else "")
         message = (f"revision {step.revision} ({where}) {step.direction}{_in_database(ctx)} "
-                   f"failed: {describe_error(exc)}")
+                   f"failed: {describe_error(exc)}{plugin_note(exc, ctx)}")
         message += self._aftermath(before, ran=True, step=step,
                                    note=ctx.block_failure_note(exc))
         self._record_failure(step, exc, history, before, started)
