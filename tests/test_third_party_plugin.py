@@ -105,20 +105,17 @@ GRANTS = sa.text(
 def compare_grants(ctx, schemas, upgrade_ops):
     if ctx.dialect_name != "postgresql":
         return
-    for metadata in ctx.metadatas:
-        for table in metadata.tables.values():
-            schema = ctx.normalize_schema(table.schema)
-            if schema not in schemas or not table.info.get("grants"):
-                continue
-            rows = ctx.connection.execute(GRANTS, {
-                "schema": table.schema or ctx.inspector.default_schema_name,
-                "table": table.name,
-            })
-            held = {(role, privilege) for role, privilege in rows}
-            for role, privileges in table.info["grants"].items():
-                missing = [p for p in privileges if (role, p.upper()) not in held]
-                if missing:
-                    upgrade_ops.ops.append(GrantOp(missing, table.name, role, schema=schema))
+    for (schema, name), table in ctx.model_tables(schemas).items():
+        if not table.info.get("grants"):
+            continue
+        rows = ctx.connection.execute(GRANTS, {
+            "schema": table.schema or ctx.inspector.default_schema_name, "table": name,
+        })
+        held = {(role, privilege) for role, privilege in rows}
+        for role, privileges in table.info["grants"].items():
+            missing = [p for p in privileges if (role, p.upper()) not in held]
+            if missing:
+                upgrade_ops.ops.append(GrantOp(missing, name, role, schema=table.schema))
 
 
 def render_grant(ctx, op):
@@ -140,9 +137,16 @@ def run_on_impl(self, impl):
     return 1 / 0
 '''
 
-# the model: table "account", with the grants of grants.json beside mig.ini
+# the model: table "account", with the grants of grants.json beside mig.ini; include_object
+# leaves out the tables named in $TPP_EXCLUDE
 MODEL = '''import json
+import os
 import pathlib
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return name not in os.environ.get("TPP_EXCLUDE", "").split(",")
+
 
 target_metadata = sa.MetaData()
 sa.Table(
@@ -181,7 +185,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Any,
     monkeypatch.chdir(root)
     assert run("init", "migrations")[0] == 0
     env = root / "migrations" / "env.py"
-    env.write_text(env.read_text().replace("target_metadata = None\n", MODEL))
+    source = env.read_text().replace("target_metadata = None\n", MODEL)
+    configure = "context.configure(connection=connection, target_metadata=target_metadata"
+    assert configure in source
+    env.write_text(source.replace(configure, configure + ", include_object=include_object"))
     (root / "grants.json").write_text("{}")
     return root
 
@@ -256,6 +263,20 @@ def test_autogenerate_upgrade_downgrade_and_sql_on_postgresql(
     assert "REVOKE SELECT ON account FROM pg_monitor;" in out
     code, _, err = run("-p", "no:grants", "upgrade", "head")  # blocked: no op.grant
     assert code == 1 and "op.grant: no such operation" in err
+
+
+def test_its_comparator_honours_the_filters(
+    project: Path, run: Any, postgres_engine: sa.Engine, postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``ctx.model_tables(schemas)``: the model tables include_name / include_object keep."""
+    use_database(project, postgres_url)
+    declare(project, {"pg_monitor": ["SELECT"]})
+    code, out, _ = run("check")
+    assert code == 1 and "add_table account" in out and "add_grant account" in out
+    monkeypatch.setenv("TPP_EXCLUDE", "account")
+    code, out, _ = run("check")
+    assert (code, out) == (0, "No new upgrade operations detected.\n")
 
 
 def one_line(err: str) -> str:

@@ -150,6 +150,26 @@ class CompareContext:
             self._meta_tables = tables
         return self._meta_tables
 
+    def model_tables(
+        self, schemas: Iterable[str | None]
+    ) -> dict[tuple[str | None, str], sa.Table]:
+        """The model tables of ``schemas`` (None: the default schema) that the comparison
+        covers, keyed by ``(schema, name)``: the ones ``include_name`` and ``include_object``
+        keep (asked as for a table the database lacks), mig's own tables left out. Made once
+        per comparison and set of schemas, for plugins comparing a property of tables."""
+        key = ("mig_core.model_tables", tuple(schemas))
+        cached = self.cache.get(key)
+        if cached is None:
+            wanted = set(key[1])
+            cached = self.cache[key] = {
+                (schema, name): table
+                for (schema, name), table in self.meta_tables().items()
+                if schema in wanted and not self.is_version_table(schema, name)
+                and self.run_name_filters(name, "table", {"schema_name": schema})
+                and self.run_object_filters(table, name, "table", False, None)
+            }
+        return cached  # type: ignore[no-any-return]
+
     def normalize_schema(self, schema: str | None) -> str | None:
         """None for the default schema, whether it is named or not."""
         if schema is not None and schema == self.default_schema:
