@@ -262,7 +262,8 @@ def test_autogenerate_upgrade_downgrade_and_sql_on_postgresql(
     code, out, _ = run("downgrade", "r2:r1", "--sql")
     assert "REVOKE SELECT ON account FROM pg_monitor;" in out
     code, _, err = run("-p", "no:grants", "upgrade", "head")  # blocked: no op.grant
-    assert code == 1 and "op.grant: no such operation" in err
+    assert code == 1 and "op.grant: no such operation (a plugin adds operations through " \
+        "mig_register_operations; see `mig plugins`; not loaded: plugin 'grants' (blocked))" in err
 
 
 def test_its_comparator_honours_the_filters(

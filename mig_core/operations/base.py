@@ -27,6 +27,14 @@ _T = TypeVar("_T")
 _C = TypeVar("_C", bound=Callable[..., Any])
 
 
+def _not_loaded(plugin_manager: Any) -> str:
+    """``; not loaded: plugin 'grants' (blocked)`` when installed plugins were left out, one of
+    which may be the operation's."""
+    left_out = [f"plugin {r.name!r} ({r.status})" for r in plugin_manager.records.values()
+                if r.status in ("blocked", "failed") and not r.builtin]
+    return f"; not loaded: {', '.join(left_out)}" if left_out else ""
+
+
 class Operations:
     """The ``op`` object: every registered operation as a method, plus the helpers below."""
 
@@ -62,7 +70,7 @@ class Operations:
         if entry is None:
             raise AttributeError(
                 f"{prefix}.{name}: no such operation (a plugin adds operations through "
-                "mig_register_operations; see `mig plugins`)"
+                f"mig_register_operations; see `mig plugins`{_not_loaded(plugin_manager)})"
             )
         if self.is_batch and not entry.batch:
             raise AttributeError(f"batch_op.{name}: operation {name!r} has no batch form")
