@@ -239,8 +239,9 @@ def mig_compare_schema(ctx: Any, schemas: Sequence[str | None], upgrade_ops: Any
     ``upgrade_ops`` in place and returns None.
 
     :param ctx: the :class:`~mig_core.autogenerate.context.CompareContext`: ``ctx.metadatas``,
-        ``ctx.inspector``, ``ctx.opts``, ``ctx.dialect``, ``ctx.snapshot(schema)`` (the bulk
-        reflection), ``ctx.normalize_schema(schema)``.
+        ``ctx.model_tables(schemas)`` (the model tables the user's filters keep),
+        ``ctx.inspector``, ``ctx.connection``, ``ctx.opts``, ``ctx.dialect``,
+        ``ctx.snapshot(schema)`` (the bulk reflection), ``ctx.normalize_schema(schema)``.
     :param schemas: the schemas being compared (None is the default schema).
     :param upgrade_ops: the :class:`~mig_core.operations.ops.UpgradeOps` being built.
     """

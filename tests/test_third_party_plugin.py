@@ -106,13 +106,13 @@ def compare_grants(ctx, schemas, upgrade_ops):
     if ctx.dialect_name != "postgresql":
         return
     for (schema, name), table in ctx.model_tables(schemas).items():
-        if not table.info.get("grants"):
+        wanted = table.info.get("grants") or {}
+        if not wanted:
             continue
         rows = ctx.connection.execute(GRANTS, {
-            "schema": table.schema or ctx.inspector.default_schema_name, "table": name,
-        })
+            "schema": table.schema or ctx.inspector.default_schema_name, "table": name})
         held = {(role, privilege) for role, privilege in rows}
-        for role, privileges in table.info["grants"].items():
+        for role, privileges in wanted.items():
             missing = [p for p in privileges if (role, p.upper()) not in held]
             if missing:
                 upgrade_ops.ops.append(GrantOp(missing, name, role, schema=table.schema))
