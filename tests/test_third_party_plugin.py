@@ -135,6 +135,10 @@ def render_grant(ctx, op):
 
 def run_on_impl(self, impl):
     return 1 / 0
+
+
+def reverse(self):
+    return RevokeOp(self.privileges)
 '''
 
 # the model: table "account", with the grants of grants.json beside mig.ini; include_object
@@ -301,20 +305,30 @@ def test_a_bug_in_its_comparator_names_it(
                                         "(tpp_grants.broken line 2): KeyError: 'grants'")
 
 
-def test_a_bug_in_its_renderer_names_it(
+@pytest.mark.parametrize("where, broken_name, doing, error", [
+    ("autogen.render_grant", "render_grant", "rendering the revision (tpp_grants.broken line 6)",
+     "AttributeError: 'GrantOp' object has no attribute 'no_such_attribute'"),
+    ("ops.GrantOp.reverse", "reverse", "making the downgrade (reverse()) "
+     "(tpp_grants.broken line 14)", "NameError: name 'RevokeOp' is not defined"),
+])
+def test_a_bug_in_its_renderer_or_reverse_names_it(
     project: Path, run: Any, postgres_engine: sa.Engine, postgres_url: str,
     grants_plugin: Path, monkeypatch: pytest.MonkeyPatch,
+    where: str, broken_name: str, doing: str, error: str,
 ) -> None:
     use_database(project, postgres_url)
     declare(project, {"pg_monitor": ["SELECT"]})
-    from tpp_grants import autogen, broken
+    import tpp_grants.autogen
+    import tpp_grants.ops
+    from tpp_grants import broken
 
-    monkeypatch.setattr(autogen, "render_grant", broken.render_grant)
+    owner, _, attribute = where.rpartition(".")
+    target = tpp_grants
+    for part in owner.split("."):
+        target = getattr(target, part)
+    monkeypatch.setattr(target, attribute, getattr(broken, broken_name))
     code, _, err = run("revision", "--autogenerate", "-m", "x")
-    assert code == 3
-    assert one_line(err) == (
-        "plugin 'grants' failed in rendering the revision (tpp_grants.broken line 6): "
-        "AttributeError: 'GrantOp' object has no attribute 'no_such_attribute'")
+    assert (code, one_line(err)) == (3, f"plugin 'grants' failed in {doing}: {error}")
     assert not list((project / "migrations" / "versions").glob("*.py"))
 
 
