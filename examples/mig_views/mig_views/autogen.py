@@ -12,9 +12,14 @@ from mig_views.ops import CreateViewOp, DropViewOp
 
 
 def compare_views(ctx: Any, schemas: Any, upgrade_ops: Any) -> None:
-    """Append ``create_view`` for every view the model declares that the database lacks."""
+    """Append ``create_view`` for every view the model declares that the database lacks.
+
+    The user's ``include_name`` / ``include_object`` see each declared view of the compared
+    schemas once, as type ``"view"`` (``compare_to`` None: only its absence is compared).
+    """
     wanted = set(schemas)
-    declared = [v for v in views_of(ctx.metadatas) if ctx.normalize_schema(v.schema) in wanted]
+    declared = [v for v in views_of(ctx.metadatas)
+                if ctx.normalize_schema(v.schema) in wanted and _included(ctx, v)]
     existing: dict[Any, set[str]] = {}
     for view in sorted(declared, key=lambda v: v.key):
         schema = ctx.normalize_schema(view.schema)
@@ -22,6 +27,12 @@ def compare_views(ctx: Any, schemas: Any, upgrade_ops: Any) -> None:
             existing[schema] = set(ctx.inspector.get_view_names(schema=schema))
         if view.name not in existing[schema]:
             upgrade_ops.ops.append(CreateViewOp(view.name, view.definition, schema=view.schema))
+
+
+def _included(ctx: Any, view: Any) -> bool:
+    schema = ctx.normalize_schema(view.schema)
+    return bool(ctx.run_name_filters(view.name, "view", {"schema_name": schema})
+                and ctx.run_object_filters(view, view.name, "view", False, None))
 
 
 def _definition_text(ctx: Any, definition: Any) -> str:

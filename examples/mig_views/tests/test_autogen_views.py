@@ -73,3 +73,30 @@ def test_view_comparator_is_skipped_when_the_plugin_is_blocked(sqlite_url: str) 
         ops = produce_migrations(ctx, model()).upgrade_ops.ops
     assert not any(isinstance(op, CreateViewOp) for op in ops)
     engine.dispose()
+
+
+def test_user_filters_see_each_view_once_and_can_leave_it_out(sqlite_url: str, pm: Any) -> None:
+    engine = sa.create_engine(sqlite_url)
+    md = model()
+    View("scratch_users", md, DEFINITION)
+    names: list[tuple[str, Any]] = []
+    objects: list[tuple[str, bool, Any]] = []
+
+    def include_name(name: Any, type_: str, parent_names: Any) -> bool:
+        if type_ == "view":
+            names.append((name, parent_names.get("schema_name")))
+        return not str(name).startswith("scratch_")
+
+    def include_object(obj: Any, name: Any, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "view":
+            objects.append((name, reflected, compare_to))
+        return True
+
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(connection=conn, plugin_manager=pm, opts={
+            "include_name": include_name, "include_object": include_object})
+        ops = produce_migrations(ctx, md).upgrade_ops.ops
+    engine.dispose()
+    assert [op.view_name for op in ops if isinstance(op, CreateViewOp)] == ["active_users"]
+    assert sorted(names) == [("active_users", None), ("scratch_users", None)]
+    assert objects == [("active_users", False, None)]
