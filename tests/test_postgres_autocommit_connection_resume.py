@@ -72,3 +72,27 @@ def test_a_revision_half_applied_in_autocommit_resumes(tmp_path, engine, postgre
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
         assert conn.execute(sa.text("SELECT count(*) FROM audit")).scalar() == 1
     assert _history(engine)[-1][1:] == ("r2", True, 4, again[0])
+
+
+def test_an_autocommit_block_leaves_the_connection_in_autocommit(tmp_path, engine, postgres_url):
+    """After the block the connection is in AUTOCOMMIT again (set on the engine, it is not among
+    its execution options), so t4 too took effect as it ran, and the message says why."""
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": (
+            "op.create_table('t2', sa.Column('id', sa.Integer, primary_key=True))\n"
+            "with op.get_context().autocommit_block():\n"
+            "    op.create_table('t3', sa.Column('id', sa.Integer, primary_key=True))\n"
+            "op.create_table('t4', sa.Column('id', sa.Integer, primary_key=True))\n"
+            "op.execute('INSERT INTO audit VALUES (1)')\n")},
+    ])
+    auto = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool,
+                            isolation_level="AUTOCOMMIT")
+    with auto.connect() as conn:
+        with pytest.raises(MigrationFailed) as info:
+            command.upgrade(config_for(ini, connection=conn), "head")
+        assert conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    auto.dispose()
+    assert ("3 statements of it took effect (the connection's isolation level is AUTOCOMMIT, "
+            "so each statement commits as it runs)") in str(info.value)
+    assert _history(engine)[-1][1:4] == ("r2", False, 3)

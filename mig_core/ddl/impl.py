@@ -191,6 +191,9 @@ class DefaultImpl:
         #: commits by itself: a failure's message lists what ran, the history records what took
         #: effect, ``--resume`` skips that; None elsewhere
         self.statement_log: Any = None
+        #: whether an ``autocommit_block()`` runs now (MigrationContext sets it): its statements
+        #: commit as they run, even where the run lock opens every other transaction itself
+        self.in_autocommit_block = False
         #: called with each SQL text statement run online (``op.execute("...")``, ``text()``,
         #: mig's own text), whose DDL SQLAlchemy cannot tell from other statements: a dialect's
         #: impl sets it where the driver keeps what such DDL makes stale (asyncpg's prepared

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mig_core.runtime.progress import connection_autocommits
+from mig_core.runtime.progress import commits_each_statement
 
 if TYPE_CHECKING:
     from mig_core.runtime.history import HistoryWriter
@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 def counts_autocommit_blocks(ctx: MigrationContext) -> bool:
     """Whether this run follows what its revisions' autocommit blocks commit: online, on a
     backend whose DDL is transactional, in transactions mig controls (a caller's transaction
-    refuses autocommit_block(); a connection in AUTOCOMMIT commits every statement anyway)."""
+    refuses autocommit_block(); a connection in AUTOCOMMIT commits every statement anyway,
+    except on SQLite, whose run lock opens transactions on it all the same)."""
     return bool(
         type(ctx.impl).transactional_ddl
         and not ctx.as_sql
         and not ctx._in_external_transaction
-        and not connection_autocommits(ctx.live_connection)
+        and not commits_each_statement(ctx)
     )
 
 

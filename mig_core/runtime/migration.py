@@ -389,19 +389,32 @@ class MigrationContext:
             conn.commit()
         self._committed_heads = self._run_heads
         self._step_autocommitted = True
-        previous = conn.get_execution_options().get("isolation_level")
+        previous = self._isolation_level(conn)
         conn.execution_options(isolation_level="AUTOCOMMIT")
+        self.impl.in_autocommit_block = True
         try:
             yield
         except Exception as exc:
             self._note_block_failure(exc)
             raise
         finally:
+            self.impl.in_autocommit_block = False
             if conn.in_transaction():
                 conn.commit()
-            conn.execution_options(isolation_level=previous or conn.default_isolation_level)
+            conn.execution_options(isolation_level=previous)
             if had_own:
                 self._transaction = conn.begin()
+
+    @staticmethod
+    def _isolation_level(conn: Any) -> str:
+        """The isolation level an autocommit_block() puts back: the connection's own, also
+        AUTOCOMMIT set on the engine (which is not among its execution options)."""
+        from mig_core.runtime.progress import connection_autocommits
+
+        level = conn.get_execution_options().get("isolation_level")
+        if level is not None:
+            return str(level)
+        return "AUTOCOMMIT" if connection_autocommits(conn) else conn.default_isolation_level
 
     def _note_block_failure(self, exc: Exception) -> None:
         """A database error inside an autocommit_block(): ask the impl, while the connection

@@ -163,7 +163,8 @@ def commits_each_statement(ctx: Any) -> bool:
     AUTOCOMMIT, so that no transaction holds it (the run goes revision by revision, as
     without transactional DDL) and each statement takes effect as it returns: then, as where
     DDL commits by itself, mig records what of each revision took effect. (SQLite's run lock
-    opens its own transactions on such a connection, unless ``transactional_ddl=False``.)"""
+    opens its own transactions on such a connection, unless ``transactional_ddl=False``: there
+    only an autocommit_block() commits part of a revision, as on any connection.)"""
     return bool(
         type(ctx.impl).transactional_ddl
         and not ctx.impl.transactional_ddl
@@ -464,7 +465,8 @@ class StatementLog:
         before the commit and then calls :meth:`recorded_now`."""
         self.history = history
         self.counting = True
-        self.committed = len(self.statements)
+        # a resumed run's block among the statements it skips: all of those took effect
+        self.committed = max(self.committed, len(self.statements))
         self._pending = False
 
     def recorded_now(self) -> None:
@@ -575,6 +577,14 @@ class StatementLog:
                  "it" if len(self.replayed) == 1 else "them")
 
     def _autocommits(self) -> bool:
+        """Whether the statement being sent commits as it runs: in an autocommit_block(), or
+        on a connection in AUTOCOMMIT, but not in the transactions SQLite's run lock opens on
+        one (``begins_own_transaction``) while DDL is transactional."""
+        impl = self.ctx.impl
+        if impl.in_autocommit_block:
+            return True
+        if type(impl).begins_own_transaction and impl.transactional_ddl:
+            return False
         return connection_autocommits(self.ctx.live_connection)
 
     # --- the started row -----------------------------------------------------------------------

@@ -175,11 +175,14 @@ class SQLiteRunLock:
         self._file_lock = lock
 
     def _on_begin(self, conn: Any) -> None:
-        if conn is not self.impl.connection:
-            return  # another connection of the engine
-        level = conn.get_execution_options().get("isolation_level")
-        if level == "AUTOCOMMIT":
-            return  # autocommit_block: VACUUM and friends must run outside a transaction
+        if conn is not self.impl.connection or self.impl.in_autocommit_block:
+            return  # another connection; VACUUM and friends must run outside a transaction
+        from mig_core.runtime.progress import connection_autocommits
+
+        if not self.impl.transactional_ddl and connection_autocommits(conn):
+            return  # a connection that commits each statement, as this run was configured
+        # a connection in AUTOCOMMIT otherwise runs in transactions all the same, as from the
+        # first one (__enter__): a failed revision rolls back, with transaction_per_migration too
         self._begin_immediate()
 
     def __enter__(self) -> SQLiteRunLock:
