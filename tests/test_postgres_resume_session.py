@@ -75,3 +75,29 @@ def test_search_path_among_the_skipped_statements_is_set_again(tmp_path, engine,
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM mig_version")).scalar() == "r2"
         assert conn.execute(sa.text("SELECT count(*) FROM public.audit")).scalar() == 1
+
+
+@pytest.mark.parametrize("setting", [
+    "SELECT set_config('search_path', 'side, public', false)",
+    "select  PG_CATALOG.set_config( 'search_path' , 'side, ' || current_setting('search_path'),"
+    " FALSE ) AS path",
+])
+def test_set_config_among_the_skipped_statements_is_sent_again(tmp_path, engine, postgres_url,
+                                                               setting, caplog):
+    """``set_config(..., false)`` sets search_path for the session as SET does."""
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1",
+         "upgrade": SET_BEFORE_THE_BLOCK.replace("'SET search_path TO side, public'",
+                                                 repr(setting))},
+    ])
+    command.upgrade(config_for(ini), "r1")
+    with pytest.raises(MigrationFailed, match="2 statements of it took effect"):
+        command.upgrade(config_for(ini), "head")
+
+    _execute(engine, "CREATE TABLE public.audit (n INTEGER)")  # the cause
+    with caplog.at_level("INFO", logger="mig"):
+        command.upgrade(config_for(ini), "head", resume=True)
+    assert _schema_of(engine, "t2") == ["side"]  # as the failed run's set_config placed it
+    assert ("of the 2 statements it skipped, 1 statement that only sets the session's state: "
+            + " ".join(setting.split())) in caplog.text

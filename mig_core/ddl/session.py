@@ -9,6 +9,7 @@ Each dialect's impl decides; these helpers read the SQL text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mig_core.ddl.statements import first_words
@@ -39,3 +40,33 @@ def sets_session(sql: Any, not_session: frozenset[str] = NOT_SESSION_SETS) -> bo
         return False
     words = first_words(text, 2)
     return words[:1] == ["set"] and words[1:2] != [] and words[1] not in not_session
+
+
+def lexer(comment: str, quoted: str) -> re.Pattern[str]:
+    """A pattern for :func:`split_outside`: a dialect's ``comment`` and ``quoted`` (strings,
+    quoted names) as alternations, any other character alone."""
+    return re.compile(rf"(?P<comment>{comment})|(?P<quoted>{quoted})|(?P<char>.)", re.S)
+
+
+def split_outside(sql: str, tokens: re.Pattern[str], separator: str) -> list[str]:
+    """The pieces of ``sql`` between its ``separator`` characters that stand outside
+    parentheses, strings, quoted names and comments (``tokens``, made by :func:`lexer`),
+    stripped; a piece of blanks and comments only is left out."""
+    pieces: list[str] = []
+    start = depth = 0
+    content = False
+    for match in tokens.finditer(sql):
+        char = match.group("char")
+        if char == separator and depth == 0:
+            if content:
+                pieces.append(sql[start:match.start()].strip())
+            start, content = match.end(), False
+            continue
+        if char is not None:
+            depth += (char == "(") - (char == ")")
+            content = content or not char.isspace()
+        elif match.group("quoted") is not None:
+            content = True
+    if content:
+        pieces.append(sql[start:].strip())
+    return pieces

@@ -7,13 +7,13 @@ around offline inserts, guards where SQL Server has no ``IF NOT EXISTS``).
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.ddl.session import statement_text
-from mig_core.ddl.statements import first_words
+from mig_core.ddl.session import lexer, split_outside, statement_text
 from mig_core.errors import CommandError, MigWarning
 from mig_mssql import compare, ddl, names, offline
 from mig_mssql.compare import TYPE_SYNONYMS
@@ -27,6 +27,52 @@ DROP_COLUMN_OPTIONS = {f"mssql_drop_{kind}": kind for kind in ddl.CONSTRAINT_KIN
 UNKNOWN_TABLE = "_mig_unknown"
 #: what ``drop_column`` drops when not told: the default constraint, which would block it
 DROP_COLUMN_DEFAULTS = {"mssql_drop_default": True}
+
+#: T-SQL comments and quoted text: strings (``N'...'`` too), ``[names]`` and ``"names"``
+_TOKENS = lexer(r"--[^\n]*|/\*.*?\*/",
+                r"N?'(?:[^']|'')*'|\[(?:[^\]]|\]\])*\]|\"(?:[^\"]|\"\")*\"")
+_WORD = re.compile(r"[A-Za-z_@#][\w@#$]*")
+#: words that begin a T-SQL statement: T-SQL needs no ``;`` between statements, so a SET
+#: followed by one of them in the same text (``SET IDENTITY_INSERT t ON INSERT ...``) is more
+#: than a session setting
+_STATEMENT_WORDS = frozenset({
+    "select", "insert", "update", "delete", "merge", "create", "alter", "drop", "truncate",
+    "exec", "execute", "declare", "begin", "end", "commit", "rollback", "save", "if", "else",
+    "while", "break", "continue", "print", "grant", "revoke", "deny", "with", "waitfor",
+    "raiserror", "throw", "return", "goto", "bulk", "dbcc", "backup", "restore", "kill", "open",
+    "fetch", "close", "deallocate", "checkpoint", "reconfigure", "shutdown", "use", "set",
+    "revert", "enable", "disable", "receive", "send", "readtext", "writetext", "updatetext",
+})
+
+
+def only_sets_session(text: str) -> bool:
+    """Whether each statement of ``text`` sets the session's state: a ``SET``, ``USE db``,
+    ``EXEC sp_set_session_context ...``, ``EXECUTE AS ...`` or ``REVERT``, with no other
+    statement after it."""
+    pieces = split_outside(text, _TOKENS, ";")
+    return bool(pieces) and all(_sets_session(piece) for piece in pieces)
+
+
+def _sets_session(sql: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(_TOKENS.sub(_blank_quoted, sql))]
+    if words[:1] in (["set"], ["use"], ["revert"]):
+        rest = words[1:]
+    elif words[:2] in (["exec", "as"], ["execute", "as"]):
+        rest = words[2:]
+    elif words[:1] in (["exec"], ["execute"]):
+        name_at = 2 if words[1:2] == ["sys"] else 1
+        if words[name_at:name_at + 1] != ["sp_set_session_context"]:
+            return False
+        rest = words[name_at + 1:]
+    else:
+        return False
+    return not _STATEMENT_WORDS.intersection(rest)
+
+
+def _blank_quoted(match: re.Match[str]) -> str:
+    """A string, quoted name or comment as a blank (its words are no statement's); any other
+    character as it is."""
+    return match.group() if match.group("char") is not None else " "
 
 
 class MSSQLImpl(DefaultImpl):
@@ -42,9 +88,11 @@ class MSSQLImpl(DefaultImpl):
 
     def session_statement(self, sql: Any) -> bool:
         """Every T-SQL ``SET`` (``SET XACT_ABORT ON``, ``SET IDENTITY_INSERT t ON``, even
-        ``SET TRANSACTION ISOLATION LEVEL``: they last for the session) and ``USE db``."""
+        ``SET TRANSACTION ISOLATION LEVEL``: they last for the session), ``USE db``, ``EXEC
+        sp_set_session_context``, ``EXECUTE AS`` and ``REVERT``; a text of several statements
+        when each one is such (and nothing follows one without a ``;``)."""
         text = statement_text(sql)
-        return text is not None and first_words(text)[:1] in (["set"], ["use"])
+        return text is not None and only_sets_session(text)
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -11,12 +11,19 @@ forms only MariaDB has.
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 from collections.abc import Set
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.ddl.session import NOT_SESSION_SETS, sets_session, statement_text
+from mig_core.ddl.session import (
+    NOT_SESSION_SETS,
+    lexer,
+    sets_session,
+    split_outside,
+    statement_text,
+)
 from mig_core.ddl.statements import first_words
 from mig_core.errors import CommandError, MigWarning
 from mig_core.runtime.progress import DDL_WORDS
@@ -45,6 +52,34 @@ _ER_DROP_INDEX_FK = 1553
 
 #: ``SET LOCAL`` / ``@@local.`` is the session's on MySQL / MariaDB
 _NOT_SESSION_SETS = NOT_SESSION_SETS - {"local"}
+#: the first word of an assignment in a SET list that outlives the connection (``GLOBAL``,
+#: ``@@global.``, ``PERSIST``, ``PERSIST_ONLY``)
+_LASTING = frozenset({"global", "persist"})
+#: comments (``-- `` needs a blank after it) and quoted text: strings (with backslash escapes),
+#: `names`, and executable comments (``/*!40101 ... */``, MariaDB's ``/*M!100100 ... */``)
+_TOKENS = lexer(r"--(?=\s|\Z)[^\n]*|\#[^\n]*|/\*(?!M?!).*?\*/",
+                r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|/\*M?!.*?\*/")
+#: a statement that is one executable comment, as mysqldump writes them: the server runs its
+#: body (a server older than its version number skips it, as it did before)
+_EXECUTABLE = re.compile(r"/\*M?!\d*(?P<body>(?:(?!\*/).)*)\*/\Z", re.S)
+
+
+def only_sets_session(text: str) -> bool:
+    """Whether each statement of ``text`` sets the session's state: ``USE db``, or a ``SET``
+    none of whose assignments is global or persisted, maybe in an executable comment."""
+    pieces = split_outside(text, _TOKENS, ";")
+    return bool(pieces) and all(_sets_session(piece) for piece in pieces)
+
+
+def _sets_session(sql: str) -> bool:
+    executable = _EXECUTABLE.match(sql)
+    if executable:
+        return only_sets_session(executable.group("body"))
+    if first_words(sql)[:1] == ["use"]:
+        return True
+    assignments = split_outside(sql, _TOKENS, ",")[1:]  # the first one: sets_session's
+    return sets_session(sql, _NOT_SESSION_SETS) and not any(
+        (first_words(item) or [""])[0] in _LASTING for item in assignments)
 
 
 class MySQLImpl(DefaultImpl):
@@ -86,10 +121,11 @@ class MySQLImpl(DefaultImpl):
 
     def session_statement(self, sql: Any) -> bool:
         """``SET`` for the session (``SET LOCAL`` is ``SET SESSION`` here, ``SET
-        TRANSACTION`` is for the next transaction only) and ``USE db``."""
+        TRANSACTION`` is for the next transaction only; not when one of its assignments is
+        ``GLOBAL`` or ``PERSIST``) and ``USE db``, also in an executable comment (``/*!40101
+        SET NAMES utf8mb4 */``); a text of several statements when each one is such."""
         text = statement_text(sql)
-        return text is not None and (sets_session(text, _NOT_SESSION_SETS)
-                                     or first_words(text)[:1] == ["use"])
+        return text is not None and only_sets_session(text)
 
     @property
     def is_mariadb(self) -> bool:

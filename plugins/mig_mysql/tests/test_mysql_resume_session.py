@@ -92,3 +92,22 @@ def test_a_refusal_names_the_session_settings_it_sent(tmp_path, engine, mysql_ur
             "was sent but 1 statement that only sets the session's state: SET foreign_key_checks "
             "= 0. Restore the revision") in refused.stderr, refused.stderr
     assert "a2" not in _tables(engine)
+
+
+@pytest.mark.parametrize("setting", [
+    "/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;",
+    "SET @@SESSION.foreign_key_checks = 0, NAMES utf8mb4",
+])
+def test_a_dump_style_setting_is_sent_again(tmp_path, engine, mysql_url, setting):
+    """mysqldump's executable comment, and a SET list, set the session's state too."""
+    ini = make_project(tmp_path, mysql_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1", "upgrade": FOREIGN_KEYS_OFF_THEN_A_FAILURE.replace(
+            "'SET foreign_key_checks = 0'", repr(setting))},
+    ], env_py=ENV_PY_LOGGING)
+    assert _run(ini, "upgrade", "head").returncode == 1
+    execute(engine, "CREATE TABLE audit (n INTEGER)")  # the cause
+    done = _run(ini, "upgrade", "head", "--resume")
+    assert done.returncode == 0, done.stderr  # b's foreign key needs the setting sent again
+    assert f"1 statement that only sets the session's state: {setting}" in done.stderr
+    assert {"a", "b", "parent"} <= _tables(engine)

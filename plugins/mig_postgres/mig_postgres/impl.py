@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.ddl.session import sets_session, statement_text
-from mig_core.ddl.statements import first_words
+from mig_core.ddl.session import statement_text
 from mig_core.errors import CommandError
 from mig_postgres import names, statement_cache, target
+from mig_postgres.session import only_sets_session
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -124,10 +124,11 @@ class PostgresqlImpl(DefaultImpl):
 
     def session_statement(self, sql: Any) -> bool:
         """``SET`` for the session (``search_path``, ``ROLE``, ``lock_timeout`` ...; not ``SET
-        LOCAL`` / ``TRANSACTION`` / ``CONSTRAINTS``, which end with their transaction) and
-        ``RESET``."""
+        LOCAL`` / ``TRANSACTION`` / ``CONSTRAINTS``, which end with their transaction),
+        ``RESET``, and ``SELECT set_config(name, value, false)`` (session.py); a text of several
+        statements when each one is such."""
         text = statement_text(sql)
-        return text is not None and (sets_session(text) or first_words(text)[:1] == ["reset"])
+        return text is not None and only_sets_session(text)
 
     # --- server facts ------------------------------------------------------------------------
     def session_schema(self) -> str | None:
