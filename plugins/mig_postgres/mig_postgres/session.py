@@ -1,5 +1,5 @@
 """Which SQL texts only set the PostgreSQL session's state (``--resume`` sends them again: see
-:meth:`mig_postgres.impl.PostgresImpl.session_statement`).
+:meth:`mig_postgres.impl.PostgresqlImpl.session_statement`).
 
 Besides ``SET`` and ``RESET``, a ``SELECT`` whose only items are ``set_config(name, value,
 false)`` calls (``pg_catalog.set_config`` too, each with an optional ``AS`` alias) sets session
