@@ -215,3 +215,39 @@ def test_a_reader_that_left_an_sql_script_is_still_an_error(tmp_path):
     assert (code, err) == (
         1, "mig: error: the output was closed before the SQL script was complete (broken pipe)\n"
     )
+
+
+def test_ctrl_c_exits_130_and_rolls_back_what_was_not_committed(tmp_path):
+    """docs/cli.md: SIGINT (Ctrl-C) during a run is exit 130 with ``mig: interrupted``, and the
+    run's uncommitted work (SQLite's DDL is transactional) is rolled back: no table, no row."""
+    import signal
+    import time
+
+    import sqlalchemy as sa
+
+    from tests.runtime_support import create_table, make_project
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    marker = tmp_path / "started"
+    ini = make_project(tmp_path, url, [
+        {"rev": "a", **create_table("t_a")},
+        {"rev": "b", "down": "a", "upgrade": f"""
+            op.create_table('t_b', sa.Column('id', sa.Integer, primary_key=True))
+            open({str(marker)!r}, 'w').close()
+            import time
+            time.sleep(60)
+        """},
+    ])
+    process = subprocess.Popen([sys.executable, "-m", "mig_core", "-c", str(ini), "upgrade",
+                                "head"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, err.splitlines()[-1:]) == (130, ["mig: interrupted"]), err
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        assert not tables & {"t_a", "t_b", "mig_version"}, tables
+    engine.dispose()

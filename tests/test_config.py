@@ -45,6 +45,21 @@ def test_toml_section_and_precedence(tmp_path):
     assert Config(toml_file=toml).get_main_bool("sourceless") is True
 
 
+
+def test_tool_alembic_is_found_and_read_without_tool_mig(tmp_path, monkeypatch, capsys):
+    """docs/configuration.md: with no mig.ini nor alembic.ini, a pyproject.toml holding only
+    ``[tool.alembic]`` is the configuration (an Alembic project's, unchanged)."""
+    write(tmp_path / "pyproject.toml", '[tool.alembic]\nscript_location = "%(here)s/mig"\n')
+    assert Config(toml_file=str(tmp_path / "pyproject.toml")).get_main_option(
+        "script_location") == f"{tmp_path}/mig"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MIG_CONFIG", raising=False)
+    monkeypatch.delenv("ALEMBIC_CONFIG", raising=False)
+    assert main(["heads"]) == 2
+    assert capsys.readouterr().err == (
+        f"mig: error: {tmp_path / 'pyproject.toml'}: script_location '{tmp_path}/mig': folder "
+        f"{tmp_path}/mig does not exist (create it with 'mig init')\n")
+
 def test_config_without_file():
     config = Config()
     assert config.get_main_option("script_location") is None
