@@ -268,7 +268,7 @@ def test_current_verbose_names_database_password_hidden(tmp_path, postgres_url):
     assert out.splitlines()[:2] == [
         f"Current revision(s) for {url.drivername}://{url.username}:***@{url.host}:{url.port}"
         f"/{url.database}:",
-        "a1",
+        "Rev: a1",
     ]
 
 

@@ -457,7 +457,7 @@ def current(
             if several and not report["revisions"]:
                 config.print_stdout(f"{indent}(base)")
             for entry in report["revisions"]:
-                _print_current_entry(config, entry, verbose, indent)
+                _print_current_entry(config, script, entry, verbose, indent)
     if check_heads and behind:
         from mig_core.errors import DatabaseNotAtHead
 
@@ -470,8 +470,17 @@ def current(
         )
 
 
-def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
+def _print_current_entry(config: Config, script: Any, entry: dict[str, Any], verbose: bool,
                          indent: str) -> None:
+    """One current revision: its line, or with ``verbose`` (a known one) its full entry, as
+    ``show`` prints it and Alembic's ``current -v`` does."""
+    if verbose and entry["known"]:
+        from mig_core.script.display import log_entry
+
+        text = log_entry(script.get_revision(entry["revision"]))
+        config.print_stdout("\n".join(indent + line if line else line
+                                      for line in text.split("\n")))
+        return
     label = entry["revision"]
     if entry["is_head"]:
         label += " (head)"
@@ -484,12 +493,6 @@ def _print_current_entry(config: Config, entry: dict[str, Any], verbose: bool,
     if entry.get("branch_labels"):
         label += f" ({', '.join(entry['branch_labels'])})"
     config.print_stdout(indent + label)
-    if verbose and entry["known"]:
-        parents = ", ".join(entry["down_revisions"]) or "<base>"
-        config.print_stdout(f"{indent}  Parent: {parents}")
-        config.print_stdout(f"{indent}  Path: {entry['path']}")
-        if entry["doc"]:
-            config.print_stdout(f"{indent}  {entry['doc']}")
 
 
 def log(
