@@ -154,3 +154,22 @@ def run_step(step: Step, cwd: Path, env: dict[str, str], matcher: Matcher,
                           if not line.startswith("INFO  ["))
     matcher.check(step, printed)
     return cwd
+
+
+_EXIT_NEAR = re.compile(r"exit(?:s| code)? (\d+)")
+
+
+def documented(page: Path, quote: str) -> tuple[str, int | None]:
+    """A message ``page`` quotes (whitespace aside): its regular expression (``<...>`` and
+    ``...`` standing for any text), and the exit code the page writes nearest to it (within 120
+    characters, before or after)."""
+    text = " ".join(page.read_text(encoding="utf-8").split())
+    at = text.find(quote)
+    assert at >= 0, f"{page.name} does not quote {quote!r}"
+    end, nearest = at + len(quote), (121, None)
+    for m in _EXIT_NEAR.finditer(text):
+        distance = at - m.end() if m.end() <= at else max(m.start() - end, 0)
+        nearest = min(nearest, (distance, int(m.group(1))), key=lambda n: n[0])
+    regex = re.sub(r"<[^>]*>", ".+?", re.escape(quote))
+    regex = regex.replace(r"\ \.\.\.", ".*").replace(r"\.\.\.", ".*")
+    return regex, nearest[1]

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs_support import ROOT, Matcher, Step, run_step, shell, shell_env, steps
+from tests.docs_support import (
+    ROOT,
+    Matcher,
+    Step,
+    documented,
+    run_step,
+    shell,
+    shell_env,
+    steps,
+)
 from tests.runtime_support import init_project
 
 CLI_MD = ROOT / "docs" / "cli.md"
@@ -114,24 +123,6 @@ def test_check_example(tmp_path: Path, matcher: Matcher) -> None:
 
 # --- the error messages cli.md quotes -----------------------------------------------------------
 
-_EXIT_NEAR = re.compile(r"exit(?:s| code)? (\d+)")
-
-
-def documented(quote: str) -> tuple[str, int | None]:
-    """The quote's regular expression, and the exit code cli.md writes nearest to it (within
-    120 characters, before or after)."""
-    text = " ".join(CLI_MD.read_text(encoding="utf-8").split())
-    at = text.find(quote)
-    assert at >= 0, f"cli.md does not quote {quote!r}"
-    end, nearest = at + len(quote), (121, None)
-    for m in _EXIT_NEAR.finditer(text):
-        distance = at - m.end() if m.end() <= at else max(m.start() - end, 0)
-        nearest = min(nearest, (distance, int(m.group(1))), key=lambda n: n[0])
-    regex = re.sub(r"<[^>]*>", ".+?", re.escape(quote))
-    regex = regex.replace(r"\ \.\.\.", ".*").replace(r"\.\.\.", ".*")
-    return regex, nearest[1]
-
-
 def set_key(project: Path, key: str, value: str | None) -> None:
     """Set (or, with None, remove) a key of mig.ini's [mig] section."""
     ini = project / "mig.ini"
@@ -187,7 +178,7 @@ def test_quoted_messages_are_printed(tmp_path, monkeypatch, run, quote, before, 
     """In a project with revisions a1 <- b1 (the CLI run in this process, for speed): the
     message's line, and the exit code cli.md gives next to it (a warning has none: the command
     goes on, exit 0)."""
-    regex, documented_code = documented(quote)
+    regex, documented_code = documented(CLI_MD, quote)
     if exit_code is not None:
         assert documented_code == exit_code, f"cli.md gives exit {documented_code}: {quote!r}"
     project = fresh_project(tmp_path)
