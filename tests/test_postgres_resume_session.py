@@ -101,3 +101,28 @@ def test_set_config_among_the_skipped_statements_is_sent_again(tmp_path, engine,
     assert _schema_of(engine, "t2") == ["side"]  # as the failed run's set_config placed it
     assert ("of the 2 statements it skipped, 1 statement that only sets the session's state: "
             + " ".join(setting.split())) in caplog.text
+
+
+def test_the_set_of_a_text_of_several_statements_is_sent_again_alone(tmp_path, engine,
+                                                                     postgres_url, caplog):
+    """``SET search_path ...; CREATE TABLE ...`` in one ``op.execute()``: its SET is sent again
+    on its own (its CREATE TABLE took effect, and would fail with "already exists")."""
+    mixed = "SET search_path TO side, public; CREATE TABLE t3 (n INTEGER)"
+    ini = make_project(tmp_path, postgres_url, [
+        {"rev": "r1", **create_table("t")},
+        {"rev": "r2", "down": "r1",
+         "upgrade": SET_BEFORE_THE_BLOCK.replace("'SET search_path TO side, public'",
+                                                 repr(mixed))},
+    ])
+    command.upgrade(config_for(ini), "r1")
+    with pytest.raises(MigrationFailed, match="2 statements of it took effect"):
+        command.upgrade(config_for(ini), "head")
+    assert _schema_of(engine, "t3") == ["side"]
+
+    _execute(engine, "CREATE TABLE public.audit (n INTEGER)")  # the cause
+    with caplog.at_level("INFO", logger="mig"):
+        command.upgrade(config_for(ini), "head", resume=True)
+    assert _schema_of(engine, "t2") == ["side"]  # as the failed run's SET placed it
+    assert _schema_of(engine, "t3") == ["side"]  # not created again
+    assert ("of the 2 statements it skipped, 1 statement that only sets the session's state: "
+            "SET search_path TO side, public (the new") in caplog.text

@@ -134,3 +134,34 @@ def test_oracle_alter_session_commits_nothing(sql, kind):
     counted as such, mig committed the INSERT before one itself (a failure later could no
     longer roll it back) and counted the ALTER SESSION as taken effect."""
     assert _impl("oracle").commit_kind(sql) == kind
+
+
+@pytest.mark.parametrize("dialect, sql, part", [
+    ("postgresql", "SET search_path TO side; CREATE TABLE t (n INTEGER)", "SET search_path TO side"),
+    ("postgresql", "CREATE TABLE t (n int); SELECT set_config('a.b', 'x;y', false); "
+     "INSERT INTO t VALUES (1); RESET role", "SELECT set_config('a.b', 'x;y', false); RESET role"),
+    ("mysql", "SET foreign_key_checks = 0; CREATE TABLE t (n INT)", "SET foreign_key_checks = 0"),
+    ("mysql", "CREATE TABLE t (n INT); USE other; SET GLOBAL x = 1", "USE other"),
+    ("mssql", "SET XACT_ABORT ON; CREATE TABLE t (n INT);", "SET XACT_ABORT ON"),
+    ("postgresql", "CREATE TABLE t (n INT); INSERT INTO t VALUES (1)", None),
+    ("postgresql", "SET LOCAL lock_timeout = 0; CREATE TABLE t (n INT)", None),
+    ("mssql", "SET XACT_ABORT ON CREATE TABLE t (n INT)", None),  # one statement, not a SET
+    ("oracle", "ALTER SESSION SET x = 1", "ALTER SESSION SET x = 1"),
+    ("sqlite", "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys = ON"),
+])
+def test_session_part_of_a_text_of_several_statements(dialect, sql, part):
+    """What ``--resume`` sends again when it skips a text of several statements: the ones that
+    only set the session's state, a whole session statement as it is, or nothing."""
+    got = _impl(dialect).session_part(sql)
+    assert got == part
+    if part == sql:
+        assert got is sql
+
+
+def test_session_part_of_a_text_clause_keeps_the_bound_values_it_names():
+    sql = sa.text("SET search_path TO side; INSERT INTO t VALUES (:n); SET ROLE :r").bindparams(
+        n=1, r="app")
+    part = _impl("postgresql").session_part(sql)
+    assert part.text == "SET search_path TO side; SET ROLE :r"
+    assert {key: bind.value for key, bind in part._bindparams.items()} == {"r": "app"}
+    assert _impl("postgresql").session_part(sa.text("SET ROLE app")) is not None

@@ -373,6 +373,13 @@ class DefaultImpl:
         (they outlive the connection), nor MariaDB's ``SET STATEMENT ... FOR``."""
         return sets_session(sql)
 
+    def session_part(self, sql: Any) -> Any | None:
+        """What of ``sql`` ``--resume`` sends again when it skips ``sql``: ``sql`` itself when
+        :meth:`session_statement`, else None. A dialect that can cut a text of several
+        statements returns the ones among them that only set the session's state (see
+        :func:`mig_core.ddl.session.session_part`)."""
+        return sql if self.session_statement(sql) else None
+
     def execute(self, sql: Any, execution_options: dict[str, Any] | None = None) -> None:
         """Run a string or SQLAlchemy construct online, or write it offline.
 
@@ -394,6 +401,12 @@ class DefaultImpl:
             return
         log = self.statement_log
         if log is not None and log.skips(sql):  # a resumed revision's statement that ran before
+            part = log.take_session_part()
+            if part is not None:  # what of it set the session's state, which the new
+                assert self.connection is not None  # connection lacks
+                from sqlalchemy import text as sql_text
+
+                self.connection.execute(sql_text(part) if isinstance(part, str) else part)
             return
         if isinstance(sql, SQLText):
             self._run_sql_text(sql, execution_options)

@@ -10,6 +10,7 @@ Each dialect's impl decides; these helpers read the SQL text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from mig_core.ddl.statements import first_words
@@ -40,6 +41,33 @@ def sets_session(sql: Any, not_session: frozenset[str] = NOT_SESSION_SETS) -> bo
         return False
     words = first_words(text, 2)
     return words[:1] == ["set"] and words[1:2] != [] and words[1] not in not_session
+
+
+def session_part(
+    sql: Any, split: Callable[[str], list[str]], sets: Callable[[str], bool]
+) -> Any | None:
+    """The part of ``sql`` that only sets the session's state: ``sql`` itself when each of its
+    statements (``split`` cuts its text into them) does (``sets``), None when none does, else
+    the ones that do, joined with ``;`` (for ``SET search_path TO app; CREATE TABLE t ...``,
+    ``SET search_path TO app``): a string for a string, a ``text()`` keeping the bound values
+    it names for a ``text()``."""
+    text = statement_text(sql)
+    if text is None:
+        return None
+    pieces = split(text)
+    kept = [piece.strip() for piece in pieces if sets(piece)]
+    if not kept:
+        return None
+    if len(kept) == len(pieces):
+        return sql
+    joined = "; ".join(kept)
+    if isinstance(sql, str):
+        return joined
+    from sqlalchemy import text as sql_text
+
+    part = sql_text(joined)
+    named = [bind for key, bind in sql._bindparams.items() if key in part._bindparams]
+    return part.bindparams(*named) if named else part
 
 
 def lexer(comment: str, quoted: str) -> re.Pattern[str]:

@@ -318,6 +318,7 @@ class StatementLog:
         #: the skipped statements sent again since they only set the session's state
         self.replayed: list[Any] = []
         self._replaying = False
+        self._session_part: Any = None
         self._refused = False
         #: mig writes the history (not the revision's code): see :meth:`mig_writes`
         self._mig_writing = False
@@ -404,11 +405,15 @@ class StatementLog:
         if key is not None:
             self._keys[index] = key
         if index < self.skip:
-            if self.ctx.impl.session_statement(sql):  # the new connection lacks what it set
+            part = self.ctx.impl.session_part(sql)  # the new connection lacks what it set
+            if part is sql:
                 self.replayed.append(sql)
                 self._replaying = True
                 return False
             self.statements.append(sql)
+            if part is not None:  # a text of several statements, some only setting it
+                self.replayed.append(part)
+                self._session_part = part
             return True
         if index == self.skip and self.resume is not None:
             self.check_resumed()
@@ -437,6 +442,12 @@ class StatementLog:
         if commit:
             self._commit()
         return False
+
+    def take_session_part(self) -> Any | None:
+        """After :meth:`skips` said True: the part of the skipped statement that only sets
+        the session's state, which the impl sends in its place (None: nothing to send)."""
+        part, self._session_part = self._session_part, None
+        return part
 
     def append(self, sql: Any) -> None:
         """``sql`` ran."""

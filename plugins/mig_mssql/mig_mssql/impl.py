@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.ddl.session import lexer, split_outside, statement_text
+from mig_core.ddl.session import lexer, session_part, split_outside, statement_text
 from mig_core.errors import CommandError, MigWarning
 from mig_mssql import compare, ddl, names, offline
 from mig_mssql.compare import TYPE_SYNONYMS
@@ -51,6 +51,10 @@ def only_sets_session(text: str) -> bool:
     statement after it."""
     pieces = split_outside(text, _TOKENS, ";")
     return bool(pieces) and all(_sets_session(piece) for piece in pieces)
+
+
+def _statements(text: str) -> list[str]:
+    return split_outside(text, _TOKENS, ";")
 
 
 def _sets_session(sql: str) -> bool:
@@ -93,6 +97,10 @@ class MSSQLImpl(DefaultImpl):
         when each one is such (and nothing follows one without a ``;``)."""
         text = statement_text(sql)
         return text is not None and only_sets_session(text)
+
+    def session_part(self, sql: Any) -> Any | None:
+        """Of a text of several statements, the ones that only set the session's state."""
+        return session_part(sql, _statements, _sets_session)
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -20,6 +20,7 @@ from mig_core.ddl.impl import DefaultImpl
 from mig_core.ddl.session import (
     NOT_SESSION_SETS,
     lexer,
+    session_part,
     sets_session,
     split_outside,
     statement_text,
@@ -69,6 +70,10 @@ def only_sets_session(text: str) -> bool:
     none of whose assignments is global or persisted, maybe in an executable comment."""
     pieces = split_outside(text, _TOKENS, ";")
     return bool(pieces) and all(_sets_session(piece) for piece in pieces)
+
+
+def _statements(text: str) -> list[str]:
+    return split_outside(text, _TOKENS, ";")
 
 
 def _sets_session(sql: str) -> bool:
@@ -126,6 +131,10 @@ class MySQLImpl(DefaultImpl):
         SET NAMES utf8mb4 */``); a text of several statements when each one is such."""
         text = statement_text(sql)
         return text is not None and only_sets_session(text)
+
+    def session_part(self, sql: Any) -> Any | None:
+        """Of a text of several statements, the ones that only set the session's state."""
+        return session_part(sql, _statements, _sets_session)
 
     @property
     def is_mariadb(self) -> bool:

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mig_core.ddl.impl import DefaultImpl
-from mig_core.ddl.session import statement_text
+from mig_core.ddl.session import session_part, statement_text
 from mig_core.errors import CommandError
 from mig_postgres import names, statement_cache, target
-from mig_postgres.session import only_sets_session
+from mig_postgres.session import only_sets_session, sets_session_state, statements
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -129,6 +129,10 @@ class PostgresqlImpl(DefaultImpl):
         statements when each one is such."""
         text = statement_text(sql)
         return text is not None and only_sets_session(text)
+
+    def session_part(self, sql: Any) -> Any | None:
+        """Of a text of several statements, the ones that only set the session's state."""
+        return session_part(sql, statements, sets_session_state)
 
     # --- server facts ------------------------------------------------------------------------
     def session_schema(self) -> str | None:

@@ -183,5 +183,11 @@ def only_sets_session(sql: str) -> bool:
     return bool(parts) and all(_one(part) for part in parts)
 
 
+def sets_session_state(sql: str) -> bool:
+    """Whether the one statement ``sql`` only sets the session's state (see
+    :func:`only_sets_session`)."""
+    return _one(sql)
+
+
 def _one(sql: str) -> bool:
     return sets_session(sql) or first_words(sql)[:1] == ["reset"] or sets_config_only(sql)
