@@ -56,6 +56,12 @@ RESUME = _arg(
     help="run a revision a failed or interrupted run half-applied without the statements "
          "that took effect (MySQL/MariaDB, Oracle)",
 )
+SKIP_INTERRUPTED = _arg(
+    "--skip-interrupted",
+    action="store_true",
+    help="with --resume: the statement running when the run stopped (killed, or its "
+         "connection lost) took effect too; skip it",
+)
 VERBOSE = _arg("-v", "--verbose", action="store_true", help="show more detail")
 
 #: name -> (help, arguments); the handler is mig_core.command.<name>
@@ -118,12 +124,12 @@ CORE_COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]]
     "upgrade": (
         "upgrade the database to a later revision",
         [_arg("revision", help="target (head, heads, +1, id, label@head, start:end with --sql)"),
-         SQL, TAG, LOCK, RESUME],
+         SQL, TAG, LOCK, RESUME, SKIP_INTERRUPTED],
     ),
     "downgrade": (
         "revert the database to an earlier revision",
         [_arg("revision", help="target (base, -1, id, label@-1, start:end with --sql)"),
-         SQL, TAG, LOCK, RESUME],
+         SQL, TAG, LOCK, RESUME, SKIP_INTERRUPTED],
     ),
     "stamp": (
         "set the version table without running migrations",

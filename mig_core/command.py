@@ -147,13 +147,17 @@ def upgrade(
     tag: str | None = None,
     lock_timeout: float | None = None,
     resume: bool = False,
+    skip_interrupted: bool = False,
 ) -> None:
-    """Upgrade the database to ``revision`` (or write the SQL with ``sql=True``). ``resume``: run a revision a failed or interrupted
-    run half-applied without the statements that took effect (backends whose DDL commits by
-    itself; a note and a plain run elsewhere)."""
+    """Upgrade the database to ``revision`` (or write the SQL with ``sql=True``). ``resume``:
+    run a revision a failed or interrupted run half-applied without the statements that took
+    effect (backends whose DDL commits by itself; a note and a plain run elsewhere);
+    ``skip_interrupted`` (with ``resume``): the statement running when an interrupted run
+    stopped took effect too, so it is not sent either."""
     from mig_core.commands import runtime
 
-    runtime.upgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout, resume=resume)
+    runtime.upgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout, resume=resume,
+                    skip_interrupted=skip_interrupted)
 
 
 def downgrade(
@@ -163,13 +167,15 @@ def downgrade(
     tag: str | None = None,
     lock_timeout: float | None = None,
     resume: bool = False,
+    skip_interrupted: bool = False,
 ) -> None:
     """Revert the database to ``revision``. ``resume``: run a revision a failed or interrupted
     run half-applied without the statements that took effect (backends whose DDL commits by
-    itself; a note and a plain run elsewhere)."""
+    itself; a note and a plain run elsewhere); ``skip_interrupted``: as for :func:`upgrade`."""
     from mig_core.commands import runtime
 
-    runtime.downgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout, resume=resume)
+    runtime.downgrade(config, revision, sql=sql, tag=tag, lock_timeout=lock_timeout,
+                      resume=resume, skip_interrupted=skip_interrupted)
 
 
 def stamp(

@@ -101,6 +101,7 @@ def test_log_json_object_is_exactly_the_documented_one(tmp_path, sqlite_url):
         "database", "id", "revisions", "direction", "from_heads", "to_heads", "started_at",
         "finished_at", "duration_ms", "success", "error", "checksum", "mig_version", "username",
         "hostname", "version_table", "statements", "statements_sha256", "resumed_from",
+        "skipped_statement",
     ]
     assert (row["database"], row["id"], row["version_table"]) == (sqlite_url, 1, "mig_version")
 

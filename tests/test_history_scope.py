@@ -116,7 +116,8 @@ def test_schema_qualified_version_tables_share_one_history(tmp_path, postgres_ur
 # --- a table made by an older mig ------------------------------------------------------------
 
 #: the columns a table an older mig made gets, last
-ADDED = ["version_table", "statements", "statements_sha256", "resumed_from"]
+ADDED = ["version_table", "statements", "statements_sha256", "resumed_from",
+         "skipped_statement"]
 
 OLD_ROW = {
     "revisions": "a1", "direction": "upgrade", "from_heads": "", "to_heads": "a1",
@@ -174,7 +175,7 @@ def test_old_table_is_read_as_it_is_then_upgraded_by_the_first_writing_run(url, 
     assert "version_table" not in _columns(url)
 
     command.stamp(config_for(a), "a1")  # the first writing run adds the columns
-    assert _columns(url)[-4:] == ADDED
+    assert _columns(url)[-5:] == ADDED
     command.upgrade(config_for(a), "head")
     command.upgrade(config_for(b), "head")
     # old rows survive (NULL: whose they are is not known, so every project shows them)
@@ -191,7 +192,7 @@ def test_old_table_is_read_as_it_is_then_upgraded_by_the_first_writing_run(url, 
 
 def test_a_table_with_version_table_gets_the_statement_columns(url, tmp_path):
     """A table mig made before it recorded statement counts: read as it is, then given the
-    three columns by the first writing run; its rows have them NULL."""
+    columns added since by the first writing run; its rows have them NULL."""
     ini = make_project(tmp_path, url, [{"rev": "a1", **create_table("t")}])
     _old_history_table(url, {**OLD_ROW, "version_table": "mig_version"}, scoped=True)
     (old,) = _log(ini)
@@ -199,7 +200,7 @@ def test_a_table_with_version_table_gets_the_statement_columns(url, tmp_path):
         "mig_version", None, None)
     assert _columns(url)[-1] == "version_table"
     command.stamp(config_for(ini), "a1")
-    assert _columns(url)[-4:] == ADDED
+    assert _columns(url)[-5:] == ADDED
     assert [(r["revisions"], r["direction"], r["statements"]) for r in _log(ini)] == [
         ("a1", "upgrade", None), ("a1", "stamp", None)]
 
@@ -208,7 +209,7 @@ def test_ensure_version_upgrades_an_old_table(tmp_path, sqlite_url):
     ini = make_project(tmp_path, sqlite_url, [{"rev": "a1", **create_table("t")}])
     _old_history_table(sqlite_url, OLD_ROW)
     command.ensure_version(config_for(ini))
-    assert _columns(sqlite_url)[-4:] == ADDED
+    assert _columns(sqlite_url)[-5:] == ADDED
     assert [(r["revisions"], r["version_table"]) for r in _log(ini)] == [("a1", None)]
 
 
@@ -228,7 +229,8 @@ def test_a_refused_alter_stops_the_run_before_anything_is_written(url, tmp_path)
                             "mig_history ADD COLUMN version_table VARCHAR(255); ALTER TABLE "
                             "mig_history ADD COLUMN statements INTEGER; ALTER TABLE mig_history "
                             "ADD COLUMN statements_sha256 VARCHAR(64); ALTER TABLE mig_history "
-                            "ADD COLUMN resumed_from INTEGER) or turn the history off "
+                            "ADD COLUMN resumed_from INTEGER; ALTER TABLE mig_history ADD "
+                            "COLUMN skipped_statement INTEGER) or turn the history off "
                             "(history_table = false), and run the command again")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:

@@ -80,7 +80,13 @@ def _refuse_alembic_left_behind(ctx: MigrationContext) -> None:
         ctx.version_store.refuse_alembic_table_left_behind()
 
 
-def _refuse_resume_offline(resume: bool, sql: bool, command: str) -> None:
+def _refuse_resume_offline(resume: bool, sql: bool, command: str,
+                           skip_interrupted: bool = False) -> None:
+    if skip_interrupted and not resume:
+        raise UsageError(
+            f"{command}: --skip-interrupted goes with --resume: it skips the statement that "
+            "was running when the run --resume continues stopped"
+        )
     if resume and sql:
         raise UsageError(
             f"{command}: --resume runs the rest of a half-applied revision on the database; "
@@ -95,12 +101,13 @@ def upgrade(
     tag: str | None = None,
     lock_timeout: float | None = None,
     resume: bool = False,
+    skip_interrupted: bool = False,
 ) -> None:
     """Upgrade the database to ``revision`` (``sql=True``: write the SQL script)."""
     from mig_core.runtime.steps import plan_revisions
     from mig_core.script.paths import refuse_overlapping_heads
 
-    _refuse_resume_offline(resume, sql, "upgrade")
+    _refuse_resume_offline(resume, sql, "upgrade", skip_interrupted)
     script = _script(config)
     start, destination = _split_range(revision, sql, "upgrade")
 
@@ -119,6 +126,7 @@ def upgrade(
         tag=tag,
         lock_timeout=lock_timeout,
         resume=resume,
+        skip_interrupted=skip_interrupted,
     )
 
 
@@ -129,12 +137,13 @@ def downgrade(
     tag: str | None = None,
     lock_timeout: float | None = None,
     resume: bool = False,
+    skip_interrupted: bool = False,
 ) -> None:
     """Revert the database to ``revision`` (``sql=True`` needs a ``start:end`` range)."""
     from mig_core.runtime.steps import plan_revisions
     from mig_core.script.paths import refuse_overlapping_heads
 
-    _refuse_resume_offline(resume, sql, "downgrade")
+    _refuse_resume_offline(resume, sql, "downgrade", skip_interrupted)
     script = _script(config)
     start, destination = _split_range(revision, sql, "downgrade")
     if sql and start is None:
@@ -158,6 +167,7 @@ def downgrade(
         tag=tag,
         lock_timeout=lock_timeout,
         resume=resume,
+        skip_interrupted=skip_interrupted,
     )
 
 
@@ -737,7 +747,9 @@ def _result(row: dict[str, Any]) -> str:
         return text + (f" (accepted checksum {checksum[:12]})" if checksum
                        else " (recorded as removed on purpose)")
     if row.get("resumed_from") is not None:
-        text += f" (resumed from row {row['resumed_from']})"
+        skipped = row.get("skipped_statement")
+        also = f", skipping statement {skipped} as done" if skipped is not None else ""
+        text += f" (resumed from row {row['resumed_from']}{also})"
     if not row["success"] and row.get("statements"):
         count = row["statements"]
         text += f" ({count} statement{'' if count == 1 else 's'} took effect)"

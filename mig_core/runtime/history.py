@@ -3,9 +3,10 @@
 Columns: id, revisions, direction (upgrade / downgrade / stamp / repair), from_heads, to_heads,
 started_at, finished_at, duration_ms, success, error, checksum, mig_version, username, hostname,
 version_table (the project's version table, schema-qualified, so projects sharing the table can
-tell their rows apart), statements, statements_sha256 and resumed_from (how many of a revision's
-statements took effect and the digest of their texts, and the row a resumed revision continued:
-see ``runtime.progress``); a table made by an older mig gets the columns it lacks on the first
+tell their rows apart), statements, statements_sha256, resumed_from and skipped_statement (how
+many of a revision's statements took effect and the digest of their texts, the row a resumed
+revision continued, and which statement ``--skip-interrupted`` took as done: see
+``runtime.progress``); a table made by an older mig gets the columns it lacks on the first
 writing run.
 Success rows are written in the step's own transaction (they vanish with a rollback, as the
 step does); the row of a failure is written after the rollback, in a short transaction of its
@@ -46,6 +47,10 @@ _OFF = {"false", "off", "no", "0", "none", ""}
 #: the direction of ``mig repair``'s rows (see :mod:`mig_core.runtime.repair`)
 REPAIR_DIRECTION = "repair"
 INTERRUPTED = "interrupted: started and never finished (the run died or lost its connection)"
+#: how the error of a failure's row starts when the connection was lost while one of the
+#: revision's statements ran: the server may have completed that statement (``--resume
+#: --skip-interrupted`` may skip it, as after an interrupted run)
+LOST_CONNECTION = "connection lost: "
 
 
 def history_table_name(opts: dict[str, Any]) -> str | None:
@@ -65,10 +70,14 @@ STATEMENTS_COLUMN = "statements"
 DIGEST_COLUMN = "statements_sha256"
 #: the id of the failed or interrupted row a resumed revision continued
 RESUMED_COLUMN = "resumed_from"
+#: the position (from 1) of the statement a resumed revision took as done without sending it:
+#: the one running when the run it continued stopped (``--skip-interrupted``)
+SKIPPED_COLUMN = "skipped_statement"
 #: the columns added after the table's first version, in the order ALTER TABLE adds them to a
 #: table an older mig made (all nullable: older rows keep NULL, older mig versions leave them
 #: out of their rows)
-ADDED_COLUMNS = (SCOPE_COLUMN, STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN)
+ADDED_COLUMNS = (SCOPE_COLUMN, STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN,
+                 SKIPPED_COLUMN)
 
 
 def version_table_label(opts: dict[str, Any]) -> str:
@@ -109,16 +118,21 @@ def make_history_table(name: str, schema: str | None, timestamp_type: Any = None
         sa.Column(STATEMENTS_COLUMN, sa.Integer),
         sa.Column(DIGEST_COLUMN, sa.String(64)),
         sa.Column(RESUMED_COLUMN, sa.Integer),
+        sa.Column(SKIPPED_COLUMN, sa.Integer),
         schema=schema,
     )
 
 
+_PROGRESS_COLUMNS = (STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN, SKIPPED_COLUMN)
+
+
 def progress_values(progress: Any, digest: bool) -> dict[str, Any]:
-    """The ``statements``, ``statements_sha256`` and ``resumed_from`` of a row, from the step's
-    :class:`~mig_core.runtime.progress.StatementLog` (None: not recorded in this run);
-    ``digest``: a failed or started row (a successful step's row counts all its statements)."""
+    """The ``statements``, ``statements_sha256``, ``resumed_from`` and ``skipped_statement`` of
+    a row, from the step's :class:`~mig_core.runtime.progress.StatementLog` (None: not recorded
+    in this run); ``digest``: a failed or started row (a successful step's row counts all its
+    statements)."""
     if progress is None:
-        return dict.fromkeys((STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN))
+        return dict.fromkeys(_PROGRESS_COLUMNS)
     carried = progress.carried
     if carried is not None and digest and not progress.committed:
         # what an earlier run left still holds
@@ -126,13 +140,15 @@ def progress_values(progress: Any, digest: bool) -> dict[str, Any]:
             STATEMENTS_COLUMN: carried[STATEMENTS_COLUMN],
             DIGEST_COLUMN: carried[DIGEST_COLUMN],
             RESUMED_COLUMN: None,
+            SKIPPED_COLUMN: None,
         }
     if progress.history is None:
-        return dict.fromkeys((STATEMENTS_COLUMN, DIGEST_COLUMN, RESUMED_COLUMN))
+        return dict.fromkeys(_PROGRESS_COLUMNS)
     return {
         STATEMENTS_COLUMN: progress.committed if digest else len(progress.statements),
         DIGEST_COLUMN: progress.digest() if digest else None,
         RESUMED_COLUMN: progress.resumed_from,
+        SKIPPED_COLUMN: progress.skipped_statement,
     }
 
 
@@ -461,11 +477,13 @@ class HistoryWriter:
             self.mark_started(step, heads, started, commit=False, progress=progress)
         elif progress is not None and progress.history is not None:
             values = progress_values(progress, digest=True)  # what an earlier run left, too
-            self.record_progress(values[STATEMENTS_COLUMN], values[DIGEST_COLUMN])
+            self.record_progress(values[STATEMENTS_COLUMN], values[DIGEST_COLUMN],
+                                 values[SKIPPED_COLUMN])
 
-    def record_progress(self, statements: int, digest: str) -> None:
-        """Write into the running step's started row how many of its statements took effect
-        (not committed here: see :class:`~mig_core.runtime.progress.StatementLog`)."""
+    def record_progress(self, statements: int, digest: str, skipped: int | None = None) -> None:
+        """Write into the running step's started row how many of its statements took effect,
+        and the one ``--skip-interrupted`` took as done (not committed here: see
+        :class:`~mig_core.runtime.progress.StatementLog`)."""
         if self._started_id is None:
             return
         if self._progress is None:
@@ -475,11 +493,12 @@ class HistoryWriter:
                 self.table.c.id == sa.bindparam("started_row_id")
             ).values({
                 STATEMENTS_COLUMN: sa.bindparam("done"), DIGEST_COLUMN: sa.bindparam("digest"),
+                SKIPPED_COLUMN: sa.bindparam("skipped"),
             })
         conn = self.ctx.live_connection
         assert conn is not None
-        conn.execute(self._progress,
-                     {"started_row_id": self._started_id, "done": statements, "digest": digest})
+        conn.execute(self._progress, {"started_row_id": self._started_id, "done": statements,
+                                      "digest": digest, "skipped": skipped})
 
     def interrupted(self) -> dict[str, Any] | None:
         """This project's last row, when it is a started row no step replaced (its run died
@@ -526,6 +545,20 @@ class HistoryWriter:
             if len(rows) < 100:
                 return None
             query = query.where(self.table.c.id < rows[-1].id)
+
+    def read_row(self, row_id: Any) -> dict[str, Any] | None:
+        """The row ``row_id`` (None: gone), every key of :data:`ADDED_COLUMNS` there."""
+        import sqlalchemy as sa
+
+        conn = self.ctx.live_connection
+        assert conn is not None
+        query = sa.select(*self.readable_columns()).where(self.table.c.id == row_id)
+        found = conn.execute(query).first()
+        if found is None:
+            return None
+        row = dict.fromkeys(ADDED_COLUMNS)
+        row.update(found._mapping)
+        return row
 
     def _ours(self, revisions: str) -> bool:
         """Whether a row's ``revisions`` name one of this project's revisions (or base): the

@@ -39,6 +39,13 @@ Among them, a statement that only sets the session's state (``SET search_path``,
 foreign_key_checks = 0``: ``DefaultImpl.session_statement``) is sent all the same, where the
 revision sends it: the resumed run's connection is a new one, without it. It stays one of the
 ``skip`` and of their digest, and is not counted again.
+
+With ``--skip-interrupted`` (:attr:`Resume.skip_interrupted`) the statement after the recorded
+ones, which was running when the run stopped (killed, or its connection lost: the server may
+have completed it), is taken as done too: after the digest check of the recorded ones it is not
+sent (a session statement is, as above), it joins the digest of what took effect, and the
+step's rows name it (``skipped_statement``). Only a statement that commits by itself where it
+runs can have taken effect so; for any other the resume is refused.
 """
 
 from __future__ import annotations
@@ -175,12 +182,39 @@ def commits_each_statement(ctx: Any) -> bool:
 
 class Resume:
     """What a resumed revision skips: the recorded count and digest of the failed or
-    interrupted run's row ``row_id``."""
+    interrupted run's row ``row_id``; ``fate_unknown``: that run stopped while the statement
+    after those ran (killed, or its connection lost), so the server may have completed it;
+    ``skip_interrupted``: take that it did (``--skip-interrupted``)."""
 
-    def __init__(self, row_id: Any, statements: int, digest: str | None) -> None:
+    def __init__(self, row_id: Any, statements: int, digest: str | None,
+                 fate_unknown: bool = False, skip_interrupted: bool = False) -> None:
         self.row_id = row_id
         self.statements = statements
         self.digest = digest
+        self.fate_unknown = fate_unknown
+        self.skip_interrupted = skip_interrupted
+
+
+def stopped_in_unknown_state(history: HistoryWriter, row: dict[str, Any]) -> bool:
+    """Whether the run of ``row`` stopped while one of the revision's statements ran, whose
+    fate the server alone knows: the row is interrupted (a killed run), or a failure on a lost
+    connection, or the failure of a ``--resume`` of such a row that made nothing more of the
+    revision take effect (its statement after the recorded ones still unknown from then)."""
+    from mig_core.runtime.history import INTERRUPTED, LOST_CONNECTION
+
+    for _ in range(100):  # a chain of resumes failing at the same statement
+        error = str(row["error"] or "")
+        if error == INTERRUPTED or error.startswith(LOST_CONNECTION):
+            return True
+        earlier = row.get("resumed_from")
+        if row["success"] or earlier is None:
+            return False
+        prior = history.read_row(earlier)
+        if prior is None or any(prior[key] != row[key] for key in (
+                "revisions", "direction", "from_heads", "statements")):
+            return False
+        row = prior
+    return False
 
 
 def find_resume(
@@ -200,10 +234,12 @@ def find_resume(
 
     label = ctx.several_databases_label()
     resume = f"--resume in {label}" if label else "--resume"
+    skip = bool(ctx.opts.get("skip_interrupted"))
 
     def note(why: str) -> None:
+        also = " (--skip-interrupted has no statement to skip)" if skip else ""
         warnings.warn(f"{resume}: nothing to resume ({why}); the command runs as without "
-                      "--resume", MigWarning, stacklevel=5)
+                      f"--resume{also}", MigWarning, stacklevel=5)
 
     if not records:
         if type(ctx.impl).transactional_ddl and not commits_each_statement(ctx):
@@ -231,7 +267,17 @@ def find_resume(
             note(f"{what} failed with no statement count recorded (an older mig, or a run "
                  "that does not record one)")
         return None, row
-    if count == 0 and not interrupted:
+    unknown = interrupted or stopped_in_unknown_state(history, row)
+    if skip and not unknown:
+        raise CommandError(
+            f"{resume} --skip-interrupted: {what} failed at a statement the server rejected "
+            f"({row['error']}) after {_plural(int(count), 'statement')} of it took effect; "
+            "--skip-interrupted only skips the statement a run was running when it was killed "
+            "or lost its connection, which the server may have completed. Nothing was run; "
+            f"once the cause is fixed, `{resume_command(ctx, row['revisions'], row['direction'])}`"
+            " runs the rest of it"
+        )
+    if count == 0 and not (interrupted or skip):
         note(f"none of the statements of {what} took effect; it runs from its start")
         return None, row
     first = steps[0] if steps else None
@@ -245,16 +291,21 @@ def find_resume(
             "applied, and this command does not run that first; resume it with "
             f"`{resume_command(ctx, row['revisions'], row['direction'])}`"
         )
-    log.info("resuming %s%s: its first %s took effect before and are not sent",
-             what, f" in {label}" if label else "", _plural(int(count), "statement"))
-    return Resume(row["id"], int(count), row["statements_sha256"]), row
+    log.info("resuming %s%s: its first %s took effect before and are not sent%s",
+             what, f" in {label}" if label else "", _plural(int(count), "statement"),
+             ", nor the one after them, running when that run stopped (--skip-interrupted)"
+             if skip else "")
+    return Resume(row["id"], int(count), row["statements_sha256"], unknown, skip), row
 
 
-def resume_command(ctx: MigrationContext, revision: str, direction: str) -> str:
-    """``mig upgrade <rev> --resume``, or the downgrade to the revision's parent."""
+def resume_command(ctx: MigrationContext, revision: str, direction: str,
+                   skip_interrupted: bool = False) -> str:
+    """``mig upgrade <rev> --resume``, or the downgrade to the revision's parent (with
+    ``--skip-interrupted``)."""
+    skip = " --skip-interrupted" if skip_interrupted else ""
     if direction == "upgrade":
-        return f"mig upgrade {revision} --resume"
-    return f"mig downgrade {_parents_text(ctx, revision)} --resume"
+        return f"mig upgrade {revision} --resume{skip}"
+    return f"mig downgrade {_parents_text(ctx, revision)} --resume{skip}"
 
 
 def _parents_text(ctx: MigrationContext, revision: str) -> str:
@@ -287,10 +338,21 @@ class StatementLog:
         #: writes the count into the started row after each statement that took effect
         self.history = history
         self.resume = resume
-        self.skip = resume.statements if resume is not None else 0
+        #: how many leading statements took effect in the run resumed from (as recorded)
+        self.resumed_count = resume.statements if resume is not None else 0
+        #: the statements not sent: those, and with --skip-interrupted the one after them
+        self.skip = self.resumed_count + (1 if resume is not None and resume.skip_interrupted
+                                          else 0)
+        #: whether the run resumed from stopped while its statement after those ran
+        self.fate_unknown = resume is not None and resume.fate_unknown
+        #: the position (from 1) of the statement --skip-interrupted took as done, once passed
+        self.skipped_statement: int | None = None
         #: the history row a resumed revision continues
         self.resumed_from = resume.row_id if resume is not None else None
         self._skipped_digest = resume.digest if resume is not None else None
+        #: a statement that commits by itself where it runs, sent and not returned (a failure
+        #: stopped at it: the server may have completed it when the connection was lost)
+        self.in_flight: Any = None
         #: "revision r2 (versions/r2.py) upgrade", for a refusal's message (or what makes it)
         self._describe = describe
         #: the failed row of an earlier run of this step whose count still holds while this
@@ -299,8 +361,8 @@ class StatementLog:
         #: every statement produced, skipped ones first
         self.statements: list[Any] = []
         #: how many leading statements have taken effect (the skipped ones had)
-        self.committed = self.skip
-        self.recorded = self.skip
+        self.committed = self.resumed_count
+        self.recorded = self.resumed_count
         self._pending = False  # statements sent since the last that took effect
         self._sending_ddl = False
         #: the commit kind of the statement being sent (see DefaultImpl.commit_kind)
@@ -348,7 +410,7 @@ class StatementLog:
     def digest(self, count: int | None = None) -> str:
         """sha256 of the first ``count`` (default: :attr:`committed`) statements' texts."""
         count = self.committed if count is None else count
-        if count == self.skip and self._skipped_digest is not None:
+        if count == self.resumed_count and self._skipped_digest is not None:
             return self._skipped_digest  # what took effect before (checked, or refused)
         if count < self._hashed:  # not reached by the runner; kept correct anyway
             hasher = hashlib.sha256()
@@ -387,8 +449,14 @@ class StatementLog:
 
     def skip_as(self, key: str) -> None:
         """Skip the next statement, whose digest is of ``key`` (see :meth:`digest_as`)."""
-        self._keys[len(self.statements)] = key
+        index = len(self.statements)
+        interrupted = index == self.resumed_count < self.skip
+        if interrupted:
+            self.check_resumed()  # such an operation's statement is DDL: it commits by itself
+        self._keys[index] = key
         self.statements.append(key)
+        if interrupted:
+            self._passed_interrupted(key)
 
     def digest_as(self, key: str) -> None:
         """The next statement's text depends on what the server holds: the digest takes
@@ -404,19 +472,27 @@ class StatementLog:
         key, self._next_key = self._next_key, None
         if key is not None:
             self._keys[index] = key
+        interrupted = index == self.resumed_count < self.skip
+        if interrupted:  # --skip-interrupted: the statement running when the run stopped
+            self.check_resumed()
         if index < self.skip:
             part = self.ctx.impl.session_part(sql)  # the new connection lacks what it set
             if part is sql:
                 self.replayed.append(sql)
                 self._replaying = True
                 return False
+            if interrupted:
+                self._refuse_unless_committed(sql)
             self.statements.append(sql)
             if part is not None:  # a text of several statements, some only setting it
                 self.replayed.append(part)
                 self._session_part = part
+            if interrupted:
+                self._passed_interrupted(sql)
             return True
         if index == self.skip and self.resume is not None:
             self.check_resumed()
+        self.in_flight = None
         if not self.counting:
             return False
         # in an autocommit_block() every statement commits as it runs
@@ -429,6 +505,8 @@ class StatementLog:
         if self._kind == UNLOCKS and not self.locked:
             self._kind = None  # without locks to release it commits nothing
         self._sending_ddl = self._kind == COMMITS
+        if self._sending_ddl:
+            self.in_flight = sql
         commit = False
         if self._kind is not None and self._pending:
             # the server commits what waits in the transaction as it runs the DDL: commit it
@@ -452,7 +530,10 @@ class StatementLog:
     def append(self, sql: Any) -> None:
         """``sql`` ran."""
         self.statements.append(sql)
+        self.in_flight = None
         if self._replaying:  # one of the skipped statements, which took effect before
+            if len(self.statements) == self.skip > self.resumed_count:
+                self._passed_interrupted(sql)
             self._replaying = False
             return
         if not self.counting:
@@ -492,6 +573,44 @@ class StatementLog:
         """The revision's code returned: a resumed one must have produced what it skips."""
         if self.resume is not None and len(self.statements) <= self.skip:
             self.check_resumed()
+        if len(self.statements) < self.skip and not self._refused:
+            self._refused = True  # produced what took effect and nothing after it
+            raise ResumeRefused(
+                f"{self.describe} cannot be resumed with --skip-interrupted: it has no "
+                f"statement after the {_plural(self.resumed_count, 'statement')} the run of "
+                f"history row {self.resumed_from} applied, so none to skip; nothing was sent"
+                f"{self._sent_besides()}. Resume it without --skip-interrupted"
+            )
+
+    def _refuse_unless_committed(self, sql: Any) -> None:
+        """--skip-interrupted: only a statement that commits by itself where it runs (DDL
+        where DDL commits by itself, any statement in AUTOCOMMIT) can have taken effect while
+        its run stopped; any other was rolled back with the run's transaction."""
+        if self._autocommits() or (self._ddl_commits
+                                   and self.ctx.impl.commit_kind(sql) == COMMITS):
+            return
+        self._refused = True
+        text = _shorten(statement_text(self.dialect, sql))
+        raise ResumeRefused(
+            f"{self.describe} cannot be resumed with --skip-interrupted: its statement "
+            f"{self.skip}, {text}, does not commit by itself there, so the run of history row "
+            f"{self.resumed_from} could not have made it take effect (the server rolled it "
+            f"back when that run stopped); nothing was sent{self._sent_besides()}. Resume it "
+            "without --skip-interrupted"
+        )
+
+    def _passed_interrupted(self, sql: Any) -> None:
+        """The statement running when the resumed run stopped is behind: it counts as taken
+        effect (its text joins the digest), and the log names it."""
+        self.committed = self.skip
+        self.skipped_statement = self.skip
+        label = self.ctx.several_databases_label()
+        text = _shorten(self._keys.get(self.skip - 1) or statement_text(self.dialect, sql))
+        how = ("sent again (it only sets the session's state)" if self._replaying
+               else "not sent, taken as done")
+        log.warning("--resume --skip-interrupted%s: %s: its statement %s, running when the run "
+                    "of history row %s stopped, %s: %s", f" in {label}" if label else "",
+                    self.describe, self.skip, self.resumed_from, how, text)
 
     # --- resuming ----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -548,27 +667,32 @@ class StatementLog:
         if resume is None:
             return
         produced = len(self.statements)
-        if produced < self.skip:
+        count = self.resumed_count
+        if produced < count:
             why = (f"it now produces {produced} statement{'s' if produced != 1 else ''} in all, "
-                   f"fewer than the {self.skip} the run of history row {resume.row_id} applied")
-        elif self._digest_of_produced(self.skip) != resume.digest:
-            why = (f"its first {self.skip} statement{'s' if self.skip != 1 else ''} differ from "
+                   f"fewer than the {count} the run of history row {resume.row_id} applied")
+        elif count and self._digest_of_produced(count) != resume.digest:
+            why = (f"its first {count} statement{'s' if count != 1 else ''} differ from "
                    f"the ones the run of history row {resume.row_id} applied (the revision was "
                    "edited, or its code takes another path now)")
         else:
             self._say_replayed()
             return
+        self._refused = True
+        raise ResumeRefused(
+            f"{self.describe} cannot be resumed: {why}; nothing was sent{self._sent_besides()}. "
+            "Restore the revision as it ran and resume again, or repair the schema by hand and "
+            "record where it is with `mig stamp`"
+        )
+
+    def _sent_besides(self) -> str:
+        """What a refusal sent all the same: `` but 1 statement that only sets ...``."""
         sent = " by mig" if self._own else ""
         if self.replayed:
             sent += f" but {self._replayed_statements()}"
         if self._own:
             sent += f" (the revision's code sent {self._own_statements()})"
-        self._refused = True
-        raise ResumeRefused(
-            f"{self.describe} cannot be resumed: {why}; nothing was sent{sent}. Restore the revision "
-            "as it ran and resume again, or repair the schema by hand and record where it is "
-            "with `mig stamp`"
-        )
+        return sent
 
     def _replayed_statements(self) -> str:
         """``1 statement that only sets the session's state: SET a = 0``."""
@@ -601,7 +725,7 @@ class StatementLog:
     # --- the started row -----------------------------------------------------------------------
     def _record(self) -> None:
         if self.history is not None:
-            self.history.record_progress(self.committed, self.digest())
+            self.history.record_progress(self.committed, self.digest(), self.skipped_statement)
             if self._ddl_commits:  # in an autocommit_block() the UPDATE committed by itself
                 self._commit()
         self.recorded = self.committed

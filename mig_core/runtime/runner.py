@@ -20,7 +20,7 @@ from mig_core.errors import MigrationFailed, MigWarning, RevisionGraphError
 from mig_core.proxies import op as op_proxy
 from mig_core.runtime.autocommit import autocommit_begins, counts_autocommit_blocks
 from mig_core.runtime.current import running
-from mig_core.runtime.history import INTERRUPTED, HistoryWriter, now
+from mig_core.runtime.history import INTERRUPTED, LOST_CONNECTION, HistoryWriter, now
 from mig_core.runtime.lock import RunLock
 from mig_core.runtime.logs import follow_alembic_logger
 from mig_core.runtime.pipeline import PipelinedStatementFailed, StatementPipeline
@@ -37,6 +37,7 @@ from mig_core.runtime.steps import make_parents_of
 from mig_core.runtime.took_effect import (
     blocks_committed,
     heads_text,
+    interrupted_hint,
     statements,
     what_ran,
     what_took_effect,
@@ -68,6 +69,12 @@ def describe_error(exc: BaseException) -> str:
     if orig is not None:
         return f"{type(exc).__name__}: {_first_line(str(orig))}"
     return f"{type(exc).__name__}: {_first_line(str(exc))}"
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLAlchemy's report of a lost connection (a DBAPI disconnect), after
+    which the server alone knows whether the statement that was running completed."""
+    return bool(getattr(exc, "connection_invalidated", False))
 
 
 def _is_database_error(exc: BaseException) -> bool:
@@ -593,7 +600,7 @@ class StepRunner:
         message = (f"revision {step.revision} ({where}) {step.direction}{_in_database(ctx)} "
                    f"failed: {describe_error(exc)}{plugin_note(exc, ctx)}")
         message += self._aftermath(before, ran=True, step=step,
-                                   note=ctx.block_failure_note(exc))
+                                   note=ctx.block_failure_note(exc), lost=_lost_connection(exc))
         self._record_failure(step, exc, history, before, started)
         error = MigrationFailed(message)
         error.revision = step.revision  # type: ignore[attr-defined]
@@ -616,16 +623,20 @@ class StepRunner:
         return RevisionGraphError(f"{exc}{self._aftermath(before, ran=False)}")
 
     def _aftermath(
-        self, before: tuple[str, ...], ran: bool, step: Any = None, note: str | None = None
+        self, before: tuple[str, ...], ran: bool, step: Any = None, note: str | None = None,
+        lost: bool = False,
     ) -> str:
         """Where a failure leaves the database; ``ran``: some of the revision may have run;
-        ``note``: what its failed statement left behind (see ``failed_statement_note``)."""
+        ``note``: what its failed statement left behind (see ``failed_statement_note``);
+        ``lost``: the connection was lost while it ran."""
         ctx = self.ctx
         if ctx.as_sql:
             return " (while writing the SQL script)"
         if ctx._in_external_transaction:
             return "; the caller's transaction must be rolled back"
         statement_log = ctx.impl.statement_log
+        hint = (interrupted_hint(ctx, statement_log, step, lost)
+                if step is not None and statement_log is not None else "")
         if (ran and type(ctx.impl).transactional_ddl and step is not None
                 and not commits_each_statement(ctx) and statement_log is not None and (
                     ctx._step_autocommitted and statement_log.counting
@@ -634,7 +645,7 @@ class StepRunner:
             # before did (transactional_ddl=False on a server whose DDL is transactional ends
             # here too: the rest rolls back with its step)
             return blocks_committed(ctx, statement_log, step,
-                                    heads_text(ctx._committed_heads), note)
+                                    heads_text(ctx._committed_heads), note, hint)
         if ctx.impl.transactional_ddl:
             return f"; rolled back, the database is still at {heads_text(ctx._committed_heads)}"
         if not ran:
@@ -649,7 +660,7 @@ class StepRunner:
                 f"still names {heads_text(before)}"
             )
         if step is not None and statement_log is not None and statement_log.history is not None:
-            return what_took_effect(ctx, statement_log, step, before)
+            return what_took_effect(ctx, statement_log, step, before, hint)
         return (
             f"; {what_ran(ctx.impl)}its DDL may be partly applied "
             f"({why_not_transactional(ctx)}); the version table still names {heads_text(before)}"
@@ -672,8 +683,10 @@ class StepRunner:
             # non-transactional one each earlier step committed its version row, so ``before``
             held = ctx._committed_heads if ctx.impl.transactional_ddl else before
             log = ctx.impl.statement_log
-            row = history.row(step, held, held, started, error=describe_error(exc),
-                              progress=log)
+            error = describe_error(exc)
+            if _lost_connection(exc):  # the statement running may have taken effect
+                error = LOST_CONNECTION + error
+            row = history.row(step, held, held, started, error=error, progress=log)
             unlock = ctx.impl.unlock_tables_statement if log is not None and log.locked else None
             if ctx._transaction is not None and ctx._transaction.is_active:
                 ctx._after_transaction.append(
@@ -738,7 +751,9 @@ def interrupted_run_error(
             f"{statements(count)} of it took effect, as recorded after each one (the one "
             "running when it stopped may have too), and the version table still names "
             f"{heads_text(heads)}. Run `{resume_command(ctx, revision, row['direction'])}` "
-            "to run the rest of it; or check the schema against the revision, repair it if "
+            "to run the rest of it (with --skip-interrupted, if the one running when it "
+            "stopped took effect, to skip that one too); or check the schema against the "
+            "revision, repair it if "
             f"needed, then record where the database is with `mig stamp "
             f"{' '.join(heads) or 'base'}` (none of its DDL took effect) or `mig stamp {done}` "
             "(all of it did), and run the command again"

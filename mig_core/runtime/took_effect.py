@@ -38,10 +38,35 @@ def statements(count: int) -> str:
     return f"{count} statement{'' if count == 1 else 's'}"
 
 
-def what_took_effect(
-    ctx: MigrationContext, statement_log: StatementLog, step: Any, before: tuple[str, ...]
+def interrupted_hint(
+    ctx: MigrationContext, statement_log: StatementLog, step: Any, lost: bool
 ) -> str:
-    """The end of a failure's message where mig recorded which statements took effect."""
+    """``--skip-interrupted``'s hint at a failure's end: the connection was lost (``lost``)
+    while a statement ran, or a ``--resume`` sent again the statement that was running when
+    the run it resumes stopped (killed, or its connection lost) and the server refused it."""
+    sql = statement_log.in_flight
+    if sql is None:
+        return ""
+    number = len(statement_log.statements) + 1
+    text = ctx.impl.statement_summary(sql)
+    command = resume_command(ctx, step.revision, step.direction, skip_interrupted=True)
+    if lost:
+        return (f". The connection was lost while its statement {number} ({text}) ran, so "
+                f"the server may have completed it: if it did, `{command}` skips it")
+    if (statement_log.fate_unknown and statement_log.skip == statement_log.resumed_count
+            and number == statement_log.skip + 1):
+        return (f". If its statement {number} ({text}) took effect in the run of history row "
+                f"{statement_log.resumed_from}, which stopped while it ran, `{command}` skips "
+                "it")
+    return ""
+
+
+def what_took_effect(
+    ctx: MigrationContext, statement_log: StatementLog, step: Any, before: tuple[str, ...],
+    hint: str = "",
+) -> str:
+    """The end of a failure's message where mig recorded which statements took effect;
+    ``hint``: :func:`interrupted_hint`'s."""
     done = statement_log.committed
     skipped = statement_log.skip
     ran = what_ran(ctx.impl)
@@ -55,14 +80,14 @@ def what_took_effect(
                f"the run of history row {carried['id']} ")
     elif not done:
         return (f"; {ran}none of its statements took effect ({why_not_transactional(ctx)}); "
-                f"the version table still names {heads}")
+                f"the version table still names {heads}{hint}")
     else:
         ran += f"{statements(done)} of it took effect "
     return (
         f"; {ran}({why_not_transactional(ctx)}) and the "
         f"version table still names {heads}. Once the cause is fixed, "
         f"`{resume_command(ctx, step.revision, step.direction)}` runs the rest of it (or "
-        f"repair the schema by hand and record where it is with `mig stamp`)"
+        f"repair the schema by hand and record where it is with `mig stamp`){hint}"
     )
 
 
@@ -88,7 +113,7 @@ def why_not_transactional(ctx: MigrationContext) -> str:
 
 def blocks_committed(
     ctx: MigrationContext, statement_log: StatementLog, step: Any, heads: str,
-    note: str | None,
+    note: str | None, hint: str = "",
 ) -> str:
     """The end of a failure's message when the failed revision's autocommit_block() committed
     part of it, or an earlier run's did (``carried``): what took effect, what was rolled back,
@@ -117,7 +142,7 @@ def blocks_committed(
                 "off): repair the schema by hand and record where it is with `mig stamp`")
     return (f"{message} Once the cause is fixed, "
             f"`{resume_command(ctx, step.revision, step.direction)}` runs the rest of it (or "
-            "repair the schema by hand and record where it is with `mig stamp`)")
+            f"repair the schema by hand and record where it is with `mig stamp`){hint}")
 
 
 def _listed(ctx: MigrationContext, done: list[Any], shown: int = 3) -> str:

@@ -209,8 +209,9 @@ def test_a_killed_run_resumes_from_the_statement_it_stopped_at(tmp_path, engine,
     assert "revision r2 (versions/r2_r2.py) upgrade was interrupted: " in stopped.stderr
     assert ("never finished; 2 statements of it took effect, as recorded after each one (the one "
             "running when it stopped may have too), and the version table still names r1. Run "
-            "`mig upgrade r2 --resume` to run the rest of it; or check the schema against the "
-            "revision, repair it if needed, then record where the database is with `mig stamp "
+            "`mig upgrade r2 --resume` to run the rest of it (with --skip-interrupted, if the "
+            "one running when it stopped took effect, to skip that one too); or check the "
+            "schema against the revision, repair it if needed, then record where the database is with `mig stamp "
             "r1` (none of its DDL took effect) or `mig stamp r2` (all of it did)") in stopped.stderr
 
     done = _run(ini, "upgrade", "head", "--resume")

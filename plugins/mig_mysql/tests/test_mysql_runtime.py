@@ -280,8 +280,9 @@ def _assert_stops_on_interrupted_r2(ini: Path, *command: str) -> str:
                               "interrupted: a run started it at ")
     assert ("never finished; 1 statement of it took effect, as recorded after each one (the one "
             "running when it stopped may have too), and the version table still names r1. Run "
-            "`mig upgrade r2 --resume` to run the rest of it; or check the schema against the "
-            "revision, repair it if needed, then record where the database is with `mig stamp r1` "
+            "`mig upgrade r2 --resume` to run the rest of it (with --skip-interrupted, if the "
+            "one running when it stopped took effect, to skip that one too); or check the "
+            "schema against the revision, repair it if needed, then record where the database is with `mig stamp r1` "
             "(none of its DDL took effect) or `mig stamp r2` (all of it did), and run the command "
             "again") in message
     return message

@@ -85,7 +85,9 @@ def test_kill_after_autocommit_block_stops_the_next_run(tmp_path, engine, postgr
                                    "interrupted: a run started it at ")
     assert "; 2 statements of it took effect, as recorded after each one (the one running " \
            "when it stopped may have too), and the version table still names r1. Run `mig " \
-           "upgrade r2 --resume` to run the rest of it; or check the schema" in again.stderr
+           "upgrade r2 --resume` to run the rest of it (with --skip-interrupted, if the one " \
+           "running when it stopped took effect, to skip that one too); or check the schema" \
+           in again.stderr
 
     with engine.begin() as conn:  # repaired by hand: the rest of r2
         conn.execute(sa.text("ALTER TABLE t ADD COLUMN y INTEGER"))
