@@ -9,6 +9,8 @@ Besides DDL's first words (``implicit_commit_words``), read here:
 * ``ANALYZE`` / ``OPTIMIZE`` / ``REPAIR`` with ``LOCAL`` or ``NO_WRITE_TO_BINLOG`` before
   ``TABLE``;
 * MariaDB's ``SET STATEMENT var = value FOR <statement>``: as the statement it runs;
+* an executable comment (``/*!50001 CREATE VIEW ... */``, as mysqldump writes them): as its
+  body;
 * ``CREATE TEMPORARY SEQUENCE`` commits (MariaDB), while ``CREATE OR REPLACE TEMPORARY TABLE``
   stays in the transaction, as ``CREATE TEMPORARY TABLE`` does, and so does MariaDB's compound
   statement ``BEGIN NOT ATOMIC ... END`` (``BEGIN`` alone starts a transaction: it commits).
@@ -29,6 +31,10 @@ from mig_core.runtime.progress import COMMITS, LOCKS, UNLOCKS, commits_by_itself
 #: the verbs whose ``LOCAL`` / ``NO_WRITE_TO_BINLOG`` stands between them and ``TABLE``
 _TABLE_MAINTENANCE = frozenset({"analyze", "optimize", "repair"})
 _SET_STATEMENT = re.compile(r"\s*SET\s+STATEMENT\s.*?\sFOR\s+(?P<inner>.+)", re.I | re.S)
+#: a statement that is one executable comment, as mysqldump writes them (``/*!50001 CREATE VIEW
+#: ... */``, MariaDB's ``/*M!100100 ... */``): the server runs its body (one older than the
+#: version number skips it, as it did before)
+EXECUTABLE_COMMENT = re.compile(r"\s*/\*M?!\d*(?P<body>(?:(?!\*/).)*)\*/\s*;?\s*\Z", re.S)
 
 
 def commit_kind(sql: Any, words: frozenset[str]) -> str | None:
@@ -37,6 +43,9 @@ def commit_kind(sql: Any, words: frozenset[str]) -> str | None:
     text = getattr(sql, "text", sql)  # a TextClause's SQL
     if not isinstance(text, str):
         return COMMITS if commits_by_itself(sql, words) else None
+    executable = EXECUTABLE_COMMENT.match(text)
+    if executable:  # counted as run: a server that skips it commits nothing, which mig's
+        return commit_kind(executable.group("body"), words)  # commits around it allow for
     found = first_words(text, 6)
     head = found[:1]
     if head == ["lock"] and found[1:2] in (["tables"], ["table"]):

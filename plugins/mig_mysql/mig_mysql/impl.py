@@ -11,7 +11,6 @@ forms only MariaDB has.
 from __future__ import annotations
 
 import datetime
-import re
 import warnings
 from collections.abc import Set
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -60,9 +59,6 @@ _LASTING = frozenset({"global", "persist"})
 #: `names`, and executable comments (``/*!40101 ... */``, MariaDB's ``/*M!100100 ... */``)
 _TOKENS = lexer(r"--(?=\s|\Z)[^\n]*|\#[^\n]*|/\*(?!M?!).*?\*/",
                 r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|/\*M?!.*?\*/")
-#: a statement that is one executable comment, as mysqldump writes them: the server runs its
-#: body (a server older than its version number skips it, as it did before)
-_EXECUTABLE = re.compile(r"/\*M?!\d*(?P<body>(?:(?!\*/).)*)\*/\Z", re.S)
 
 
 def only_sets_session(text: str) -> bool:
@@ -77,7 +73,7 @@ def _statements(text: str) -> list[str]:
 
 
 def _sets_session(sql: str) -> bool:
-    executable = _EXECUTABLE.match(sql)
+    executable = commits.EXECUTABLE_COMMENT.match(sql)
     if executable:
         return only_sets_session(executable.group("body"))
     if first_words(sql)[:1] == ["use"]:

@@ -665,6 +665,15 @@ def test_statements_mysql_commits_by_itself(sql: str, commits: bool) -> None:
     ("BEGIN", "commits"),
     ("INSERT INTO t VALUES (1)", None),
     (sa.text("LOCK TABLES t WRITE"), "locks"),
+    # mysqldump's executable comments run their body (MariaDB 11.8 commits a waiting INSERT
+    # before ``/*!50001 CREATE VIEW ... */``, checked by hand)
+    ("/*!50001 CREATE VIEW v AS SELECT 1 AS x */", "commits"),
+    ("  /*!50001 DROP VIEW IF EXISTS `v` */;\n", "commits"),
+    ("/*M!100100 ALTER TABLE t ADD x INT */", "commits"),
+    ("/*!40000 ALTER TABLE `t` DISABLE KEYS */", "commits"),
+    ("/*!40101 SET NAMES utf8mb4 */", None),
+    ("/*!40000 LOCK TABLES `t` WRITE */", "locks"),
+    ("/* a plain comment */ INSERT INTO t VALUES (1)", None),
     (sa.schema.CreateTable(sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))), "commits"),
 ])
 def test_mysql_commit_kind(sql: object, kind: str | None) -> None:
