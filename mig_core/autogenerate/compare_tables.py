@@ -77,16 +77,15 @@ def compare_schema_tables(
             for (table_schema, name), table in meta_tables.items()
             if table_schema == schema
             and not ctx.is_version_table(schema, name)
-            and (name in conn_tables
-                 or ctx.run_name_filters(name, "table", {"schema_name": schema}))
+            and (name in conn_tables or ctx.table_name_included(schema, name))
         }
         # include_object as Alembic calls it: once per table, a kept table with the model's
         # and the reflected one as ``compare_to``; a table it refuses is neither compared,
         # created nor dropped
         for name in sorted(set(conn_tables) & set(model)):
             meta_table = model[name]
-            if filtering and not ctx.run_object_filters(
-                meta_table, name, "table", False, conn_tables[name]
+            if filtering and not ctx.model_table_included(
+                schema, name, meta_table, conn_tables[name]
             ):
                 continue
             modify = ModifyTableOps(name, [], schema=meta_table.schema)
@@ -99,7 +98,7 @@ def compare_schema_tables(
         new_tables.extend(
             table for name, table in model.items()
             if name not in conn_tables
-            and (not filtering or ctx.run_object_filters(table, name, "table", False, None))
+            and (not filtering or ctx.model_table_included(schema, name, table, None))
         )
         removed_tables = [conn_tables[n] for n in conn_tables if n not in model]
         if removed_tables:  # their re-creation needs the primary keys and CHECK constraints
@@ -110,6 +109,7 @@ def compare_schema_tables(
                     if ctx.run_object_filters(t.to_table(), t.name, "table", True, None)
                 ]
             removed_all.extend(removed_tables)
+            ctx.dropped_tables.update((schema, t.name) for t in removed_tables)
     # removed tables of every schema are ordered together: a foreign key may cross schemas
     for conn_table in _reverse_dependency_order(removed_all, ctx.normalize_schema):
         table = conn_table.to_table()

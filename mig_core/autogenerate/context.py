@@ -109,6 +109,11 @@ class CompareContext:
         self.default_schema: str | None = None
         self.translation: SchemaTranslation | None = None
         self._meta_tables: dict[tuple[str | None, str], sa.Table] | None = None
+        # the filters' verdict on each table, by (schema, name), asked once per comparison
+        self._table_names: dict[tuple[str | None, str], bool] = {}
+        self._table_objects: dict[tuple[str | None, str], bool] = {}
+        #: the database tables the comparison drops, by (schema, name) (schema None: default)
+        self.dropped_tables: set[tuple[str | None, str]] = set()
         #: caches shared by comparators for one run (compiled types and the like)
         self.cache: dict[Any, Any] = {}
         self._direct: dict[str, Callable[..., Any]] = {}
@@ -259,6 +264,61 @@ class CompareContext:
             if not fn(name, type_, parent_names):
                 return False
         return True
+
+    def table_name_included(self, schema: str | None, name: str) -> bool:
+        """``include_name(name, "table", ...)`` for a table of ``schema``, asked once: the
+        database's table and the model's of the same name are one name."""
+        if not self._name_filters:
+            return True
+        key = (schema, name)
+        verdict = self._table_names.get(key)
+        if verdict is None:
+            verdict = self._table_names[key] = self.run_name_filters(
+                name, "table", {"schema_name": schema}
+            )
+        return verdict
+
+    def model_table_included(
+        self, schema: str | None, name: str, table: sa.Table, conn_table: Any
+    ) -> bool:
+        """``include_object`` for the model's table, asked once (``conn_table``: the database's
+        table of that name, or None), as the core's table comparison asks it."""
+        key = (schema, name)
+        verdict = self._table_objects.get(key)
+        if verdict is None:
+            verdict = self._table_objects[key] = self.run_object_filters(
+                table, name, "table", False, conn_table
+            )
+        return verdict
+
+    def kept_model_tables(
+        self, schemas: Sequence[str | None]
+    ) -> dict[tuple[str | None, str], sa.Table]:
+        """The model's tables of ``schemas`` that the filters keep, by ``(schema, name)``: the
+        verdicts the table comparison reached (each filter asked once per table), for plugins
+        that compare what tables use (enum types, sequences)."""
+        key = ("kept_model_tables", tuple(schemas))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        wanted = set(schemas)
+        out = {}
+        for (schema, name), table in self.meta_tables().items():
+            if schema not in wanted or self.is_version_table(schema, name):
+                continue
+            # the database's table: None when the filters hid it, or the tables were not
+            # compared (then no table is reflected for this)
+            snapshot = self._snapshots.get(schema)
+            conn_table = snapshot.tables.get(name) if snapshot is not None else None
+            if conn_table is None and not self.table_name_included(schema, name):
+                continue
+            if self._object_filters and not self.model_table_included(
+                schema, name, table, conn_table
+            ):
+                continue
+            out[(schema, name)] = table
+        self.cache[key] = out
+        return out
 
     @staticmethod
     def table_parent_names(table: str, schema: str | None) -> dict[str, Any]:

@@ -607,7 +607,7 @@ def reflect_schema(ctx: CompareContext, schema: str | None) -> SchemaSnapshot:
         name
         for name in insp.get_table_names(schema=db_schema)
         if not ctx.is_version_table(ctx.normalize_schema(schema), name)
-        and ctx.run_name_filters(name, "table", {"schema_name": schema})
+        and ctx.table_name_included(schema, name)
     ]
     tables = {name: ReflectedTable(name, schema) for name in names}
     if not tables:

@@ -590,8 +590,8 @@ def _sequence_still_used(
         table = tables.get((table_schema, table_name))
         if table is None:
             schema = None if table_schema == cat.default_schema else table_schema
-            if not ctx.run_name_filters(table_name, "table", {"schema_name": schema}):
-                return True  # a table the filters hide stays as it is
+            if (schema, table_name) not in ctx.dropped_tables:
+                return True  # a table the filters hide or leave alone stays as it is
             continue  # the table is dropped
         # by name: a model column's key may differ from it
         column = next((c for c in table.c if c.name == column_name), None)

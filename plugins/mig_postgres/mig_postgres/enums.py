@@ -45,24 +45,9 @@ class ModelEnum:
 
 def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[str | None, str],
                                                                          sa.Table]:
-    """The model tables of the compared schemas that the filters keep (read once per
-    comparison: enums and sequences both ask)."""
-    key = ("mig_postgres.model_tables", tuple(schemas))
-    cached = ctx.cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    wanted = set(schemas)
-    out = {}
-    for (schema, name), table in ctx.meta_tables().items():
-        if schema not in wanted or ctx.is_version_table(schema, name):
-            continue
-        if not ctx.run_name_filters(name, "table", {"schema_name": schema}):
-            continue
-        if ctx.has_object_filters and not ctx.run_object_filters(table, name, "table", False, None):
-            continue
-        out[(schema, name)] = table
-    ctx.cache[key] = out
-    return out
+    """The model tables of the compared schemas that the filters keep: the core's verdicts
+    (:meth:`CompareContext.kept_model_tables`), so no filter is asked twice about a table."""
+    return ctx.kept_model_tables(schemas)
 
 
 def _may_name_types(cls: type) -> bool:
@@ -242,8 +227,8 @@ def _still_used(
         table = kept_tables.get((user.schema, user.relation))
         if table is None:
             schema = None if user.schema == cat.default_schema else user.schema
-            if not ctx.run_name_filters(user.relation, "table", {"schema_name": schema}):
-                return True  # a table the filters hide: it stays as it is
+            if (schema, user.relation) not in ctx.dropped_tables:
+                return True  # a table the filters hide or leave alone: it stays as it is
             continue  # the table is dropped
         # by name: a model column's key may differ from it
         column = next((c for c in table.columns if c.name == user.column), None)
