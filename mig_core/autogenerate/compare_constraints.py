@@ -308,9 +308,12 @@ def compare_indexes_and_uniques(
     meta_uniques = _unique_order([c for c in meta_table.constraints
                                   if isinstance(c, unique_class)])
     # include_name here, on names; include_object below, on each add, drop or change only
-    if ctx._name_filters:  # an unnamed object is never offered
+    if ctx._name_filters:
+        # the model's named objects, then the database's as Alembic offers them: an unnamed
+        # one (SQLite) as None, the index PostgreSQL makes for a unique constraint as an index
+        # too; a name both sides have once (AskOnce); the model's unnamed ones not at all
         parents = ctx.table_parent_names(meta_table.name, schema)
-        keep = ctx.run_table_name_filters
+        keep = AskOnce(ctx)
         meta_indexes = [
             ix for ix in meta_indexes
             if not (skip_expressions and _has_expressions(ix))
@@ -318,17 +321,15 @@ def compare_indexes_and_uniques(
         ]
         meta_uniques = [
             c for c in meta_uniques
-            if (uc_name := c.name) is None or keep(uc_name, "unique_constraint", parents)
+            if _is_unnamed(uc_name := c.name) or keep(uc_name, "unique_constraint", parents)
         ]
         conn_indexes = [
             r for r in conn_table.indexes
-            if not r.get("duplicates_constraint")
-            and ((rec_name := r.get("name")) is None or keep(rec_name, "index", parents))
+            if keep(r.get("name"), "index", parents) and not r.get("duplicates_constraint")
         ]
         conn_uniques = [
             r for r in conn_table.unique_constraints
-            if (rec_name := r.get("name")) is None
-            or keep(rec_name, "unique_constraint", parents)
+            if keep(r.get("name"), "unique_constraint", parents)
         ]
     else:  # the same lists, without a filter call per object
         if skip_expressions:
@@ -454,9 +455,33 @@ def _included(
     return not ctx.has_object_filters or ctx.run_object_filters(obj, name, type_, reflected, None)
 
 
+class AskOnce:
+    """``include_name`` for one table's indexes or constraints: a name both sides have is one
+    object, asked about once (the model's answer is the database's); each unnamed one of the
+    database is asked about, as None."""
+
+    __slots__ = ("ctx", "verdicts")
+
+    def __init__(self, ctx: CompareContext) -> None:
+        self.ctx = ctx
+        self.verdicts: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, name: Any, type_: str, parents: dict[str, Any]) -> bool:
+        if name is None:
+            return self.ctx.run_table_name_filters(name, type_, parents)
+        key = (type_, str(name))
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self.ctx.run_table_name_filters(name, type_, parents)
+        return verdict
+
+
 def _name_included(ctx: CompareContext, name: Any, type_: str, parents: dict[str, Any]) -> bool:
-    """``include_name`` for a named index or constraint (an unnamed one is never offered)."""
-    return name is None or not ctx._name_filters or ctx.run_table_name_filters(name, type_, parents)
+    """``include_name`` for a named index or constraint of the model (an unnamed one, None or
+    SQLAlchemy's placeholder, is never offered)."""
+    return _is_unnamed(name) or not ctx._name_filters or ctx.run_table_name_filters(
+        name, type_, parents
+    )
 
 
 class _ObjectFilter:
@@ -607,16 +632,13 @@ def compare_foreign_keys(
         meta_fks = _fk_order(meta_fks)
     if ctx._name_filters:
         parents = ctx.table_parent_names(meta_table.name, schema)
-        keep = ctx.run_table_name_filters
+        keep = AskOnce(ctx)
         fkc = "foreign_key_constraint"
         meta_fks = [
             fk for fk in meta_fks
             if _is_unnamed(name := fk.name) or keep(name, fkc, parents)
         ]
-        conn_fks = [
-            r for r in conn_fks
-            if (name := r.get("name")) is None or keep(name, fkc, parents)
-        ]
+        conn_fks = [r for r in conn_fks if keep(r.get("name"), fkc, parents)]
     by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in conn_fks:
         by_key.setdefault(_conn_fk_key(ctx, record), []).append(record)

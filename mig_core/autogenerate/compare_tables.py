@@ -113,6 +113,8 @@ def compare_schema_tables(
     # removed tables of every schema are ordered together: a foreign key may cross schemas
     for conn_table in _reverse_dependency_order(removed_all, ctx.normalize_schema):
         table = conn_table.to_table()
+        if ctx._name_filters:
+            _offer_inline_names(ctx, conn_table, table.schema)
         # each index as the database has it, sort order included, so the downgrade re-creates it
         records = [r for r in conn_table.indexes if not r.get("duplicates_constraint")]
         add_index_sorting(ctx, conn_table, records)
@@ -166,6 +168,18 @@ def add_downgrade_note(drop: DropTableOp, note: str) -> None:
         f"autogenerate: the downgrade re-creating dropped table {name} cannot restore "
         f"everything: {note}", MigWarning, stacklevel=2,
     )
+
+
+def _offer_inline_names(ctx: CompareContext, conn_table: ReflectedTable,
+                        schema: str | None) -> None:
+    """Offer ``include_name`` a dropped table's unique constraints and the indexes backing
+    them, as Alembic does (each once; they go with the table whatever the answer)."""
+    parents = ctx.table_parent_names(conn_table.name, schema)
+    for record in conn_table.unique_constraints:
+        ctx.run_table_name_filters(record.get("name"), "unique_constraint", parents)
+    for record in conn_table.indexes:
+        if record.get("duplicates_constraint"):
+            ctx.run_table_name_filters(record.get("name"), "index", parents)
 
 
 def _index_included(ctx: CompareContext, index: sa.Index, *, reflected: bool) -> bool:

@@ -23,9 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mig_core.autogenerate.compare_constraints import (
-    _included,
+    AskOnce,
     _is_unnamed,
-    _name_included,
     normalize_expression,
 )
 from mig_core.operations.ops import AddConstraintOp, DropConstraintOp
@@ -62,7 +61,8 @@ def compare_check_constraints(
     ctx: CompareContext, schema: str | None, conn_table: ReflectedTable, meta_table: sa.Table
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(drops, adds) for the named CHECK constraints of one table both sides have."""
-    parents = {"table_name": meta_table.name, "schema_name": schema}
+    parents = ctx.table_parent_names(meta_table.name, schema)
+    keep = AskOnce(ctx) if ctx._name_filters else None
     named: dict[str, sa.CheckConstraint] = {}
     ignored_names: set[str] = set()
     unnamed_conditions: list[str | None] = []
@@ -75,12 +75,15 @@ def compare_check_constraints(
                 unnamed_conditions.append(_condition(ctx, check.sqltext))
         elif name is None:
             unnamed_conditions.append(_condition(ctx, check.sqltext))
-        elif _name_included(ctx, name, "check_constraint", parents):
+        elif keep is None or keep(name, "check_constraint", parents):
             named[name] = check
     reflected: dict[str, dict[str, Any]] = {}
     for record in conn_table.check_constraints:
         name = record.get("name")
-        if not name or name in ignored_names:
+        # every named one of the database is offered to include_name, as Alembic does
+        if not name or (keep is not None and not keep(name, "check_constraint", parents)):
+            continue
+        if name in ignored_names:
             continue
         if name not in named and unnamed_conditions:
             condition = _condition(ctx, record.get("sqltext") or "")
@@ -91,7 +94,9 @@ def compare_check_constraints(
     drops: list[MigrateOperation] = []
     for name in sorted(set(reflected) - set(named)):
         check = _reflected_check(conn_table, reflected[name])
-        if _included(ctx, check, name, "check_constraint", True, parents):
+        if not ctx.has_object_filters or ctx.run_object_filters(
+            check, name, "check_constraint", True, None
+        ):
             drops.append(DropConstraintOp.from_constraint(check))
     # include_object only for what is added (as for indexes): one kept both sides is no change
     adds: list[MigrateOperation] = [
