@@ -309,28 +309,9 @@ def compare_indexes_and_uniques(
                                   if isinstance(c, unique_class)])
     # include_name here, on names; include_object below, on each add, drop or change only
     if ctx._name_filters:
-        # the model's named objects, then the database's as Alembic offers them: an unnamed
-        # one (SQLite) as None, the index PostgreSQL makes for a unique constraint as an index
-        # too; a name both sides have once (AskOnce); the model's unnamed ones not at all
-        parents = ctx.table_parent_names(meta_table.name, schema)
-        keep = AskOnce(ctx)
-        meta_indexes = [
-            ix for ix in meta_indexes
-            if not (skip_expressions and _has_expressions(ix))
-            and ((ix_name := ix.name) is None or keep(ix_name, "index", parents))
-        ]
-        meta_uniques = [
-            c for c in meta_uniques
-            if _is_unnamed(uc_name := c.name) or keep(uc_name, "unique_constraint", parents)
-        ]
-        conn_indexes = [
-            r for r in conn_table.indexes
-            if keep(r.get("name"), "index", parents) and not r.get("duplicates_constraint")
-        ]
-        conn_uniques = [
-            r for r in conn_table.unique_constraints
-            if keep(r.get("name"), "unique_constraint", parents)
-        ]
+        meta_indexes, meta_uniques, conn_indexes, conn_uniques = _named_kept(
+            ctx, schema, meta_table, conn_table, meta_indexes, meta_uniques, skip_expressions
+        )
     else:  # the same lists, without a filter call per object
         if skip_expressions:
             meta_indexes = [ix for ix in meta_indexes if not _has_expressions(ix)]
@@ -453,6 +434,80 @@ def _included(
     if not _name_included(ctx, name, type_, parents):
         return False
     return not ctx.has_object_filters or ctx.run_object_filters(obj, name, type_, reflected, None)
+
+
+def _named_kept(
+    ctx: CompareContext, schema: str | None, meta_table: sa.Table, conn_table: ReflectedTable,
+    meta_indexes: list[sa.Index], meta_uniques: list[sa.UniqueConstraint],
+    skip_expressions: bool,
+) -> tuple[list[sa.Index], list[sa.UniqueConstraint], list[dict[str, Any]],
+           list[dict[str, Any]]]:
+    """The indexes and unique constraints of both sides ``include_name`` keeps.
+
+    The model's named ones first; then the database's, as Alembic offers them: an unnamed one
+    (SQLite) as None, the index PostgreSQL makes for a unique constraint as an index too. A
+    name both sides have is one object, asked about once; the model's unnamed ones not at all.
+    """
+    parents = ctx.table_parent_names(meta_table.name, schema)
+    run = ctx.run_table_name_filters
+    asked_ix: dict[Any, bool] = {}
+    asked_uq: dict[Any, bool] = {}
+    kept_ix = []
+    for ix in meta_indexes:
+        if skip_expressions and _has_expressions(ix):
+            continue
+        ix_name = ix.name  # unique in the table: each is asked about once
+        if ix_name is None or asked_ix.setdefault(ix_name, run(ix_name, "index", parents)):
+            kept_ix.append(ix)
+    kept_uq = []
+    for uc in meta_uniques:
+        uc_name = uc.name
+        if _is_unnamed(uc_name) or asked_uq.setdefault(
+            uc_name, run(uc_name, "unique_constraint", parents)
+        ):
+            kept_uq.append(uc)
+    conn_ix = []
+    for record in conn_table.indexes:
+        name = record.get("name")
+        keep: bool | None = asked_ix.get(name)
+        if keep is None:
+            keep = run(name, "index", parents)
+        if keep and not record.get("duplicates_constraint"):
+            conn_ix.append(record)
+    conn_uq = []
+    for record in conn_table.unique_constraints:
+        name = record.get("name")
+        keep = asked_uq.get(name)
+        if keep is None:
+            keep = run(name, "unique_constraint", parents)
+        if keep:
+            conn_uq.append(record)
+    return kept_ix, kept_uq, conn_ix, conn_uq
+
+
+def _fks_named_kept(
+    ctx: CompareContext, parents: dict[str, Any], meta_fks: list[sa.ForeignKeyConstraint],
+    conn_fks: list[dict[str, Any]],
+) -> tuple[list[sa.ForeignKeyConstraint], list[dict[str, Any]]]:
+    """The foreign keys of both sides ``include_name`` keeps: the model's named ones, then
+    every one of the database's (an unnamed one as None); a name both sides have once."""
+    run = ctx.run_table_name_filters
+    fkc = "foreign_key_constraint"
+    asked: dict[Any, bool] = {}
+    kept_meta = []
+    for fk in meta_fks:
+        name = fk.name
+        if _is_unnamed(name) or asked.setdefault(name, run(name, fkc, parents)):
+            kept_meta.append(fk)
+    kept_conn = []
+    for record in conn_fks:
+        name = record.get("name")
+        keep: bool | None = asked.get(name)
+        if keep is None:
+            keep = run(name, fkc, parents)
+        if keep:
+            kept_conn.append(record)
+    return kept_meta, kept_conn
 
 
 class AskOnce:
@@ -632,13 +687,7 @@ def compare_foreign_keys(
         meta_fks = _fk_order(meta_fks)
     if ctx._name_filters:
         parents = ctx.table_parent_names(meta_table.name, schema)
-        keep = AskOnce(ctx)
-        fkc = "foreign_key_constraint"
-        meta_fks = [
-            fk for fk in meta_fks
-            if _is_unnamed(name := fk.name) or keep(name, fkc, parents)
-        ]
-        conn_fks = [r for r in conn_fks if keep(r.get("name"), fkc, parents)]
+        meta_fks, conn_fks = _fks_named_kept(ctx, parents, meta_fks, conn_fks)
     by_key: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in conn_fks:
         by_key.setdefault(_conn_fk_key(ctx, record), []).append(record)
