@@ -127,6 +127,39 @@ def test_a_table_refused_by_include_name_is_offered_once(sqlite_url: str) -> Non
     engine.dispose()
 
 
+def test_a_plugin_asking_before_the_core_shares_its_verdicts(sqlite_url: str) -> None:
+    # ctx.model_tables(schemas) from a plain mig_compare_schema hook runs before the core's
+    # comparison: the filters are asked then, as the core would ask them, and not again
+    from mig_core.autogenerate.compare_tables import schemas_to_compare
+    from mig_core.autogenerate.context import CompareContext
+    from mig_core.operations.ops import UpgradeOps
+    from mig_core.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(sqlite_url)
+    db, model = sa.MetaData(), sa.MetaData()
+    sa.Table("kept", db, sa.Column("id", sa.Integer, primary_key=True))
+    for md in (db, model):
+        sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("new_t", model, sa.Column("id", sa.Integer, primary_key=True))
+    setup(engine, db)
+    rec = Recorder(refuse=("kept",))
+    with engine.connect() as conn:
+        ctx = CompareContext(MigrationContext.configure(connection=conn, opts=rec.opts()), model)
+        schemas = schemas_to_compare(ctx)
+        assert sorted(ctx.model_tables(schemas)) == [(None, "new_t"), (None, "t")]
+        upgrade_ops = UpgradeOps([])
+        ctx.hooks.mig_compare_schema(ctx=ctx, schemas=schemas, upgrade_ops=upgrade_ops)
+        assert sorted(ctx.model_tables(schemas)) == [(None, "new_t"), (None, "t")]
+    engine.dispose()
+    assert [type(op).__name__ for op in upgrade_ops.ops] == ["CreateTableOp"]
+    assert rec.table_names() == {"kept": 1, "t": 1, "new_t": 1}
+    offered = rec.table_objects()
+    assert {name: len(calls) for name, calls in offered.items()} == {"kept": 1, "t": 1, "new_t": 1}
+    ((reflected, compare_to, _),) = offered["t"]
+    assert not reflected and isinstance(compare_to, ReflectedTable)
+    assert offered["new_t"][0][:2] == (False, None)
+
+
 # --- unnamed objects -----------------------------------------------------------------------
 
 

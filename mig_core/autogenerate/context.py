@@ -155,26 +155,6 @@ class CompareContext:
             self._meta_tables = tables
         return self._meta_tables
 
-    def model_tables(
-        self, schemas: Iterable[str | None]
-    ) -> dict[tuple[str | None, str], sa.Table]:
-        """The model tables of ``schemas`` (None: the default schema) that the comparison
-        covers, keyed by ``(schema, name)``: the ones ``include_name`` and ``include_object``
-        keep (asked as for a table the database lacks), mig's own tables left out. Made once
-        per comparison and set of schemas, for plugins comparing a property of tables."""
-        key = ("mig_core.model_tables", tuple(schemas))
-        cached = self.cache.get(key)
-        if cached is None:
-            wanted = set(key[1])
-            cached = self.cache[key] = {
-                (schema, name): table
-                for (schema, name), table in self.meta_tables().items()
-                if schema in wanted and not self.is_version_table(schema, name)
-                and self.run_name_filters(name, "table", {"schema_name": schema})
-                and self.run_object_filters(table, name, "table", False, None)
-            }
-        return cached  # type: ignore[no-any-return]
-
     def normalize_schema(self, schema: str | None) -> str | None:
         """None for the default schema, whether it is named or not."""
         if schema is not None and schema == self.default_schema:
@@ -291,25 +271,27 @@ class CompareContext:
             )
         return verdict
 
-    def kept_model_tables(
-        self, schemas: Sequence[str | None]
+    def model_tables(
+        self, schemas: Iterable[str | None]
     ) -> dict[tuple[str | None, str], sa.Table]:
-        """The model's tables of ``schemas`` that the filters keep, by ``(schema, name)``: the
-        verdicts the table comparison reached (each filter asked once per table), for plugins
-        that compare what tables use (enum types, sequences)."""
-        key = ("kept_model_tables", tuple(schemas))
+        """The model tables of ``schemas`` (None: the default schema) that the comparison
+        covers, keyed by ``(schema, name)``: the ones ``include_name`` and ``include_object``
+        keep, mig's own tables left out; for plugins comparing a property of tables.
+
+        The verdicts are the table comparison's, whichever asks first (each filter is asked
+        about a table once per comparison); ``include_object`` sees the reflected table as
+        ``compare_to`` when the database has it.
+        """
+        key = ("mig_core.model_tables", tuple(schemas))
         cached = self.cache.get(key)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        wanted = set(schemas)
+        wanted = set(key[1])
         out = {}
         for (schema, name), table in self.meta_tables().items():
             if schema not in wanted or self.is_version_table(schema, name):
                 continue
-            # the database's table: None when the filters hid it, or the tables were not
-            # compared (then no table is reflected for this)
-            snapshot = self._snapshots.get(schema)
-            conn_table = snapshot.tables.get(name) if snapshot is not None else None
+            conn_table = self._conn_table(schema, name)
             if conn_table is None and not self.table_name_included(schema, name):
                 continue
             if self._object_filters and not self.model_table_included(
@@ -319,6 +301,19 @@ class CompareContext:
             out[(schema, name)] = table
         self.cache[key] = out
         return out
+
+    def _conn_table(self, schema: str | None, name: str) -> Any:
+        """The database's table ``name`` as the table comparison sees it (None when the
+        filters hide it or the database lacks it); nothing is reflected for this when the
+        tables are not compared (``~alembic.autogenerate.tables``)."""
+        if not self._object_filters:
+            return None  # only include_object is shown it
+        snapshot = self._snapshots.get(schema)
+        if snapshot is None:
+            if not self.families.tables:
+                return None
+            snapshot = self.snapshot(schema)
+        return snapshot.tables.get(name)
 
     @staticmethod
     def table_parent_names(table: str, schema: str | None) -> dict[str, Any]:

@@ -46,8 +46,8 @@ class ModelEnum:
 def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[str | None, str],
                                                                          sa.Table]:
     """The model tables of the compared schemas that the filters keep: the core's verdicts
-    (:meth:`CompareContext.kept_model_tables`), so no filter is asked twice about a table."""
-    return ctx.kept_model_tables(schemas)
+    (:meth:`CompareContext.model_tables`), so no filter is asked twice about a table."""
+    return ctx.model_tables(schemas)
 
 
 def _may_name_types(cls: type) -> bool:
