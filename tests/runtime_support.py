@@ -126,6 +126,23 @@ def create_table(name: str) -> dict[str, str]:
     }
 
 
+def client(name: str) -> str:
+    """The path of a database's command-line client (psql, mysql, sqlite3); a test needing a
+    missing one skips with the reason, or fails with ``CI=true`` (as a missing server does)."""
+    import os
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        reason = f"the {name} client is not installed"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason + " (CI=true: a missing client is a failure)")
+        pytest.skip(reason)
+    return path
+
+
 def drop_all_tables(url: str) -> None:
     """Drop every view and table of the database at ``url`` (a test's clean start)."""
     import sqlalchemy as sa

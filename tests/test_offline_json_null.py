@@ -10,12 +10,11 @@ server here, are checked as exact text.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, make_project
+from runtime_support import client, config_for, make_project
 
 from mig_core import command
 
@@ -95,12 +94,6 @@ def online_rows(tmp_path, url: str, json_type: str, as_text: str) -> list[tuple]
     drop_all(url)
     return rows
 
-
-def client(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"the {name} client is not installed")
-    return path
 
 
 def test_postgresql_offline_json_nulls_match_online(tmp_path, postgres_url):

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime
 import io
-import shutil
 import subprocess
 
-import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, make_project
+from runtime_support import client, config_for, make_project
 
 from mig_core import command
 
@@ -62,12 +60,6 @@ def online(tmp_path, url: str) -> list[tuple]:
     command.upgrade(config_for(ini), "head")
     return stored(url)
 
-
-def client(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"the {name} client is not installed")
-    return path
 
 
 def test_sqlite_interval_script_stores_what_online_stores(tmp_path):

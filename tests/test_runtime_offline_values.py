@@ -12,12 +12,11 @@ import datetime
 import decimal
 import io
 import json
-import shutil
 import subprocess
 
 import pytest
 import sqlalchemy as sa
-from runtime_support import config_for, make_project
+from runtime_support import client, config_for, make_project
 
 from mig_core import command
 
@@ -64,12 +63,6 @@ def stored(url: str) -> list[tuple]:
 def expected() -> list[tuple]:
     return [tuple(row.values()) for row in ROWS]
 
-
-def client(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"the {name} client is not installed")
-    return path
 
 
 def test_postgresql_script_run_by_psql(tmp_path, postgres_url):

@@ -11,8 +11,9 @@ forms only MariaDB has.
 from __future__ import annotations
 
 import datetime
+import itertools
 import warnings
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mig_core.ddl.impl import DefaultImpl
@@ -70,6 +71,35 @@ def only_sets_session(text: str) -> bool:
 
 def _statements(text: str) -> list[str]:
     return split_outside(text, _TOKENS, ";")
+
+
+def holds_semicolons(text: str) -> bool:
+    """Whether ``text`` has a ``;`` before its end outside strings and comments (a trigger's
+    or a procedure's body): the ``mysql`` client would end the statement there."""
+    semicolon = False
+    for match in _TOKENS.finditer(text):
+        char = match.group("char")
+        if match.group("comment") is not None or (char is not None and char.isspace()):
+            continue
+        if semicolon:
+            return True
+        semicolon = char == ";"
+    return False
+
+
+def delimited(text: str) -> str:
+    """``text`` between ``DELIMITER`` lines, so the ``mysql`` client sends it whole: the
+    delimiter is the first of ``//``, ``$$``, ``//1`` ... that ``text`` does not contain, and a
+    last ``;`` of ``text`` is left out (the delimiter ends the statement)."""
+    delimiter = next(d for d in _delimiters() if d not in text)
+    body = text.rstrip()
+    body = body[:-1].rstrip() if body.endswith(";") else body
+    return f"DELIMITER {delimiter}\n{body}\n{delimiter}\nDELIMITER ;"
+
+
+def _delimiters() -> Iterator[str]:
+    yield from ("//", "$$")
+    yield from (f"//{n}" for n in itertools.count(1))
 
 
 def _sets_session(sql: str) -> bool:
@@ -153,6 +183,16 @@ class MySQLImpl(DefaultImpl):
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             return f"'{value.replace(tzinfo=None).isoformat(sep=' ')}'"
         return super().offline_literal(value, type_)
+
+    def emit_statement_text(self, sql: str) -> None:
+        """A statement with ``;`` inside (a trigger's, procedure's or event's body, a ``BEGIN
+        NOT ATOMIC`` block) is written between ``DELIMITER`` lines, which the ``mysql`` client
+        needs to send it whole; any other as everywhere."""
+        text = self.statement_text(sql)
+        if holds_semicolons(text):
+            self.static_output(delimited(text))
+        else:
+            super().emit_statement_text(sql)
 
     def identifier_rule(self) -> Any:
         """Names longer than 64 characters are refused before an operation runs (names.py)."""

@@ -682,3 +682,39 @@ def test_mysql_commit_kind(sql: object, kind: str | None) -> None:
     from mig_mysql.impl import MySQLImpl
 
     assert commit_kind(sql, MySQLImpl.implicit_commit_words) == kind
+
+
+# --- statements with ";" inside: DELIMITER ---------------------------------------------------
+
+
+TRIGGER = "CREATE TRIGGER t_b BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.a = 1;\nEND"
+
+
+@pytest.mark.parametrize("given, delimiter", [
+    (TRIGGER, "//"),
+    (TRIGGER + ";\n", "//"),  # its own last ";" is left out: the delimiter ends it
+    (TRIGGER.replace("1;", "'a//b';"), "$$"),
+    (TRIGGER.replace("1;", "'// $$';"), "//1"),
+])
+def test_statement_with_semicolons_is_written_between_delimiter_lines(
+    given: str, delimiter: str
+) -> None:
+    """The ``mysql`` client ends a statement at every ``;`` outside strings and comments, so a
+    trigger's or procedure's body is written with another delimiter, one it does not contain."""
+    body = given.strip().removesuffix(";")
+    assert sql_of(lambda op: op.execute(given)) == (
+        f"DELIMITER {delimiter}\n{body}\n{delimiter}\nDELIMITER ;\n\n"
+    )
+
+
+@pytest.mark.parametrize("given", [
+    "INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`)",
+    "CREATE TABLE t (\n  a INT -- a comment; with a semicolon\n)",
+    "UPDATE t SET a = 1 /* x; y */ # z; w\n",
+    "DELETE FROM t;",
+    "DELETE FROM t; -- done",
+])
+def test_semicolons_in_strings_comments_or_at_the_end_need_no_delimiter(given: str) -> None:
+    text = given.strip()
+    expected = text if text.endswith(";") else text + ";"
+    assert sql_of(lambda op: op.execute(given)) == expected + "\n\n"
