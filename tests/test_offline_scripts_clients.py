@@ -169,11 +169,12 @@ def empty_database(url: str) -> None:
         engine.dispose()
 
 
-def round_trip(tmp_path: Path, url: str, dialect: str, run_client: Any) -> None:
+def round_trip(tmp_path: Path, url: str, dialect: str, run_client: Any,
+               script_url: str | None = None) -> None:
     """Offline up and down through the client, compared with online up and down."""
     empty_database(url)
-    up = script(tmp_path, url, dialect, "base:head")
-    down = script(tmp_path, url, dialect, "head:base", down=True)
+    up = script(tmp_path, script_url or url, dialect, "base:head")
+    down = script(tmp_path, script_url or url, dialect, "head:base", down=True)
     run_client(up)
     scripted = snapshot(url)
     assert scripted["version"] == ["d"]
@@ -214,7 +215,8 @@ def test_mariadb_scripts_run_by_the_mysql_client(tmp_path: Path, mysql_url: str)
     mysql = [client("mysql"), "--default-character-set=utf8mb4", "--comments",
              "-h", url.host or "127.0.0.1", "-P", str(url.port or 3306),
              "-u", url.username or "root", url.database or ""]
-    round_trip(tmp_path, mysql_url + "?charset=utf8mb4", "mysql", feed(mysql))
+    mariadb = url.set(drivername="mariadb+pymysql").render_as_string(hide_password=False)
+    round_trip(tmp_path, mysql_url + "?charset=utf8mb4", "mysql", feed(mysql), mariadb)
 
 
 def test_sqlite_scripts_run_by_sqlite3(tmp_path: Path) -> None:
