@@ -87,6 +87,24 @@ def test_branch_label_walk_stops_at_merge_point():
     assert g["m1"].branch_labels == set()
 
 
+def test_branch_label_reaches_no_ancestor_when_its_line_branches_below():
+    # Alembic 1.20 walks up from the label's last descendant, stopping at the first branch
+    # or merge point: a label whose descendants branch or merge never reaches its ancestors
+    g = build(("a1",), ("b1", "a1", "lbl"), ("c1", "b1"), ("d1", "b1"))
+    assert g["c1"].branch_labels == g["d1"].branch_labels == {"lbl"}
+    assert g["a1"].branch_labels == set()
+    g = build(("a1",), ("b1", "a1", "lbl"), ("c1", "b1"), ("d1", "c1"), ("e1", "c1"))
+    assert g["a1"].branch_labels == set()
+    g = build(("a1",), ("b1", "a1", "lbl"), ("x1",), ("m1", ("b1", "x1")), ("n1", "m1"))
+    assert g["n1"].branch_labels == {"lbl"}
+    assert g["a1"].branch_labels == g["x1"].branch_labels == set()
+
+
+def test_branch_label_on_a_single_line_reaches_its_ancestors():
+    g = build(("a1",), ("b1", "a1", "lbl"), ("c1", "b1"), ("d1", "c1"))
+    assert g["a1"].branch_labels == {"lbl"}
+
+
 def test_depends_on_by_label_and_prefix():
     g = build(("aa11", None, "lib"), ("bb22",), ("cc33", "bb22", None, ("lib", "bb2")))
     # "lib" is aa11's label; the prefix "bb2" names cc33's own parent, so it adds nothing

@@ -345,8 +345,9 @@ class RevisionMap:
         ), through_dependency
 
     def _propagate_labels(self) -> None:
-        """A label covers its revision, its descendants, and its ancestors back to the previous
-        branch point or merge point."""
+        """A label covers its revision, its descendants, and, when those form one line (no
+        branch point, no merge point), its ancestors back to the previous branch point or
+        merge point, as Alembic's labels do (its walk up starts from the last descendant)."""
         if not self.labels:
             return  # every revision keeps its (empty) declared labels
         by_id = self.by_id
@@ -360,6 +361,8 @@ class RevisionMap:
             else:
                 rev._branch_labels = rev.declared_branch_labels.union(*inherited)
         for label, owner in self.labels.items():
+            if not self._one_line_below(owner):
+                continue
             node = owner
             while len(node.down_revisions) == 1:
                 parent = by_id[node.down_revisions[0]]
@@ -367,6 +370,16 @@ class RevisionMap:
                     break
                 parent._branch_labels = parent._branch_labels | {label}
                 node = parent
+
+    def _one_line_below(self, rev: Revision) -> bool:
+        """Whether ``rev`` and its descendants form one line: none branches, none merges."""
+        while rev.nextrev:
+            if len(rev.nextrev) > 1:
+                return False
+            rev = self.by_id[next(iter(rev.nextrev))]
+            if len(rev.down_revisions) > 1:
+                return False
+        return True
 
     # --- lookups -----------------------------------------------------------------------------
     def __len__(self) -> int:
