@@ -141,7 +141,7 @@ def test_heads_history_branches_show(branched, run):
         "",
     )
     assert run("branches")[1] == (
-        "<base> -> aaa1 (branchpoint), one\n  -> bbb2 (head), two\n  -> ccc3 (side) (head), side\n"
+        "aaa1 (branchpoint)\n     -> bbb2 (head)\n     -> ccc3 (side) (head)\n\n"
     )
     code, out, _ = run("show", "bbb")
     assert code == 0

@@ -246,14 +246,13 @@ def heads(
 def branches(config: Config, verbose: bool = False, as_json: bool = False) -> None:
     """Print every branch point with the revisions it branches into."""
     rmap = _script(config).revision_map
-    points = [r for r in reversed(rmap.order) if r.is_branch_point]
+    points = [r for r in display.history_order(rmap) if r.is_branch_point]
     if as_json:
         config.print_stdout(display.to_json([display.record(r) for r in points]))
         return
     for rev in points:
-        config.print_stdout(display.log_entry(rev) if verbose else display.line(rev))
-        for child in sorted(rev.nextrev):
-            config.print_stdout(f"  -> {display.line(rmap[child], parents=False)}")
+        config.print_stdout(display.branch_point(rmap, rev, verbose))
+
 
 
 def _needs_database(rmap: Any, text: str | None) -> bool:

@@ -233,6 +233,19 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def branch_point(rmap: RevisionMap, rev: Revision, verbose: bool = False) -> str:
+    """A ``branches`` entry as Alembic prints it: the branch point (in full with ``verbose``),
+    then each child (sorted; Alembic's order is a set's) as ``<indent> -> id (labels) (head)``
+    (``, message`` with ``verbose``), then a blank line."""
+    head = log_entry(rev) if verbose else format_line(rev, include_branches=True)
+    pad = " " * len(rev.revision)
+    children = "\n".join(
+        f"{pad} -> {format_line(rmap[c], include_branches=True, include_doc=verbose)}"
+        for c in sorted(rev.nextrev)
+    )
+    return f"{head}\n{children}\n"
+
+
 def record(rev: Revision, current: Collection[str] = ()) -> dict[str, Any]:
     """A JSON-able dict of one revision."""
     return {
