@@ -430,3 +430,17 @@ def test_text_colon_read_as_a_parameter_is_refused_offline_as_online(tmp_path, s
     assert "VALUES ('at :noon');" in buf.getvalue()
     assert "VALUES ('at :ten');" in buf.getvalue()
     assert "VALUES ('at :six');" in buf.getvalue()
+
+
+def test_range_may_start_at_a_branch_base(tmp_path):
+    """``upgrade --sql side@base:side@head`` starts from nothing, as ``base:`` does. It failed
+    with "AttributeError: 'NoneType' object has no attribute 'revision'" (Alembic 1.20 too)."""
+    graph = [*GRAPH[:2], {**GRAPH[2], "branch_labels": "side"}]  # heads b and c (no merge)
+    ini = make_project(tmp_path, "postgresql://", graph)
+    buf = io.StringIO()
+    command.upgrade(config_for(ini, configure={"output_buffer": buf}), "side@base:side@head",
+                    sql=True)
+    assert [line for line in buf.getvalue().splitlines() if line.startswith("--")] == [
+        "-- Running upgrade base -> a",
+        "-- Running upgrade a -> c",
+    ]

@@ -57,7 +57,8 @@ def _split_range(revision: str, sql: bool, command: str) -> tuple[str | None, st
 
 def _resolve_start(script: Any, start: str | None) -> str | None:
     """The starting revision of an offline range as full id(s) (``base`` is None; ``heads``:
-    every head, so ``downgrade --sql heads:base`` works with several heads)."""
+    every head, so ``downgrade --sql heads:base`` works with several heads; ``label@base``
+    adds none)."""
     if start is None or start == "base":
         return None
     ids: list[str] = []
@@ -65,8 +66,8 @@ def _resolve_start(script: Any, start: str | None) -> str | None:
         if part == "heads" or part.endswith("@heads"):
             found = script.as_revision_number(part) or ()
             ids.extend([found] if isinstance(found, str) else found)
-        else:
-            ids.append(str(script.get_revision(part).revision))
+        elif (rev := script.get_revision(part)) is not None:
+            ids.append(str(rev.revision))
     return " ".join(dict.fromkeys(ids)) or None
 
 
