@@ -4,11 +4,14 @@ files; where Alembic's order comes from a set (the children of a branch point), 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from runtime_support import config_for, make_project
 
+from mig_core import command
 from mig_core.cli import main
 
 Graph = list[tuple[str, Any, dict[str, Any]]]
@@ -89,3 +92,30 @@ def test_branches_verbose(run: Any) -> None:
         "   -> d1 (lbl) (head), md1\n"
         "\n"
     ), "")
+
+
+# The same graph with a database: a1 - b1 (lbl) -< c1, d1    x1 -< y1, z1 (-> c1) >- m1
+CURRENT_GRAPH = [
+    {"rev": "a1"}, {"rev": "b1", "down": "a1", "branch_labels": "lbl"},
+    {"rev": "c1", "down": "b1"}, {"rev": "d1", "down": "b1"},
+    {"rev": "x1"}, {"rev": "y1", "down": "x1"}, {"rev": "z1", "down": "x1", "depends_on": "c1"},
+    {"rev": "m1", "down": ("y1", "z1")},
+]
+
+
+@pytest.mark.parametrize("stamped, printed", [
+    ("b1", "b1 (branchpoint)\n"),  # no branch labels: Alembic's current prints none
+    ("d1", "d1 (head)\n"),
+    ("c1", "c1 (effective head)\n"),  # a head another revision depends on
+    ("x1", "x1 (branchpoint)\n"),
+    # m1 needs c1 (through z1's depends_on): Alembic lists the heads of everything applied
+    ("m1", "m1 (head) (mergepoint)\nc1 (effective head)\n"),  # Alembic: a set's order
+])
+def test_current(tmp_path: Path, sqlite_url: str, stamped: str, printed: str) -> None:
+    ini = make_project(tmp_path, sqlite_url, CURRENT_GRAPH)
+    command.stamp(config_for(ini), stamped)
+    buf = io.StringIO()
+    config = config_for(ini)
+    config.stdout = buf
+    command.current(config)
+    assert buf.getvalue() == printed

@@ -60,7 +60,7 @@ def test_current_plain_verbose_json_and_check_heads(project):
     assert info.value.exit_code == 1
     command.upgrade(config_for(ini), "heads")
     assert sorted(out_of(ini, command.current).splitlines()) == [
-        "bbb2 (head)", "ccc3 (head) (side)"
+        "bbb2 (head)", "ccc3 (head)"
     ]
     command.current(config_for(ini), check_heads=True)  # no error at heads
     assert sorted(database_heads(config_for(ini))) == ["bbb2", "ccc3"]

@@ -467,7 +467,8 @@ def current(
             indent = "  " if several else ""
             if several and not report["revisions"]:
                 config.print_stdout(f"{indent}(base)")
-            for entry in report["revisions"]:
+            for rev in _all_current(script.revision_map, report["heads"]):
+                entry = _describe_head(script, rev, graph_heads)
                 _print_current_entry(config, script, entry, verbose, indent)
     if check_heads and behind:
         from mig_core.errors import DatabaseNotAtHead
@@ -492,18 +493,22 @@ def _print_current_entry(config: Config, script: Any, entry: dict[str, Any], ver
         config.print_stdout("\n".join(indent + line if line else line
                                       for line in text.split("\n")))
         return
-    label = entry["revision"]
-    if entry["is_head"]:
-        label += " (head)"
-    if entry.get("is_branch_point"):
-        label += " (branchpoint)"
-    if entry.get("is_merge_point"):
-        label += " (mergepoint)"
-    if not entry["known"]:
-        label += " (unknown: no revision file has this id)"
-    if entry.get("branch_labels"):
-        label += f" ({', '.join(entry['branch_labels'])})"
+    if entry["known"]:  # as Alembic's cmd_format: (head) or (effective head), tree marks
+        from mig_core.script.display import format_line
+
+        label = format_line(script.get_revision(entry["revision"]))
+    else:
+        label = f"{entry['revision']} (unknown: no revision file has this id)"
     config.print_stdout(indent + label)
+
+
+def _all_current(rmap: Any, heads: Sequence[str]) -> list[str]:
+    """What ``current`` shows, as Alembic's ``get_all_current``: the database's heads, then the
+    heads of what they need through ``depends_on`` (applied as a dependency, never stored)."""
+    applied = rmap.ancestors([h for h in heads if h in rmap], include_dependencies=True)
+    implied = [r.revision for r in rmap.order
+               if r.revision in applied and r.revision not in heads and not r.nextrev & applied]
+    return [*heads, *implied]
 
 
 def log(
