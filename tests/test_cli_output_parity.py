@@ -119,3 +119,27 @@ def test_current(tmp_path: Path, sqlite_url: str, stamped: str, printed: str) ->
     config.stdout = buf
     command.current(config)
     assert buf.getvalue() == printed
+
+
+# a1 - b1 (lbl) -< c1, d1    x1 -< y1, z1 (-> c1) >- m1: c1 is a head z1 depends on
+HEADS_GRAPH: Graph = [
+    *TWO_BRANCH_POINTS, ("m1", ("y1", "z1"), {}),
+]
+
+
+def test_heads(run: Any) -> None:
+    # Alembic's heads: no (branchpoint) / (mergepoint), (effective head) for c1
+    assert run(HEADS_GRAPH, "heads") == (
+        0, "c1 (lbl) (effective head)\nd1 (lbl) (head)\nm1 (head)\n", ""
+    )
+    assert run(HEADS_GRAPH, "heads", "--resolve-dependencies") == (
+        0, "d1 (lbl) (head)\nm1 (head)\n", ""
+    )
+
+
+def test_show_heads_leaves_out_a_head_another_revision_depends_on(run: Any) -> None:
+    code, out, _ = run(HEADS_GRAPH, "show", "heads")
+    assert code == 0
+    assert [line for line in out.splitlines() if line.startswith("Rev: ")] == [
+        "Rev: d1 (head)", "Rev: m1 (head) (mergepoint)",
+    ]

@@ -171,7 +171,7 @@ def test_heads_resolve_dependencies(branched, run):
     assert run("revision", "-m", "dep", "--rev-id", "ddd4", "--head", "base",
                "--depends-on", "bbb")[0] == 0
     # heads in the order the files are read, as Alembic lists them
-    assert run("heads")[1] == "bbb2 (head)\nccc3 (side) (head)\nddd4 (head)\n"
+    assert run("heads")[1] == "bbb2 (effective head)\nccc3 (side) (head)\nddd4 (head)\n"
     assert run("heads", "--resolve-dependencies")[1] == "ccc3 (side) (head)\nddd4 (head)\n"
     assert "Also depends on: bbb2" in run("show", "ddd4")[1]
     source = next(versions(branched).glob("ddd4_*.py")).read_text()
@@ -181,7 +181,7 @@ def test_heads_resolve_dependencies(branched, run):
 def test_merge(branched, run):
     code, out, err = run("merge", "heads", "-m", "join", "--rev-id", "mmm5")
     assert code == 0, err and out.startswith("Generating ")
-    assert run("heads")[1] == "mmm5 (side) (head) (mergepoint)\n"
+    assert run("heads")[1] == "mmm5 (side) (head)\n"  # Alembic: no (mergepoint) here
     source = next(versions(branched).glob("mmm5_join.py")).read_text()
     assert "down_revision: Union[str, Sequence[str], None] = ('bbb2', 'ccc3')" in source
     assert "Revises: bbb2, ccc3" in source

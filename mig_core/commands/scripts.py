@@ -301,6 +301,8 @@ def _revisions_for(config: Config, script: ScriptDirectory, rev: str) -> list[An
                 "'current' names no revision: the database is at base (no revision is applied)"
             )
         return found
+    if rev == "heads":  # as Alembic's: not a head that another revision depends on
+        return [script.revision_map[h] for h in script.get_heads(consider_depends_on=True)]
     found = list(script.get_revisions(rev))
     if not found:
         raise RevisionArgumentError(

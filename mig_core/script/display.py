@@ -202,9 +202,10 @@ def _first_tip_above(rmap: RevisionMap, rev: Revision, tips: list[str],
     return None
 
 
-def short(rev: Revision, current: Collection[str] = ()) -> str:
-    """``rev (labels) (head)`` — what ``heads`` prints."""
-    return f"{rev.revision}{_labels(rev)}{markers(rev, current)}"
+def short(rev: Revision) -> str:
+    """``rev (labels) (head)`` — what ``heads`` prints, as Alembic: ``(effective head)`` for a
+    head another revision depends on, no ``(branchpoint)`` / ``(mergepoint)``."""
+    return format_line(rev, include_branches=True, tree_indicators=False)
 
 
 def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
