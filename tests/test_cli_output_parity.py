@@ -143,3 +143,10 @@ def test_show_heads_leaves_out_a_head_another_revision_depends_on(run: Any) -> N
     assert [line for line in out.splitlines() if line.startswith("Rev: ")] == [
         "Rev: d1 (head)", "Rev: m1 (head) (mergepoint)",
     ]
+
+
+def test_show_lists_dependencies_as_written(run: Any) -> None:
+    graph: Graph = [*TWO_BRANCH_POINTS[:4], ("e1", None, {"deps": ("lbl", "c1")})]
+    code, out, _ = run(graph, "show", "e1")
+    assert out.splitlines()[:3] == ["Rev: e1 (head)", "Parent: <base>",
+                                    "Also depends on: lbl, c1"]

@@ -218,8 +218,8 @@ def log_entry(rev: Revision, current: Collection[str] = ()) -> str:
         lines.append(f"Merges: {', '.join(rev.down_revisions)}")
     else:
         lines.append(f"Parent: {_parents(rev)}")
-    if rev._resolved_dependencies:
-        lines.append(f"Also depends on: {', '.join(rev._resolved_dependencies)}")
+    if rev.depends_on:  # as written (a label stays a label), as Alembic's log_entry
+        lines.append(f"Also depends on: {', '.join(rev.depends_on)}")
     if rev.is_branch_point:
         lines.append(f"Branches into: {', '.join(sorted(rev.nextrev))}")
     if rev._branch_labels:
