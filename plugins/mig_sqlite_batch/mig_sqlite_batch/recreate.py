@@ -500,6 +500,14 @@ class SQLiteRecreate(SQLiteDependents, _Recreate):
             cursor.execute("BEGIN")
             cursor.close()
             return
+        if enforced and referenced and self.impl.context_opts.get("sqlite_keep_foreign_keys"):
+            raise CommandError(
+                f"{self.where}: foreign keys point at {self.name!r} and the run keeps PRAGMA "
+                "foreign_keys ON (context.configure(sqlite_keep_foreign_keys=True)), so dropping "
+                "the old table would fire their ON DELETE actions; leave "
+                "sqlite_keep_foreign_keys out and mig turns enforcement off for the run "
+                "(checking foreign keys before each commit)"
+            )
         if enforced and referenced:
             raise CommandError(
                 f"{self.where}: foreign keys point at {self.name!r} and PRAGMA foreign_keys is "

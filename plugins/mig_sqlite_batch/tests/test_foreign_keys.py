@@ -179,8 +179,13 @@ def test_keep_foreign_keys_option_refuses_a_referenced_recreate(
         config = runtime_support.config_for(
             ini, connection=conn, configure={"sqlite_keep_foreign_keys": True}
         )
-        with pytest.raises(MigError, match=r"foreign keys point at 'org' and PRAGMA "
-                                           r"foreign_keys is ON inside an already open"):
+        with pytest.raises(MigError, match=re.escape(
+            "batch_alter_table('org'): foreign keys point at 'org' and the run keeps PRAGMA "
+            "foreign_keys ON (context.configure(sqlite_keep_foreign_keys=True)), so dropping "
+            "the old table would fire their ON DELETE actions; leave sqlite_keep_foreign_keys "
+            "out and mig turns enforcement off for the run (checking foreign keys before each "
+            "commit)"
+        )):
             command.upgrade(config, "head")
     assert rows(engine, "SELECT count(*) FROM acct") == [(3,)]
 
