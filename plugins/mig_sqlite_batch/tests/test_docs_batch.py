@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from batch_support import PM, engine_for, run, shared
 from docs_support import ROOT, documented, fenced_blocks
 
-from mig_core.errors import CommandError
+from mig_core.errors import CommandError, NoSuchObjectError
 from mig_core.operations import Operations
 from mig_core.runtime.migration import MigrationContext
 
@@ -203,3 +203,33 @@ def test_a_partitioned_table_is_refused_as_quoted(postgres_url: str) -> None:
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE measure")
+
+
+def test_dropping_what_the_table_does_not_have(tmp_path: Path) -> None:
+    text = " ".join(BATCH_MD.read_text(encoding="utf-8").split())
+    assert "gets the database's own error (`no such index`)" in text
+    assert "`batch_op.drop_constraint` takes no `if_exists`" in text
+    engine = engine_with(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INT)")
+
+    def drop(constraint: bool, if_exists: bool, also_recreate: bool) -> Callable[[Any], None]:
+        def migrate(op: Any) -> None:
+            with op.batch_alter_table("t") as batch_op:
+                if constraint:
+                    batch_op.drop_constraint("nope", type_="unique")
+                else:
+                    batch_op.drop_index("nope", **({"if_exists": True} if if_exists else {}))
+                if also_recreate:
+                    batch_op.alter_column("x", nullable=False)
+        return migrate
+
+    for constraint, also_recreate in ((True, False), (False, True)):
+        with pytest.raises(NoSuchObjectError) as info:
+            run(engine, drop(constraint, False, also_recreate))
+        assert isinstance(info.value, ValueError)
+    with pytest.raises(sa.exc.OperationalError, match="no such index: nope"):
+        run(engine, drop(False, False, False))
+    for also_recreate in (False, True):
+        run(engine, drop(False, True, also_recreate))
+    with pytest.raises(TypeError):
+        run(engine, lambda op: op.batch_alter_table("t").__enter__().drop_constraint(
+            "nope", if_exists=True))
