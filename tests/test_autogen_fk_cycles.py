@@ -5,6 +5,7 @@ accepts that, it stays inline."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -34,7 +35,6 @@ def model(*, use_alter: bool) -> sa.MetaData:
     return md
 
 
-@pytest.mark.filterwarnings("ignore:Cannot correctly sort tables")
 @pytest.mark.parametrize("use_alter", [True, False])
 def test_mutually_referring_tables_are_created_and_dropped(engine, use_alter):
     md = model(use_alter=use_alter)
@@ -50,3 +50,14 @@ def test_mutually_referring_tables_are_created_and_dropped(engine, use_alter):
     assert diffs(engine, md) == []
     run_code(engine, down)
     assert sa.inspect(engine).get_table_names() == []
+
+
+def test_a_cycle_of_new_tables_gives_no_sort_warning():
+    """SQLAlchemy's "Cannot correctly sort tables ... Foreign key constraints involving these
+    tables will not be considered" is not true of autogenerate, which orders the cycle's tables
+    and adds the forward key after them: no such warning reaches the user (Alembic gives none)."""
+    eng = sa.create_engine("sqlite://")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sa.exc.SAWarning)
+        up, _ = migrate(eng, model(use_alter=False))
+    assert "op.create_table('org'" in up and "op.create_table('person'" in up
