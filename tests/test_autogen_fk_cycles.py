@@ -5,6 +5,7 @@ accepts that, it stays inline."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 
@@ -61,3 +62,34 @@ def test_a_cycle_of_new_tables_gives_no_sort_warning():
         warnings.simplefilter("error", sa.exc.SAWarning)
         up, _ = migrate(eng, model(use_alter=False))
     assert "op.create_table('org'" in up and "op.create_table('person'" in up
+
+
+def test_the_log_names_what_check_lists(tmp_path, postgres_url):
+    """The INFO lines ``Detected ...`` are ``mig check``'s lines, the forward key of tables
+    referring to each other (added after them on PostgreSQL) included."""
+    import subprocess
+    import sys
+
+    from tests.runtime_support import init_project
+
+    eng = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    reset(eng)
+    eng.dispose()
+    init_project(tmp_path)
+    env = tmp_path / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("target_metadata = None", (
+        "target_metadata = sa.MetaData()\n"
+        "sa.Table('org', target_metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('owner_id', sa.ForeignKey('person.id')))\n"
+        "sa.Table('person', target_metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('org_id', sa.ForeignKey('org.id')))")))
+    ini = tmp_path / "mig.ini"
+    ini.write_text(re.sub(r"(?m)^sqlalchemy.url = .*$", f"sqlalchemy.url = {postgres_url}",
+                          ini.read_text()))
+    done = subprocess.run([sys.executable, "-m", "mig_core", "check"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    listed = done.stdout.splitlines()[1:]
+    logged = [line for line in done.stderr.splitlines() if "[mig.autogenerate]" in line]
+    assert [f"INFO  [mig.autogenerate] Detected {line.strip()}" for line in listed] == logged
+    assert listed[-1] == "  add_fk (unnamed) on org (owner_id) -> person"

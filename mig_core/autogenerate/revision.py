@@ -78,19 +78,19 @@ class AutogenRun:
         _require_head(self.script, heads)
         token = ctx.opts.get("upgrade_token") or "upgrades"
         upgrade_ops = produce_upgrade_ops(ctx, upgrade_token=token)
-        if log.isEnabledFor(logging.INFO):
-            log_detected(upgrade_ops)
         self.contexts.append(ctx)
         self.upgrade_ops.append(upgrade_ops)
         ms = self.migration_script
         if ms is not None:
             from mig_core.autogenerate.fk_cycles import split_forward_foreign_keys
+
+            split_forward_foreign_keys(upgrade_ops, ctx.dialect)
+        if log.isEnabledFor(logging.INFO):  # after the split: the lines `mig check` lists
+            log_detected(upgrade_ops)
+        if ms is not None:
             from mig_core.autogenerate.redundant import (
                 without_index_drops_before_table_drops as lean,
             )
-
-            split_forward_foreign_keys(upgrade_ops, ctx.dialect)
-
             from mig_core.plugin_faults import naming_plugin
 
             with naming_plugin(ctx.plugin_manager, "making the downgrade (reverse())"):
