@@ -14,7 +14,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from mig_mysql.lock import FOREVER, MAX_NAME, MySQLRunLock, lock_name, wait_seconds
-from mysql_support import mig_command, reset, scalar
+from mysql_support import mig_command, scalar
 from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core import command
@@ -23,14 +23,6 @@ from mig_core.errors import CommandError, LockTimeoutError, MigrationFailed
 mysql_url = shared_fixtures().mysql_url
 
 TWO = [{"rev": "a", **create_table("t_a")}, {"rev": "b", "down": "a", **create_table("t_b")}]
-
-
-@pytest.fixture
-def engine(mysql_url):
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    reset(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

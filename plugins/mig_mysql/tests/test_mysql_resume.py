@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mysql_support import constraints, execute, mig_command, reset, rows, scalar
+from mysql_support import constraints, execute, mig_command, rows, scalar
 from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core import command
@@ -40,14 +40,6 @@ def _log(ini: Path) -> list[dict[str, object]]:
 
 def _columns(engine: sa.Engine, table: str) -> list[str]:
     return [c["name"] for c in sa.inspect(engine).get_columns(table)]
-
-
-@pytest.fixture
-def engine(mysql_url):
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    reset(engine)
-    yield engine
-    engine.dispose()
 
 
 def _project(tmp_path: Path, url: str, upgrade: str, downgrade: str = "pass") -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mysql_support import mig_command, reset, scalar
+from mysql_support import mig_command, scalar
 from runtime_support import config_for, create_table, make_project, shared_fixtures
 
 from mig_core.runtime.history import INTERRUPTED
@@ -38,14 +38,6 @@ def _log(ini: Path) -> list[dict[str, object]]:
     result = _run(ini, "log", "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def engine(mysql_url):
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    reset(engine)
-    yield engine
-    engine.dispose()
 
 
 # --- concurrent runs ---------------------------------------------------------------------------

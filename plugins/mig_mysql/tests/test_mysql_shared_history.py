@@ -9,8 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from mysql_support import mig_command, reset, scalar
+from mysql_support import mig_command, scalar
 from runtime_support import create_table, make_project, shared_fixtures
 
 mysql_url = shared_fixtures().mysql_url
@@ -24,14 +23,6 @@ KILLS_ITSELF = (
 
 def _run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(mig_command(ini, *args), capture_output=True, text=True, timeout=60)
-
-
-@pytest.fixture
-def engine(mysql_url):
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    reset(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_interrupted_run_of_one_project_concerns_only_that_project(tmp_path, engine, mysql_url):

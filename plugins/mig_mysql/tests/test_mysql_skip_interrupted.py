@@ -19,9 +19,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from mysql_support import execute, mig_command, reset, rows, scalar
+from mysql_support import execute, mig_command, rows, scalar
 from runtime_support import create_table, make_project, shared_fixtures
 
 from mig_core.runtime.history import INTERRUPTED
@@ -42,14 +41,6 @@ def _log(ini: Path) -> list[dict[str, object]]:
 
 def _columns(engine: sa.Engine, table: str) -> list[str]:
     return [c["name"] for c in sa.inspect(engine).get_columns(table)]
-
-
-@pytest.fixture
-def engine(mysql_url):
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
-    reset(engine)
-    yield engine
-    engine.dispose()
 
 
 def _kills_before(statement: str, *after: str) -> str:
