@@ -449,40 +449,49 @@ def _named_kept(
     name both sides have is one object, asked about once; the model's unnamed ones not at all.
     """
     parents = ctx.table_parent_names(meta_table.name, schema)
-    run = ctx.run_table_name_filters
     asked_ix: dict[Any, bool] = {}
     asked_uq: dict[Any, bool] = {}
-    kept_ix = []
-    for ix in meta_indexes:
-        if skip_expressions and _has_expressions(ix):
-            continue
-        ix_name = ix.name  # unique in the table: each is asked about once
-        if ix_name is None or asked_ix.setdefault(ix_name, run(ix_name, "index", parents)):
-            kept_ix.append(ix)
-    kept_uq = []
-    for uc in meta_uniques:
-        uc_name = uc.name
-        if _is_unnamed(uc_name) or asked_uq.setdefault(
-            uc_name, run(uc_name, "unique_constraint", parents)
-        ):
-            kept_uq.append(uc)
-    conn_ix = []
-    for record in conn_table.indexes:
-        name = record.get("name")
-        keep: bool | None = asked_ix.get(name)
-        if keep is None:
-            keep = run(name, "index", parents)
-        if keep and not record.get("duplicates_constraint"):
-            conn_ix.append(record)
-    conn_uq = []
-    for record in conn_table.unique_constraints:
-        name = record.get("name")
-        keep = asked_uq.get(name)
-        if keep is None:
-            keep = run(name, "unique_constraint", parents)
-        if keep:
-            conn_uq.append(record)
+    indexes = [ix for ix in meta_indexes if not (skip_expressions and _has_expressions(ix))]
+    kept_ix = _model_kept(ctx, indexes, "index", parents, asked_ix)
+    kept_uq = _model_kept(ctx, meta_uniques, "unique_constraint", parents, asked_uq)
+    conn_ix = [r for r in _conn_kept(ctx, conn_table.indexes, "index", parents, asked_ix)
+               if not r.get("duplicates_constraint")]
+    conn_uq = _conn_kept(ctx, conn_table.unique_constraints, "unique_constraint", parents,
+                         asked_uq)
     return kept_ix, kept_uq, conn_ix, conn_uq
+
+
+def _model_kept(ctx: CompareContext, objects: list[Any], type_: str, parents: dict[str, Any],
+                asked: dict[Any, bool]) -> list[Any]:
+    """The model's indexes or constraints ``include_name`` keeps: each named one asked about
+    (names are unique in a table), its answer kept in ``asked``; unnamed ones kept unasked."""
+    run = ctx.run_table_name_filters
+    kept = []
+    for obj in objects:
+        name = obj.name
+        if _is_unnamed(name):
+            kept.append(obj)
+            continue
+        verdict = asked[name] = run(name, type_, parents)
+        if verdict:
+            kept.append(obj)
+    return kept
+
+
+def _conn_kept(ctx: CompareContext, records: list[dict[str, Any]], type_: str,
+               parents: dict[str, Any], asked: dict[Any, bool]) -> list[dict[str, Any]]:
+    """The database's indexes or constraints ``include_name`` keeps: a name the model's side
+    was asked about takes that answer, any other (an unnamed one as None) is asked."""
+    run = ctx.run_table_name_filters
+    kept = []
+    for record in records:
+        name = record.get("name")
+        verdict = asked.get(name)
+        if verdict is None:
+            verdict = run(name, type_, parents)
+        if verdict:
+            kept.append(record)
+    return kept
 
 
 def _fks_named_kept(
@@ -491,23 +500,9 @@ def _fks_named_kept(
 ) -> tuple[list[sa.ForeignKeyConstraint], list[dict[str, Any]]]:
     """The foreign keys of both sides ``include_name`` keeps: the model's named ones, then
     every one of the database's (an unnamed one as None); a name both sides have once."""
-    run = ctx.run_table_name_filters
-    fkc = "foreign_key_constraint"
     asked: dict[Any, bool] = {}
-    kept_meta = []
-    for fk in meta_fks:
-        name = fk.name
-        if _is_unnamed(name) or asked.setdefault(name, run(name, fkc, parents)):
-            kept_meta.append(fk)
-    kept_conn = []
-    for record in conn_fks:
-        name = record.get("name")
-        keep: bool | None = asked.get(name)
-        if keep is None:
-            keep = run(name, fkc, parents)
-        if keep:
-            kept_conn.append(record)
-    return kept_meta, kept_conn
+    kept_meta = _model_kept(ctx, meta_fks, "foreign_key_constraint", parents, asked)
+    return kept_meta, _conn_kept(ctx, conn_fks, "foreign_key_constraint", parents, asked)
 
 
 class AskOnce:

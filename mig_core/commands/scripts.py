@@ -254,7 +254,6 @@ def branches(config: Config, verbose: bool = False, as_json: bool = False) -> No
         config.print_stdout(display.branch_point(rmap, rev, verbose))
 
 
-
 def _needs_database(rmap: Any, text: str | None) -> bool:
     if not text:
         return False

@@ -49,7 +49,7 @@ def only_sets_session(text: str) -> bool:
     """Whether each statement of ``text`` sets the session's state: a ``SET``, ``USE db``,
     ``EXEC sp_set_session_context ...``, ``EXECUTE AS ...`` or ``REVERT``, with no other
     statement after it."""
-    pieces = split_outside(text, _TOKENS, ";")
+    pieces = _statements(text)
     return bool(pieces) and all(_sets_session(piece) for piece in pieces)
 
 

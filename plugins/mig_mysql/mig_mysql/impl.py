@@ -65,7 +65,7 @@ _TOKENS = lexer(r"--(?=\s|\Z)[^\n]*|\#[^\n]*|/\*(?!M?!).*?\*/",
 def only_sets_session(text: str) -> bool:
     """Whether each statement of ``text`` sets the session's state: ``USE db``, or a ``SET``
     none of whose assignments is global or persisted, maybe in an executable comment."""
-    pieces = split_outside(text, _TOKENS, ";")
+    pieces = _statements(text)
     return bool(pieces) and all(_sets_session(piece) for piece in pieces)
 
 

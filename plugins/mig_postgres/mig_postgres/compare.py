@@ -538,7 +538,6 @@ def compare_sequences(
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """(create_sequence ops for the start, drop_sequence ops for the end)."""
 
-    from mig_postgres.enums import model_tables
 
     cat = catalog(ctx)
     compared = [s or cat.default_schema for s in schemas]
@@ -549,7 +548,7 @@ def compare_sequences(
             if key[0] in compared:
                 model.setdefault(key, sequence)
     database = cat.sequences(compared)
-    tables = {(s or cat.default_schema, n): t for (s, n), t in model_tables(ctx, schemas).items()}
+    tables = {(s or cat.default_schema, n): t for (s, n), t in ctx.model_tables(schemas).items()}
     start: list[MigrateOperation] = []
     end: list[MigrateOperation] = []
 

@@ -43,13 +43,6 @@ class ModelEnum:
     columns: set[tuple[str, str, str]] = field(default_factory=set)  # (schema, table, column)
 
 
-def model_tables(ctx: CompareContext, schemas: list[str | None]) -> dict[tuple[str | None, str],
-                                                                         sa.Table]:
-    """The model tables of the compared schemas that the filters keep: the core's verdicts
-    (:meth:`CompareContext.model_tables`), so no filter is asked twice about a table."""
-    return ctx.model_tables(schemas)
-
-
 def _may_name_types(cls: type) -> bool:
     """Whether instances of a column type class may use a named type (decided per class).
 
@@ -125,7 +118,7 @@ def compare_enums(
     library manages enum types (:func:`enums_owned_elsewhere`)."""
     if enums_owned_elsewhere(ctx):
         return [], []
-    tables = model_tables(ctx, schemas)
+    tables = ctx.model_tables(schemas)
     model = model_enums(ctx, cat, tables)
     compared = {s or cat.default_schema for s in schemas}
     enum_schemas = compared | {schema for schema, _ in model}
